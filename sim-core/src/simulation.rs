@@ -1,0 +1,253 @@
+//! The event loop: pops events in `(time, sequence)` order, hands each to the model, folds it
+//! into the trace hash, and enforces the run's limits.
+//!
+//! The model is the only thing that knows what events mean (`Model::handle`); this module knows
+//! only time, order, limits and the hash. A handler sees a `Context`: the current time and the
+//! right to schedule or cancel future events, nothing else.
+
+use crate::queue::{EventId, EventQueue};
+use crate::time::{SimDuration, SimTime};
+use crate::trace::{TraceCode, TraceHash};
+
+/// A simulated world: state plus the reaction to each of its events.
+pub trait Model {
+    /// The closed set of events this model schedules.
+    type Event: TraceCode;
+
+    /// Reacts to one event at `ctx.now()`, scheduling or cancelling future events.
+    fn handle(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event>);
+}
+
+/// What a handler may do: read the time, schedule, cancel.
+pub struct Context<'a, E> {
+    now: SimTime,
+    queue: &'a mut EventQueue<E>,
+}
+
+impl<E> Context<'_, E> {
+    /// The current virtual time.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Schedules `event` at `time` (which must not be in the past).
+    #[inline]
+    pub fn schedule_at(&mut self, time: SimTime, event: E) -> EventId {
+        assert!(time >= self.now, "events are scheduled at or after now");
+        self.queue.push(time, event)
+    }
+
+    /// Schedules `event` after `delay`.
+    #[inline]
+    pub fn schedule_in(&mut self, delay: SimDuration, event: E) -> EventId {
+        self.queue.push(self.now.add(delay), event)
+    }
+
+    /// Cancels a scheduled event; false if it already ran or was cancelled.
+    #[inline]
+    pub fn cancel(&mut self, id: EventId) -> bool {
+        self.queue.cancel(id)
+    }
+}
+
+/// Bounds that stop a runaway run with an error instead of exhausting memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most events that may be scheduled at once.
+    pub pending_events_max: u64,
+    /// Most events a run may process.
+    pub events_max: u64,
+}
+
+/// Why a run stopped before its end time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// Occurs when more events are pending than `Limits::pending_events_max` (e.g. a retry storm).
+    #[error("more than {limit} events pending at {at} (limits.pending_events_max); the model is exploding, or raise the limit")]
+    PendingEventsExceeded {
+        /// The configured limit.
+        limit: u64,
+        /// Virtual time when it tripped.
+        at: SimTime,
+    },
+    /// Occurs when the run processed more events than `Limits::events_max`.
+    #[error("more than {limit} events processed by {at} (limits.events_max); shorten the run or raise the limit")]
+    EventsExceeded {
+        /// The configured limit.
+        limit: u64,
+        /// Virtual time when it tripped.
+        at: SimTime,
+    },
+}
+
+/// What the engine itself measured about a finished run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunStats {
+    /// Events processed.
+    pub events: u64,
+    /// The trace hash over every processed event.
+    pub trace_hash: TraceHash,
+    /// Virtual time at which the run stopped.
+    pub end: SimTime,
+}
+
+/// A model plus its event queue, clock, trace hash and limits.
+pub struct Simulation<M: Model> {
+    model: M,
+    queue: EventQueue<M::Event>,
+    now: SimTime,
+    trace: TraceHash,
+    events: u64,
+    limits: Limits,
+}
+
+impl<M: Model> Simulation<M> {
+    /// A simulation at time zero with no events scheduled.
+    pub fn new(model: M, limits: Limits) -> Simulation<M> {
+        Simulation {
+            model,
+            queue: EventQueue::new(),
+            now: SimTime::ZERO,
+            trace: TraceHash::new(),
+            events: 0,
+            limits,
+        }
+    }
+
+    /// Schedules an initial event (before or between runs) at or after the current time.
+    pub fn schedule_at(&mut self, time: SimTime, event: M::Event) -> EventId {
+        assert!(time >= self.now, "events are scheduled at or after now");
+        self.queue.push(time, event)
+    }
+
+    /// Processes every event at or before `end`, then sets the clock to `end`.
+    pub fn run_until(&mut self, end: SimTime) -> Result<RunStats, RunError> {
+        while let Some(time) = self.queue.peek_time() {
+            if time > end {
+                break;
+            }
+            let (time, event) = self.queue.pop().expect("peeked event is present");
+            assert!(time >= self.now, "popped time never goes backwards");
+            self.now = time;
+            self.events += 1;
+            self.trace.fold(time, event.trace_code());
+            if self.events > self.limits.events_max {
+                return Err(RunError::EventsExceeded { limit: self.limits.events_max, at: time });
+            }
+            let mut ctx = Context { now: time, queue: &mut self.queue };
+            self.model.handle(event, &mut ctx);
+            if self.queue.len() as u64 > self.limits.pending_events_max {
+                return Err(RunError::PendingEventsExceeded {
+                    limit: self.limits.pending_events_max,
+                    at: time,
+                });
+            }
+        }
+        self.now = self.now.max(end);
+        Ok(self.stats())
+    }
+
+    /// Events processed, trace hash and current time so far.
+    pub fn stats(&self) -> RunStats {
+        RunStats { events: self.events, trace_hash: self.trace, end: self.now }
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Number of pending events.
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The model, for reading results.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// Gives the model back, ending the simulation.
+    pub fn into_model(self) -> M {
+        self.model
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A counter that reschedules itself every `period` until `stop`.
+    struct Ticker {
+        period: SimDuration,
+        ticks: u64,
+        spawn: bool,
+    }
+
+    #[derive(Debug)]
+    struct Tick(u64);
+
+    impl TraceCode for Tick {
+        fn trace_code(&self) -> u64 {
+            self.0
+        }
+    }
+
+    impl Model for Ticker {
+        type Event = Tick;
+        fn handle(&mut self, event: Tick, ctx: &mut Context<'_, Tick>) {
+            self.ticks += 1;
+            ctx.schedule_in(self.period, Tick(event.0 + 1));
+            if self.spawn {
+                ctx.schedule_in(self.period, Tick(0));
+            }
+        }
+    }
+
+    fn limits() -> Limits {
+        Limits { pending_events_max: 1_000, events_max: 1_000_000 }
+    }
+
+    #[test]
+    fn runs_until_the_end_time_inclusive() {
+        let ticker = Ticker { period: SimDuration::from_millis(10), ticks: 0, spawn: false };
+        let mut sim = Simulation::new(ticker, limits());
+        sim.schedule_at(SimTime::ZERO, Tick(0));
+        let stats = sim.run_until(SimTime::from_nanos(100_000_000)).unwrap();
+        assert_eq!(sim.model().ticks, 11, "ticks at 0, 10, ..., 100 ms");
+        assert_eq!(stats.events, 11);
+        assert_eq!(stats.end, SimTime::from_nanos(100_000_000));
+    }
+
+    #[test]
+    fn identical_runs_hash_identically_and_different_runs_do_not() {
+        let run = |period| {
+            let ticker = Ticker { period: SimDuration::from_millis(period), ticks: 0, spawn: false };
+            let mut sim = Simulation::new(ticker, limits());
+            sim.schedule_at(SimTime::ZERO, Tick(0));
+            sim.run_until(SimTime::from_nanos(1_000_000_000)).unwrap()
+        };
+        assert_eq!(run(10), run(10));
+        assert_ne!(run(10).trace_hash, run(11).trace_hash);
+    }
+
+    #[test]
+    fn pending_guard_trips_with_a_clear_error() {
+        let ticker = Ticker { period: SimDuration::from_millis(1), ticks: 0, spawn: true };
+        let mut sim = Simulation::new(ticker, limits());
+        sim.schedule_at(SimTime::ZERO, Tick(0));
+        let err = sim.run_until(SimTime::from_nanos(1_000_000_000)).unwrap_err();
+        assert!(matches!(err, RunError::PendingEventsExceeded { limit: 1_000, .. }), "{err}");
+        assert!(err.to_string().contains("pending_events_max"));
+    }
+
+    #[test]
+    fn events_guard_trips_with_a_clear_error() {
+        let ticker = Ticker { period: SimDuration::from_nanos(1), ticks: 0, spawn: false };
+        let mut sim = Simulation::new(ticker, Limits { pending_events_max: 10, events_max: 500 });
+        sim.schedule_at(SimTime::ZERO, Tick(0));
+        let err = sim.run_until(SimTime::from_nanos(1_000_000)).unwrap_err();
+        assert!(matches!(err, RunError::EventsExceeded { limit: 500, .. }), "{err}");
+    }
+}
