@@ -1,0 +1,116 @@
+//! The validated description of a world: what `scenarios` produces and `World::new` accepts.
+//!
+//! Every value here has already been checked (rates positive, names resolved to ids,
+//! distributions well-formed), so building a world from a `WorldConfig` cannot fail. Defaults
+//! live in the scenario format, not here.
+
+use sim_core::{Distribution, Limits, SimDuration};
+
+use crate::backoff::{Backoff, Jitter};
+
+/// Index of a client in `WorldConfig::clients`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientId(pub u32);
+
+/// Index of a service in `WorldConfig::services`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceId(pub u32);
+
+/// Everything needed to build and run one world.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorldConfig {
+    /// Virtual time the run lasts (arrivals stop then; work in flight is not counted).
+    pub duration: SimDuration,
+    /// Initial span excluded from every metric.
+    pub warmup: SimDuration,
+    /// The clients, indexed by `ClientId`.
+    pub clients: Vec<ClientConfig>,
+    /// The services, indexed by `ServiceId`.
+    pub services: Vec<ServiceConfig>,
+    /// The network between every pair of nodes.
+    pub network: NetworkConfig,
+    /// Engine guards.
+    pub limits: Limits,
+}
+
+/// An open-loop source of requests to one service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientConfig {
+    /// Unique name; also names the client's random streams.
+    pub name: String,
+    /// The service it calls.
+    pub target: ServiceId,
+    /// When requests arrive.
+    pub arrival: Arrival,
+    /// Per-attempt timeout; `None` waits forever.
+    pub timeout: Option<SimDuration>,
+    /// What happens after a failed attempt.
+    pub retry: RetryPolicy,
+    /// Latency thresholds whose "succeeded within" counts are reported exactly (for SLOs).
+    pub latency_marks: Vec<SimDuration>,
+}
+
+/// An arrival process.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Arrival {
+    /// Exponential inter-arrival times (a Poisson process) at `rate_per_s` requests per second.
+    Poisson {
+        /// Mean arrivals per second (> 0).
+        rate_per_s: f64,
+    },
+    /// Evenly spaced arrivals at `rate_per_s` requests per second.
+    Constant {
+        /// Arrivals per second (> 0).
+        rate_per_s: f64,
+    },
+}
+
+/// Retries after a failed attempt (a timeout or an overload rejection).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts per request including the first (1 = never retry).
+    pub max_attempts: u32,
+    /// The delay before each retry, before jitter.
+    pub backoff: Backoff,
+    /// How the delay is randomized.
+    pub jitter: Jitter,
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub const NONE: RetryPolicy =
+        RetryPolicy { max_attempts: 1, backoff: Backoff::None, jitter: Jitter::None };
+}
+
+/// A replicated service: each replica has workers and a bounded FIFO queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceConfig {
+    /// Unique name; also names the service's random streams.
+    pub name: String,
+    /// Number of identical replicas (≥ 1).
+    pub replicas: u32,
+    /// Workers per replica (≥ 1): requests served at once.
+    pub workers: u32,
+    /// Waiting requests a replica holds beyond its busy workers; more are rejected.
+    pub queue_capacity: u32,
+    /// How callers pick a replica.
+    pub balancer: Balancer,
+    /// Time a worker spends on one request.
+    pub service_time: Distribution,
+}
+
+/// How a caller picks one replica of a service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Balancer {
+    /// Replicas in turn.
+    RoundRobin,
+    /// A uniformly random replica (its own random stream).
+    Random,
+}
+
+/// The network: one latency distribution for every one-way message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkConfig {
+    /// One-way latency of each message (request or response).
+    pub latency: Distribution,
+}

@@ -1,0 +1,71 @@
+//! What a finished run measured, per client and per service, after the warm-up.
+//!
+//! Raw numbers only (counts, histograms, time averages already integrated); turning them into
+//! rates, quantiles and text is the `reports` crate's job.
+
+use sim_core::{Histogram, RunStats, SimDuration};
+
+/// Everything measured in one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunResult {
+    /// Engine figures: events processed, trace hash, end time.
+    pub stats: RunStats,
+    /// Length of the measured window (duration minus warm-up).
+    pub measured: SimDuration,
+    /// Per client, in configuration order.
+    pub clients: Vec<ClientResult>,
+    /// Per service, in configuration order.
+    pub services: Vec<ServiceResult>,
+}
+
+/// What one client saw. Requests count if they arrived after the warm-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientResult {
+    /// The client's name.
+    pub name: String,
+    /// Requests issued.
+    pub requests: u64,
+    /// Requests that got a successful response.
+    pub succeeded: u64,
+    /// Requests that ran out of attempts.
+    pub failed: u64,
+    /// Requests still unresolved when the run ended.
+    pub in_flight: u64,
+    /// Attempts sent (first tries plus retries).
+    pub attempts: u64,
+    /// Attempts that timed out at the client.
+    pub timeouts: u64,
+    /// Attempts rejected by a full queue.
+    pub rejections: u64,
+    /// End-to-end latency of successful requests, first send to final response.
+    pub latency: Histogram,
+    /// For each configured latency mark, the number of requests that succeeded within it.
+    pub within_marks: Vec<(SimDuration, u64)>,
+}
+
+/// What one service did, summed over its replicas.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceResult {
+    /// The service's name.
+    pub name: String,
+    /// Attempts that reached a replica.
+    pub arrivals: u64,
+    /// Attempts a worker finished.
+    pub completed: u64,
+    /// Attempts turned away because the queue was full.
+    pub rejected: u64,
+    /// Completed attempts whose caller had already given up (wasted work).
+    pub timed_out_work: u64,
+    /// Workers across all replicas.
+    pub capacity: u32,
+    /// Mean number of busy workers across all replicas.
+    pub busy_mean: f64,
+    /// Mean number of queued (not yet served) attempts across all replicas.
+    pub queue_len_mean: f64,
+    /// Mean number of attempts in the service (queued plus in service).
+    pub in_system_mean: f64,
+    /// Time from arrival at a replica to the start of service.
+    pub wait: Histogram,
+    /// Time from arrival at a replica to completion (wait plus service).
+    pub sojourn: Histogram,
+}
