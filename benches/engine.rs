@@ -1,0 +1,2 @@
+//! Engine benchmark (placeholder until the benchmark lands).
+fn main() {}
