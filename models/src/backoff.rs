@@ -103,15 +103,24 @@ mod tests {
     const MS: fn(u64) -> SimDuration = SimDuration::from_millis;
 
     fn exp() -> Backoff {
-        Backoff::Exponential { base: MS(10), cap: MS(1000) }
+        Backoff::Exponential {
+            base: MS(10),
+            cap: MS(1000),
+        }
     }
 
     #[test]
     fn exponential_doubles_then_caps() {
         // Brooker (2015): sleep = min(cap, base * 2 ** attempt), first retry sleeps `base`.
-        let delays: Vec<u64> = (1..=9).map(|a| exp().delay(a).as_nanos() / 1_000_000).collect();
+        let delays: Vec<u64> = (1..=9)
+            .map(|a| exp().delay(a).as_nanos() / 1_000_000)
+            .collect();
         assert_eq!(delays, [10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
-        assert_eq!(exp().delay(200), MS(1000), "huge attempt numbers saturate, not overflow");
+        assert_eq!(
+            exp().delay(200),
+            MS(1000),
+            "huge attempt numbers saturate, not overflow"
+        );
     }
 
     #[test]

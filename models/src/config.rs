@@ -78,8 +78,11 @@ pub struct RetryPolicy {
 
 impl RetryPolicy {
     /// One attempt, no retries.
-    pub const NONE: RetryPolicy =
-        RetryPolicy { max_attempts: 1, backoff: Backoff::None, jitter: Jitter::None };
+    pub const NONE: RetryPolicy = RetryPolicy {
+        max_attempts: 1,
+        backoff: Backoff::None,
+        jitter: Jitter::None,
+    };
 }
 
 /// A replicated service: each replica has workers and a bounded FIFO queue.

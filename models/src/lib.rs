@@ -7,8 +7,11 @@
 #![deny(missing_docs)]
 
 pub mod backoff;
+pub mod client;
 pub mod config;
 pub mod result;
+pub mod service;
+pub mod world;
 
 pub use backoff::{retry_delay, Backoff, Jitter};
 pub use config::{
@@ -16,3 +19,4 @@ pub use config::{
     ServiceId, WorldConfig,
 };
 pub use result::{ClientResult, RunResult, ServiceResult};
+pub use world::{run, Event, World};

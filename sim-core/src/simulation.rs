@@ -133,9 +133,15 @@ impl<M: Model> Simulation<M> {
             self.events += 1;
             self.trace.fold(time, event.trace_code());
             if self.events > self.limits.events_max {
-                return Err(RunError::EventsExceeded { limit: self.limits.events_max, at: time });
+                return Err(RunError::EventsExceeded {
+                    limit: self.limits.events_max,
+                    at: time,
+                });
             }
-            let mut ctx = Context { now: time, queue: &mut self.queue };
+            let mut ctx = Context {
+                now: time,
+                queue: &mut self.queue,
+            };
             self.model.handle(event, &mut ctx);
             if self.queue.len() as u64 > self.limits.pending_events_max {
                 return Err(RunError::PendingEventsExceeded {
@@ -150,7 +156,11 @@ impl<M: Model> Simulation<M> {
 
     /// Events processed, trace hash and current time so far.
     pub fn stats(&self) -> RunStats {
-        RunStats { events: self.events, trace_hash: self.trace, end: self.now }
+        RunStats {
+            events: self.events,
+            trace_hash: self.trace,
+            end: self.now,
+        }
     }
 
     /// The current virtual time.
@@ -206,12 +216,19 @@ mod tests {
     }
 
     fn limits() -> Limits {
-        Limits { pending_events_max: 1_000, events_max: 1_000_000 }
+        Limits {
+            pending_events_max: 1_000,
+            events_max: 1_000_000,
+        }
     }
 
     #[test]
     fn runs_until_the_end_time_inclusive() {
-        let ticker = Ticker { period: SimDuration::from_millis(10), ticks: 0, spawn: false };
+        let ticker = Ticker {
+            period: SimDuration::from_millis(10),
+            ticks: 0,
+            spawn: false,
+        };
         let mut sim = Simulation::new(ticker, limits());
         sim.schedule_at(SimTime::ZERO, Tick(0));
         let stats = sim.run_until(SimTime::from_nanos(100_000_000)).unwrap();
@@ -223,7 +240,11 @@ mod tests {
     #[test]
     fn identical_runs_hash_identically_and_different_runs_do_not() {
         let run = |period| {
-            let ticker = Ticker { period: SimDuration::from_millis(period), ticks: 0, spawn: false };
+            let ticker = Ticker {
+                period: SimDuration::from_millis(period),
+                ticks: 0,
+                spawn: false,
+            };
             let mut sim = Simulation::new(ticker, limits());
             sim.schedule_at(SimTime::ZERO, Tick(0));
             sim.run_until(SimTime::from_nanos(1_000_000_000)).unwrap()
@@ -234,20 +255,42 @@ mod tests {
 
     #[test]
     fn pending_guard_trips_with_a_clear_error() {
-        let ticker = Ticker { period: SimDuration::from_millis(1), ticks: 0, spawn: true };
+        let ticker = Ticker {
+            period: SimDuration::from_millis(1),
+            ticks: 0,
+            spawn: true,
+        };
         let mut sim = Simulation::new(ticker, limits());
         sim.schedule_at(SimTime::ZERO, Tick(0));
-        let err = sim.run_until(SimTime::from_nanos(1_000_000_000)).unwrap_err();
-        assert!(matches!(err, RunError::PendingEventsExceeded { limit: 1_000, .. }), "{err}");
+        let err = sim
+            .run_until(SimTime::from_nanos(1_000_000_000))
+            .unwrap_err();
+        assert!(
+            matches!(err, RunError::PendingEventsExceeded { limit: 1_000, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("pending_events_max"));
     }
 
     #[test]
     fn events_guard_trips_with_a_clear_error() {
-        let ticker = Ticker { period: SimDuration::from_nanos(1), ticks: 0, spawn: false };
-        let mut sim = Simulation::new(ticker, Limits { pending_events_max: 10, events_max: 500 });
+        let ticker = Ticker {
+            period: SimDuration::from_nanos(1),
+            ticks: 0,
+            spawn: false,
+        };
+        let mut sim = Simulation::new(
+            ticker,
+            Limits {
+                pending_events_max: 10,
+                events_max: 500,
+            },
+        );
         sim.schedule_at(SimTime::ZERO, Tick(0));
         let err = sim.run_until(SimTime::from_nanos(1_000_000)).unwrap_err();
-        assert!(matches!(err, RunError::EventsExceeded { limit: 500, .. }), "{err}");
+        assert!(
+            matches!(err, RunError::EventsExceeded { limit: 500, .. }),
+            "{err}"
+        );
     }
 }

@@ -1,0 +1,114 @@
+//! A client: an open-loop arrival process plus the bookkeeping of its requests' fates.
+//!
+//! The client owns two random streams, `client/NAME/arrival` and `client/NAME/jitter`, so
+//! that changing its retry policy never changes when its requests arrive (common random
+//! numbers across variants). Routing and timers belong to `world`.
+
+use sim_core::{Histogram, SimDuration, SimTime, Stream};
+
+use crate::config::{Arrival, ClientConfig};
+use crate::result::ClientResult;
+
+/// One client's configuration, streams and counters.
+#[derive(Debug)]
+pub struct Client {
+    /// The validated configuration.
+    pub config: ClientConfig,
+    /// Draws inter-arrival gaps.
+    arrival_stream: Stream,
+    /// Draws retry jitter.
+    pub jitter_stream: Stream,
+    /// Arrivals so far (constant arrivals are placed at exact multiples of the period).
+    arrivals: u64,
+    /// Counters over requests that arrived after the warm-up.
+    pub counts: ClientCounts,
+    /// End-to-end latency of successful requests.
+    pub latency: Histogram,
+    /// Successes within each latency mark, parallel to `config.latency_marks`.
+    pub within_marks: Vec<u64>,
+}
+
+/// Counters of a client's measured requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientCounts {
+    /// Requests issued.
+    pub requests: u64,
+    /// Requests that succeeded.
+    pub succeeded: u64,
+    /// Requests that ran out of attempts.
+    pub failed: u64,
+    /// Attempts sent.
+    pub attempts: u64,
+    /// Attempts that timed out.
+    pub timeouts: u64,
+    /// Attempts rejected by a full queue.
+    pub rejections: u64,
+}
+
+impl Client {
+    /// A client whose streams derive from `seed` and its name.
+    pub fn new(config: ClientConfig, seed: u64) -> Client {
+        let arrival_stream = Stream::new(seed, &format!("client/{}/arrival", config.name));
+        let jitter_stream = Stream::new(seed, &format!("client/{}/jitter", config.name));
+        let marks = config.latency_marks.len();
+        Client {
+            config,
+            arrival_stream,
+            jitter_stream,
+            arrivals: 0,
+            counts: ClientCounts::default(),
+            latency: Histogram::new(),
+            within_marks: vec![0; marks],
+        }
+    }
+
+    /// The instant of the next arrival after the one at `now`.
+    pub fn next_arrival(&mut self, now: SimTime) -> SimTime {
+        self.arrivals += 1;
+        match self.config.arrival {
+            Arrival::Poisson { rate_per_s } => {
+                let gap = self.arrival_stream.exponential(1e9 / rate_per_s);
+                now.add(SimDuration::from_nanos_f64(gap))
+            }
+            Arrival::Constant { rate_per_s } => {
+                // Place arrival k at round(k / rate) so rounding never accumulates.
+                let at = self.arrivals as f64 * 1e9 / rate_per_s;
+                SimTime::from_nanos(SimDuration::from_nanos_f64(at).as_nanos()).max(now)
+            }
+        }
+    }
+
+    /// Records a success of a measured request with the given end-to-end latency.
+    pub fn record_success(&mut self, latency: SimDuration) {
+        self.counts.succeeded += 1;
+        self.latency.record(latency);
+        for (mark, within) in self.config.latency_marks.iter().zip(&mut self.within_marks) {
+            if latency <= *mark {
+                *within += 1;
+            }
+        }
+    }
+
+    /// The client's measurements, with `in_flight` = measured requests not yet resolved.
+    pub fn result(&self) -> ClientResult {
+        let c = self.counts;
+        ClientResult {
+            name: self.config.name.clone(),
+            requests: c.requests,
+            succeeded: c.succeeded,
+            failed: c.failed,
+            in_flight: c.requests - c.succeeded - c.failed,
+            attempts: c.attempts,
+            timeouts: c.timeouts,
+            rejections: c.rejections,
+            latency: self.latency.clone(),
+            within_marks: self
+                .config
+                .latency_marks
+                .iter()
+                .copied()
+                .zip(self.within_marks.iter().copied())
+                .collect(),
+        }
+    }
+}
