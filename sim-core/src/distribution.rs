@@ -110,7 +110,10 @@ impl Distribution {
         let s = sd.as_nanos() as f64;
         let sigma2 = libm::log1p((s / m) * (s / m));
         let mu = libm::log(m) - sigma2 / 2.0;
-        Ok(Distribution::LogNormal { mu, sigma: libm::sqrt(sigma2) })
+        Ok(Distribution::LogNormal {
+            mu,
+            sigma: libm::sqrt(sigma2),
+        })
     }
 
     /// A lognormal whose median is `p50` and whose 99th percentile is `p99`.
@@ -158,7 +161,10 @@ impl Distribution {
                     }
                 }
                 // Rounding can leave the cumulative sum a hair below 1: use the last arm.
-                arms.last().expect("validated mixtures are non-empty").distribution.sample(stream)
+                arms.last()
+                    .expect("validated mixtures are non-empty")
+                    .distribution
+                    .sample(stream)
             }
         }
     }
@@ -167,12 +173,15 @@ impl Distribution {
     pub fn mean_nanos(&self) -> f64 {
         match self {
             Distribution::Constant(d) => d.as_nanos() as f64,
-            Distribution::Uniform { low, high } => (low.as_nanos() as f64 + high.as_nanos() as f64) / 2.0,
+            Distribution::Uniform { low, high } => {
+                (low.as_nanos() as f64 + high.as_nanos() as f64) / 2.0
+            }
             Distribution::Exponential { mean } => mean.as_nanos() as f64,
             Distribution::LogNormal { mu, sigma } => libm::exp(mu + sigma * sigma / 2.0),
-            Distribution::Mixture(arms) => {
-                arms.iter().map(|a| a.weight * a.distribution.mean_nanos()).sum()
-            }
+            Distribution::Mixture(arms) => arms
+                .iter()
+                .map(|a| a.weight * a.distribution.mean_nanos())
+                .sum(),
         }
     }
 
@@ -186,9 +195,10 @@ impl Distribution {
             }
             Distribution::Exponential { mean } => 2.0 * (mean.as_nanos() as f64).powi(2),
             Distribution::LogNormal { mu, sigma } => libm::exp(2.0 * mu + 2.0 * sigma * sigma),
-            Distribution::Mixture(arms) => {
-                arms.iter().map(|a| a.weight * a.distribution.second_moment_nanos()).sum()
-            }
+            Distribution::Mixture(arms) => arms
+                .iter()
+                .map(|a| a.weight * a.distribution.second_moment_nanos())
+                .sum(),
         }
     }
 }
@@ -199,7 +209,10 @@ mod tests {
 
     fn sample_mean(d: &Distribution, n: usize) -> f64 {
         let mut s = Stream::new(21, "distribution");
-        (0..n).map(|_| d.sample(&mut s).as_nanos() as f64).sum::<f64>() / n as f64
+        (0..n)
+            .map(|_| d.sample(&mut s).as_nanos() as f64)
+            .sum::<f64>()
+            / n as f64
     }
 
     #[test]
@@ -211,21 +224,34 @@ mod tests {
             Distribution::Exponential { mean: ms(2) },
             Distribution::lognormal_mean_sd(ms(4), ms(2)).unwrap(),
             Distribution::mixture(vec![
-                MixtureArm { weight: 0.99, distribution: Distribution::Constant(ms(5)) },
-                MixtureArm { weight: 0.01, distribution: Distribution::Constant(ms(1000)) },
+                MixtureArm {
+                    weight: 0.99,
+                    distribution: Distribution::Constant(ms(5)),
+                },
+                MixtureArm {
+                    weight: 0.01,
+                    distribution: Distribution::Constant(ms(1000)),
+                },
             ])
             .unwrap(),
         ];
         for d in &cases {
             let exact = d.mean_nanos();
             let got = sample_mean(d, 400_000);
-            assert!((got - exact).abs() / exact < 0.01, "{d:?}: {got} vs {exact}");
+            assert!(
+                (got - exact).abs() / exact < 0.01,
+                "{d:?}: {got} vs {exact}"
+            );
         }
     }
 
     #[test]
     fn lognormal_quantile_fit_hits_its_quantiles() {
-        let d = Distribution::lognormal_p50_p99(SimDuration::from_millis(4), SimDuration::from_millis(20)).unwrap();
+        let d = Distribution::lognormal_p50_p99(
+            SimDuration::from_millis(4),
+            SimDuration::from_millis(20),
+        )
+        .unwrap();
         let mut s = Stream::new(22, "lognormal");
         let mut draws: Vec<u64> = (0..200_000).map(|_| d.sample(&mut s).as_nanos()).collect();
         draws.sort_unstable();
@@ -242,6 +268,10 @@ mod tests {
         assert!(Distribution::lognormal_mean_sd(ms(0), ms(1)).is_err());
         assert!(Distribution::lognormal_p50_p99(ms(5), ms(1)).is_err());
         assert!(Distribution::mixture(vec![]).is_err());
-        assert!(Distribution::mixture(vec![MixtureArm { weight: 0.5, distribution: Distribution::Constant(ms(1)) }]).is_err());
+        assert!(Distribution::mixture(vec![MixtureArm {
+            weight: 0.5,
+            distribution: Distribution::Constant(ms(1))
+        }])
+        .is_err());
     }
 }

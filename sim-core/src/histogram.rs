@@ -32,7 +32,13 @@ impl Default for Histogram {
 impl Histogram {
     /// An empty histogram.
     pub fn new() -> Histogram {
-        Histogram { counts: vec![0; BUCKETS], count: 0, sum: 0, min: u64::MAX, max: 0 }
+        Histogram {
+            counts: vec![0; BUCKETS],
+            count: 0,
+            sum: 0,
+            min: u64::MAX,
+            max: 0,
+        }
     }
 
     /// Records one value.
@@ -141,15 +147,19 @@ mod tests {
             let (low, width) = bounds_of(index);
             assert_eq!(bucket_of(low), index);
             assert_eq!(bucket_of(low + (width - 1)), index);
-            assert!(width == 1 || width * 128 <= low, "width ≤ 1/128 of the bound");
+            assert!(
+                width == 1 || width * 128 <= low,
+                "width ≤ 1/128 of the bound"
+            );
         }
     }
 
     #[test]
     fn quantiles_are_within_half_a_percent_of_exact() {
         let mut stream = Stream::new(11, "histogram");
-        let mut values: Vec<u64> =
-            (0..200_000).map(|_| (stream.exponential(5e6) + 1.0) as u64).collect();
+        let mut values: Vec<u64> = (0..200_000)
+            .map(|_| (stream.exponential(5e6) + 1.0) as u64)
+            .collect();
         let mut h = Histogram::new();
         for &v in &values {
             h.record(SimDuration::from_nanos(v));
@@ -159,7 +169,10 @@ mod tests {
             let rank = ((q * values.len() as f64).ceil() as usize).max(1);
             let exact = values[rank - 1] as f64;
             let got = h.quantile_nanos(q);
-            assert!((got - exact).abs() / exact <= 0.004, "q={q} got={got} exact={exact}");
+            assert!(
+                (got - exact).abs() / exact <= 0.004,
+                "q={q} got={got} exact={exact}"
+            );
         }
         let exact_mean = values.iter().map(|&v| v as f64).sum::<f64>() / values.len() as f64;
         assert!((h.mean_nanos() - exact_mean).abs() < 1e-6 * exact_mean);
@@ -173,7 +186,11 @@ mod tests {
         let mut all = Histogram::new();
         for v in 0..10_000u64 {
             let d = SimDuration::from_nanos(v * v);
-            if v % 3 == 0 { a.record(d) } else { b.record(d) }
+            if v % 3 == 0 {
+                a.record(d)
+            } else {
+                b.record(d)
+            }
             all.record(d);
         }
         a.merge(&b);

@@ -18,7 +18,9 @@ pub struct SimDuration(u64);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
     /// Occurs when the text is not a number followed by a unit, e.g. `"250"` or `"fast"`.
-    #[error("`{text}` is not a duration ({reason}); write e.g. \"250ms\", \"2s\", \"1m30s\", \"500us\"")]
+    #[error(
+        "`{text}` is not a duration ({reason}); write e.g. \"250ms\", \"2s\", \"1m30s\", \"500us\""
+    )]
     Invalid {
         /// The text as given.
         text: String,
@@ -169,7 +171,12 @@ impl fmt::Display for SimTime {
 fn format_nanos(nanos: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     // Pick the largest unit whose whole part is non-zero, and print the fraction exactly
     // (trailing zeros trimmed) so that printing never loses precision.
-    let units: [(u64, &str); 4] = [(1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "us"), (1, "ns")];
+    let units: [(u64, &str); 4] = [
+        (1_000_000_000, "s"),
+        (1_000_000, "ms"),
+        (1_000, "us"),
+        (1, "ns"),
+    ];
     if nanos == 0 {
         return write!(f, "0s");
     }
@@ -196,17 +203,32 @@ mod tests {
     fn parses_the_forms_scenarios_use() {
         assert_eq!(SimDuration::parse("250ms").unwrap().as_nanos(), 250_000_000);
         assert_eq!(SimDuration::parse("2s").unwrap().as_nanos(), 2_000_000_000);
-        assert_eq!(SimDuration::parse("1m30s").unwrap().as_nanos(), 90_000_000_000);
+        assert_eq!(
+            SimDuration::parse("1m30s").unwrap().as_nanos(),
+            90_000_000_000
+        );
         assert_eq!(SimDuration::parse("500us").unwrap().as_nanos(), 500_000);
-        assert_eq!(SimDuration::parse("1.5s").unwrap().as_nanos(), 1_500_000_000);
+        assert_eq!(
+            SimDuration::parse("1.5s").unwrap().as_nanos(),
+            1_500_000_000
+        );
         assert_eq!(SimDuration::parse("0s").unwrap(), SimDuration::ZERO);
     }
 
     #[test]
     fn rejects_unitless_and_garbage() {
-        assert!(matches!(SimDuration::parse("250"), Err(DurationError::Invalid { .. })));
-        assert!(matches!(SimDuration::parse("fast"), Err(DurationError::Invalid { .. })));
-        assert!(matches!(SimDuration::parse("-1s"), Err(DurationError::Invalid { .. })));
+        assert!(matches!(
+            SimDuration::parse("250"),
+            Err(DurationError::Invalid { .. })
+        ));
+        assert!(matches!(
+            SimDuration::parse("fast"),
+            Err(DurationError::Invalid { .. })
+        ));
+        assert!(matches!(
+            SimDuration::parse("-1s"),
+            Err(DurationError::Invalid { .. })
+        ));
     }
 
     #[test]
@@ -221,7 +243,15 @@ mod tests {
 
     #[test]
     fn display_round_trips_through_parse() {
-        for nanos in [1, 999, 1_000, 1_001, 123_456_789, 90_000_000_000, 1_500_000_001] {
+        for nanos in [
+            1,
+            999,
+            1_000,
+            1_001,
+            123_456_789,
+            90_000_000_000,
+            1_500_000_001,
+        ] {
             let d = SimDuration::from_nanos(nanos);
             assert_eq!(SimDuration::parse(&d.to_string()).unwrap(), d, "{d}");
         }
@@ -230,6 +260,9 @@ mod tests {
     #[test]
     fn arithmetic_saturates() {
         assert_eq!(SimTime::MAX.add(SimDuration::from_secs(1)), SimTime::MAX);
-        assert_eq!(SimTime::ZERO.since(SimTime::from_nanos(5)), SimDuration::ZERO);
+        assert_eq!(
+            SimTime::ZERO.since(SimTime::from_nanos(5)),
+            SimDuration::ZERO
+        );
     }
 }

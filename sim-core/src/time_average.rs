@@ -17,7 +17,12 @@ pub struct TimeAverage {
 impl TimeAverage {
     /// A level of zero, measured from `start` on (changes before `start` only set the level).
     pub fn new(start: SimTime) -> TimeAverage {
-        TimeAverage { start, level: 0, changed: SimTime::ZERO, area: 0 }
+        TimeAverage {
+            start,
+            level: 0,
+            changed: SimTime::ZERO,
+            area: 0,
+        }
     }
 
     /// Sets the level at `now` (times must not go backwards).
@@ -45,7 +50,10 @@ impl TimeAverage {
 
     #[inline]
     fn accumulate(&mut self, now: SimTime) {
-        assert!(now >= self.changed, "time-average updates go forward in time");
+        assert!(
+            now >= self.changed,
+            "time-average updates go forward in time"
+        );
         let from = self.changed.max(self.start);
         if now > from {
             self.area += u128::from(now.since(from).as_nanos()) * u128::from(self.level);
