@@ -19,4 +19,4 @@ pub use config::{
     ServiceId, WorldConfig,
 };
 pub use result::{ClientResult, RunResult, ServiceResult};
-pub use world::{run, Event, World};
+pub use world::{run, run_observed, AttemptKey, Event, RequestKey, World};

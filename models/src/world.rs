@@ -15,8 +15,8 @@
 use slotmap::{new_key_type, Key, SlotMap};
 
 use sim_core::{
-    Context, Distribution, EventId, Model, RunError, SimDuration, SimTime, Simulation, Stream,
-    TraceCode,
+    Context, Distribution, EventId, Model, Observer, RunError, SimDuration, SimTime, Simulation,
+    Stream, TraceCode,
 };
 
 use crate::backoff::retry_delay;
@@ -29,6 +29,15 @@ use crate::service::{Admission, Service};
 ///
 /// The run is a pure function of `(config, seed)` and this crate's version.
 pub fn run(config: &WorldConfig, seed: u64) -> Result<RunResult, RunError> {
+    run_observed(config, seed, None)
+}
+
+/// Like `run`, but `observer` (if any) sees every processed event in order.
+pub fn run_observed(
+    config: &WorldConfig,
+    seed: u64,
+    observer: Option<Observer<Event>>,
+) -> Result<RunResult, RunError> {
     let mut world = World::new(config.clone(), seed);
     // Each client's first arrival is one gap after time zero, drawn like every later one.
     let first: Vec<SimTime> = world
@@ -37,6 +46,9 @@ pub fn run(config: &WorldConfig, seed: u64) -> Result<RunResult, RunError> {
         .map(|c| c.next_arrival(SimTime::ZERO))
         .collect();
     let mut sim = Simulation::new(world, config.limits);
+    if let Some(observer) = observer {
+        sim.set_observer(observer);
+    }
     for (index, at) in first.into_iter().enumerate() {
         sim.schedule_at(
             at,

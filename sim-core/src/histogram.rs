@@ -87,6 +87,12 @@ impl Histogram {
         SimDuration::from_nanos(self.max)
     }
 
+    /// Number of recorded values in buckets at or below `value`'s bucket (exact below 128 ns,
+    /// otherwise within one bucket's width).
+    pub fn count_at_or_below(&self, value: SimDuration) -> u64 {
+        self.counts[..=bucket_of(value.as_nanos())].iter().sum()
+    }
+
     /// The `q`-quantile (0 ≤ q ≤ 1), in nanoseconds, within 0.4%; 0 when empty.
     ///
     /// Uses the nearest-rank definition: the smallest value with at least `ceil(q·n)` values

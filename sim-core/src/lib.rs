@@ -22,7 +22,7 @@ pub use distribution::{Distribution, DistributionError, MixtureArm};
 pub use histogram::Histogram;
 pub use queue::{EventId, EventQueue};
 pub use rng::{Probability, Stream};
-pub use simulation::{Context, Limits, Model, RunError, RunStats, Simulation};
+pub use simulation::{Context, Limits, Model, Observer, RunError, RunStats, Simulation};
 pub use time::{DurationError, SimDuration, SimTime};
 pub use time_average::TimeAverage;
 pub use trace::{TraceCode, TraceHash};

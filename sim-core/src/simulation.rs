@@ -92,6 +92,9 @@ pub struct RunStats {
     pub end: SimTime,
 }
 
+/// A callback that sees every processed event before its handler runs (full traces, tests).
+pub type Observer<E> = Box<dyn FnMut(SimTime, &E)>;
+
 /// A model plus its event queue, clock, trace hash and limits.
 pub struct Simulation<M: Model> {
     model: M,
@@ -100,6 +103,7 @@ pub struct Simulation<M: Model> {
     trace: TraceHash,
     events: u64,
     limits: Limits,
+    observer: Option<Observer<M::Event>>,
 }
 
 impl<M: Model> Simulation<M> {
@@ -112,7 +116,13 @@ impl<M: Model> Simulation<M> {
             trace: TraceHash::new(),
             events: 0,
             limits,
+            observer: None,
         }
+    }
+
+    /// Calls `observer` with every processed event, in order, before it is handled.
+    pub fn set_observer(&mut self, observer: Observer<M::Event>) {
+        self.observer = Some(observer);
     }
 
     /// Schedules an initial event (before or between runs) at or after the current time.
@@ -132,6 +142,9 @@ impl<M: Model> Simulation<M> {
             self.now = time;
             self.events += 1;
             self.trace.fold(time, event.trace_code());
+            if let Some(observer) = &mut self.observer {
+                observer(time, &event);
+            }
             if self.events > self.limits.events_max {
                 return Err(RunError::EventsExceeded {
                     limit: self.limits.events_max,
@@ -171,6 +184,11 @@ impl<M: Model> Simulation<M> {
     /// Number of pending events.
     pub fn pending(&self) -> usize {
         self.queue.len()
+    }
+
+    /// The model, mutably (to prepare it before a run).
+    pub fn model_mut(&mut self) -> &mut M {
+        &mut self.model
     }
 
     /// The model, for reading results.

@@ -1,0 +1,273 @@
+//! The run summary: the stable JSON object `faultline run --format json` prints.
+//!
+//! Field names are a contract with users' scripts (see DESIGN.md): add fields, never rename
+//! them. Maps are keyed by name and sorted (BTreeMap), and every number is rounded to a fixed
+//! precision (milliseconds to 1 µs, ratios to 1e-6), so the same run always prints the same
+//! bytes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sim_core::{Histogram, SimDuration};
+
+use models::{ClientResult, RunResult, ServiceResult};
+
+/// Which run a summary describes: what the CLI knows and the result does not.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunIdentity {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant applied, if any.
+    pub variant: Option<String>,
+    /// Master seed.
+    pub seed: u64,
+    /// faultline version that ran it.
+    pub version: String,
+}
+
+/// A service-level objective to judge: the fraction of a client's requests that succeed
+/// within `latency_below` must reach `target`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloSpec {
+    /// Client name.
+    pub client: String,
+    /// Latency threshold.
+    pub latency_below: SimDuration,
+    /// Required fraction in (0, 1].
+    pub target: f64,
+}
+
+/// The JSON summary of one run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant applied, or null.
+    pub variant: Option<String>,
+    /// Master seed.
+    pub seed: u64,
+    /// faultline version.
+    pub version: String,
+    /// Trace hash, 16 hex digits.
+    pub trace_hash: String,
+    /// Events processed.
+    pub events: u64,
+    /// Virtual seconds simulated (including warm-up).
+    pub sim_time_s: f64,
+    /// Virtual seconds measured (after warm-up).
+    pub measured_s: f64,
+    /// Per client, by name.
+    pub clients: BTreeMap<String, ClientSummary>,
+    /// Per service, by name.
+    pub services: BTreeMap<String, ServiceSummary>,
+    /// Each SLO's verdict, in scenario order.
+    pub slo: Vec<SloVerdict>,
+}
+
+/// One client's line of the summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClientSummary {
+    /// Requests issued after the warm-up.
+    pub requests: u64,
+    /// Requests that succeeded.
+    pub succeeded: u64,
+    /// Requests that ran out of attempts.
+    pub failed: u64,
+    /// Requests unresolved when the run ended.
+    pub in_flight: u64,
+    /// Attempts sent.
+    pub attempts: u64,
+    /// Attempts that timed out.
+    pub timeouts: u64,
+    /// Attempts rejected by a full queue.
+    pub rejections: u64,
+    /// Attempts per request.
+    pub amplification: f64,
+    /// Successful requests per measured second.
+    pub goodput_per_s: f64,
+    /// Latency of successful requests.
+    pub latency_ms: Quantiles,
+}
+
+/// One service's line of the summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServiceSummary {
+    /// Attempts that reached a replica.
+    pub arrivals: u64,
+    /// Attempts completed.
+    pub completed: u64,
+    /// Attempts rejected by a full queue.
+    pub rejected: u64,
+    /// Completed attempts whose caller had already given up.
+    pub timed_out_work: u64,
+    /// Mean fraction of workers busy.
+    pub utilization: f64,
+    /// Time-averaged number of queued attempts.
+    pub queue_len_mean: f64,
+    /// Time-averaged number of attempts in the service (queued plus in service).
+    pub in_system_mean: f64,
+    /// Time from arrival to start of service.
+    pub wait_ms: Quantiles,
+    /// Time from arrival to completion.
+    pub sojourn_ms: Quantiles,
+}
+
+/// Latency statistics in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Quantiles {
+    /// Exact mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Exact maximum.
+    pub max: f64,
+}
+
+/// One SLO's outcome.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SloVerdict {
+    /// Client name.
+    pub client: String,
+    /// Threshold in milliseconds.
+    pub latency_below_ms: f64,
+    /// Required fraction.
+    pub target: f64,
+    /// Fraction of resolved requests that succeeded within the threshold.
+    pub observed: f64,
+    /// Whether `observed ≥ target`.
+    pub met: bool,
+}
+
+impl RunSummary {
+    /// Summarizes a run; SLOs whose client or mark is unknown are judged unmet with observed 0.
+    pub fn new(identity: &RunIdentity, result: &RunResult, slos: &[SloSpec]) -> RunSummary {
+        let measured_s = result.measured.as_secs_f64();
+        RunSummary {
+            scenario: identity.scenario.clone(),
+            variant: identity.variant.clone(),
+            seed: identity.seed,
+            version: identity.version.clone(),
+            trace_hash: result.stats.trace_hash.to_hex(),
+            events: result.stats.events,
+            sim_time_s: round(result.stats.end.as_secs_f64(), 9),
+            measured_s: round(measured_s, 9),
+            clients: result
+                .clients
+                .iter()
+                .map(|c| (c.name.clone(), client_summary(c, measured_s)))
+                .collect(),
+            services: result
+                .services
+                .iter()
+                .map(|s| (s.name.clone(), service_summary(s)))
+                .collect(),
+            slo: slos.iter().map(|slo| judge(slo, &result.clients)).collect(),
+        }
+    }
+
+    /// True when every SLO is met (vacuously true with none).
+    pub fn slos_met(&self) -> bool {
+        self.slo.iter().all(|v| v.met)
+    }
+
+    /// The summary as pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a summary always serializes");
+        text.push('\n');
+        text
+    }
+}
+
+impl Quantiles {
+    /// Milliseconds statistics of a histogram of nanoseconds.
+    pub fn of(histogram: &Histogram) -> Quantiles {
+        let ms = |nanos: f64| round(nanos / 1e6, 3);
+        Quantiles {
+            mean: ms(histogram.mean_nanos()),
+            p50: ms(histogram.quantile_nanos(0.5)),
+            p90: ms(histogram.quantile_nanos(0.9)),
+            p99: ms(histogram.quantile_nanos(0.99)),
+            p999: ms(histogram.quantile_nanos(0.999)),
+            max: ms(histogram.max().as_nanos() as f64),
+        }
+    }
+}
+
+fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
+    ClientSummary {
+        requests: c.requests,
+        succeeded: c.succeeded,
+        failed: c.failed,
+        in_flight: c.in_flight,
+        attempts: c.attempts,
+        timeouts: c.timeouts,
+        rejections: c.rejections,
+        amplification: round(ratio(c.attempts as f64, c.requests as f64), 6),
+        goodput_per_s: round(ratio(c.succeeded as f64, measured_s), 3),
+        latency_ms: Quantiles::of(&c.latency),
+    }
+}
+
+fn service_summary(s: &ServiceResult) -> ServiceSummary {
+    ServiceSummary {
+        arrivals: s.arrivals,
+        completed: s.completed,
+        rejected: s.rejected,
+        timed_out_work: s.timed_out_work,
+        utilization: round(ratio(s.busy_mean, f64::from(s.capacity)), 6),
+        queue_len_mean: round(s.queue_len_mean, 6),
+        in_system_mean: round(s.in_system_mean, 6),
+        wait_ms: Quantiles::of(&s.wait),
+        sojourn_ms: Quantiles::of(&s.sojourn),
+    }
+}
+
+fn judge(slo: &SloSpec, clients: &[ClientResult]) -> SloVerdict {
+    // Requests still in flight when the run ends have no outcome yet and are left out;
+    // failures count as bad.
+    let observed = clients
+        .iter()
+        .find(|c| c.name == slo.client)
+        .and_then(|c| {
+            let within = c
+                .within_marks
+                .iter()
+                .find(|(mark, _)| *mark == slo.latency_below)?
+                .1;
+            Some(ratio(within as f64, (c.succeeded + c.failed) as f64))
+        })
+        .unwrap_or(0.0);
+    SloVerdict {
+        client: slo.client.clone(),
+        latency_below_ms: round(slo.latency_below.as_millis_f64(), 3),
+        target: slo.target,
+        observed: round(observed, 6),
+        met: observed >= slo.target,
+    }
+}
+
+fn ratio(numerator: f64, denominator: f64) -> f64 {
+    if denominator == 0.0 {
+        0.0
+    } else {
+        numerator / denominator
+    }
+}
+
+/// Rounds to `digits` decimal places (for stable, readable output).
+pub fn round(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    // `f64::round` is exact and platform-independent (not a libm transcendental).
+    let rounded = (value * scale).round() / scale;
+    if rounded == 0.0 {
+        0.0 // Never print -0.0.
+    } else {
+        rounded
+    }
+}

@@ -1,0 +1,171 @@
+//! The human-readable run summary: a header and aligned tables, for a terminal.
+
+use std::fmt::Write;
+
+use crate::summary::{Quantiles, RunSummary};
+
+/// Renders a summary as aligned text tables.
+pub fn render(summary: &RunSummary) -> String {
+    let mut out = String::new();
+    let variant = summary.variant.as_deref().unwrap_or("(none)");
+    let warmup_s = summary.sim_time_s - summary.measured_s;
+    let _ = writeln!(
+        out,
+        "scenario {}  variant {}  seed {}  faultline {}",
+        summary.scenario, variant, summary.seed, summary.version
+    );
+    let _ = writeln!(
+        out,
+        "trace {}  events {}  simulated {}s (measured {}s after {}s warm-up)\n",
+        summary.trace_hash,
+        summary.events,
+        trim(summary.sim_time_s),
+        trim(summary.measured_s),
+        trim(warmup_s)
+    );
+
+    let mut clients = Table::new(&[
+        "client",
+        "requests",
+        "ok",
+        "failed",
+        "attempts",
+        "ampl",
+        "goodput/s",
+        "mean ms",
+        "p50 ms",
+        "p99 ms",
+        "p999 ms",
+        "max ms",
+    ]);
+    for (name, c) in &summary.clients {
+        let mut row = vec![
+            name.clone(),
+            c.requests.to_string(),
+            c.succeeded.to_string(),
+            c.failed.to_string(),
+            c.attempts.to_string(),
+            format!("{:.3}", c.amplification),
+            format!("{:.1}", c.goodput_per_s),
+        ];
+        row.extend(latency_cells(&c.latency_ms));
+        clients.row(row);
+    }
+    out.push_str(&clients.render());
+    out.push('\n');
+
+    let mut services = Table::new(&[
+        "service",
+        "arrivals",
+        "completed",
+        "rejected",
+        "wasted",
+        "util",
+        "queue",
+        "wait p50",
+        "wait p99",
+        "sojourn mean",
+        "sojourn p99",
+    ]);
+    for (name, s) in &summary.services {
+        services.row(vec![
+            name.clone(),
+            s.arrivals.to_string(),
+            s.completed.to_string(),
+            s.rejected.to_string(),
+            s.timed_out_work.to_string(),
+            format!("{:.1}%", s.utilization * 100.0),
+            format!("{:.2}", s.queue_len_mean),
+            format!("{:.3}", s.wait_ms.p50),
+            format!("{:.3}", s.wait_ms.p99),
+            format!("{:.3}", s.sojourn_ms.mean),
+            format!("{:.3}", s.sojourn_ms.p99),
+        ]);
+    }
+    out.push_str(&services.render());
+    let _ = writeln!(
+        out,
+        "(wasted = work completed for callers that had already given up; times in ms)"
+    );
+
+    if !summary.slo.is_empty() {
+        out.push('\n');
+        for v in &summary.slo {
+            let _ = writeln!(
+                out,
+                "SLO {}: {:.4}% of requests within {}ms (target {:.4}%)  {}",
+                v.client,
+                v.observed * 100.0,
+                trim(v.latency_below_ms),
+                v.target * 100.0,
+                if v.met { "MET" } else { "MISSED" }
+            );
+        }
+    }
+    out
+}
+
+fn latency_cells(q: &Quantiles) -> Vec<String> {
+    [q.mean, q.p50, q.p99, q.p999, q.max]
+        .iter()
+        .map(|v| format!("{v:.3}"))
+        .collect()
+}
+
+fn trim(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A table whose first column is left-aligned and the rest right-aligned.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Table {
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        assert_eq!(
+            cells.len(),
+            self.header.len(),
+            "a row has one cell per column"
+        );
+        self.rows.push(cells);
+    }
+
+    fn render(&self) -> String {
+        let widths: Vec<usize> = (0..self.header.len())
+            .map(|i| {
+                std::iter::once(&self.header)
+                    .chain(&self.rows)
+                    .map(|r| r[i].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for row in std::iter::once(&self.header).chain(&self.rows) {
+            let line: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, (cell, &w))| {
+                    if i == 0 {
+                        format!("{cell:<w$}")
+                    } else {
+                        format!("{cell:>w$}")
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "{}", line.join("  ").trim_end());
+        }
+        out
+    }
+}

@@ -1,0 +1,43 @@
+//! The CLI's errors and their exit codes: 2 for bad input, 3 for a tripped run guard.
+//!
+//! (Exit 1, "the run completed but an SLO failed", is an outcome, not an error.)
+
+use std::path::PathBuf;
+
+/// Everything that can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Occurs when a scenario file cannot be read and is not a catalog name either.
+    #[error("{path}: cannot read ({source}); catalog scenarios are: {catalog}")]
+    Read {
+        /// The path as given.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+        /// Names of the catalog scenarios, comma-separated.
+        catalog: String,
+    },
+    /// Occurs when a scenario or an override is invalid.
+    #[error(transparent)]
+    Scenario(#[from] scenarios::ScenarioError),
+    /// Occurs when a run guard trips (too many pending or processed events).
+    #[error("run stopped: {source}\n  seed {seed}; reproduce with: {replay}")]
+    Guard {
+        /// The engine's error.
+        source: sim_core::RunError,
+        /// The seed of the run.
+        seed: u64,
+        /// The command that reproduces it.
+        replay: String,
+    },
+}
+
+impl CliError {
+    /// The process exit code DESIGN.md assigns to this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Read { .. } | CliError::Scenario(_) => 2,
+            CliError::Guard { .. } => 3,
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! `faultline run`: one scenario, one seed, one summary.
+
+use crate::cli::{Format, RunArgs};
+use crate::error::CliError;
+use crate::input;
+
+/// What a finished command prints and how it exits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Text for standard output.
+    pub stdout: String,
+    /// Process exit code (0 ok, 1 an SLO was missed).
+    pub exit_code: i32,
+}
+
+/// Runs the scenario named by `args` and renders its summary.
+pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
+    let source = input::read(&args.file)?;
+    let overrides = args
+        .set
+        .iter()
+        .map(|text| scenarios::Override::parse(text))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = scenarios::LoadOptions {
+        variant: args.variant.clone(),
+        overrides,
+    };
+    let scenario = scenarios::parse(&source.text, &source.origin, &options)?;
+    let result = models::run(&scenario.world, args.seed).map_err(|source| CliError::Guard {
+        source,
+        seed: args.seed,
+        replay: replay_command(args),
+    })?;
+    let identity = reports::RunIdentity {
+        scenario: scenario.name.clone(),
+        variant: scenario.variant.clone(),
+        seed: args.seed,
+        version: crate::VERSION.to_string(),
+    };
+    let slos: Vec<reports::SloSpec> = scenario
+        .slos
+        .iter()
+        .map(|slo| reports::SloSpec {
+            client: slo.client_name.clone(),
+            latency_below: slo.latency_below,
+            target: slo.target,
+        })
+        .collect();
+    let summary = reports::RunSummary::new(&identity, &result, &slos);
+    let stdout = match args.format {
+        Format::Text => reports::render(&summary),
+        Format::Json => summary.to_json(),
+    };
+    Ok(Outcome {
+        stdout,
+        exit_code: if summary.slos_met() { 0 } else { 1 },
+    })
+}
+
+/// The command line that reproduces this run.
+pub fn replay_command(args: &RunArgs) -> String {
+    let mut command = format!("faultline run {} --seed {}", args.file.display(), args.seed);
+    if let Some(variant) = &args.variant {
+        command.push_str(&format!(" --variant {variant}"));
+    }
+    for set in &args.set {
+        command.push_str(&format!(" --set '{set}'"));
+    }
+    command
+}
