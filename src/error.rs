@@ -19,7 +19,7 @@ pub enum CliError {
     },
     /// Occurs when a scenario or an override is invalid.
     #[error(transparent)]
-    Scenario(#[from] scenarios::ScenarioError),
+    Scenario(Box<scenarios::ScenarioError>),
     /// Occurs when a run guard trips (too many pending or processed events).
     #[error("run stopped: {source}\n  seed {seed}; reproduce with: {replay}")]
     Guard {
@@ -30,6 +30,12 @@ pub enum CliError {
         /// The command that reproduces it.
         replay: String,
     },
+}
+
+impl From<scenarios::ScenarioError> for CliError {
+    fn from(error: scenarios::ScenarioError) -> CliError {
+        CliError::Scenario(Box::new(error))
+    }
 }
 
 impl CliError {

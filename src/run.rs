@@ -16,11 +16,10 @@ pub struct Outcome {
 /// Runs the scenario named by `args` and renders its summary.
 pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
-    let overrides = args
-        .set
-        .iter()
-        .map(|text| scenarios::Override::parse(text))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut overrides = Vec::with_capacity(args.set.len());
+    for text in &args.set {
+        overrides.push(scenarios::Override::parse(text)?);
+    }
     let options = scenarios::LoadOptions {
         variant: args.variant.clone(),
         overrides,

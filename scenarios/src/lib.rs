@@ -1,1 +1,136 @@
-//! scenarios
+//! scenarios: the scenario file format, from JSON text to a validated `models::WorldConfig`.
+//!
+//! `parse` reads the text strictly (no duplicate keys), takes out `variants`, applies the
+//! chosen variant and then each `--set` override as dotted-path edits on the JSON
+//! (`overrides`), deserializes it into serde structs that mirror the file (`raw`, where every
+//! default is listed), and checks those into a `Scenario` (`validate`, the only way to build
+//! one). Every refusal is a `ScenarioError` naming the origin, the JSON path, the value and
+//! the fix; nothing here panics on any input.
+//!
+//! This crate does no file I/O (the CLI reads files and passes the text and its name) and
+//! runs nothing (`models` does). `catalog` embeds `library/*.json`.
+
+#![deny(missing_docs)]
+
+pub mod catalog;
+pub mod error;
+pub mod overrides;
+pub mod raw;
+mod validate;
+
+use serde_json::Value;
+use sim_core::SimDuration;
+
+pub use error::{Position, Referent, ScenarioError};
+pub use overrides::Override;
+
+/// A validated scenario: the world to build, its SLOs, and which variant produced it.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Scenario {
+    /// The scenario's `name`.
+    pub name: String,
+    /// The scenario's one-line `description` (empty if absent).
+    pub description: String,
+    /// The validated world, ready for `models`.
+    pub world: models::WorldConfig,
+    /// The service-level objectives, in file order.
+    pub slos: Vec<Slo>,
+    /// The variant applied, if any.
+    pub variant: Option<String>,
+    /// Every variant the file defines, in file order.
+    pub variants: Vec<String>,
+}
+
+/// A service-level objective: the fraction of a client's requests that must succeed in time.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Slo {
+    /// The client it judges.
+    pub client: models::ClientId,
+    /// That client's name.
+    pub client_name: String,
+    /// A request is good if it succeeds within this (also one of the client's latency marks).
+    pub latency_below: SimDuration,
+    /// Fraction of good requests required, in `(0, 1]`.
+    pub target: f64,
+}
+
+/// What to change before validating: a variant, then `--set` overrides in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadOptions {
+    /// The variant to apply, by name.
+    pub variant: Option<String>,
+    /// Overrides applied after the variant, in order.
+    pub overrides: Vec<Override>,
+}
+
+/// Parses and validates scenario `text`; `origin` (a file path or `catalog:NAME`) names it
+/// in every error.
+///
+/// When an error appears only after the variant or overrides are applied, its origin reads
+/// `FILE (variant V, --set P=X)`, so the user knows which change caused it; an error in the
+/// file itself is reported against the plain file.
+///
+/// ```
+/// let text = scenarios::catalog::find("mm1").unwrap().text;
+/// let scenario = scenarios::parse(text, "catalog:mm1", &Default::default()).unwrap();
+/// assert_eq!(scenario.world.services[0].workers, 1);
+/// ```
+pub fn parse(text: &str, origin: &str, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
+    let mut document = raw::read_document(text, origin)?;
+    let variants = overrides::Variants::take(&mut document, origin)?;
+    let names = variants.names();
+    let base = Value::Object(document);
+    if options.variant.is_none() && options.overrides.is_empty() {
+        // Read the text itself so that type errors carry a line and column.
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let raw = typed(&mut deserializer, &base, origin)?;
+        return validate::scenario(raw, origin, None, names);
+    }
+    let mut changed = base;
+    let mut notes = Vec::new();
+    if let Some(variant) = &options.variant {
+        variants.apply(variant, &mut changed, origin)?;
+        notes.push(format!("variant {variant}"));
+    }
+    for change in &options.overrides {
+        change.apply(&mut changed, origin)?;
+        notes.push(format!("--set {change}"));
+    }
+    let annotated = format!("{origin} ({})", notes.join(", "));
+    let result = typed(&changed, &changed, &annotated).and_then(|raw| {
+        validate::scenario(raw, &annotated, options.variant.clone(), names.clone())
+    });
+    match result {
+        Ok(scenario) => Ok(scenario),
+        Err(error) => {
+            // Blame the file when the file alone is already wrong.
+            let plain = parse(text, origin, &LoadOptions::default());
+            Err(plain.err().unwrap_or(error))
+        }
+    }
+}
+
+/// The names of the variants `text` defines, in file order (checks JSON syntax and the
+/// `variants` block only, not the rest of the scenario).
+pub fn variant_names(text: &str, origin: &str) -> Result<Vec<String>, ScenarioError> {
+    let mut document = raw::read_document(text, origin)?;
+    Ok(overrides::Variants::take(&mut document, origin)?.names())
+}
+
+/// Deserializes a raw scenario, turning serde's error into a `ScenarioError` whose path names
+/// elements as found in `document`.
+fn typed<'de, D>(
+    deserializer: D,
+    document: &Value,
+    origin: &str,
+) -> Result<raw::Scenario, ScenarioError>
+where
+    D: serde::Deserializer<'de, Error = serde_json::Error>,
+{
+    serde_path_to_error::deserialize(deserializer)
+        .map_err(|e| error::from_serde(origin, e, document))
+}
+#[cfg(test)]
+mod tests;

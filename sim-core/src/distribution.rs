@@ -132,7 +132,10 @@ impl Distribution {
     /// A mixture; weights must be non-negative and sum to 1 (within 1e-9).
     pub fn mixture(arms: Vec<MixtureArm>) -> Result<Distribution, DistributionError> {
         let sum: f64 = arms.iter().map(|a| a.weight).sum();
-        if arms.is_empty() || arms.iter().any(|a| !(a.weight >= 0.0)) || (sum - 1.0).abs() > 1e-9 {
+        if arms.is_empty()
+            || arms.iter().any(|a| a.weight.is_nan() || a.weight < 0.0)
+            || (sum - 1.0).abs() > 1e-9
+        {
             return Err(DistributionError::MixtureWeights { sum });
         }
         Ok(Distribution::Mixture(arms))

@@ -1,0 +1,179 @@
+//! The catalog: every `library/*.json` scenario, embedded in the binary by name.
+//!
+//! Entries are listed by hand, sorted by name, so adding a file is a visible change; a test
+//! checks the list against the directory and validates every entry and every variant of it.
+//! Origins in messages read `catalog:NAME`.
+
+use crate::error::nearest;
+use crate::{parse, LoadOptions, Scenario, ScenarioError};
+
+/// One embedded scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The file name without `.json`, e.g. `mm1`.
+    pub name: &'static str,
+    /// The file's text.
+    pub text: &'static str,
+}
+
+/// Every catalog entry, sorted by name.
+pub fn entries() -> &'static [Entry] {
+    &ENTRIES
+}
+
+/// The entry called `name` (a trailing `.json` is ignored).
+pub fn find(name: &str) -> Option<&'static Entry> {
+    let name = name.strip_suffix(".json").unwrap_or(name);
+    ENTRIES.iter().find(|entry| entry.name == name)
+}
+
+/// The entry name nearest to a mistyped `name`, for "did you mean" messages.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    let names: Vec<&'static str> = ENTRIES.iter().map(|entry| entry.name).collect();
+    nearest(name, &names)
+}
+
+/// The entry's one-line `description` (empty if it has none).
+pub fn description(entry: &Entry) -> String {
+    serde_json::from_str::<serde_json::Value>(entry.text)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("description")
+                .and_then(|d| d.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
+}
+
+impl Entry {
+    /// `catalog:NAME`, the origin used in messages about this entry.
+    pub fn origin(&self) -> String {
+        format!("catalog:{}", self.name)
+    }
+
+    /// Parses and validates this entry with `options`.
+    pub fn load(&self, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
+        parse(self.text, &self.origin(), options)
+    }
+}
+
+const ENTRIES: [Entry; 5] = [
+    Entry {
+        name: "md1",
+        text: include_str!("../library/md1.json"),
+    },
+    Entry {
+        name: "mm1",
+        text: include_str!("../library/mm1.json"),
+    },
+    Entry {
+        name: "mmc",
+        text: include_str!("../library/mmc.json"),
+    },
+    Entry {
+        name: "retries",
+        text: include_str!("../library/retries.json"),
+    },
+    Entry {
+        name: "steady-state",
+        text: include_str!("../library/steady-state.json"),
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_list_matches_the_library_directory() {
+        let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/library");
+        let mut on_disk: Vec<String> = std::fs::read_dir(directory)
+            .expect("library directory is readable")
+            .map(|entry| {
+                entry
+                    .expect("directory entry")
+                    .file_name()
+                    .into_string()
+                    .expect("UTF-8 name")
+            })
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<String> = ENTRIES.iter().map(|e| format!("{}.json", e.name)).collect();
+        assert_eq!(
+            embedded, on_disk,
+            "list every library/*.json in ENTRIES (sorted), and nothing else"
+        );
+        let mut sorted = embedded.clone();
+        sorted.sort();
+        assert_eq!(embedded, sorted, "ENTRIES is sorted by name");
+        for entry in entries() {
+            let file = std::fs::read_to_string(format!("{directory}/{}.json", entry.name))
+                .expect("readable");
+            assert_eq!(file, entry.text, "{} embeds its file", entry.name);
+        }
+    }
+
+    #[test]
+    fn every_entry_and_every_variant_validates() {
+        for entry in entries() {
+            let scenario = entry
+                .load(&LoadOptions::default())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                scenario.name, entry.name,
+                "a catalog scenario is named after its file"
+            );
+            let description = description(entry);
+            assert!(
+                !description.is_empty() && !description.contains('\n'),
+                "{}: one-line description",
+                entry.name
+            );
+            assert_eq!(scenario.description, description);
+            for variant in &scenario.variants {
+                let options = LoadOptions {
+                    variant: Some(variant.clone()),
+                    overrides: Vec::new(),
+                };
+                let varied = entry.load(&options).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(varied.variant.as_deref(), Some(variant.as_str()));
+            }
+        }
+    }
+
+    #[test]
+    fn every_entry_stays_within_the_smoke_run_budget() {
+        // An attempt costs about four events (arrival, two network hops, service end; a
+        // timeout timer is cancelled, not processed). CI smoke-runs every entry, so even if
+        // every request used every attempt, each must stay under about 2 million events.
+        for entry in entries() {
+            let scenario = entry.load(&LoadOptions::default()).unwrap();
+            let world = &scenario.world;
+            let requests: f64 = world
+                .clients
+                .iter()
+                .map(|c| match c.arrival {
+                    models::Arrival::Poisson { rate_per_s }
+                    | models::Arrival::Constant { rate_per_s } => {
+                        rate_per_s * world.duration.as_secs_f64() * f64::from(c.retry.max_attempts)
+                    }
+                })
+                .sum();
+            assert!(
+                requests * 4.0 <= 2e6,
+                "{}: about {requests} attempts is too many for a smoke run",
+                entry.name
+            );
+        }
+    }
+
+    #[test]
+    fn lookup_by_name_and_suggestions() {
+        assert_eq!(find("mm1").map(|e| e.name), Some("mm1"));
+        assert_eq!(find("mm1.json").map(|e| e.name), Some("mm1"));
+        assert!(find("nope").is_none());
+        assert_eq!(suggest("retry"), Some("retries"));
+        assert_eq!(suggest("steady"), Some("steady-state"));
+    }
+}

@@ -1,0 +1,645 @@
+//! The scenario file as written: serde structs that mirror the JSON, with every default.
+//!
+//! These types check JSON types and field names only (every struct denies unknown fields);
+//! ranges, units, references and "exactly one of" rules are `validate`'s job, and nothing
+//! outside this crate sees a raw type. Durations stay strings here so that `validate` can
+//! report a bad one with its path. A `kind` field is a plain enum next to optional
+//! parameters (not a serde-tagged enum), because serde's tagged enums lose the JSON path of
+//! errors inside them.
+//!
+//! This module also owns the strict reader that turns the text into a JSON value, refusing
+//! duplicate keys that a plain `serde_json::Value` would silently merge.
+//!
+//! # Defaults
+//!
+//! This table is the one place the format's defaults are listed. serde fills each in when
+//! its key is absent (which is also what a variant or `--set PATH=null` produces).
+//!
+//! | key | default | why |
+//! |---|---|---|
+//! | `description` | `""` | optional prose |
+//! | `warmup` | `"0s"` | measure from the start |
+//! | `clients[].timeout` | none: wait forever | a timeout is a policy choice |
+//! | `clients[].retry` | absent: one attempt, no retries | retries are a policy choice |
+//! | `retry.max_attempts` | `3` | a common client-library default (first try + 2 retries) |
+//! | `retry.backoff` | `{kind: exponential, base: "25ms", cap: "250ms"}` | Envoy's retry back-off |
+//! | `backoff.cap` (exponential) | 10 × `base` | Envoy's rule for `max_interval`; applied in `validate`, as it depends on `base` |
+//! | `retry.jitter` | `"none"` | what you write is what runs |
+//! | `services[].replicas` | `1` | |
+//! | `services[].workers` | `1` | |
+//! | `services[].queue` | `{capacity: 10000, discipline: "fifo"}` | bounded, as every queue must be |
+//! | `services[].balancer` | `"round_robin"` | |
+//! | `network` | `{latency: {kind: constant, value: "0s"}}` | an ideal network unless told otherwise |
+//! | `slo` | `[]` | |
+//! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
+//! | `variants` | `{}` | |
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{self, Position, ScenarioError};
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name, used in reports.
+    pub name: String,
+    /// One line saying what the scenario shows.
+    #[serde(default)]
+    pub description: String,
+    /// Virtual time the run lasts.
+    pub duration: Duration,
+    /// Initial span excluded from metrics.
+    #[serde(default = "warmup_default")]
+    pub warmup: Duration,
+    /// Open-loop request sources.
+    pub clients: Vec<Client>,
+    /// Replicated services.
+    pub services: Vec<Service>,
+    /// The network between every pair of nodes.
+    #[serde(default = "network_default")]
+    pub network: Network,
+    /// Service-level objectives.
+    #[serde(default)]
+    pub slo: Vec<Slo>,
+    /// Engine guards.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Named sets of changes; read by `overrides`, ignored by `validate`.
+    #[serde(default)]
+    pub variants: Option<Value>,
+}
+
+/// One client.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    /// Unique name.
+    pub name: String,
+    /// Name of the service it calls.
+    pub target: String,
+    /// The arrival process.
+    pub arrival: Arrival,
+    /// Per-attempt timeout; absent waits forever.
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// Retry policy; absent means one attempt.
+    #[serde(default)]
+    pub retry: Option<Retry>,
+}
+
+/// An arrival process.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Arrival {
+    /// Which process.
+    pub kind: ArrivalKind,
+    /// Requests per second.
+    pub rate_per_s: f64,
+}
+
+/// The arrival processes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalKind {
+    /// Exponential inter-arrival times.
+    Poisson,
+    /// Evenly spaced arrivals.
+    Constant,
+}
+
+/// A retry policy.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retry {
+    /// Attempts including the first.
+    #[serde(default = "max_attempts_default")]
+    pub max_attempts: Count,
+    /// The delay schedule.
+    #[serde(default = "backoff_default")]
+    pub backoff: Backoff,
+    /// How delays are randomized.
+    #[serde(default = "jitter_default")]
+    pub jitter: Jitter,
+}
+
+/// A backoff schedule; which fields apply depends on `kind`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backoff {
+    /// Which schedule.
+    pub kind: BackoffKind,
+    /// The delay (constant).
+    #[serde(default)]
+    pub delay: Option<Duration>,
+    /// The first delay (exponential).
+    #[serde(default)]
+    pub base: Option<Duration>,
+    /// The largest delay (exponential).
+    #[serde(default)]
+    pub cap: Option<Duration>,
+}
+
+/// The backoff schedules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackoffKind {
+    /// Retry at once.
+    None,
+    /// A fixed delay.
+    Constant,
+    /// A doubling delay up to a cap.
+    Exponential,
+}
+
+/// The jitter modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Jitter {
+    /// The exact delay.
+    None,
+    /// Uniform in `0..=delay`.
+    Full,
+    /// Half the delay plus up to the other half.
+    Equal,
+    /// Between base and three times the previous delay.
+    Decorrelated,
+}
+
+/// One service.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// Unique name.
+    pub name: String,
+    /// Identical replicas.
+    #[serde(default = "one")]
+    pub replicas: Count,
+    /// Workers per replica.
+    #[serde(default = "one")]
+    pub workers: Count,
+    /// Each replica's waiting line.
+    #[serde(default)]
+    pub queue: Queue,
+    /// How callers pick a replica.
+    #[serde(default = "balancer_default")]
+    pub balancer: Balancer,
+    /// Time a worker spends on one request.
+    pub service_time: Distribution,
+}
+
+/// A replica's waiting line.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Queue {
+    /// Waiting requests held beyond the busy workers.
+    #[serde(default = "capacity_default")]
+    pub capacity: Count,
+    /// Service order.
+    #[serde(default = "discipline_default")]
+    pub discipline: Discipline,
+}
+
+/// Queue disciplines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Discipline {
+    /// First in, first out.
+    Fifo,
+}
+
+/// Load-balancing policies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Balancer {
+    /// Replicas in turn.
+    RoundRobin,
+    /// A uniformly random replica.
+    Random,
+}
+
+/// The network.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// One-way latency of every message.
+    #[serde(default = "latency_default")]
+    pub latency: Distribution,
+}
+
+/// A service-level objective.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slo {
+    /// Name of the client it judges.
+    pub client: String,
+    /// A request is good if it succeeds within this.
+    pub latency_below: Duration,
+    /// The fraction of good requests required.
+    pub target: f64,
+}
+
+/// Engine guards.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Most events scheduled at once.
+    #[serde(default = "pending_events_max_default")]
+    pub pending_events_max: Count,
+    /// Most events processed in a run.
+    #[serde(default = "events_max_default")]
+    pub events_max: Count,
+}
+
+/// A distribution of durations; which fields apply depends on `kind`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Distribution {
+    /// Which family.
+    pub kind: DistributionKind,
+    /// The value (constant).
+    #[serde(default)]
+    pub value: Option<Duration>,
+    /// Smallest value (uniform).
+    #[serde(default)]
+    pub min: Option<Duration>,
+    /// Largest value (uniform).
+    #[serde(default)]
+    pub max: Option<Duration>,
+    /// Mean (exponential; lognormal with `sd`).
+    #[serde(default)]
+    pub mean: Option<Duration>,
+    /// Standard deviation (lognormal with `mean`).
+    #[serde(default)]
+    pub sd: Option<Duration>,
+    /// Median (lognormal with `p99`).
+    #[serde(default)]
+    pub p50: Option<Duration>,
+    /// 99th percentile (lognormal with `p50`).
+    #[serde(default)]
+    pub p99: Option<Duration>,
+    /// Arms (mixture).
+    #[serde(default)]
+    pub of: Option<Vec<MixtureArm>>,
+}
+
+/// The distribution families.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistributionKind {
+    /// Always `value`.
+    Constant,
+    /// Uniform on `min..=max`.
+    Uniform,
+    /// Exponential with `mean`.
+    Exponential,
+    /// Lognormal by `mean`/`sd` or by `p50`/`p99`.
+    Lognormal,
+    /// A weighted choice among `of`.
+    Mixture,
+}
+
+/// One arm of a mixture.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MixtureArm {
+    /// Probability of this arm.
+    pub weight: f64,
+    /// The arm's distribution.
+    pub dist: Distribution,
+}
+
+/// A duration as written, e.g. `"250ms"`; `validate` parses it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Duration(pub String);
+
+/// A whole number as written; `validate` checks its range. Accepts `1e6` as well as `1000000`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Count(pub i128);
+
+/// Reads `text` into a JSON object, refusing syntax errors, duplicate keys and non-objects.
+pub(crate) fn read_document(text: &str, origin: &str) -> Result<Map<String, Value>, ScenarioError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let strict: Strict =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| strict_error(origin, e))?;
+    deserializer.end().map_err(|e| syntax_error(origin, &e))?;
+    match strict.0 {
+        Value::Object(map) => Ok(map),
+        other => Err(ScenarioError::Type {
+            origin: origin.to_string(),
+            path: String::new(),
+            message: format!(
+                "a scenario is a JSON object {{ \"name\": ..., ... }}, not {}",
+                kind_of(&other)
+            ),
+            position: None,
+        }),
+    }
+}
+
+/// The JSON type of `value`, for messages.
+pub(crate) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn strict_error(
+    origin: &str,
+    error: serde_path_to_error::Error<serde_json::Error>,
+) -> ScenarioError {
+    let inner = error.inner();
+    let message = inner.to_string();
+    match message
+        .strip_prefix(DUPLICATE_PREFIX)
+        .and_then(|rest| rest.split_once('`'))
+    {
+        Some((key, _)) if inner.classify() == serde_json::error::Category::Data => {
+            let path = error::render(error.path(), &Value::Null).key(key);
+            ScenarioError::DuplicateKey {
+                origin: origin.to_string(),
+                path: path.text(),
+                key: key.to_string(),
+                position: (inner.line() > 0).then_some(Position {
+                    line: inner.line(),
+                    column: inner.column(),
+                }),
+            }
+        }
+        _ => syntax_error(origin, inner),
+    }
+}
+
+fn syntax_error(origin: &str, error: &serde_json::Error) -> ScenarioError {
+    let text = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    ScenarioError::Syntax {
+        origin: origin.to_string(),
+        position: Position {
+            line: error.line(),
+            column: error.column(),
+        },
+        message: text.strip_suffix(&suffix).unwrap_or(&text).to_string(),
+    }
+}
+
+const DUPLICATE_PREFIX: &str = "duplicate key `";
+
+/// A JSON value whose objects have no repeated keys.
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Strict, D::Error> {
+        deserializer.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Strict;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Strict, E> {
+        Ok(Strict(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Strict, E> {
+        Ok(Strict(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Strict, E> {
+        Ok(Strict(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Strict, E> {
+        Ok(Strict(Value::from(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Strict, E> {
+        Ok(Strict(Value::String(v.to_string())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Strict, E> {
+        Ok(Strict(Value::String(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Strict, E> {
+        Ok(Strict(Value::Null))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Strict(Value::Array(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format!(
+                    "{DUPLICATE_PREFIX}{key}` in one object"
+                )));
+            }
+            let Strict(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Strict(Value::Object(object)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        struct DurationVisitor;
+        impl Visitor<'_> for DurationVisitor {
+            type Value = Duration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a duration string with a unit, e.g. \"250ms\", \"2s\", \"1m30s\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+                Ok(Duration(v.to_string()))
+            }
+        }
+        deserializer.deserialize_str(DurationVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Count, D::Error> {
+        struct CountVisitor;
+        impl Visitor<'_> for CountVisitor {
+            type Value = Count;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a whole number")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Count, E> {
+                Ok(Count(i128::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Count, E> {
+                Ok(Count(i128::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Count, E> {
+                // JSON writers often print big integers as 1e6; accept them when exact.
+                if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e30 {
+                    Ok(Count(v as i128))
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Float(v), &self))
+                }
+            }
+        }
+        deserializer.deserialize_any(CountVisitor)
+    }
+}
+
+fn warmup_default() -> Duration {
+    Duration("0s".to_string())
+}
+
+fn max_attempts_default() -> Count {
+    Count(3)
+}
+
+fn backoff_default() -> Backoff {
+    Backoff {
+        kind: BackoffKind::Exponential,
+        delay: None,
+        base: Some(Duration("25ms".to_string())),
+        cap: Some(Duration("250ms".to_string())),
+    }
+}
+
+fn jitter_default() -> Jitter {
+    Jitter::None
+}
+
+fn one() -> Count {
+    Count(1)
+}
+
+fn capacity_default() -> Count {
+    Count(10_000)
+}
+
+fn discipline_default() -> Discipline {
+    Discipline::Fifo
+}
+
+fn balancer_default() -> Balancer {
+    Balancer::RoundRobin
+}
+
+fn network_default() -> Network {
+    Network {
+        latency: latency_default(),
+    }
+}
+
+fn latency_default() -> Distribution {
+    Distribution {
+        kind: DistributionKind::Constant,
+        value: Some(Duration("0s".to_string())),
+        min: None,
+        max: None,
+        mean: None,
+        sd: None,
+        p50: None,
+        p99: None,
+        of: None,
+    }
+}
+
+fn pending_events_max_default() -> Count {
+    Count(10_000_000)
+}
+
+fn events_max_default() -> Count {
+    Count(2_000_000_000)
+}
+
+impl Default for Queue {
+    fn default() -> Queue {
+        Queue {
+            capacity: capacity_default(),
+            discipline: discipline_default(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            pending_events_max: pending_events_max_default(),
+            events_max: events_max_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_keys_are_refused_with_their_path() {
+        let text = r#"{"services": [{"name": "a", "workers": 1, "workers": 2}]}"#;
+        let error = read_document(text, "f.json").unwrap_err();
+        let message = error.to_string();
+        assert!(
+            matches!(error, ScenarioError::DuplicateKey { .. }),
+            "{message}"
+        );
+        assert!(
+            message.starts_with("f.json: services[0].workers: duplicate key `workers`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let error = read_document("{\n  \"name\": \"x\",\n}", "f.json").unwrap_err();
+        let ScenarioError::Syntax { position, .. } = &error else {
+            panic!("{error}")
+        };
+        assert_eq!(position.line, 3);
+        assert!(
+            error
+                .to_string()
+                .starts_with("f.json: line 3, column 1: invalid JSON: "),
+            "{error}"
+        );
+        let trailing = read_document("{} x", "f.json").unwrap_err();
+        assert!(
+            matches!(trailing, ScenarioError::Syntax { .. }),
+            "{trailing}"
+        );
+    }
+
+    #[test]
+    fn the_top_level_must_be_an_object() {
+        let error = read_document("[1, 2]", "f.json").unwrap_err();
+        assert!(
+            error.to_string().contains("a scenario is a JSON object"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn counts_accept_exact_floats_only() {
+        let count: Count = serde_json::from_str("1e6").unwrap();
+        assert_eq!(count, Count(1_000_000));
+        assert!(serde_json::from_str::<Count>("1.5").is_err());
+        assert!(serde_json::from_str::<Count>("\"4\"").is_err());
+    }
+}

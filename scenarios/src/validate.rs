@@ -1,0 +1,731 @@
+//! Turns a `raw::Scenario` into a validated `Scenario`: the only way one is built.
+//!
+//! It parses durations, checks every range and rule, resolves names to `ClientId` and
+//! `ServiceId`, builds `sim_core::Distribution`s through their checked constructors, and
+//! pushes each SLO's threshold into its client's `latency_marks`. It owns the rules (listed
+//! on each check, with the reason for every bound); it does not own defaults (`raw` does)
+//! or dotted paths (`overrides` does).
+
+use std::fmt::Display;
+use std::ops::RangeInclusive;
+
+use models::{
+    Arrival, Backoff, Balancer, ClientConfig, ClientId, Jitter, NetworkConfig, RetryPolicy,
+    ServiceConfig, ServiceId, WorldConfig,
+};
+use sim_core::{
+    Distribution, DistributionError, DurationError, Limits, MixtureArm, Probability, SimDuration,
+};
+
+use crate::error::{nearest, quoted, Path, Referent, ScenarioError};
+use crate::raw;
+use crate::{Scenario, Slo};
+
+/// Validates `raw` into a `Scenario`; errors name `origin` and the JSON path.
+pub(crate) fn scenario(
+    raw: raw::Scenario,
+    origin: &str,
+    variant: Option<String>,
+    variants: Vec<String>,
+) -> Result<Scenario, ScenarioError> {
+    let check = Checker { origin };
+    let root = Path::root();
+    check.name(&root.key("name"), &raw.name)?;
+    let (world, slos) = check.world(&raw)?;
+    Ok(Scenario {
+        name: raw.name,
+        description: raw.description,
+        world,
+        slos,
+        variant,
+        variants,
+    })
+}
+
+/// Why `name` cannot name a scenario, client, service or variant, if it cannot.
+///
+/// Names appear inside dotted paths (`clients.NAME.timeout`), in `--set PATH=VALUE`, in
+/// comma-separated `--variants a,b` lists and in output file names, so they are limited to
+/// letters, digits, `-` and `_`; an all-digit name would read as an array index.
+pub(crate) fn name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("must not be empty")
+    } else if name.len() > NAME_LEN_MAX {
+        Some("must be at most 64 characters long")
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Some("may contain only letters, digits, `-` and `_`")
+    } else if name.chars().all(|c| c.is_ascii_digit()) {
+        Some("must not be only digits")
+    } else {
+        None
+    }
+}
+
+/// Longest name: long enough for any sensible name, short enough for a report column.
+const NAME_LEN_MAX: usize = 64;
+
+const NAME_HINT: &str =
+    "names appear in dotted paths such as `clients.NAME.timeout`, so they use letters, digits, `-` and `_`; a number would read as an index";
+
+/// Most replicas or workers per replica. Each is state the engine allocates up front; the
+/// bound turns a typo such as `1e9` into an error instead of an out-of-memory crash, and is
+/// far above any design this simulator is meant to compare.
+const UNITS_MAX: u64 = 100_000;
+
+const TYPO_GUARD: &str =
+    "the cap turns a typo such as 1e9 into this error instead of an out-of-memory crash";
+
+/// Most waiting requests per replica: the default pending-event guard (10^7) would trip
+/// before a longer queue could fill, and queue memory stays bounded.
+const QUEUE_CAPACITY_MAX: u64 = 10_000_000;
+
+/// Most attempts per request: every retry loop needs a bound, and past 100 attempts a
+/// blip becomes a storm, which the retry scenarios show with far fewer.
+const ATTEMPTS_MAX: u64 = 100;
+
+/// Highest arrival rate: one request per nanosecond, the resolution of virtual time.
+const RATE_PER_S_MAX: f64 = 1e9;
+
+/// Runs the checks for one scenario; holds only what every message needs.
+struct Checker<'a> {
+    origin: &'a str,
+}
+
+impl Checker<'_> {
+    fn world(&self, raw: &raw::Scenario) -> Result<(WorldConfig, Vec<Slo>), ScenarioError> {
+        let root = Path::root();
+        let duration = self.duration(&root.key("duration"), &raw.duration)?;
+        if duration == SimDuration::ZERO {
+            return Err(self.bad(
+                &root.key("duration"),
+                "must be longer than 0s",
+                duration,
+                "a run needs some virtual time, e.g. \"60s\"",
+            ));
+        }
+        let warmup = self.duration(&root.key("warmup"), &raw.warmup)?;
+        if warmup >= duration {
+            return Err(self.bad(
+                &root.key("warmup"),
+                format!("must be shorter than `duration` ({duration})"),
+                warmup,
+                "the warm-up is excluded from every metric, so nothing would be measured; shorten it or lengthen the run",
+            ));
+        }
+        self.names(raw)?;
+        let service_names: Vec<&str> = raw.services.iter().map(|s| s.name.as_str()).collect();
+        let client_names: Vec<&str> = raw.clients.iter().map(|c| c.name.as_str()).collect();
+        let services = raw
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| self.service(&root.key("services").element(i, Some(&s.name)), s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut clients = raw
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                self.client(
+                    &root.key("clients").element(i, Some(&c.name)),
+                    c,
+                    &service_names,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let network = NetworkConfig {
+            latency: self
+                .distribution(&root.key("network").key("latency"), &raw.network.latency)?,
+        };
+        let mut slos = Vec::with_capacity(raw.slo.len());
+        for (i, slo) in raw.slo.iter().enumerate() {
+            let slo = self.slo(&root.key("slo").element(i, None), slo, &client_names)?;
+            let marks = &mut clients[slo.client.0 as usize].latency_marks;
+            marks.push(slo.latency_below);
+            marks.sort_unstable();
+            marks.dedup();
+            slos.push(slo);
+        }
+        let limits = self.limits(&root.key("limits"), &raw.limits)?;
+        Ok((
+            WorldConfig {
+                duration,
+                warmup,
+                clients,
+                services,
+                network,
+                limits,
+            },
+            slos,
+        ))
+    }
+
+    /// Checks every name and that clients and services share one namespace without clashes.
+    fn names(&self, raw: &raw::Scenario) -> Result<(), ScenarioError> {
+        let root = Path::root();
+        if raw.clients.is_empty() {
+            return Err(self.bad(
+                &root.key("clients"),
+                "must list at least one client",
+                "[]",
+                "without clients no request is ever sent",
+            ));
+        }
+        if raw.services.is_empty() {
+            return Err(self.bad(
+                &root.key("services"),
+                "must list at least one service",
+                "[]",
+                "every client needs a service to call",
+            ));
+        }
+        let clients = raw
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (root.key("clients").element(i, None), &c.name));
+        let services = raw
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (root.key("services").element(i, None), &s.name));
+        let mut seen: Vec<(&str, Path)> = Vec::new();
+        for (path, name) in clients.chain(services) {
+            let path_name = path.key("name");
+            self.name(&path_name, name)?;
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name.as_str()) {
+                return Err(ScenarioError::DuplicateName {
+                    origin: self.origin.to_string(),
+                    path: path_name.text(),
+                    name: name.clone(),
+                    first: first.text(),
+                });
+            }
+            seen.push((name, path));
+        }
+        Ok(())
+    }
+
+    fn name(&self, path: &Path, name: &str) -> Result<(), ScenarioError> {
+        match name_problem(name) {
+            Some(rule) => Err(self.bad(path, rule, quoted(name), NAME_HINT)),
+            None => Ok(()),
+        }
+    }
+
+    fn service(&self, path: &Path, raw: &raw::Service) -> Result<ServiceConfig, ScenarioError> {
+        let replicas = self.count(
+            &path.key("replicas"),
+            raw.replicas,
+            1..=UNITS_MAX,
+            ("a service needs at least one replica", TYPO_GUARD),
+        )?;
+        let workers = self.count(
+            &path.key("workers"),
+            raw.workers,
+            1..=UNITS_MAX,
+            ("a replica with no workers never serves", TYPO_GUARD),
+        )?;
+        let queue_capacity = self.count(
+            &path.key("queue").key("capacity"),
+            raw.queue.capacity,
+            0..=QUEUE_CAPACITY_MAX,
+            (
+                "use 0 for no waiting room (requests beyond the busy workers are rejected)",
+                "a longer queue would trip the pending-events guard before it filled",
+            ),
+        )?;
+        let raw::Discipline::Fifo = raw.queue.discipline;
+        let balancer = match raw.balancer {
+            raw::Balancer::RoundRobin => Balancer::RoundRobin,
+            raw::Balancer::Random => Balancer::Random,
+        };
+        Ok(ServiceConfig {
+            name: raw.name.clone(),
+            // Counts were range-checked above, so they fit in u32.
+            replicas: replicas as u32,
+            workers: workers as u32,
+            queue_capacity: queue_capacity as u32,
+            balancer,
+            service_time: self.distribution(&path.key("service_time"), &raw.service_time)?,
+        })
+    }
+
+    fn client(
+        &self,
+        path: &Path,
+        raw: &raw::Client,
+        services: &[&str],
+    ) -> Result<ClientConfig, ScenarioError> {
+        let target = self.reference(
+            &path.key("target"),
+            &raw.target,
+            Referent::Service,
+            services,
+        )?;
+        let rate_path = path.key("arrival").key("rate_per_s");
+        let rate_per_s = raw.arrival.rate_per_s;
+        if !(rate_per_s > 0.0 && rate_per_s <= RATE_PER_S_MAX) {
+            return Err(self.bad(
+                &rate_path,
+                "must be greater than 0 and at most 1e9",
+                rate_per_s,
+                "it is requests per second; above one per nanosecond (virtual time's resolution) arrivals would coincide",
+            ));
+        }
+        let arrival = match raw.arrival.kind {
+            raw::ArrivalKind::Poisson => Arrival::Poisson { rate_per_s },
+            raw::ArrivalKind::Constant => Arrival::Constant { rate_per_s },
+        };
+        let timeout = match &raw.timeout {
+            None => None,
+            Some(text) => Some(self.positive_duration(
+                &path.key("timeout"),
+                text,
+                "remove `timeout` to wait forever",
+            )?),
+        };
+        let retry = match &raw.retry {
+            None => RetryPolicy::NONE,
+            Some(retry) => self.retry(&path.key("retry"), retry)?,
+        };
+        Ok(ClientConfig {
+            name: raw.name.clone(),
+            target: ServiceId(target),
+            arrival,
+            timeout,
+            retry,
+            latency_marks: Vec::new(),
+        })
+    }
+
+    fn retry(&self, path: &Path, raw: &raw::Retry) -> Result<RetryPolicy, ScenarioError> {
+        let max_attempts = self.count(
+            &path.key("max_attempts"),
+            raw.max_attempts,
+            1..=ATTEMPTS_MAX,
+            (
+                "it counts the first attempt too (1 = never retry); remove `retry` to turn retries off",
+                "every retry loop needs a bound, and past 100 attempts a blip becomes a storm",
+            ),
+        )?;
+        let jitter = match raw.jitter {
+            raw::Jitter::None => Jitter::None,
+            raw::Jitter::Full => Jitter::Full,
+            raw::Jitter::Equal => Jitter::Equal,
+            raw::Jitter::Decorrelated => Jitter::Decorrelated,
+        };
+        let backoff = self.backoff(&path.key("backoff"), &raw.backoff)?;
+        Ok(RetryPolicy {
+            max_attempts: max_attempts as u32,
+            backoff,
+            jitter,
+        })
+    }
+
+    fn backoff(&self, path: &Path, raw: &raw::Backoff) -> Result<Backoff, ScenarioError> {
+        let (kind, allowed): (&str, &[&str]) = match raw.kind {
+            raw::BackoffKind::None => ("none", &[]),
+            raw::BackoffKind::Constant => ("constant", &["delay"]),
+            raw::BackoffKind::Exponential => ("exponential", &["base", "cap"]),
+        };
+        let given = [
+            ("delay", &raw.delay),
+            ("base", &raw.base),
+            ("cap", &raw.cap),
+        ];
+        for (field, value) in given {
+            if let (Some(value), false) = (value, allowed.contains(&field)) {
+                return Err(self.not_a_parameter(
+                    &path.key(field),
+                    quoted(&value.0),
+                    &format!("the `{kind}` backoff"),
+                    allowed,
+                ));
+            }
+        }
+        match raw.kind {
+            raw::BackoffKind::None => Ok(Backoff::None),
+            raw::BackoffKind::Constant => {
+                let delay = self.required(path, "delay", &raw.delay)?;
+                Ok(Backoff::Constant {
+                    delay: self.duration(&path.key("delay"), delay)?,
+                })
+            }
+            raw::BackoffKind::Exponential => {
+                let base = self.required(path, "base", &raw.base)?;
+                let base = self.positive_duration(
+                    &path.key("base"),
+                    base,
+                    "use {\"kind\": \"none\"} to retry at once",
+                )?;
+                let cap = match &raw.cap {
+                    // Envoy's rule: the largest interval defaults to ten times the base.
+                    None => base.saturating_mul(10),
+                    Some(cap) => self.duration(&path.key("cap"), cap)?,
+                };
+                if cap < base {
+                    return Err(self.bad(
+                        &path.key("cap"),
+                        format!("must be at least `base` ({base})"),
+                        cap,
+                        "the cap bounds the doubling delay from above",
+                    ));
+                }
+                Ok(Backoff::Exponential { base, cap })
+            }
+        }
+    }
+
+    fn slo(&self, path: &Path, raw: &raw::Slo, clients: &[&str]) -> Result<Slo, ScenarioError> {
+        let client = self.reference(&path.key("client"), &raw.client, Referent::Client, clients)?;
+        let latency_below = self.positive_duration(
+            &path.key("latency_below"),
+            &raw.latency_below,
+            "it is the latency a good request stays under, e.g. \"300ms\"",
+        )?;
+        let target = match Probability::new(raw.target) {
+            Some(p) if p.get() > 0.0 => p.get(),
+            _ => {
+                return Err(self.bad(
+                    &path.key("target"),
+                    "must be greater than 0 and at most 1",
+                    raw.target,
+                    "it is the fraction of good requests required: write 0.999 for 99.9%",
+                ))
+            }
+        };
+        Ok(Slo {
+            client: ClientId(client),
+            client_name: raw.client.clone(),
+            latency_below,
+            target,
+        })
+    }
+
+    fn limits(&self, path: &Path, raw: &raw::Limits) -> Result<Limits, ScenarioError> {
+        let hint =
+            "a limit of 0 would stop every run at once; raise it or remove it for the default";
+        Ok(Limits {
+            pending_events_max: self.count(
+                &path.key("pending_events_max"),
+                raw.pending_events_max,
+                1..=u64::MAX,
+                (hint, hint),
+            )?,
+            events_max: self.count(
+                &path.key("events_max"),
+                raw.events_max,
+                1..=u64::MAX,
+                (hint, hint),
+            )?,
+        })
+    }
+
+    /// Builds a distribution; which fields are allowed and required depends on `kind`.
+    fn distribution(
+        &self,
+        path: &Path,
+        raw: &raw::Distribution,
+    ) -> Result<Distribution, ScenarioError> {
+        use raw::DistributionKind as Kind;
+        let (kind, allowed): (&str, &[&str]) = match raw.kind {
+            Kind::Constant => ("constant", &["value"]),
+            Kind::Uniform => ("uniform", &["min", "max"]),
+            Kind::Exponential => ("exponential", &["mean"]),
+            Kind::Lognormal => ("lognormal", &["mean", "sd", "p50", "p99"]),
+            Kind::Mixture => ("mixture", &["of"]),
+        };
+        let durations = [
+            ("value", &raw.value),
+            ("min", &raw.min),
+            ("max", &raw.max),
+            ("mean", &raw.mean),
+            ("sd", &raw.sd),
+            ("p50", &raw.p50),
+            ("p99", &raw.p99),
+        ];
+        let family = format!("the `{kind}` distribution");
+        for (field, value) in durations {
+            if let (Some(value), false) = (value, allowed.contains(&field)) {
+                return Err(self.not_a_parameter(
+                    &path.key(field),
+                    quoted(&value.0),
+                    &family,
+                    allowed,
+                ));
+            }
+        }
+        if raw.of.is_some() && raw.kind != Kind::Mixture {
+            return Err(self.not_a_parameter(&path.key("of"), "an array", &family, allowed));
+        }
+        let built = match raw.kind {
+            Kind::Constant => Distribution::Constant(self.duration(
+                &path.key("value"),
+                self.required(path, "value", &raw.value)?,
+            )?),
+            Kind::Uniform => {
+                let low = self.duration(&path.key("min"), self.required(path, "min", &raw.min)?)?;
+                let high =
+                    self.duration(&path.key("max"), self.required(path, "max", &raw.max)?)?;
+                Distribution::uniform(low, high).map_err(|e| self.distribution_error(path, e))?
+            }
+            Kind::Exponential => {
+                let mean = self.required(path, "mean", &raw.mean)?;
+                let hint = "an exponential with mean 0 is always 0; write {\"kind\": \"constant\", \"value\": \"0s\"} if that is meant";
+                Distribution::Exponential {
+                    mean: self.positive_duration(&path.key("mean"), mean, hint)?,
+                }
+            }
+            Kind::Lognormal => self.lognormal(path, raw)?,
+            Kind::Mixture => self.mixture(path, self.required(path, "of", &raw.of)?)?,
+        };
+        Ok(built)
+    }
+
+    fn lognormal(
+        &self,
+        path: &Path,
+        raw: &raw::Distribution,
+    ) -> Result<Distribution, ScenarioError> {
+        let moments = raw.mean.is_some() || raw.sd.is_some();
+        let quantiles = raw.p50.is_some() || raw.p99.is_some();
+        let hint = "a lognormal is given either by `mean` and `sd`, or by `p50` and `p99`";
+        let rule = "needs exactly one of the pairs `mean` + `sd` or `p50` + `p99`";
+        match (moments, quantiles) {
+            (true, true) => {
+                let given = [
+                    ("mean", &raw.mean),
+                    ("sd", &raw.sd),
+                    ("p50", &raw.p50),
+                    ("p99", &raw.p99),
+                ]
+                .iter()
+                .filter(|(_, v)| v.is_some())
+                .map(|(f, _)| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+                Err(self.bad(path, rule, given, hint))
+            }
+            (false, false) => Err(self.bad(path, rule, "none of them", hint)),
+            (true, false) => {
+                let mean =
+                    self.duration(&path.key("mean"), self.required(path, "mean", &raw.mean)?)?;
+                let sd = self.duration(&path.key("sd"), self.required(path, "sd", &raw.sd)?)?;
+                Distribution::lognormal_mean_sd(mean, sd)
+                    .map_err(|e| self.distribution_error(path, e))
+            }
+            (false, true) => {
+                let p50 = self.duration(&path.key("p50"), self.required(path, "p50", &raw.p50)?)?;
+                let p99 = self.duration(&path.key("p99"), self.required(path, "p99", &raw.p99)?)?;
+                Distribution::lognormal_p50_p99(p50, p99)
+                    .map_err(|e| self.distribution_error(path, e))
+            }
+        }
+    }
+
+    fn mixture(
+        &self,
+        path: &Path,
+        arms: &[raw::MixtureArm],
+    ) -> Result<Distribution, ScenarioError> {
+        let of = path.key("of");
+        if arms.is_empty() {
+            return Err(self.bad(
+                &of,
+                "must list at least one arm",
+                "[]",
+                "write [{\"weight\": 1, \"dist\": {...}}] for a single distribution",
+            ));
+        }
+        let mut built = Vec::with_capacity(arms.len());
+        for (i, arm) in arms.iter().enumerate() {
+            let arm_path = of.element(i, None);
+            let weight = Probability::new(arm.weight).ok_or_else(|| {
+                self.bad(
+                    &arm_path.key("weight"),
+                    "must be between 0 and 1",
+                    arm.weight,
+                    "a weight is the probability of choosing this arm",
+                )
+            })?;
+            let distribution = self.distribution(&arm_path.key("dist"), &arm.dist)?;
+            built.push(MixtureArm {
+                weight: weight.get(),
+                distribution,
+            });
+        }
+        Distribution::mixture(built).map_err(|e| self.distribution_error(path, e))
+    }
+
+    /// Turns a refusal from a `sim_core::Distribution` constructor into a `BadValue`.
+    fn distribution_error(&self, path: &Path, error: DistributionError) -> ScenarioError {
+        match error {
+            DistributionError::UniformReversed { low, high } => self.bad(
+                &path.key("min"),
+                format!("must not exceed `max` ({high})"),
+                low,
+                "swap `min` and `max`",
+            ),
+            DistributionError::LogNormalMoments { mean, .. } => self.bad(
+                &path.key("mean"),
+                "must be greater than 0",
+                mean,
+                "a lognormal takes only positive values, so its mean is positive (`sd` may be 0)",
+            ),
+            DistributionError::LogNormalQuantiles { p50, p99 } if p50 == SimDuration::ZERO => self
+                .bad(
+                    &path.key("p50"),
+                    "must be greater than 0",
+                    p99,
+                    "a lognormal takes only positive values, so its median is positive",
+                ),
+            DistributionError::LogNormalQuantiles { p50, p99 } => self.bad(
+                &path.key("p99"),
+                format!("must be at least `p50` ({p50})"),
+                p99,
+                "the 99th percentile cannot lie below the median",
+            ),
+            DistributionError::MixtureWeights { sum } => self.bad(
+                &path.key("of"),
+                "needs weights that sum to 1 (within 1e-9)",
+                format!("a sum of {sum}"),
+                "scale the weights so that they add up to exactly 1",
+            ),
+        }
+    }
+
+    /// Resolves `name` among `names` (services or clients) to its index.
+    fn reference(
+        &self,
+        path: &Path,
+        name: &str,
+        wanted: Referent,
+        names: &[&str],
+    ) -> Result<u32, ScenarioError> {
+        match names.iter().position(|n| *n == name) {
+            // Name lists come from a JSON array that validation bounded to u32 ids.
+            Some(index) => u32::try_from(index).map_err(|_| {
+                self.bad(
+                    path,
+                    "refers past the 4294967295th element",
+                    index,
+                    "split the scenario",
+                )
+            }),
+            None => Err(ScenarioError::UnknownReference {
+                origin: self.origin.to_string(),
+                path: path.text(),
+                wanted,
+                name: name.to_string(),
+                available: names.iter().map(|n| n.to_string()).collect(),
+                suggestion: nearest(name, names).map(str::to_string),
+            }),
+        }
+    }
+
+    fn duration(&self, path: &Path, raw: &raw::Duration) -> Result<SimDuration, ScenarioError> {
+        SimDuration::parse(&raw.0).map_err(|e| match e {
+            DurationError::Invalid { reason, .. } => self.bad(
+                path,
+                format!("is not a duration ({reason})"),
+                quoted(&raw.0),
+                "write a number and a unit, e.g. \"250ms\", \"2s\", \"1m30s\", \"500us\"",
+            ),
+            DurationError::TooLong { .. } => self.bad(
+                path,
+                "is too long",
+                quoted(&raw.0),
+                "durations must be below 584 years (u64 nanoseconds)",
+            ),
+        })
+    }
+
+    fn positive_duration(
+        &self,
+        path: &Path,
+        raw: &raw::Duration,
+        hint: &str,
+    ) -> Result<SimDuration, ScenarioError> {
+        let duration = self.duration(path, raw)?;
+        if duration == SimDuration::ZERO {
+            return Err(self.bad(path, "must be longer than 0s", quoted(&raw.0), hint));
+        }
+        Ok(duration)
+    }
+
+    fn count(
+        &self,
+        path: &Path,
+        raw: raw::Count,
+        range: RangeInclusive<u64>,
+        (hint_low, hint_high): (&str, &str),
+    ) -> Result<u64, ScenarioError> {
+        let (low, high) = (*range.start(), *range.end());
+        if raw.0 < i128::from(low) {
+            return Err(self.bad(path, format!("must be at least {low}"), raw.0, hint_low));
+        }
+        if raw.0 > i128::from(high) {
+            return Err(self.bad(path, format!("must be at most {high}"), raw.0, hint_high));
+        }
+        // In range, hence within u64.
+        Ok(raw.0 as u64)
+    }
+
+    fn required<'v, T>(
+        &self,
+        path: &Path,
+        field: &str,
+        value: &'v Option<T>,
+    ) -> Result<&'v T, ScenarioError> {
+        value.as_ref().ok_or_else(|| ScenarioError::MissingField {
+            origin: self.origin.to_string(),
+            path: path.text(),
+            field: field.to_string(),
+            position: None,
+        })
+    }
+
+    fn not_a_parameter(
+        &self,
+        path: &Path,
+        got: impl Display,
+        family: &str,
+        allowed: &[&str],
+    ) -> ScenarioError {
+        let takes = match allowed {
+            [] => format!("{family} takes no parameters"),
+            fields => format!(
+                "{family} takes {}",
+                fields
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        self.bad(path, format!("is not a parameter of {family}"), got, takes)
+    }
+
+    fn bad(
+        &self,
+        path: &Path,
+        rule: impl Into<String>,
+        got: impl Display,
+        hint: impl Into<String>,
+    ) -> ScenarioError {
+        ScenarioError::BadValue {
+            origin: self.origin.to_string(),
+            path: path.text(),
+            rule: rule.into(),
+            got: got.to_string(),
+            hint: hint.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
