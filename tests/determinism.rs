@@ -65,7 +65,9 @@ fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
     let retry = prop_oneof![Just(String::new()), retry()];
     (0..services, 20u32..1500, prop::bool::ANY, timeout, retry).prop_map(
         move |(target, rate, poisson, timeout, retry)| {
-            let kind = if poisson { "poisson" } else { "constant" };
+            // Client c0 is always Poisson so that every scenario has randomness and a new
+            // seed must change its trace; the others may be fully deterministic.
+            let kind = if poisson || index == 0 { "poisson" } else { "constant" };
             format!(
                 r#"{{ "name": "c{index}", "target": "s{target}", "arrival": {{ "kind": "{kind}", "rate_per_s": {rate} }}{timeout}{retry} }}"#
             )

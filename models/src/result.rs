@@ -50,7 +50,7 @@ pub struct ServiceResult {
     pub name: String,
     /// Attempts that reached a replica.
     pub arrivals: u64,
-    /// Attempts a worker finished.
+    /// Attempts (arrived after the warm-up) a worker finished.
     pub completed: u64,
     /// Attempts turned away because the queue was full.
     pub rejected: u64,

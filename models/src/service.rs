@@ -148,13 +148,13 @@ impl<K: Copy> Service<K> {
         abandoned: bool,
         now: SimTime,
     ) -> Option<(K, SimDuration)> {
-        if now >= self.warmup_end {
+        // Count by arrival time, like every other per-attempt figure, so that completions
+        // never exceed arrivals in the measured window.
+        if arrived >= self.warmup_end {
             self.counts.completed += 1;
             if abandoned {
                 self.counts.timed_out_work += 1;
             }
-        }
-        if arrived >= self.warmup_end {
             self.sojourn.record(now.since(arrived));
         }
         let r = &mut self.replicas[replica as usize];

@@ -188,7 +188,7 @@ impl Distribution {
         }
     }
 
-    /// The exact second moment E[X²] in nanoseconds², for Pollaczek–Khinchine.
+    /// The exact second moment E(X²) in nanoseconds², for Pollaczek–Khinchine.
     pub fn second_moment_nanos(&self) -> f64 {
         match self {
             Distribution::Constant(d) => (d.as_nanos() as f64).powi(2),
