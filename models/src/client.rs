@@ -4,10 +4,13 @@
 //! that changing its retry policy never changes when its requests arrive (common random
 //! numbers across variants). Routing and timers belong to `world`.
 
-use sim_core::{Histogram, SimDuration, SimTime, Stream};
+use sim_core::{CountSeries, Histogram, QuantileSeries, SimDuration, SimTime, Stream};
 
 use crate::config::{Arrival, ClientConfig};
-use crate::result::ClientResult;
+use crate::result::{ClientResult, ClientSeries};
+
+/// Width of one row of every time series.
+pub const SERIES_INTERVAL: SimDuration = SimDuration::from_secs(1);
 
 /// One client's configuration, streams and counters.
 #[derive(Debug)]
@@ -26,6 +29,51 @@ pub struct Client {
     pub latency: Histogram,
     /// Successes within each latency mark, parallel to `config.latency_marks`.
     pub within_marks: Vec<u64>,
+    /// Per-second history, warm-up included.
+    pub history: ClientHistory,
+}
+
+/// The per-second series a client records.
+#[derive(Clone, Debug)]
+pub struct ClientHistory {
+    /// New requests.
+    pub offered: CountSeries,
+    /// Attempts sent.
+    pub attempts: CountSeries,
+    /// Successful requests.
+    pub goodput: CountSeries,
+    /// Failed requests.
+    pub failed: CountSeries,
+    /// Timed-out attempts.
+    pub timeouts: CountSeries,
+    /// Latency p50 and p99 of successes.
+    pub latency: QuantileSeries,
+}
+
+impl ClientHistory {
+    fn new() -> ClientHistory {
+        ClientHistory {
+            offered: CountSeries::new(SERIES_INTERVAL),
+            attempts: CountSeries::new(SERIES_INTERVAL),
+            goodput: CountSeries::new(SERIES_INTERVAL),
+            failed: CountSeries::new(SERIES_INTERVAL),
+            timeouts: CountSeries::new(SERIES_INTERVAL),
+            latency: QuantileSeries::new(SERIES_INTERVAL, &[0.5, 0.99]),
+        }
+    }
+
+    fn result(&self, end: SimTime) -> ClientSeries {
+        let rows = self.latency.rows(end);
+        ClientSeries {
+            offered_per_s: self.offered.rates_per_s(end),
+            attempts_per_s: self.attempts.rates_per_s(end),
+            goodput_per_s: self.goodput.rates_per_s(end),
+            failed_per_s: self.failed.rates_per_s(end),
+            timeouts_per_s: self.timeouts.rates_per_s(end),
+            latency_p50_ms: rows.iter().map(|r| r[0] / 1e6).collect(),
+            latency_p99_ms: rows.iter().map(|r| r[1] / 1e6).collect(),
+        }
+    }
 }
 
 /// Counters of a client's measured requests.
@@ -59,6 +107,7 @@ impl Client {
             counts: ClientCounts::default(),
             latency: Histogram::new(),
             within_marks: vec![0; marks],
+            history: ClientHistory::new(),
         }
     }
 
@@ -78,8 +127,14 @@ impl Client {
         }
     }
 
-    /// Records a success of a measured request with the given end-to-end latency.
-    pub fn record_success(&mut self, latency: SimDuration) {
+    /// Records a success at `now` with the given end-to-end latency; `measured` requests
+    /// (arrived after the warm-up) also count in the totals.
+    pub fn record_success(&mut self, now: SimTime, latency: SimDuration, measured: bool) {
+        self.history.goodput.add(now, 1);
+        self.history.latency.record(now, latency);
+        if !measured {
+            return;
+        }
         self.counts.succeeded += 1;
         self.latency.record(latency);
         for (mark, within) in self.config.latency_marks.iter().zip(&mut self.within_marks) {
@@ -89,8 +144,8 @@ impl Client {
         }
     }
 
-    /// The client's measurements, with `in_flight` = measured requests not yet resolved.
-    pub fn result(&self) -> ClientResult {
+    /// The client's measurements up to `end`, with `in_flight` = measured requests unresolved.
+    pub fn result(&self, end: SimTime) -> ClientResult {
         let c = self.counts;
         ClientResult {
             name: self.config.name.clone(),
@@ -109,6 +164,7 @@ impl Client {
                 .copied()
                 .zip(self.within_marks.iter().copied())
                 .collect(),
+            series: self.history.result(end),
         }
     }
 }

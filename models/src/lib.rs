@@ -18,5 +18,5 @@ pub use config::{
     Arrival, Balancer, ClientConfig, ClientId, NetworkConfig, RetryPolicy, ServiceConfig,
     ServiceId, WorldConfig,
 };
-pub use result::{ClientResult, RunResult, ServiceResult};
+pub use result::{ClientResult, ClientSeries, RunResult, ServiceResult, ServiceSeries};
 pub use world::{run, run_observed, AttemptKey, Event, RequestKey, World};

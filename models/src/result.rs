@@ -41,6 +41,42 @@ pub struct ClientResult {
     pub latency: Histogram,
     /// For each configured latency mark, the number of requests that succeeded within it.
     pub within_marks: Vec<(SimDuration, u64)>,
+    /// Per-second history over the whole run, warm-up included.
+    pub series: ClientSeries,
+}
+
+/// A client's per-second history (index i covers seconds i..i+1 of the run).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClientSeries {
+    /// New requests per second (the offered load).
+    pub offered_per_s: Vec<f64>,
+    /// Attempts sent per second (first tries and retries).
+    pub attempts_per_s: Vec<f64>,
+    /// Requests that succeeded per second (by completion time).
+    pub goodput_per_s: Vec<f64>,
+    /// Requests that ran out of attempts per second.
+    pub failed_per_s: Vec<f64>,
+    /// Attempts that timed out per second.
+    pub timeouts_per_s: Vec<f64>,
+    /// Median latency of the requests that succeeded in each second, in ms (0 if none).
+    pub latency_p50_ms: Vec<f64>,
+    /// 99th-percentile latency of the requests that succeeded in each second, in ms.
+    pub latency_p99_ms: Vec<f64>,
+}
+
+/// A service's per-second history, summed over replicas.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceSeries {
+    /// Attempts arriving per second.
+    pub arrivals_per_s: Vec<f64>,
+    /// Attempts completed per second.
+    pub completed_per_s: Vec<f64>,
+    /// Attempts rejected per second.
+    pub rejected_per_s: Vec<f64>,
+    /// Mean queue length in each second.
+    pub queue_len: Vec<f64>,
+    /// Mean number of busy workers in each second.
+    pub busy: Vec<f64>,
 }
 
 /// What one service did, summed over its replicas.
@@ -68,4 +104,6 @@ pub struct ServiceResult {
     pub wait: Histogram,
     /// Time from arrival at a replica to completion (wait plus service).
     pub sojourn: Histogram,
+    /// Per-second history over the whole run, warm-up included.
+    pub series: ServiceSeries,
 }

@@ -12,10 +12,11 @@
 
 use std::collections::VecDeque;
 
-use sim_core::{Histogram, SimDuration, SimTime, Stream, TimeAverage};
+use sim_core::{CountSeries, Histogram, LevelSeries, SimDuration, SimTime, Stream, TimeAverage};
 
+use crate::client::SERIES_INTERVAL;
 use crate::config::{Balancer, ServiceConfig};
-use crate::result::ServiceResult;
+use crate::result::{ServiceResult, ServiceSeries};
 
 /// One service's replicas, streams and measurements.
 #[derive(Debug)]
@@ -34,6 +35,17 @@ pub struct Service<K> {
     busy: TimeAverage,
     wait: Histogram,
     sojourn: Histogram,
+    history: ServiceHistory,
+}
+
+/// The per-second series a service records, warm-up included.
+#[derive(Clone, Debug)]
+struct ServiceHistory {
+    arrivals: CountSeries,
+    completed: CountSeries,
+    rejected: CountSeries,
+    queue_len: LevelSeries,
+    busy: LevelSeries,
 }
 
 /// What a replica did with an arriving attempt.
@@ -87,6 +99,13 @@ impl<K: Copy> Service<K> {
             busy: TimeAverage::new(warmup_end),
             wait: Histogram::new(),
             sojourn: Histogram::new(),
+            history: ServiceHistory {
+                arrivals: CountSeries::new(SERIES_INTERVAL),
+                completed: CountSeries::new(SERIES_INTERVAL),
+                rejected: CountSeries::new(SERIES_INTERVAL),
+                queue_len: LevelSeries::new(SERIES_INTERVAL),
+                busy: LevelSeries::new(SERIES_INTERVAL),
+            },
         }
     }
 
@@ -105,6 +124,7 @@ impl<K: Copy> Service<K> {
     /// An attempt `key` reaches `replica` at `now`: start it, queue it, or reject it.
     pub fn admit(&mut self, replica: u32, key: K, now: SimTime) -> Admission {
         let measured = now >= self.warmup_end;
+        self.history.arrivals.add(now, 1);
         if measured {
             self.counts.arrivals += 1;
         }
@@ -117,6 +137,7 @@ impl<K: Copy> Service<K> {
             r.busy += 1;
             self.busy_total += 1;
             self.busy.set(now, self.busy_total);
+            self.history.busy.set(now, self.busy_total);
             if measured {
                 self.wait.record(SimDuration::ZERO);
             }
@@ -129,8 +150,10 @@ impl<K: Copy> Service<K> {
             r.queue.push_back((key, now));
             self.queued_total += 1;
             self.queue_len.set(now, self.queued_total);
+            self.history.queue_len.set(now, self.queued_total);
             Admission::Queued
         } else {
+            self.history.rejected.add(now, 1);
             if measured {
                 self.counts.rejected += 1;
             }
@@ -148,6 +171,7 @@ impl<K: Copy> Service<K> {
         abandoned: bool,
         now: SimTime,
     ) -> Option<(K, SimDuration)> {
+        self.history.completed.add(now, 1);
         // Count by arrival time, like every other per-attempt figure, so that completions
         // never exceed arrivals in the measured window.
         if arrived >= self.warmup_end {
@@ -163,6 +187,7 @@ impl<K: Copy> Service<K> {
             Some((key, queued_at)) => {
                 self.queued_total -= 1;
                 self.queue_len.set(now, self.queued_total);
+                self.history.queue_len.set(now, self.queued_total);
                 if queued_at >= self.warmup_end {
                     self.wait.record(now.since(queued_at));
                 }
@@ -177,6 +202,7 @@ impl<K: Copy> Service<K> {
                 r.busy -= 1;
                 self.busy_total -= 1;
                 self.busy.set(now, self.busy_total);
+                self.history.busy.set(now, self.busy_total);
                 None
             }
         }
@@ -199,6 +225,13 @@ impl<K: Copy> Service<K> {
             in_system_mean: queue_len_mean + busy_mean,
             wait: self.wait.clone(),
             sojourn: self.sojourn.clone(),
+            series: ServiceSeries {
+                arrivals_per_s: self.history.arrivals.rates_per_s(end),
+                completed_per_s: self.history.completed.rates_per_s(end),
+                rejected_per_s: self.history.rejected.rates_per_s(end),
+                queue_len: self.history.queue_len.means(end),
+                busy: self.history.busy.means(end),
+            },
         }
     }
 }

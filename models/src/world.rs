@@ -182,7 +182,7 @@ impl World {
         RunResult {
             stats,
             measured: self.measured,
-            clients: self.clients.iter().map(Client::result).collect(),
+            clients: self.clients.iter().map(|c| c.result(stats.end)).collect(),
             services: self.services.iter().map(|s| s.result(stats.end)).collect(),
         }
     }
@@ -192,8 +192,10 @@ impl World {
         let next = self.clients[client.0 as usize].next_arrival(now);
         ctx.schedule_at(next, Event::Arrival { client });
         let measured = now >= self.warmup_end;
+        let c = &mut self.clients[client.0 as usize];
+        c.history.offered.add(now, 1);
         if measured {
-            self.clients[client.0 as usize].counts.requests += 1;
+            c.counts.requests += 1;
         }
         let request = self.requests.insert(Request {
             client,
@@ -212,6 +214,7 @@ impl World {
             .expect("a retried request is in flight");
         r.attempts += 1;
         let client = &mut self.clients[r.client.0 as usize];
+        client.history.attempts.add(ctx.now(), 1);
         if r.measured {
             client.counts.attempts += 1;
         }
@@ -280,9 +283,8 @@ impl World {
                 .requests
                 .remove(a.request)
                 .expect("a waiting attempt's request is live");
-            if r.measured {
-                self.clients[r.client.0 as usize].record_success(ctx.now().since(r.arrived));
-            }
+            let now = ctx.now();
+            self.clients[r.client.0 as usize].record_success(now, now.since(r.arrived), r.measured);
         } else {
             let r = &self.requests[a.request];
             if r.measured {
@@ -299,8 +301,10 @@ impl World {
         a.timer = None;
         let request = a.request;
         let r = &self.requests[request];
+        let client = &mut self.clients[r.client.0 as usize];
+        client.history.timeouts.add(ctx.now(), 1);
         if r.measured {
-            self.clients[r.client.0 as usize].counts.timeouts += 1;
+            client.counts.timeouts += 1;
         }
         self.after_failure(request, ctx);
     }
@@ -320,6 +324,7 @@ impl World {
             r.previous_delay = Some(delay);
             ctx.schedule_in(delay, Event::Retry { request });
         } else {
+            client.history.failed.add(ctx.now(), 1);
             if r.measured {
                 client.counts.failed += 1;
             }

@@ -1,0 +1,287 @@
+//! Time series with bounded memory: one row per interval (reports use 1 s).
+//!
+//! Three shapes cover what a run records over time: `CountSeries` (events per interval, e.g.
+//! arrivals or failures), `LevelSeries` (the time-weighted mean of a level in each interval,
+//! e.g. queue length), and `QuantileSeries` (latency quantiles per interval, from one rolling
+//! histogram that is summarized and cleared at each interval boundary). Memory grows with the
+//! number of intervals, never with the number of events. Updates must come in time order.
+
+use crate::histogram::Histogram;
+use crate::time::{SimDuration, SimTime};
+
+/// Counts per interval.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountSeries {
+    interval: SimDuration,
+    counts: Vec<u64>,
+    /// The interval of the latest update and the time its interval ends: a cache that spares
+    /// a division per update, since updates cluster in the current interval.
+    current: usize,
+    current_end: u64,
+}
+
+/// The time-weighted mean of a level in each interval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LevelSeries {
+    interval: SimDuration,
+    level: u64,
+    changed: SimTime,
+    /// Level × nanoseconds accumulated per interval.
+    areas: Vec<u128>,
+}
+
+/// Quantiles of the values recorded in each interval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuantileSeries {
+    interval: SimDuration,
+    quantiles: Vec<f64>,
+    current: Histogram,
+    current_index: usize,
+    /// `rows[i][j]` is quantile `quantiles[j]` of interval `i`, in nanoseconds (0 if empty).
+    rows: Vec<Vec<f64>>,
+}
+
+fn index_of(at: SimTime, interval: SimDuration) -> usize {
+    usize::try_from(at.as_nanos() / interval.as_nanos()).expect("interval index fits in usize")
+}
+
+impl CountSeries {
+    /// An empty series with the given interval (> 0).
+    pub fn new(interval: SimDuration) -> CountSeries {
+        assert!(
+            interval > SimDuration::ZERO,
+            "a series interval is positive"
+        );
+        CountSeries {
+            interval,
+            counts: vec![0],
+            current: 0,
+            current_end: interval.as_nanos(),
+        }
+    }
+
+    /// Adds `n` to the interval containing `at`.
+    #[inline]
+    pub fn add(&mut self, at: SimTime, n: u64) {
+        let nanos = at.as_nanos();
+        let start = self.current_end - self.interval.as_nanos();
+        if nanos >= self.current_end || nanos < start {
+            self.current = index_of(at, self.interval);
+            self.current_end = (self.current as u64 + 1).saturating_mul(self.interval.as_nanos());
+            if self.current >= self.counts.len() {
+                self.counts.resize(self.current + 1, 0);
+            }
+        }
+        self.counts[self.current] += n;
+    }
+
+    /// Counts per interval, padded with zeros to cover `0..end`.
+    pub fn counts(&self, end: SimTime) -> Vec<u64> {
+        let mut counts = self.counts.clone();
+        counts.resize(intervals_until(end, self.interval).max(counts.len()), 0);
+        counts
+    }
+
+    /// Rates per second for each interval, covering `0..end`.
+    pub fn rates_per_s(&self, end: SimTime) -> Vec<f64> {
+        let seconds = self.interval.as_secs_f64();
+        self.counts(end)
+            .into_iter()
+            .map(|c| c as f64 / seconds)
+            .collect()
+    }
+
+    /// The interval length.
+    pub fn interval(&self) -> SimDuration {
+        self.interval
+    }
+}
+
+impl LevelSeries {
+    /// A level of zero from time zero.
+    pub fn new(interval: SimDuration) -> LevelSeries {
+        assert!(
+            interval > SimDuration::ZERO,
+            "a series interval is positive"
+        );
+        LevelSeries {
+            interval,
+            level: 0,
+            changed: SimTime::ZERO,
+            areas: Vec::new(),
+        }
+    }
+
+    /// Sets the level at `now`.
+    #[inline]
+    pub fn set(&mut self, now: SimTime, level: u64) {
+        self.accumulate(now);
+        self.level = level;
+    }
+
+    /// Mean level in each interval covering `0..end` (the last one may be partial).
+    pub fn means(&self, end: SimTime) -> Vec<f64> {
+        let mut copy = self.clone();
+        copy.accumulate(end);
+        let n = intervals_until(end, self.interval).max(copy.areas.len());
+        copy.areas.resize(n, 0);
+        let width = self.interval.as_nanos();
+        copy.areas
+            .iter()
+            .enumerate()
+            .map(|(i, &area)| {
+                let start = i as u64 * width;
+                let span = end.as_nanos().saturating_sub(start).min(width);
+                if span == 0 {
+                    0.0
+                } else {
+                    area as f64 / span as f64
+                }
+            })
+            .collect()
+    }
+
+    fn accumulate(&mut self, now: SimTime) {
+        assert!(
+            now >= self.changed,
+            "level series updates go forward in time"
+        );
+        let width = self.interval.as_nanos();
+        let mut from = self.changed.as_nanos();
+        let to = now.as_nanos();
+        // Bounded by the number of interval boundaries crossed since the last change.
+        while from < to {
+            let index = (from / width) as usize;
+            let boundary = (index as u64 + 1).saturating_mul(width).min(to);
+            if self.level > 0 {
+                if index >= self.areas.len() {
+                    self.areas.resize(index + 1, 0);
+                }
+                self.areas[index] += u128::from(boundary - from) * u128::from(self.level);
+            }
+            from = boundary;
+        }
+        self.changed = now;
+    }
+}
+
+impl QuantileSeries {
+    /// An empty series reporting the given quantiles (each in 0..=1) per interval.
+    pub fn new(interval: SimDuration, quantiles: &[f64]) -> QuantileSeries {
+        assert!(
+            interval > SimDuration::ZERO,
+            "a series interval is positive"
+        );
+        QuantileSeries {
+            interval,
+            quantiles: quantiles.to_vec(),
+            current: Histogram::new(),
+            current_index: 0,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Records `value` observed at `at`.
+    pub fn record(&mut self, at: SimTime, value: SimDuration) {
+        let index = index_of(at, self.interval);
+        assert!(
+            index >= self.current_index,
+            "quantile series updates go forward in time"
+        );
+        if index > self.current_index {
+            self.roll(index);
+        }
+        self.current.record(value);
+    }
+
+    /// One row per interval covering `0..end`: the configured quantiles in nanoseconds.
+    pub fn rows(&self, end: SimTime) -> Vec<Vec<f64>> {
+        let mut copy = self.clone();
+        let n = intervals_until(end, self.interval);
+        copy.roll(n.max(copy.current_index + 1));
+        copy.rows
+            .resize(n.max(copy.rows.len()), vec![0.0; self.quantiles.len()]);
+        copy.rows.truncate(n);
+        copy.rows
+    }
+
+    fn roll(&mut self, next: usize) {
+        let summary: Vec<f64> = if self.current.count() == 0 {
+            vec![0.0; self.quantiles.len()]
+        } else {
+            self.quantiles
+                .iter()
+                .map(|&q| self.current.quantile_nanos(q))
+                .collect()
+        };
+        if self.rows.len() <= self.current_index {
+            self.rows
+                .resize(self.current_index, vec![0.0; self.quantiles.len()]);
+            self.rows.push(summary);
+        }
+        self.current = Histogram::new();
+        self.current_index = next;
+    }
+}
+
+fn intervals_until(end: SimTime, interval: SimDuration) -> usize {
+    let n = end.as_nanos().div_ceil(interval.as_nanos());
+    usize::try_from(n).expect("interval count fits in usize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECOND: SimDuration = SimDuration::from_secs(1);
+
+    fn at_ms(ms: u64) -> SimTime {
+        SimTime::ZERO.add(SimDuration::from_millis(ms))
+    }
+
+    #[test]
+    fn counts_land_in_their_interval() {
+        let mut s = CountSeries::new(SECOND);
+        s.add(at_ms(10), 1);
+        s.add(at_ms(999), 2);
+        s.add(at_ms(2_500), 5);
+        assert_eq!(s.counts(at_ms(4_000)), vec![3, 0, 5, 0]);
+        assert_eq!(s.rates_per_s(at_ms(3_000)), vec![3.0, 0.0, 5.0]);
+    }
+
+    #[test]
+    fn levels_are_time_weighted_per_interval() {
+        let mut s = LevelSeries::new(SECOND);
+        s.set(at_ms(500), 2); // 0 for 0.5 s, then 2
+        s.set(at_ms(1_500), 4); // 2 until 1.5 s, then 4
+        let means = s.means(at_ms(3_000));
+        assert_eq!(means, vec![1.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn a_partial_last_interval_is_averaged_over_its_own_length() {
+        let mut s = LevelSeries::new(SECOND);
+        s.set(at_ms(0), 6);
+        assert_eq!(s.means(at_ms(1_500)), vec![6.0, 6.0]);
+    }
+
+    #[test]
+    fn quantiles_roll_per_interval_and_empty_intervals_are_zero() {
+        let mut s = QuantileSeries::new(SECOND, &[0.5, 1.0]);
+        for ms in 1..=100 {
+            s.record(at_ms(100), SimDuration::from_millis(ms));
+        }
+        s.record(at_ms(2_100), SimDuration::from_millis(7));
+        let rows = s.rows(at_ms(3_000));
+        assert_eq!(rows.len(), 3);
+        assert!((rows[0][0] / 1e6 - 50.0).abs() < 0.3, "{rows:?}");
+        assert!((rows[0][1] / 1e6 - 100.0).abs() < 0.5, "{rows:?}");
+        assert_eq!(rows[1], vec![0.0, 0.0]);
+        assert!((rows[2][0] / 1e6 - 7.0).abs() < 0.05, "{rows:?}");
+        assert_eq!(
+            s.rows(at_ms(5_000)).len(),
+            5,
+            "quiet intervals at the end are rows too"
+        );
+    }
+}
