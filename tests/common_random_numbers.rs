@@ -40,6 +40,7 @@ fn world(web: ClientConfig) -> WorldConfig {
             queue_capacity: 50,
             balancer: Balancer::Random,
             service_time: Distribution::Exponential { mean: ms(2) },
+            calls: vec![],
         }],
         network: NetworkConfig {
             latency: Distribution::uniform(SimDuration::from_micros(100), ms(1)).unwrap(),

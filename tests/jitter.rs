@@ -43,6 +43,7 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
             queue_capacity: 10_000,
             balancer: Balancer::RoundRobin,
             service_time: Distribution::Constant(SimDuration::from_secs(10)),
+            calls: vec![],
         }],
         network: NetworkConfig {
             latency: Distribution::Constant(SimDuration::ZERO),

@@ -40,6 +40,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
             queue_capacity: 10_000_000,
             balancer: Balancer::RoundRobin,
             service_time,
+            calls: vec![],
         }],
         network: NetworkConfig {
             latency: Distribution::Constant(SimDuration::ZERO),

@@ -91,6 +91,8 @@ pub struct ClientCounts {
     pub timeouts: u64,
     /// Attempts rejected by a full queue.
     pub rejections: u64,
+    /// Attempts answered with an error (a failed downstream call).
+    pub errors: u64,
 }
 
 impl Client {
@@ -156,6 +158,7 @@ impl Client {
             attempts: c.attempts,
             timeouts: c.timeouts,
             rejections: c.rejections,
+            errors: c.errors,
             latency: self.latency.clone(),
             within_marks: self
                 .config

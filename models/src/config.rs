@@ -98,8 +98,22 @@ pub struct ServiceConfig {
     pub queue_capacity: u32,
     /// How callers pick a replica.
     pub balancer: Balancer,
-    /// Time a worker spends on one request.
+    /// Time a worker spends on one request's own work, before its downstream calls.
     pub service_time: Distribution,
+    /// Downstream calls a worker makes, in order, after its own work; the worker is held
+    /// until they all finish (thread-per-request), and one failed call fails the request.
+    pub calls: Vec<CallConfig>,
+}
+
+/// One downstream call made by every request a service serves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallConfig {
+    /// The service called.
+    pub target: ServiceId,
+    /// Per-attempt timeout; `None` waits forever.
+    pub timeout: Option<SimDuration>,
+    /// What happens after a failed attempt.
+    pub retry: RetryPolicy,
 }
 
 /// How a caller picks one replica of a service.

@@ -15,8 +15,8 @@ pub mod world;
 
 pub use backoff::{retry_delay, Backoff, Jitter};
 pub use config::{
-    Arrival, Balancer, ClientConfig, ClientId, NetworkConfig, RetryPolicy, ServiceConfig,
-    ServiceId, WorldConfig,
+    Arrival, Balancer, CallConfig, ClientConfig, ClientId, NetworkConfig, RetryPolicy,
+    ServiceConfig, ServiceId, WorldConfig,
 };
 pub use result::{ClientResult, ClientSeries, RunResult, ServiceResult, ServiceSeries};
 pub use world::{run, run_observed, AttemptKey, Event, RequestKey, World};

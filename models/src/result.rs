@@ -37,6 +37,8 @@ pub struct ClientResult {
     pub timeouts: u64,
     /// Attempts rejected by a full queue.
     pub rejections: u64,
+    /// Attempts answered with an error.
+    pub errors: u64,
     /// End-to-end latency of successful requests, first send to final response.
     pub latency: Histogram,
     /// For each configured latency mark, the number of requests that succeeded within it.
@@ -92,6 +94,8 @@ pub struct ServiceResult {
     pub rejected: u64,
     /// Completed attempts whose caller had already given up (wasted work).
     pub timed_out_work: u64,
+    /// Completed attempts answered with an error (a downstream call failed).
+    pub errors: u64,
     /// Workers across all replicas.
     pub capacity: u32,
     /// Mean number of busy workers across all replicas.
@@ -106,4 +110,21 @@ pub struct ServiceResult {
     pub sojourn: Histogram,
     /// Per-second history over the whole run, warm-up included.
     pub series: ServiceSeries,
+    /// One entry per configured downstream call, in order.
+    pub calls: Vec<CallResult>,
+}
+
+/// What one downstream call edge (service → target) did, counted after the warm-up.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallResult {
+    /// The called service's name.
+    pub target: String,
+    /// Calls made (one per job that got this far).
+    pub requests: u64,
+    /// Attempts sent for them (first tries and retries).
+    pub attempts: u64,
+    /// Calls that succeeded.
+    pub succeeded: u64,
+    /// Calls that ran out of attempts.
+    pub failed: u64,
 }

@@ -16,7 +16,7 @@ use sim_core::{CountSeries, Histogram, LevelSeries, SimDuration, SimTime, Stream
 
 use crate::client::SERIES_INTERVAL;
 use crate::config::{Balancer, ServiceConfig};
-use crate::result::{ServiceResult, ServiceSeries};
+use crate::result::{CallResult, ServiceResult, ServiceSeries};
 
 /// One service's replicas, streams and measurements.
 #[derive(Debug)]
@@ -27,6 +27,9 @@ pub struct Service<K> {
     round_robin_next: u32,
     service_time_stream: Stream,
     balancer_stream: Stream,
+    jitter_stream: Stream,
+    /// Per downstream call, in configuration order; `target` is filled in by `result`.
+    calls: Vec<CallResult>,
     warmup_end: SimTime,
     counts: ServiceCounts,
     queued_total: u64,
@@ -65,6 +68,7 @@ struct ServiceCounts {
     completed: u64,
     rejected: u64,
     timed_out_work: u64,
+    errors: u64,
 }
 
 #[derive(Debug)]
@@ -85,12 +89,16 @@ impl<K: Copy> Service<K> {
         let service_time_stream =
             Stream::new(seed, &format!("service/{}/service_time", config.name));
         let balancer_stream = Stream::new(seed, &format!("service/{}/balancer", config.name));
+        let jitter_stream = Stream::new(seed, &format!("service/{}/jitter", config.name));
+        let calls = vec![CallResult::default(); config.calls.len()];
         Service {
             config,
             replicas,
             round_robin_next: 0,
             service_time_stream,
             balancer_stream,
+            jitter_stream,
+            calls,
             warmup_end,
             counts: ServiceCounts::default(),
             queued_total: 0,
@@ -162,13 +170,14 @@ impl<K: Copy> Service<K> {
     }
 
     /// A worker of `replica` finished an attempt that arrived at `arrived`; `abandoned` says
-    /// whether its caller had already given up. Returns the next queued attempt the worker
-    /// starts, with its service time, if any.
+    /// whether its caller had already given up, `ok` whether it succeeded. Returns the next
+    /// queued attempt the worker starts, with its service time, if any.
     pub fn complete(
         &mut self,
         replica: u32,
         arrived: SimTime,
         abandoned: bool,
+        ok: bool,
         now: SimTime,
     ) -> Option<(K, SimDuration)> {
         self.history.completed.add(now, 1);
@@ -178,6 +187,9 @@ impl<K: Copy> Service<K> {
             self.counts.completed += 1;
             if abandoned {
                 self.counts.timed_out_work += 1;
+            }
+            if !ok {
+                self.counts.errors += 1;
             }
             self.sojourn.record(now.since(arrived));
         }
@@ -208,6 +220,46 @@ impl<K: Copy> Service<K> {
         }
     }
 
+    /// The stream that jitters this service's downstream retries.
+    pub fn jitter_stream(&mut self) -> &mut Stream {
+        &mut self.jitter_stream
+    }
+
+    /// A job made downstream call number `call` (counted if `measured`).
+    pub fn count_call_request(&mut self, call: u32, measured: bool) {
+        if measured {
+            self.calls[call as usize].requests += 1;
+        }
+    }
+
+    /// An attempt of downstream call number `call` was sent.
+    pub fn count_call_attempt(&mut self, call: u32, measured: bool) {
+        if measured {
+            self.calls[call as usize].attempts += 1;
+        }
+    }
+
+    /// Downstream call number `call` resolved.
+    pub fn count_call_outcome(&mut self, call: u32, ok: bool, measured: bool) {
+        if measured {
+            let c = &mut self.calls[call as usize];
+            if ok {
+                c.succeeded += 1;
+            } else {
+                c.failed += 1;
+            }
+        }
+    }
+
+    /// The service's measurements over `warmup_end..end`; `names` maps service ids to names.
+    pub fn result_with_names(&self, end: SimTime, names: &[String]) -> ServiceResult {
+        let mut result = self.result(end);
+        for (call, config) in result.calls.iter_mut().zip(&self.config.calls) {
+            call.target = names[config.target.0 as usize].clone();
+        }
+        result
+    }
+
     /// The service's measurements over `warmup_end..end`.
     pub fn result(&self, end: SimTime) -> ServiceResult {
         let c = self.counts;
@@ -219,6 +271,7 @@ impl<K: Copy> Service<K> {
             completed: c.completed,
             rejected: c.rejected,
             timed_out_work: c.timed_out_work,
+            errors: c.errors,
             capacity: self.config.replicas * self.config.workers,
             busy_mean,
             queue_len_mean,
@@ -232,6 +285,7 @@ impl<K: Copy> Service<K> {
                 queue_len: self.history.queue_len.means(end),
                 busy: self.history.busy.means(end),
             },
+            calls: self.calls.clone(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod summary;
 pub mod text;
 
 pub use summary::{
-    ClientSummary, Quantiles, RunIdentity, RunSummary, ServiceSummary, SloSpec, SloVerdict,
+    CallSummary, ClientSummary, Quantiles, RunIdentity, RunSummary, ServiceSummary, SloSpec,
+    SloVerdict,
 };
 pub use text::render;

@@ -81,6 +81,8 @@ pub struct ClientSummary {
     pub timeouts: u64,
     /// Attempts rejected by a full queue.
     pub rejections: u64,
+    /// Attempts answered with an error.
+    pub errors: u64,
     /// Attempts per request.
     pub amplification: f64,
     /// Successful requests per measured second.
@@ -100,6 +102,8 @@ pub struct ServiceSummary {
     pub rejected: u64,
     /// Completed attempts whose caller had already given up.
     pub timed_out_work: u64,
+    /// Completed attempts answered with an error (a downstream call failed).
+    pub errors: u64,
     /// Mean fraction of workers busy.
     pub utilization: f64,
     /// Time-averaged number of queued attempts.
@@ -110,6 +114,25 @@ pub struct ServiceSummary {
     pub wait_ms: Quantiles,
     /// Time from arrival to completion.
     pub sojourn_ms: Quantiles,
+    /// Each downstream call edge, in configuration order.
+    pub calls: Vec<CallSummary>,
+}
+
+/// One downstream call edge of a service.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CallSummary {
+    /// The called service.
+    pub target: String,
+    /// Calls made.
+    pub requests: u64,
+    /// Attempts sent.
+    pub attempts: u64,
+    /// Calls that succeeded.
+    pub succeeded: u64,
+    /// Calls that ran out of attempts.
+    pub failed: u64,
+    /// Attempts per call at this layer.
+    pub amplification: f64,
 }
 
 /// Latency statistics in milliseconds.
@@ -208,6 +231,7 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         attempts: c.attempts,
         timeouts: c.timeouts,
         rejections: c.rejections,
+        errors: c.errors,
         amplification: round(ratio(c.attempts as f64, c.requests as f64), 6),
         goodput_per_s: round(ratio(c.succeeded as f64, measured_s), 3),
         latency_ms: Quantiles::of(&c.latency),
@@ -220,11 +244,24 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
         completed: s.completed,
         rejected: s.rejected,
         timed_out_work: s.timed_out_work,
+        errors: s.errors,
         utilization: round(ratio(s.busy_mean, f64::from(s.capacity)), 6),
         queue_len_mean: round(s.queue_len_mean, 6),
         in_system_mean: round(s.in_system_mean, 6),
         wait_ms: Quantiles::of(&s.wait),
         sojourn_ms: Quantiles::of(&s.sojourn),
+        calls: s
+            .calls
+            .iter()
+            .map(|c| CallSummary {
+                target: c.target.clone(),
+                requests: c.requests,
+                attempts: c.attempts,
+                succeeded: c.succeeded,
+                failed: c.failed,
+                amplification: round(ratio(c.attempts as f64, c.requests as f64), 6),
+            })
+            .collect(),
     }
 }
 

@@ -83,6 +83,25 @@ pub fn render(summary: &RunSummary) -> String {
         ]);
     }
     out.push_str(&services.render());
+    let mut calls = Table::new(&["call", "requests", "attempts", "ok", "failed", "ampl"]);
+    let mut any_call = false;
+    for (name, s) in &summary.services {
+        for c in &s.calls {
+            any_call = true;
+            calls.row(vec![
+                format!("{name} → {}", c.target),
+                c.requests.to_string(),
+                c.attempts.to_string(),
+                c.succeeded.to_string(),
+                c.failed.to_string(),
+                format!("{:.3}", c.amplification),
+            ]);
+        }
+    }
+    if any_call {
+        out.push('\n');
+        out.push_str(&calls.render());
+    }
     let _ = writeln!(
         out,
         "(wasted = work completed for callers that had already given up; times in ms)"

@@ -58,7 +58,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 5] = [
+const ENTRIES: [Entry; 6] = [
     Entry {
         name: "md1",
         text: include_str!("../library/md1.json"),
@@ -78,6 +78,10 @@ const ENTRIES: [Entry; 5] = [
     Entry {
         name: "steady-state",
         text: include_str!("../library/steady-state.json"),
+    },
+    Entry {
+        name: "tiers",
+        text: include_str!("../library/tiers.json"),
     },
 ];
 

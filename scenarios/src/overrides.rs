@@ -266,7 +266,15 @@ fn apply(document: &mut Value, path: &str, value: &Value) -> Result<(), Refusal>
     Ok(())
 }
 
-/// Finds the element of `items` that `segment` names (by `"name"`, or by index if numeric).
+/// An element's label in a path: its `"name"`, or for a call (which has none) the
+/// `"service"` it calls, as in `services.api.calls.db.timeout`.
+fn label(item: &Value) -> Option<&str> {
+    item.get("name")
+        .or_else(|| item.get("service"))
+        .and_then(Value::as_str)
+}
+
+/// Finds the element of `items` that `segment` names (by label, or by index if numeric).
 fn element(items: &[Value], segment: &str, walked: &str) -> Result<usize, Refusal> {
     if segment.chars().all(|c| c.is_ascii_digit()) {
         return match segment.parse::<usize>() {
@@ -280,14 +288,8 @@ fn element(items: &[Value], segment: &str, walked: &str) -> Result<usize, Refusa
             }),
         };
     }
-    let names: Vec<&str> = items
-        .iter()
-        .filter_map(|item| item.get("name").and_then(Value::as_str))
-        .collect();
-    if let Some(index) = items
-        .iter()
-        .position(|item| item.get("name").and_then(Value::as_str) == Some(segment))
-    {
+    let names: Vec<&str> = items.iter().filter_map(label).collect();
+    if let Some(index) = items.iter().position(|item| label(item) == Some(segment)) {
         return Ok(index);
     }
     let reason = if names.is_empty() {

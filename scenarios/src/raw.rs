@@ -29,6 +29,8 @@
 //! | `services[].workers` | `1` | |
 //! | `services[].queue` | `{capacity: 10000, discipline: "fifo"}` | bounded, as every queue must be |
 //! | `services[].balancer` | `"round_robin"` | |
+//! | `services[].calls` | `[]`: no downstream calls | |
+//! | `calls[].timeout`, `calls[].retry` | as for clients | |
 //! | `network` | `{latency: {kind: constant, value: "0s"}}` | an ideal network unless told otherwise |
 //! | `slo` | `[]` | |
 //! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
@@ -186,8 +188,25 @@ pub struct Service {
     /// How callers pick a replica.
     #[serde(default = "balancer_default")]
     pub balancer: Balancer,
-    /// Time a worker spends on one request.
+    /// Time a worker spends on one request's own work.
     pub service_time: Distribution,
+    /// Downstream calls each request makes, in order, after its own work.
+    #[serde(default)]
+    pub calls: Vec<Call>,
+}
+
+/// One downstream call of a service.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Call {
+    /// Name of the service called.
+    pub service: String,
+    /// Per-attempt timeout; absent waits forever.
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// Retry policy; absent means one attempt.
+    #[serde(default)]
+    pub retry: Option<Retry>,
 }
 
 /// A replica's waiting line.

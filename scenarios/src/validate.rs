@@ -10,8 +10,8 @@ use std::fmt::Display;
 use std::ops::RangeInclusive;
 
 use models::{
-    Arrival, Backoff, Balancer, ClientConfig, ClientId, Jitter, NetworkConfig, RetryPolicy,
-    ServiceConfig, ServiceId, WorldConfig,
+    Arrival, Backoff, Balancer, CallConfig, ClientConfig, ClientId, Jitter, NetworkConfig,
+    RetryPolicy, ServiceConfig, ServiceId, WorldConfig,
 };
 use sim_core::{
     Distribution, DistributionError, DurationError, Limits, MixtureArm, Probability, SimDuration,
@@ -122,8 +122,15 @@ impl Checker<'_> {
             .services
             .iter()
             .enumerate()
-            .map(|(i, s)| self.service(&root.key("services").element(i, Some(&s.name)), s))
+            .map(|(i, s)| {
+                self.service(
+                    &root.key("services").element(i, Some(&s.name)),
+                    s,
+                    &service_names,
+                )
+            })
             .collect::<Result<Vec<_>, _>>()?;
+        self.acyclic(&services)?;
         let mut clients = raw
             .clients
             .iter()
@@ -216,7 +223,12 @@ impl Checker<'_> {
         }
     }
 
-    fn service(&self, path: &Path, raw: &raw::Service) -> Result<ServiceConfig, ScenarioError> {
+    fn service(
+        &self,
+        path: &Path,
+        raw: &raw::Service,
+        services: &[&str],
+    ) -> Result<ServiceConfig, ScenarioError> {
         let replicas = self.count(
             &path.key("replicas"),
             raw.replicas,
@@ -251,7 +263,83 @@ impl Checker<'_> {
             queue_capacity: queue_capacity as u32,
             balancer,
             service_time: self.distribution(&path.key("service_time"), &raw.service_time)?,
+            calls: raw
+                .calls
+                .iter()
+                .enumerate()
+                .map(|(i, call)| {
+                    self.call(
+                        &path.key("calls").element(i, Some(&call.service)),
+                        call,
+                        services,
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?,
         })
+    }
+
+    fn call(
+        &self,
+        path: &Path,
+        raw: &raw::Call,
+        services: &[&str],
+    ) -> Result<CallConfig, ScenarioError> {
+        let target = self.reference(
+            &path.key("service"),
+            &raw.service,
+            Referent::Service,
+            services,
+        )?;
+        let timeout = self.timeout(path, &raw.timeout)?;
+        let retry = match &raw.retry {
+            None => RetryPolicy::NONE,
+            Some(retry) => self.retry(&path.key("retry"), retry)?,
+        };
+        Ok(CallConfig {
+            target: ServiceId(target),
+            timeout,
+            retry,
+        })
+    }
+
+    /// Refuses call cycles: a worker holds its thread while it calls, so a cycle deadlocks
+    /// (and its worst-case amplification is unbounded).
+    fn acyclic(&self, services: &[ServiceConfig]) -> Result<(), ScenarioError> {
+        let mut graph = petgraph::graph::DiGraph::<(), ()>::new();
+        let nodes: Vec<_> = services.iter().map(|_| graph.add_node(())).collect();
+        for (from, service) in services.iter().enumerate() {
+            for call in &service.calls {
+                graph.add_edge(nodes[from], nodes[call.target.0 as usize], ());
+            }
+        }
+        match petgraph::algo::toposort(&graph, None) {
+            Ok(_) => Ok(()),
+            Err(cycle) => {
+                let index = cycle.node_id().index();
+                let name = &services[index].name;
+                Err(self.bad(
+                    &Path::root().key("services").element(index, Some(name)).key("calls"),
+                    "form a cycle of calls",
+                    quoted(name),
+                    "a worker holds its thread while it calls, so a cycle would deadlock; break the cycle",
+                ))
+            }
+        }
+    }
+
+    fn timeout(
+        &self,
+        path: &Path,
+        raw: &Option<raw::Duration>,
+    ) -> Result<Option<SimDuration>, ScenarioError> {
+        match raw {
+            None => Ok(None),
+            Some(text) => Ok(Some(self.positive_duration(
+                &path.key("timeout"),
+                text,
+                "remove `timeout` to wait forever",
+            )?)),
+        }
     }
 
     fn client(
@@ -280,14 +368,7 @@ impl Checker<'_> {
             raw::ArrivalKind::Poisson => Arrival::Poisson { rate_per_s },
             raw::ArrivalKind::Constant => Arrival::Constant { rate_per_s },
         };
-        let timeout = match &raw.timeout {
-            None => None,
-            Some(text) => Some(self.positive_duration(
-                &path.key("timeout"),
-                text,
-                "remove `timeout` to wait forever",
-            )?),
-        };
+        let timeout = self.timeout(path, &raw.timeout)?;
         let retry = match &raw.retry {
             None => RetryPolicy::NONE,
             Some(retry) => self.retry(&path.key("retry"), retry)?,
