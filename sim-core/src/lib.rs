@@ -9,6 +9,7 @@
 
 #![deny(missing_docs)]
 
+pub mod clock;
 pub mod distribution;
 pub mod histogram;
 pub mod queue;
@@ -19,6 +20,7 @@ pub mod time;
 pub mod time_average;
 pub mod trace;
 
+pub use clock::{Clock, ClockError, Drift, LocalTime};
 pub use distribution::{Distribution, DistributionError, MixtureArm};
 pub use histogram::Histogram;
 pub use queue::{EventId, EventQueue};
