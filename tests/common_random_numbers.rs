@@ -42,13 +42,15 @@ fn world(web: ClientConfig) -> WorldConfig {
             service_time: Distribution::Exponential { mean: ms(2) },
             calls: vec![],
         }],
-        network: NetworkConfig {
-            latency: Distribution::uniform(SimDuration::from_micros(100), ms(1)).unwrap(),
-        },
+        network: NetworkConfig::with_latency(
+            Distribution::uniform(SimDuration::from_micros(100), ms(1)).unwrap(),
+        ),
         limits: Limits {
             pending_events_max: 1_000_000,
             events_max: 100_000_000,
         },
+        faults: vec![],
+        clocks: vec![],
     }
 }
 

@@ -45,13 +45,13 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
             service_time: Distribution::Constant(SimDuration::from_secs(10)),
             calls: vec![],
         }],
-        network: NetworkConfig {
-            latency: Distribution::Constant(SimDuration::ZERO),
-        },
+        network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
         limits: Limits {
             pending_events_max: 1_000_000,
             events_max: 10_000_000,
         },
+        faults: vec![],
+        clocks: vec![],
     };
     let counts = Rc::new(RefCell::new(BTreeMap::new()));
     let sink = Rc::clone(&counts);

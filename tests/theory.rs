@@ -42,13 +42,13 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
             service_time,
             calls: vec![],
         }],
-        network: NetworkConfig {
-            latency: Distribution::Constant(SimDuration::ZERO),
-        },
+        network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
         limits: Limits {
             pending_events_max: 10_000_000,
             events_max: 1_000_000_000,
         },
+        faults: vec![],
+        clocks: vec![],
     };
     models::run(&config, seed).expect("theory runs stay within their limits")
 }

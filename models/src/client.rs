@@ -21,8 +21,11 @@ pub struct Client {
     arrival_stream: Stream,
     /// Draws retry jitter.
     pub jitter_stream: Stream,
-    /// Arrivals so far (constant arrivals are placed at exact multiples of the period).
-    arrivals: u64,
+    /// The exact (fractional-nanosecond) time of the latest constant-rate arrival, so that
+    /// rounding never accumulates.
+    constant_clock: f64,
+    /// Load-spike windows: (start, end, rate factor).
+    spikes: Vec<(SimTime, SimTime, f64)>,
     /// Counters over requests that arrived after the warm-up.
     pub counts: ClientCounts,
     /// End-to-end latency of successful requests.
@@ -93,11 +96,16 @@ pub struct ClientCounts {
     pub rejections: u64,
     /// Attempts answered with an error (a failed downstream call).
     pub errors: u64,
+    /// Attempts refused (connection errors).
+    pub refused: u64,
+    /// Successful requests whose reply was garbage.
+    pub garbage: u64,
 }
 
 impl Client {
-    /// A client whose streams derive from `seed` and its name.
-    pub fn new(config: ClientConfig, seed: u64) -> Client {
+    /// A client whose streams derive from `seed` and its name; `spikes` are its load-spike
+    /// windows (start, end, rate factor).
+    pub fn new(config: ClientConfig, seed: u64, spikes: Vec<(SimTime, SimTime, f64)>) -> Client {
         let arrival_stream = Stream::new(seed, &format!("client/{}/arrival", config.name));
         let jitter_stream = Stream::new(seed, &format!("client/{}/jitter", config.name));
         let marks = config.latency_marks.len();
@@ -105,7 +113,8 @@ impl Client {
             config,
             arrival_stream,
             jitter_stream,
-            arrivals: 0,
+            constant_clock: 0.0,
+            spikes,
             counts: ClientCounts::default(),
             latency: Histogram::new(),
             within_marks: vec![0; marks],
@@ -114,17 +123,25 @@ impl Client {
     }
 
     /// The instant of the next arrival after the one at `now`.
+    ///
+    /// A load spike active at `now` divides the gap by its factor. A Poisson client draws
+    /// exactly one number per arrival whatever the spikes, so its stream stays aligned.
     pub fn next_arrival(&mut self, now: SimTime) -> SimTime {
-        self.arrivals += 1;
+        let factor: f64 = self
+            .spikes
+            .iter()
+            .filter(|(start, end, _)| *start <= now && now < *end)
+            .map(|(_, _, f)| f)
+            .product();
         match self.config.arrival {
             Arrival::Poisson { rate_per_s } => {
-                let gap = self.arrival_stream.exponential(1e9 / rate_per_s);
+                let gap = self.arrival_stream.exponential(1e9 / rate_per_s) / factor;
                 now.add(SimDuration::from_nanos_f64(gap))
             }
             Arrival::Constant { rate_per_s } => {
-                // Place arrival k at round(k / rate) so rounding never accumulates.
-                let at = self.arrivals as f64 * 1e9 / rate_per_s;
-                SimTime::from_nanos(SimDuration::from_nanos_f64(at).as_nanos()).max(now)
+                self.constant_clock += 1e9 / rate_per_s / factor;
+                SimTime::from_nanos(SimDuration::from_nanos_f64(self.constant_clock).as_nanos())
+                    .max(now)
             }
         }
     }
@@ -159,6 +176,8 @@ impl Client {
             timeouts: c.timeouts,
             rejections: c.rejections,
             errors: c.errors,
+            refused: c.refused,
+            garbage: c.garbage,
             latency: self.latency.clone(),
             within_marks: self
                 .config

@@ -4,9 +4,10 @@
 //! distributions well-formed), so building a world from a `WorldConfig` cannot fail. Defaults
 //! live in the scenario format, not here.
 
-use sim_core::{Distribution, Limits, SimDuration};
+use sim_core::{Distribution, Limits, Probability, SimDuration};
 
 use crate::backoff::{Backoff, Jitter};
+use crate::fault::{Endpoint, Fault};
 
 /// Index of a client in `WorldConfig::clients`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,6 +32,21 @@ pub struct WorldConfig {
     pub network: NetworkConfig,
     /// Engine guards.
     pub limits: Limits,
+    /// The fault schedule, in scenario order.
+    pub faults: Vec<Fault>,
+    /// Initial clock settings of some nodes (others have perfect clocks).
+    pub clocks: Vec<ClockSetting>,
+}
+
+/// The initial state of the clocks of some nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockSetting {
+    /// Which nodes.
+    pub target: Endpoint,
+    /// Offset from true time at time zero, in nanoseconds.
+    pub offset_ns: i64,
+    /// Drift in parts per billion.
+    pub drift_ppb: i64,
 }
 
 /// An open-loop source of requests to one service.
@@ -125,9 +141,43 @@ pub enum Balancer {
     Random,
 }
 
-/// The network: one latency distribution for every one-way message.
+/// The network: default latency, loss and duplication, with per-link overrides.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetworkConfig {
     /// One-way latency of each message (request or response).
     pub latency: Distribution,
+    /// Probability that a message is lost.
+    pub loss: Probability,
+    /// Probability that a message is delivered twice.
+    pub duplicate: Probability,
+    /// Overrides for messages between particular endpoints; the first match supplies each
+    /// field it sets.
+    pub links: Vec<Link>,
+}
+
+impl NetworkConfig {
+    /// A network with the given latency and no loss, duplication or overrides.
+    pub fn with_latency(latency: Distribution) -> NetworkConfig {
+        NetworkConfig {
+            latency,
+            loss: Probability::ZERO,
+            duplicate: Probability::ZERO,
+            links: Vec::new(),
+        }
+    }
+}
+
+/// A per-link override of the network defaults (both directions).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    /// One end.
+    pub a: Vec<Endpoint>,
+    /// The other end.
+    pub b: Vec<Endpoint>,
+    /// Latency on this link, if different.
+    pub latency: Option<Distribution>,
+    /// Loss on this link, if different.
+    pub loss: Option<Probability>,
+    /// Duplication on this link, if different.
+    pub duplicate: Option<Probability>,
 }

@@ -6,17 +6,34 @@
 
 #![deny(missing_docs)]
 
+pub mod adaptive_throttle;
 pub mod backoff;
+pub mod bulkhead;
+pub mod circuit_breaker;
 pub mod client;
 pub mod config;
+pub mod fault;
+pub mod rate_limiter;
 pub mod result;
+pub mod retry_budget;
 pub mod service;
 pub mod world;
 
+pub use adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig, ThrottleCounts};
 pub use backoff::{retry_delay, Backoff, Jitter};
-pub use config::{
-    Arrival, Balancer, CallConfig, ClientConfig, ClientId, NetworkConfig, RetryPolicy,
-    ServiceConfig, ServiceId, WorldConfig,
+pub use bulkhead::{Admission, Bulkhead, BulkheadConfig};
+pub use circuit_breaker::{
+    BreakerState, CallOutcome, CircuitBreaker, CircuitBreakerConfig, SlidingWindow, Transition,
+    TransitionCounts,
 };
-pub use result::{ClientResult, ClientSeries, RunResult, ServiceResult, ServiceSeries};
-pub use world::{run, run_observed, AttemptKey, Event, RequestKey, World};
+pub use config::{
+    Arrival, Balancer, CallConfig, ClientConfig, ClientId, ClockSetting, Link, NetworkConfig,
+    RetryPolicy, ServiceConfig, ServiceId, WorldConfig,
+};
+pub use fault::{Endpoint, Fault, FaultKind, Target, Unreachable};
+pub use rate_limiter::{RateLimiter, RateLimiterConfig};
+pub use result::{
+    CallResult, ClientResult, ClientSeries, FaultRecord, RunResult, ServiceResult, ServiceSeries,
+};
+pub use retry_budget::{EnvoyRetryBudget, RetryBudget, RetryBudgetConfig};
+pub use world::{run, run_observed, AttemptKey, Event, JobKey, Reply, RequestKey, World};

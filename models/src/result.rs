@@ -3,7 +3,7 @@
 //! Raw numbers only (counts, histograms, time averages already integrated); turning them into
 //! rates, quantiles and text is the `reports` crate's job.
 
-use sim_core::{Histogram, RunStats, SimDuration};
+use sim_core::{Histogram, RunStats, SimDuration, SimTime};
 
 /// Everything measured in one run.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,6 +16,21 @@ pub struct RunResult {
     pub clients: Vec<ClientResult>,
     /// Per service, in configuration order.
     pub services: Vec<ServiceResult>,
+    /// Every scheduled fault with its window, in schedule order.
+    pub faults: Vec<FaultRecord>,
+}
+
+/// A fault as reports show it: what, where, when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultRecord {
+    /// The kind, as in scenario files (`slowdown`, `crash`, ...).
+    pub kind: String,
+    /// What it hit, in words (`db`, `api[0]`, `api ↔ db`, `client web`).
+    pub target: String,
+    /// Start of the window.
+    pub start: SimTime,
+    /// End of the window (`SimTime::MAX`: never healed).
+    pub end: SimTime,
 }
 
 /// What one client saw. Requests count if they arrived after the warm-up.
@@ -39,6 +54,10 @@ pub struct ClientResult {
     pub rejections: u64,
     /// Attempts answered with an error.
     pub errors: u64,
+    /// Attempts refused (connection errors: a crashed replica or a refusing partition).
+    pub refused: u64,
+    /// Successful requests whose reply was silently wrong (garbage).
+    pub garbage: u64,
     /// End-to-end latency of successful requests, first send to final response.
     pub latency: Histogram,
     /// For each configured latency mark, the number of requests that succeeded within it.
@@ -79,6 +98,8 @@ pub struct ServiceSeries {
     pub queue_len: Vec<f64>,
     /// Mean number of busy workers in each second.
     pub busy: Vec<f64>,
+    /// Mean number of replicas up (not crashed) in each second.
+    pub replicas_up: Vec<f64>,
 }
 
 /// What one service did, summed over its replicas.
@@ -96,6 +117,8 @@ pub struct ServiceResult {
     pub timed_out_work: u64,
     /// Completed attempts answered with an error (a downstream call failed).
     pub errors: u64,
+    /// Attempts lost in crashes (queued or in service when their replica went down).
+    pub lost: u64,
     /// Workers across all replicas.
     pub capacity: u32,
     /// Mean number of busy workers across all replicas.

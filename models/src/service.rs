@@ -15,7 +15,8 @@ use std::collections::VecDeque;
 use sim_core::{CountSeries, Histogram, LevelSeries, SimDuration, SimTime, Stream, TimeAverage};
 
 use crate::client::SERIES_INTERVAL;
-use crate::config::{Balancer, ServiceConfig};
+use crate::config::{Balancer, ServiceConfig, ServiceId};
+use crate::fault::{Fault, FaultKind};
 use crate::result::{CallResult, ServiceResult, ServiceSeries};
 
 /// One service's replicas, streams and measurements.
@@ -30,6 +31,10 @@ pub struct Service<K> {
     jitter_stream: Stream,
     /// Per downstream call, in configuration order; `target` is filled in by `result`.
     calls: Vec<CallResult>,
+    /// Slowdown windows that concern this service: (replica or all, start, end, factor).
+    slowdowns: Vec<(Option<u32>, SimTime, SimTime, f64)>,
+    /// Replicas currently up (not crashed).
+    up: Vec<bool>,
     warmup_end: SimTime,
     counts: ServiceCounts,
     queued_total: u64,
@@ -49,6 +54,7 @@ struct ServiceHistory {
     rejected: CountSeries,
     queue_len: LevelSeries,
     busy: LevelSeries,
+    replicas_up: LevelSeries,
 }
 
 /// What a replica did with an arriving attempt.
@@ -69,6 +75,7 @@ struct ServiceCounts {
     rejected: u64,
     timed_out_work: u64,
     errors: u64,
+    lost: u64,
 }
 
 #[derive(Debug)]
@@ -78,8 +85,27 @@ struct Replica<K> {
 }
 
 impl<K: Copy> Service<K> {
-    /// A service with idle replicas; metrics count from `warmup_end` on.
-    pub fn new(config: ServiceConfig, seed: u64, warmup_end: SimTime) -> Service<K> {
+    /// A service with idle replicas; metrics count from `warmup_end` on. `id` and `faults`
+    /// let it pick out the slowdowns that concern it.
+    pub fn new(
+        config: ServiceConfig,
+        id: ServiceId,
+        faults: &[Fault],
+        seed: u64,
+        warmup_end: SimTime,
+    ) -> Service<K> {
+        let slowdowns = faults
+            .iter()
+            .filter_map(|f| match f.kind {
+                FaultKind::Slowdown { target, factor } if target.service == id => {
+                    Some((target.replica, f.start, f.end, factor))
+                }
+                _ => None,
+            })
+            .collect();
+        let up = vec![true; config.replicas as usize];
+        let mut replicas_up = LevelSeries::new(SERIES_INTERVAL);
+        replicas_up.set(SimTime::ZERO, u64::from(config.replicas));
         let replicas = (0..config.replicas)
             .map(|_| Replica {
                 busy: 0,
@@ -99,6 +125,8 @@ impl<K: Copy> Service<K> {
             balancer_stream,
             jitter_stream,
             calls,
+            slowdowns,
+            up,
             warmup_end,
             counts: ServiceCounts::default(),
             queued_total: 0,
@@ -113,7 +141,76 @@ impl<K: Copy> Service<K> {
                 rejected: CountSeries::new(SERIES_INTERVAL),
                 queue_len: LevelSeries::new(SERIES_INTERVAL),
                 busy: LevelSeries::new(SERIES_INTERVAL),
+                replicas_up,
             },
+        }
+    }
+
+    /// Whether `replica` is up (not crashed).
+    pub fn is_up(&self, replica: u32) -> bool {
+        self.up[replica as usize]
+    }
+
+    /// `replica` crashes at `now`: its queue and its busy workers' work are lost. Returns the
+    /// number of attempts lost (queued plus in service).
+    pub fn crash(&mut self, replica: u32, now: SimTime) -> u64 {
+        let r = &mut self.replicas[replica as usize];
+        let lost = r.queue.len() as u64 + u64::from(r.busy);
+        self.queued_total -= r.queue.len() as u64;
+        self.busy_total -= u64::from(r.busy);
+        r.queue.clear();
+        r.busy = 0;
+        self.queue_len.set(now, self.queued_total);
+        self.busy.set(now, self.busy_total);
+        self.history.queue_len.set(now, self.queued_total);
+        self.history.busy.set(now, self.busy_total);
+        if self.up[replica as usize] {
+            self.up[replica as usize] = false;
+            self.history.replicas_up.set(now, self.up_count());
+        }
+        if now >= self.warmup_end {
+            self.counts.lost += lost;
+        }
+        lost
+    }
+
+    /// An attempt arriving at `now` failed fast (an error-burst fault) without using a worker.
+    pub fn count_fast_error(&mut self, now: SimTime) {
+        self.history.arrivals.add(now, 1);
+        if now >= self.warmup_end {
+            self.counts.arrivals += 1;
+            self.counts.errors += 1;
+        }
+    }
+
+    /// `replica` restarts at `now`, idle and empty.
+    pub fn restart(&mut self, replica: u32, now: SimTime) {
+        if !self.up[replica as usize] {
+            self.up[replica as usize] = true;
+            self.history.replicas_up.set(now, self.up_count());
+        }
+    }
+
+    fn up_count(&self) -> u64 {
+        self.up.iter().filter(|u| **u).count() as u64
+    }
+
+    /// A service-time draw for `replica` at `now`, stretched by every active slowdown.
+    fn work(&mut self, replica: u32, now: SimTime) -> SimDuration {
+        let base = self
+            .config
+            .service_time
+            .sample(&mut self.service_time_stream);
+        let mut factor = 1.0;
+        for &(target, start, end, f) in &self.slowdowns {
+            if start <= now && now < end && target.is_none_or(|r| r == replica) {
+                factor *= f;
+            }
+        }
+        if factor == 1.0 {
+            base
+        } else {
+            SimDuration::from_nanos_f64(base.as_nanos() as f64 * factor)
         }
     }
 
@@ -149,11 +246,7 @@ impl<K: Copy> Service<K> {
             if measured {
                 self.wait.record(SimDuration::ZERO);
             }
-            Admission::Started(
-                self.config
-                    .service_time
-                    .sample(&mut self.service_time_stream),
-            )
+            Admission::Started(self.work(replica, now))
         } else if (r.queue.len() as u64) < u64::from(self.config.queue_capacity) {
             r.queue.push_back((key, now));
             self.queued_total += 1;
@@ -203,12 +296,7 @@ impl<K: Copy> Service<K> {
                 if queued_at >= self.warmup_end {
                     self.wait.record(now.since(queued_at));
                 }
-                Some((
-                    key,
-                    self.config
-                        .service_time
-                        .sample(&mut self.service_time_stream),
-                ))
+                Some((key, self.work(replica, now)))
             }
             None => {
                 r.busy -= 1;
@@ -272,6 +360,7 @@ impl<K: Copy> Service<K> {
             rejected: c.rejected,
             timed_out_work: c.timed_out_work,
             errors: c.errors,
+            lost: c.lost,
             capacity: self.config.replicas * self.config.workers,
             busy_mean,
             queue_len_mean,
@@ -284,6 +373,7 @@ impl<K: Copy> Service<K> {
                 rejected_per_s: self.history.rejected.rates_per_s(end),
                 queue_len: self.history.queue_len.means(end),
                 busy: self.history.busy.means(end),
+                replicas_up: self.history.replicas_up.means(end),
             },
             calls: self.calls.clone(),
         }

@@ -1,32 +1,37 @@
-//! The world: clients, services and the network wired into one `sim_core::Model`.
+//! The world: clients, services, the network and the fault schedule in one `sim_core::Model`.
 //!
 //! ```text
-//! client ──request──▶ api replica: own work ─▶ call db ─▶ call search ─▶ respond ──▶ client
-//!   │ timeout per attempt          (worker held throughout: thread-per-request)
-//!   └── on timeout, rejection or error: retry after backoff+jitter, or fail
+//! client ──request──▶ api replica: own work ─▶ call db ─▶ call search ─▶ reply ──▶ client
+//!   │ timeout per attempt (on the caller's local clock)   worker held throughout
+//!   └── on timeout, rejection, error or refusal: retry after backoff+jitter, or fail
 //! ```
 //!
 //! A request is one call a caller wants answered: a client's request, or one downstream call of
-//! a job. An attempt is one try of a request. A job is a worker's service of one attempt: its
-//! own work, then each of the service's `calls` in order (each a request with its own timeout
-//! and retries), then the response. One failed call fails the job with an error response.
+//! a job. An attempt is one try of a request. A job is a replica's service of one attempt
+//! that arrived: its own work, then each of the service's `calls` in order (each a request with
+//! its own timeout and retries), then the reply. One failed call fails the job with an error.
 //!
-//! An attempt lives until both sides are done with it: the caller (until its response arrives
-//! or it times out) and the server (until it responds). Servers keep working on attempts whose
-//! caller gave up (no cancellation), which is counted as `timed_out_work`. Memory is bounded by
-//! the work in flight: requests and attempts live in slot maps and are freed when resolved.
+//! Every message crosses `sim_core::network::Network`, which may delay, drop, duplicate or
+//! refuse it according to the network settings and the fault rules. An attempt lives until
+//! its caller is done with it (reply or timeout) and nothing else refers to it: `holders`
+//! counts request copies in flight, jobs, and reply copies in flight. Servers keep working on
+//! attempts whose caller gave up (no cancellation): that is `timed_out_work`. A crash removes
+//! every job of the replica (queued, in service, or waiting on calls); its callers time out or
+//! see refusals. Memory is bounded by the work in flight.
 
 use slotmap::{new_key_type, Key, SlotMap};
 
+use sim_core::network::{Delivery, LinkConfig, Network, NodeId, NodeSet};
 use sim_core::{
-    Context, Distribution, EventId, Model, Observer, RunError, SimDuration, SimTime, Simulation,
+    Clock, Context, Drift, EventId, Model, Observer, RunError, SimDuration, SimTime, Simulation,
     Stream, TraceCode,
 };
 
 use crate::backoff::retry_delay;
 use crate::client::Client;
-use crate::config::{ClientId, RetryPolicy, ServiceId, WorldConfig};
-use crate::result::RunResult;
+use crate::config::{ClientId, NetworkConfig, RetryPolicy, ServiceId, WorldConfig};
+use crate::fault::{Endpoint, Fault, FaultKind, Target, Unreachable};
+use crate::result::{FaultRecord, RunResult};
 use crate::service::{Admission, Service};
 
 /// Builds the world described by `config`, runs it to its duration and returns what it measured.
@@ -61,6 +66,15 @@ pub fn run_observed(
             },
         );
     }
+    for (index, fault) in config.faults.iter().enumerate() {
+        if let FaultKind::Crash { .. } = fault.kind {
+            let index = index as u32;
+            sim.schedule_at(fault.start, Event::FaultStart { fault: index });
+            if fault.end < SimTime::MAX {
+                sim.schedule_at(fault.end, Event::FaultEnd { fault: index });
+            }
+        }
+    }
     let stats = sim.run_until(SimTime::ZERO.add(config.duration))?;
     Ok(sim.into_model().result(stats))
 }
@@ -70,17 +84,23 @@ new_key_type! {
     pub struct RequestKey;
     /// An attempt in flight (one try of a request).
     pub struct AttemptKey;
+    /// A job: a replica serving one arrived attempt.
+    pub struct JobKey;
 }
 
-/// How a server answered an attempt.
+/// How an attempt was answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reply {
     /// The request was served.
     Ok,
+    /// The request was served, but the answer is silently wrong (a garbage fault).
+    Garbage,
     /// The replica's queue was full (overload): retryable.
     Rejected,
-    /// The server failed the request (a downstream call failed): retryable.
+    /// The server failed the request (a downstream call failed, or an error burst): retryable.
     Error,
+    /// The connection was refused (a crashed replica or a refusing partition): retryable.
+    Refused,
 }
 
 /// Everything that can happen in the world.
@@ -96,17 +116,17 @@ pub enum Event {
         /// The request to retry.
         request: RequestKey,
     },
-    /// An attempt's request message reaches its replica.
+    /// A copy of an attempt's request message reaches its replica.
     AttemptArrive {
         /// The attempt.
         attempt: AttemptKey,
     },
-    /// A worker finishes the job's own work (its downstream calls come next).
+    /// A worker finishes a job's own work (its downstream calls come next).
     WorkDone {
-        /// The attempt being served.
-        attempt: AttemptKey,
+        /// The job.
+        job: JobKey,
     },
-    /// An attempt's response reaches its caller.
+    /// A copy of an attempt's reply reaches its caller.
     Response {
         /// The attempt.
         attempt: AttemptKey,
@@ -118,6 +138,16 @@ pub enum Event {
         /// The attempt.
         attempt: AttemptKey,
     },
+    /// A scheduled fault that needs an action (a crash) begins.
+    FaultStart {
+        /// Index in the fault schedule.
+        fault: u32,
+    },
+    /// A scheduled fault that needs an action (a restart) ends.
+    FaultEnd {
+        /// Index in the fault schedule.
+        fault: u32,
+    },
 }
 
 impl TraceCode for Event {
@@ -128,9 +158,11 @@ impl TraceCode for Event {
             Event::Arrival { client } => (1, u64::from(client.0)),
             Event::Retry { request } => (2, request.data().as_ffi()),
             Event::AttemptArrive { attempt } => (3, attempt.data().as_ffi()),
-            Event::WorkDone { attempt } => (4, attempt.data().as_ffi()),
-            Event::Response { attempt, reply } => (5 + reply as u64, attempt.data().as_ffi()),
-            Event::Timeout { attempt } => (8, attempt.data().as_ffi()),
+            Event::WorkDone { job } => (4, job.data().as_ffi()),
+            Event::Response { attempt, reply } => (16 + reply as u64, attempt.data().as_ffi()),
+            Event::Timeout { attempt } => (5, attempt.data().as_ffi()),
+            Event::FaultStart { fault } => (6, u64::from(fault)),
+            Event::FaultEnd { fault } => (7, u64::from(fault)),
         };
         (kind << 56) ^ id
     }
@@ -139,13 +171,20 @@ impl TraceCode for Event {
 /// The whole simulated system.
 pub struct World {
     clients: Vec<Client>,
-    services: Vec<Service<AttemptKey>>,
-    latency: Distribution,
-    network_stream: Stream,
+    services: Vec<Service<JobKey>>,
+    network: Network,
+    /// `replica_nodes[s]` is the node id of replica 0 of service `s`; replicas are consecutive.
+    replica_nodes: Vec<u32>,
+    /// One clock per node (clients first, then every replica of every service).
+    clocks: Vec<Clock>,
+    faults: Vec<Fault>,
+    /// One stream per fault, for faults that draw (error bursts, garbage).
+    fault_streams: Vec<Stream>,
     warmup_end: SimTime,
     measured: SimDuration,
     requests: SlotMap<RequestKey, Request>,
     attempts: SlotMap<AttemptKey, Attempt>,
+    jobs: SlotMap<JobKey, Job>,
 }
 
 /// Who is waiting for a request's outcome.
@@ -153,13 +192,15 @@ pub struct World {
 enum Origin {
     /// A client's own request.
     Client(ClientId),
-    /// Call number `call` of the job serving `attempt`.
-    Call { attempt: AttemptKey, call: u32 },
+    /// Call number `call` of `job`.
+    Call { job: JobKey, call: u32 },
 }
 
 #[derive(Debug)]
 struct Request {
     origin: Origin,
+    /// The caller's node (a client, or the replica running the job).
+    node: NodeId,
     target: ServiceId,
     timeout: Option<SimDuration>,
     retry: RetryPolicy,
@@ -172,60 +213,126 @@ struct Request {
 #[derive(Debug)]
 struct Attempt {
     request: RequestKey,
+    caller: NodeId,
+    service: ServiceId,
+    replica: u32,
+    timer: Option<EventId>,
+    /// The caller still waits for this attempt's reply.
+    waiting: bool,
+    /// Request copies in flight, jobs, and reply copies in flight that refer to it.
+    holders: u32,
+}
+
+#[derive(Debug)]
+struct Job {
+    attempt: AttemptKey,
     service: ServiceId,
     replica: u32,
     reached: SimTime,
-    timer: Option<EventId>,
-    /// The caller still waits for this attempt's response.
-    waiting: bool,
-    /// The server side still holds it (in flight, queued, served, or its response in flight).
-    held: bool,
-    /// Calls of its job made so far (0 until its own work is done).
     calls_made: u32,
+    /// A downstream call answered with garbage, so this job's answer is garbage too.
+    garbage: bool,
 }
 
 impl World {
     /// A world at time zero with every stream derived from `seed`.
     pub fn new(config: WorldConfig, seed: u64) -> World {
         let warmup_end = SimTime::ZERO.add(config.warmup);
+        let mut replica_nodes = Vec::with_capacity(config.services.len());
+        let mut next_node = config.clients.len() as u32;
+        for service in &config.services {
+            replica_nodes.push(next_node);
+            next_node += service.replicas;
+        }
+        let nodes = Nodes {
+            clients: config.clients.len() as u32,
+            replica_nodes: &replica_nodes,
+            services: &config.services,
+        };
+        let network = build_network(&config.network, &config.faults, &nodes, seed);
+        let clocks = build_clocks(&config, &nodes, next_node);
+        let fault_streams = (0..config.faults.len())
+            .map(|i| Stream::new(seed, &format!("fault/{i}")))
+            .collect();
+        let spikes = |client: usize| -> Vec<(SimTime, SimTime, f64)> {
+            config
+                .faults
+                .iter()
+                .filter_map(|f| match f.kind {
+                    FaultKind::LoadSpike { client: c, factor } if c.0 as usize == client => {
+                        Some((f.start, f.end, factor))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
         World {
             clients: config
                 .clients
-                .into_iter()
-                .map(|c| Client::new(c, seed))
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Client::new(c.clone(), seed, spikes(i)))
                 .collect(),
             services: config
                 .services
-                .into_iter()
-                .map(|s| Service::new(s, seed, warmup_end))
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    Service::new(
+                        s.clone(),
+                        ServiceId(i as u32),
+                        &config.faults,
+                        seed,
+                        warmup_end,
+                    )
+                })
                 .collect(),
-            latency: config.network.latency,
-            network_stream: Stream::new(seed, "network/latency"),
+            network,
+            replica_nodes,
+            clocks,
+            faults: config.faults,
+            fault_streams,
             warmup_end,
             measured: config.duration.saturating_sub(config.warmup),
             requests: SlotMap::with_key(),
             attempts: SlotMap::with_key(),
+            jobs: SlotMap::with_key(),
         }
     }
 
     /// What the run measured, given the engine's final figures.
     pub fn result(&self, stats: sim_core::RunStats) -> RunResult {
+        let names: Vec<String> = self
+            .services
+            .iter()
+            .map(|s| s.config.name.clone())
+            .collect();
+        let client_names: Vec<String> =
+            self.clients.iter().map(|c| c.config.name.clone()).collect();
         RunResult {
             stats,
             measured: self.measured,
             clients: self.clients.iter().map(|c| c.result(stats.end)).collect(),
-            services: {
-                let names: Vec<String> = self
-                    .services
-                    .iter()
-                    .map(|s| s.config.name.clone())
-                    .collect();
-                self.services
-                    .iter()
-                    .map(|s| s.result_with_names(stats.end, &names))
-                    .collect()
-            },
+            services: self
+                .services
+                .iter()
+                .map(|s| s.result_with_names(stats.end, &names))
+                .collect(),
+            faults: self
+                .faults
+                .iter()
+                .map(|f| FaultRecord {
+                    kind: f.kind_name().to_string(),
+                    target: describe(&f.kind, &names, &client_names),
+                    start: f.start,
+                    end: f.end,
+                })
+                .collect(),
         }
+    }
+
+    fn replica_node(&self, service: ServiceId, replica: u32) -> NodeId {
+        NodeId(self.replica_nodes[service.0 as usize] + replica)
     }
 
     fn on_arrival(&mut self, client: ClientId, ctx: &mut Context<'_, Event>) {
@@ -240,6 +347,7 @@ impl World {
         }
         let request = self.requests.insert(Request {
             origin: Origin::Client(client),
+            node: NodeId(client.0),
             target: c.config.target,
             timeout: c.config.timeout,
             retry: c.config.retry,
@@ -274,27 +382,48 @@ impl World {
                     c.counts.attempts += 1;
                 }
             }
-            Origin::Call { attempt, call } => {
-                let parent = &self.attempts[attempt];
-                self.services[parent.service.0 as usize].count_call_attempt(call, r.measured);
+            Origin::Call { job, call } => {
+                let service = self.jobs[job].service;
+                self.services[service.0 as usize].count_call_attempt(call, r.measured);
             }
         }
-        let (service, timeout) = (r.target, r.timeout);
+        let (service, timeout, caller) = (r.target, r.timeout, r.node);
         let replica = self.services[service.0 as usize].pick_replica();
         let attempt = self.attempts.insert(Attempt {
             request,
+            caller,
             service,
             replica,
-            reached: SimTime::ZERO,
             timer: None,
             waiting: true,
-            held: true,
-            calls_made: 0,
+            holders: 0,
         });
-        let delay = self.latency.sample(&mut self.network_stream);
-        ctx.schedule_in(delay, Event::AttemptArrive { attempt });
+        let to = self.replica_node(service, replica);
+        match self.network.send(caller, to, now) {
+            Delivery::Deliver(delay) => {
+                self.attempts[attempt].holders += 1;
+                ctx.schedule_in(delay, Event::AttemptArrive { attempt });
+            }
+            Delivery::Duplicate(first, second) => {
+                self.attempts[attempt].holders += 2;
+                ctx.schedule_in(first, Event::AttemptArrive { attempt });
+                ctx.schedule_in(second, Event::AttemptArrive { attempt });
+            }
+            Delivery::Drop => {}
+            Delivery::Refuse(delay) => {
+                self.attempts[attempt].holders += 1;
+                ctx.schedule_in(
+                    delay,
+                    Event::Response {
+                        attempt,
+                        reply: Reply::Refused,
+                    },
+                );
+            }
+        }
         if let Some(timeout) = timeout {
-            let timer = ctx.schedule_in(timeout, Event::Timeout { attempt });
+            let at = self.clocks[caller.0 as usize].deadline(now, timeout);
+            let timer = ctx.schedule_at(at, Event::Timeout { attempt });
             self.attempts[attempt].timer = Some(timer);
         }
     }
@@ -302,34 +431,66 @@ impl World {
     fn on_attempt_arrive(&mut self, attempt: AttemptKey, ctx: &mut Context<'_, Event>) {
         let now = ctx.now();
         let a = &mut self.attempts[attempt];
-        a.reached = now;
-        let service = &mut self.services[a.service.0 as usize];
-        match service.admit(a.replica, attempt, now) {
+        a.holders -= 1;
+        let (service, replica) = (a.service, a.replica);
+        if !self.services[service.0 as usize].is_up(replica) {
+            match self.crash_mode(service, replica, now) {
+                Unreachable::Refuse => self.reply(attempt, Reply::Refused, ctx),
+                Unreachable::BlackHole => self.release(attempt),
+            }
+            return;
+        }
+        if self.draw_fault(now, service, replica, |k| {
+            matches!(k, FaultKind::ErrorBurst { .. })
+        }) {
+            self.services[service.0 as usize].count_fast_error(now);
+            self.reply(attempt, Reply::Error, ctx);
+            return;
+        }
+        let job = self.jobs.insert(Job {
+            attempt,
+            service,
+            replica,
+            reached: now,
+            calls_made: 0,
+            garbage: false,
+        });
+        self.attempts[attempt].holders += 1;
+        match self.services[service.0 as usize].admit(replica, job, now) {
             Admission::Started(work) => {
-                ctx.schedule_in(work, Event::WorkDone { attempt });
+                ctx.schedule_in(work, Event::WorkDone { job });
             }
             Admission::Queued => {}
-            Admission::Rejected => self.respond(attempt, Reply::Rejected, ctx),
+            Admission::Rejected => {
+                self.jobs.remove(job);
+                self.attempts[attempt].holders -= 1;
+                self.reply(attempt, Reply::Rejected, ctx);
+            }
         }
     }
 
-    /// The job serving `attempt` moves on: make its next call, or finish with success.
-    fn on_work_done(&mut self, attempt: AttemptKey, ctx: &mut Context<'_, Event>) {
-        let a = &mut self.attempts[attempt];
-        let service = &self.services[a.service.0 as usize];
-        let Some(call) = service.config.calls.get(a.calls_made as usize) else {
-            self.finish_job(attempt, Reply::Ok, ctx);
+    /// A job moves on: make its next call, or finish with success.
+    fn on_work_done(&mut self, job: JobKey, ctx: &mut Context<'_, Event>) {
+        let Some(j) = self.jobs.get_mut(job) else {
+            return; // Its replica crashed.
+        };
+        let service = &self.services[j.service.0 as usize];
+        let Some(call) = service.config.calls.get(j.calls_made as usize) else {
+            let reply = if j.garbage { Reply::Garbage } else { Reply::Ok };
+            self.finish_job(job, reply, ctx);
             return;
         };
-        let origin = Origin::Call {
-            attempt,
-            call: a.calls_made,
-        };
-        a.calls_made += 1;
+        let call_index = j.calls_made;
+        j.calls_made += 1;
         let now = ctx.now();
         let measured = now >= self.warmup_end;
+        let node = NodeId(self.replica_nodes[j.service.0 as usize] + j.replica);
         let request = self.requests.insert(Request {
-            origin,
+            origin: Origin::Call {
+                job,
+                call: call_index,
+            },
+            node,
             target: call.target,
             timeout: call.timeout,
             retry: call.retry,
@@ -338,50 +499,75 @@ impl World {
             previous_delay: None,
             measured,
         });
-        self.services[a.service.0 as usize].count_call_request(origin_call(origin), measured);
+        self.services[j.service.0 as usize].count_call_request(call_index, measured);
         self.send_attempt(request, ctx);
     }
 
-    /// The job serving `attempt` is over: free its worker (starting the next queued job) and
-    /// send the reply.
-    fn finish_job(&mut self, attempt: AttemptKey, reply: Reply, ctx: &mut Context<'_, Event>) {
-        let a = &self.attempts[attempt];
-        let service = &mut self.services[a.service.0 as usize];
-        let next = service.complete(
-            a.replica,
-            a.reached,
-            !a.waiting,
-            reply == Reply::Ok,
-            ctx.now(),
-        );
-        if let Some((next, work)) = next {
-            ctx.schedule_in(work, Event::WorkDone { attempt: next });
+    /// A job is over: free its worker (starting the next queued job) and send the reply.
+    fn finish_job(&mut self, job: JobKey, mut reply: Reply, ctx: &mut Context<'_, Event>) {
+        let now = ctx.now();
+        let j = self.jobs.remove(job).expect("a finishing job is live");
+        if reply == Reply::Ok
+            && self.draw_fault(now, j.service, j.replica, |k| {
+                matches!(k, FaultKind::Garbage { .. })
+            })
+        {
+            reply = Reply::Garbage;
         }
-        self.respond(attempt, reply, ctx);
+        let abandoned = !self.attempts[j.attempt].waiting;
+        let ok = matches!(reply, Reply::Ok | Reply::Garbage);
+        let service = &mut self.services[j.service.0 as usize];
+        if let Some((next, work)) = service.complete(j.replica, j.reached, abandoned, ok, now) {
+            ctx.schedule_in(work, Event::WorkDone { job: next });
+        }
+        self.attempts[j.attempt].holders -= 1;
+        self.reply(j.attempt, reply, ctx);
     }
 
-    fn respond(&mut self, attempt: AttemptKey, reply: Reply, ctx: &mut Context<'_, Event>) {
-        let delay = self.latency.sample(&mut self.network_stream);
-        ctx.schedule_in(delay, Event::Response { attempt, reply });
+    /// Sends `reply` for `attempt` from its replica back to its caller.
+    fn reply(&mut self, attempt: AttemptKey, reply: Reply, ctx: &mut Context<'_, Event>) {
+        let a = &self.attempts[attempt];
+        let from = self.replica_node(a.service, a.replica);
+        match self.network.send(from, a.caller, ctx.now()) {
+            Delivery::Deliver(delay) => {
+                self.attempts[attempt].holders += 1;
+                ctx.schedule_in(delay, Event::Response { attempt, reply });
+            }
+            Delivery::Duplicate(first, second) => {
+                self.attempts[attempt].holders += 2;
+                ctx.schedule_in(first, Event::Response { attempt, reply });
+                ctx.schedule_in(second, Event::Response { attempt, reply });
+            }
+            // A reply cannot be refused: a refusing rule on the way back loses it.
+            Delivery::Drop | Delivery::Refuse(_) => self.release(attempt),
+        }
+    }
+
+    /// Frees `attempt` once its caller is done with it and nothing refers to it.
+    fn release(&mut self, attempt: AttemptKey) {
+        let a = &self.attempts[attempt];
+        if !a.waiting && a.holders == 0 {
+            self.attempts.remove(attempt);
+        }
     }
 
     fn on_response(&mut self, attempt: AttemptKey, reply: Reply, ctx: &mut Context<'_, Event>) {
         let a = &mut self.attempts[attempt];
-        a.held = false;
-        let was_waiting = a.waiting;
-        a.waiting = false;
-        let (request, timer) = (a.request, a.timer.take());
-        self.attempts.remove(attempt);
-        if !was_waiting {
-            // The caller gave up on this attempt already; the response is ignored.
+        a.holders -= 1;
+        if !a.waiting {
+            // The caller gave up on this attempt, or a duplicate reply came first.
+            self.release(attempt);
             return;
         }
+        a.waiting = false;
+        let (request, timer) = (a.request, a.timer.take());
+        self.release(attempt);
         if let Some(timer) = timer {
             let cancelled = ctx.cancel(timer);
             assert!(cancelled, "a waiting attempt's timer has not fired");
         }
-        if reply == Reply::Ok {
-            self.resolve(request, true, ctx);
+        if matches!(reply, Reply::Ok | Reply::Garbage) {
+            self.resolve(request, true, reply == Reply::Garbage, ctx);
             return;
         }
         if let Origin::Client(client) = self.requests[request].origin {
@@ -391,7 +577,8 @@ impl World {
                 match reply {
                     Reply::Rejected => c.counts.rejections += 1,
                     Reply::Error => c.counts.errors += 1,
-                    Reply::Ok => unreachable!("handled above"),
+                    Reply::Refused => c.counts.refused += 1,
+                    Reply::Ok | Reply::Garbage => unreachable!("handled above"),
                 }
             }
         }
@@ -404,9 +591,7 @@ impl World {
         a.waiting = false;
         a.timer = None;
         let request = a.request;
-        if !a.held {
-            self.attempts.remove(attempt);
-        }
+        self.release(attempt);
         if let Origin::Client(client) = self.requests[request].origin {
             let measured = self.requests[request].measured;
             let c = &mut self.clients[client.0 as usize];
@@ -419,12 +604,17 @@ impl World {
     }
 
     fn after_failure(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
+        if !self.origin_alive(request) {
+            self.requests.remove(request);
+            return;
+        }
+        let now = ctx.now();
         let r = &mut self.requests[request];
         if r.attempts < r.retry.max_attempts {
             let stream = match r.origin {
                 Origin::Client(client) => &mut self.clients[client.0 as usize].jitter_stream,
-                Origin::Call { attempt, .. } => {
-                    let service = self.attempts[attempt].service;
+                Origin::Call { job, .. } => {
+                    let service = self.jobs[job].service;
                     self.services[service.0 as usize].jitter_stream()
                 }
             };
@@ -436,15 +626,22 @@ impl World {
                 stream,
             );
             r.previous_delay = Some(delay);
-            ctx.schedule_in(delay, Event::Retry { request });
+            // Backoff timers run on the caller's local clock.
+            let at = self.clocks[r.node.0 as usize].deadline(now, delay);
+            ctx.schedule_at(at, Event::Retry { request });
         } else {
-            self.resolve(request, false, ctx);
+            self.resolve(request, false, false, ctx);
         }
     }
 
     /// A request is over: it succeeded, or it ran out of attempts. Tell its origin.
-    fn resolve(&mut self, request: RequestKey, ok: bool, ctx: &mut Context<'_, Event>) {
-        let alive = self.origin_alive(request);
+    fn resolve(
+        &mut self,
+        request: RequestKey,
+        ok: bool,
+        garbage: bool,
+        ctx: &mut Context<'_, Event>,
+    ) {
         let r = self
             .requests
             .remove(request)
@@ -455,6 +652,9 @@ impl World {
                 let c = &mut self.clients[client.0 as usize];
                 if ok {
                     c.record_success(now, now.since(r.arrived), r.measured);
+                    if garbage && r.measured {
+                        c.counts.garbage += 1;
+                    }
                 } else {
                     c.history.failed.add(now, 1);
                     if r.measured {
@@ -462,37 +662,292 @@ impl World {
                     }
                 }
             }
-            Origin::Call { attempt, call } => {
-                let Some(parent) = self.attempts.get(attempt) else {
+            Origin::Call { job, call } => {
+                let Some(j) = self.jobs.get_mut(job) else {
                     return; // The job that made this call is gone (its replica crashed).
                 };
-                let service = parent.service;
+                j.garbage |= garbage;
+                let service = j.service;
                 self.services[service.0 as usize].count_call_outcome(call, ok, r.measured);
-                if !alive {
-                    return;
-                }
                 if ok {
-                    self.on_work_done(attempt, ctx);
+                    self.on_work_done(job, ctx);
                 } else {
-                    self.finish_job(attempt, Reply::Error, ctx);
+                    self.finish_job(job, Reply::Error, ctx);
                 }
             }
         }
     }
 
-    /// Whether the caller of `request` can still use its outcome (its job is still served).
+    /// Whether the caller of `request` can still use its outcome (its job still exists).
     fn origin_alive(&self, request: RequestKey) -> bool {
         match self.requests[request].origin {
             Origin::Client(_) => true,
-            Origin::Call { attempt, .. } => self.attempts.get(attempt).is_some_and(|a| a.held),
+            Origin::Call { job, .. } => self.jobs.contains_key(job),
+        }
+    }
+
+    /// Draws once for every active fault of the selected kind covering the replica; true if any
+    /// draw hits. A fault draws only from its own stream, and only while active.
+    fn draw_fault(
+        &mut self,
+        now: SimTime,
+        service: ServiceId,
+        replica: u32,
+        kind: impl Fn(&FaultKind) -> bool,
+    ) -> bool {
+        let mut hit = false;
+        for (fault, stream) in self.faults.iter().zip(&mut self.fault_streams) {
+            if !kind(&fault.kind) || !fault.active(now) {
+                continue;
+            }
+            let (target, fraction) = match fault.kind {
+                FaultKind::ErrorBurst { target, fraction }
+                | FaultKind::Garbage { target, fraction } => (target, fraction),
+                _ => continue,
+            };
+            if target.covers(service, replica) {
+                hit |= stream.chance(fraction);
+            }
+        }
+        hit
+    }
+
+    /// How a crashed replica fails its callers: refusal unless an active crash black-holes.
+    fn crash_mode(&self, service: ServiceId, replica: u32, now: SimTime) -> Unreachable {
+        let black_hole = self.faults.iter().any(|f| {
+            f.active(now)
+                && matches!(f.kind, FaultKind::Crash { target, while_down: Unreachable::BlackHole }
+                    if target.covers(service, replica))
+        });
+        if black_hole {
+            Unreachable::BlackHole
+        } else {
+            Unreachable::Refuse
+        }
+    }
+
+    fn on_fault_start(&mut self, fault: u32, ctx: &mut Context<'_, Event>) {
+        let FaultKind::Crash { target, .. } = self.faults[fault as usize].kind else {
+            return;
+        };
+        let now = ctx.now();
+        for replica in self.replicas_of(target) {
+            let lost = self.services[target.service.0 as usize].crash(replica, now);
+            let doomed: Vec<JobKey> = self
+                .jobs
+                .iter()
+                .filter(|(_, j)| j.service == target.service && j.replica == replica)
+                .map(|(key, _)| key)
+                .collect();
+            // Every job of the replica is queued, in service, or waiting on a call; those in
+            // service hold a worker, those waiting on calls too.
+            assert!(
+                doomed.len() as u64 >= lost,
+                "a crash loses every queued and busy job"
+            );
+            for job in doomed {
+                let j = self.jobs.remove(job).expect("listed job is live");
+                self.attempts[j.attempt].holders -= 1;
+                self.release(j.attempt);
+            }
+        }
+    }
+
+    fn on_fault_end(&mut self, fault: u32, ctx: &mut Context<'_, Event>) {
+        let FaultKind::Crash { target, .. } = self.faults[fault as usize].kind else {
+            return;
+        };
+        let now = ctx.now();
+        for replica in self.replicas_of(target) {
+            let still_down = self.faults.iter().enumerate().any(|(i, f)| {
+                i != fault as usize
+                    && f.active(now)
+                    && matches!(f.kind, FaultKind::Crash { target: t, .. } if t.covers(target.service, replica))
+            });
+            if !still_down {
+                self.services[target.service.0 as usize].restart(replica, now);
+            }
+        }
+    }
+
+    fn replicas_of(&self, target: Target) -> Vec<u32> {
+        match target.replica {
+            Some(replica) => vec![replica],
+            None => (0..self.services[target.service.0 as usize].config.replicas).collect(),
         }
     }
 }
 
-fn origin_call(origin: Origin) -> u32 {
-    match origin {
-        Origin::Call { call, .. } => call,
-        Origin::Client(_) => unreachable!("only calls have a call index"),
+/// What `build_network` and `build_clocks` need to know about node numbering.
+struct Nodes<'a> {
+    clients: u32,
+    replica_nodes: &'a [u32],
+    services: &'a [crate::config::ServiceConfig],
+}
+
+impl Nodes<'_> {
+    fn of(&self, endpoint: &Endpoint) -> Vec<NodeId> {
+        match *endpoint {
+            Endpoint::Client(client) => {
+                assert!(client.0 < self.clients, "client ids are validated");
+                vec![NodeId(client.0)]
+            }
+            Endpoint::Service(target) => {
+                let base = self.replica_nodes[target.service.0 as usize];
+                match target.replica {
+                    Some(r) => vec![NodeId(base + r)],
+                    None => (0..self.services[target.service.0 as usize].replicas)
+                        .map(|r| NodeId(base + r))
+                        .collect(),
+                }
+            }
+        }
+    }
+
+    fn set(&self, endpoints: &[Endpoint]) -> NodeSet {
+        NodeSet::from_iter(endpoints.iter().flat_map(|e| self.of(e)))
+    }
+}
+
+fn build_network(
+    config: &NetworkConfig,
+    faults: &[Fault],
+    nodes: &Nodes<'_>,
+    seed: u64,
+) -> Network {
+    use sim_core::fault::{Rule, RuleAction};
+    let mut links = Vec::new();
+    for link in &config.links {
+        let (a, b) = (nodes.set(&link.a), nodes.set(&link.b));
+        for (from, to) in [(a.clone(), b.clone()), (b, a)] {
+            links.push(LinkConfig {
+                from,
+                to,
+                latency: link.latency.clone(),
+                loss: link.loss,
+                duplicate: link.duplicate,
+            });
+        }
+    }
+    // Delay rules go last: the first non-Pass verdict wins, and a partition must beat added
+    // latency whatever order the scenario lists them in.
+    let mut rules = Vec::new();
+    let mut delays = Vec::new();
+    let action = |mode: Unreachable| match mode {
+        Unreachable::BlackHole => RuleAction::BlackHole,
+        Unreachable::Refuse => RuleAction::Refuse,
+    };
+    for f in faults {
+        match &f.kind {
+            FaultKind::Partition {
+                from,
+                to,
+                one_way,
+                mode,
+            } => rules.extend(Rule::partition(
+                &nodes.set(from),
+                &nodes.set(to),
+                f.start,
+                f.end,
+                action(*mode),
+                *one_way,
+            )),
+            FaultKind::Isolate { target, mode } => rules.extend(Rule::isolate(
+                &nodes.set(&[Endpoint::Service(*target)]),
+                f.start,
+                f.end,
+                action(*mode),
+            )),
+            FaultKind::Latency { target, add } => delays.extend(Rule::isolate(
+                &nodes.set(&[Endpoint::Service(*target)]),
+                f.start,
+                f.end,
+                RuleAction::Delay(*add),
+            )),
+            FaultKind::FlappingLink { a, b, period, down } => rules.extend(Rule::partition(
+                &nodes.set(&[*a]),
+                &nodes.set(&[*b]),
+                f.start,
+                f.end,
+                RuleAction::Flap {
+                    period: *period,
+                    down: *down,
+                },
+                false,
+            )),
+            _ => {}
+        }
+    }
+    rules.extend(delays);
+    let network = sim_core::network::NetworkConfig {
+        latency: config.latency.clone(),
+        loss: config.loss,
+        duplicate: config.duplicate,
+        links,
+    };
+    Network::new(network, rules, seed)
+}
+
+fn build_clocks(config: &WorldConfig, nodes: &Nodes<'_>, count: u32) -> Vec<Clock> {
+    let mut clocks = vec![Clock::perfect(); count as usize];
+    for setting in &config.clocks {
+        // Drift was validated when the scenario was read; a refused drift here is a bug.
+        let drift = Drift::from_ppb(setting.drift_ppb).expect("validated drift");
+        for node in nodes.of(&setting.target) {
+            clocks[node.0 as usize] = Clock::new(setting.offset_ns, drift);
+        }
+    }
+    for f in &config.faults {
+        match f.kind {
+            FaultKind::ClockJump { target, by } => {
+                for node in nodes.of(&Endpoint::Service(target)) {
+                    clocks[node.0 as usize].jump(f.start, by);
+                }
+            }
+            FaultKind::DriftChange { target, drift_ppb } => {
+                let drift = Drift::from_ppb(drift_ppb).expect("validated drift");
+                for node in nodes.of(&Endpoint::Service(target)) {
+                    clocks[node.0 as usize].set_drift(f.start, drift);
+                }
+            }
+            _ => {}
+        }
+    }
+    clocks
+}
+
+/// A fault's target in words, for reports.
+fn describe(kind: &FaultKind, services: &[String], clients: &[String]) -> String {
+    let target = |t: &Target| match t.replica {
+        Some(r) => format!("{}[{r}]", services[t.service.0 as usize]),
+        None => services[t.service.0 as usize].clone(),
+    };
+    let endpoint = |e: &Endpoint| match e {
+        Endpoint::Client(c) => clients[c.0 as usize].clone(),
+        Endpoint::Service(t) => target(t),
+    };
+    let list = |es: &[Endpoint]| es.iter().map(endpoint).collect::<Vec<_>>().join(", ");
+    match kind {
+        FaultKind::Slowdown { target: t, .. }
+        | FaultKind::ErrorBurst { target: t, .. }
+        | FaultKind::Garbage { target: t, .. }
+        | FaultKind::Crash { target: t, .. }
+        | FaultKind::Isolate { target: t, .. }
+        | FaultKind::Latency { target: t, .. }
+        | FaultKind::ClockJump { target: t, .. }
+        | FaultKind::DriftChange { target: t, .. } => target(t),
+        FaultKind::Partition {
+            from, to, one_way, ..
+        } => {
+            format!(
+                "{} {} {}",
+                list(from),
+                if *one_way { "→" } else { "↔" },
+                list(to)
+            )
+        }
+        FaultKind::FlappingLink { a, b, .. } => format!("{} ↔ {}", endpoint(a), endpoint(b)),
+        FaultKind::LoadSpike { client, .. } => format!("client {}", clients[client.0 as usize]),
     }
 }
 
@@ -504,9 +959,11 @@ impl Model for World {
             Event::Arrival { client } => self.on_arrival(client, ctx),
             Event::Retry { request } => self.on_retry(request, ctx),
             Event::AttemptArrive { attempt } => self.on_attempt_arrive(attempt, ctx),
-            Event::WorkDone { attempt } => self.on_work_done(attempt, ctx),
+            Event::WorkDone { job } => self.on_work_done(job, ctx),
             Event::Response { attempt, reply } => self.on_response(attempt, reply, ctx),
             Event::Timeout { attempt } => self.on_timeout(attempt, ctx),
+            Event::FaultStart { fault } => self.on_fault_start(fault, ctx),
+            Event::FaultEnd { fault } => self.on_fault_end(fault, ctx),
         }
     }
 }
@@ -518,7 +975,7 @@ mod tests {
     use crate::config::{
         Arrival, Balancer, CallConfig, ClientConfig, NetworkConfig, RetryPolicy, ServiceConfig,
     };
-    use sim_core::Limits;
+    use sim_core::{Distribution, Limits};
 
     fn ms(n: u64) -> SimDuration {
         SimDuration::from_millis(n)
@@ -551,13 +1008,13 @@ mod tests {
                 service_time: Distribution::Exponential { mean: ms(1) },
                 calls: vec![],
             }],
-            network: NetworkConfig {
-                latency: Distribution::Constant(SimDuration::ZERO),
-            },
+            network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
             limits: Limits {
                 pending_events_max: 1_000_000,
                 events_max: 1_000_000_000,
             },
+            faults: vec![],
+            clocks: vec![],
         }
     }
 

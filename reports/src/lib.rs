@@ -9,7 +9,7 @@ pub mod summary;
 pub mod text;
 
 pub use summary::{
-    CallSummary, ClientSummary, Quantiles, RunIdentity, RunSummary, ServiceSummary, SloSpec,
-    SloVerdict,
+    CallSummary, ClientSummary, FaultWindow, Quantiles, RunIdentity, RunSummary, ServiceSummary,
+    SloSpec, SloVerdict,
 };
 pub use text::render;

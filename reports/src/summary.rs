@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use sim_core::{Histogram, SimDuration};
+use sim_core::{Histogram, SimDuration, SimTime};
 
 use models::{ClientResult, RunResult, ServiceResult};
 
@@ -62,6 +62,21 @@ pub struct RunSummary {
     pub services: BTreeMap<String, ServiceSummary>,
     /// Each SLO's verdict, in scenario order.
     pub slo: Vec<SloVerdict>,
+    /// Every scheduled fault with its window, in schedule order.
+    pub faults: Vec<FaultWindow>,
+}
+
+/// A fault and when it was active.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FaultWindow {
+    /// The kind, as in scenario files.
+    pub kind: String,
+    /// What it hit.
+    pub target: String,
+    /// Start, in seconds of virtual time.
+    pub start_s: f64,
+    /// End, in seconds; null if it never healed.
+    pub end_s: Option<f64>,
 }
 
 /// One client's line of the summary.
@@ -83,6 +98,10 @@ pub struct ClientSummary {
     pub rejections: u64,
     /// Attempts answered with an error.
     pub errors: u64,
+    /// Attempts refused (connection errors).
+    pub refused: u64,
+    /// Successful requests whose answer was silently wrong.
+    pub garbage: u64,
     /// Attempts per request.
     pub amplification: f64,
     /// Successful requests per measured second.
@@ -104,6 +123,8 @@ pub struct ServiceSummary {
     pub timed_out_work: u64,
     /// Completed attempts answered with an error (a downstream call failed).
     pub errors: u64,
+    /// Attempts lost in crashes.
+    pub lost: u64,
     /// Mean fraction of workers busy.
     pub utilization: f64,
     /// Time-averaged number of queued attempts.
@@ -191,6 +212,16 @@ impl RunSummary {
                 .map(|s| (s.name.clone(), service_summary(s)))
                 .collect(),
             slo: slos.iter().map(|slo| judge(slo, &result.clients)).collect(),
+            faults: result
+                .faults
+                .iter()
+                .map(|f| FaultWindow {
+                    kind: f.kind.clone(),
+                    target: f.target.clone(),
+                    start_s: round(f.start.as_secs_f64(), 9),
+                    end_s: (f.end < SimTime::MAX).then(|| round(f.end.as_secs_f64(), 9)),
+                })
+                .collect(),
         }
     }
 
@@ -232,6 +263,8 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         timeouts: c.timeouts,
         rejections: c.rejections,
         errors: c.errors,
+        refused: c.refused,
+        garbage: c.garbage,
         amplification: round(ratio(c.attempts as f64, c.requests as f64), 6),
         goodput_per_s: round(ratio(c.succeeded as f64, measured_s), 3),
         latency_ms: Quantiles::of(&c.latency),
@@ -245,6 +278,7 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
         rejected: s.rejected,
         timed_out_work: s.timed_out_work,
         errors: s.errors,
+        lost: s.lost,
         utilization: round(ratio(s.busy_mean, f64::from(s.capacity)), 6),
         queue_len_mean: round(s.queue_len_mean, 6),
         in_system_mean: round(s.in_system_mean, 6),

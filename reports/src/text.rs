@@ -30,6 +30,8 @@ pub fn render(summary: &RunSummary) -> String {
         "ok",
         "failed",
         "attempts",
+        "timeouts",
+        "refused",
         "ampl",
         "goodput/s",
         "mean ms",
@@ -45,6 +47,8 @@ pub fn render(summary: &RunSummary) -> String {
             c.succeeded.to_string(),
             c.failed.to_string(),
             c.attempts.to_string(),
+            c.timeouts.to_string(),
+            c.refused.to_string(),
             format!("{:.3}", c.amplification),
             format!("{:.1}", c.goodput_per_s),
         ];
@@ -52,6 +56,15 @@ pub fn render(summary: &RunSummary) -> String {
         clients.row(row);
     }
     out.push_str(&clients.render());
+    for (name, c) in &summary.clients {
+        if c.garbage > 0 {
+            let _ = writeln!(
+                out,
+                "{name}: {} successful requests got garbage answers",
+                c.garbage
+            );
+        }
+    }
     out.push('\n');
 
     let mut services = Table::new(&[
@@ -59,6 +72,7 @@ pub fn render(summary: &RunSummary) -> String {
         "arrivals",
         "completed",
         "rejected",
+        "lost",
         "wasted",
         "util",
         "queue",
@@ -73,6 +87,7 @@ pub fn render(summary: &RunSummary) -> String {
             s.arrivals.to_string(),
             s.completed.to_string(),
             s.rejected.to_string(),
+            s.lost.to_string(),
             s.timed_out_work.to_string(),
             format!("{:.1}%", s.utilization * 100.0),
             format!("{:.2}", s.queue_len_mean),
@@ -104,9 +119,25 @@ pub fn render(summary: &RunSummary) -> String {
     }
     let _ = writeln!(
         out,
-        "(wasted = work completed for callers that had already given up; times in ms)"
+        "(lost = work lost in crashes; wasted = work completed for callers that had already given up; times in ms)"
     );
 
+    if !summary.faults.is_empty() {
+        out.push('\n');
+        for f in &summary.faults {
+            let end = f
+                .end_s
+                .map_or("end".to_string(), |e| format!("{}s", trim(e)));
+            let _ = writeln!(
+                out,
+                "fault {} on {}: {}s → {}",
+                f.kind,
+                f.target,
+                trim(f.start_s),
+                end
+            );
+        }
+    }
     if !summary.slo.is_empty() {
         out.push('\n');
         for v in &summary.slo {

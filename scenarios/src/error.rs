@@ -237,6 +237,8 @@ pub enum Referent {
     Service,
     /// An SLO's `client`.
     Client,
+    /// A fault's, link's or clock's endpoint: a service, `service[replica]`, or a client.
+    Endpoint,
 }
 
 impl fmt::Display for Referent {
@@ -244,6 +246,7 @@ impl fmt::Display for Referent {
         f.write_str(match self {
             Referent::Service => "service",
             Referent::Client => "client",
+            Referent::Endpoint => "service or client",
         })
     }
 }

@@ -32,6 +32,13 @@
 //! | `services[].calls` | `[]`: no downstream calls | |
 //! | `calls[].timeout`, `calls[].retry` | as for clients | |
 //! | `network` | `{latency: {kind: constant, value: "0s"}}` | an ideal network unless told otherwise |
+//! | `network.loss`, `network.duplicate` | `0` | |
+//! | `network.links` | `[]` | |
+//! | `faults` | `[]` | |
+//! | `faults[].for` | until the end of the run | |
+//! | `crash.while_down`, `partition.mode` | `"refuse"`, `"black_hole"` | a crashed host's OS refuses connections; a partition usually swallows packets |
+//! | `partition.one_way` | `false` | |
+//! | `clocks` | `[]`: perfect clocks | |
 //! | `slo` | `[]` | |
 //! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
 //! | `variants` | `{}` | |
@@ -69,6 +76,12 @@ pub struct Scenario {
     /// Engine guards.
     #[serde(default)]
     pub limits: Limits,
+    /// The fault schedule.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+    /// Initial clock settings of some nodes.
+    #[serde(default)]
+    pub clocks: Vec<ClockSetting>,
     /// Named sets of changes; read by `overrides`, ignored by `validate`.
     #[serde(default)]
     pub variants: Option<Value>,
@@ -246,6 +259,143 @@ pub struct Network {
     /// One-way latency of every message.
     #[serde(default = "latency_default")]
     pub latency: Distribution,
+    /// Probability that a message is lost.
+    #[serde(default)]
+    pub loss: f64,
+    /// Probability that a message is delivered twice.
+    #[serde(default)]
+    pub duplicate: f64,
+    /// Per-link overrides.
+    #[serde(default)]
+    pub links: Vec<Link>,
+}
+
+/// A per-link override of the network defaults, both directions.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    /// The two endpoints (`"api"`, `"api[0]"` or a client name).
+    pub between: Vec<String>,
+    /// Latency on this link.
+    #[serde(default)]
+    pub latency: Option<Distribution>,
+    /// Loss on this link.
+    #[serde(default)]
+    pub loss: Option<f64>,
+    /// Duplication on this link.
+    #[serde(default)]
+    pub duplicate: Option<f64>,
+}
+
+/// One scheduled fault; which fields apply depends on `kind`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// What goes wrong.
+    pub kind: FaultKind,
+    /// When it starts.
+    pub at: Duration,
+    /// How long it lasts; absent: until the end of the run.
+    #[serde(default, rename = "for")]
+    pub lasts: Option<Duration>,
+    /// The service hit (`"db"` for every replica, `"db[0]"` for one).
+    #[serde(default)]
+    pub target: Option<String>,
+    /// The client hit (load spikes).
+    #[serde(default)]
+    pub client: Option<String>,
+    /// Slowdown or load multiplier.
+    #[serde(default)]
+    pub factor: Option<f64>,
+    /// Fraction of attempts hit (error bursts, garbage).
+    #[serde(default)]
+    pub fraction: Option<f64>,
+    /// Added latency.
+    #[serde(default)]
+    pub add: Option<Duration>,
+    /// Clock step, signed (`"-2s"`).
+    #[serde(default)]
+    pub by: Option<Duration>,
+    /// New clock drift in parts per million.
+    #[serde(default)]
+    pub drift_ppm: Option<f64>,
+    /// What callers of a crashed replica see.
+    #[serde(default)]
+    pub while_down: Option<Unreachable>,
+    /// Drop or refuse (partitions).
+    #[serde(default)]
+    pub mode: Option<Unreachable>,
+    /// Two groups of endpoints (partitions).
+    #[serde(default)]
+    pub groups: Option<Vec<Vec<String>>>,
+    /// Cut only the first group's messages to the second.
+    #[serde(default)]
+    pub one_way: Option<bool>,
+    /// The two endpoints of a flapping link.
+    #[serde(default)]
+    pub between: Option<Vec<String>>,
+    /// Flap cycle length.
+    #[serde(default)]
+    pub period: Option<Duration>,
+    /// Down time per flap cycle.
+    #[serde(default)]
+    pub down: Option<Duration>,
+}
+
+/// The kinds of fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Service time multiplied.
+    Slowdown,
+    /// A fraction of attempts fail fast.
+    ErrorBurst,
+    /// A fraction of replies are silently wrong.
+    Garbage,
+    /// Replicas crash and restart after `for`.
+    Crash,
+    /// Replicas crash for good (capacity reduction).
+    ReplicaLoss,
+    /// Groups cannot reach each other.
+    Partition,
+    /// Messages to and from the target vanish.
+    BlackHole,
+    /// Messages to the target are refused.
+    Refuse,
+    /// Added latency to and from the target.
+    Latency,
+    /// A link that goes down periodically.
+    FlappingLink,
+    /// A client's arrival rate multiplied.
+    LoadSpike,
+    /// The target's clocks step.
+    ClockJump,
+    /// The target's clocks change drift.
+    DriftChange,
+}
+
+/// How an unreachable node fails its callers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unreachable {
+    /// Messages vanish; callers time out.
+    BlackHole,
+    /// Callers get a fast connection error.
+    Refuse,
+}
+
+/// The initial clock of some nodes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSetting {
+    /// The nodes (`"api"`, `"api[0]"` or a client name).
+    pub target: String,
+    /// Offset from true time, signed (`"-20ms"`).
+    #[serde(default)]
+    pub offset: Option<Duration>,
+    /// Drift in parts per million.
+    #[serde(default)]
+    pub drift_ppm: f64,
 }
 
 /// A service-level objective.
@@ -563,6 +713,9 @@ fn balancer_default() -> Balancer {
 fn network_default() -> Network {
     Network {
         latency: latency_default(),
+        loss: 0.0,
+        duplicate: 0.0,
+        links: Vec::new(),
     }
 }
 

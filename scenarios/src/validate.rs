@@ -10,8 +10,8 @@ use std::fmt::Display;
 use std::ops::RangeInclusive;
 
 use models::{
-    Arrival, Backoff, Balancer, CallConfig, ClientConfig, ClientId, Jitter, NetworkConfig,
-    RetryPolicy, ServiceConfig, ServiceId, WorldConfig,
+    Arrival, Backoff, Balancer, CallConfig, ClientConfig, ClientId, Jitter, RetryPolicy,
+    ServiceConfig, ServiceId, WorldConfig,
 };
 use sim_core::{
     Distribution, DistributionError, DurationError, Limits, MixtureArm, Probability, SimDuration,
@@ -143,10 +143,23 @@ impl Checker<'_> {
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let network = NetworkConfig {
-            latency: self
-                .distribution(&root.key("network").key("latency"), &raw.network.latency)?,
+        let names = fault::Names {
+            services: &raw.services,
+            clients: &client_names,
         };
+        let network = self.network(&root.key("network"), &raw.network, &names)?;
+        let faults = raw
+            .faults
+            .iter()
+            .enumerate()
+            .map(|(i, f)| self.fault(&root.key("faults").element(i, None), f, &names, duration))
+            .collect::<Result<Vec<_>, _>>()?;
+        let clocks = raw
+            .clocks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| self.clock(&root.key("clocks").element(i, None), c, &names))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut slos = Vec::with_capacity(raw.slo.len());
         for (i, slo) in raw.slo.iter().enumerate() {
             let slo = self.slo(&root.key("slo").element(i, None), slo, &client_names)?;
@@ -165,6 +178,8 @@ impl Checker<'_> {
                 services,
                 network,
                 limits,
+                faults,
+                clocks,
             },
             slos,
         ))
@@ -807,6 +822,8 @@ impl Checker<'_> {
         }
     }
 }
+
+mod fault;
 
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,9 @@
 
 pub mod clock;
 pub mod distribution;
+pub mod fault;
 pub mod histogram;
+pub mod network;
 pub mod queue;
 pub mod rng;
 pub mod series;
@@ -22,7 +24,9 @@ pub mod trace;
 
 pub use clock::{Clock, ClockError, Drift, LocalTime};
 pub use distribution::{Distribution, DistributionError, MixtureArm};
+pub use fault::{Rule, RuleAction, RuleError, Verdict};
 pub use histogram::Histogram;
+pub use network::{Delivery, LinkConfig, Network, NetworkConfig, NodeId, NodeSet};
 pub use queue::{EventId, EventQueue};
 pub use rng::{Probability, Stream};
 pub use series::{CountSeries, LevelSeries, QuantileSeries};

@@ -1,0 +1,183 @@
+//! The fault schedule: what goes wrong, where, and when.
+//!
+//! A `Fault` is a kind plus a window `[start, end)` of virtual time (`end` may be
+//! `SimTime::MAX`: it never heals). Service-side kinds (slowdown, error burst, garbage, crash)
+//! are applied by `world` and `service`; network kinds become `sim_core::fault::Rule`s on the
+//! nodes involved; clock kinds become changes of node `Clock`s. Several faults may overlap:
+//! slowdown factors multiply, error and garbage fractions are drawn independently per fault,
+//! and a replica is down while any crash covering it is active.
+
+use sim_core::{Probability, SimDuration, SimTime};
+
+use crate::config::{ClientId, ServiceId};
+
+/// One scheduled fault.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fault {
+    /// What goes wrong.
+    pub kind: FaultKind,
+    /// When it starts.
+    pub start: SimTime,
+    /// When it heals (`SimTime::MAX`: never).
+    pub end: SimTime,
+}
+
+/// Which replicas of a service a fault hits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The service.
+    pub service: ServiceId,
+    /// One replica, or every replica (`None`).
+    pub replica: Option<u32>,
+}
+
+/// A network endpoint in a fault: a client, or some replicas of a service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A client's node.
+    Client(ClientId),
+    /// Replicas of a service.
+    Service(Target),
+}
+
+/// How an unreachable node or link fails its callers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unreachable {
+    /// Messages vanish: the caller waits for its timeout.
+    BlackHole,
+    /// The caller gets a fast connection error.
+    Refuse,
+}
+
+/// The kinds of fault.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultKind {
+    /// Work started on the target takes `factor` times longer (CPU contention, a slow disk).
+    Slowdown {
+        /// Where.
+        target: Target,
+        /// Multiplier of service time (> 0).
+        factor: f64,
+    },
+    /// A fraction of attempts reaching the target fail fast with an error.
+    ErrorBurst {
+        /// Where.
+        target: Target,
+        /// Fraction failed.
+        fraction: Probability,
+    },
+    /// A fraction of the target's successful replies are silently wrong.
+    Garbage {
+        /// Where.
+        target: Target,
+        /// Fraction corrupted.
+        fraction: Probability,
+    },
+    /// The target's replicas crash: queued and in-flight work is lost; they restart empty at
+    /// the window's end.
+    Crash {
+        /// Where.
+        target: Target,
+        /// What callers see while it is down.
+        while_down: Unreachable,
+    },
+    /// Messages from any node in `from` to any node in `to` are dropped or refused (and the
+    /// reverse direction too unless `one_way`).
+    Partition {
+        /// One side.
+        from: Vec<Endpoint>,
+        /// The other side.
+        to: Vec<Endpoint>,
+        /// Only `from → to` is cut.
+        one_way: bool,
+        /// Drop or refuse.
+        mode: Unreachable,
+    },
+    /// Every message to or from the target is dropped or refused.
+    Isolate {
+        /// Where.
+        target: Target,
+        /// Drop (`black_hole`) or refuse.
+        mode: Unreachable,
+    },
+    /// Every message to or from the target takes `add` longer.
+    Latency {
+        /// Where.
+        target: Target,
+        /// Added one-way latency.
+        add: SimDuration,
+    },
+    /// The link between two endpoints goes down for `down` at the start of every `period`.
+    FlappingLink {
+        /// One end.
+        a: Endpoint,
+        /// The other end.
+        b: Endpoint,
+        /// Cycle length.
+        period: SimDuration,
+        /// Down time per cycle (messages dropped).
+        down: SimDuration,
+    },
+    /// A client's arrival rate is multiplied by `factor`.
+    LoadSpike {
+        /// Which client.
+        client: ClientId,
+        /// Rate multiplier (> 0).
+        factor: f64,
+    },
+    /// The target's clocks step by `by` nanoseconds at the start (an NTP step; the window
+    /// is the instant).
+    ClockJump {
+        /// Where.
+        target: Target,
+        /// Signed step in nanoseconds.
+        by: i64,
+    },
+    /// The target's clocks drift at `drift_ppb` from the start on.
+    DriftChange {
+        /// Where.
+        target: Target,
+        /// New drift in parts per billion.
+        drift_ppb: i64,
+    },
+}
+
+impl Fault {
+    /// Whether the fault is active at `now` (`start <= now < end`).
+    #[inline]
+    pub fn active(&self, now: SimTime) -> bool {
+        self.start <= now && now < self.end
+    }
+
+    /// The short name of the fault's kind, as in scenario files.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            FaultKind::Slowdown { .. } => "slowdown",
+            FaultKind::ErrorBurst { .. } => "error_burst",
+            FaultKind::Garbage { .. } => "garbage",
+            FaultKind::Crash { .. } => "crash",
+            FaultKind::Partition { .. } => "partition",
+            FaultKind::Isolate {
+                mode: Unreachable::BlackHole,
+                ..
+            } => "black_hole",
+            FaultKind::Isolate {
+                mode: Unreachable::Refuse,
+                ..
+            } => "refuse",
+            FaultKind::Latency { .. } => "latency",
+            FaultKind::FlappingLink { .. } => "flapping_link",
+            FaultKind::LoadSpike { .. } => "load_spike",
+            FaultKind::ClockJump { .. } => "clock_jump",
+            FaultKind::DriftChange { .. } => "drift_change",
+        }
+    }
+}
+
+impl Target {
+    /// Whether replica `replica` of `service` is hit.
+    #[inline]
+    pub fn covers(&self, service: ServiceId, replica: u32) -> bool {
+        self.service == service && self.replica.is_none_or(|r| r == replica)
+    }
+}

@@ -1,0 +1,464 @@
+//! Validation of the failure model: `faults`, `network` (loss, duplication, links) and
+//! `clocks`, resolving endpoint names (`"db"`, `"db[1]"`, a client's name) to ids.
+
+use models::{ClockSetting, Endpoint, Fault, FaultKind, Link, NetworkConfig, Target, Unreachable};
+use sim_core::{Drift, Probability, SimDuration, SimTime};
+
+use super::Checker;
+use crate::error::{nearest, quoted, Path, Referent, ScenarioError};
+use crate::raw;
+
+/// The names endpoints are resolved against.
+pub(super) struct Names<'a> {
+    pub(super) services: &'a [raw::Service],
+    pub(super) clients: &'a [&'a str],
+}
+
+/// Every parameter a fault may carry, for "is not a parameter of" errors.
+const PARAMETERS: [&str; 14] = [
+    "target",
+    "client",
+    "factor",
+    "fraction",
+    "add",
+    "by",
+    "drift_ppm",
+    "while_down",
+    "mode",
+    "groups",
+    "one_way",
+    "between",
+    "period",
+    "down",
+];
+
+impl Checker<'_> {
+    pub(super) fn network(
+        &self,
+        path: &Path,
+        raw: &raw::Network,
+        names: &Names<'_>,
+    ) -> Result<NetworkConfig, ScenarioError> {
+        let links = raw
+            .links
+            .iter()
+            .enumerate()
+            .map(|(i, link)| self.link(&path.key("links").element(i, None), link, names))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(NetworkConfig {
+            latency: self.distribution(&path.key("latency"), &raw.latency)?,
+            loss: self.probability(&path.key("loss"), raw.loss)?,
+            duplicate: self.probability(&path.key("duplicate"), raw.duplicate)?,
+            links,
+        })
+    }
+
+    fn link(&self, path: &Path, raw: &raw::Link, names: &Names<'_>) -> Result<Link, ScenarioError> {
+        let (a, b) = self.pair(&path.key("between"), &raw.between, names)?;
+        Ok(Link {
+            a: vec![a],
+            b: vec![b],
+            latency: match &raw.latency {
+                Some(d) => Some(self.distribution(&path.key("latency"), d)?),
+                None => None,
+            },
+            loss: raw
+                .loss
+                .map(|p| self.probability(&path.key("loss"), p))
+                .transpose()?,
+            duplicate: raw
+                .duplicate
+                .map(|p| self.probability(&path.key("duplicate"), p))
+                .transpose()?,
+        })
+    }
+
+    pub(super) fn clock(
+        &self,
+        path: &Path,
+        raw: &raw::ClockSetting,
+        names: &Names<'_>,
+    ) -> Result<ClockSetting, ScenarioError> {
+        let target = self.endpoint(&path.key("target"), &raw.target, names)?;
+        let offset_ns = match &raw.offset {
+            Some(text) => self.signed_duration(&path.key("offset"), text)?,
+            None => 0,
+        };
+        let drift_ppb = self.drift(&path.key("drift_ppm"), raw.drift_ppm)?;
+        Ok(ClockSetting {
+            target,
+            offset_ns,
+            drift_ppb,
+        })
+    }
+
+    pub(super) fn fault(
+        &self,
+        path: &Path,
+        raw: &raw::Fault,
+        names: &Names<'_>,
+        duration: SimDuration,
+    ) -> Result<Fault, ScenarioError> {
+        use raw::FaultKind as K;
+        let (kind, allowed): (&str, &[&str]) = match raw.kind {
+            K::Slowdown => ("slowdown", &["target", "factor"]),
+            K::ErrorBurst => ("error_burst", &["target", "fraction"]),
+            K::Garbage => ("garbage", &["target", "fraction"]),
+            K::Crash => ("crash", &["target", "while_down"]),
+            K::ReplicaLoss => ("replica_loss", &["target", "while_down"]),
+            K::Partition => ("partition", &["groups", "one_way", "mode"]),
+            K::BlackHole => ("black_hole", &["target"]),
+            K::Refuse => ("refuse", &["target"]),
+            K::Latency => ("latency", &["target", "add"]),
+            K::FlappingLink => ("flapping_link", &["between", "period", "down"]),
+            K::LoadSpike => ("load_spike", &["client", "factor"]),
+            K::ClockJump => ("clock_jump", &["target", "by"]),
+            K::DriftChange => ("drift_change", &["target", "drift_ppm"]),
+        };
+        self.only(path, raw, kind, allowed)?;
+        let start = SimTime::ZERO.add(self.duration(&path.key("at"), &raw.at)?);
+        let end = match (&raw.lasts, raw.kind) {
+            (Some(_), K::ReplicaLoss | K::ClockJump | K::DriftChange) => {
+                return Err(self.bad(
+                    &path.key("for"),
+                    format!("is not a parameter of `{kind}`"),
+                    "a duration",
+                    format!("`{kind}` happens at an instant and lasts to the end; remove `for`"),
+                ))
+            }
+            (Some(text), _) => start.add(self.positive_duration(
+                &path.key("for"),
+                text,
+                "remove `for` to let the fault last until the end of the run",
+            )?),
+            (None, _) => SimTime::MAX,
+        };
+        if start >= SimTime::ZERO.add(duration) {
+            return Err(self.bad(
+                &path.key("at"),
+                format!("must be before the end of the run ({duration})"),
+                quoted(&raw.at.0),
+                "a fault that starts after the run ends never happens",
+            ));
+        }
+        let kind = self.fault_kind(path, raw, names)?;
+        Ok(Fault { kind, start, end })
+    }
+
+    fn fault_kind(
+        &self,
+        path: &Path,
+        raw: &raw::Fault,
+        names: &Names<'_>,
+    ) -> Result<FaultKind, ScenarioError> {
+        use raw::FaultKind as K;
+        let target = || -> Result<Target, ScenarioError> {
+            let text = self.required(path, "target", &raw.target)?;
+            self.target(&path.key("target"), text, names)
+        };
+        Ok(match raw.kind {
+            K::Slowdown => FaultKind::Slowdown {
+                target: target()?,
+                factor: self.factor(&path.key("factor"), raw.factor, path)?,
+            },
+            K::ErrorBurst => FaultKind::ErrorBurst {
+                target: target()?,
+                fraction: self.probability(
+                    &path.key("fraction"),
+                    *self.required(path, "fraction", &raw.fraction)?,
+                )?,
+            },
+            K::Garbage => FaultKind::Garbage {
+                target: target()?,
+                fraction: self.probability(
+                    &path.key("fraction"),
+                    *self.required(path, "fraction", &raw.fraction)?,
+                )?,
+            },
+            K::Crash | K::ReplicaLoss => FaultKind::Crash {
+                target: target()?,
+                while_down: unreachable(raw.while_down.unwrap_or(raw::Unreachable::Refuse)),
+            },
+            K::Partition => {
+                let groups = self.required(path, "groups", &raw.groups)?;
+                if groups.len() != 2 || groups.iter().any(Vec::is_empty) {
+                    return Err(self.bad(
+                        &path.key("groups"),
+                        "must be two non-empty lists of endpoints",
+                        format!("{} group(s)", groups.len()),
+                        "write e.g. [[\"api\"], [\"db\"]]; for a partial partition list the pairs that cannot talk",
+                    ));
+                }
+                let group = |i: usize| -> Result<Vec<Endpoint>, ScenarioError> {
+                    groups[i]
+                        .iter()
+                        .enumerate()
+                        .map(|(j, name)| {
+                            self.endpoint(
+                                &path.key("groups").element(i, None).element(j, None),
+                                name,
+                                names,
+                            )
+                        })
+                        .collect()
+                };
+                FaultKind::Partition {
+                    from: group(0)?,
+                    to: group(1)?,
+                    one_way: raw.one_way.unwrap_or(false),
+                    mode: unreachable(raw.mode.unwrap_or(raw::Unreachable::BlackHole)),
+                }
+            }
+            K::BlackHole => FaultKind::Isolate {
+                target: target()?,
+                mode: Unreachable::BlackHole,
+            },
+            K::Refuse => FaultKind::Isolate {
+                target: target()?,
+                mode: Unreachable::Refuse,
+            },
+            K::Latency => FaultKind::Latency {
+                target: target()?,
+                add: self.positive_duration(
+                    &path.key("add"),
+                    self.required(path, "add", &raw.add)?,
+                    "it is the added one-way latency, e.g. \"50ms\"",
+                )?,
+            },
+            K::FlappingLink => {
+                let between = self.required(path, "between", &raw.between)?;
+                let (a, b) = self.pair(&path.key("between"), between, names)?;
+                let period = self.positive_duration(
+                    &path.key("period"),
+                    self.required(path, "period", &raw.period)?,
+                    "it is the length of one up/down cycle, e.g. \"10s\"",
+                )?;
+                let down = self.positive_duration(
+                    &path.key("down"),
+                    self.required(path, "down", &raw.down)?,
+                    "it is how long the link is down in each cycle",
+                )?;
+                if down >= period {
+                    return Err(self.bad(
+                        &path.key("down"),
+                        format!("must be shorter than `period` ({period})"),
+                        down,
+                        "a link down for the whole period is a partition: use `partition`",
+                    ));
+                }
+                FaultKind::FlappingLink { a, b, period, down }
+            }
+            K::LoadSpike => {
+                let name = self.required(path, "client", &raw.client)?;
+                let client =
+                    self.reference(&path.key("client"), name, Referent::Client, names.clients)?;
+                FaultKind::LoadSpike {
+                    client: models::ClientId(client),
+                    factor: self.factor(&path.key("factor"), raw.factor, path)?,
+                }
+            }
+            K::ClockJump => FaultKind::ClockJump {
+                target: target()?,
+                by: self.signed_duration(&path.key("by"), self.required(path, "by", &raw.by)?)?,
+            },
+            K::DriftChange => FaultKind::DriftChange {
+                target: target()?,
+                drift_ppb: self.drift(
+                    &path.key("drift_ppm"),
+                    *self.required(path, "drift_ppm", &raw.drift_ppm)?,
+                )?,
+            },
+        })
+    }
+
+    /// Refuses parameters that belong to other kinds of fault.
+    fn only(
+        &self,
+        path: &Path,
+        raw: &raw::Fault,
+        kind: &str,
+        allowed: &[&str],
+    ) -> Result<(), ScenarioError> {
+        let present = [
+            raw.target.is_some(),
+            raw.client.is_some(),
+            raw.factor.is_some(),
+            raw.fraction.is_some(),
+            raw.add.is_some(),
+            raw.by.is_some(),
+            raw.drift_ppm.is_some(),
+            raw.while_down.is_some(),
+            raw.mode.is_some(),
+            raw.groups.is_some(),
+            raw.one_way.is_some(),
+            raw.between.is_some(),
+            raw.period.is_some(),
+            raw.down.is_some(),
+        ];
+        for (field, present) in PARAMETERS.iter().zip(present) {
+            if present && !allowed.contains(field) {
+                return Err(self.not_a_parameter(
+                    &path.key(field),
+                    "a value",
+                    &format!("the `{kind}` fault"),
+                    allowed,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn factor(&self, at: &Path, raw: Option<f64>, fault: &Path) -> Result<f64, ScenarioError> {
+        let factor = *self.required(fault, "factor", &raw)?;
+        if !(factor > 0.0 && factor <= 1e6) {
+            return Err(self.bad(
+                at,
+                "must be greater than 0 and at most 1e6",
+                factor,
+                "it multiplies a duration or a rate: 5 means five times",
+            ));
+        }
+        Ok(factor)
+    }
+
+    fn probability(&self, path: &Path, p: f64) -> Result<Probability, ScenarioError> {
+        Probability::new(p).ok_or_else(|| {
+            self.bad(
+                path,
+                "must be between 0 and 1",
+                p,
+                "it is a probability: 0.01 means 1%",
+            )
+        })
+    }
+
+    fn drift(&self, path: &Path, ppm: f64) -> Result<i64, ScenarioError> {
+        let ppb = ppm * 1_000.0;
+        if !(ppb.is_finite() && ppb.abs() < 1e9) {
+            return Err(self.bad(
+                path,
+                "must be between -1000000 and 1000000 (exclusive)",
+                ppm,
+                "it is parts per million: real clocks drift by tens of ppm",
+            ));
+        }
+        let ppb = ppb.round() as i64;
+        Drift::from_ppb(ppb)
+            .map_err(|e| self.bad(path, e.to_string(), ppm, "use a smaller drift"))?;
+        Ok(ppb)
+    }
+
+    fn signed_duration(&self, path: &Path, raw: &raw::Duration) -> Result<i64, ScenarioError> {
+        let text = raw.0.trim();
+        let (sign, magnitude) = match text.strip_prefix('-') {
+            Some(rest) => (-1, rest),
+            None => (1, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let span = self.duration(path, &raw::Duration(magnitude.to_string()))?;
+        let nanos = i64::try_from(span.as_nanos()).map_err(|_| {
+            self.bad(
+                path,
+                "must be shorter than 292 years",
+                quoted(text),
+                "use a smaller step",
+            )
+        })?;
+        Ok(sign * nanos)
+    }
+
+    fn pair(
+        &self,
+        path: &Path,
+        raw: &[String],
+        names: &Names<'_>,
+    ) -> Result<(Endpoint, Endpoint), ScenarioError> {
+        if raw.len() != 2 {
+            return Err(self.bad(
+                path,
+                "must name exactly two endpoints",
+                format!("{} name(s)", raw.len()),
+                "write e.g. [\"api\", \"db\"]",
+            ));
+        }
+        Ok((
+            self.endpoint(&path.element(0, None), &raw[0], names)?,
+            self.endpoint(&path.element(1, None), &raw[1], names)?,
+        ))
+    }
+
+    /// Resolves `"db"`, `"db[1]"` or a client's name.
+    fn endpoint(
+        &self,
+        path: &Path,
+        text: &str,
+        names: &Names<'_>,
+    ) -> Result<Endpoint, ScenarioError> {
+        if let Some(client) = names.clients.iter().position(|c| *c == text) {
+            return Ok(Endpoint::Client(models::ClientId(client as u32)));
+        }
+        self.target(path, text, names)
+            .map(Endpoint::Service)
+            .map_err(|error| match error {
+                ScenarioError::UnknownReference {
+                    origin, path, name, ..
+                } => {
+                    let mut available: Vec<String> =
+                        names.services.iter().map(|s| s.name.clone()).collect();
+                    available.extend(names.clients.iter().map(|c| c.to_string()));
+                    let candidates: Vec<&str> = available.iter().map(String::as_str).collect();
+                    let suggestion = nearest(&name, &candidates).map(str::to_string);
+                    ScenarioError::UnknownReference {
+                        origin,
+                        path,
+                        wanted: Referent::Endpoint,
+                        name,
+                        available,
+                        suggestion,
+                    }
+                }
+                other => other,
+            })
+    }
+
+    /// Resolves `"db"` (every replica) or `"db[1]"` (one replica).
+    fn target(&self, path: &Path, text: &str, names: &Names<'_>) -> Result<Target, ScenarioError> {
+        let (name, replica) = match text.strip_suffix(']').and_then(|t| t.split_once('[')) {
+            Some((name, index)) => match index.parse::<u32>() {
+                Ok(index) => (name, Some(index)),
+                Err(_) => {
+                    return Err(self.bad(
+                        path,
+                        "has a replica index that is not a number",
+                        quoted(text),
+                        "write `db[0]` for the first replica of `db`",
+                    ))
+                }
+            },
+            None => (text, None),
+        };
+        let services: Vec<&str> = names.services.iter().map(|s| s.name.as_str()).collect();
+        let service = self.reference(path, name, Referent::Service, &services)?;
+        if let Some(replica) = replica {
+            let replicas = names.services[service as usize].replicas.0;
+            if i128::from(replica) >= replicas {
+                return Err(self.bad(
+                    path,
+                    format!("names replica {replica}, but `{name}` has {replicas}"),
+                    quoted(text),
+                    "replicas are numbered from 0",
+                ));
+            }
+        }
+        Ok(Target {
+            service: models::ServiceId(service),
+            replica,
+        })
+    }
+}
+
+fn unreachable(raw: raw::Unreachable) -> Unreachable {
+    match raw {
+        raw::Unreachable::BlackHole => Unreachable::BlackHole,
+        raw::Unreachable::Refuse => Unreachable::Refuse,
+    }
+}

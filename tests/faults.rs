@@ -1,0 +1,290 @@
+//! Faults end to end: scenario JSON with a fault schedule, run, and exact consequences.
+//!
+//! Each test states the mechanism it pins. Runs use constant arrivals and constant service
+//! times where exactness needs them, so the expected counts follow by arithmetic.
+
+// Tolerances use f64::sqrt: test arithmetic, not a sampling formula, so the libm rule (which
+// keeps sampled values identical across platforms) does not apply.
+#![allow(clippy::disallowed_methods)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use models::{Event, RunResult};
+use sim_core::SimTime;
+
+/// web (constant 100 req/s, 100 ms timeout, no retries) → api (4 workers, 1 ms constant),
+/// 1 ms constant network latency, 30 s, no warm-up; `faults` is spliced in.
+fn scenario(faults: &str, extra: &str) -> String {
+    format!(
+        r#"{{ "name": "fault-test", "duration": "30s",
+  "clients": [ {{ "name": "web", "target": "api", "arrival": {{ "kind": "constant", "rate_per_s": 100 }}, "timeout": "100ms" }} ],
+  "services": [ {{ "name": "api", "replicas": 1, "workers": 4, "service_time": {{ "kind": "constant", "value": "1ms" }} }} ],
+  "network": {{ "latency": {{ "kind": "constant", "value": "1ms" }} }},
+  "faults": [ {faults} ] {extra} }}"#
+    )
+}
+
+fn run(text: &str) -> RunResult {
+    let scenario = scenarios::parse(text, "faults-test", &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    models::run(&scenario.world, 1).expect("run completes")
+}
+
+#[test]
+fn a_one_way_partition_blocks_one_direction_only() {
+    // Requests sent in [10 s, 20 s) are the arrivals at 10.00, 10.01, ..., 19.99 s: 1,000.
+    let window = r#""at": "10s", "for": "10s", "mode": "black_hole""#;
+    let outbound = run(&scenario(
+        &format!(
+            r#"{{ "kind": "partition", "groups": [["web"], ["api"]], "one_way": true, {window} }}"#
+        ),
+        "",
+    ));
+    let (web, api) = (&outbound.clients[0], &outbound.services[0]);
+    assert_eq!(web.timeouts, 1_000, "web → api cut: those requests vanish");
+    // The request sent at exactly 30 s is still on the wire when the run ends.
+    assert_eq!(web.in_flight, 1);
+    assert_eq!(
+        api.arrivals,
+        web.requests - 1_000 - 1,
+        "api never sees them"
+    );
+
+    let inbound = run(&scenario(
+        &format!(
+            r#"{{ "kind": "partition", "groups": [["api"], ["web"]], "one_way": true, {window} }}"#
+        ),
+        "",
+    ));
+    let (web, api) = (&inbound.clients[0], &inbound.services[0]);
+    // A request sent at t arrives at t + 1 ms and its reply leaves at t + 2 ms, so replies
+    // leaving in the window belong to requests sent in [9.998 s, 19.998 s): the same 1,000.
+    assert_eq!(web.timeouts, 1_000, "api → web cut: the replies vanish");
+    assert_eq!(
+        api.arrivals,
+        web.requests - 1,
+        "api still serves every request"
+    );
+    assert_eq!(api.completed, web.requests - 1);
+
+    let both = run(&scenario(
+        &format!(r#"{{ "kind": "partition", "groups": [["web"], ["api"]], {window} }}"#),
+        "",
+    ));
+    assert_eq!(both.clients[0].timeouts, 1_000);
+    assert_eq!(
+        both.services[0].arrivals,
+        both.clients[0].requests - 1_000 - 1
+    );
+}
+
+#[test]
+fn a_refusing_partition_fails_fast_instead_of_timing_out() {
+    let result = run(&scenario(
+        r#"{ "kind": "refuse", "target": "api", "at": "10s", "for": "10s" }"#,
+        "",
+    ));
+    let web = &result.clients[0];
+    assert_eq!(web.refused, 1_000);
+    assert_eq!(web.timeouts, 0, "a refusal comes back at once");
+    // A refused request fails after one network latency, far inside its timeout.
+    assert_eq!(web.failed, 1_000);
+}
+
+#[test]
+fn a_crash_loses_exactly_the_queued_and_in_flight_work() {
+    // M/M/1 at ρ = 0.8 with a 1 s timeout: without the crash nothing times out (P(W > 1 s) is
+    // 0.8·e^(−200)), so every timeout is an attempt the crash destroyed, and every attempt it
+    // destroyed times out. Requests arriving while the replica is down are refused.
+    let text = r#"{ "name": "crash", "duration": "40s",
+      "clients": [ { "name": "web", "target": "api", "arrival": { "kind": "poisson", "rate_per_s": 800 }, "timeout": "1s" } ],
+      "services": [ { "name": "api", "workers": 1, "service_time": { "kind": "exponential", "mean": "1ms" } } ],
+      "faults": [ { "kind": "crash", "target": "api", "at": "10s", "for": "5s" },
+                  { "kind": "crash", "target": "api", "at": "25s", "for": "1s", "while_down": "black_hole" } ] }"#;
+    let result = run(text);
+    let (web, api) = (&result.clients[0], &result.services[0]);
+    assert!(api.lost > 0, "a loaded replica has work to lose");
+    let black_holed = web.timeouts - api.lost;
+    assert!(
+        black_holed > 600,
+        "about 800 requests vanish in the 1 s black-hole crash"
+    );
+    assert!(
+        web.refused > 3_500,
+        "about 4,000 requests are refused in the 5 s crash"
+    );
+    assert_eq!(
+        web.failed,
+        web.timeouts + web.refused,
+        "no retries: each failure is one of those"
+    );
+    // The replica is down for seconds 10..15 and 25 (per-second means of replicas up).
+    let up = &api.series.replicas_up;
+    assert_eq!(&up[9..16], &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+    assert_eq!(&up[24..27], &[1.0, 0.0, 1.0]);
+}
+
+#[test]
+fn a_crash_in_a_chain_loses_jobs_waiting_on_calls_too() {
+    let text = r#"{ "name": "chain-crash", "duration": "20s",
+      "clients": [ { "name": "web", "target": "api", "arrival": { "kind": "constant", "rate_per_s": 200 }, "timeout": "500ms" } ],
+      "services": [ { "name": "api", "workers": 8, "service_time": { "kind": "constant", "value": "1ms" },
+                      "calls": [ { "service": "db", "timeout": "200ms" } ] },
+                    { "name": "db", "workers": 8, "service_time": { "kind": "constant", "value": "20ms" } } ],
+      "faults": [ { "kind": "crash", "target": "api", "at": "5s", "for": "1s" } ] }"#;
+    let result = run(text);
+    let (web, api) = (&result.clients[0], &result.services[0]);
+    // At 200 req/s with 21 ms per job, about 4.2 jobs are in flight when api crashes, most of
+    // them waiting on db: all are lost, and their db calls finish into nothing.
+    assert!(api.lost >= 3 && api.lost <= 6, "lost {}", api.lost);
+    assert_eq!(web.timeouts, api.lost);
+    assert_eq!(web.requests, web.succeeded + web.failed + web.in_flight);
+}
+
+#[test]
+fn a_slowdown_multiplies_service_time_inside_its_window_only() {
+    let result = run(&scenario(
+        r#"{ "kind": "slowdown", "target": "api", "at": "0s", "factor": 5 }"#,
+        "",
+    ));
+    let api = &result.services[0];
+    // 1 ms × 5, no queueing at 100 req/s on 4 workers: every sojourn is exactly 5 ms.
+    assert_eq!(api.sojourn.min().as_nanos(), 5_000_000);
+    assert_eq!(api.sojourn.max().as_nanos(), 5_000_000);
+}
+
+#[test]
+fn added_latency_applies_both_ways() {
+    let result = run(&scenario(
+        r#"{ "kind": "latency", "target": "api", "at": "0s", "add": "20ms" }"#,
+        "",
+    ));
+    let web = &result.clients[0];
+    // 1 ms + 20 ms each way, plus 1 ms of work.
+    assert_eq!(web.latency.min().as_nanos(), 43_000_000);
+    assert_eq!(web.latency.max().as_nanos(), 43_000_000);
+}
+
+#[test]
+fn error_bursts_and_garbage_hit_their_fraction() {
+    let result = run(&scenario(
+        r#"{ "kind": "error_burst", "target": "api", "at": "0s", "fraction": 0.3 },
+           { "kind": "garbage", "target": "api", "at": "0s", "fraction": 0.1 }"#,
+        "",
+    ));
+    let web = &result.clients[0];
+    let n = web.attempts as f64;
+    // Binomial: sd = sqrt(n·p·(1−p)); five sd bounds.
+    let errors = web.errors as f64;
+    assert!(
+        (errors - 0.3 * n).abs() < 5.0 * (n * 0.3 * 0.7).sqrt(),
+        "{errors} of {n}"
+    );
+    let ok = web.succeeded as f64;
+    let garbage = web.garbage as f64;
+    assert!(
+        (garbage - 0.1 * ok).abs() < 5.0 * (ok * 0.1 * 0.9).sqrt(),
+        "{garbage} of {ok}"
+    );
+}
+
+#[test]
+fn a_load_spike_multiplies_the_offered_rate_in_its_window() {
+    let result = run(&scenario(
+        r#"{ "kind": "load_spike", "client": "web", "at": "10s", "for": "5s", "factor": 3 }"#,
+        "",
+    ));
+    let offered = &result.clients[0].series.offered_per_s;
+    assert_eq!(offered[5], 100.0);
+    assert_eq!(offered[12], 300.0);
+    assert_eq!(offered[20], 100.0);
+}
+
+#[test]
+fn timeouts_run_on_the_callers_drifting_clock() {
+    // A +1000 ppm clock fires a 10 s timeout after 10 s / 1.001 = 9.990009991 s of true time
+    // (sim_core::clock rounds up to the first nanosecond the clock reads 10 s).
+    let text = r#"{ "name": "drift", "duration": "30s",
+      "clients": [ { "name": "web", "target": "api", "arrival": { "kind": "constant", "rate_per_s": 1 }, "timeout": "10s" } ],
+      "services": [ { "name": "api", "service_time": { "kind": "constant", "value": "1ms" } } ],
+      "clocks": [ { "target": "web", "drift_ppm": 1000 } ],
+      "faults": [ { "kind": "black_hole", "target": "api", "at": "0s" } ] }"#;
+    let scenario = scenarios::parse(text, "drift", &Default::default()).unwrap();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&log);
+    let observer = Box::new(move |time: SimTime, event: &Event| {
+        if let Event::Timeout { .. } = event {
+            sink.borrow_mut().push(time.as_nanos());
+        }
+    });
+    models::run_observed(&scenario.world, 1, Some(observer)).unwrap();
+    let log = log.borrow();
+    // The first request is sent at true 1 s, when the clock reads 1.001 s.
+    assert_eq!(log[0] - 1_000_000_000, 9_990_009_991);
+}
+
+#[test]
+fn the_summary_lists_every_fault_with_its_window() {
+    let text = scenario(
+        r#"{ "kind": "slowdown", "target": "api", "at": "5s", "for": "10s", "factor": 2 },
+           { "kind": "crash", "target": "api[0]", "at": "20s" }"#,
+        "",
+    );
+    let result = run(&text);
+    let kinds: Vec<_> = result
+        .faults
+        .iter()
+        .map(|f| (f.kind.as_str(), f.target.as_str()))
+        .collect();
+    assert_eq!(kinds, [("slowdown", "api"), ("crash", "api[0]")]);
+    assert_eq!(result.faults[0].end, SimTime::from_nanos(15_000_000_000));
+    assert_eq!(result.faults[1].end, SimTime::MAX);
+}
+
+#[test]
+fn bad_fault_input_names_the_path() {
+    let cases = [
+        (
+            r#"{ "kind": "slowdown", "target": "apu", "at": "1s", "factor": 2 }"#,
+            "faults[0].target",
+        ),
+        (
+            r#"{ "kind": "slowdown", "target": "api", "at": "1s" }"#,
+            "factor",
+        ),
+        (
+            r#"{ "kind": "slowdown", "target": "api", "at": "1s", "factor": 2, "fraction": 0.1 }"#,
+            "faults[0].fraction",
+        ),
+        (
+            r#"{ "kind": "crash", "target": "api[3]", "at": "1s" }"#,
+            "replica 3",
+        ),
+        (
+            r#"{ "kind": "partition", "groups": [["api"]], "at": "1s" }"#,
+            "faults[0].groups",
+        ),
+        (
+            r#"{ "kind": "error_burst", "target": "api", "at": "1s", "fraction": 2 }"#,
+            "faults[0].fraction",
+        ),
+        (
+            r#"{ "kind": "slowdown", "target": "api", "at": "99s", "factor": 2 }"#,
+            "faults[0].at",
+        ),
+        (
+            r#"{ "kind": "meteor", "target": "api", "at": "1s" }"#,
+            "meteor",
+        ),
+    ];
+    for (fault, needle) in cases {
+        let error = scenarios::parse(&scenario(fault, ""), "bad.json", &Default::default())
+            .expect_err(fault)
+            .to_string();
+        assert!(
+            error.contains("bad.json") && error.contains(needle),
+            "{fault}: {error}"
+        );
+    }
+}
