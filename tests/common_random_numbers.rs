@@ -8,8 +8,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use models::{
-    Arrival, Backoff, Balancer, ClientConfig, ClientId, Event, Jitter, NetworkConfig, RetryPolicy,
-    ServiceConfig, ServiceId, WorldConfig,
+    Arrival, Backoff, Balancer, ClientConfig, ClientId, Event, Guards, Jitter, NetworkConfig,
+    RetryPolicy, ServiceConfig, ServiceId, WorldConfig,
 };
 use sim_core::{Distribution, Limits, SimDuration, SimTime};
 
@@ -24,6 +24,8 @@ fn client(name: &str, timeout: Option<SimDuration>, retry: RetryPolicy) -> Clien
         arrival: Arrival::Poisson { rate_per_s: 450.0 },
         timeout,
         retry,
+        guards: Guards::NONE,
+        deadline: None,
         latency_marks: vec![],
     }
 }

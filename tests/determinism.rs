@@ -1,9 +1,16 @@
 //! Determinism as a property: the same (scenario, variant, seed, version) is the same run.
 //!
-//! proptest draws small random scenarios (services, clients, distributions, timeouts,
-//! retries, jitter, balancers), writes each to a file, and runs it through the CLI's own `run`
-//! path twice: the JSON must be byte-identical and the trace hash equal. Another seed must
-//! give another trace. On failure proptest prints the scenario and the seed.
+//! proptest draws small random scenarios (services that may call later services, clients,
+//! distributions, timeouts, retries, jitter, balancers), and a random failure model on top:
+//! 0–4 faults drawn from every kind (slowdown, error_burst, garbage, crash with and without
+//! `for`, replica_loss, partition one-way or both ways, black_hole, refuse, latency,
+//! flapping_link, load_spike, clock_jump, drift_change), sometimes network loss and
+//! duplication, a per-link override, and initial clock settings. Every name refers to an
+//! existing service (`s0`..), replica (`s0[1]` only if `s0` has two) or client (`c0`..), and
+//! every fault starts before the run ends. Each scenario is written to a file and run through
+//! the CLI's own `run` path twice: the JSON must be byte-identical and the trace hash equal.
+//! Another seed must give another trace, and the summary must list every fault of the file.
+//! On failure proptest prints the scenario and the seed.
 
 use std::path::Path;
 
@@ -27,17 +34,6 @@ fn distribution() -> impl Strategy<Value = String> {
     ]
 }
 
-fn service(index: usize) -> impl Strategy<Value = String> {
-    (1u32..3, 1u32..6, 1u32..200, prop::bool::ANY, distribution()).prop_map(
-        move |(replicas, workers, capacity, random, dist)| {
-            let balancer = if random { "random" } else { "round_robin" };
-            format!(
-                r#"{{ "name": "s{index}", "replicas": {replicas}, "workers": {workers}, "queue": {{ "capacity": {capacity} }}, "balancer": "{balancer}", "service_time": {dist} }}"#
-            )
-        },
-    )
-}
-
 fn retry() -> impl Strategy<Value = String> {
     let backoff = prop_oneof![
         Just(r#"{ "kind": "none" }"#.to_string()),
@@ -57,13 +53,283 @@ fn retry() -> impl Strategy<Value = String> {
     })
 }
 
-fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
-    let timeout = prop_oneof![
+/// `, "timeout": ...` or nothing.
+fn timeout() -> impl Strategy<Value = String> {
+    prop_oneof![
         Just(String::new()),
         duration_ms(5, 100).prop_map(|t| format!(r#", "timeout": {t}"#))
-    ];
+    ]
+}
+
+/// The skeleton every name in the failure model refers to.
+#[derive(Clone, Debug)]
+struct Shape {
+    /// Replicas of `s0`, `s1`, ...
+    replicas: Vec<u32>,
+    /// Number of clients `c0`, `c1`, ...
+    clients: usize,
+    /// Run length in milliseconds; every fault starts before it.
+    duration_ms: u64,
+}
+
+/// A client (`Unit::Client`) or a service (`Unit::Service`): the things an endpoint names.
+#[derive(Clone, Copy, Debug)]
+enum Unit {
+    Client(usize),
+    Service(usize),
+}
+
+impl Shape {
+    fn units(&self) -> Vec<Unit> {
+        (0..self.clients)
+            .map(Unit::Client)
+            .chain((0..self.replicas.len()).map(Unit::Service))
+            .collect()
+    }
+
+    /// `s3` or, when `pick` holds, one of its replicas `s3[r]` (`r` taken modulo its count).
+    fn target_name(&self, service: usize, pick: bool, r: u32) -> String {
+        if pick {
+            format!("s{service}[{}]", r % self.replicas[service])
+        } else {
+            format!("s{service}")
+        }
+    }
+
+    fn endpoint_name(&self, unit: Unit, pick: bool, r: u32) -> String {
+        match unit {
+            Unit::Client(c) => format!("c{c}"),
+            Unit::Service(s) => self.target_name(s, pick, r),
+        }
+    }
+
+    /// A service or one of its existing replicas, as a JSON string.
+    fn target(&self) -> impl Strategy<Value = String> {
+        let shape = self.clone();
+        (0..self.replicas.len(), prop::bool::ANY, 0u32..3)
+            .prop_map(move |(s, pick, r)| format!("\"{}\"", shape.target_name(s, pick, r)))
+    }
+
+    /// `count` distinct endpoints (clients, services or replicas) as JSON strings, split into
+    /// the first `split` and the rest. Distinct units, so the two sides never share a node.
+    fn endpoints(&self, count: usize) -> impl Strategy<Value = Vec<String>> {
+        let shape = self.clone();
+        let units = self.units();
+        (
+            Just(units).prop_shuffle(),
+            prop::collection::vec((prop::bool::ANY, 0u32..3), count),
+        )
+            .prop_map(move |(units, picks)| {
+                units
+                    .iter()
+                    .zip(&picks)
+                    .map(|(&unit, &(pick, r))| {
+                        format!("\"{}\"", shape.endpoint_name(unit, pick, r))
+                    })
+                    .collect()
+            })
+    }
+
+    /// A start time inside the run, and maybe a length.
+    fn window(&self) -> impl Strategy<Value = String> {
+        let at = 0..self.duration_ms;
+        let lasts = prop_oneof![
+            Just(String::new()),
+            (1u64..=2_000).prop_map(|ms| format!(r#", "for": "{ms}ms""#))
+        ];
+        (at, lasts).prop_map(|(at, lasts)| format!(r#""at": "{at}ms"{lasts}"#))
+    }
+
+    /// A start time inside the run, for faults that happen at an instant and last to the end.
+    fn instant(&self) -> impl Strategy<Value = String> {
+        (0..self.duration_ms).prop_map(|at| format!(r#""at": "{at}ms""#))
+    }
+
+    fn fault(&self) -> BoxedStrategy<String> {
+        let unreachable = || {
+            prop_oneof![
+                Just(""),
+                Just(r#", "mode": "black_hole""#),
+                Just(r#", "mode": "refuse""#)
+            ]
+        };
+        let while_down = || {
+            prop_oneof![
+                Just(""),
+                Just(r#", "while_down": "black_hole""#),
+                Just(r#", "while_down": "refuse""#)
+            ]
+        };
+        let units = self.units().len();
+        let partition = (1..units)
+            .prop_flat_map(move |left| (Just(left), 1..=units - left))
+            .prop_flat_map({
+                let shape = self.clone();
+                move |(left, right)| {
+                    (
+                        Just(left),
+                        shape.endpoints(left + right),
+                        prop_oneof![
+                            Just(""),
+                            Just(r#", "one_way": false"#),
+                            Just(r#", "one_way": true"#)
+                        ],
+                        unreachable(),
+                        shape.window(),
+                    )
+                }
+            })
+            .prop_map(|(left, names, one_way, mode, window)| {
+                format!(
+                    r#"{{ "kind": "partition", "groups": [[{}], [{}]]{one_way}{mode}, {window} }}"#,
+                    names[..left].join(", "),
+                    names[left..].join(", ")
+                )
+            });
+        let clients = self.clients;
+        prop_oneof![
+            (self.target(), 0.2f64..8.0, self.window()).prop_map(|(t, f, w)| format!(
+                r#"{{ "kind": "slowdown", "target": {t}, "factor": {f}, {w} }}"#
+            )),
+            (self.target(), 0.0f64..=1.0, self.window()).prop_map(|(t, p, w)| format!(
+                r#"{{ "kind": "error_burst", "target": {t}, "fraction": {p}, {w} }}"#
+            )),
+            (self.target(), 0.0f64..=1.0, self.window()).prop_map(|(t, p, w)| format!(
+                r#"{{ "kind": "garbage", "target": {t}, "fraction": {p}, {w} }}"#
+            )),
+            // `window` draws crashes with and without `for`.
+            (self.target(), while_down(), self.window()).prop_map(|(t, d, w)| format!(
+                r#"{{ "kind": "crash", "target": {t}{d}, {w} }}"#
+            )),
+            (self.target(), while_down(), self.instant()).prop_map(|(t, d, w)| format!(
+                r#"{{ "kind": "replica_loss", "target": {t}{d}, {w} }}"#
+            )),
+            partition,
+            (self.target(), self.window()).prop_map(|(t, w)| format!(
+                r#"{{ "kind": "black_hole", "target": {t}, {w} }}"#
+            )),
+            (self.target(), self.window()).prop_map(|(t, w)| format!(
+                r#"{{ "kind": "refuse", "target": {t}, {w} }}"#
+            )),
+            (self.target(), 1u64..=50, self.window()).prop_map(|(t, add, w)| format!(
+                r#"{{ "kind": "latency", "target": {t}, "add": "{add}ms", {w} }}"#
+            )),
+            (self.endpoints(2), 2u64..=2_000, self.window())
+                .prop_flat_map(|(names, period, w)| (Just(names), Just(period), 1..period, Just(w)))
+                .prop_map(|(names, period, down, w)| format!(
+                    r#"{{ "kind": "flapping_link", "between": [{}], "period": "{period}ms", "down": "{down}ms", {w} }}"#,
+                    names.join(", ")
+                )),
+            (0..clients, 0.2f64..5.0, self.window()).prop_map(|(c, f, w)| format!(
+                r#"{{ "kind": "load_spike", "client": "c{c}", "factor": {f}, {w} }}"#
+            )),
+            (self.target(), prop::bool::ANY, 1u64..=2_000, self.instant()).prop_map(
+                |(t, back, ms, w)| {
+                    let sign = if back { "-" } else { "" };
+                    format!(r#"{{ "kind": "clock_jump", "target": {t}, "by": "{sign}{ms}ms", {w} }}"#)
+                }
+            ),
+            (self.target(), -500_000i32..=500_000, self.instant()).prop_map(|(t, ppm, w)| format!(
+                r#"{{ "kind": "drift_change", "target": {t}, "drift_ppm": {ppm}, {w} }}"#
+            )),
+        ]
+        .boxed()
+    }
+
+    /// `, "clocks": [...]` with 1–2 settings, or nothing.
+    fn clocks(&self) -> impl Strategy<Value = String> {
+        let setting = (
+            self.endpoints(1),
+            prop_oneof![Just(0.0), -200_000.0f64..200_000.0],
+            prop_oneof![
+                Just(String::new()),
+                (prop::bool::ANY, 0u64..=500).prop_map(|(neg, ms)| {
+                    format!(r#", "offset": "{}{ms}ms""#, if neg { "-" } else { "" })
+                })
+            ],
+        )
+            .prop_map(|(target, ppm, offset)| {
+                format!(
+                    r#"{{ "target": {}, "drift_ppm": {ppm}{offset} }}"#,
+                    target[0]
+                )
+            });
+        prop_oneof![
+            2 => Just(String::new()),
+            1 => prop::collection::vec(setting, 1..=2)
+                .prop_map(|s| format!(r#", "clocks": [ {} ]"#, s.join(", "))),
+        ]
+    }
+
+    /// The network: a latency, sometimes loss and duplication, sometimes one link override.
+    fn network(&self) -> impl Strategy<Value = String> {
+        let chance = || prop_oneof![3 => Just(0.0), 1 => 0.0f64..0.2];
+        let link = (
+            self.endpoints(2),
+            prop_oneof![
+                Just(String::new()),
+                distribution().prop_map(|d| format!(r#", "latency": {d}"#))
+            ],
+            prop_oneof![
+                Just(String::new()),
+                (0.0f64..0.3).prop_map(|p| format!(r#", "loss": {p}"#))
+            ],
+            prop_oneof![
+                Just(String::new()),
+                (0.0f64..0.3).prop_map(|p| format!(r#", "duplicate": {p}"#))
+            ],
+        )
+            .prop_map(|(names, latency, loss, duplicate)| {
+                format!(
+                    r#"{{ "between": [{}]{latency}{loss}{duplicate} }}"#,
+                    names.join(", ")
+                )
+            });
+        (
+            distribution(),
+            chance(),
+            chance(),
+            prop_oneof![2 => Just(String::new()), 1 => link.prop_map(|l| format!(r#", "links": [ {l} ]"#))],
+        )
+            .prop_map(|(latency, loss, duplicate, links)| {
+                format!(
+                    r#"{{ "latency": {latency}, "loss": {loss}, "duplicate": {duplicate}{links} }}"#
+                )
+            })
+    }
+}
+
+/// Service `index`; it may call one later service (never an earlier one: no cycles).
+fn service(index: usize, replicas: u32, services: usize) -> impl Strategy<Value = String> {
+    let call = if index + 1 < services {
+        prop_oneof![
+            Just(String::new()),
+            (
+                index + 1..services,
+                timeout(),
+                prop_oneof![Just(String::new()), retry()]
+            )
+                .prop_map(|(target, timeout, retry)| {
+                    format!(r#", "calls": [ {{ "service": "s{target}"{timeout}{retry} }} ]"#)
+                })
+        ]
+        .boxed()
+    } else {
+        Just(String::new()).boxed()
+    };
+    (1u32..6, 1u32..200, prop::bool::ANY, distribution(), call).prop_map(
+        move |(workers, capacity, random, dist, call)| {
+            let balancer = if random { "random" } else { "round_robin" };
+            format!(
+                r#"{{ "name": "s{index}", "replicas": {replicas}, "workers": {workers}, "queue": {{ "capacity": {capacity} }}, "balancer": "{balancer}", "service_time": {dist}{call} }}"#
+            )
+        },
+    )
+}
+
+fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
     let retry = prop_oneof![Just(String::new()), retry()];
-    (0..services, 20u32..1500, prop::bool::ANY, timeout, retry).prop_map(
+    (0..services, 20u32..1500, prop::bool::ANY, timeout(), retry).prop_map(
         move |(target, rate, poisson, timeout, retry)| {
             // Client c0 is always Poisson so that every scenario has randomness and a new
             // seed must change its trace; the others may be fully deterministic.
@@ -75,22 +341,49 @@ fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
     )
 }
 
-fn scenario() -> impl Strategy<Value = String> {
-    (1usize..4, 1usize..4).prop_flat_map(|(services, clients)| {
-        let services_json = (0..services).map(service).collect::<Vec<_>>();
-        let clients_json = (0..clients).map(|i| client(i, services)).collect::<Vec<_>>();
-        (services_json, clients_json, distribution(), 1u64..4).prop_map(|(s, c, latency, secs)| {
-            format!(
-                r#"{{ "name": "random", "description": "drawn by proptest", "duration": "{secs}s", "warmup": "200ms",
-  "clients": [ {} ],
-  "services": [ {} ],
-  "network": {{ "latency": {latency} }},
-  "slo": [ {{ "client": "c0", "latency_below": "50ms", "target": 0.5 }} ] }}"#,
-                c.join(",\n    "),
-                s.join(",\n    ")
+/// A scenario's text and the number of faults in it.
+fn scenario() -> impl Strategy<Value = (String, usize)> {
+    (prop::collection::vec(1u32..3, 1..4), 1usize..4, 1u64..4)
+        .prop_map(|(replicas, clients, secs)| Shape {
+            replicas,
+            clients,
+            duration_ms: secs * 1_000,
+        })
+        .prop_flat_map(|shape| {
+            let services = shape.replicas.len();
+            let services_json = shape
+                .replicas
+                .iter()
+                .enumerate()
+                .map(|(i, &r)| service(i, r, services))
+                .collect::<Vec<_>>();
+            let clients_json = (0..shape.clients)
+                .map(|i| client(i, services))
+                .collect::<Vec<_>>();
+            let faults = prop::collection::vec(shape.fault(), 0..=4);
+            (
+                services_json,
+                clients_json,
+                shape.network(),
+                faults,
+                shape.clocks(),
+                Just(shape.duration_ms),
             )
         })
-    })
+        .prop_map(|(s, c, network, faults, clocks, duration_ms)| {
+            let text = format!(
+                r#"{{ "name": "random", "description": "drawn by proptest", "duration": "{duration_ms}ms", "warmup": "200ms",
+  "clients": [ {} ],
+  "services": [ {} ],
+  "network": {network},
+  "faults": [ {} ]{clocks},
+  "slo": [ {{ "client": "c0", "latency_below": "50ms", "target": 0.5 }} ] }}"#,
+                c.join(",\n    "),
+                s.join(",\n    "),
+                faults.join(",\n    ")
+            );
+            (text, faults.len())
+        })
 }
 
 fn run_json(file: &Path, seed: u64) -> (String, i32) {
@@ -111,10 +404,10 @@ fn trace_hash(json: &str) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
-    fn same_input_same_bytes(text in scenario(), seed in 0u64..1_000_000) {
+    fn same_input_same_bytes((text, faults) in scenario(), seed in 0u64..1_000_000) {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("random.json");
         std::fs::write(&file, &text).unwrap();
@@ -123,9 +416,101 @@ proptest! {
         prop_assert_eq!(&first, &second, "replay: faultline run {} --seed {}", file.display(), seed);
         prop_assert_eq!(code_first, code_second);
         let (other, _) = run_json(&file, seed + 1);
-        let events: u64 = serde_json::from_str::<serde_json::Value>(&first).unwrap()["events"].as_u64().unwrap();
+        let summary: serde_json::Value = serde_json::from_str(&first).unwrap();
+        let events = summary["events"].as_u64().unwrap();
         if events > 100 {
             prop_assert_ne!(trace_hash(&first), trace_hash(&other), "seeds {} and {} gave one trace", seed, seed + 1);
         }
+        let listed = summary["faults"].as_array().map_or(0, Vec::len);
+        prop_assert_eq!(listed, faults, "the summary lists every fault of the file");
     }
+}
+
+/// The generator itself: every scenario it draws is valid, and over a few hundred draws it
+/// reaches every fault kind and every option of the failure model.
+#[test]
+fn the_generator_covers_the_failure_model() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    use std::collections::BTreeMap;
+
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
+    );
+    let strategy = scenario();
+    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+    let mut note = |feature: String| *seen.entry(feature).or_default() += 1;
+    for _ in 0..400 {
+        let (text, faults) = strategy.new_tree(&mut runner).unwrap().current();
+        scenarios::parse(&text, "generated", &Default::default())
+            .unwrap_or_else(|e| panic!("the generator drew an invalid scenario: {e}\n{text}"));
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["faults"].as_array().unwrap().len(), faults);
+        for fault in value["faults"].as_array().unwrap() {
+            let kind = fault["kind"].as_str().unwrap();
+            note(kind.to_string());
+            if kind == "crash" {
+                note(format!("crash, for: {}", fault.get("for").is_some()));
+            }
+            if kind == "partition" {
+                let one_way = fault.get("one_way").and_then(|v| v.as_bool()) == Some(true);
+                let mode = fault
+                    .get("mode")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("black_hole");
+                note(format!("partition, one_way: {one_way}, {mode}"));
+            }
+            if let Some(target) = fault.get("target").and_then(|t| t.as_str()) {
+                note(format!("target replica: {}", target.contains('[')));
+            }
+        }
+        let network = &value["network"];
+        note(format!("loss: {}", network["loss"].as_f64().unwrap() > 0.0));
+        note(format!(
+            "duplicate: {}",
+            network["duplicate"].as_f64().unwrap() > 0.0
+        ));
+        note(format!("links: {}", network.get("links").is_some()));
+        note(format!("clocks: {}", value.get("clocks").is_some()));
+    }
+    let mut expected: Vec<String> = [
+        "slowdown",
+        "error_burst",
+        "garbage",
+        "crash",
+        "replica_loss",
+        "partition",
+        "black_hole",
+        "refuse",
+        "latency",
+        "flapping_link",
+        "load_spike",
+        "clock_jump",
+        "drift_change",
+    ]
+    .iter()
+    .map(|k| k.to_string())
+    .collect();
+    for flag in [
+        "crash, for",
+        "target replica",
+        "loss",
+        "duplicate",
+        "links",
+        "clocks",
+    ] {
+        expected.push(format!("{flag}: true"));
+        expected.push(format!("{flag}: false"));
+    }
+    for one_way in [false, true] {
+        for mode in ["black_hole", "refuse"] {
+            expected.push(format!("partition, one_way: {one_way}, {mode}"));
+        }
+    }
+    let missing: Vec<&String> = expected.iter().filter(|f| !seen.contains_key(*f)).collect();
+    assert!(
+        missing.is_empty(),
+        "never drawn: {missing:?}; drawn: {seen:?}"
+    );
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use models::{
-    Arrival, Backoff, Balancer, ClientConfig, Event, Jitter, NetworkConfig, RetryPolicy,
+    Arrival, Backoff, Balancer, ClientConfig, Event, Guards, Jitter, NetworkConfig, RetryPolicy,
     ServiceConfig, ServiceId, WorldConfig,
 };
 use sim_core::{Distribution, Limits, SimDuration};
@@ -29,6 +29,8 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
                 },
                 jitter,
             },
+            guards: Guards::NONE,
+            deadline: None,
             latency_marks: vec![],
         })
         .collect();

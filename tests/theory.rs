@@ -9,7 +9,7 @@
 //! M/M/c and M/D/1 systems relax faster than M/M/1 at the same ρ, so they are safer still.
 
 use models::{
-    Arrival, Balancer, ClientConfig, NetworkConfig, RetryPolicy, RunResult, ServiceConfig,
+    Arrival, Balancer, ClientConfig, Guards, NetworkConfig, RetryPolicy, RunResult, ServiceConfig,
     ServiceId, WorldConfig,
 };
 use sim_core::{Distribution, Limits, SimDuration};
@@ -31,6 +31,8 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
             arrival: Arrival::Poisson { rate_per_s },
             timeout: None,
             retry: RetryPolicy::NONE,
+            guards: Guards::NONE,
+            deadline: None,
             latency_marks: vec![],
         }],
         services: vec![ServiceConfig {

@@ -7,6 +7,7 @@
 use sim_core::{CountSeries, Histogram, QuantileSeries, SimDuration, SimTime, Stream};
 
 use crate::config::{Arrival, ClientConfig};
+use crate::guard::GuardState;
 use crate::result::{ClientResult, ClientSeries};
 
 /// Width of one row of every time series.
@@ -34,6 +35,8 @@ pub struct Client {
     pub within_marks: Vec<u64>,
     /// Per-second history, warm-up included.
     pub history: ClientHistory,
+    /// Budget, breaker and throttle in front of the target.
+    pub guards: GuardState,
 }
 
 /// The per-second series a client records.
@@ -100,6 +103,8 @@ pub struct ClientCounts {
     pub refused: u64,
     /// Successful requests whose reply was garbage.
     pub garbage: u64,
+    /// Requests failed by their overall deadline.
+    pub deadline_exceeded: u64,
 }
 
 impl Client {
@@ -109,6 +114,8 @@ impl Client {
         let arrival_stream = Stream::new(seed, &format!("client/{}/arrival", config.name));
         let jitter_stream = Stream::new(seed, &format!("client/{}/jitter", config.name));
         let marks = config.latency_marks.len();
+        let throttle_stream = format!("client/{}/throttle", config.name);
+        let guards = GuardState::new(&config.guards, seed, &throttle_stream);
         Client {
             config,
             arrival_stream,
@@ -119,6 +126,7 @@ impl Client {
             latency: Histogram::new(),
             within_marks: vec![0; marks],
             history: ClientHistory::new(),
+            guards,
         }
     }
 
@@ -178,6 +186,8 @@ impl Client {
             errors: c.errors,
             refused: c.refused,
             garbage: c.garbage,
+            deadline_exceeded: c.deadline_exceeded,
+            guards: self.guards.counts,
             latency: self.latency.clone(),
             within_marks: self
                 .config

@@ -8,6 +8,7 @@ use sim_core::{Distribution, Limits, Probability, SimDuration};
 
 use crate::backoff::{Backoff, Jitter};
 use crate::fault::{Endpoint, Fault};
+use crate::guard::Guards;
 
 /// Index of a client in `WorldConfig::clients`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,8 +63,22 @@ pub struct ClientConfig {
     pub timeout: Option<SimDuration>,
     /// What happens after a failed attempt.
     pub retry: RetryPolicy,
+    /// Retry budget, circuit breaker and adaptive throttling in front of the target.
+    pub guards: Guards,
+    /// An overall deadline per request, optionally propagated downstream.
+    pub deadline: Option<Deadline>,
     /// Latency thresholds whose "succeeded within" counts are reported exactly (for SLOs).
     pub latency_marks: Vec<SimDuration>,
+}
+
+/// An overall deadline for each request of a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deadline {
+    /// The request fails this long after it was issued (no attempt or retry outlives it).
+    pub after: SimDuration,
+    /// Downstream calls inherit the deadline, and servers drop queued work whose deadline has
+    /// passed instead of doing it.
+    pub propagate: bool,
 }
 
 /// An arrival process.
@@ -130,6 +145,9 @@ pub struct CallConfig {
     pub timeout: Option<SimDuration>,
     /// What happens after a failed attempt.
     pub retry: RetryPolicy,
+    /// Retry budget, circuit breaker and adaptive throttling in front of the target (one
+    /// instance per calling replica).
+    pub guards: Guards,
 }
 
 /// How a caller picks one replica of a service.

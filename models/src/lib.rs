@@ -13,6 +13,7 @@ pub mod circuit_breaker;
 pub mod client;
 pub mod config;
 pub mod fault;
+pub mod guard;
 pub mod rate_limiter;
 pub mod result;
 pub mod retry_budget;
@@ -27,10 +28,11 @@ pub use circuit_breaker::{
     TransitionCounts,
 };
 pub use config::{
-    Arrival, Balancer, CallConfig, ClientConfig, ClientId, ClockSetting, Link, NetworkConfig,
-    RetryPolicy, ServiceConfig, ServiceId, WorldConfig,
+    Arrival, Balancer, CallConfig, ClientConfig, ClientId, ClockSetting, Deadline, Link,
+    NetworkConfig, RetryPolicy, ServiceConfig, ServiceId, WorldConfig,
 };
 pub use fault::{Endpoint, Fault, FaultKind, Target, Unreachable};
+pub use guard::{GuardCounts, Guards};
 pub use rate_limiter::{RateLimiter, RateLimiterConfig};
 pub use result::{
     CallResult, ClientResult, ClientSeries, FaultRecord, RunResult, ServiceResult, ServiceSeries,

@@ -5,6 +5,8 @@
 
 use sim_core::{Histogram, RunStats, SimDuration, SimTime};
 
+use crate::guard::GuardCounts;
+
 /// Everything measured in one run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunResult {
@@ -58,6 +60,10 @@ pub struct ClientResult {
     pub refused: u64,
     /// Successful requests whose reply was silently wrong (garbage).
     pub garbage: u64,
+    /// Requests that failed because their overall deadline passed.
+    pub deadline_exceeded: u64,
+    /// What the client's guards did.
+    pub guards: GuardCounts,
     /// End-to-end latency of successful requests, first send to final response.
     pub latency: Histogram,
     /// For each configured latency mark, the number of requests that succeeded within it.
@@ -119,6 +125,8 @@ pub struct ServiceResult {
     pub errors: u64,
     /// Attempts lost in crashes (queued or in service when their replica went down).
     pub lost: u64,
+    /// Attempts dropped undone because their propagated deadline had passed.
+    pub expired: u64,
     /// Workers across all replicas.
     pub capacity: u32,
     /// Mean number of busy workers across all replicas.
@@ -150,4 +158,6 @@ pub struct CallResult {
     pub succeeded: u64,
     /// Calls that ran out of attempts.
     pub failed: u64,
+    /// What the guards on this edge did, summed over the calling replicas.
+    pub guards: GuardCounts,
 }

@@ -17,6 +17,7 @@ use sim_core::{CountSeries, Histogram, LevelSeries, SimDuration, SimTime, Stream
 use crate::client::SERIES_INTERVAL;
 use crate::config::{Balancer, ServiceConfig, ServiceId};
 use crate::fault::{Fault, FaultKind};
+use crate::guard::GuardState;
 use crate::result::{CallResult, ServiceResult, ServiceSeries};
 
 /// One service's replicas, streams and measurements.
@@ -35,6 +36,8 @@ pub struct Service<K> {
     slowdowns: Vec<(Option<u32>, SimTime, SimTime, f64)>,
     /// Replicas currently up (not crashed).
     up: Vec<bool>,
+    /// Guards of each replica's call edges, at `replica * calls + call`.
+    call_guards: Vec<GuardState>,
     warmup_end: SimTime,
     counts: ServiceCounts,
     queued_total: u64,
@@ -66,6 +69,8 @@ pub enum Admission {
     Queued,
     /// The queue is full; the attempt is turned away.
     Rejected,
+    /// Its propagated deadline has already passed; it is dropped undone.
+    Expired,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -76,12 +81,14 @@ struct ServiceCounts {
     timed_out_work: u64,
     errors: u64,
     lost: u64,
+    expired: u64,
 }
 
 #[derive(Debug)]
 struct Replica<K> {
     busy: u32,
-    queue: VecDeque<(K, SimTime)>,
+    /// Waiting jobs: key, arrival time, and the deadline after which nobody wants them.
+    queue: VecDeque<(K, SimTime, Option<SimTime>)>,
 }
 
 impl<K: Copy> Service<K> {
@@ -104,6 +111,19 @@ impl<K: Copy> Service<K> {
             })
             .collect();
         let up = vec![true; config.replicas as usize];
+        let call_guards = (0..config.replicas)
+            .flat_map(|r| {
+                config
+                    .calls
+                    .iter()
+                    .enumerate()
+                    .map(move |(c, call)| (r, c, call))
+            })
+            .map(|(r, c, call)| {
+                let name = format!("service/{}/{r}/call/{c}/throttle", config.name);
+                GuardState::new(&call.guards, seed, &name)
+            })
+            .collect();
         let mut replicas_up = LevelSeries::new(SERIES_INTERVAL);
         replicas_up.set(SimTime::ZERO, u64::from(config.replicas));
         let replicas = (0..config.replicas)
@@ -127,6 +147,7 @@ impl<K: Copy> Service<K> {
             calls,
             slowdowns,
             up,
+            call_guards,
             warmup_end,
             counts: ServiceCounts::default(),
             queued_total: 0,
@@ -226,12 +247,25 @@ impl<K: Copy> Service<K> {
         }
     }
 
-    /// An attempt `key` reaches `replica` at `now`: start it, queue it, or reject it.
-    pub fn admit(&mut self, replica: u32, key: K, now: SimTime) -> Admission {
+    /// An attempt `key` reaches `replica` at `now`: start it, queue it, reject it, or drop it
+    /// if its propagated `deadline` has passed.
+    pub fn admit(
+        &mut self,
+        replica: u32,
+        key: K,
+        now: SimTime,
+        deadline: Option<SimTime>,
+    ) -> Admission {
         let measured = now >= self.warmup_end;
         self.history.arrivals.add(now, 1);
         if measured {
             self.counts.arrivals += 1;
+        }
+        if deadline.is_some_and(|d| d <= now) {
+            if measured {
+                self.counts.expired += 1;
+            }
+            return Admission::Expired;
         }
         let r = &mut self.replicas[replica as usize];
         if r.busy < self.config.workers {
@@ -248,7 +282,7 @@ impl<K: Copy> Service<K> {
             }
             Admission::Started(self.work(replica, now))
         } else if (r.queue.len() as u64) < u64::from(self.config.queue_capacity) {
-            r.queue.push_back((key, now));
+            r.queue.push_back((key, now, deadline));
             self.queued_total += 1;
             self.queue_len.set(now, self.queued_total);
             self.history.queue_len.set(now, self.queued_total);
@@ -264,7 +298,8 @@ impl<K: Copy> Service<K> {
 
     /// A worker of `replica` finished an attempt that arrived at `arrived`; `abandoned` says
     /// whether its caller had already given up, `ok` whether it succeeded. Returns the next
-    /// queued attempt the worker starts, with its service time, if any.
+    /// queued attempt the worker starts, with its service time, if any; queued attempts whose
+    /// deadline has passed are skipped and appended to `expired`.
     pub fn complete(
         &mut self,
         replica: u32,
@@ -272,6 +307,7 @@ impl<K: Copy> Service<K> {
         abandoned: bool,
         ok: bool,
         now: SimTime,
+        expired: &mut Vec<K>,
     ) -> Option<(K, SimDuration)> {
         self.history.completed.add(now, 1);
         // Count by arrival time, like every other per-attempt figure, so that completions
@@ -288,8 +324,21 @@ impl<K: Copy> Service<K> {
         }
         let r = &mut self.replicas[replica as usize];
         assert!(r.busy > 0, "a completion frees a busy worker");
-        match r.queue.pop_front() {
-            Some((key, queued_at)) => {
+        // Bounded by the queue's capacity: each pass removes one entry.
+        let mut next = r.queue.pop_front();
+        while let Some((key, queued_at, Some(deadline))) = next {
+            if deadline > now {
+                break;
+            }
+            expired.push(key);
+            self.queued_total -= 1;
+            if queued_at >= self.warmup_end {
+                self.counts.expired += 1;
+            }
+            next = r.queue.pop_front();
+        }
+        match next {
+            Some((key, queued_at, _)) => {
                 self.queued_total -= 1;
                 self.queue_len.set(now, self.queued_total);
                 self.history.queue_len.set(now, self.queued_total);
@@ -299,6 +348,8 @@ impl<K: Copy> Service<K> {
                 Some((key, self.work(replica, now)))
             }
             None => {
+                self.queue_len.set(now, self.queued_total);
+                self.history.queue_len.set(now, self.queued_total);
                 r.busy -= 1;
                 self.busy_total -= 1;
                 self.busy.set(now, self.busy_total);
@@ -306,6 +357,12 @@ impl<K: Copy> Service<K> {
                 None
             }
         }
+    }
+
+    /// The guards of `replica`'s call number `call`.
+    pub fn call_guards(&mut self, replica: u32, call: u32) -> &mut GuardState {
+        let calls = self.config.calls.len();
+        &mut self.call_guards[replica as usize * calls + call as usize]
     }
 
     /// The stream that jitters this service's downstream retries.
@@ -342,8 +399,16 @@ impl<K: Copy> Service<K> {
     /// The service's measurements over `warmup_end..end`; `names` maps service ids to names.
     pub fn result_with_names(&self, end: SimTime, names: &[String]) -> ServiceResult {
         let mut result = self.result(end);
-        for (call, config) in result.calls.iter_mut().zip(&self.config.calls) {
+        let calls = self.config.calls.len();
+        for (index, (call, config)) in result.calls.iter_mut().zip(&self.config.calls).enumerate() {
             call.target = names[config.target.0 as usize].clone();
+            for replica in 0..self.config.replicas as usize {
+                let g = self.call_guards[replica * calls + index].counts;
+                call.guards.retries_denied += g.retries_denied;
+                call.guards.breaker_rejections += g.breaker_rejections;
+                call.guards.throttled += g.throttled;
+                call.guards.breaker_opened += g.breaker_opened;
+            }
         }
         result
     }
@@ -361,6 +426,7 @@ impl<K: Copy> Service<K> {
             timed_out_work: c.timed_out_work,
             errors: c.errors,
             lost: c.lost,
+            expired: c.expired,
             capacity: self.config.replicas * self.config.workers,
             busy_mean,
             queue_len_mean,

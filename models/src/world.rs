@@ -31,6 +31,7 @@ use crate::backoff::retry_delay;
 use crate::client::Client;
 use crate::config::{ClientId, NetworkConfig, RetryPolicy, ServiceId, WorldConfig};
 use crate::fault::{Endpoint, Fault, FaultKind, Target, Unreachable};
+use crate::guard::{AttemptOutcome, GuardState};
 use crate::result::{FaultRecord, RunResult};
 use crate::service::{Admission, Service};
 
@@ -185,6 +186,8 @@ pub struct World {
     requests: SlotMap<RequestKey, Request>,
     attempts: SlotMap<AttemptKey, Attempt>,
     jobs: SlotMap<JobKey, Job>,
+    /// Scratch space for jobs that expired in a queue (reused to avoid allocation).
+    expired: Vec<JobKey>,
 }
 
 /// Who is waiting for a request's outcome.
@@ -208,6 +211,10 @@ struct Request {
     attempts: u32,
     previous_delay: Option<SimDuration>,
     measured: bool,
+    /// The overall deadline (true time), if the client set one or a parent propagated it.
+    deadline: Option<SimTime>,
+    /// Whether the deadline travels downstream with the request's attempts.
+    propagate: bool,
 }
 
 #[derive(Debug)]
@@ -217,6 +224,10 @@ struct Attempt {
     service: ServiceId,
     replica: u32,
     timer: Option<EventId>,
+    /// When it was sent (for the breaker's call duration).
+    sent: SimTime,
+    /// When its caller stops waiting for it (its timer), in true time, if ever.
+    expires: Option<SimTime>,
     /// The caller still waits for this attempt's reply.
     waiting: bool,
     /// Request copies in flight, jobs, and reply copies in flight that refer to it.
@@ -232,6 +243,8 @@ struct Job {
     calls_made: u32,
     /// A downstream call answered with garbage, so this job's answer is garbage too.
     garbage: bool,
+    /// The propagated deadline its calls inherit, if any.
+    deadline: Option<SimTime>,
 }
 
 impl World {
@@ -297,6 +310,7 @@ impl World {
             requests: SlotMap::with_key(),
             attempts: SlotMap::with_key(),
             jobs: SlotMap::with_key(),
+            expired: Vec::new(),
         }
     }
 
@@ -345,6 +359,7 @@ impl World {
         if measured {
             c.counts.requests += 1;
         }
+        c.guards.on_request(now);
         let request = self.requests.insert(Request {
             origin: Origin::Client(client),
             node: NodeId(client.0),
@@ -355,6 +370,8 @@ impl World {
             attempts: 0,
             previous_delay: None,
             measured,
+            deadline: c.config.deadline.map(|d| now.add(d.after)),
+            propagate: c.config.deadline.is_some_and(|d| d.propagate),
         });
         self.send_attempt(request, ctx);
     }
@@ -387,7 +404,13 @@ impl World {
                 self.services[service.0 as usize].count_call_attempt(call, r.measured);
             }
         }
-        let (service, timeout, caller) = (r.target, r.timeout, r.node);
+        let (service, timeout, caller, deadline) = (r.target, r.timeout, r.node, r.deadline);
+        let origin = r.origin;
+        if self.guards(origin).admit(now).is_err() {
+            // Refused locally (breaker open or throttled): fail fast, without a retry.
+            self.resolve(request, false, false, ctx);
+            return;
+        }
         let replica = self.services[service.0 as usize].pick_replica();
         let attempt = self.attempts.insert(Attempt {
             request,
@@ -395,6 +418,8 @@ impl World {
             service,
             replica,
             timer: None,
+            sent: now,
+            expires: None,
             waiting: true,
             holders: 0,
         });
@@ -421,10 +446,45 @@ impl World {
                 );
             }
         }
-        if let Some(timeout) = timeout {
-            let at = self.clocks[caller.0 as usize].deadline(now, timeout);
+        // The attempt's timer fires at its own timeout (on the caller's clock) or at the
+        // request's overall deadline, whichever comes first.
+        let own = timeout.map(|t| self.clocks[caller.0 as usize].deadline(now, t));
+        let at = match (own, deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(at) = at {
+            let at = at.max(now);
             let timer = ctx.schedule_at(at, Event::Timeout { attempt });
-            self.attempts[attempt].timer = Some(timer);
+            let a = &mut self.attempts[attempt];
+            a.timer = Some(timer);
+            a.expires = Some(at);
+        }
+    }
+
+    /// The guards of whoever made `origin`'s request.
+    fn guards(&mut self, origin: Origin) -> &mut GuardState {
+        match origin {
+            Origin::Client(client) => &mut self.clients[client.0 as usize].guards,
+            Origin::Call { job, call } => {
+                let j = &self.jobs[job];
+                self.services[j.service.0 as usize].call_guards(j.replica, call)
+            }
+        }
+    }
+
+    /// The deadline an attempt carries to its server when its request propagates deadlines:
+    /// the moment its caller stops waiting for it (its own timeout or the overall deadline,
+    /// whichever is first), as Envoy's `x-envoy-expected-rq-timeout-ms` carries the per-try
+    /// timeout. It is passed as true time, as if the two clocks agreed; a real system sends a
+    /// relative timeout, which skew would stretch or shrink.
+    fn carried_deadline(&self, attempt: AttemptKey) -> Option<SimTime> {
+        let a = &self.attempts[attempt];
+        let r = self.requests.get(a.request)?;
+        if r.propagate {
+            a.expires
+        } else {
+            None
         }
     }
 
@@ -447,6 +507,7 @@ impl World {
             self.reply(attempt, Reply::Error, ctx);
             return;
         }
+        let deadline = self.carried_deadline(attempt);
         let job = self.jobs.insert(Job {
             attempt,
             service,
@@ -454,17 +515,23 @@ impl World {
             reached: now,
             calls_made: 0,
             garbage: false,
+            deadline,
         });
         self.attempts[attempt].holders += 1;
-        match self.services[service.0 as usize].admit(replica, job, now) {
+        match self.services[service.0 as usize].admit(replica, job, now, deadline) {
             Admission::Started(work) => {
                 ctx.schedule_in(work, Event::WorkDone { job });
             }
             Admission::Queued => {}
-            Admission::Rejected => {
+            admission @ (Admission::Rejected | Admission::Expired) => {
+                let reply = if admission == Admission::Expired {
+                    Reply::Error
+                } else {
+                    Reply::Rejected
+                };
                 self.jobs.remove(job);
                 self.attempts[attempt].holders -= 1;
-                self.reply(attempt, Reply::Rejected, ctx);
+                self.reply(attempt, reply, ctx);
             }
         }
     }
@@ -498,8 +565,13 @@ impl World {
             attempts: 0,
             previous_delay: None,
             measured,
+            deadline: j.deadline,
+            propagate: j.deadline.is_some(),
         });
-        self.services[j.service.0 as usize].count_call_request(call_index, measured);
+        let (service, replica) = (j.service, j.replica);
+        let s = &mut self.services[service.0 as usize];
+        s.count_call_request(call_index, measured);
+        s.call_guards(replica, call_index).on_request(now);
         self.send_attempt(request, ctx);
     }
 
@@ -517,11 +589,21 @@ impl World {
         let abandoned = !self.attempts[j.attempt].waiting;
         let ok = matches!(reply, Reply::Ok | Reply::Garbage);
         let service = &mut self.services[j.service.0 as usize];
-        if let Some((next, work)) = service.complete(j.replica, j.reached, abandoned, ok, now) {
+        let mut expired = std::mem::take(&mut self.expired);
+        let next = service.complete(j.replica, j.reached, abandoned, ok, now, &mut expired);
+        if let Some((next, work)) = next {
             ctx.schedule_in(work, Event::WorkDone { job: next });
         }
         self.attempts[j.attempt].holders -= 1;
         self.reply(j.attempt, reply, ctx);
+        // Queued jobs whose propagated deadline passed are dropped undone; their callers
+        // have given up, so the error reply is only for the record.
+        for dropped in expired.drain(..) {
+            let d = self.jobs.remove(dropped).expect("an expired job is live");
+            self.attempts[d.attempt].holders -= 1;
+            self.reply(d.attempt, Reply::Error, ctx);
+        }
+        self.expired = expired;
     }
 
     /// Sends `reply` for `attempt` from its replica back to its caller.
@@ -560,11 +642,22 @@ impl World {
             return;
         }
         a.waiting = false;
-        let (request, timer) = (a.request, a.timer.take());
+        let (request, timer, sent) = (a.request, a.timer.take(), a.sent);
         self.release(attempt);
         if let Some(timer) = timer {
             let cancelled = ctx.cancel(timer);
             assert!(cancelled, "a waiting attempt's timer has not fired");
+        }
+        let outcome = match reply {
+            Reply::Ok | Reply::Garbage => AttemptOutcome::Success,
+            Reply::Error => AttemptOutcome::Error,
+            Reply::Rejected | Reply::Refused => AttemptOutcome::Overload,
+        };
+        let now = ctx.now();
+        if self.origin_alive(request) {
+            let origin = self.requests[request].origin;
+            self.guards(origin)
+                .on_outcome(now, outcome, now.since(sent));
         }
         if matches!(reply, Reply::Ok | Reply::Garbage) {
             self.resolve(request, true, reply == Reply::Garbage, ctx);
@@ -590,8 +683,14 @@ impl World {
         assert!(a.waiting, "a timeout fires only while the caller waits");
         a.waiting = false;
         a.timer = None;
-        let request = a.request;
+        let (request, sent) = (a.request, a.sent);
         self.release(attempt);
+        let now = ctx.now();
+        if self.origin_alive(request) {
+            let origin = self.requests[request].origin;
+            self.guards(origin)
+                .on_outcome(now, AttemptOutcome::Overload, now.since(sent));
+        }
         if let Origin::Client(client) = self.requests[request].origin {
             let measured = self.requests[request].measured;
             let c = &mut self.clients[client.0 as usize];
@@ -609,8 +708,21 @@ impl World {
             return;
         }
         let now = ctx.now();
+        let r = &self.requests[request];
+        if r.deadline.is_some_and(|d| d <= now) {
+            if let (Origin::Client(client), true) = (r.origin, r.measured) {
+                self.clients[client.0 as usize].counts.deadline_exceeded += 1;
+            }
+            self.resolve(request, false, false, ctx);
+            return;
+        }
+        let (wants_retry, origin) = (r.attempts < r.retry.max_attempts, r.origin);
+        if wants_retry && !self.guards(origin).allow_retry(now) {
+            self.resolve(request, false, false, ctx);
+            return;
+        }
         let r = &mut self.requests[request];
-        if r.attempts < r.retry.max_attempts {
+        if wants_retry {
             let stream = match r.origin {
                 Origin::Client(client) => &mut self.clients[client.0 as usize].jitter_stream,
                 Origin::Call { job, .. } => {
@@ -969,162 +1081,4 @@ impl Model for World {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::backoff::{Backoff, Jitter};
-    use crate::config::{
-        Arrival, Balancer, CallConfig, ClientConfig, NetworkConfig, RetryPolicy, ServiceConfig,
-    };
-    use sim_core::{Distribution, Limits};
-
-    fn ms(n: u64) -> SimDuration {
-        SimDuration::from_millis(n)
-    }
-
-    /// One Poisson client at `rate_per_s` → one service with `workers` exponential(1 ms) workers.
-    fn world(
-        rate_per_s: f64,
-        workers: u32,
-        timeout: Option<SimDuration>,
-        retry: RetryPolicy,
-    ) -> WorldConfig {
-        WorldConfig {
-            duration: SimDuration::from_secs(200),
-            warmup: SimDuration::from_secs(10),
-            clients: vec![ClientConfig {
-                name: "web".into(),
-                target: ServiceId(0),
-                arrival: Arrival::Poisson { rate_per_s },
-                timeout,
-                retry,
-                latency_marks: vec![ms(5)],
-            }],
-            services: vec![ServiceConfig {
-                name: "api".into(),
-                replicas: 1,
-                workers,
-                queue_capacity: 100_000,
-                balancer: Balancer::RoundRobin,
-                service_time: Distribution::Exponential { mean: ms(1) },
-                calls: vec![],
-            }],
-            network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
-            limits: Limits {
-                pending_events_max: 1_000_000,
-                events_max: 1_000_000_000,
-            },
-            faults: vec![],
-            clocks: vec![],
-        }
-    }
-
-    #[test]
-    fn requests_are_conserved() {
-        let retry = RetryPolicy {
-            max_attempts: 3,
-            backoff: Backoff::Exponential {
-                base: ms(1),
-                cap: ms(10),
-            },
-            jitter: Jitter::Full,
-        };
-        let result = run(&world(950.0, 1, Some(ms(5)), retry), 1).unwrap();
-        let c = &result.clients[0];
-        assert_eq!(c.requests, c.succeeded + c.failed + c.in_flight);
-        assert!(c.attempts >= c.requests);
-        assert!(
-            c.timeouts > 0,
-            "ρ=0.95 with a 5 ms timeout must time out sometimes"
-        );
-        assert!(result.services[0].timed_out_work > 0);
-        assert_eq!(c.latency.count(), c.succeeded);
-    }
-
-    #[test]
-    fn same_seed_same_run_different_seed_different_run() {
-        let config = world(500.0, 1, None, RetryPolicy::NONE);
-        let a = run(&config, 7).unwrap();
-        let b = run(&config, 7).unwrap();
-        let c = run(&config, 8).unwrap();
-        assert_eq!(a, b);
-        assert_ne!(a.stats.trace_hash, c.stats.trace_hash);
-    }
-
-    #[test]
-    fn a_downstream_call_holds_the_worker_and_counts_per_edge() {
-        // web → api (1 ms own work) → db (2 ms); api's worker is held through the db call, so
-        // api's sojourn is at least 3 ms and its busy time includes db's.
-        let mut config = world(200.0, 4, None, RetryPolicy::NONE);
-        config.services.push(ServiceConfig {
-            name: "db".into(),
-            replicas: 1,
-            workers: 4,
-            queue_capacity: 1_000,
-            balancer: Balancer::RoundRobin,
-            service_time: Distribution::Constant(ms(2)),
-            calls: vec![],
-        });
-        config.services[0].service_time = Distribution::Constant(ms(1));
-        config.services[0].calls = vec![CallConfig {
-            target: ServiceId(1),
-            timeout: Some(ms(50)),
-            retry: RetryPolicy::NONE,
-        }];
-        let result = run(&config, 5).unwrap();
-        let (api, db) = (&result.services[0], &result.services[1]);
-        let edge = &api.calls[0];
-        assert_eq!(edge.target, "db");
-        assert!(edge.succeeded + edge.failed <= edge.requests);
-        assert!(edge.requests > 30_000);
-        assert_eq!(edge.failed, 0, "db is lightly loaded");
-        assert!(api.sojourn.min().as_nanos() >= ms(3).as_nanos());
-        assert!(
-            db.arrivals >= edge.attempts - 10,
-            "every call attempt reaches db"
-        );
-        // Utilization law: api busy = λ × (1 ms + 2 ms) = 0.6 workers.
-        assert!((api.busy_mean - 0.6).abs() < 0.02, "{}", api.busy_mean);
-    }
-
-    #[test]
-    fn a_failing_call_fails_the_job_and_the_client_sees_an_error() {
-        // db has no queue and one slow worker, so most calls are rejected; api does not retry,
-        // so its jobs fail and the client gets error replies.
-        let mut config = world(200.0, 8, None, RetryPolicy::NONE);
-        config.services.push(ServiceConfig {
-            name: "db".into(),
-            replicas: 1,
-            workers: 1,
-            queue_capacity: 0,
-            balancer: Balancer::RoundRobin,
-            service_time: Distribution::Constant(ms(20)),
-            calls: vec![],
-        });
-        config.services[0].calls = vec![CallConfig {
-            target: ServiceId(1),
-            timeout: None,
-            retry: RetryPolicy::NONE,
-        }];
-        let result = run(&config, 6).unwrap();
-        let (web, api, db) = (&result.clients[0], &result.services[0], &result.services[1]);
-        assert!(db.rejected > 0);
-        assert_eq!(
-            api.calls[0].failed, api.errors,
-            "each failed call fails one job"
-        );
-        assert_eq!(
-            web.errors, web.failed,
-            "no retries: each error fails its request"
-        );
-        assert_eq!(web.requests, web.succeeded + web.failed + web.in_flight);
-    }
-
-    #[test]
-    fn mm1_wait_is_in_the_right_place() {
-        // A smoke check only; tests/theory.rs holds the sized, cited comparisons.
-        let result = run(&world(500.0, 1, None, RetryPolicy::NONE), 3).unwrap();
-        let wait_ms = result.services[0].wait.mean_nanos() / 1e6;
-        // M/M/1: W_q = ρ/(μ−λ) = 0.5/(1000−500) s = 1 ms.
-        assert!((wait_ms - 1.0).abs() < 0.1, "{wait_ms}");
-    }
-}
+mod tests;

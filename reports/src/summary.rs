@@ -102,6 +102,16 @@ pub struct ClientSummary {
     pub refused: u64,
     /// Successful requests whose answer was silently wrong.
     pub garbage: u64,
+    /// Requests failed by their overall deadline.
+    pub deadline_exceeded: u64,
+    /// Retries refused by the retry budget.
+    pub retries_denied: u64,
+    /// Attempts refused by an open circuit breaker.
+    pub breaker_rejections: u64,
+    /// Times the circuit breaker opened.
+    pub breaker_opened: u64,
+    /// Attempts refused by adaptive throttling.
+    pub throttled: u64,
     /// Attempts per request.
     pub amplification: f64,
     /// Successful requests per measured second.
@@ -125,6 +135,8 @@ pub struct ServiceSummary {
     pub errors: u64,
     /// Attempts lost in crashes.
     pub lost: u64,
+    /// Queued attempts dropped undone because their propagated deadline had passed.
+    pub expired: u64,
     /// Mean fraction of workers busy.
     pub utilization: f64,
     /// Time-averaged number of queued attempts.
@@ -154,6 +166,14 @@ pub struct CallSummary {
     pub failed: u64,
     /// Attempts per call at this layer.
     pub amplification: f64,
+    /// Retries refused by the edge's retry budgets.
+    pub retries_denied: u64,
+    /// Attempts refused by the edge's open circuit breakers.
+    pub breaker_rejections: u64,
+    /// Times the edge's circuit breakers opened.
+    pub breaker_opened: u64,
+    /// Attempts refused by the edge's adaptive throttling.
+    pub throttled: u64,
 }
 
 /// Latency statistics in milliseconds.
@@ -265,6 +285,11 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         errors: c.errors,
         refused: c.refused,
         garbage: c.garbage,
+        deadline_exceeded: c.deadline_exceeded,
+        retries_denied: c.guards.retries_denied,
+        breaker_rejections: c.guards.breaker_rejections,
+        breaker_opened: c.guards.breaker_opened,
+        throttled: c.guards.throttled,
         amplification: round(ratio(c.attempts as f64, c.requests as f64), 6),
         goodput_per_s: round(ratio(c.succeeded as f64, measured_s), 3),
         latency_ms: Quantiles::of(&c.latency),
@@ -279,6 +304,7 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
         timed_out_work: s.timed_out_work,
         errors: s.errors,
         lost: s.lost,
+        expired: s.expired,
         utilization: round(ratio(s.busy_mean, f64::from(s.capacity)), 6),
         queue_len_mean: round(s.queue_len_mean, 6),
         in_system_mean: round(s.in_system_mean, 6),
@@ -294,6 +320,10 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
                 succeeded: c.succeeded,
                 failed: c.failed,
                 amplification: round(ratio(c.attempts as f64, c.requests as f64), 6),
+                retries_denied: c.guards.retries_denied,
+                breaker_rejections: c.guards.breaker_rejections,
+                breaker_opened: c.guards.breaker_opened,
+                throttled: c.guards.throttled,
             })
             .collect(),
     }

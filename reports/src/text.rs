@@ -57,6 +57,21 @@ pub fn render(summary: &RunSummary) -> String {
     }
     out.push_str(&clients.render());
     for (name, c) in &summary.clients {
+        let guards = [
+            (c.retries_denied, "retries denied by the budget"),
+            (c.breaker_rejections, "attempts refused by the open breaker"),
+            (c.breaker_opened, "breaker openings"),
+            (c.throttled, "attempts throttled"),
+            (c.deadline_exceeded, "requests past their deadline"),
+        ];
+        let said: Vec<String> = guards
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+        if !said.is_empty() {
+            let _ = writeln!(out, "{name}: {}", said.join(", "));
+        }
         if c.garbage > 0 {
             let _ = writeln!(
                 out,

@@ -58,7 +58,23 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 6] = [
+const ENTRIES: [Entry; 13] = [
+    Entry {
+        name: "clock-skew",
+        text: include_str!("../library/clock-skew.json"),
+    },
+    Entry {
+        name: "crash",
+        text: include_str!("../library/crash.json"),
+    },
+    Entry {
+        name: "errors",
+        text: include_str!("../library/errors.json"),
+    },
+    Entry {
+        name: "flapping",
+        text: include_str!("../library/flapping.json"),
+    },
     Entry {
         name: "md1",
         text: include_str!("../library/md1.json"),
@@ -72,8 +88,20 @@ const ENTRIES: [Entry; 6] = [
         text: include_str!("../library/mmc.json"),
     },
     Entry {
+        name: "partition",
+        text: include_str!("../library/partition.json"),
+    },
+    Entry {
         name: "retries",
         text: include_str!("../library/retries.json"),
+    },
+    Entry {
+        name: "retry-storm",
+        text: include_str!("../library/retry-storm.json"),
+    },
+    Entry {
+        name: "slowdown",
+        text: include_str!("../library/slowdown.json"),
     },
     Entry {
         name: "steady-state",
@@ -177,7 +205,7 @@ mod tests {
         assert_eq!(find("mm1").map(|e| e.name), Some("mm1"));
         assert_eq!(find("mm1.json").map(|e| e.name), Some("mm1"));
         assert!(find("nope").is_none());
-        assert_eq!(suggest("retry"), Some("retries"));
+        assert_eq!(suggest("retires"), Some("retries"));
         assert_eq!(suggest("steady"), Some("steady-state"));
     }
 }

@@ -39,6 +39,10 @@
 //! | `crash.while_down`, `partition.mode` | `"refuse"`, `"black_hole"` | a crashed host's OS refuses connections; a partition usually swallows packets |
 //! | `partition.one_way` | `false` | |
 //! | `clocks` | `[]`: perfect clocks | |
+//! | `retry.budget` | absent: unlimited retries; when present `{ratio: 0.2, min_per_s: 10, ttl: "10s"}` | Finagle's defaults |
+//! | `circuit_breaker` | absent; when present `{failure_rate: 0.5, slow_call_rate: 1.0, slow_call_duration: "60s", window: 100, minimum_calls: 100, open_for: "60s", half_open_calls: 10}` | Resilience4j's defaults |
+//! | `throttle` | absent; when present `{k: 2, window: "120s"}` | the SRE book's |
+//! | `deadline.propagate` | `false` | |
 //! | `slo` | `[]` | |
 //! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
 //! | `variants` | `{}` | |
@@ -103,6 +107,15 @@ pub struct Client {
     /// Retry policy; absent means one attempt.
     #[serde(default)]
     pub retry: Option<Retry>,
+    /// A circuit breaker in front of the target.
+    #[serde(default)]
+    pub circuit_breaker: Option<CircuitBreaker>,
+    /// Client-side adaptive throttling.
+    #[serde(default)]
+    pub throttle: Option<Throttle>,
+    /// An overall deadline per request.
+    #[serde(default)]
+    pub deadline: Option<Deadline>,
 }
 
 /// An arrival process.
@@ -138,6 +151,121 @@ pub struct Retry {
     /// How delays are randomized.
     #[serde(default = "jitter_default")]
     pub jitter: Jitter,
+    /// A retry budget (Finagle-style token bucket).
+    #[serde(default)]
+    pub budget: Option<Budget>,
+}
+
+/// A retry budget: retries allowed as `ratio` of requests plus `min_per_s`, over `ttl`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// Retries per request earned (Finagle `percentCanRetry`).
+    #[serde(default = "budget_ratio_default")]
+    pub ratio: f64,
+    /// Retries per second always allowed (Finagle `minRetriesPerSec`).
+    #[serde(default = "budget_min_default")]
+    pub min_per_s: Count,
+    /// How long deposits last (Finagle `ttl`), whole seconds from 1s to 60s.
+    #[serde(default = "budget_ttl_default")]
+    pub ttl: Duration,
+}
+
+/// A circuit breaker (the Resilience4j state machine); defaults are Resilience4j's.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitBreaker {
+    /// Failure fraction that opens it (`failureRateThreshold` / 100).
+    #[serde(default = "failure_rate_default")]
+    pub failure_rate: f64,
+    /// Slow-call fraction that opens it (`slowCallRateThreshold` / 100).
+    #[serde(default = "slow_call_rate_default")]
+    pub slow_call_rate: f64,
+    /// A call slower than this is slow (`slowCallDurationThreshold`).
+    #[serde(default = "slow_call_duration_default")]
+    pub slow_call_duration: Duration,
+    /// Count-based window: the last N calls (`slidingWindowSize`).
+    #[serde(default)]
+    pub window: Option<Count>,
+    /// Time-based window instead: the calls of the last N whole seconds.
+    #[serde(default)]
+    pub window_duration: Option<Duration>,
+    /// Calls needed before rates count (`minimumNumberOfCalls`).
+    #[serde(default = "minimum_calls_default")]
+    pub minimum_calls: Count,
+    /// Time spent open before probing (`waitDurationInOpenState`).
+    #[serde(default = "open_for_default")]
+    pub open_for: Duration,
+    /// Probe calls allowed half-open (`permittedNumberOfCallsInHalfOpenState`).
+    #[serde(default = "half_open_calls_default")]
+    pub half_open_calls: Count,
+}
+
+/// Client-side adaptive throttling (Google SRE book, "Handling Overload").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Throttle {
+    /// The multiplier K: reject with probability max(0, (requests − K·accepts)/(requests + 1)).
+    #[serde(default = "throttle_k_default")]
+    pub k: f64,
+    /// The trailing window counted, whole seconds.
+    #[serde(default = "throttle_window_default")]
+    pub window: Duration,
+}
+
+/// An overall deadline per request.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deadline {
+    /// The request fails this long after it was issued.
+    pub after: Duration,
+    /// Downstream calls inherit it and servers drop queued work past it.
+    #[serde(default)]
+    pub propagate: bool,
+}
+
+fn budget_ratio_default() -> f64 {
+    0.2
+}
+
+fn budget_min_default() -> Count {
+    Count(10)
+}
+
+fn budget_ttl_default() -> Duration {
+    Duration("10s".to_string())
+}
+
+fn failure_rate_default() -> f64 {
+    0.5
+}
+
+fn slow_call_rate_default() -> f64 {
+    1.0
+}
+
+fn slow_call_duration_default() -> Duration {
+    Duration("60s".to_string())
+}
+
+fn minimum_calls_default() -> Count {
+    Count(100)
+}
+
+fn open_for_default() -> Duration {
+    Duration("60s".to_string())
+}
+
+fn half_open_calls_default() -> Count {
+    Count(10)
+}
+
+fn throttle_k_default() -> f64 {
+    2.0
+}
+
+fn throttle_window_default() -> Duration {
+    Duration("120s".to_string())
 }
 
 /// A backoff schedule; which fields apply depends on `kind`.
@@ -220,6 +348,12 @@ pub struct Call {
     /// Retry policy; absent means one attempt.
     #[serde(default)]
     pub retry: Option<Retry>,
+    /// A circuit breaker in front of the called service (one per calling replica).
+    #[serde(default)]
+    pub circuit_breaker: Option<CircuitBreaker>,
+    /// Client-side adaptive throttling of this call.
+    #[serde(default)]
+    pub throttle: Option<Throttle>,
 }
 
 /// A replica's waiting line.

@@ -310,10 +310,17 @@ impl Checker<'_> {
             None => RetryPolicy::NONE,
             Some(retry) => self.retry(&path.key("retry"), retry)?,
         };
+        let guards = self.guards(
+            path,
+            raw.retry.as_ref(),
+            raw.circuit_breaker.as_ref(),
+            raw.throttle.as_ref(),
+        )?;
         Ok(CallConfig {
             target: ServiceId(target),
             timeout,
             retry,
+            guards,
         })
     }
 
@@ -394,6 +401,13 @@ impl Checker<'_> {
             arrival,
             timeout,
             retry,
+            guards: self.guards(
+                path,
+                raw.retry.as_ref(),
+                raw.circuit_breaker.as_ref(),
+                raw.throttle.as_ref(),
+            )?,
+            deadline: self.deadline(&path.key("deadline"), raw.deadline.as_ref())?,
             latency_marks: Vec::new(),
         })
     }
@@ -824,6 +838,7 @@ impl Checker<'_> {
 }
 
 mod fault;
+mod guard;
 
 #[cfg(test)]
 mod tests;

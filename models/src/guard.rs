@@ -1,0 +1,240 @@
+//! A caller's guards: the resilience state one caller keeps in front of one dependency.
+//!
+//! A caller is a client, or one replica's call edge to a downstream service. Its guards are
+//! a retry budget (Finagle), a circuit breaker (Resilience4j) and client-side adaptive
+//! throttling (Google SRE book), each optional and each a pure state machine from its own
+//! module; this module only decides when each is consulted:
+//!
+//! 1. a new request deposits into the budget;
+//! 2. every attempt (first or retry) asks the breaker for a permit, then the throttle; a
+//!    refusal fails the attempt locally, without touching the network, and is not retried
+//!    (fail fast: that is what both patterns are for);
+//! 3. every attempt's outcome is reported to the breaker (success or failure, with its
+//!    duration) and to the throttle (accepted unless rejected for overload, refused or timed
+//!    out);
+//! 4. a retry must withdraw from the budget; without budget the request fails.
+//!
+//! The patterns read true time (`now`); their windows and TTLs are not skewed by node clocks.
+
+use sim_core::{SimDuration, SimTime, Stream};
+
+use crate::adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig};
+use crate::circuit_breaker::{CallOutcome, CircuitBreaker, CircuitBreakerConfig};
+use crate::retry_budget::{RetryBudget, RetryBudgetConfig};
+
+/// Which guards a caller has (each optional).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Guards {
+    /// A retry budget: retries allowed as a ratio of requests plus a floor.
+    pub budget: Option<RetryBudgetConfig>,
+    /// A circuit breaker in front of the dependency.
+    pub breaker: Option<CircuitBreakerConfig>,
+    /// Client-side adaptive throttling.
+    pub throttle: Option<AdaptiveThrottleConfig>,
+}
+
+impl Guards {
+    /// No guards at all.
+    pub const NONE: Guards = Guards {
+        budget: None,
+        breaker: None,
+        throttle: None,
+    };
+}
+
+/// Why a caller refused to send an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalRejection {
+    /// The circuit breaker is open (or half-open and out of permits).
+    BreakerOpen,
+    /// Adaptive throttling rejected it.
+    Throttled,
+}
+
+/// How an attempt ended, as the guards see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// A reply that the caller uses (including garbage, which it cannot tell apart).
+    Success,
+    /// The backend answered with an error (it accepted the request).
+    Error,
+    /// Overload: rejected by a full queue, refused, or timed out.
+    Overload,
+}
+
+/// The live state of one caller's guards.
+#[derive(Debug)]
+pub struct GuardState {
+    budget: Option<RetryBudget>,
+    breaker: Option<CircuitBreaker>,
+    throttle: Option<(AdaptiveThrottle, Stream)>,
+    /// Counters of what the guards did.
+    pub counts: GuardCounts,
+}
+
+/// What a caller's guards did, over the whole run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GuardCounts {
+    /// Retries the budget refused.
+    pub retries_denied: u64,
+    /// Attempts the circuit breaker refused.
+    pub breaker_rejections: u64,
+    /// Attempts adaptive throttling refused.
+    pub throttled: u64,
+    /// Times the breaker opened.
+    pub breaker_opened: u64,
+}
+
+impl GuardState {
+    /// Fresh guards; `stream_name` names the throttle's random stream under `seed`.
+    pub fn new(guards: &Guards, seed: u64, stream_name: &str) -> GuardState {
+        GuardState {
+            budget: guards.budget.map(RetryBudget::new),
+            breaker: guards.breaker.map(CircuitBreaker::new),
+            throttle: guards.throttle.map(|config| {
+                (
+                    AdaptiveThrottle::new(config),
+                    Stream::new(seed, stream_name),
+                )
+            }),
+            counts: GuardCounts::default(),
+        }
+    }
+
+    /// Whether any guard is configured (so callers can skip the bookkeeping).
+    pub fn any(&self) -> bool {
+        self.budget.is_some() || self.breaker.is_some() || self.throttle.is_some()
+    }
+
+    /// A new request starts.
+    pub fn on_request(&mut self, now: SimTime) {
+        if let Some(budget) = &mut self.budget {
+            budget.deposit(now);
+        }
+    }
+
+    /// Asks for permission to send an attempt now.
+    pub fn admit(&mut self, now: SimTime) -> Result<(), LocalRejection> {
+        if let Some(breaker) = &mut self.breaker {
+            if breaker.try_acquire(now).is_err() {
+                self.counts.breaker_rejections += 1;
+                return Err(LocalRejection::BreakerOpen);
+            }
+        }
+        if let Some((throttle, stream)) = &mut self.throttle {
+            if throttle.should_reject(now, stream) {
+                self.counts.throttled += 1;
+                return Err(LocalRejection::Throttled);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports how an admitted attempt ended, `duration` after it was sent.
+    pub fn on_outcome(&mut self, now: SimTime, outcome: AttemptOutcome, duration: SimDuration) {
+        if let Some(breaker) = &mut self.breaker {
+            let opened_before = breaker.transition_counts().closed_to_open
+                + breaker.transition_counts().half_open_to_open;
+            let succeeded = outcome == AttemptOutcome::Success;
+            breaker.on_result(
+                now,
+                CallOutcome {
+                    succeeded,
+                    duration,
+                },
+            );
+            let opened_after = breaker.transition_counts().closed_to_open
+                + breaker.transition_counts().half_open_to_open;
+            self.counts.breaker_opened += opened_after - opened_before;
+        }
+        if let Some((throttle, _)) = &mut self.throttle {
+            throttle.record(now, outcome != AttemptOutcome::Overload);
+        }
+    }
+
+    /// Asks the budget for one retry.
+    pub fn allow_retry(&mut self, now: SimTime) -> bool {
+        let Some(budget) = &mut self.budget else {
+            return true;
+        };
+        let allowed = budget.try_withdraw(now);
+        if !allowed {
+            self.counts.retries_denied += 1;
+        }
+        allowed
+    }
+
+    /// The breaker's state code at `now` (0 closed, 1 half-open, 2 open), if there is one.
+    pub fn breaker_state(&mut self, now: SimTime) -> Option<u8> {
+        self.breaker.as_mut().map(|b| b.state_code(now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuit_breaker::SlidingWindow;
+    use sim_core::Probability;
+
+    fn breaker() -> CircuitBreakerConfig {
+        CircuitBreakerConfig {
+            failure_rate_threshold: Probability::new(0.5).unwrap(),
+            slow_call_rate_threshold: Probability::ONE,
+            slow_call_duration_threshold: SimDuration::from_secs(60),
+            sliding_window: SlidingWindow::Count { calls: 10 },
+            calls_min: 10,
+            wait_duration_in_open_state: SimDuration::from_secs(5),
+            half_open_calls_permitted: 2,
+            automatic_transition: false,
+        }
+    }
+
+    #[test]
+    fn an_open_breaker_refuses_attempts_and_counts_them() {
+        let guards = Guards {
+            budget: None,
+            breaker: Some(breaker()),
+            throttle: None,
+        };
+        let mut state = GuardState::new(&guards, 1, "test/throttle");
+        let now = SimTime::from_nanos(1);
+        for _ in 0..10 {
+            state.admit(now).unwrap();
+            state.on_outcome(now, AttemptOutcome::Overload, SimDuration::from_millis(1));
+        }
+        assert_eq!(state.counts.breaker_opened, 1);
+        assert_eq!(state.admit(now), Err(LocalRejection::BreakerOpen));
+        assert_eq!(state.counts.breaker_rejections, 1);
+        assert_eq!(state.breaker_state(now), Some(2));
+    }
+
+    #[test]
+    fn a_budget_denies_retries_beyond_its_ratio() {
+        let budget = RetryBudgetConfig {
+            ttl: SimDuration::from_secs(10),
+            retries_per_s_min: 0,
+            ratio: 0.1,
+        };
+        let guards = Guards {
+            budget: Some(budget),
+            breaker: None,
+            throttle: None,
+        };
+        let mut state = GuardState::new(&guards, 1, "test/throttle");
+        let now = SimTime::from_nanos(1);
+        for _ in 0..100 {
+            state.on_request(now);
+        }
+        let allowed = (0..50).filter(|_| state.allow_retry(now)).count();
+        assert_eq!(allowed, 10, "10% of 100 requests");
+        assert_eq!(state.counts.retries_denied, 40);
+    }
+
+    #[test]
+    fn no_guards_admit_everything() {
+        let mut state = GuardState::new(&Guards::NONE, 1, "test/throttle");
+        assert!(!state.any());
+        assert_eq!(state.admit(SimTime::ZERO), Ok(()));
+        assert!(state.allow_retry(SimTime::ZERO));
+    }
+}

@@ -1,0 +1,163 @@
+//! Unit tests of the world: conservation, determinism, calls and their failures.
+use super::*;
+use crate::backoff::{Backoff, Jitter};
+use crate::config::{
+    Arrival, Balancer, CallConfig, ClientConfig, NetworkConfig, RetryPolicy, ServiceConfig,
+};
+use crate::guard::Guards;
+use sim_core::{Distribution, Limits};
+
+fn ms(n: u64) -> SimDuration {
+    SimDuration::from_millis(n)
+}
+
+/// One Poisson client at `rate_per_s` → one service with `workers` exponential(1 ms) workers.
+fn world(
+    rate_per_s: f64,
+    workers: u32,
+    timeout: Option<SimDuration>,
+    retry: RetryPolicy,
+) -> WorldConfig {
+    WorldConfig {
+        duration: SimDuration::from_secs(200),
+        warmup: SimDuration::from_secs(10),
+        clients: vec![ClientConfig {
+            name: "web".into(),
+            target: ServiceId(0),
+            arrival: Arrival::Poisson { rate_per_s },
+            timeout,
+            retry,
+            guards: Guards::NONE,
+            deadline: None,
+            latency_marks: vec![ms(5)],
+        }],
+        services: vec![ServiceConfig {
+            name: "api".into(),
+            replicas: 1,
+            workers,
+            queue_capacity: 100_000,
+            balancer: Balancer::RoundRobin,
+            service_time: Distribution::Exponential { mean: ms(1) },
+            calls: vec![],
+        }],
+        network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
+        limits: Limits {
+            pending_events_max: 1_000_000,
+            events_max: 1_000_000_000,
+        },
+        faults: vec![],
+        clocks: vec![],
+    }
+}
+
+#[test]
+fn requests_are_conserved() {
+    let retry = RetryPolicy {
+        max_attempts: 3,
+        backoff: Backoff::Exponential {
+            base: ms(1),
+            cap: ms(10),
+        },
+        jitter: Jitter::Full,
+    };
+    let result = run(&world(950.0, 1, Some(ms(5)), retry), 1).unwrap();
+    let c = &result.clients[0];
+    assert_eq!(c.requests, c.succeeded + c.failed + c.in_flight);
+    assert!(c.attempts >= c.requests);
+    assert!(
+        c.timeouts > 0,
+        "ρ=0.95 with a 5 ms timeout must time out sometimes"
+    );
+    assert!(result.services[0].timed_out_work > 0);
+    assert_eq!(c.latency.count(), c.succeeded);
+}
+
+#[test]
+fn same_seed_same_run_different_seed_different_run() {
+    let config = world(500.0, 1, None, RetryPolicy::NONE);
+    let a = run(&config, 7).unwrap();
+    let b = run(&config, 7).unwrap();
+    let c = run(&config, 8).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a.stats.trace_hash, c.stats.trace_hash);
+}
+
+#[test]
+fn a_downstream_call_holds_the_worker_and_counts_per_edge() {
+    // web → api (1 ms own work) → db (2 ms); api's worker is held through the db call, so
+    // api's sojourn is at least 3 ms and its busy time includes db's.
+    let mut config = world(200.0, 4, None, RetryPolicy::NONE);
+    config.services.push(ServiceConfig {
+        name: "db".into(),
+        replicas: 1,
+        workers: 4,
+        queue_capacity: 1_000,
+        balancer: Balancer::RoundRobin,
+        service_time: Distribution::Constant(ms(2)),
+        calls: vec![],
+    });
+    config.services[0].service_time = Distribution::Constant(ms(1));
+    config.services[0].calls = vec![CallConfig {
+        target: ServiceId(1),
+        timeout: Some(ms(50)),
+        retry: RetryPolicy::NONE,
+        guards: Guards::NONE,
+    }];
+    let result = run(&config, 5).unwrap();
+    let (api, db) = (&result.services[0], &result.services[1]);
+    let edge = &api.calls[0];
+    assert_eq!(edge.target, "db");
+    assert!(edge.succeeded + edge.failed <= edge.requests);
+    assert!(edge.requests > 30_000);
+    assert_eq!(edge.failed, 0, "db is lightly loaded");
+    assert!(api.sojourn.min().as_nanos() >= ms(3).as_nanos());
+    assert!(
+        db.arrivals >= edge.attempts - 10,
+        "every call attempt reaches db"
+    );
+    // Utilization law: api busy = λ × (1 ms + 2 ms) = 0.6 workers.
+    assert!((api.busy_mean - 0.6).abs() < 0.02, "{}", api.busy_mean);
+}
+
+#[test]
+fn a_failing_call_fails_the_job_and_the_client_sees_an_error() {
+    // db has no queue and one slow worker, so most calls are rejected; api does not retry,
+    // so its jobs fail and the client gets error replies.
+    let mut config = world(200.0, 8, None, RetryPolicy::NONE);
+    config.services.push(ServiceConfig {
+        name: "db".into(),
+        replicas: 1,
+        workers: 1,
+        queue_capacity: 0,
+        balancer: Balancer::RoundRobin,
+        service_time: Distribution::Constant(ms(20)),
+        calls: vec![],
+    });
+    config.services[0].calls = vec![CallConfig {
+        target: ServiceId(1),
+        timeout: None,
+        retry: RetryPolicy::NONE,
+        guards: Guards::NONE,
+    }];
+    let result = run(&config, 6).unwrap();
+    let (web, api, db) = (&result.clients[0], &result.services[0], &result.services[1]);
+    assert!(db.rejected > 0);
+    assert_eq!(
+        api.calls[0].failed, api.errors,
+        "each failed call fails one job"
+    );
+    assert_eq!(
+        web.errors, web.failed,
+        "no retries: each error fails its request"
+    );
+    assert_eq!(web.requests, web.succeeded + web.failed + web.in_flight);
+}
+
+#[test]
+fn mm1_wait_is_in_the_right_place() {
+    // A smoke check only; tests/theory.rs holds the sized, cited comparisons.
+    let result = run(&world(500.0, 1, None, RetryPolicy::NONE), 3).unwrap();
+    let wait_ms = result.services[0].wait.mean_nanos() / 1e6;
+    // M/M/1: W_q = ρ/(μ−λ) = 0.5/(1000−500) s = 1 ms.
+    assert!((wait_ms - 1.0).abs() < 0.1, "{wait_ms}");
+}
