@@ -135,12 +135,15 @@ impl Client {
     /// A load spike active at `now` divides the gap by its factor. A Poisson client draws
     /// exactly one number per arrival whatever the spikes, so its stream stays aligned.
     pub fn next_arrival(&mut self, now: SimTime) -> SimTime {
-        let factor: f64 = self
-            .spikes
-            .iter()
-            .filter(|(start, end, _)| *start <= now && now < *end)
-            .map(|(_, _, f)| f)
-            .product();
+        let factor: f64 = if self.spikes.is_empty() {
+            1.0
+        } else {
+            self.spikes
+                .iter()
+                .filter(|(start, end, _)| *start <= now && now < *end)
+                .map(|(_, _, f)| f)
+                .product()
+        };
         match self.config.arrival {
             Arrival::Poisson { rate_per_s } => {
                 let gap = self.arrival_stream.exponential(1e9 / rate_per_s) / factor;

@@ -148,6 +148,10 @@ pub struct CallConfig {
     /// Retry budget, circuit breaker and adaptive throttling in front of the target (one
     /// instance per calling replica).
     pub guards: Guards,
+    /// Requests sent in parallel for this call (each to a replica the balancer picks).
+    pub fanout: u32,
+    /// How many of them must succeed: `fanout` waits for all, 1 for any, k for a quorum.
+    pub needed: u32,
 }
 
 /// How a caller picks one replica of a service.

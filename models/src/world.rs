@@ -188,6 +188,8 @@ pub struct World {
     jobs: SlotMap<JobKey, Job>,
     /// Scratch space for jobs that expired in a queue (reused to avoid allocation).
     expired: Vec<JobKey>,
+    /// Scratch space for the requests of one fan-out call.
+    fan: Vec<RequestKey>,
 }
 
 /// Who is waiting for a request's outcome.
@@ -241,6 +243,11 @@ struct Job {
     replica: u32,
     reached: SimTime,
     calls_made: u32,
+    /// Requests of the current call that succeeded, and that failed.
+    call_ok: u32,
+    call_failed: u32,
+    /// The current call has succeeded or failed; its remaining requests are abandoned.
+    call_decided: bool,
     /// A downstream call answered with garbage, so this job's answer is garbage too.
     garbage: bool,
     /// The propagated deadline its calls inherit, if any.
@@ -311,6 +318,7 @@ impl World {
             attempts: SlotMap::with_key(),
             jobs: SlotMap::with_key(),
             expired: Vec::new(),
+            fan: Vec::new(),
         }
     }
 
@@ -514,6 +522,9 @@ impl World {
             replica,
             reached: now,
             calls_made: 0,
+            call_ok: 0,
+            call_failed: 0,
+            call_decided: false,
             garbage: false,
             deadline,
         });
@@ -549,30 +560,49 @@ impl World {
         };
         let call_index = j.calls_made;
         j.calls_made += 1;
+        j.call_ok = 0;
+        j.call_failed = 0;
+        j.call_decided = false;
         let now = ctx.now();
         let measured = now >= self.warmup_end;
         let node = NodeId(self.replica_nodes[j.service.0 as usize] + j.replica);
-        let request = self.requests.insert(Request {
-            origin: Origin::Call {
-                job,
-                call: call_index,
-            },
-            node,
-            target: call.target,
-            timeout: call.timeout,
-            retry: call.retry,
-            arrived: now,
-            attempts: 0,
-            previous_delay: None,
-            measured,
-            deadline: j.deadline,
-            propagate: j.deadline.is_some(),
-        });
+        let origin = Origin::Call {
+            job,
+            call: call_index,
+        };
+        let mut fan = std::mem::take(&mut self.fan);
+        for _ in 0..call.fanout {
+            fan.push(self.requests.insert(Request {
+                origin,
+                node,
+                target: call.target,
+                timeout: call.timeout,
+                retry: call.retry,
+                arrived: now,
+                attempts: 0,
+                previous_delay: None,
+                measured,
+                deadline: j.deadline,
+                propagate: j.deadline.is_some(),
+            }));
+        }
         let (service, replica) = (j.service, j.replica);
-        let s = &mut self.services[service.0 as usize];
-        s.count_call_request(call_index, measured);
-        s.call_guards(replica, call_index).on_request(now);
-        self.send_attempt(request, ctx);
+        for (index, &request) in fan.iter().enumerate() {
+            // A request refused locally (an open breaker) resolves at once and may decide the
+            // call, or end the job; then the rest are never sent.
+            if !self.origin_alive(request) {
+                for &unsent in &fan[index..] {
+                    self.requests.remove(unsent);
+                }
+                break;
+            }
+            let s = &mut self.services[service.0 as usize];
+            s.count_call_request(call_index, measured);
+            s.call_guards(replica, call_index).on_request(now);
+            self.send_attempt(request, ctx);
+        }
+        fan.clear();
+        self.fan = fan;
     }
 
     /// A job is over: free its worker (starting the next queued job) and send the reply.
@@ -778,12 +808,26 @@ impl World {
                 let Some(j) = self.jobs.get_mut(job) else {
                     return; // The job that made this call is gone (its replica crashed).
                 };
-                j.garbage |= garbage;
                 let service = j.service;
-                self.services[service.0 as usize].count_call_outcome(call, ok, r.measured);
+                let open = j.calls_made == call + 1 && !j.call_decided;
+                let s = &mut self.services[service.0 as usize];
+                s.count_call_outcome(call, ok, r.measured);
+                if !open {
+                    return; // An abandoned request of a call already decided.
+                }
+                let config = &s.config.calls[call as usize];
+                let (fanout, needed) = (config.fanout, config.needed);
                 if ok {
-                    self.on_work_done(job, ctx);
+                    j.call_ok += 1;
+                    j.garbage |= garbage;
                 } else {
+                    j.call_failed += 1;
+                }
+                if j.call_ok >= needed {
+                    j.call_decided = true;
+                    self.on_work_done(job, ctx);
+                } else if j.call_failed > fanout - needed {
+                    j.call_decided = true;
                     self.finish_job(job, Reply::Error, ctx);
                 }
             }
@@ -794,7 +838,10 @@ impl World {
     fn origin_alive(&self, request: RequestKey) -> bool {
         match self.requests[request].origin {
             Origin::Client(_) => true,
-            Origin::Call { job, .. } => self.jobs.contains_key(job),
+            Origin::Call { job, call } => self
+                .jobs
+                .get(job)
+                .is_some_and(|j| j.calls_made == call + 1 && !j.call_decided),
         }
     }
 

@@ -58,7 +58,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 13] = [
+const ENTRIES: [Entry; 14] = [
     Entry {
         name: "clock-skew",
         text: include_str!("../library/clock-skew.json"),
@@ -106,6 +106,10 @@ const ENTRIES: [Entry; 13] = [
     Entry {
         name: "steady-state",
         text: include_str!("../library/steady-state.json"),
+    },
+    Entry {
+        name: "tail-at-scale",
+        text: include_str!("../library/tail-at-scale.json"),
     },
     Entry {
         name: "tiers",

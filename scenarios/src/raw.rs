@@ -31,6 +31,8 @@
 //! | `services[].balancer` | `"round_robin"` | |
 //! | `services[].calls` | `[]`: no downstream calls | |
 //! | `calls[].timeout`, `calls[].retry` | as for clients | |
+//! | `calls[].fanout` | `1` | |
+//! | `calls[].wait_for` | `"all"` | a fan-out usually needs every shard |
 //! | `network` | `{latency: {kind: constant, value: "0s"}}` | an ideal network unless told otherwise |
 //! | `network.loss`, `network.duplicate` | `0` | |
 //! | `network.links` | `[]` | |
@@ -354,6 +356,12 @@ pub struct Call {
     /// Client-side adaptive throttling of this call.
     #[serde(default)]
     pub throttle: Option<Throttle>,
+    /// Requests sent in parallel (to replicas or shards).
+    #[serde(default = "one")]
+    pub fanout: Count,
+    /// `"all"`, `"any"`, or a quorum as a number.
+    #[serde(default)]
+    pub wait_for: Option<Value>,
 }
 
 /// A replica's waiting line.

@@ -82,6 +82,9 @@ const TYPO_GUARD: &str =
 /// before a longer queue could fill, and queue memory stays bounded.
 const QUEUE_CAPACITY_MAX: u64 = 10_000_000;
 
+/// Widest fan-out: each request of a fan-out is an event stream of its own.
+const FANOUT_MAX: u64 = 10_000;
+
 /// Most attempts per request: every retry loop needs a bound, and past 100 attempts a
 /// blip becomes a storm, which the retry scenarios show with far fewer.
 const ATTEMPTS_MAX: u64 = 100;
@@ -316,12 +319,49 @@ impl Checker<'_> {
             raw.circuit_breaker.as_ref(),
             raw.throttle.as_ref(),
         )?;
+        let fanout = self.count(
+            &path.key("fanout"),
+            raw.fanout,
+            1..=FANOUT_MAX,
+            (
+                "a call sends at least one request",
+                "a wider fan-out would be its own scenario",
+            ),
+        )? as u32;
+        let needed = self.wait_for(&path.key("wait_for"), raw.wait_for.as_ref(), fanout)?;
         Ok(CallConfig {
             target: ServiceId(target),
             timeout,
             retry,
             guards,
+            fanout,
+            needed,
         })
+    }
+
+    /// How many of a fan-out's requests must succeed: `"all"` (the default), `"any"`, or k.
+    fn wait_for(
+        &self,
+        path: &Path,
+        raw: Option<&serde_json::Value>,
+        fanout: u32,
+    ) -> Result<u32, ScenarioError> {
+        let hint = "write \"all\", \"any\", or a quorum such as 2";
+        match raw {
+            None => Ok(fanout),
+            Some(serde_json::Value::String(text)) if text == "all" => Ok(fanout),
+            Some(serde_json::Value::String(text)) if text == "any" => Ok(1),
+            Some(serde_json::Value::Number(n)) => match n.as_u64() {
+                Some(k) if k >= 1 && k <= u64::from(fanout) => Ok(k as u32),
+                _ => Err(self.bad(
+                    path,
+                    format!("must be a quorum from 1 to the fan-out ({fanout})"),
+                    n,
+                    hint,
+                )),
+            },
+            Some(other) => Err(self.bad(path, "is not a way to wait", other, hint)),
+        }
     }
 
     /// Refuses call cycles: a worker holds its thread while it calls, so a cycle deadlocks

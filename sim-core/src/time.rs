@@ -100,7 +100,9 @@ impl SimDuration {
         } else if nanos >= u64::MAX as f64 {
             SimDuration(u64::MAX)
         } else {
-            SimDuration(libm::round(nanos) as u64)
+            // Rounding is exact (no libm approximation is involved), so the platform's
+            // implementation gives the same result everywhere.
+            SimDuration(nanos.round() as u64)
         }
     }
 
