@@ -14,9 +14,15 @@
 //!    out);
 //! 4. a retry must withdraw from the budget; without budget the request fails.
 //!
+//! Hedging (Dean & Barroso, "The Tail at Scale", CACM 2013) is a caller policy too: when an
+//! attempt has not answered after a fixed delay, or after the caller's running percentile of
+//! successful attempt latencies, one more copy is sent and the first success wins; the loser
+//! is cancelled (dropped if still queued at its server, abandoned if already running). A hedge
+//! counts as an attempt, and a request is hedged at most once.
+//!
 //! The patterns read true time (`now`); their windows and TTLs are not skewed by node clocks.
 
-use sim_core::{SimDuration, SimTime, Stream};
+use sim_core::{Histogram, SimDuration, SimTime, Stream};
 
 use crate::adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig};
 use crate::circuit_breaker::{CallOutcome, CircuitBreaker, CircuitBreakerConfig};
@@ -31,7 +37,26 @@ pub struct Guards {
     pub breaker: Option<CircuitBreakerConfig>,
     /// Client-side adaptive throttling.
     pub throttle: Option<AdaptiveThrottleConfig>,
+    /// Hedged requests.
+    pub hedge: Option<Hedge>,
 }
+
+/// When to send a hedge.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Hedge {
+    /// After a fixed delay.
+    After(SimDuration),
+    /// After this quantile (0..1) of the caller's successful attempt latencies so far; no
+    /// hedging until `HEDGE_SAMPLES_MIN` attempts have succeeded.
+    Percentile(f64),
+}
+
+/// Successful attempts a percentile hedge needs before it trusts its estimate.
+pub const HEDGE_SAMPLES_MIN: u64 = 100;
+
+/// How often (in successes) a percentile hedge refreshes its delay: quantiles scan the
+/// histogram, so they are recomputed every so many samples, not per request.
+const HEDGE_REFRESH_EVERY: u64 = 64;
 
 impl Guards {
     /// No guards at all.
@@ -39,6 +64,7 @@ impl Guards {
         budget: None,
         breaker: None,
         throttle: None,
+        hedge: None,
     };
 }
 
@@ -68,6 +94,7 @@ pub struct GuardState {
     budget: Option<RetryBudget>,
     breaker: Option<CircuitBreaker>,
     throttle: Option<(AdaptiveThrottle, Stream)>,
+    hedge: Option<HedgeState>,
     /// Counters of what the guards did.
     pub counts: GuardCounts,
 }
@@ -83,6 +110,30 @@ pub struct GuardCounts {
     pub throttled: u64,
     /// Times the breaker opened.
     pub breaker_opened: u64,
+    /// Hedges sent.
+    pub hedges: u64,
+    /// Requests whose hedge answered first.
+    pub hedge_wins: u64,
+}
+
+impl GuardCounts {
+    /// Adds another caller's counts (to sum an edge over its calling replicas).
+    pub fn add(&mut self, other: &GuardCounts) {
+        self.retries_denied += other.retries_denied;
+        self.breaker_rejections += other.breaker_rejections;
+        self.throttled += other.throttled;
+        self.breaker_opened += other.breaker_opened;
+        self.hedges += other.hedges;
+        self.hedge_wins += other.hedge_wins;
+    }
+}
+
+#[derive(Debug)]
+struct HedgeState {
+    policy: Hedge,
+    latencies: Histogram,
+    delay: Option<SimDuration>,
+    since_refresh: u64,
 }
 
 impl GuardState {
@@ -97,13 +148,46 @@ impl GuardState {
                     Stream::new(seed, stream_name),
                 )
             }),
+            hedge: guards.hedge.map(|policy| HedgeState {
+                policy,
+                latencies: Histogram::new(),
+                delay: match policy {
+                    Hedge::After(delay) => Some(delay),
+                    Hedge::Percentile(_) => None,
+                },
+                since_refresh: 0,
+            }),
             counts: GuardCounts::default(),
         }
     }
 
     /// Whether any guard is configured (so callers can skip the bookkeeping).
     pub fn any(&self) -> bool {
-        self.budget.is_some() || self.breaker.is_some() || self.throttle.is_some()
+        self.budget.is_some()
+            || self.breaker.is_some()
+            || self.throttle.is_some()
+            || self.hedge.is_some()
+    }
+
+    /// How long to wait for an attempt before hedging it, if this caller hedges (and, for a
+    /// percentile, once it has seen enough successes).
+    pub fn hedge_delay(&self) -> Option<SimDuration> {
+        self.hedge.as_ref().and_then(|h| h.delay)
+    }
+
+    /// An attempt succeeded after `latency` (feeds a percentile hedge).
+    pub fn on_success_latency(&mut self, latency: SimDuration) {
+        let Some(h) = &mut self.hedge else { return };
+        let Hedge::Percentile(q) = h.policy else {
+            return;
+        };
+        h.latencies.record(latency);
+        h.since_refresh += 1;
+        let n = h.latencies.count();
+        if n >= HEDGE_SAMPLES_MIN && (h.delay.is_none() || h.since_refresh >= HEDGE_REFRESH_EVERY) {
+            h.delay = Some(SimDuration::from_nanos_f64(h.latencies.quantile_nanos(q)));
+            h.since_refresh = 0;
+        }
     }
 
     /// A new request starts.
@@ -195,6 +279,7 @@ mod tests {
             budget: None,
             breaker: Some(breaker()),
             throttle: None,
+            hedge: None,
         };
         let mut state = GuardState::new(&guards, 1, "test/throttle");
         let now = SimTime::from_nanos(1);
@@ -219,6 +304,7 @@ mod tests {
             budget: Some(budget),
             breaker: None,
             throttle: None,
+            hedge: None,
         };
         let mut state = GuardState::new(&guards, 1, "test/throttle");
         let now = SimTime::from_nanos(1);

@@ -125,7 +125,8 @@ pub struct ServiceResult {
     pub errors: u64,
     /// Attempts lost in crashes (queued or in service when their replica went down).
     pub lost: u64,
-    /// Attempts dropped undone because their propagated deadline had passed.
+    /// Queued attempts dropped undone: their propagated deadline had passed, or they lost a
+    /// hedge race and were cancelled.
     pub expired: u64,
     /// Workers across all replicas.
     pub capacity: u32,

@@ -60,6 +60,19 @@ struct ServiceHistory {
     replicas_up: LevelSeries,
 }
 
+/// What `Service::complete` needs to know about the job that finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Finished {
+    /// The replica whose worker finished.
+    pub replica: u32,
+    /// When the job arrived at the replica.
+    pub arrived: SimTime,
+    /// Whether its caller had already given up.
+    pub abandoned: bool,
+    /// Whether it succeeded.
+    pub ok: bool,
+}
+
 /// What a replica did with an arriving attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Admission {
@@ -296,19 +309,22 @@ impl<K: Copy> Service<K> {
         }
     }
 
-    /// A worker of `replica` finished an attempt that arrived at `arrived`; `abandoned` says
-    /// whether its caller had already given up, `ok` whether it succeeded. Returns the next
-    /// queued attempt the worker starts, with its service time, if any; queued attempts whose
-    /// deadline has passed are skipped and appended to `expired`.
+    /// A worker finished a job (see `Finished`). Returns the next queued attempt the worker
+    /// starts, with its service time, if any; queued attempts whose deadline has passed, or
+    /// that `cancelled` says nobody wants, are skipped and appended to `expired`.
     pub fn complete(
         &mut self,
-        replica: u32,
-        arrived: SimTime,
-        abandoned: bool,
-        ok: bool,
+        finished: Finished,
         now: SimTime,
         expired: &mut Vec<K>,
+        cancelled: impl Fn(K) -> bool,
     ) -> Option<(K, SimDuration)> {
+        let Finished {
+            replica,
+            arrived,
+            abandoned,
+            ok,
+        } = finished;
         self.history.completed.add(now, 1);
         // Count by arrival time, like every other per-attempt figure, so that completions
         // never exceed arrivals in the measured window.
@@ -326,8 +342,8 @@ impl<K: Copy> Service<K> {
         assert!(r.busy > 0, "a completion frees a busy worker");
         // Bounded by the queue's capacity: each pass removes one entry.
         let mut next = r.queue.pop_front();
-        while let Some((key, queued_at, Some(deadline))) = next {
-            if deadline > now {
+        while let Some((key, queued_at, deadline)) = next {
+            if deadline.is_none_or(|d| d > now) && !cancelled(key) {
                 break;
             }
             expired.push(key);
@@ -403,11 +419,8 @@ impl<K: Copy> Service<K> {
         for (index, (call, config)) in result.calls.iter_mut().zip(&self.config.calls).enumerate() {
             call.target = names[config.target.0 as usize].clone();
             for replica in 0..self.config.replicas as usize {
-                let g = self.call_guards[replica * calls + index].counts;
-                call.guards.retries_denied += g.retries_denied;
-                call.guards.breaker_rejections += g.breaker_rejections;
-                call.guards.throttled += g.throttled;
-                call.guards.breaker_opened += g.breaker_opened;
+                call.guards
+                    .add(&self.call_guards[replica * calls + index].counts);
             }
         }
         result

@@ -33,7 +33,7 @@ use crate::config::{ClientId, NetworkConfig, RetryPolicy, ServiceId, WorldConfig
 use crate::fault::{Endpoint, Fault, FaultKind, Target, Unreachable};
 use crate::guard::{AttemptOutcome, GuardState};
 use crate::result::{FaultRecord, RunResult};
-use crate::service::{Admission, Service};
+use crate::service::{Admission, Finished, Service};
 
 /// Builds the world described by `config`, runs it to its duration and returns what it measured.
 ///
@@ -139,6 +139,11 @@ pub enum Event {
         /// The attempt.
         attempt: AttemptKey,
     },
+    /// A request's hedge delay has passed without an answer: send a second copy.
+    Hedge {
+        /// The request.
+        request: RequestKey,
+    },
     /// A scheduled fault that needs an action (a crash) begins.
     FaultStart {
         /// Index in the fault schedule.
@@ -164,6 +169,7 @@ impl TraceCode for Event {
             Event::Timeout { attempt } => (5, attempt.data().as_ffi()),
             Event::FaultStart { fault } => (6, u64::from(fault)),
             Event::FaultEnd { fault } => (7, u64::from(fault)),
+            Event::Hedge { request } => (8, request.data().as_ffi()),
         };
         (kind << 56) ^ id
     }
@@ -217,6 +223,12 @@ struct Request {
     deadline: Option<SimTime>,
     /// Whether the deadline travels downstream with the request's attempts.
     propagate: bool,
+    /// Attempts the caller still waits for (a hedged request can have two).
+    live: [Option<AttemptKey>; 2],
+    /// The pending hedge timer, if any.
+    hedge_timer: Option<EventId>,
+    /// Whether a hedge was already sent (at most one per request).
+    hedged: bool,
 }
 
 #[derive(Debug)]
@@ -230,6 +242,10 @@ struct Attempt {
     sent: SimTime,
     /// When its caller stops waiting for it (its timer), in true time, if ever.
     expires: Option<SimTime>,
+    /// It lost a hedge race: a server that has not started it drops it.
+    cancelled: bool,
+    /// It is the hedge copy of its request.
+    hedge: bool,
     /// The caller still waits for this attempt's reply.
     waiting: bool,
     /// Request copies in flight, jobs, and reply copies in flight that refer to it.
@@ -380,20 +396,33 @@ impl World {
             measured,
             deadline: c.config.deadline.map(|d| now.add(d.after)),
             propagate: c.config.deadline.is_some_and(|d| d.propagate),
+            live: [None, None],
+            hedge_timer: None,
+            hedged: false,
         });
-        self.send_attempt(request, ctx);
+        self.send_attempt(request, false, ctx);
     }
 
     fn on_retry(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
         if self.origin_alive(request) {
-            self.send_attempt(request, ctx);
+            self.send_attempt(request, false, ctx);
         } else {
             self.requests.remove(request);
         }
     }
 
-    fn send_attempt(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
+    /// Sends the next attempt of `request` (a hedge copy if `is_hedge`), unless its guards
+    /// refuse: then a first try or retry fails the request at once, and a hedge is skipped.
+    fn send_attempt(&mut self, request: RequestKey, is_hedge: bool, ctx: &mut Context<'_, Event>) {
         let now = ctx.now();
+        let origin = self.requests[request].origin;
+        if self.guards(origin).admit(now).is_err() {
+            // Refused locally (breaker open or throttled): fail fast, without a retry.
+            if !is_hedge {
+                self.resolve(request, false, false, ctx);
+            }
+            return;
+        }
         let r = self
             .requests
             .get_mut(request)
@@ -413,12 +442,6 @@ impl World {
             }
         }
         let (service, timeout, caller, deadline) = (r.target, r.timeout, r.node, r.deadline);
-        let origin = r.origin;
-        if self.guards(origin).admit(now).is_err() {
-            // Refused locally (breaker open or throttled): fail fast, without a retry.
-            self.resolve(request, false, false, ctx);
-            return;
-        }
         let replica = self.services[service.0 as usize].pick_replica();
         let attempt = self.attempts.insert(Attempt {
             request,
@@ -428,9 +451,23 @@ impl World {
             timer: None,
             sent: now,
             expires: None,
+            cancelled: false,
+            hedge: is_hedge,
             waiting: true,
             holders: 0,
         });
+        let r = &mut self.requests[request];
+        let slot = r.live.iter_mut().find(|slot| slot.is_none());
+        *slot.expect("a request waits on at most two attempts") = Some(attempt);
+        let wants_hedge = !r.hedged && r.hedge_timer.is_none();
+        if wants_hedge {
+            if let Some(delay) = self.guards(origin).hedge_delay() {
+                // The hedge timer runs on the caller's clock, like every caller timer.
+                let at = self.clocks[caller.0 as usize].deadline(now, delay);
+                let timer = ctx.schedule_at(at, Event::Hedge { request });
+                self.requests[request].hedge_timer = Some(timer);
+            }
+        }
         let to = self.replica_node(service, replica);
         match self.network.send(caller, to, now) {
             Delivery::Deliver(delay) => {
@@ -500,6 +537,11 @@ impl World {
         let now = ctx.now();
         let a = &mut self.attempts[attempt];
         a.holders -= 1;
+        if a.cancelled {
+            // The loser of a hedge race: its caller cancelled it before it arrived.
+            self.release(attempt);
+            return;
+        }
         let (service, replica) = (a.service, a.replica);
         if !self.services[service.0 as usize].is_up(replica) {
             match self.crash_mode(service, replica, now) {
@@ -584,6 +626,9 @@ impl World {
                 measured,
                 deadline: j.deadline,
                 propagate: j.deadline.is_some(),
+                live: [None, None],
+                hedge_timer: None,
+                hedged: false,
             }));
         }
         let (service, replica) = (j.service, j.replica);
@@ -599,7 +644,7 @@ impl World {
             let s = &mut self.services[service.0 as usize];
             s.count_call_request(call_index, measured);
             s.call_guards(replica, call_index).on_request(now);
-            self.send_attempt(request, ctx);
+            self.send_attempt(request, false, ctx);
         }
         fan.clear();
         self.fan = fan;
@@ -618,9 +663,17 @@ impl World {
         }
         let abandoned = !self.attempts[j.attempt].waiting;
         let ok = matches!(reply, Reply::Ok | Reply::Garbage);
-        let service = &mut self.services[j.service.0 as usize];
         let mut expired = std::mem::take(&mut self.expired);
-        let next = service.complete(j.replica, j.reached, abandoned, ok, now, &mut expired);
+        let (jobs, attempts) = (&self.jobs, &self.attempts);
+        let cancelled = |key: JobKey| attempts[jobs[key].attempt].cancelled;
+        let service = &mut self.services[j.service.0 as usize];
+        let finished = Finished {
+            replica: j.replica,
+            arrived: j.reached,
+            abandoned,
+            ok,
+        };
+        let next = service.complete(finished, now, &mut expired, cancelled);
         if let Some((next, work)) = next {
             ctx.schedule_in(work, Event::WorkDone { job: next });
         }
@@ -672,8 +725,9 @@ impl World {
             return;
         }
         a.waiting = false;
-        let (request, timer, sent) = (a.request, a.timer.take(), a.sent);
+        let (request, timer, sent, was_hedge) = (a.request, a.timer.take(), a.sent, a.hedge);
         self.release(attempt);
+        let other_waiting = self.forget_live(request, attempt);
         if let Some(timer) = timer {
             let cancelled = ctx.cancel(timer);
             assert!(cancelled, "a waiting attempt's timer has not fired");
@@ -690,6 +744,14 @@ impl World {
                 .on_outcome(now, outcome, now.since(sent));
         }
         if matches!(reply, Reply::Ok | Reply::Garbage) {
+            if self.origin_alive(request) {
+                let origin = self.requests[request].origin;
+                let guards = self.guards(origin);
+                guards.on_success_latency(now.since(sent));
+                if was_hedge {
+                    guards.counts.hedge_wins += 1;
+                }
+            }
             self.resolve(request, true, reply == Reply::Garbage, ctx);
             return;
         }
@@ -705,6 +767,9 @@ impl World {
                 }
             }
         }
+        if other_waiting {
+            return; // The other copy of a hedged request may still succeed.
+        }
         self.after_failure(request, ctx);
     }
 
@@ -715,6 +780,7 @@ impl World {
         a.timer = None;
         let (request, sent) = (a.request, a.sent);
         self.release(attempt);
+        let other_waiting = self.forget_live(request, attempt);
         let now = ctx.now();
         if self.origin_alive(request) {
             let origin = self.requests[request].origin;
@@ -728,6 +794,9 @@ impl World {
             if measured {
                 c.counts.timeouts += 1;
             }
+        }
+        if other_waiting {
+            return; // The other copy of a hedged request may still succeed.
         }
         self.after_failure(request, ctx);
     }
@@ -788,6 +857,19 @@ impl World {
             .requests
             .remove(request)
             .expect("a resolved request is live");
+        if let Some(timer) = r.hedge_timer {
+            ctx.cancel(timer);
+        }
+        for loser in r.live.into_iter().flatten() {
+            // The other copy of a hedged request lost the race: cancel it.
+            let a = &mut self.attempts[loser];
+            a.waiting = false;
+            a.cancelled = true;
+            if let Some(timer) = a.timer.take() {
+                ctx.cancel(timer);
+            }
+            self.release(loser);
+        }
         let now = ctx.now();
         match r.origin {
             Origin::Client(client) => {
@@ -832,6 +914,35 @@ impl World {
                 }
             }
         }
+    }
+
+    /// Removes `attempt` from its request's live attempts; true if another is still waiting.
+    fn forget_live(&mut self, request: RequestKey, attempt: AttemptKey) -> bool {
+        let Some(r) = self.requests.get_mut(request) else {
+            return false;
+        };
+        for slot in &mut r.live {
+            if *slot == Some(attempt) {
+                *slot = None;
+            }
+        }
+        r.live.iter().any(Option::is_some)
+    }
+
+    /// A request's hedge delay passed: if it still waits on exactly one attempt, send a copy.
+    fn on_hedge(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
+        let Some(r) = self.requests.get_mut(request) else {
+            return;
+        };
+        r.hedge_timer = None;
+        let waiting = r.live.iter().flatten().count();
+        if r.hedged || waiting != 1 || !self.origin_alive(request) {
+            return;
+        }
+        self.requests[request].hedged = true;
+        let origin = self.requests[request].origin;
+        self.guards(origin).counts.hedges += 1;
+        self.send_attempt(request, true, ctx);
     }
 
     /// Whether the caller of `request` can still use its outcome (its job still exists).
@@ -1123,6 +1234,7 @@ impl Model for World {
             Event::Timeout { attempt } => self.on_timeout(attempt, ctx),
             Event::FaultStart { fault } => self.on_fault_start(fault, ctx),
             Event::FaultEnd { fault } => self.on_fault_end(fault, ctx),
+            Event::Hedge { request } => self.on_hedge(request, ctx),
         }
     }
 }

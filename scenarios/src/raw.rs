@@ -45,6 +45,7 @@
 //! | `circuit_breaker` | absent; when present `{failure_rate: 0.5, slow_call_rate: 1.0, slow_call_duration: "60s", window: 100, minimum_calls: 100, open_for: "60s", half_open_calls: 10}` | Resilience4j's defaults |
 //! | `throttle` | absent; when present `{k: 2, window: "120s"}` | the SRE book's |
 //! | `deadline.propagate` | `false` | |
+//! | `hedge` | absent: never hedge | |
 //! | `slo` | `[]` | |
 //! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
 //! | `variants` | `{}` | |
@@ -115,6 +116,9 @@ pub struct Client {
     /// Client-side adaptive throttling.
     #[serde(default)]
     pub throttle: Option<Throttle>,
+    /// Hedged requests.
+    #[serde(default)]
+    pub hedge: Option<Hedge>,
     /// An overall deadline per request.
     #[serde(default)]
     pub deadline: Option<Deadline>,
@@ -213,6 +217,14 @@ pub struct Throttle {
     /// The trailing window counted, whole seconds.
     #[serde(default = "throttle_window_default")]
     pub window: Duration,
+}
+
+/// When to send a hedge: a duration (`"10ms"`) or a running percentile (`"p95"`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hedge {
+    /// The delay before the hedge copy.
+    pub after: String,
 }
 
 /// An overall deadline per request.
@@ -356,6 +368,9 @@ pub struct Call {
     /// Client-side adaptive throttling of this call.
     #[serde(default)]
     pub throttle: Option<Throttle>,
+    /// Hedged requests for this call.
+    #[serde(default)]
+    pub hedge: Option<Hedge>,
     /// Requests sent in parallel (to replicas or shards).
     #[serde(default = "one")]
     pub fanout: Count,

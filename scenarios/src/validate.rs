@@ -318,6 +318,7 @@ impl Checker<'_> {
             raw.retry.as_ref(),
             raw.circuit_breaker.as_ref(),
             raw.throttle.as_ref(),
+            raw.hedge.as_ref(),
         )?;
         let fanout = self.count(
             &path.key("fanout"),
@@ -446,6 +447,7 @@ impl Checker<'_> {
                 raw.retry.as_ref(),
                 raw.circuit_breaker.as_ref(),
                 raw.throttle.as_ref(),
+                raw.hedge.as_ref(),
             )?,
             deadline: self.deadline(&path.key("deadline"), raw.deadline.as_ref())?,
             latency_marks: Vec::new(),

@@ -2,6 +2,7 @@
 //! client deadlines, onto the pattern configs of `models`.
 
 use models::circuit_breaker::{CircuitBreakerConfig, SlidingWindow};
+use models::guard::Hedge;
 use models::{AdaptiveThrottleConfig, Deadline, Guards, RetryBudgetConfig};
 use sim_core::Probability;
 
@@ -20,6 +21,7 @@ impl Checker<'_> {
         retry: Option<&raw::Retry>,
         breaker: Option<&raw::CircuitBreaker>,
         throttle: Option<&raw::Throttle>,
+        hedge: Option<&raw::Hedge>,
     ) -> Result<Guards, ScenarioError> {
         let budget = match retry.and_then(|r| r.budget.as_ref()) {
             Some(b) => Some(self.budget(&path.key("retry").key("budget"), b)?),
@@ -33,11 +35,36 @@ impl Checker<'_> {
             Some(t) => Some(self.throttle(&path.key("throttle"), t)?),
             None => None,
         };
+        let hedge = match hedge {
+            Some(h) => Some(self.hedge(&path.key("hedge").key("after"), &h.after)?),
+            None => None,
+        };
         Ok(Guards {
             budget,
             breaker,
             throttle,
+            hedge,
         })
+    }
+
+    fn hedge(&self, path: &Path, text: &str) -> Result<Hedge, ScenarioError> {
+        if let Some(number) = text.strip_prefix('p') {
+            return match number.parse::<f64>() {
+                Ok(p) if p > 0.0 && p < 100.0 => Ok(Hedge::Percentile(p / 100.0)),
+                _ => Err(self.bad(
+                    path,
+                    "must be a percentile between p0 and p100 (exclusive) or a duration",
+                    crate::error::quoted(text),
+                    "write e.g. \"p95\" or \"10ms\"",
+                )),
+            };
+        }
+        let delay = self.positive_duration(
+            path,
+            &raw::Duration(text.to_string()),
+            "write e.g. \"p95\" or \"10ms\"",
+        )?;
+        Ok(Hedge::After(delay))
     }
 
     pub(super) fn deadline(
