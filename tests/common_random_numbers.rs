@@ -53,6 +53,7 @@ fn world(web: ClientConfig) -> WorldConfig {
         },
         faults: vec![],
         clocks: vec![],
+        random_faults: None,
     }
 }
 

@@ -288,3 +288,32 @@ fn bad_fault_input_names_the_path() {
         );
     }
 }
+
+#[test]
+fn random_faults_are_drawn_from_the_seed() {
+    let text = scenario(
+        "",
+        r#", "random_faults": { "count": 6, "start": ["1s", "25s"], "duration": ["1s", "3s"] }"#,
+    );
+    let scenario = scenarios::parse(&text, "random.json", &Default::default()).unwrap();
+    let schedule = |seed| -> Vec<(String, SimTime, SimTime)> {
+        models::run(&scenario.world, seed)
+            .unwrap()
+            .faults
+            .into_iter()
+            .map(|f| (f.kind, f.start, f.end))
+            .collect()
+    };
+    let first = schedule(1);
+    assert_eq!(first.len(), 6);
+    assert_eq!(first, schedule(1), "the same seed draws the same schedule");
+    assert_ne!(first, schedule(2), "another seed draws another");
+    for (kind, start, end) in &first {
+        let (start_s, lasts_s) = (start.as_secs_f64(), end.since(*start).as_secs_f64());
+        assert!(
+            (1.0..=25.0).contains(&start_s),
+            "{kind} starts at {start_s}"
+        );
+        assert!((1.0..=3.0).contains(&lasts_s), "{kind} lasts {lasts_s}");
+    }
+}

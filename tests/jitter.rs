@@ -54,6 +54,7 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
         },
         faults: vec![],
         clocks: vec![],
+        random_faults: None,
     };
     let counts = Rc::new(RefCell::new(BTreeMap::new()));
     let sink = Rc::clone(&counts);

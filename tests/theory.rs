@@ -51,6 +51,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
         },
         faults: vec![],
         clocks: vec![],
+        random_faults: None,
     };
     models::run(&config, seed).expect("theory runs stay within their limits")
 }

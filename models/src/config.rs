@@ -7,7 +7,7 @@
 use sim_core::{Distribution, Limits, Probability, SimDuration};
 
 use crate::backoff::{Backoff, Jitter};
-use crate::fault::{Endpoint, Fault};
+use crate::fault::{Endpoint, Fault, RandomFaults};
 use crate::guard::Guards;
 
 /// Index of a client in `WorldConfig::clients`.
@@ -37,6 +37,8 @@ pub struct WorldConfig {
     pub faults: Vec<Fault>,
     /// Initial clock settings of some nodes (others have perfect clocks).
     pub clocks: Vec<ClockSetting>,
+    /// Faults drawn from the seed, added after the scheduled ones.
+    pub random_faults: Option<RandomFaults>,
 }
 
 /// The initial state of the clocks of some nodes.

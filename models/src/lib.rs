@@ -31,11 +31,13 @@ pub use config::{
     Arrival, Balancer, CallConfig, ClientConfig, ClientId, ClockSetting, Deadline, Link,
     NetworkConfig, RetryPolicy, ServiceConfig, ServiceId, WorldConfig,
 };
-pub use fault::{Endpoint, Fault, FaultKind, Target, Unreachable};
+pub use fault::{Endpoint, Fault, FaultKind, RandomFaults, RandomKind, Target, Unreachable};
 pub use guard::{GuardCounts, Guards};
 pub use rate_limiter::{RateLimiter, RateLimiterConfig};
 pub use result::{
     CallResult, ClientResult, ClientSeries, FaultRecord, RunResult, ServiceResult, ServiceSeries,
 };
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget, RetryBudgetConfig};
-pub use world::{run, run_observed, AttemptKey, Event, JobKey, Reply, RequestKey, World};
+pub use world::{
+    run, run_observed, with_random_faults, AttemptKey, Event, JobKey, Reply, RequestKey, World,
+};

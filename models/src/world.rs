@@ -48,6 +48,7 @@ pub fn run_observed(
     seed: u64,
     observer: Option<Observer<Event>>,
 ) -> Result<RunResult, RunError> {
+    let config = &with_random_faults(config, seed);
     let mut world = World::new(config.clone(), seed);
     // Each client's first arrival is one gap after time zero, drawn like every later one.
     let first: Vec<SimTime> = world
@@ -78,6 +79,17 @@ pub fn run_observed(
     }
     let stats = sim.run_until(SimTime::ZERO.add(config.duration))?;
     Ok(sim.into_model().result(stats))
+}
+
+/// `config` with its random faults drawn from `seed` and appended to its schedule.
+pub fn with_random_faults(config: &WorldConfig, seed: u64) -> WorldConfig {
+    let mut config = config.clone();
+    if let Some(recipe) = config.random_faults.take() {
+        let replicas: Vec<u32> = config.services.iter().map(|s| s.replicas).collect();
+        let mut stream = Stream::new(seed, "faults/random");
+        config.faults.extend(recipe.draw(&mut stream, &replicas));
+    }
+    config
 }
 
 new_key_type! {

@@ -41,6 +41,7 @@
 //! | `crash.while_down`, `partition.mode` | `"refuse"`, `"black_hole"` | a crashed host's OS refuses connections; a partition usually swallows packets |
 //! | `partition.one_way` | `false` | |
 //! | `clocks` | `[]`: perfect clocks | |
+//! | `random_faults` | absent; when present: every kind, every service, starts over the whole run, durations 1s–30s, factor 2–10, fraction 0.1–0.5, add 10ms–100ms | |
 //! | `retry.budget` | absent: unlimited retries; when present `{ratio: 0.2, min_per_s: 10, ttl: "10s"}` | Finagle's defaults |
 //! | `circuit_breaker` | absent; when present `{failure_rate: 0.5, slow_call_rate: 1.0, slow_call_duration: "60s", window: 100, minimum_calls: 100, open_for: "60s", half_open_calls: 10}` | Resilience4j's defaults |
 //! | `throttle` | absent; when present `{k: 2, window: "120s"}` | the SRE book's |
@@ -89,6 +90,9 @@ pub struct Scenario {
     /// Initial clock settings of some nodes.
     #[serde(default)]
     pub clocks: Vec<ClockSetting>,
+    /// Faults drawn from the seed.
+    #[serde(default)]
+    pub random_faults: Option<RandomFaults>,
     /// Named sets of changes; read by `overrides`, ignored by `validate`.
     #[serde(default)]
     pub variants: Option<Value>,
@@ -529,6 +533,52 @@ pub enum FaultKind {
     ClockJump,
     /// The target's clocks change drift.
     DriftChange,
+}
+
+/// A recipe for faults drawn from the seed.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomFaults {
+    /// How many faults to draw.
+    pub count: Count,
+    /// Kinds to choose from; default all of `slowdown`, `crash`, `error_burst`, `latency`,
+    /// `partition`.
+    #[serde(default)]
+    pub kinds: Option<Vec<RandomKind>>,
+    /// Services that may be hit; default all.
+    #[serde(default)]
+    pub targets: Option<Vec<String>>,
+    /// Earliest and latest start; default the whole run.
+    #[serde(default)]
+    pub start: Option<[Duration; 2]>,
+    /// Shortest and longest duration; default 1s to 30s.
+    #[serde(default)]
+    pub duration: Option<[Duration; 2]>,
+    /// Slowdown factors; default 2 to 10.
+    #[serde(default)]
+    pub factor: Option<[f64; 2]>,
+    /// Error-burst fractions; default 0.1 to 0.5.
+    #[serde(default)]
+    pub fraction: Option<[f64; 2]>,
+    /// Added latencies; default 10ms to 100ms.
+    #[serde(default)]
+    pub add: Option<[Duration; 2]>,
+}
+
+/// The kinds a random schedule can draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RandomKind {
+    /// Every replica slows down.
+    Slowdown,
+    /// One replica crashes and restarts.
+    Crash,
+    /// A fraction of attempts fail fast.
+    ErrorBurst,
+    /// Added latency on a service's links.
+    Latency,
+    /// Two services cannot reach each other.
+    Partition,
 }
 
 /// How an unreachable node fails its callers.

@@ -157,6 +157,12 @@ impl Checker<'_> {
             .enumerate()
             .map(|(i, f)| self.fault(&root.key("faults").element(i, None), f, &names, duration))
             .collect::<Result<Vec<_>, _>>()?;
+        let random_faults = match &raw.random_faults {
+            Some(recipe) => {
+                Some(self.random_faults(&root.key("random_faults"), recipe, &names, duration)?)
+            }
+            None => None,
+        };
         let clocks = raw
             .clocks
             .iter()
@@ -183,6 +189,7 @@ impl Checker<'_> {
                 limits,
                 faults,
                 clocks,
+                random_faults,
             },
             slos,
         ))

@@ -47,6 +47,7 @@ fn world(
         },
         faults: vec![],
         clocks: vec![],
+        random_faults: None,
     }
 }
 
