@@ -110,8 +110,9 @@ impl Shape {
             .prop_map(move |(s, pick, r)| format!("\"{}\"", shape.target_name(s, pick, r)))
     }
 
-    /// `count` distinct endpoints (clients, services or replicas) as JSON strings, split into
-    /// the first `split` and the rest. Distinct units, so the two sides never share a node.
+    /// `count` endpoints as JSON strings, each naming a different client or service (a service
+    /// perhaps as one of its replicas), so groups cut from them never share a node (overlapping
+    /// partition or flapping-link endpoints pass validation today but make the engine panic).
     fn endpoints(&self, count: usize) -> impl Strategy<Value = Vec<String>> {
         let shape = self.clone();
         let units = self.units();
@@ -145,6 +146,7 @@ impl Shape {
         (0..self.duration_ms).prop_map(|at| format!(r#""at": "{at}ms""#))
     }
 
+    /// One fault of any kind, with valid parameters and a start inside the run.
     fn fault(&self) -> BoxedStrategy<String> {
         let unreachable = || {
             prop_oneof![
@@ -404,7 +406,7 @@ fn trace_hash(json: &str) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1000))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn same_input_same_bytes((text, faults) in scenario(), seed in 0u64..1_000_000) {

@@ -237,7 +237,8 @@ fn the_summary_lists_every_fault_with_its_window() {
         .iter()
         .map(|f| (f.kind.as_str(), f.target.as_str()))
         .collect();
-    assert_eq!(kinds, [("slowdown", "api"), ("crash", "api[0]")]);
+    // A crash that never heals is reported as the replica loss it is.
+    assert_eq!(kinds, [("slowdown", "api"), ("replica_loss", "api[0]")]);
     assert_eq!(result.faults[0].end, SimTime::from_nanos(15_000_000_000));
     assert_eq!(result.faults[1].end, SimTime::MAX);
 }
@@ -276,6 +277,14 @@ fn bad_fault_input_names_the_path() {
         (
             r#"{ "kind": "meteor", "target": "api", "at": "1s" }"#,
             "meteor",
+        ),
+        (
+            r#"{ "kind": "partition", "groups": [["api"], ["api[0]"]], "at": "1s" }"#,
+            "must not share an endpoint",
+        ),
+        (
+            r#"{ "kind": "clock_jump", "target": "nobody", "at": "1s", "by": "1s" }"#,
+            "service or client",
         ),
     ];
     for (fault, needle) in cases {

@@ -128,15 +128,15 @@ pub enum FaultKind {
     /// The target's clocks step by `by` nanoseconds at the start (an NTP step; the window
     /// is the instant).
     ClockJump {
-        /// Where.
-        target: Target,
+        /// Where: a client or some replicas.
+        target: Endpoint,
         /// Signed step in nanoseconds.
         by: i64,
     },
     /// The target's clocks drift at `drift_ppb` from the start on.
     DriftChange {
-        /// Where.
-        target: Target,
+        /// Where: a client or some replicas.
+        target: Endpoint,
         /// New drift in parts per billion.
         drift_ppb: i64,
     },
@@ -155,6 +155,8 @@ impl Fault {
             FaultKind::Slowdown { .. } => "slowdown",
             FaultKind::ErrorBurst { .. } => "error_burst",
             FaultKind::Garbage { .. } => "garbage",
+            // A crash that never heals is a replica loss (capacity reduction).
+            FaultKind::Crash { .. } if self.end == SimTime::MAX => "replica_loss",
             FaultKind::Crash { .. } => "crash",
             FaultKind::Partition { .. } => "partition",
             FaultKind::Isolate {

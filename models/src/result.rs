@@ -125,6 +125,8 @@ pub struct ServiceResult {
     pub errors: u64,
     /// Attempts lost in crashes (queued or in service when their replica went down).
     pub lost: u64,
+    /// Replies lost on the network after the work was done (partition, loss).
+    pub replies_lost: u64,
     /// Queued attempts dropped undone: their propagated deadline had passed, or they lost a
     /// hedge race and were cancelled.
     pub expired: u64,

@@ -95,6 +95,7 @@ struct ServiceCounts {
     errors: u64,
     lost: u64,
     expired: u64,
+    replies_lost: u64,
 }
 
 #[derive(Debug)]
@@ -214,6 +215,13 @@ impl<K: Copy> Service<K> {
         if now >= self.warmup_end {
             self.counts.arrivals += 1;
             self.counts.errors += 1;
+        }
+    }
+
+    /// A reply leaving at `now` was lost on the network (the work was done for nothing).
+    pub fn count_reply_lost(&mut self, now: SimTime) {
+        if now >= self.warmup_end {
+            self.counts.replies_lost += 1;
         }
     }
 
@@ -440,6 +448,7 @@ impl<K: Copy> Service<K> {
             errors: c.errors,
             lost: c.lost,
             expired: c.expired,
+            replies_lost: c.replies_lost,
             capacity: self.config.replicas * self.config.workers,
             busy_mean,
             queue_len_mean,

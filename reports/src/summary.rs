@@ -137,6 +137,8 @@ pub struct ServiceSummary {
     pub lost: u64,
     /// Queued attempts dropped undone because their propagated deadline had passed.
     pub expired: u64,
+    /// Replies lost on the network after the work was done.
+    pub replies_lost: u64,
     /// Mean fraction of workers busy.
     pub utilization: f64,
     /// Time-averaged number of queued attempts.
@@ -305,6 +307,7 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
         errors: s.errors,
         lost: s.lost,
         expired: s.expired,
+        replies_lost: s.replies_lost,
         utilization: round(ratio(s.busy_mean, f64::from(s.capacity)), 6),
         queue_len_mean: round(s.queue_len_mean, 6),
         in_system_mean: round(s.in_system_mean, 6),

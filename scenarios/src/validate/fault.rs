@@ -332,9 +332,21 @@ impl Checker<'_> {
                         })
                         .collect()
                 };
+                let (from, to) = (group(0)?, group(1)?);
+                if let Some((a, b)) = from
+                    .iter()
+                    .find_map(|a| to.iter().find(|b| overlap(a, b)).map(|b| (a, b)))
+                {
+                    return Err(self.bad(
+                        &path.key("groups"),
+                        "must not share an endpoint between the two sides",
+                        format!("{a:?} and {b:?}"),
+                        "a node cannot be partitioned from itself; list each endpoint on one side only",
+                    ));
+                }
                 FaultKind::Partition {
-                    from: group(0)?,
-                    to: group(1)?,
+                    from,
+                    to,
                     one_way: raw.one_way.unwrap_or(false),
                     mode: unreachable(raw.mode.unwrap_or(raw::Unreachable::BlackHole)),
                 }
@@ -358,6 +370,14 @@ impl Checker<'_> {
             K::FlappingLink => {
                 let between = self.required(path, "between", &raw.between)?;
                 let (a, b) = self.pair(&path.key("between"), between, names)?;
+                if overlap(&a, &b) {
+                    return Err(self.bad(
+                        &path.key("between"),
+                        "must name two endpoints that do not overlap",
+                        format!("{a:?} and {b:?}"),
+                        "a link joins two different nodes, e.g. [\"api\", \"db\"]",
+                    ));
+                }
                 let period = self.positive_duration(
                     &path.key("period"),
                     self.required(path, "period", &raw.period)?,
@@ -388,11 +408,19 @@ impl Checker<'_> {
                 }
             }
             K::ClockJump => FaultKind::ClockJump {
-                target: target()?,
+                target: self.endpoint(
+                    &path.key("target"),
+                    self.required(path, "target", &raw.target)?,
+                    names,
+                )?,
                 by: self.signed_duration(&path.key("by"), self.required(path, "by", &raw.by)?)?,
             },
             K::DriftChange => FaultKind::DriftChange {
-                target: target()?,
+                target: self.endpoint(
+                    &path.key("target"),
+                    self.required(path, "target", &raw.target)?,
+                    names,
+                )?,
                 drift_ppb: self.drift(
                     &path.key("drift_ppm"),
                     *self.required(path, "drift_ppm", &raw.drift_ppm)?,
@@ -583,6 +611,18 @@ impl Checker<'_> {
             service: models::ServiceId(service),
             replica,
         })
+    }
+}
+
+/// Whether two endpoints share a node (the same client, or overlapping replicas).
+fn overlap(a: &Endpoint, b: &Endpoint) -> bool {
+    match (a, b) {
+        (Endpoint::Client(x), Endpoint::Client(y)) => x == y,
+        (Endpoint::Service(x), Endpoint::Service(y)) => {
+            x.service == y.service
+                && (x.replica.is_none() || y.replica.is_none() || x.replica == y.replica)
+        }
+        _ => false,
     }
 }
 
