@@ -38,6 +38,7 @@ pub use result::{
     CallResult, ClientResult, ClientSeries, FaultRecord, RunResult, ServiceResult, ServiceSeries,
 };
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget, RetryBudgetConfig};
+pub use service::{WorkKind, WorkSplit};
 pub use world::{
     run, run_observed, with_random_faults, AttemptKey, Event, JobKey, Reply, RequestKey, World,
 };

@@ -6,6 +6,7 @@
 use sim_core::{Histogram, RunStats, SimDuration, SimTime};
 
 use crate::guard::GuardCounts;
+use crate::service::WorkSplit;
 
 /// Everything measured in one run.
 #[derive(Clone, Debug, PartialEq)]
@@ -127,6 +128,8 @@ pub struct ServiceResult {
     pub lost: u64,
     /// Replies lost on the network after the work was done (partition, loss).
     pub replies_lost: u64,
+    /// Worker time by kind of attempt: what the service's load was made of.
+    pub work: WorkSplit,
     /// Queued attempts dropped undone: their propagated deadline had passed, or they lost a
     /// hedge race and were cancelled.
     pub expired: u64,

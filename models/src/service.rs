@@ -36,6 +36,8 @@ pub struct Service<K> {
     slowdowns: Vec<(Option<u32>, SimTime, SimTime, f64)>,
     /// Replicas currently up (not crashed).
     up: Vec<bool>,
+    /// Worker time by kind of attempt.
+    work: WorkSplit,
     /// Guards of each replica's call edges, at `replica * calls + call`.
     call_guards: Vec<GuardState>,
     warmup_end: SimTime,
@@ -58,6 +60,17 @@ struct ServiceHistory {
     queue_len: LevelSeries,
     busy: LevelSeries,
     replicas_up: LevelSeries,
+}
+
+/// Which kind of attempt a worker's time went to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkKind {
+    /// A request's first attempt.
+    First,
+    /// A retry.
+    Retry,
+    /// A hedge copy.
+    Hedge,
 }
 
 /// What `Service::complete` needs to know about the job that finished.
@@ -96,6 +109,19 @@ struct ServiceCounts {
     lost: u64,
     expired: u64,
     replies_lost: u64,
+}
+
+/// Worker time spent, by what it was spent on (nanoseconds; jobs that arrived after warm-up).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkSplit {
+    /// On first attempts.
+    pub first_ns: u64,
+    /// On retries.
+    pub retry_ns: u64,
+    /// On hedge copies.
+    pub hedge_ns: u64,
+    /// Of all the above, on attempts whose caller had already given up when they finished.
+    pub abandoned_ns: u64,
 }
 
 #[derive(Debug)]
@@ -162,6 +188,7 @@ impl<K: Copy> Service<K> {
             slowdowns,
             up,
             call_guards,
+            work: WorkSplit::default(),
             warmup_end,
             counts: ServiceCounts::default(),
             queued_total: 0,
@@ -215,6 +242,29 @@ impl<K: Copy> Service<K> {
         if now >= self.warmup_end {
             self.counts.arrivals += 1;
             self.counts.errors += 1;
+        }
+    }
+
+    /// A worker spent `busy` on a job of `kind` that arrived at `arrived` (worker time: its own
+    /// work plus any time it waited on downstream calls).
+    pub fn account_work(
+        &mut self,
+        kind: WorkKind,
+        abandoned: bool,
+        busy: SimDuration,
+        arrived: SimTime,
+    ) {
+        if arrived < self.warmup_end {
+            return;
+        }
+        let nanos = busy.as_nanos();
+        match kind {
+            WorkKind::First => self.work.first_ns += nanos,
+            WorkKind::Retry => self.work.retry_ns += nanos,
+            WorkKind::Hedge => self.work.hedge_ns += nanos,
+        }
+        if abandoned {
+            self.work.abandoned_ns += nanos;
         }
     }
 
@@ -449,6 +499,7 @@ impl<K: Copy> Service<K> {
             lost: c.lost,
             expired: c.expired,
             replies_lost: c.replies_lost,
+            work: self.work,
             capacity: self.config.replicas * self.config.workers,
             busy_mean,
             queue_len_mean,

@@ -35,7 +35,7 @@ use crate::config::{ClientId, RetryPolicy, ServiceId, WorldConfig};
 use crate::fault::{Fault, FaultKind, Target, Unreachable};
 use crate::guard::{AttemptOutcome, GuardState};
 use crate::result::{FaultRecord, RunResult};
-use crate::service::{Admission, Finished, Service};
+use crate::service::{Admission, Finished, Service, WorkKind};
 
 /// Builds the world described by `config`, runs it to its duration and returns what it measured.
 ///
@@ -260,6 +260,8 @@ struct Attempt {
     cancelled: bool,
     /// It is the hedge copy of its request.
     hedge: bool,
+    /// Its number among its request's attempts (1 for the first).
+    number: u32,
     /// The caller still waits for this attempt's reply.
     waiting: bool,
     /// Request copies in flight, jobs, and reply copies in flight that refer to it.
@@ -282,6 +284,10 @@ struct Job {
     garbage: bool,
     /// The propagated deadline its calls inherit, if any.
     deadline: Option<SimTime>,
+    /// When a worker took it (arrival if served at once, else when it left the queue).
+    started: SimTime,
+    /// Whether it serves a first attempt, a retry or a hedge (for work accounting).
+    kind: WorkKind,
 }
 
 impl World {
@@ -470,6 +476,7 @@ impl World {
             expires: None,
             cancelled: false,
             hedge: is_hedge,
+            number: r.attempts,
             waiting: true,
             holders: 0,
         });
@@ -575,6 +582,14 @@ impl World {
             return;
         }
         let deadline = self.carried_deadline(attempt);
+        let a = &self.attempts[attempt];
+        let kind = if a.hedge {
+            WorkKind::Hedge
+        } else if a.number > 1 {
+            WorkKind::Retry
+        } else {
+            WorkKind::First
+        };
         let job = self.jobs.insert(Job {
             attempt,
             service,
@@ -586,6 +601,8 @@ impl World {
             call_decided: false,
             garbage: false,
             deadline,
+            started: now,
+            kind,
         });
         self.attempts[attempt].holders += 1;
         match self.services[service.0 as usize].admit(replica, job, now, deadline) {
@@ -691,7 +708,9 @@ impl World {
             ok,
         };
         let next = service.complete(finished, now, &mut expired, cancelled);
+        service.account_work(j.kind, abandoned, now.since(j.started), j.reached);
         if let Some((next, work)) = next {
+            self.jobs[next].started = now;
             ctx.schedule_in(work, Event::WorkDone { job: next });
         }
         self.attempts[j.attempt].holders -= 1;

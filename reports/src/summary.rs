@@ -139,6 +139,8 @@ pub struct ServiceSummary {
     pub expired: u64,
     /// Replies lost on the network after the work was done.
     pub replies_lost: u64,
+    /// Where the workers' time went.
+    pub work: WorkSummary,
     /// Mean fraction of workers busy.
     pub utilization: f64,
     /// Time-averaged number of queued attempts.
@@ -151,6 +153,21 @@ pub struct ServiceSummary {
     pub sojourn_ms: Quantiles,
     /// Each downstream call edge, in configuration order.
     pub calls: Vec<CallSummary>,
+}
+
+/// A service's worker time split by what it served, in seconds, with shares of the total.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorkSummary {
+    /// Worker-seconds in all.
+    pub total_s: f64,
+    /// Share spent on first attempts.
+    pub first_attempts: f64,
+    /// Share spent on retries.
+    pub retries: f64,
+    /// Share spent on hedge copies.
+    pub hedges: f64,
+    /// Share spent on attempts whose caller had given up before they finished.
+    pub for_callers_gone: f64,
 }
 
 /// One downstream call edge of a service.
@@ -308,6 +325,18 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
         lost: s.lost,
         expired: s.expired,
         replies_lost: s.replies_lost,
+        work: {
+            let w = s.work;
+            let total = (w.first_ns + w.retry_ns + w.hedge_ns) as f64;
+            let share = |ns: u64| round(ratio(ns as f64, total), 6);
+            WorkSummary {
+                total_s: round(total / 1e9, 6),
+                first_attempts: share(w.first_ns),
+                retries: share(w.retry_ns),
+                hedges: share(w.hedge_ns),
+                for_callers_gone: share(w.abandoned_ns),
+            }
+        },
         utilization: round(ratio(s.busy_mean, f64::from(s.capacity)), 6),
         queue_len_mean: round(s.queue_len_mean, 6),
         in_system_mean: round(s.in_system_mean, 6),

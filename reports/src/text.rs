@@ -113,6 +113,20 @@ pub fn render(summary: &RunSummary) -> String {
         ]);
     }
     out.push_str(&services.render());
+    for (name, s) in &summary.services {
+        let w = &s.work;
+        if w.retries > 0.0 || w.hedges > 0.0 || w.for_callers_gone > 0.0 {
+            let _ = writeln!(
+                out,
+                "{name}: {:.1} worker-seconds: {:.0}% first attempts, {:.0}% retries, {:.0}% hedges; {:.0}% for callers already gone",
+                w.total_s,
+                w.first_attempts * 100.0,
+                w.retries * 100.0,
+                w.hedges * 100.0,
+                w.for_callers_gone * 100.0
+            );
+        }
+    }
     let mut calls = Table::new(&["call", "requests", "attempts", "ok", "failed", "ampl"]);
     let mut any_call = false;
     for (name, s) in &summary.services {
