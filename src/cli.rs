@@ -25,6 +25,22 @@ pub enum Command {
     },
     /// List the catalog of built-in scenarios.
     List,
+    /// Read a scenario's call graph without running it: worst-case attempt amplification per
+    /// path, and resilience anti-patterns.
+    Explain {
+        /// A scenario file, or the name of a catalog scenario (see `faultline list`).
+        file: PathBuf,
+        /// Print a Graphviz DOT digraph instead of text (`| dot -Tsvg > graph.svg`).
+        #[arg(long)]
+        dot: bool,
+        /// Apply this variant from the scenario's `variants`.
+        #[arg(long)]
+        variant: Option<String>,
+        /// Override a value: `--set services.api.calls.db.retry=null` (repeatable; applied
+        /// after the variant).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
 }
 
 /// Flags of `faultline run`.

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod explain;
 pub mod input;
 pub mod inspect;
 pub mod run;
@@ -24,5 +25,18 @@ pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Run(args) => run::run(args),
         Command::Validate { file } => inspect::validate(file),
         Command::List => inspect::list(),
+        Command::Explain {
+            file,
+            dot,
+            variant,
+            set,
+        } => {
+            let form = if *dot {
+                explain::Form::Dot
+            } else {
+                explain::Form::Text
+            };
+            explain::explain(file, variant.as_deref(), set, form)
+        }
     }
 }

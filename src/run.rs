@@ -16,14 +16,7 @@ pub struct Outcome {
 /// Runs the scenario named by `args` and renders its summary.
 pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
-    let mut overrides = Vec::with_capacity(args.set.len());
-    for text in &args.set {
-        overrides.push(scenarios::Override::parse(text)?);
-    }
-    let options = scenarios::LoadOptions {
-        variant: args.variant.clone(),
-        overrides,
-    };
+    let options = load_options(args.variant.as_deref(), &args.set)?;
     let scenario = scenarios::parse(&source.text, &source.origin, &options)?;
     let result = models::run(&scenario.world, args.seed).map_err(|source| CliError::Guard {
         source,
@@ -53,6 +46,21 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
     Ok(Outcome {
         stdout,
         exit_code: if summary.slos_met() { 0 } else { 1 },
+    })
+}
+
+/// The variant and `--set PATH=VALUE` overrides of a command line, as `scenarios` takes them.
+pub fn load_options(
+    variant: Option<&str>,
+    set: &[String],
+) -> Result<scenarios::LoadOptions, CliError> {
+    let mut overrides = Vec::with_capacity(set.len());
+    for text in set {
+        overrides.push(scenarios::Override::parse(text)?);
+    }
+    Ok(scenarios::LoadOptions {
+        variant: variant.map(str::to_string),
+        overrides,
     })
 }
 

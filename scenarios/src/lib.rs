@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod error;
 pub mod overrides;
 pub mod raw;
+pub mod topology;
 mod validate;
 
 use serde_json::Value;

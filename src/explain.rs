@@ -1,0 +1,503 @@
+//! `faultline explain`: a scenario's call graph, its worst-case attempt amplification and its
+//! resilience anti-patterns, as text or as a Graphviz DOT digraph, without running anything.
+//!
+//! The analysis is `scenarios::topology`; this module only renders it. Everything is printed
+//! in configuration order, so the output is byte-stable.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use scenarios::topology::{CallPath, Edge, EdgeId, Exposure, NodeKind, Topology, Warning};
+
+use crate::error::CliError;
+use crate::input;
+use crate::run::{load_options, Outcome};
+
+/// How `explain` prints its analysis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// Sections for a terminal: edges, amplification per path and per service, warnings.
+    Text,
+    /// A Graphviz DOT digraph, with the warnings as a comment block.
+    Dot,
+}
+
+/// Reads the scenario at `path` (with `variant` and the `set` overrides applied, as `run`
+/// does) and renders its analysis; warnings do not change the exit code, which is 0.
+pub fn explain(
+    path: &Path,
+    variant: Option<&str>,
+    set: &[String],
+    form: Form,
+) -> Result<Outcome, CliError> {
+    let source = input::read(path)?;
+    let options = load_options(variant, set)?;
+    let scenario = scenarios::parse(&source.text, &source.origin, &options)?;
+    let topology = scenarios::topology::analyze(&scenario);
+    let mut title = scenario.name.clone();
+    let changes: Vec<String> = scenario
+        .variant
+        .iter()
+        .map(|v| format!("variant {v}"))
+        .chain(set.iter().map(|s| format!("--set {s}")))
+        .collect();
+    if !changes.is_empty() {
+        title.push_str(&format!(" ({})", changes.join(", ")));
+    }
+    let stdout = match form {
+        Form::Text => text(&title, &topology),
+        Form::Dot => dot(&scenario.name, &title, &topology),
+    };
+    Ok(Outcome {
+        stdout,
+        exit_code: 0,
+    })
+}
+
+/// Renders the analysis as text sections.
+pub fn text(title: &str, topology: &Topology) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{title}: the design, read without running it");
+    let _ = writeln!(out, "\ncall graph (timeout / attempts per edge):");
+    let rows: Vec<[String; 3]> = topology
+        .edges
+        .iter()
+        .enumerate()
+        .map(|(index, e)| {
+            [
+                topology.names(&[EdgeId(index as u32)]).join(" → "),
+                label(e),
+                details(e),
+            ]
+        })
+        .collect();
+    let widths = [0, 1].map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0));
+    for [name, label, details] in &rows {
+        let line = format!(
+            "  {name}{}  {label}{}  {details}",
+            pad(name, widths[0]),
+            pad(label, widths[1])
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let budgeted = topology.paths.iter().any(|p| p.factor_budgeted.is_some());
+    let hedged = topology.edges.iter().any(|e| e.guards.hedge.is_some());
+    let _ = writeln!(
+        out,
+        "\nattempt amplification per path (worst case: every attempt fails and is retried{}{}):",
+        if hedged {
+            ", and every hedge is sent"
+        } else {
+            ""
+        },
+        if budgeted {
+            "; budgeted: the steady-state bound when each retry budget caps its layer at 1 + ratio, plus its min_per_s floor"
+        } else {
+            ""
+        }
+    );
+    for path in &topology.paths {
+        path_lines(&mut out, topology, path);
+    }
+    if topology.paths_omitted > 0 {
+        let _ = writeln!(
+            out,
+            "  ... and {} more paths, not listed (the figures below count them)",
+            topology.paths_omitted
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nworst case per service (the largest over the paths from each client):"
+    );
+    let width = topology
+        .exposures
+        .iter()
+        .map(|e| topology.node(e.service).name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for exposure in &topology.exposures {
+        let name = &topology.node(exposure.service).name;
+        let _ = writeln!(
+            out,
+            "  {name}{}  {}",
+            pad(name, width),
+            exposure_text(topology, exposure)
+        );
+    }
+    let _ = writeln!(out, "\nwarnings ({}):", topology.warnings.len());
+    if topology.warnings.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for warning in &topology.warnings {
+        let _ = writeln!(out, "  warning: {}", warning_text(topology, warning));
+    }
+    out
+}
+
+/// Renders the analysis as a Graphviz DOT digraph named `name`.
+pub fn dot(name: &str, title: &str, topology: &Topology) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "digraph {} {{", quote(name));
+    let _ = writeln!(out, "  // faultline explain {title}");
+    let _ = writeln!(
+        out,
+        "  // Edges read timeout / attempts; a service shows its worst-case attempts per client request."
+    );
+    let _ = writeln!(out, "  // warnings ({}):", topology.warnings.len());
+    for warning in &topology.warnings {
+        let _ = writeln!(out, "  //   {}", warning_text(topology, warning));
+    }
+    let _ = writeln!(out, "  rankdir=LR;");
+    for (index, node) in topology.nodes.iter().enumerate() {
+        let (shape, mut lines) = match node.kind {
+            NodeKind::Client(_) => ("box", vec![node.name.clone(), "client".to_string()]),
+            NodeKind::Service(_) => ("ellipse", vec![node.name.clone()]),
+        };
+        let service = scenarios::topology::NodeId(index as u32);
+        for exposure in topology.exposures.iter().filter(|e| e.service == service) {
+            lines.push(format!(
+                "{} per {} request",
+                times(exposure.factor_max),
+                topology.node(exposure.client).name
+            ));
+        }
+        let label: Vec<String> = lines.iter().map(|l| escape(l)).collect();
+        let _ = writeln!(
+            out,
+            "  {} [shape={shape}, label=\"{}\"];",
+            quote(&node.name),
+            label.join("\\n")
+        );
+    }
+    let flagged = flagged_edges(topology);
+    for (index, edge) in topology.edges.iter().enumerate() {
+        let color = if flagged.contains(&EdgeId(index as u32)) {
+            ", color=red, fontcolor=red"
+        } else {
+            ""
+        };
+        let mut text = label(edge);
+        if edge.fanout > 1 {
+            text.push_str(&format!(", fan-out {}", edge.fanout));
+        }
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label=\"{}\"{color}];",
+            quote(&topology.node(edge.from).name),
+            quote(&topology.node(edge.to).name),
+            escape(&text)
+        );
+    }
+    let _ = writeln!(out, "}}");
+    out
+}
+
+/// One warning as one actionable line.
+pub fn warning_text(topology: &Topology, warning: &Warning) -> String {
+    let edge_name = |id: &EdgeId| topology.names(&[*id]).join(" → ");
+    match warning {
+        Warning::RetryLayers { path, factor } => {
+            let layers: Vec<String> = path
+                .iter()
+                .filter(|id| topology.edge(**id).retries())
+                .map(|id| {
+                    format!(
+                        "{} × {}",
+                        edge_name(id),
+                        topology.edge(*id).retry.max_attempts
+                    )
+                })
+                .collect();
+            let names = topology.names(path);
+            let last = names.last().copied().unwrap_or_default();
+            format!(
+                "retry amplification: {} retries at {} layers ({}), up to {} attempts at {last} per {} request; keep retries at one layer (remove the others' `retry`) or give each layer a retry budget",
+                names.join(" → "),
+                layers.len(),
+                layers.join(", "),
+                times(*factor),
+                names.first().copied().unwrap_or_default(),
+            )
+        }
+        Warning::TimeoutInversion {
+            outer,
+            inner,
+            inner_time_max,
+        } => {
+            let (o, i) = (topology.edge(*outer), topology.edge(*inner));
+            let outer_timeout = o.timeout.unwrap_or_default();
+            let caller = &topology.node(i.from).name;
+            let inner_timeout = i.timeout.unwrap_or_default();
+            let why = if inner_timeout >= outer_timeout {
+                format!(
+                    "{}'s timeout ({inner_timeout}) alone is not shorter than {}'s ({outer_timeout})",
+                    edge_name(inner),
+                    edge_name(outer)
+                )
+            } else {
+                format!(
+                    "{} can take {inner_time_max} ({}) but {} gives up after {outer_timeout}",
+                    edge_name(inner),
+                    time_max_terms(i),
+                    edge_name(outer)
+                )
+            };
+            format!(
+                "timeout inversion: {why}, so {caller} keeps working and retrying for a caller that has left; fit {}'s timeout × attempts + backoff well inside {outer_timeout}, raise {}.timeout, or propagate a client deadline",
+                i.setting, o.setting
+            )
+        }
+        Warning::RetriesUnguarded { edge } => {
+            let e = topology.edge(*edge);
+            format!(
+                "retry storm risk: {} retries ({} attempts) with no retry budget, circuit breaker or throttle: when {} slows down it can receive up to {} its load and stay overloaded; add a budget: --set '{}.retry.budget={{\"ratio\":0.1}}'",
+                edge_name(edge),
+                e.retry.max_attempts,
+                topology.node(e.to).name,
+                times(e.factor()),
+                e.setting
+            )
+        }
+        Warning::TimeoutMissing { edge } => {
+            let e = topology.edge(*edge);
+            let also = match topology.node(e.from).kind {
+                NodeKind::Client(_) => format!(" (or {}.deadline)", e.setting),
+                NodeKind::Service(_) => String::new(),
+            };
+            format!(
+                "no timeout: {} waits forever for a reply that may never come; set {}.timeout{also}",
+                edge_name(edge),
+                e.setting
+            )
+        }
+        Warning::JitterMissing { edge } => {
+            let e = topology.edge(*edge);
+            format!(
+                "synchronized retries: {} retries without jitter, so callers that failed together retry together (a thundering herd); --set {}.retry.jitter=full",
+                edge_name(edge),
+                e.setting
+            )
+        }
+    }
+}
+
+/// The path's worst case, and its budgeted bound on a second line when it has one.
+fn path_lines(out: &mut String, topology: &Topology, path: &CallPath) {
+    let names = topology.names(&path.edges);
+    let (first, last) = (
+        names.first().copied().unwrap_or_default(),
+        names.last().copied().unwrap_or_default(),
+    );
+    let edges: Vec<&Edge> = path.edges.iter().map(|id| topology.edge(*id)).collect();
+    let worst: Vec<String> = edges
+        .iter()
+        .map(|e| layer(e, e.attempts_max().to_string()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  {}: {} worst case at {last} per {first} request",
+        names.join(" → "),
+        product(&worst, &times(path.factor))
+    );
+    if let Some(bound) = path.factor_budgeted {
+        let budgeted: Vec<String> = edges
+            .iter()
+            .map(|e| {
+                let attempts = e.factor_budgeted() / f64::from(e.fanout);
+                layer(e, number(attempts))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "    budgeted: {} in steady state",
+            product(&budgeted, &format!("{}x", number(bound)))
+        );
+    }
+}
+
+/// `a × b = Nx`, or just `Nx` for one layer.
+fn product(layers: &[String], result: &str) -> String {
+    if layers.len() == 1 && !layers[0].starts_with('(') {
+        result.to_string()
+    } else {
+        format!("{} = {result}", layers.join(" × "))
+    }
+}
+
+/// One layer's multiplier: its attempts, or `(fan-out × attempts)`.
+fn layer(edge: &Edge, attempts: String) -> String {
+    if edge.fanout > 1 {
+        format!("({} × {attempts})", edge.fanout)
+    } else {
+        attempts
+    }
+}
+
+fn exposure_text(topology: &Topology, exposure: &Exposure) -> String {
+    let client = &topology.node(exposure.client).name;
+    let mut text = format!(
+        "{} per {client} request, via {}",
+        times(exposure.factor_max),
+        topology.names(&exposure.path_max).join(" → ")
+    );
+    if exposure.path_count > 1 {
+        text.push_str(&format!(
+            "; {} summed over its {} paths",
+            times(exposure.factor_total),
+            exposure.path_count
+        ));
+    }
+    if let Some(bound) = exposure.factor_budgeted_max {
+        text.push_str(&format!("; budgeted: {}x in steady state", number(bound)));
+    }
+    text
+}
+
+/// An edge's `timeout / attempts`.
+fn label(edge: &Edge) -> String {
+    let timeout = edge
+        .timeout
+        .map_or_else(|| "no timeout".to_string(), |t| t.to_string());
+    let hedge = if edge.guards.hedge.is_some() {
+        " + hedge"
+    } else {
+        ""
+    };
+    format!("{timeout} / {}{hedge}", edge.retry.max_attempts)
+}
+
+/// An edge's policies in words: fan-out, backoff and jitter, guards, deadline.
+fn details(edge: &Edge) -> String {
+    let mut parts = Vec::new();
+    if edge.fanout > 1 {
+        let wait = if edge.needed == edge.fanout {
+            "waits for all".to_string()
+        } else if edge.needed == 1 {
+            "waits for any".to_string()
+        } else {
+            format!("waits for {}", edge.needed)
+        };
+        parts.push(format!("fan-out {} ({wait})", edge.fanout));
+    }
+    if edge.retries() {
+        let backoff = match edge.retry.backoff {
+            models::Backoff::None => "no backoff".to_string(),
+            models::Backoff::Constant { delay } => format!("constant backoff {delay}"),
+            models::Backoff::Exponential { base, cap } => {
+                format!("exponential backoff {base}..{cap}")
+            }
+        };
+        let jitter = match edge.retry.jitter {
+            models::Jitter::None => "no jitter",
+            models::Jitter::Full => "full jitter",
+            models::Jitter::Equal => "equal jitter",
+            models::Jitter::Decorrelated => "decorrelated jitter",
+        };
+        parts.push(format!("{backoff}, {jitter}"));
+    }
+    let guards = &edge.guards;
+    match guards.hedge {
+        Some(models::guard::Hedge::After(delay)) => parts.push(format!("hedge after {delay}")),
+        Some(models::guard::Hedge::Percentile(quantile)) => {
+            parts.push(format!("hedge at p{}", number(quantile * 100.0)))
+        }
+        None => {}
+    }
+    if let Some(budget) = &guards.budget {
+        parts.push(format!(
+            "retry budget {} + {}/s",
+            number(budget.ratio),
+            budget.retries_per_s_min
+        ));
+    }
+    if guards.breaker.is_some() {
+        parts.push("circuit breaker".to_string());
+    }
+    if guards.throttle.is_some() {
+        parts.push("adaptive throttling".to_string());
+    }
+    if let Some(deadline) = edge.deadline {
+        let propagated = if deadline.propagate {
+            ", propagated"
+        } else {
+            ""
+        };
+        parts.push(format!("deadline {}{propagated}", deadline.after));
+    }
+    parts.join("; ")
+}
+
+/// `3 × 50ms + 15ms backoff`: the terms of `Edge::time_max`.
+fn time_max_terms(edge: &Edge) -> String {
+    let timeout = edge.timeout.unwrap_or_default();
+    let mut terms = if edge.retry.max_attempts > 1 {
+        format!("{} × {timeout}", edge.retry.max_attempts)
+    } else {
+        timeout.to_string()
+    };
+    let backoff = edge.backoff_max();
+    if backoff > sim_core::SimDuration::ZERO {
+        terms.push_str(&format!(" + {backoff} backoff"));
+    }
+    terms
+}
+
+/// Edges that a warning names directly, drawn in red.
+fn flagged_edges(topology: &Topology) -> Vec<EdgeId> {
+    let mut flagged: Vec<EdgeId> = topology
+        .warnings
+        .iter()
+        .flat_map(|w| match w {
+            Warning::RetryLayers { path, .. } => path
+                .iter()
+                .copied()
+                .filter(|id| topology.edge(*id).retries())
+                .collect(),
+            Warning::TimeoutInversion { inner, .. } => vec![*inner],
+            Warning::RetriesUnguarded { edge }
+            | Warning::TimeoutMissing { edge }
+            | Warning::JitterMissing { edge } => vec![*edge],
+        })
+        .collect();
+    flagged.sort_unstable();
+    flagged.dedup();
+    flagged
+}
+
+/// `9x`; a product that saturated u64 reads as what it is, a lower bound.
+fn times(factor: u64) -> String {
+    if factor == u64::MAX {
+        format!("{SATURATED}x")
+    } else {
+        format!("{factor}x")
+    }
+}
+
+/// How a product too large for u64 (about 1.8 × 10^19) is printed.
+const SATURATED: &str = "over 10^19";
+
+/// A multiplier with at most two decimals and no trailing zeros: `1.1`, `3.3`, `2`.
+fn number(value: f64) -> String {
+    if value.is_nan() || value >= 1e19 {
+        return SATURATED.to_string();
+    }
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_string()
+}
+
+/// Spaces that pad `text` to `width` characters.
+fn pad(text: &str, width: usize) -> String {
+    " ".repeat(width.saturating_sub(text.chars().count()))
+}
+
+/// A DOT string literal.
+fn quote(text: &str) -> String {
+    format!("\"{}\"", escape(text))
+}
+
+/// `text` safe inside a DOT string literal.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
