@@ -18,6 +18,18 @@ pub struct Cli {
 pub enum Command {
     /// Run one scenario once and print its summary.
     Run(RunArgs),
+    /// Re-run a run record and check that it reproduces (exit 0, or 4 if it does not); with
+    /// `--variant`/`--set`, run the counterfactual on the same seed and compare.
+    Replay {
+        /// A record written by `faultline run --record`.
+        record: PathBuf,
+        /// Apply this variant instead (a counterfactual).
+        #[arg(long)]
+        variant: Option<String>,
+        /// Override a value (a counterfactual; repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
     /// Check a scenario file (and every variant of it) without running it.
     Validate {
         /// A scenario file, or the name of a catalog scenario (see `faultline list`).
@@ -60,6 +72,9 @@ pub struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Also write a run record (scenario, seed, version, trace hash, summary) for `replay`.
+    #[arg(long, value_name = "RECORD.json")]
+    pub record: Option<PathBuf>,
 }
 
 /// How `run` prints its summary.

@@ -20,6 +20,22 @@ pub enum CliError {
     /// Occurs when a scenario or an override is invalid.
     #[error(transparent)]
     Scenario(Box<scenarios::ScenarioError>),
+    /// Occurs when an output file cannot be written.
+    #[error("{path}: cannot write ({source})")]
+    Write {
+        /// The path being written.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Occurs when a run record is malformed or was edited.
+    #[error("{path}: not a usable run record: {problem}")]
+    Record {
+        /// The record's path.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// Occurs when a run guard trips (too many pending or processed events).
     #[error("run stopped: {source}\n  seed {seed}; reproduce with: {replay}")]
     Guard {
@@ -42,7 +58,10 @@ impl CliError {
     /// The process exit code DESIGN.md assigns to this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Read { .. } | CliError::Scenario(_) => 2,
+            CliError::Read { .. }
+            | CliError::Scenario(_)
+            | CliError::Write { .. }
+            | CliError::Record { .. } => 2,
             CliError::Guard { .. } => 3,
         }
     }

@@ -10,6 +10,8 @@ pub mod error;
 pub mod explain;
 pub mod input;
 pub mod inspect;
+pub mod output;
+pub mod record;
 pub mod run;
 
 /// This build's version, recorded in every summary.
@@ -23,6 +25,11 @@ use run::Outcome;
 pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {
     match &cli.command {
         Command::Run(args) => run::run(args),
+        Command::Replay {
+            record,
+            variant,
+            set,
+        } => record::replay(record, variant.as_deref(), set),
         Command::Validate { file } => inspect::validate(file),
         Command::List => inspect::list(),
         Command::Explain {

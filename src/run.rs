@@ -13,20 +13,73 @@ pub struct Outcome {
     pub exit_code: i32,
 }
 
-/// Runs the scenario named by `args` and renders its summary.
+/// A finished run: its summary (and what `--record` needs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulated {
+    /// The JSON summary.
+    pub summary: reports::RunSummary,
+}
+
+/// Runs the scenario named by `args` and renders its summary (and writes a record if asked).
 pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
-    let options = load_options(args.variant.as_deref(), &args.set)?;
-    let scenario = scenarios::parse(&source.text, &source.origin, &options)?;
-    let result = models::run(&scenario.world, args.seed).map_err(|source| CliError::Guard {
-        source,
-        seed: args.seed,
-        replay: replay_command(args),
+    let simulated = simulate(
+        &source.text,
+        &source.origin,
+        args.variant.as_deref(),
+        &args.set,
+        args.seed,
+    )
+    .map_err(|error| match error {
+        CliError::Guard { source, seed, .. } => CliError::Guard {
+            source,
+            seed,
+            replay: replay_command(args),
+        },
+        other => other,
     })?;
+    if let Some(path) = &args.record {
+        let record = crate::record::Record::new(
+            &source.text,
+            &source.origin,
+            args.variant.as_deref(),
+            &args.set,
+            args.seed,
+            &simulated,
+        );
+        crate::output::write_atomic(path, record.to_json().as_bytes())?;
+    }
+    let summary = simulated.summary;
+    let stdout = match args.format {
+        Format::Text => reports::render(&summary),
+        Format::Json => summary.to_json(),
+    };
+    Ok(Outcome {
+        stdout,
+        exit_code: if summary.slos_met() { 0 } else { 1 },
+    })
+}
+
+/// Parses `text` with a variant and overrides, runs it with `seed`, and summarizes it.
+pub fn simulate(
+    text: &str,
+    origin: &str,
+    variant: Option<&str>,
+    set: &[String],
+    seed: u64,
+) -> Result<Simulated, CliError> {
+    let options = load_options(variant, set)?;
+    let scenario = scenarios::parse(text, origin, &options)?;
+    let result = models::run(&scenario.world, seed).map_err(|source| CliError::Guard {
+        source,
+        seed,
+        replay: format!("faultline run {origin} --seed {seed}"),
+    })?;
+    let args_seed = seed;
     let identity = reports::RunIdentity {
         scenario: scenario.name.clone(),
         variant: scenario.variant.clone(),
-        seed: args.seed,
+        seed: args_seed,
         version: crate::VERSION.to_string(),
     };
     let slos: Vec<reports::SloSpec> = scenario
@@ -39,14 +92,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
         })
         .collect();
     let summary = reports::RunSummary::new(&identity, &result, &slos);
-    let stdout = match args.format {
-        Format::Text => reports::render(&summary),
-        Format::Json => summary.to_json(),
-    };
-    Ok(Outcome {
-        stdout,
-        exit_code: if summary.slos_met() { 0 } else { 1 },
-    })
+    Ok(Simulated { summary })
 }
 
 /// The variant and `--set PATH=VALUE` overrides of a command line, as `scenarios` takes them.

@@ -1,0 +1,219 @@
+//! Run records and `faultline replay`: an incident captured in one file, replayed exactly.
+//!
+//! A record holds the scenario itself (inlined, with its FNV-1a-64 hash), the variant, the
+//! `--set` overrides, the seed, the faultline version, and what the run produced: the trace
+//! hash, the event count and the summary. `replay` re-runs it and checks the trace hash and
+//! event count; given a variant or overrides instead, it runs the counterfactual ("the same
+//! incident with a retry budget") on the same seed — every exogenous stream (arrivals, service
+//! times, network, faults) is unchanged — and shows the difference.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::CliError;
+use crate::run::{simulate, Outcome, Simulated};
+
+/// The format version of records this build writes and reads.
+pub const RECORD_FORMAT: u32 = 1;
+
+/// Exit code of a replay that did not reproduce its record.
+pub const EXIT_NOT_REPRODUCED: i32 = 4;
+
+/// Everything needed to reproduce one run, and what it produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Record format version.
+    pub record_format: u32,
+    /// faultline version that made it.
+    pub version: String,
+    /// Where the scenario came from (a path or `catalog:NAME`).
+    pub origin: String,
+    /// The scenario's name.
+    pub scenario_name: String,
+    /// FNV-1a-64 of `scenario_text`, as 16 hex digits.
+    pub scenario_hash: String,
+    /// The scenario file's text, exactly as read.
+    pub scenario_text: String,
+    /// The variant applied, if any.
+    pub variant: Option<String>,
+    /// The `--set` overrides, in order.
+    pub overrides: Vec<String>,
+    /// The master seed.
+    pub seed: u64,
+    /// The run's trace hash.
+    pub trace_hash: String,
+    /// Events processed.
+    pub events: u64,
+    /// The run's JSON summary.
+    pub summary: serde_json::Value,
+}
+
+impl Record {
+    /// The record of a finished run.
+    pub fn new(
+        text: &str,
+        origin: &str,
+        variant: Option<&str>,
+        overrides: &[String],
+        seed: u64,
+        run: &Simulated,
+    ) -> Record {
+        Record {
+            record_format: RECORD_FORMAT,
+            version: crate::VERSION.to_string(),
+            origin: origin.to_string(),
+            scenario_name: run.summary.scenario.clone(),
+            scenario_hash: hash_text(text),
+            scenario_text: text.to_string(),
+            variant: variant.map(str::to_string),
+            overrides: overrides.to_vec(),
+            seed,
+            trace_hash: run.summary.trace_hash.clone(),
+            events: run.summary.events,
+            summary: serde_json::from_str(&run.summary.to_json()).expect("a summary is JSON"),
+        }
+    }
+
+    /// The record as pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a record always serializes");
+        text.push('\n');
+        text
+    }
+}
+
+/// The scenario hash: FNV-1a-64 of the text's bytes, as 16 hex digits.
+pub fn hash_text(text: &str) -> String {
+    format!("{:016x}", sim_core::rng::fnv1a64(text.as_bytes()))
+}
+
+/// `faultline replay RECORD [--variant V] [--set PATH=VALUE]...`.
+pub fn replay(path: &Path, variant: Option<&str>, set: &[String]) -> Result<Outcome, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+        catalog: String::new(),
+    })?;
+    let record: Record = serde_json::from_str(&text).map_err(|e| CliError::Record {
+        path: path.to_path_buf(),
+        problem: e.to_string(),
+    })?;
+    let mut out = String::new();
+    if record.version != crate::VERSION {
+        let _ = writeln!(
+            out,
+            "warning: recorded by faultline {}, replaying with {}; a different version may not reproduce it",
+            record.version,
+            crate::VERSION
+        );
+    }
+    if hash_text(&record.scenario_text) != record.scenario_hash {
+        return Err(CliError::Record {
+            path: path.to_path_buf(),
+            problem:
+                "the inlined scenario does not match its scenario_hash (the record was edited)"
+                    .to_string(),
+        });
+    }
+    let counterfactual = variant.is_some() || !set.is_empty();
+    let (run_variant, run_set) = if counterfactual {
+        let mut all = record.overrides.clone();
+        all.extend(set.iter().cloned());
+        (variant.or(record.variant.as_deref()), all)
+    } else {
+        (record.variant.as_deref(), record.overrides.clone())
+    };
+    let origin = format!("{} (from {})", record.origin, path.display());
+    let run = simulate(
+        &record.scenario_text,
+        &origin,
+        run_variant,
+        &run_set,
+        record.seed,
+    )?;
+    if counterfactual {
+        out.push_str(&compare(&record, &run));
+        return Ok(Outcome {
+            stdout: out,
+            exit_code: 0,
+        });
+    }
+    let same = run.summary.trace_hash == record.trace_hash && run.summary.events == record.events;
+    if same {
+        let _ = writeln!(
+            out,
+            "reproduced: scenario {} seed {}: trace {} after {} events, as recorded",
+            record.scenario_name, record.seed, record.trace_hash, record.events
+        );
+        Ok(Outcome {
+            stdout: out,
+            exit_code: 0,
+        })
+    } else {
+        let _ = writeln!(
+            out,
+            "NOT reproduced: scenario {} seed {}: recorded trace {} after {} events, replay gave trace {} after {} events",
+            record.scenario_name,
+            record.seed,
+            record.trace_hash,
+            record.events,
+            run.summary.trace_hash,
+            run.summary.events
+        );
+        Ok(Outcome {
+            stdout: out,
+            exit_code: EXIT_NOT_REPRODUCED,
+        })
+    }
+}
+
+/// Side by side: the recorded run and the counterfactual, client by client.
+fn compare(record: &Record, run: &Simulated) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "counterfactual of {} seed {} (same arrivals, service times, network and faults):",
+        record.scenario_name, record.seed
+    );
+    let recorded = &record.summary["clients"];
+    let metrics = [
+        ("goodput/s", "goodput_per_s"),
+        ("failed", "failed"),
+        ("attempts", "attempts"),
+        ("amplification", "amplification"),
+    ];
+    for (name, client) in &run.summary.clients {
+        let now = serde_json::to_value(client).expect("a client summary is JSON");
+        let _ = writeln!(out, "  client {name}:");
+        for (label, key) in metrics {
+            let _ = writeln!(
+                out,
+                "    {label:<14} recorded {:>12}  counterfactual {:>12}",
+                recorded[name][key].to_string(),
+                now[key].to_string()
+            );
+        }
+        let p99 = |v: &serde_json::Value| v["latency_ms"]["p99"].to_string();
+        let _ = writeln!(
+            out,
+            "    {:<14} recorded {:>12}  counterfactual {:>12}",
+            "p99 ms",
+            p99(&recorded[name]),
+            p99(&now)
+        );
+    }
+    let slo = |v: &serde_json::Value| v["observed"].to_string();
+    for (index, verdict) in run.summary.slo.iter().enumerate() {
+        let now = serde_json::to_value(verdict).expect("a verdict is JSON");
+        let _ = writeln!(
+            out,
+            "  SLO {}: recorded {}  counterfactual {}",
+            verdict.client,
+            slo(&record.summary["slo"][index]),
+            slo(&now)
+        );
+    }
+    out
+}
