@@ -149,6 +149,20 @@ impl LevelSeries {
         let width = self.interval.as_nanos();
         let mut from = self.changed.as_nanos();
         let to = now.as_nanos();
+        // Fast path: a zero level adds nothing, and (the common case) a change within the
+        // interval of the previous one needs no division to find its row.
+        if self.level == 0 || from == to {
+            self.changed = now;
+            return;
+        }
+        if let Some(last) = self.areas.len().checked_sub(1) {
+            let end = (last as u64 + 1).saturating_mul(width);
+            if from >= end - width && to <= end {
+                self.areas[last] += u128::from(to - from) * u128::from(self.level);
+                self.changed = now;
+                return;
+            }
+        }
         // Bounded by the number of interval boundaries crossed since the last change.
         while from < to {
             let index = (from / width) as usize;
