@@ -4,23 +4,11 @@
 //! Bad input must name the file and the JSON path, and must never show a Rust panic.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn faultline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faultline"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the faultline binary runs")
-}
+#[path = "support/binary.rs"]
+mod binary;
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use binary::{faultline, stderr, stdout};
 
 /// Writes `text` as a scenario file in a fresh temporary directory.
 fn scenario_file(dir: &Path, text: &str) -> String {

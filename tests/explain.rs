@@ -1,23 +1,10 @@
 //! End-to-end tests of `faultline explain` through the real binary: the figures it prints for
 //! the catalog, its DOT output, its byte stability and its exit codes.
 
-use std::process::{Command, Output};
+#[path = "support/binary.rs"]
+mod binary;
 
-fn faultline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faultline"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the faultline binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use binary::{faultline, stderr, stdout};
 
 /// The output of a command that must succeed.
 fn ok(args: &[&str]) -> String {

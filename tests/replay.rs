@@ -4,16 +4,13 @@
 //! it and says plainly whether it reproduced (exit 0) or not (exit 4, with what differs).
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn faultline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faultline"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the faultline binary runs")
-}
+#[path = "support/binary.rs"]
+mod binary;
 
+use binary::faultline;
+
+/// Bytes from the binary as text.
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
