@@ -48,9 +48,25 @@ fn retry() -> impl Strategy<Value = String> {
         Just("equal"),
         Just("decorrelated")
     ];
-    (1u32..5, backoff, jitter).prop_map(|(attempts, backoff, jitter)| {
-        format!(r#", "retry": {{ "max_attempts": {attempts}, "backoff": {backoff}, "jitter": "{jitter}" }}"#)
+    let budget = prop_oneof![
+        Just(String::new()),
+        Just(r#", "budget": { "ratio": 0.1, "min_per_s": 5, "ttl": "5s" }"#.to_string()),
+    ];
+    (1u32..5, backoff, jitter, budget).prop_map(|(attempts, backoff, jitter, budget)| {
+        format!(r#", "retry": {{ "max_attempts": {attempts}, "backoff": {backoff}, "jitter": "{jitter}"{budget} }}"#)
     })
+}
+
+/// A caller's optional guards: a circuit breaker, adaptive throttling, hedging.
+fn guards() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just(r#", "circuit_breaker": { "failure_rate": 0.5, "window": 20, "minimum_calls": 10, "open_for": "1s", "half_open_calls": 3 }"#.to_string()),
+        Just(r#", "circuit_breaker": { "failure_rate": 0.3, "window_duration": "2s", "minimum_calls": 5, "open_for": "500ms" }"#.to_string()),
+        Just(r#", "throttle": { "k": 2, "window": "10s" }"#.to_string()),
+        Just(r#", "hedge": { "after": "5ms" }"#.to_string()),
+        Just(r#", "hedge": { "after": "p90" }"#.to_string()),
+    ]
 }
 
 /// `, "timeout": ...` or nothing.
@@ -309,10 +325,17 @@ fn service(index: usize, replicas: u32, services: usize) -> impl Strategy<Value 
             (
                 index + 1..services,
                 timeout(),
-                prop_oneof![Just(String::new()), retry()]
+                prop_oneof![Just(String::new()), retry()],
+                guards(),
+                prop_oneof![
+                    Just(String::new()),
+                    Just(r#", "fanout": 2"#.to_string()),
+                    Just(r#", "fanout": 3, "wait_for": "any""#.to_string()),
+                    Just(r#", "fanout": 3, "wait_for": 2"#.to_string()),
+                ],
             )
-                .prop_map(|(target, timeout, retry)| {
-                    format!(r#", "calls": [ {{ "service": "s{target}"{timeout}{retry} }} ]"#)
+                .prop_map(|(target, timeout, retry, guards, fanout)| {
+                    format!(r#", "calls": [ {{ "service": "s{target}"{timeout}{retry}{guards}{fanout} }} ]"#)
                 })
         ]
         .boxed()
@@ -331,13 +354,19 @@ fn service(index: usize, replicas: u32, services: usize) -> impl Strategy<Value 
 
 fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
     let retry = prop_oneof![Just(String::new()), retry()];
-    (0..services, 20u32..1500, prop::bool::ANY, timeout(), retry).prop_map(
-        move |(target, rate, poisson, timeout, retry)| {
+    let deadline = prop_oneof![
+        Just(String::new()),
+        Just(r#", "deadline": { "after": "200ms", "propagate": true }"#.to_string()),
+        Just(r#", "deadline": { "after": "50ms" }"#.to_string()),
+    ];
+    let extra = (guards(), deadline).prop_map(|(g, d)| format!("{g}{d}"));
+    (0..services, 20u32..1500, prop::bool::ANY, timeout(), retry, extra).prop_map(
+        move |(target, rate, poisson, timeout, retry, extra)| {
             // Client c0 is always Poisson so that every scenario has randomness and a new
             // seed must change its trace; the others may be fully deterministic.
             let kind = if poisson || index == 0 { "poisson" } else { "constant" };
             format!(
-                r#"{{ "name": "c{index}", "target": "s{target}", "arrival": {{ "kind": "{kind}", "rate_per_s": {rate} }}{timeout}{retry} }}"#
+                r#"{{ "name": "c{index}", "target": "s{target}", "arrival": {{ "kind": "{kind}", "rate_per_s": {rate} }}{timeout}{retry}{extra} }}"#
             )
         },
     )
