@@ -77,6 +77,29 @@ pub struct FaultWindow {
     pub start_s: f64,
     /// End, in seconds; null if it never healed.
     pub end_s: Option<f64>,
+    /// Each client's mean goodput (successes per second) in the 10 s before the fault, during
+    /// it, and in the 10 s after it healed (null if it never did or the run ended first).
+    pub goodput_per_s: BTreeMap<String, WindowGoodput>,
+}
+
+/// Mean goodput around one fault window, from the per-second series.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WindowGoodput {
+    /// The 10 s before the fault started (or less, near the start of the run).
+    pub before: Option<f64>,
+    /// While the fault was active.
+    pub during: Option<f64>,
+    /// The 10 s after it healed.
+    pub after: Option<f64>,
+}
+
+/// Seconds of context shown before and after a fault window.
+const CONTEXT_S: usize = 10;
+
+/// Mean of `series[from..to]` (whole seconds), or None if the range is empty.
+fn window_mean(series: &[f64], from: usize, to: usize) -> Option<f64> {
+    let to = to.min(series.len());
+    (from < to).then(|| round(series[from..to].iter().sum::<f64>() / (to - from) as f64, 3))
 }
 
 /// One client's line of the summary.
@@ -259,6 +282,29 @@ impl RunSummary {
                     target: f.target.clone(),
                     start_s: round(f.start.as_secs_f64(), 9),
                     end_s: (f.end < SimTime::MAX).then(|| round(f.end.as_secs_f64(), 9)),
+                    goodput_per_s: result
+                        .clients
+                        .iter()
+                        .map(|c| {
+                            let series = &c.series.goodput_per_s;
+                            let start = (f.start.as_nanos() / 1_000_000_000) as usize;
+                            let end = if f.end < SimTime::MAX {
+                                f.end.as_nanos().div_ceil(1_000_000_000) as usize
+                            } else {
+                                series.len()
+                            };
+                            let window = WindowGoodput {
+                                before: window_mean(series, start.saturating_sub(CONTEXT_S), start),
+                                during: window_mean(series, start, end.max(start + 1)),
+                                after: if f.end < SimTime::MAX {
+                                    window_mean(series, end, end + CONTEXT_S)
+                                } else {
+                                    None
+                                },
+                            };
+                            (c.name.clone(), window)
+                        })
+                        .collect(),
                 })
                 .collect(),
         }

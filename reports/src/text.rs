@@ -165,6 +165,16 @@ pub fn render(summary: &RunSummary) -> String {
                 trim(f.start_s),
                 end
             );
+            for (client, g) in &f.goodput_per_s {
+                let show = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}"));
+                let _ = writeln!(
+                    out,
+                    "  {client} goodput/s: {} in the 10 s before, {} during, {} in the 10 s after",
+                    show(g.before),
+                    show(g.during),
+                    show(g.after)
+                );
+            }
         }
     }
     if !summary.slo.is_empty() {
