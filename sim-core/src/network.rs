@@ -121,6 +121,9 @@ pub struct Network {
     loss_possible: bool,
     /// Some duplication setting is positive, so the duplicate stream is drawn.
     duplicate_possible: bool,
+    /// No links and no rules either: every send is one latency draw (the same draw the full
+    /// path would make first, so the fast path changes no result).
+    plain: bool,
     latency: Stream,
     loss: Stream,
     duplicate: Stream,
@@ -252,11 +255,14 @@ impl Network {
                 .links
                 .iter()
                 .any(|l| l.duplicate.is_some_and(|p| p.get() > 0.0));
+        let plain =
+            !loss_possible && !duplicate_possible && config.links.is_empty() && rules.is_empty();
         Network {
             config,
             rules,
             loss_possible,
             duplicate_possible,
+            plain,
             latency: Stream::new(seed, "network/latency"),
             loss: Stream::new(seed, "network/loss"),
             duplicate: Stream::new(seed, "network/duplicate"),
@@ -275,6 +281,10 @@ impl Network {
             self.sent_last
         );
         self.sent_last = now;
+        if self.plain {
+            // No links, rules, loss or duplication: only the latency draw remains.
+            return Delivery::Deliver(self.config.latency.sample(&mut self.latency));
+        }
 
         let link = self
             .config
