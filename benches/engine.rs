@@ -2,12 +2,12 @@
 //!
 //! Run with `cargo bench --bench engine`, optionally followed by `-- WORD...` to run only the
 //! rows whose key contains one of the words: `mm1`, `retry`, `hold-1e3`, `hold-1e5`,
-//! `hold-1e6`, `hold-1e7`, `run`. It takes about two minutes on two cores, most of it the
-//! binary heap at 1e7 pending. Every row runs the same model twice, once on the engine and
-//! once on a hand-written loop over `std::collections::BinaryHeap<Reverse<(time, seq,
-//! event)>>`, and prints nanoseconds per event for both and their ratio. Both variants draw the same random numbers in the same
-//! order, so their results must agree exactly; the bench asserts that they do, which also
-//! keeps the optimizer from discarding the work.
+//! `hold-1e6`, `hold-1e7`, `run`. It takes about 80 s on two cores, most of it the binary heap
+//! at 1e7 pending. Every row runs the same model twice, once on the engine and once on a
+//! hand-written loop over `std::collections::BinaryHeap<Reverse<(time, seq, event)>>`, and
+//! prints nanoseconds per event for both and their ratio. Both variants draw the same random
+//! numbers in the same order, so their results must agree exactly; the bench asserts that they
+//! do, which also keeps the optimizer from discarding the work.
 //!
 //! Rows (see BENCHMARKS.md for targets and recorded results):
 //! - `mm1`: an M/M/1 queue (λ = 0.9, μ = 1, 2M customers) on `Simulation`.
@@ -751,7 +751,7 @@ mod retry {
         let timers = cancelled + world_e.timeouts;
         assert!(cancelled * 10 > timers * 9, "most timers are cancelled");
         println!(
-            "  retry: {} requests, {} timers of which {} cancelled, {} timeouts, {} failed, {} wasted",
+            "  retry: {} requests, {} timers ({} cancelled), {} timeouts, {} failed, {} wasted",
             REQUESTS, timers, cancelled, world_e.timeouts, world_e.failed, world_e.wasted
         );
         table.add(Row {

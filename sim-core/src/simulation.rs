@@ -133,11 +133,9 @@ impl<M: Model> Simulation<M> {
 
     /// Processes every event at or before `end`, then sets the clock to `end`.
     pub fn run_until(&mut self, end: SimTime) -> Result<RunStats, RunError> {
-        while let Some(time) = self.queue.peek_time() {
-            if time > end {
-                break;
-            }
-            let (time, event) = self.queue.pop().expect("peeked event is present");
+        // `pop_until` never moves the queue's horizon past `end`, so events may still be
+        // scheduled from `end` on between two runs (a peek would have moved it further).
+        while let Some((time, event)) = self.queue.pop_until(end) {
             assert!(time >= self.now, "popped time never goes backwards");
             self.now = time;
             self.events += 1;
@@ -269,6 +267,26 @@ mod tests {
         };
         assert_eq!(run(10), run(10));
         assert_ne!(run(10).trace_hash, run(11).trace_hash);
+    }
+
+    #[test]
+    fn scheduling_between_runs_before_a_later_event_is_allowed() {
+        // Regression: peeking at the event after `end` used to move the queue's horizon past
+        // `end`, so scheduling at 60 ns after run_until(50) with an event at 100 ns panicked.
+        let ticker = Ticker {
+            period: SimDuration::from_secs(1),
+            ticks: 0,
+            spawn: false,
+        };
+        let mut sim = Simulation::new(ticker, limits());
+        sim.schedule_at(SimTime::from_nanos(100), Tick(0));
+        sim.run_until(SimTime::from_nanos(50)).unwrap();
+        sim.schedule_at(SimTime::from_nanos(60), Tick(7));
+        let stats = sim.run_until(SimTime::from_nanos(100)).unwrap();
+        assert_eq!(
+            stats.events, 2,
+            "both the late-scheduled and the original event ran"
+        );
     }
 
     #[test]
