@@ -355,6 +355,9 @@ pub struct Service {
 }
 
 /// One downstream call of a service.
+///
+/// Its policy fields repeat `Client`'s on purpose: serde's `flatten` cannot be combined with
+/// `deny_unknown_fields`, and refusing unknown fields matters more than sharing a struct.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Call {
