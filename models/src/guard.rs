@@ -161,14 +161,6 @@ impl GuardState {
         }
     }
 
-    /// Whether any guard is configured (so callers can skip the bookkeeping).
-    pub fn any(&self) -> bool {
-        self.budget.is_some()
-            || self.breaker.is_some()
-            || self.throttle.is_some()
-            || self.hedge.is_some()
-    }
-
     /// How long to wait for an attempt before hedging it, if this caller hedges (and, for a
     /// percentile, once it has seen enough successes).
     pub fn hedge_delay(&self) -> Option<SimDuration> {
@@ -319,7 +311,6 @@ mod tests {
     #[test]
     fn no_guards_admit_everything() {
         let mut state = GuardState::new(&Guards::NONE, 1, "test/throttle");
-        assert!(!state.any());
         assert_eq!(state.admit(SimTime::ZERO), Ok(()));
         assert!(state.allow_retry(SimTime::ZERO));
     }
