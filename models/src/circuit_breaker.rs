@@ -57,7 +57,7 @@
 
 use std::collections::VecDeque;
 
-use sim_core::{Probability, SimDuration, SimTime};
+use sim_core::{LevelSeries, Probability, SimDuration, SimTime};
 
 use crate::retry_budget::SecondWindow;
 use BreakerState::{Closed, HalfOpen, Open};
@@ -177,6 +177,8 @@ pub struct CircuitBreaker {
     counts: TransitionCounts,
     last_transition: Option<Transition>,
     log: Vec<Transition>,
+    /// 1 while OPEN, 0 otherwise, per second: the state's time series.
+    open_levels: LevelSeries,
 }
 
 impl CircuitBreakerConfig {
@@ -255,6 +257,7 @@ impl CircuitBreaker {
             counts: TransitionCounts::default(),
             last_transition: None,
             log: Vec::new(),
+            open_levels: LevelSeries::new(SimDuration::from_secs(1)),
         }
     }
 
@@ -321,6 +324,13 @@ impl CircuitBreaker {
         self.counts
     }
 
+    /// The fraction of each second of `0..end` spent OPEN (the last second may be partial).
+    pub fn open_per_s(&self, end: SimTime) -> Vec<f64> {
+        let mut copy = self.clone();
+        copy.advance(end);
+        copy.open_levels.means(end)
+    }
+
     /// Calls refused so far (Resilience4j `numberOfNotPermittedCalls`).
     pub fn calls_rejected(&self) -> u64 {
         self.calls_rejected
@@ -365,6 +375,7 @@ impl CircuitBreaker {
             assert!(previous.at <= at, "transitions are recorded in time order");
         }
         self.last_transition = Some(Transition { at, from, to });
+        self.open_levels.set(at, u64::from(to == Open));
         if self.log.len() < TRANSITIONS_LOGGED_MAX {
             self.log.push(Transition { at, from, to });
         }

@@ -78,6 +78,7 @@ impl ClientHistory {
             timeouts_per_s: self.timeouts.rates_per_s(end),
             latency_p50_ms: rows.iter().map(|r| r[0] / 1e6).collect(),
             latency_p99_ms: rows.iter().map(|r| r[1] / 1e6).collect(),
+            breaker_open: Vec::new(),
         }
     }
 }
@@ -199,7 +200,10 @@ impl Client {
                 .copied()
                 .zip(self.within_marks.iter().copied())
                 .collect(),
-            series: self.history.result(end),
+            series: ClientSeries {
+                breaker_open: self.guards.breaker_open_per_s(end),
+                ..self.history.result(end)
+            },
         }
     }
 }

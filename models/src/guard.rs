@@ -240,6 +240,13 @@ impl GuardState {
         allowed
     }
 
+    /// The fraction of each second of `0..end` the breaker spent open (empty without one).
+    pub fn breaker_open_per_s(&self, end: SimTime) -> Vec<f64> {
+        self.breaker
+            .as_ref()
+            .map_or_else(Vec::new, |b| b.open_per_s(end))
+    }
+
     /// The breaker's state code at `now` (0 closed, 1 half-open, 2 open), if there is one.
     pub fn breaker_state(&mut self, now: SimTime) -> Option<u8> {
         self.breaker.as_mut().map(|b| b.state_code(now))

@@ -90,6 +90,8 @@ pub struct ClientSeries {
     pub latency_p50_ms: Vec<f64>,
     /// 99th-percentile latency of the requests that succeeded in each second, in ms.
     pub latency_p99_ms: Vec<f64>,
+    /// Fraction of each second the client's circuit breaker was open (empty without one).
+    pub breaker_open: Vec<f64>,
 }
 
 /// A service's per-second history, summed over replicas.

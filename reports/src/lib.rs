@@ -5,9 +5,17 @@
 
 #![deny(missing_docs)]
 
+pub mod comparison;
+pub mod figures;
+pub mod html;
+pub mod plot;
+pub mod report;
+pub mod stats;
 pub mod summary;
 pub mod text;
+pub mod warmup;
 
+pub use stats::Interval;
 pub use summary::{
     CallSummary, ClientSummary, FaultWindow, Quantiles, RunIdentity, RunSummary, ServiceSummary,
     SloSpec, SloVerdict,
