@@ -36,6 +36,20 @@ pub enum CliError {
         /// What is wrong with it.
         problem: String,
     },
+    /// Occurs when a flag's value is malformed (a seed range, a duration, a percentage).
+    #[error("{flag}: {problem}")]
+    Usage {
+        /// The flag, as typed (`--seeds`).
+        flag: String,
+        /// What is wrong and what would be right.
+        problem: String,
+    },
+    /// Occurs when a report cannot be rendered (a chart failed to draw).
+    #[error("cannot render the report: {problem}")]
+    Report {
+        /// What failed.
+        problem: String,
+    },
     /// Occurs when a run guard trips (too many pending or processed events).
     #[error("run stopped: {source}\n  seed {seed}; reproduce with: {replay}")]
     Guard {
@@ -61,7 +75,9 @@ impl CliError {
             CliError::Read { .. }
             | CliError::Scenario(_)
             | CliError::Write { .. }
-            | CliError::Record { .. } => 2,
+            | CliError::Record { .. }
+            | CliError::Usage { .. }
+            | CliError::Report { .. } => 2,
             CliError::Guard { .. } => 3,
         }
     }

@@ -6,13 +6,18 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod compare;
 pub mod error;
 pub mod explain;
+pub mod explore;
 pub mod input;
 pub mod inspect;
 pub mod output;
 pub mod record;
 pub mod run;
+pub mod seeds;
+pub mod shrink;
+pub mod trace;
 
 /// This build's version, recorded in every summary.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -29,7 +34,33 @@ pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {
             record,
             variant,
             set,
-        } => record::replay(record, variant.as_deref(), set),
+            trace_window,
+            until_event,
+            out,
+        } => {
+            if trace_window.is_some() || until_event.is_some() {
+                if variant.is_some() || !set.is_empty() {
+                    return Err(CliError::Usage {
+                        flag: "--trace-window/--until-event".to_string(),
+                        problem: "trace the recorded run as it was; to trace a counterfactual, \
+                                  record it first (`faultline run FILE --seed N --variant V \
+                                  --record cf.json`) and replay that record"
+                            .to_string(),
+                    });
+                }
+                let request = trace::TraceRequest {
+                    window: trace_window.clone(),
+                    until_event: *until_event,
+                    out: out.clone(),
+                };
+                trace::replay_traced(record, &request)
+            } else {
+                record::replay(record, variant.as_deref(), set)
+            }
+        }
+        Command::Compare(args) => compare::compare(args),
+        Command::Explore(args) => explore::explore(args),
+        Command::Shrink { record, out } => shrink::shrink(record, out.as_deref()),
         Command::Validate { file } => inspect::validate(file),
         Command::List => inspect::list(),
         Command::Explain {

@@ -18,6 +18,10 @@ pub struct Outcome {
 pub struct Simulated {
     /// The JSON summary.
     pub summary: reports::RunSummary,
+    /// Everything the run measured (series, histograms) for reports.
+    pub result: models::RunResult,
+    /// The scenario's one-line description.
+    pub description: String,
 }
 
 /// Runs the scenario named by `args` and renders its summary (and writes a record if asked).
@@ -49,6 +53,9 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
         );
         crate::output::write_atomic(path, record.to_json().as_bytes())?;
     }
+    if let Some(dir) = &args.out {
+        write_single_report(dir, args, &source.text, &simulated)?;
+    }
     let summary = simulated.summary;
     let stdout = match args.format {
         Format::Text => reports::render(&summary),
@@ -58,6 +65,41 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
         stdout,
         exit_code: if summary.slos_met() { 0 } else { 1 },
     })
+}
+
+/// `run --out DIR`: the report of one run (no intervals: one seed).
+fn write_single_report(
+    dir: &std::path::Path,
+    args: &RunArgs,
+    text: &str,
+    run: &Simulated,
+) -> Result<(), CliError> {
+    let name = args
+        .variant
+        .clone()
+        .unwrap_or_else(|| "as-written".to_string());
+    let mut comparison = reports::comparison::Comparison::new(&[name]);
+    comparison.add(0, &run.summary, &run.result);
+    let findings = comparison.finish();
+    let figures =
+        reports::figures::figures(&comparison, &findings).map_err(|e| CliError::Report {
+            problem: e.to_string(),
+        })?;
+    let mut command = replay_command(args);
+    command.push_str(&format!(" --out {}", dir.display()));
+    let warmup_s = run.summary.sim_time_s - run.summary.measured_s;
+    let warmup = format!("{}s, the scenario's own", (warmup_s * 1e6).round() / 1e6);
+    let report = reports::report::Report {
+        scenario: &run.summary.scenario,
+        description: &run.description,
+        scenario_text: text,
+        command: &command,
+        warmup: &warmup,
+        version: crate::VERSION,
+        findings: &findings,
+        figures: &figures,
+    };
+    crate::compare::write_report(dir, &report)
 }
 
 /// Parses `text` with a variant and overrides, runs it with `seed`, and summarizes it.
@@ -92,7 +134,11 @@ pub fn simulate(
         })
         .collect();
     let summary = reports::RunSummary::new(&identity, &result, &slos);
-    Ok(Simulated { summary })
+    Ok(Simulated {
+        summary,
+        result,
+        description: scenario.description,
+    })
 }
 
 /// The variant and `--set PATH=VALUE` overrides of a command line, as `scenarios` takes them.

@@ -425,6 +425,7 @@ fn run_json(file: &Path, seed: u64) -> (String, i32) {
         set: vec![],
         format: Format::Json,
         record: None,
+        out: None,
     };
     let outcome = faultline::run::run(&args).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     (outcome.stdout, outcome.exit_code)

@@ -247,6 +247,11 @@ impl GuardState {
             .map_or_else(Vec::new, |b| b.open_per_s(end))
     }
 
+    /// The retry budget's token balance at `now`, if there is a budget.
+    pub fn budget_balance(&mut self, now: SimTime) -> Option<i64> {
+        self.budget.as_mut().map(|b| b.balance(now))
+    }
+
     /// The breaker's state code at `now` (0 closed, 1 half-open, 2 open), if there is one.
     pub fn breaker_state(&mut self, now: SimTime) -> Option<u8> {
         self.breaker.as_mut().map(|b| b.state_code(now))

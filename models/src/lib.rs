@@ -32,13 +32,18 @@ pub use config::{
     NetworkConfig, RetryPolicy, ServiceConfig, ServiceId, WorldConfig,
 };
 pub use fault::{Endpoint, Fault, FaultKind, RandomFaults, RandomKind, Target, Unreachable};
-pub use guard::{GuardCounts, Guards};
+pub use guard::{GuardCounts, Guards, LocalRejection};
 pub use rate_limiter::{RateLimiter, RateLimiterConfig};
 pub use result::{
     CallResult, ClientResult, ClientSeries, FaultRecord, RunResult, ServiceResult, ServiceSeries,
 };
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget, RetryBudgetConfig};
 pub use service::{WorkKind, WorkSplit};
+pub use world::state::{ClientState, ClockReading, ReplicaState, WorldState};
+pub use world::trace::{
+    run_traced, Admitted, AttemptRef, Done, FaultLabel, Happening, Trace, TraceOptions,
+    TraceRecord, TracedRun, Transit,
+};
 pub use world::{
     run, run_observed, with_random_faults, AttemptKey, Event, JobKey, Reply, RequestKey, World,
 };

@@ -25,8 +25,8 @@ use sim_core::network::{Delivery, Network, NodeId};
 
 use nodes::{build_clocks, build_network, describe, Nodes};
 use sim_core::{
-    Clock, Context, EventId, Model, Observer, RunError, SimDuration, SimTime, Simulation, Stream,
-    TraceCode,
+    Clock, Context, EventId, Limits, Model, Observer, RunError, SimDuration, SimTime, Simulation,
+    Stream, TraceCode,
 };
 
 use crate::backoff::retry_delay;
@@ -36,6 +36,7 @@ use crate::fault::{Fault, FaultKind, Target, Unreachable};
 use crate::guard::{AttemptOutcome, GuardState};
 use crate::result::{FaultRecord, RunResult};
 use crate::service::{Admission, Finished, Service, WorkKind};
+use trace::{Admitted, RequestNote};
 
 /// Builds the world described by `config`, runs it to its duration and returns what it measured.
 ///
@@ -51,17 +52,25 @@ pub fn run_observed(
     observer: Option<Observer<Event>>,
 ) -> Result<RunResult, RunError> {
     let config = &with_random_faults(config, seed);
-    let mut world = World::new(config.clone(), seed);
+    let world = World::new(config.clone(), seed);
+    let mut sim = simulation(config, world, config.limits);
+    if let Some(observer) = observer {
+        sim.set_observer(observer);
+    }
+    let stats = sim.run_until(SimTime::ZERO.add(config.duration))?;
+    Ok(sim.into_model().result(stats))
+}
+
+/// A simulation of `world` (built from `config`, random faults drawn) with its first arrivals
+/// and crash faults scheduled: every entry point starts a run here, so they all agree.
+fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulation<World> {
     // Each client's first arrival is one gap after time zero, drawn like every later one.
     let first: Vec<SimTime> = world
         .clients
         .iter_mut()
         .map(|c| c.next_arrival(SimTime::ZERO))
         .collect();
-    let mut sim = Simulation::new(world, config.limits);
-    if let Some(observer) = observer {
-        sim.set_observer(observer);
-    }
+    let mut sim = Simulation::new(world, limits);
     for (index, at) in first.into_iter().enumerate() {
         sim.schedule_at(
             at,
@@ -79,8 +88,7 @@ pub fn run_observed(
             }
         }
     }
-    let stats = sim.run_until(SimTime::ZERO.add(config.duration))?;
-    Ok(sim.into_model().result(stats))
+    sim
 }
 
 /// `config` with its random faults drawn from `seed` and appended to its schedule.
@@ -210,6 +218,10 @@ pub struct World {
     expired: Vec<JobKey>,
     /// Scratch space for the requests of one fan-out call.
     fan: Vec<RequestKey>,
+    /// Requests made so far: the next request's stable id (traces name requests by it).
+    requests_made: u64,
+    /// The full trace being recorded, if any (`trace`); `None` costs one branch per hook.
+    tracer: Option<Box<trace::Tracer>>,
 }
 
 /// Who is waiting for a request's outcome.
@@ -223,6 +235,8 @@ enum Origin {
 
 #[derive(Debug)]
 struct Request {
+    /// Stable id: the number of requests made before it in the run.
+    id: u64,
     origin: Origin,
     /// The caller's node (a client, or the replica running the job).
     node: NodeId,
@@ -248,6 +262,8 @@ struct Request {
 #[derive(Debug)]
 struct Attempt {
     request: RequestKey,
+    /// Its request's stable id (the request may be gone before a late reply arrives).
+    request_id: u64,
     caller: NodeId,
     service: ServiceId,
     replica: u32,
@@ -288,6 +304,8 @@ struct Job {
     started: SimTime,
     /// Whether it serves a first attempt, a retry or a hedge (for work accounting).
     kind: WorkKind,
+    /// It waits in its replica's queue (no worker yet).
+    queued: bool,
 }
 
 impl World {
@@ -355,6 +373,8 @@ impl World {
             jobs: SlotMap::with_key(),
             expired: Vec::new(),
             fan: Vec::new(),
+            requests_made: 0,
+            tracer: None,
         }
     }
 
@@ -405,6 +425,7 @@ impl World {
         }
         c.guards.on_request(now);
         let request = self.requests.insert(Request {
+            id: self.requests_made,
             origin: Origin::Client(client),
             node: NodeId(client.0),
             target: c.config.target,
@@ -423,6 +444,7 @@ impl World {
             hedge_timer: None,
             hedged: false,
         });
+        self.requests_made += 1;
         self.send_attempt(request, false, ctx);
     }
 
@@ -439,7 +461,8 @@ impl World {
     fn send_attempt(&mut self, request: RequestKey, is_hedge: bool, ctx: &mut Context<'_, Event>) {
         let now = ctx.now();
         let origin = self.requests[request].origin;
-        if self.guards(origin).admit(now).is_err() {
+        if let Err(why) = self.guards(origin).admit(now) {
+            self.note(now, |w| w.rejected_locally(request, why));
             // Refused locally (breaker open or throttled): fail fast, without a retry.
             if !is_hedge {
                 self.resolve(request, false, false, ctx);
@@ -468,6 +491,7 @@ impl World {
         let replica = self.services[service.0 as usize].pick_replica();
         let attempt = self.attempts.insert(Attempt {
             request,
+            request_id: r.id,
             caller,
             service,
             replica,
@@ -493,7 +517,8 @@ impl World {
             }
         }
         let to = self.replica_node(service, replica);
-        match self.network.send(caller, to, now) {
+        let delivery = self.network.send(caller, to, now);
+        match delivery {
             Delivery::Deliver(delay) => {
                 self.attempts[attempt].holders += 1;
                 ctx.schedule_in(delay, Event::AttemptArrive { attempt });
@@ -529,6 +554,7 @@ impl World {
             a.timer = Some(timer);
             a.expires = Some(at);
         }
+        self.note(now, |w| w.attempt_sent(attempt, delivery, now));
     }
 
     /// The guards of whoever made `origin`'s request.
@@ -568,7 +594,9 @@ impl World {
         }
         let (service, replica) = (a.service, a.replica);
         if !self.services[service.0 as usize].is_up(replica) {
-            match self.crash_mode(service, replica, now) {
+            let mode = self.crash_mode(service, replica, now);
+            self.note(now, |w| w.admission(attempt, Admitted::ReplicaDown(mode)));
+            match mode {
                 Unreachable::Refuse => self.reply(attempt, Reply::Refused, ctx),
                 Unreachable::BlackHole => self.release(attempt),
             }
@@ -578,6 +606,7 @@ impl World {
             matches!(k, FaultKind::ErrorBurst { .. })
         }) {
             self.services[service.0 as usize].count_fast_error(now);
+            self.note(now, |w| w.admission(attempt, Admitted::ErrorBurst));
             self.reply(attempt, Reply::Error, ctx);
             return;
         }
@@ -603,13 +632,16 @@ impl World {
             deadline,
             started: now,
             kind,
+            queued: false,
         });
         self.attempts[attempt].holders += 1;
-        match self.services[service.0 as usize].admit(replica, job, now, deadline) {
+        let admission = self.services[service.0 as usize].admit(replica, job, now, deadline);
+        self.note(now, |w| w.admission(attempt, Admitted::from(admission)));
+        match admission {
             Admission::Started(work) => {
                 ctx.schedule_in(work, Event::WorkDone { job });
             }
-            Admission::Queued => {}
+            Admission::Queued => self.jobs[job].queued = true,
             admission @ (Admission::Rejected | Admission::Expired) => {
                 let reply = if admission == Admission::Expired {
                     Reply::Error
@@ -648,7 +680,10 @@ impl World {
         };
         let mut fan = std::mem::take(&mut self.fan);
         for _ in 0..call.fanout {
+            let id = self.requests_made;
+            self.requests_made += 1;
             fan.push(self.requests.insert(Request {
+                id,
                 origin,
                 node,
                 target: call.target,
@@ -678,6 +713,7 @@ impl World {
             let s = &mut self.services[service.0 as usize];
             s.count_call_request(call_index, measured);
             s.call_guards(replica, call_index).on_request(now);
+            self.note(now, |w| w.call_started(request));
             self.send_attempt(request, false, ctx);
         }
         fan.clear();
@@ -710,7 +746,10 @@ impl World {
         let next = service.complete(finished, now, &mut expired, cancelled);
         service.account_work(j.kind, abandoned, now.since(j.started), j.reached);
         if let Some((next, work)) = next {
-            self.jobs[next].started = now;
+            let n = &mut self.jobs[next];
+            n.started = now;
+            n.queued = false;
+            self.note(now, |w| w.dequeued(next, work, now));
             ctx.schedule_in(work, Event::WorkDone { job: next });
         }
         self.attempts[j.attempt].holders -= 1;
@@ -719,6 +758,7 @@ impl World {
         // have given up, so the error reply is only for the record.
         for dropped in expired.drain(..) {
             let d = self.jobs.remove(dropped).expect("an expired job is live");
+            self.note(now, |w| w.unqueued(&d));
             self.attempts[d.attempt].holders -= 1;
             self.reply(d.attempt, Reply::Error, ctx);
         }
@@ -729,7 +769,10 @@ impl World {
     fn reply(&mut self, attempt: AttemptKey, reply: Reply, ctx: &mut Context<'_, Event>) {
         let a = &self.attempts[attempt];
         let from = self.replica_node(a.service, a.replica);
-        match self.network.send(from, a.caller, ctx.now()) {
+        let (now, caller) = (ctx.now(), a.caller);
+        let delivery = self.network.send(from, caller, now);
+        self.note(now, |w| w.reply_sent(attempt, reply, delivery, now));
+        match delivery {
             Delivery::Deliver(delay) => {
                 self.attempts[attempt].holders += 1;
                 ctx.schedule_in(delay, Event::Response { attempt, reply });
@@ -852,11 +895,15 @@ impl World {
             if let (Origin::Client(client), true) = (r.origin, r.measured) {
                 self.clients[client.0 as usize].counts.deadline_exceeded += 1;
             }
+            self.note(now, |w| {
+                w.request_note(request, RequestNote::DeadlineExceeded)
+            });
             self.resolve(request, false, false, ctx);
             return;
         }
         let (wants_retry, origin) = (r.attempts < r.retry.max_attempts, r.origin);
         if wants_retry && !self.guards(origin).allow_retry(now) {
+            self.note(now, |w| w.request_note(request, RequestNote::RetryDenied));
             self.resolve(request, false, false, ctx);
             return;
         }
@@ -880,6 +927,7 @@ impl World {
             // Backoff timers run on the caller's local clock.
             let at = self.clocks[r.node.0 as usize].deadline(now, delay);
             ctx.schedule_at(at, Event::Retry { request });
+            self.note(now, |w| w.request_note(request, RequestNote::RetryAt(at)));
         } else {
             self.resolve(request, false, false, ctx);
         }
@@ -911,6 +959,7 @@ impl World {
             self.release(loser);
         }
         let now = ctx.now();
+        self.note(now, |_| trace::request_done(&r, ok, garbage, now));
         match r.origin {
             Origin::Client(client) => {
                 let c = &mut self.clients[client.0 as usize];
@@ -1043,6 +1092,7 @@ impl World {
         let now = ctx.now();
         for replica in self.replicas_of(target) {
             let lost = self.services[target.service.0 as usize].crash(replica, now);
+            self.note(now, |w| w.jobs_lost(target.service, replica, lost));
             let doomed: Vec<JobKey> = self
                 .jobs
                 .iter()
@@ -1092,6 +1142,7 @@ impl Model for World {
     type Event = Event;
 
     fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) {
+        self.begin_event(ctx.now(), &event);
         match event {
             Event::Arrival { client } => self.on_arrival(client, ctx),
             Event::Retry { request } => self.on_retry(request, ctx),
@@ -1107,5 +1158,7 @@ impl Model for World {
 }
 
 mod nodes;
+pub mod state;
 #[cfg(test)]
 mod tests;
+pub mod trace;

@@ -54,10 +54,10 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
     for client in &clients {
         let charts = [
             (
-                "offered",
-                "offered load",
-                "requests (req/s)",
-                "New requests per second",
+                "goodput",
+                "goodput",
+                "successes (req/s)",
+                "Requests that succeeded, per second of completion",
             ),
             (
                 "attempts",
@@ -66,16 +66,16 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
                 "Attempts per second, first tries plus retries and hedges",
             ),
             (
-                "goodput",
-                "goodput",
-                "successes (req/s)",
-                "Requests that succeeded, per second of completion",
-            ),
-            (
                 "failed",
                 "failed requests",
                 "failures (req/s)",
                 "Requests that ran out of attempts or deadline, per second",
+            ),
+            (
+                "p99",
+                "p99 latency",
+                "p99 latency (ms)",
+                "99th-percentile latency of the requests that succeeded in each second",
             ),
             (
                 "p50",
@@ -84,10 +84,10 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
                 "Median latency of the requests that succeeded in each second",
             ),
             (
-                "p99",
-                "p99 latency",
-                "p99 latency (ms)",
-                "99th-percentile latency of the requests that succeeded in each second",
+                "offered",
+                "offered load",
+                "requests (req/s)",
+                "New requests per second",
             ),
         ];
         for (what, words, y_label, says) in charts {

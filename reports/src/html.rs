@@ -68,8 +68,8 @@ pub fn html(report: &Report) -> String {
     out.push_str(
         "<p class=\"legend\">Mean ± half-width of the 95% confidence interval over seeds. \
          Differences are paired by seed; green: significantly better than the baseline, red: \
-         significantly worse, uncoloured: not significant. SLO rows are green when the mean \
-         meets the target.</p>\n",
+         significantly worse, uncoloured: not significant. SLO cells are green when the mean \
+         meets the target, red when it misses.</p>\n",
     );
     out.push_str("<h2>Plots</h2>\n");
     for figure in report.figures {

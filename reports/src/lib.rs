@@ -10,6 +10,7 @@ pub mod figures;
 pub mod html;
 pub mod plot;
 pub mod report;
+pub mod sequence;
 pub mod stats;
 pub mod summary;
 pub mod text;

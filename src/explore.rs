@@ -1,0 +1,413 @@
+//! `faultline explore`: many seeds, each with its own faults; a record of every seed that
+//! fails, ranked by severity.
+//!
+//! Each seed is one ordinary run of the scenario (with `--variant` and `--set`), so seed N
+//! of `explore` is the run `faultline run FILE --seed N` makes (given
+//! `--set 'random_faults={"count":3}'` too when `--random-faults` supplied the recipe). Its faults are the
+//! scenario's schedule plus, when the scenario has a `random_faults` recipe, the faults that
+//! recipe draws from the seed. `--random-faults` adds the default recipe
+//! `DEFAULT_RECIPE` (three faults of any kind on any service, anywhere in the run, each
+//! lasting 1s to 30s; see `scenarios::raw` for the ranges) to a scenario that has none.
+//!
+//! Every run is checked (`check`: the SLOs now, invariants as they come); a failing seed's
+//! run record goes to `DIR/seed-N.json`, with any drawn faults written out as explicit
+//! `--set` overrides (`schedule`; see `Plan::record_overrides` for the one exception), so
+//! that `replay` reproduces it and `shrink` can cut it down. `DIR/findings.json` lists the failing seeds ranked by severity (highest first, then
+//! lowest seed), and the command prints the top of that list and exits 1 if there is any.
+//!
+//! Seeds run in parallel on a rayon pool (`--threads`, default every core); each run is
+//! single-threaded and a pure function of its seed, and the results are sorted before
+//! anything is written, so the findings never depend on the thread count or on scheduling.
+
+pub mod check;
+pub mod schedule;
+
+use std::fmt::Write;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::cli::ExploreArgs;
+use crate::error::CliError;
+use crate::input::{self, Source};
+use crate::output::write_atomic;
+use crate::record::Record;
+use crate::run::{load_options, simulate, Outcome};
+use crate::seeds::SeedRange;
+use check::Violation;
+use schedule::Names;
+
+/// The recipe `--random-faults` adds to a scenario without a `random_faults` block: three
+/// faults per seed, every other setting at the format's defaults.
+pub const DEFAULT_RECIPE: &str = r#"random_faults={"count":3}"#;
+
+/// The name of the ranked list `explore` writes into its directory.
+pub const FINDINGS_FILE: &str = "findings.json";
+
+/// How many findings the printed table shows (findings.json has them all).
+const TABLE_ROWS: usize = 20;
+
+/// `faultline explore FILE --seeds A..B [--random-faults]`.
+pub fn explore(args: &ExploreArgs) -> Result<Outcome, CliError> {
+    let source = input::read(&args.file)?;
+    let seeds = SeedRange::parse(&args.seeds, "--seeds")?;
+    let pool = pool(args.threads)?;
+    let plan = Plan::new(&source, args)?;
+
+    let progress = progress_bar(args.quiet, seeds.len());
+    let mut outcomes: Vec<(u64, Result<Finding, CliError>)> = pool.install(|| {
+        (seeds.first..=seeds.last)
+            .into_par_iter()
+            .filter_map(|seed| {
+                let outcome = plan.seed(seed).transpose();
+                progress.inc(1);
+                outcome.map(|outcome| (seed, outcome))
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
+
+    let mut findings = Vec::with_capacity(outcomes.len());
+    outcomes.sort_by_key(|(seed, _)| *seed);
+    for (_, outcome) in outcomes {
+        findings.push(outcome?);
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .total_cmp(&a.severity)
+            .then_with(|| a.seed.cmp(&b.seed))
+    });
+
+    let report = Findings {
+        scenario: &plan.scenario_name,
+        origin: &source.origin,
+        variant: args.variant.as_deref(),
+        overrides: &args.set,
+        seeds: format!("{}..{}", seeds.first, seeds.last),
+        faults: plan.faults_words(),
+        version: crate::VERSION,
+        runs: seeds.len(),
+        failing: findings.len(),
+        findings: findings
+            .iter()
+            .enumerate()
+            .map(|(index, finding)| Ranked {
+                rank: index + 1,
+                finding,
+            })
+            .collect(),
+    };
+    let mut json = serde_json::to_string_pretty(&report).expect("findings always serialize");
+    json.push('\n');
+    write_atomic(&args.out.join(FINDINGS_FILE), json.as_bytes())?;
+
+    Ok(Outcome {
+        stdout: table(&report, &args.out),
+        exit_code: if findings.is_empty() { 0 } else { 1 },
+    })
+}
+
+/// One failing seed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// The master seed.
+    pub seed: u64,
+    /// The run's severity (`check::severity`).
+    pub severity: f64,
+    /// What failed, check by check.
+    pub violations: Vec<Violation>,
+    /// The run's whole fault schedule, in words.
+    pub faults: Vec<String>,
+    /// The record's file name, relative to the findings (none if a guard stopped the run).
+    pub record: Option<String>,
+    /// The command that reproduces a run a guard stopped (which has no record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reproduce: Option<String>,
+}
+
+/// findings.json.
+#[derive(Serialize)]
+struct Findings<'a> {
+    scenario: &'a str,
+    origin: &'a str,
+    variant: Option<&'a str>,
+    overrides: &'a [String],
+    seeds: String,
+    faults: String,
+    version: &'a str,
+    runs: u64,
+    failing: usize,
+    findings: Vec<Ranked<'a>>,
+}
+
+/// A finding with its place in the ranking.
+#[derive(Serialize)]
+struct Ranked<'a> {
+    rank: usize,
+    #[serde(flatten)]
+    finding: &'a Finding,
+}
+
+/// Where a seed's random faults come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Random {
+    /// Nowhere: the scenario's schedule only.
+    None,
+    /// The scenario's own `random_faults` block.
+    Scenario,
+    /// `DEFAULT_RECIPE`, added by `--random-faults`.
+    Default,
+}
+
+/// Everything every seed's run shares.
+struct Plan<'a> {
+    source: &'a Source,
+    args: &'a ExploreArgs,
+    /// The user's `--set`s, plus `DEFAULT_RECIPE` when it applies.
+    set: Vec<String>,
+    scenario_name: String,
+    world: models::WorldConfig,
+    names: Names,
+    random: Random,
+}
+
+impl<'a> Plan<'a> {
+    /// Parses the scenario once (so a bad file fails before any run) and picks the recipe.
+    fn new(source: &'a Source, args: &'a ExploreArgs) -> Result<Plan<'a>, CliError> {
+        let parse = |set: &[String]| {
+            let options = load_options(args.variant.as_deref(), set)?;
+            Ok::<_, CliError>(scenarios::parse(&source.text, &source.origin, &options)?)
+        };
+        let mut set = args.set.clone();
+        let mut scenario = parse(&set)?;
+        let random = if scenario.world.random_faults.is_some() {
+            Random::Scenario
+        } else if args.random_faults {
+            set.push(DEFAULT_RECIPE.to_string());
+            scenario = parse(&set)?;
+            Random::Default
+        } else {
+            Random::None
+        };
+        Ok(Plan {
+            source,
+            args,
+            set,
+            names: Names::of(&scenario.world),
+            scenario_name: scenario.name,
+            world: scenario.world,
+            random,
+        })
+    }
+
+    /// Runs one seed; a failing seed's record is written and its finding returned.
+    fn seed(&self, seed: u64) -> Result<Option<Finding>, CliError> {
+        let variant = self.args.variant.as_deref();
+        let text = &self.source.text;
+        let origin = &self.source.origin;
+        let drawn = models::with_random_faults(&self.world, seed);
+        let words = drawn
+            .faults
+            .iter()
+            .map(|f| schedule::describe(f, &self.names))
+            .collect();
+        let run = match simulate(text, origin, variant, &self.set, seed) {
+            Ok(run) => run,
+            Err(CliError::Guard { source, .. }) => {
+                let violations = vec![Violation::Guard {
+                    error: source.to_string(),
+                }];
+                return Ok(Some(Finding {
+                    seed,
+                    severity: check::severity(&violations),
+                    violations,
+                    faults: words,
+                    record: None,
+                    reproduce: Some(self.command(seed)),
+                }));
+            }
+            Err(other) => return Err(other),
+        };
+        let violations = check::check(&run);
+        if violations.is_empty() {
+            return Ok(None);
+        }
+        let name = format!("seed-{seed}.json");
+        let overrides = self.record_overrides(&drawn)?;
+        let record = Record::new(text, origin, variant, &overrides, seed, &run);
+        write_atomic(&self.args.out.join(&name), record.to_json().as_bytes())?;
+        Ok(Some(Finding {
+            seed,
+            severity: check::severity(&violations),
+            violations,
+            faults: words,
+            record: Some(name),
+            reproduce: None,
+        }))
+    }
+
+    /// The overrides a failing seed's record carries: with random faults, the drawn schedule
+    /// written out (`schedule::explicit_overrides`), provided it reads back as exactly the
+    /// world that ran; otherwise the recipe, which draws the same schedule from the seed.
+    ///
+    /// (Magnitudes are floats, and serde_json reads back a few in a hundred of them one ulp
+    /// off unless its `float_roundtrip` feature is on; such a record keeps the recipe, so
+    /// that it still replays exactly. `shrink` writes schedules out either way.)
+    fn record_overrides(&self, drawn: &models::WorldConfig) -> Result<Vec<String>, CliError> {
+        if self.random == Random::None {
+            return Ok(self.set.clone());
+        }
+        let mut explicit = self.args.set.clone();
+        explicit.extend(schedule::explicit_overrides(&drawn.faults, &self.names));
+        let options = load_options(self.args.variant.as_deref(), &explicit)?;
+        let reread = scenarios::parse(&self.source.text, &self.source.origin, &options)?;
+        Ok(if reread.world == *drawn {
+            explicit
+        } else {
+            self.set.clone()
+        })
+    }
+
+    /// `faultline run ...` for one seed (it draws the same faults as this seed did).
+    fn command(&self, seed: u64) -> String {
+        let file = self
+            .source
+            .origin
+            .strip_prefix("catalog:")
+            .map_or_else(|| self.args.file.display().to_string(), str::to_string);
+        let mut command = format!("faultline run {file} --seed {seed}");
+        if let Some(variant) = &self.args.variant {
+            let _ = write!(command, " --variant {variant}");
+        }
+        for set in &self.set {
+            let _ = write!(command, " --set '{set}'");
+        }
+        command
+    }
+
+    /// Where the faults come from, in words.
+    fn faults_words(&self) -> String {
+        let scheduled = self.world.faults.len();
+        let drawn = self.world.random_faults.as_ref().map_or(0, |r| r.count);
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let base = format!(
+            "the scenario's schedule ({scheduled} fault{})",
+            plural(scheduled)
+        );
+        match self.random {
+            Random::None => format!("{base}; add --random-faults to draw more from each seed"),
+            Random::Scenario => {
+                format!("{base} plus {drawn} drawn from each seed by its random_faults")
+            }
+            Random::Default => format!(
+                "{base} plus {drawn} drawn from each seed by the default recipe ({})",
+                DEFAULT_RECIPE.trim_start_matches("random_faults=")
+            ),
+        }
+    }
+}
+
+/// A rayon pool of `threads` workers (default: one per core).
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
+    let usage = |problem: String| CliError::Usage {
+        flag: "--threads".to_string(),
+        problem,
+    };
+    if threads == Some(0) {
+        return Err(usage(
+            "must be at least 1 (leave it out to use every core)".to_string(),
+        ));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| usage(format!("cannot start the worker threads: {e}")))
+}
+
+/// The printed ranking: a header, the top `TABLE_ROWS` findings, where everything went.
+fn table(report: &Findings<'_>, out: &Path) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "explore {}: seeds {}, faults: {}",
+        report.scenario, report.seeds, report.faults
+    );
+    if report.findings.is_empty() {
+        let _ = writeln!(
+            text,
+            "no failing seed among {} runs; wrote {}",
+            report.runs,
+            out.join(FINDINGS_FILE).display()
+        );
+        return text;
+    }
+    let _ = writeln!(
+        text,
+        "{} of {} seeds fail, worst first:",
+        report.failing, report.runs
+    );
+    let _ = writeln!(
+        text,
+        "{:>4}  {:>8}  {:>8}  {:>6}  what failed",
+        "rank", "seed", "severity", "faults"
+    );
+    for ranked in report.findings.iter().take(TABLE_ROWS) {
+        let finding = ranked.finding;
+        let mut failed = finding
+            .violations
+            .first()
+            .map(Violation::describe)
+            .unwrap_or_default();
+        if finding.violations.len() > 1 {
+            let _ = write!(failed, " (and {} more)", finding.violations.len() - 1);
+        }
+        let _ = writeln!(
+            text,
+            "{:>4}  {:>8}  {:>8.4}  {:>6}  {failed}",
+            ranked.rank,
+            finding.seed,
+            finding.severity,
+            finding.faults.len()
+        );
+    }
+    if report.findings.len() > TABLE_ROWS {
+        let _ = writeln!(text, "... and {} more", report.findings.len() - TABLE_ROWS);
+    }
+    let records = report
+        .findings
+        .iter()
+        .filter(|r| r.finding.record.is_some())
+        .count();
+    let _ = writeln!(
+        text,
+        "wrote {} and {records} record{} in {}",
+        out.join(FINDINGS_FILE).display(),
+        if records == 1 { "" } else { "s" },
+        out.display()
+    );
+    if let Some(worst) = report.findings.first() {
+        if let Some(record) = &worst.finding.record {
+            let _ = writeln!(
+                text,
+                "cut the worst down with: faultline shrink {}",
+                out.join(record).display()
+            );
+        }
+    }
+    text
+}
+
+/// A progress bar on standard error for `total` seeds; hidden with `--quiet` (indicatif also
+/// hides it when standard error is not a terminal).
+fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {eta} left") {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,179 @@
+//! What makes a run a failure: the checks `explore` and `shrink` apply to every run, and how
+//! bad each failure is.
+//!
+//! A check reads a finished run and returns its `Violation`s. Today there is one check, the
+//! SLOs; invariants (split brain, duplicate side effects, stale reads above a threshold) are
+//! added as more entries of `CHECKS` and more `Violation` variants, each with its severity
+//! and its key. A run stopped by a guard is a `Violation` too (`Guard`), found without a
+//! check.
+//!
+//! # Severity
+//!
+//! A run's severity is the sum of its violations' severities, rounded to 6 decimals:
+//!
+//! | violation | severity | why |
+//! |---|---|---|
+//! | SLO missed | `target − observed` (the shortfall, 0 to 1) | an SLO missed by 20 points is worse than one missed by 0.1 |
+//! | guard tripped | 1 | the run exploded: at least as bad as an SLO every request missed |
+//!
+//! # Keys
+//!
+//! A violation's key names *which* failure it is, not how bad (`slo web <300ms`). `shrink`
+//! keeps a change while at least one of the original run's keys still fails.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::run::Simulated;
+
+/// One way a run failed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Violation {
+    /// A client's SLO was missed.
+    Slo {
+        /// The client.
+        client: String,
+        /// The SLO's latency threshold, in milliseconds.
+        latency_below_ms: f64,
+        /// The required fraction of good requests.
+        target: f64,
+        /// The fraction observed.
+        observed: f64,
+    },
+    /// A run guard stopped the run (too many pending or processed events).
+    Guard {
+        /// The engine's message.
+        error: String,
+    },
+}
+
+/// A check: the violations one finished run shows.
+pub type Check = fn(&Simulated) -> Vec<Violation>;
+
+/// Every check, in the order their violations are listed.
+pub const CHECKS: [Check; 1] = [slo_misses];
+
+/// The violations of a finished run, check by check.
+pub fn check(run: &Simulated) -> Vec<Violation> {
+    CHECKS.iter().flat_map(|check| check(run)).collect()
+}
+
+/// The severity of a run with these violations (see the module doc), rounded to 6 decimals
+/// so that it prints and sorts the same everywhere.
+pub fn severity(violations: &[Violation]) -> f64 {
+    let total: f64 = violations.iter().map(Violation::severity).sum();
+    (total * 1e6).round() / 1e6
+}
+
+impl Violation {
+    /// How bad this one violation is (see the module doc).
+    pub fn severity(&self) -> f64 {
+        match self {
+            Violation::Slo {
+                target, observed, ..
+            } => (target - observed).max(0.0),
+            Violation::Guard { .. } => 1.0,
+        }
+    }
+
+    /// Which failure this is, whatever its size: `slo web <300ms`, `guard`.
+    pub fn key(&self) -> String {
+        match self {
+            Violation::Slo {
+                client,
+                latency_below_ms,
+                ..
+            } => format!("slo {client} <{latency_below_ms}ms"),
+            Violation::Guard { .. } => "guard".to_string(),
+        }
+    }
+
+    /// The violation in words: `SLO web: 93.12% within 300ms, target 99%`.
+    pub fn describe(&self) -> String {
+        let mut text = String::new();
+        match self {
+            Violation::Slo {
+                client,
+                latency_below_ms,
+                target,
+                observed,
+            } => {
+                // Enough decimals that a near miss does not print as the target itself.
+                let places = (2..=4)
+                    .find(|&p| percent(*observed, p) != percent(*target, p))
+                    .unwrap_or(4);
+                let _ = write!(
+                    text,
+                    "SLO {client}: {}% within {}ms, target {}%",
+                    percent(*observed, places),
+                    super::schedule::decimal(*latency_below_ms, 3),
+                    percent(*target, 2)
+                );
+            }
+            Violation::Guard { error } => {
+                let _ = write!(text, "guard tripped: {error}");
+            }
+        }
+        text
+    }
+}
+
+/// The SLOs a run missed.
+fn slo_misses(run: &Simulated) -> Vec<Violation> {
+    run.summary
+        .slo
+        .iter()
+        .filter(|verdict| !verdict.met)
+        .map(|verdict| Violation::Slo {
+            client: verdict.client.clone(),
+            latency_below_ms: verdict.latency_below_ms,
+            target: verdict.target,
+            observed: verdict.observed,
+        })
+        .collect()
+}
+
+/// A fraction as a percentage with `places` decimals, trailing zeros trimmed (`93.12`, `99`).
+fn percent(fraction: f64, places: usize) -> String {
+    super::schedule::decimal(fraction * 100.0, places)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slo(observed: f64) -> Violation {
+        Violation::Slo {
+            client: "web".to_string(),
+            latency_below_ms: 300.0,
+            target: 0.99,
+            observed,
+        }
+    }
+
+    #[test]
+    fn severity_is_the_summed_shortfall() {
+        assert_eq!(severity(&[slo(0.9)]), 0.09);
+        let guard = Violation::Guard {
+            error: "too many events".to_string(),
+        };
+        assert_eq!(severity(&[slo(0.89), guard]), 1.1);
+        assert_eq!(severity(&[]), 0.0);
+    }
+
+    #[test]
+    fn keys_name_the_failure_not_its_size() {
+        assert_eq!(slo(0.5).key(), slo(0.9).key());
+        assert_eq!(slo(0.5).key(), "slo web <300ms");
+        assert_eq!(
+            slo(0.9312).describe(),
+            "SLO web: 93.12% within 300ms, target 99%"
+        );
+        assert_eq!(
+            slo(0.989962).describe(),
+            "SLO web: 98.996% within 300ms, target 99%"
+        );
+    }
+}
