@@ -81,10 +81,11 @@ fn write_single_report(
     let mut comparison = reports::comparison::Comparison::new(&[name]);
     comparison.add(0, &run.summary, &run.result);
     let findings = comparison.finish();
-    let figures =
+    let mut figures =
         reports::figures::figures(&comparison, &findings).map_err(|e| CliError::Report {
             problem: e.to_string(),
         })?;
+    figures.push(sequence_figure(args, text, run)?);
     let mut command = replay_command(args);
     command.push_str(&format!(" --out {}", dir.display()));
     let warmup_s = run.summary.sim_time_s - run.summary.measured_s;
@@ -100,6 +101,65 @@ fn write_single_report(
         figures: &figures,
     };
     crate::compare::write_report(dir, &report)
+}
+
+/// The sequence diagram of a run's first requests: from the first fault's start if the
+/// scenario has faults (the moment worth reviewing), otherwise from time zero.
+fn sequence_figure(
+    args: &RunArgs,
+    text: &str,
+    run: &Simulated,
+) -> Result<reports::figures::Figure, CliError> {
+    let options = load_options(args.variant.as_deref(), &args.set)?;
+    let scenario = scenarios::parse(text, &args.file.display().to_string(), &options)?;
+    let end = sim_core::SimTime::ZERO.add(scenario.world.duration);
+    let from = run
+        .result
+        .faults
+        .iter()
+        .map(|f| f.start)
+        .min()
+        .filter(|&start| start < end)
+        .unwrap_or(sim_core::SimTime::ZERO);
+    let to = from.add(sim_core::SimDuration::from_secs(1)).min(end);
+    let traced = models::run_traced(
+        &scenario.world,
+        args.seed,
+        models::TraceOptions {
+            from,
+            to,
+            events_from: 1,
+            until_event: None,
+            records_max: crate::trace::RECORDS_MAX,
+        },
+    )
+    .map_err(|source| CliError::Guard {
+        source,
+        seed: args.seed,
+        replay: replay_command(args),
+    })?;
+    let title = format!("{} seed {}", run.summary.scenario, args.seed);
+    let diagram = reports::sequence::render(
+        &traced.trace,
+        &reports::sequence::SequenceOptions {
+            title: title.clone(),
+            requests_max: crate::trace::DIAGRAM_REQUESTS_MAX,
+        },
+    );
+    let when = if from == sim_core::SimTime::ZERO {
+        "the start of the run".to_string()
+    } else {
+        format!("the first fault, at {from}")
+    };
+    Ok(reports::figures::Figure {
+        name: "sequence".to_string(),
+        title: format!("{title}: the first requests from {when}"),
+        caption: format!(
+            "The first {} of {} client requests starting in {from}..{to}, with the calls they make: a lane per node, an arrow per message; timeouts, retries, drops and breaker rejections are marked. `faultline replay RECORD --trace-window` draws any other window.",
+            diagram.requests_drawn, diagram.requests_in_window
+        ),
+        svg: diagram.svg,
+    })
 }
 
 /// Parses `text` with a variant and overrides, runs it with `seed`, and summarizes it.

@@ -253,4 +253,11 @@ fn run_out_writes_a_one_seed_report() {
     assert!(markdown.contains("faultline run partition --seed 3 --out single"));
     assert!(dir.path().join("single/report.html").exists());
     assert!(dir.path().join("single/plots/web-goodput.svg").exists());
+    // The sequence diagram of the first requests from the partition's start.
+    let sequence = fs::read_to_string(dir.path().join("single/plots/sequence.svg")).unwrap();
+    assert!(
+        sequence.contains("<svg") && sequence.contains("api[0]"),
+        "{sequence:.300}"
+    );
+    assert!(markdown.contains("(plots/sequence.svg)"));
 }

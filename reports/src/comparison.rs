@@ -545,14 +545,15 @@ fn verdict(variant: &str, baseline: &str, metric: &Metric, difference: &Interval
 }
 
 /// `value` with as many decimals as its interval's half-width deserves (two significant
-/// digits of the half-width), or three significant digits when there is no interval.
+/// digits of the half-width), or four significant digits when there is no interval.
 pub fn number(value: f64, half_width: Option<f64>) -> String {
-    let scale = match half_width {
-        Some(h) if h > 0.0 && h.is_finite() => h,
-        _ => value.abs(),
+    // Two significant digits of the half-width, or four of the value itself.
+    let (scale, digits) = match half_width {
+        Some(h) if h > 0.0 && h.is_finite() => (h, 1.0),
+        _ => (value.abs(), 3.0),
     };
     let decimals = if scale > 0.0 && scale.is_finite() {
-        (1.0 - libm::floor(libm::log10(scale))).clamp(0.0, 4.0) as usize
+        (digits - libm::floor(libm::log10(scale))).clamp(0.0, 4.0) as usize
     } else {
         0
     };
@@ -619,7 +620,8 @@ mod tests {
         assert_eq!(number(4.12345, Some(0.0352)), "4.123");
         assert_eq!(number(-0.0001, Some(0.5)), "0.00");
         assert_eq!(number(1234.4, None), "1234");
-        assert_eq!(number(0.012345, None), "0.012");
+        assert_eq!(number(0.012345, None), "0.0123");
+        assert_eq!(number(99.05, None), "99.05");
         assert_eq!(number(0.0, None), "0");
     }
 }

@@ -155,20 +155,26 @@ fn headline_table(out: &mut String, findings: &Findings) {
         .filter(|row| row.metric.headline)
         .collect();
     let baseline = escape(&findings.variants[0]);
+    // One variant has no differences to show: one column per metric.
+    let paired = findings.variants.len() > 1;
+    let span = if paired { 2 } else { 1 };
     out.push_str(
         "<div class=\"scroll\"><table>\n<tr><th class=\"name\" rowspan=\"2\">variant</th>",
     );
     for row in &rows {
         let _ = write!(
             out,
-            "<th colspan=\"2\">{} ({})</th>",
+            "<th colspan=\"{span}\">{} ({})</th>",
             escape(&row.metric.label),
             escape(&row.metric.unit)
         );
     }
     out.push_str("</tr>\n<tr>");
     for _ in &rows {
-        let _ = write!(out, "<th>mean</th><th>− {baseline}</th>");
+        out.push_str("<th>mean</th>");
+        if paired {
+            let _ = write!(out, "<th>− {baseline}</th>");
+        }
     }
     out.push_str("</tr>\n");
     for (index, variant) in findings.variants.iter().enumerate() {
@@ -181,7 +187,8 @@ fn headline_table(out: &mut String, findings: &Findings) {
                     let class = judgement_class(judge(row, value));
                     let _ = write!(out, "<td{class}>{}</td>", escape(&signed(difference)));
                 }
-                None => out.push_str("<td>baseline</td>"),
+                None if paired => out.push_str("<td>baseline</td>"),
+                None => {}
             }
         }
         out.push_str("</tr>\n");

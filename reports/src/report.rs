@@ -52,21 +52,40 @@ impl Report<'_> {
     /// The paragraph on method: common random numbers and what pairing buys.
     pub fn method(&self) -> String {
         let findings = self.findings;
-        let mut text = format!(
-            "Variants: {} (baseline: {}); {}; warm-up: {}. ",
-            findings.variants.join(", "),
-            findings.variants[0],
-            self.seeds_in_words(),
-            self.warmup
-        );
-        text.push_str(
-            "Every variant ran on the same seeds with common random numbers: for a given seed \
-             all variants see the same arrivals, service times, network draws and faults. \
-             Differences are therefore paired by seed, and each difference's 95% interval \
-             (Student t over the per-seed differences) is much narrower than comparing two \
-             independent means would give. Intervals are 95% Student-t intervals of the mean \
-             over seeds.",
-        );
+        let variants = &findings.variants;
+        let mut text = if variants.len() == 1 {
+            format!(
+                "Variant: {}; {}; warm-up: {}. ",
+                variants[0],
+                self.seeds_in_words(),
+                self.warmup
+            )
+        } else {
+            format!(
+                "Variants: {} (baseline: {}); {}; warm-up: {}. ",
+                variants.join(", "),
+                variants[0],
+                self.seeds_in_words(),
+                self.warmup
+            )
+        };
+        if findings.seeds.len() < 2 {
+            text.push_str(
+                "One seed is one roll of the dice: `faultline compare` runs many seeds and gives \
+                 each number a confidence interval.",
+            );
+            return text;
+        }
+        if variants.len() > 1 {
+            text.push_str(
+                "Every variant ran on the same seeds with common random numbers: for a given seed \
+                 all variants see the same arrivals, service times, network draws and faults. \
+                 Differences are therefore paired by seed, and each difference's 95% interval \
+                 (Student t over the per-seed differences) is much narrower than comparing two \
+                 independent means would give. ",
+            );
+        }
+        text.push_str("Intervals are 95% Student-t intervals of the mean over seeds.");
         text
     }
 
