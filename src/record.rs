@@ -134,7 +134,16 @@ pub fn replay(path: &Path, variant: Option<&str>, set: &[String]) -> Result<Outc
         record.seed,
     )?;
     if counterfactual {
+        // The recorded run again, for its per-second series (a record keeps only totals).
+        let recorded = simulate(
+            &record.scenario_text,
+            &origin,
+            record.variant.as_deref(),
+            &record.overrides,
+            record.seed,
+        )?;
         out.push_str(&compare(&record, &run));
+        out.push_str(&timeline(&recorded, &run));
         return Ok(Outcome {
             stdout: out,
             exit_code: 0,
@@ -167,6 +176,97 @@ pub fn replay(path: &Path, variant: Option<&str>, set: &[String]) -> Result<Outc
             exit_code: EXIT_NOT_REPRODUCED,
         })
     }
+}
+
+/// Goodput back at this share of its level before the first fault ends an incident.
+const RECOVERED_SHARE: f64 = 0.9;
+
+/// ...and it must stay there this many seconds in a row.
+const RECOVERED_FOR_S: usize = 5;
+
+/// Most rows of a side-by-side timeline.
+const TIMELINE_ROWS: usize = 16;
+
+/// How long each client's incident lasted in both runs, and their goodput side by side.
+///
+/// An incident starts with the first fault and ends when the client's goodput is back to
+/// 90% of its mean over the 10 s before the fault, for 5 seconds in a row.
+fn timeline(recorded: &Simulated, counterfactual: &Simulated) -> String {
+    let mut out = String::new();
+    let Some(start) = recorded.result.faults.iter().map(|f| f.start).min() else {
+        return out;
+    };
+    let start_s = (start.as_nanos() / 1_000_000_000) as usize;
+    for (before, after) in recorded
+        .result
+        .clients
+        .iter()
+        .zip(&counterfactual.result.clients)
+    {
+        let a = &before.series.goodput_per_s;
+        let b = &after.series.goodput_per_s;
+        let _ = writeln!(
+            out,
+            "  incident for {}: {} recorded, {} counterfactual (goodput back to {:.0}% of its level before the first fault, for {RECOVERED_FOR_S} s)",
+            before.name,
+            incident(a, start_s),
+            incident(b, start_s),
+            RECOVERED_SHARE * 100.0
+        );
+        let from = start_s.saturating_sub(10);
+        let end = a.len().max(b.len());
+        if from >= end {
+            continue;
+        }
+        let step = (end - from).div_ceil(TIMELINE_ROWS).max(1);
+        let _ = writeln!(
+            out,
+            "    {:>9}  {:>14}  {:>14}",
+            "time", "recorded/s", "counterfactual/s"
+        );
+        let mean = |series: &[f64], i: usize| {
+            let slice = &series[i.min(series.len())..(i + step).min(series.len())];
+            if slice.is_empty() {
+                0.0
+            } else {
+                slice.iter().sum::<f64>() / slice.len() as f64
+            }
+        };
+        let mut i = from;
+        while i < end {
+            let _ = writeln!(
+                out,
+                "    {:>9}  {:>14.1}  {:>14.1}",
+                format!("{i}s"),
+                mean(a, i),
+                mean(b, i)
+            );
+            i += step;
+        }
+    }
+    out
+}
+
+/// The incident's length in words: from `start` (seconds) until goodput recovers.
+fn incident(goodput: &[f64], start: usize) -> String {
+    let level_from = start.saturating_sub(10);
+    let before = &goodput[level_from.min(goodput.len())..start.min(goodput.len())];
+    if before.is_empty() {
+        return "unknown (no goodput before the fault)".to_string();
+    }
+    let level = before.iter().sum::<f64>() / before.len() as f64;
+    let threshold = level * RECOVERED_SHARE;
+    let mut run = 0;
+    for (second, &value) in goodput.iter().enumerate().skip(start) {
+        run = if value >= threshold { run + 1 } else { 0 };
+        if run == RECOVERED_FOR_S {
+            return format!("{} s", second + 1 - RECOVERED_FOR_S - start);
+        }
+    }
+    format!(
+        "not over when the run ended ({} s after it began)",
+        goodput.len().saturating_sub(start)
+    )
 }
 
 /// Side by side: the recorded run and the counterfactual, client by client.

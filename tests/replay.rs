@@ -133,4 +133,22 @@ fn a_counterfactual_replay_shows_what_a_policy_would_have_changed() {
         said.contains("106.088") && said.contains("520.588"),
         "{said}"
     );
+    // The incident in time: naive retries never recover from the 20 s slowdown at 60 s;
+    // with a budget, goodput is back within seconds of its end.
+    let line = said
+        .lines()
+        .find(|l| l.contains("incident for web:"))
+        .unwrap_or_else(|| panic!("no incident line: {said}"));
+    assert!(
+        line.contains("not over when the run ended (140 s after it began) recorded"),
+        "{line}"
+    );
+    let counterfactual_s: u64 = line
+        .split(" recorded, ")
+        .nth(1)
+        .and_then(|rest| rest.split(" s counterfactual").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!((20..=30).contains(&counterfactual_s), "{line}");
+    assert!(said.contains("recorded/s"), "no timeline: {said}");
 }
