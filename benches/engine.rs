@@ -1016,6 +1016,7 @@ mod whole_run {
                 workers: 1,
                 queue_capacity: 1_000_000,
                 balancer: Balancer::RoundRobin,
+                policies: models::ServicePolicies::NONE,
                 service_time: Distribution::Exponential {
                     mean: SimDuration::from_millis(1),
                 },
@@ -1029,6 +1030,8 @@ mod whole_run {
             faults: Vec::new(),
             clocks: Vec::new(),
             random_faults: None,
+            election: None,
+            database: None,
         }
     }
 

@@ -420,6 +420,7 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
             let reason = match reason {
                 LocalRejection::BreakerOpen => "breaker_open",
                 LocalRejection::Throttled => "throttled",
+                LocalRejection::BulkheadFull => "bulkhead_full",
             };
             put("reason", json!(reason));
         }
@@ -435,6 +436,8 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
                 Admitted::Expired => "expired",
                 Admitted::ReplicaDown(_) => "replica_down",
                 Admitted::ErrorBurst => "error_burst",
+                Admitted::ClientError => "client_error",
+                Admitted::RateLimited => "rate_limited",
             };
             put("kind", json!(kind));
             put("replica", name(replica));
@@ -532,6 +535,31 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
             put("latency_ms", span(latency));
             put("attempts", json!(attempts));
         }
+        Happening::Shed {
+            replica,
+            attempt,
+            waited,
+        } => {
+            put("kind", json!("shed"));
+            put("replica", name(replica));
+            attempt_fields(&mut put, attempt);
+            put("waited_ms", span(waited));
+        }
+        Happening::BulkheadWaitOver { caller, request } => {
+            put("kind", json!("bulkhead_wait_over"));
+            put("caller", name(caller));
+            put("request", json!(request));
+        }
+        Happening::BulkheadQueued {
+            caller,
+            request,
+            until,
+        } => {
+            put("kind", json!("bulkhead_queued"));
+            put("caller", name(caller));
+            put("request", json!(request));
+            put("until_ms", ms(until));
+        }
         Happening::JobsLost { replica, jobs } => {
             put("kind", json!("jobs_lost"));
             put("replica", name(replica));
@@ -568,6 +596,8 @@ fn reply_name(reply: Reply) -> &'static str {
         Reply::Rejected => "rejected",
         Reply::Error => "error",
         Reply::Refused => "refused",
+        Reply::ClientError => "client_error",
+        Reply::RateLimited => "rate_limited",
     }
 }
 

@@ -41,6 +41,7 @@ fn world(web: ClientConfig) -> WorldConfig {
             workers: 1,
             queue_capacity: 50,
             balancer: Balancer::Random,
+            policies: models::ServicePolicies::NONE,
             service_time: Distribution::Exponential { mean: ms(2) },
             calls: vec![],
         }],
@@ -54,6 +55,8 @@ fn world(web: ClientConfig) -> WorldConfig {
         faults: vec![],
         clocks: vec![],
         random_faults: None,
+        election: None,
+        database: None,
     }
 }
 
@@ -119,4 +122,27 @@ fn retry_policy_changes_leave_arrival_times_unchanged() {
 fn a_different_seed_gives_different_arrivals() {
     let plain = world(client("web", None, RetryPolicy::NONE));
     assert_ne!(arrivals(&plain, 1).0, arrivals(&plain, 2).0);
+}
+
+/// Balancers draw only from their own streams (`service/NAME/balancer` for `random`,
+/// `service/NAME/p2c` for the power of two choices) or not at all, so switching balancers
+/// changes where attempts go but never when requests arrive.
+#[test]
+fn balancer_changes_leave_arrival_times_unchanged() {
+    let base = world(client("web", None, RetryPolicy::NONE));
+    let (random, random_result) = arrivals(&base, 4);
+    for balancer in [
+        Balancer::RoundRobin,
+        Balancer::LeastOutstanding,
+        Balancer::PowerOfTwoChoices,
+    ] {
+        let mut other = base.clone();
+        other.services[0].balancer = balancer;
+        let (moved, result) = arrivals(&other, 4);
+        assert_ne!(
+            random_result.stats.trace_hash, result.stats.trace_hash,
+            "{balancer:?} routed differently"
+        );
+        assert_eq!(random, moved, "{balancer:?} moved arrivals");
+    }
 }

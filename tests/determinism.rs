@@ -1,11 +1,16 @@
 //! Determinism as a property: the same (scenario, variant, seed, version) is the same run.
 //!
 //! proptest draws small random scenarios (services that may call later services, clients,
-//! distributions, timeouts, retries, jitter, balancers), and a random failure model on top:
+//! distributions, timeouts, retries, jitter, all four balancers, and issue #4's policies:
+//! outlier detection, client errors, rate limits, bulkheads, queue-time limits, adaptive LIFO
+//! and CoDel), and a random failure model on top (error bursts sometimes not retryable):
 //! 0–4 faults drawn from every kind (slowdown, error_burst, garbage, crash with and without
 //! `for`, replica_loss, partition one-way or both ways, black_hole, refuse, latency,
 //! flapping_link, load_spike, clock_jump, drift_change), sometimes network loss and
-//! duplication, a per-link override, and initial clock settings. Every name refers to an
+//! duplication, a per-link override, initial clock settings, and sometimes a lease `election`
+//! with 0–3 faults on its nodes and store (crash, pause, partition, black_hole, clock_jump,
+//! drift_change), and sometimes a leader–follower `database` with 0–3 faults on its nodes
+//! (crash, replica_loss, slowdown, latency, partition). Every name refers to an
 //! existing service (`s0`..), replica (`s0[1]` only if `s0` has two) or client (`c0`..), and
 //! every fault starts before the run ends. Each scenario is written to a file and run through
 //! the CLI's own `run` path twice: the JSON must be byte-identical and the trace hash equal.
@@ -57,7 +62,7 @@ fn retry() -> impl Strategy<Value = String> {
     })
 }
 
-/// A caller's optional guards: a circuit breaker, adaptive throttling, hedging.
+/// A caller's optional guards: a circuit breaker, adaptive throttling, hedging, a bulkhead.
 fn guards() -> impl Strategy<Value = String> {
     prop_oneof![
         Just(String::new()),
@@ -66,6 +71,8 @@ fn guards() -> impl Strategy<Value = String> {
         Just(r#", "throttle": { "k": 2, "window": "10s" }"#.to_string()),
         Just(r#", "hedge": { "after": "5ms" }"#.to_string()),
         Just(r#", "hedge": { "after": "p90" }"#.to_string()),
+        Just(r#", "bulkhead": { "max_concurrent": 2 }"#.to_string()),
+        Just(r#", "bulkhead": { "max_concurrent": 1, "max_wait": "20ms", "max_waiting": 3 }, "hedge": { "after": "5ms" }"#.to_string()),
     ]
 }
 
@@ -209,8 +216,8 @@ impl Shape {
             (self.target(), 0.2f64..8.0, self.window()).prop_map(|(t, f, w)| format!(
                 r#"{{ "kind": "slowdown", "target": {t}, "factor": {f}, {w} }}"#
             )),
-            (self.target(), 0.0f64..=1.0, self.window()).prop_map(|(t, p, w)| format!(
-                r#"{{ "kind": "error_burst", "target": {t}, "fraction": {p}, {w} }}"#
+            (self.target(), 0.0f64..=1.0, prop_oneof![Just(""), Just(r#", "retryable": false"#)], self.window()).prop_map(|(t, p, r, w)| format!(
+                r#"{{ "kind": "error_burst", "target": {t}, "fraction": {p}{r}, {w} }}"#
             )),
             (self.target(), 0.0f64..=1.0, self.window()).prop_map(|(t, p, w)| format!(
                 r#"{{ "kind": "garbage", "target": {t}, "fraction": {p}, {w} }}"#
@@ -342,14 +349,42 @@ fn service(index: usize, replicas: u32, services: usize) -> impl Strategy<Value 
     } else {
         Just(String::new()).boxed()
     };
-    (1u32..6, 1u32..200, prop::bool::ANY, distribution(), call).prop_map(
-        move |(workers, capacity, random, dist, call)| {
-            let balancer = if random { "random" } else { "round_robin" };
+    let queue = prop_oneof![
+        3 => Just(""),
+        1 => Just(r#", "max_wait": "20ms""#),
+        1 => Just(r#", "discipline": "adaptive_lifo", "lifo_after": "10ms""#),
+        1 => Just(r#", "codel": { "target": "2ms", "interval": "20ms" }"#),
+    ];
+    (1u32..6, 1u32..200, queue, service_policies(), distribution(), call).prop_map(
+        move |(workers, capacity, queue, policies, dist, call)| {
             format!(
-                r#"{{ "name": "s{index}", "replicas": {replicas}, "workers": {workers}, "queue": {{ "capacity": {capacity} }}, "balancer": "{balancer}", "service_time": {dist}{call} }}"#
+                r#"{{ "name": "s{index}", "replicas": {replicas}, "workers": {workers}, "queue": {{ "capacity": {capacity}{queue} }}{policies}, "service_time": {dist}{call} }}"#
             )
         },
     )
+}
+
+/// A service's balancer (any of the four) and, sometimes, the policies of issue #4.
+fn service_policies() -> impl Strategy<Value = String> {
+    let balancer = prop_oneof![
+        Just("round_robin"),
+        Just("random"),
+        Just("least_outstanding"),
+        Just("p2c")
+    ];
+    let outlier = prop_oneof![
+        Just(""),
+        Just(
+            r#", "outlier_detection": { "consecutive_5xx": 3, "interval": "100ms", "base_ejection_time": "200ms", "max_ejection_percent": 50 }"#
+        ),
+    ];
+    let client_errors = prop_oneof![Just(""), Just(r#", "client_error_fraction": 0.05"#)];
+    let rate_limit = prop_oneof![
+        Just(""),
+        Just(r#", "rate_limit": { "rate_per_s": 200, "burst": 20 }"#)
+    ];
+    (balancer, outlier, client_errors, rate_limit)
+        .prop_map(|(b, o, c, r)| format!(r#", "balancer": "{b}"{o}{c}{r}"#))
 }
 
 fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
@@ -370,6 +405,92 @@ fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
             )
         },
     )
+}
+
+/// Maybe a lease `election` block (issue #3), as `, "election": {...}`, with 0–3 faults that
+/// name its nodes and store (crash, pause, partition with the store, black_hole, clock_jump,
+/// drift_change), each starting inside a run of `duration_ms`.
+fn election(duration_ms: u64) -> BoxedStrategy<(String, Vec<String>)> {
+    let block = (
+        1u32..4,
+        100u64..800,
+        0u32..40,
+        prop::bool::ANY,
+        distribution(),
+    );
+    let with = block.prop_flat_map(move |(nodes, lease, writes, fencing, latency)| {
+        let text = format!(
+            r#", "election": {{ "nodes": {nodes}, "lease": "{lease}ms", "renew_every": "{}ms", "retry_every": "{}ms", "safety_margin": "{}ms", "store_latency": {latency}, "writes": {{ "kind": "poisson", "rate_per_s": {writes} }}, "fencing": {fencing} }}"#,
+            lease / 3,
+            lease / 4,
+            lease / 5
+        );
+        let node = (0..nodes).prop_map(|i| format!("\"election[{i}]\""));
+        let member = prop_oneof![node.clone(), Just("\"election.store\"".to_string())];
+        let at = (0..duration_ms).prop_map(|ms| format!(r#""at": "{ms}ms""#));
+        let lasts = (1u64..=2_000).prop_map(|ms| format!(r#", "for": "{ms}ms""#));
+        let fault = prop_oneof![
+            (prop_oneof![Just("crash"), Just("pause"), Just("black_hole")], node.clone(), at.clone(), lasts.clone())
+                .prop_map(|(kind, n, at, f)| format!(r#"{{ "kind": "{kind}", "target": {n}, {at}{f} }}"#)),
+            (node, prop::bool::ANY, at.clone(), lasts)
+                .prop_map(|(n, one_way, at, f)| format!(r#"{{ "kind": "partition", "groups": [[{n}], ["election.store"]], "one_way": {one_way}, {at}{f} }}"#)),
+            (member.clone(), -500i64..500, at.clone())
+                .prop_map(|(m, by, at)| format!(r#"{{ "kind": "clock_jump", "target": {m}, "by": "{by}ms", {at} }}"#)),
+            (member, -300_000i64..300_000, at)
+                .prop_map(|(m, ppm, at)| format!(r#"{{ "kind": "drift_change", "target": {m}, "drift_ppm": {ppm}, {at} }}"#)),
+        ];
+        (Just(text), prop::collection::vec(fault, 0..=3))
+    });
+    prop_oneof![Just((String::new(), Vec::new())), with].boxed()
+}
+
+/// Maybe a leader–follower `database` block (issue #3), as `, "database": {...}`, with 0–3
+/// faults on its nodes (crash with and without `for`, replica_loss, slowdown, latency, and a
+/// partition between two of them), each starting inside a run of `duration_ms`.
+fn database(duration_ms: u64) -> BoxedStrategy<(String, Vec<String>)> {
+    let block = (
+        (1u32..=3, prop::bool::ANY, 1u32..300, 1u32..1_000),
+        (
+            prop_oneof![Just("followers"), Just("leader"), Just("any")],
+            prop_oneof![Just("async"), Just("semi_sync")],
+            prop_oneof![Just("most_caught_up"), Just("first")],
+        ),
+        distribution(),
+        0u64..2_000,
+    );
+    let with = block.prop_flat_map(
+        move |((followers, poisson, writes, reads), (read_from, replication, promote), lag, after)| {
+            let kind = if poisson { "poisson" } else { "constant" };
+            let text = format!(
+                r#", "database": {{ "followers": {followers}, "writes": {{ "kind": "{kind}", "rate_per_s": {writes} }}, "reads": {{ "kind": "poisson", "rate_per_s": {reads} }}, "read_from": "{read_from}", "replication": "{replication}", "replication_lag": {lag}, "failover_after": "{after}ms", "promote": "{promote}" }}"#
+            );
+            let nodes = followers + 1;
+            let node = prop_oneof![
+                (0..nodes).prop_map(|i| format!("\"db[{i}]\"")),
+                Just("\"db\"".to_string())
+            ];
+            let at = (0..duration_ms).prop_map(|ms| format!(r#""at": "{ms}ms""#));
+            let lasts = prop_oneof![
+                Just(String::new()),
+                (1u64..=2_000).prop_map(|ms| format!(r#", "for": "{ms}ms""#))
+            ];
+            let pair = (0..nodes, 1..nodes).prop_map(move |(a, d)| (a, (a + d) % nodes));
+            let fault = prop_oneof![
+                (node.clone(), at.clone(), lasts.clone())
+                    .prop_map(|(n, at, f)| format!(r#"{{ "kind": "crash", "target": {n}, {at}{f} }}"#)),
+                (node.clone(), at.clone())
+                    .prop_map(|(n, at)| format!(r#"{{ "kind": "replica_loss", "target": {n}, {at} }}"#)),
+                (node.clone(), 0.2f64..50.0, at.clone(), lasts.clone())
+                    .prop_map(|(n, x, at, f)| format!(r#"{{ "kind": "slowdown", "target": {n}, "factor": {x}, {at}{f} }}"#)),
+                (node, 1u64..500, at.clone(), lasts.clone())
+                    .prop_map(|(n, ms, at, f)| format!(r#"{{ "kind": "latency", "target": {n}, "add": "{ms}ms", {at}{f} }}"#)),
+                (pair, prop::bool::ANY, at, lasts)
+                    .prop_map(|((a, b), one_way, at, f)| format!(r#"{{ "kind": "partition", "groups": [["db[{a}]"], ["db[{b}]"]], "one_way": {one_way}, {at}{f} }}"#)),
+            ];
+            (Just(text), prop::collection::vec(fault, 0..=3))
+        },
+    );
+    prop_oneof![Just((String::new(), Vec::new())), with].boxed()
 }
 
 /// A scenario's text and the number of faults in it.
@@ -399,15 +520,19 @@ fn scenario() -> impl Strategy<Value = (String, usize)> {
                 faults,
                 shape.clocks(),
                 Just(shape.duration_ms),
+                election(shape.duration_ms),
+                database(shape.duration_ms),
             )
         })
-        .prop_map(|(s, c, network, faults, clocks, duration_ms)| {
+        .prop_map(|(s, c, network, mut faults, clocks, duration_ms, (election, more), (database, on_database))| {
+            faults.extend(more);
+            faults.extend(on_database);
             let text = format!(
                 r#"{{ "name": "random", "description": "drawn by proptest", "duration": "{duration_ms}ms", "warmup": "200ms",
   "clients": [ {} ],
   "services": [ {} ],
   "network": {network},
-  "faults": [ {} ]{clocks},
+  "faults": [ {} ]{clocks}{election}{database},
   "slo": [ {{ "client": "c0", "latency_below": "50ms", "target": 0.5 }} ] }}"#,
                 c.join(",\n    "),
                 s.join(",\n    "),
@@ -506,6 +631,31 @@ fn the_generator_covers_the_failure_model() {
         ));
         note(format!("links: {}", network.get("links").is_some()));
         note(format!("clocks: {}", value.get("clocks").is_some()));
+        // The policies of issue #4.
+        for service in value["services"].as_array().unwrap() {
+            note(format!(
+                "balancer {}",
+                service["balancer"].as_str().unwrap()
+            ));
+            for key in ["outlier_detection", "client_error_fraction", "rate_limit"] {
+                if service.get(key).is_some() {
+                    note(key.to_string());
+                }
+            }
+            for key in ["max_wait", "discipline", "codel"] {
+                if service["queue"].get(key).is_some() {
+                    note(format!("queue.{key}"));
+                }
+            }
+        }
+        if text.contains("\"bulkhead\"") {
+            note("bulkhead".to_string());
+        }
+        if text.contains("\"retryable\": false") {
+            note("retryable: false".to_string());
+        }
+        note(format!("election: {}", value.get("election").is_some()));
+        note(format!("database: {}", value.get("database").is_some()));
     }
     let mut expected: Vec<String> = [
         "slowdown",
@@ -532,9 +682,26 @@ fn the_generator_covers_the_failure_model() {
         "duplicate",
         "links",
         "clocks",
+        "election",
+        "database",
     ] {
         expected.push(format!("{flag}: true"));
         expected.push(format!("{flag}: false"));
+    }
+    for balancer in ["round_robin", "random", "least_outstanding", "p2c"] {
+        expected.push(format!("balancer {balancer}"));
+    }
+    for policy in [
+        "outlier_detection",
+        "client_error_fraction",
+        "rate_limit",
+        "queue.max_wait",
+        "queue.discipline",
+        "queue.codel",
+        "bulkhead",
+        "retryable: false",
+    ] {
+        expected.push(policy.to_string());
     }
     for one_way in [false, true] {
         for mode in ["black_hole", "refuse"] {

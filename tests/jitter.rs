@@ -44,6 +44,7 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
             workers: 2_000,
             queue_capacity: 10_000,
             balancer: Balancer::RoundRobin,
+            policies: models::ServicePolicies::NONE,
             service_time: Distribution::Constant(SimDuration::from_secs(10)),
             calls: vec![],
         }],
@@ -55,6 +56,8 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
         faults: vec![],
         clocks: vec![],
         random_faults: None,
+        election: None,
+        database: None,
     };
     let counts = Rc::new(RefCell::new(BTreeMap::new()));
     let sink = Rc::clone(&counts);

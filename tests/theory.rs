@@ -41,6 +41,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
             workers,
             queue_capacity: 10_000_000,
             balancer: Balancer::RoundRobin,
+            policies: models::ServicePolicies::NONE,
             service_time,
             calls: vec![],
         }],
@@ -52,6 +53,8 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
         faults: vec![],
         clocks: vec![],
         random_faults: None,
+        election: None,
+        database: None,
     };
     models::run(&config, seed).expect("theory runs stay within their limits")
 }

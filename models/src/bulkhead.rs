@@ -148,6 +148,11 @@ impl<K: Copy> Bulkhead<K> {
         std::mem::take(&mut self.timed_out)
     }
 
+    /// Its configuration.
+    pub fn config(&self) -> &BulkheadConfig {
+        &self.config
+    }
+
     /// Calls holding a slot.
     pub fn inside(&self) -> u32 {
         self.inside

@@ -96,7 +96,7 @@ pub struct ClientCounts {
     pub attempts: u64,
     /// Attempts that timed out.
     pub timeouts: u64,
-    /// Attempts rejected by a full queue.
+    /// Attempts rejected for overload (a full queue, or shed from one).
     pub rejections: u64,
     /// Attempts answered with an error (a failed downstream call).
     pub errors: u64,
@@ -106,6 +106,10 @@ pub struct ClientCounts {
     pub garbage: u64,
     /// Requests failed by their overall deadline.
     pub deadline_exceeded: u64,
+    /// Attempts answered with a non-retryable (4xx-like) error; each fails its request.
+    pub non_retryable: u64,
+    /// Attempts turned away by the target's rate limit.
+    pub rate_limited: u64,
 }
 
 impl Client {
@@ -191,6 +195,8 @@ impl Client {
             refused: c.refused,
             garbage: c.garbage,
             deadline_exceeded: c.deadline_exceeded,
+            non_retryable: c.non_retryable,
+            rate_limited: c.rate_limited,
             guards: self.guards.counts,
             latency: self.latency.clone(),
             within_marks: self

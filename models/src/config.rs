@@ -9,6 +9,9 @@ use sim_core::{Distribution, Limits, Probability, SimDuration};
 use crate::backoff::{Backoff, Jitter};
 use crate::fault::{Endpoint, Fault, RandomFaults};
 use crate::guard::Guards;
+use crate::outlier::OutlierDetectionConfig;
+use crate::rate_limiter::RateLimiterConfig;
+use crate::shedding::QueuePolicy;
 
 /// Index of a client in `WorldConfig::clients`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,6 +42,10 @@ pub struct WorldConfig {
     pub clocks: Vec<ClockSetting>,
     /// Faults drawn from the seed, added after the scheduled ones.
     pub random_faults: Option<RandomFaults>,
+    /// A leader election through a lease store, run alongside the world (`election`).
+    pub election: Option<crate::election::ElectionConfig>,
+    /// A leader–follower database with replication lag, run alongside the world (`database`).
+    pub database: Option<crate::database::DatabaseConfig>,
 }
 
 /// The initial state of the clocks of some nodes.
@@ -131,6 +138,8 @@ pub struct ServiceConfig {
     pub queue_capacity: u32,
     /// How callers pick a replica.
     pub balancer: Balancer,
+    /// Outlier detection, rate limiting, client errors and queue policies.
+    pub policies: ServicePolicies,
     /// Time a worker spends on one request's own work, before its downstream calls.
     pub service_time: Distribution,
     /// Downstream calls a worker makes, in order, after its own work; the worker is held
@@ -156,13 +165,42 @@ pub struct CallConfig {
     pub needed: u32,
 }
 
-/// How a caller picks one replica of a service.
+/// How a caller picks one replica of a service (see `balancer`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Balancer {
     /// Replicas in turn.
     RoundRobin,
     /// A uniformly random replica (its own random stream).
     Random,
+    /// The replica with the fewest outstanding attempts (Envoy `LEAST_REQUEST`, full scan).
+    LeastOutstanding,
+    /// The less loaded of two random replicas (Mitzenmacher 2001; JSON `"p2c"`).
+    PowerOfTwoChoices,
+}
+
+/// What a service does beyond serving: how its replicas are ejected, and which arriving
+/// attempts it turns away. `NONE` changes nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServicePolicies {
+    /// Envoy-style outlier detection: replicas failing in a row leave the balancer for a while.
+    pub outlier_detection: Option<OutlierDetectionConfig>,
+    /// Fraction of arriving attempts answered at once with a non-retryable, 4xx-like error.
+    pub client_error_fraction: Probability,
+    /// A token bucket shared by all replicas: attempts beyond it are answered at once with a
+    /// retryable "too many requests".
+    pub rate_limit: Option<RateLimiterConfig>,
+    /// Each replica's queue discipline and load shedding.
+    pub queue: QueuePolicy,
+}
+
+impl ServicePolicies {
+    /// No outlier detection, no client errors, no rate limit, plain FIFO queues.
+    pub const NONE: ServicePolicies = ServicePolicies {
+        outlier_detection: None,
+        client_error_fraction: Probability::ZERO,
+        rate_limit: None,
+        queue: QueuePolicy::FIFO,
+    };
 }
 
 /// The network: default latency, loss and duplication, with per-link overrides.

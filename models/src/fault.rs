@@ -65,6 +65,8 @@ pub enum FaultKind {
         target: Target,
         /// Fraction failed.
         fraction: Probability,
+        /// 5xx-like errors, which callers retry; false: 4xx-like errors, never retried.
+        retryable: bool,
     },
     /// A fraction of the target's successful replies are silently wrong.
     Garbage {
@@ -274,6 +276,7 @@ impl RandomFaults {
                     target: every,
                     fraction: Probability::new(fraction.clamp(0.0, 1.0))
                         .expect("a clamped fraction is a probability"),
+                    retryable: true,
                 },
                 RandomKind::Latency => FaultKind::Latency { target: every, add },
                 RandomKind::Partition if other != target => FaultKind::Partition {

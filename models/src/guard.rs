@@ -12,7 +12,14 @@
 //! 3. every attempt's outcome is reported to the breaker (success or failure, with its
 //!    duration) and to the throttle (accepted unless rejected for overload, refused or timed
 //!    out);
-//! 4. a retry must withdraw from the budget; without budget the request fails.
+//! 4. a retry must withdraw from the budget; without budget the request fails;
+//! 5. an attempt the breaker and throttle let through then asks the bulkhead (Resilience4j
+//!    `SemaphoreBulkhead`) for a slot: it holds the slot until its caller stops waiting for
+//!    it. With no slot free it waits (up to `max_wait`, if the bulkhead has a wait queue) or is
+//!    rejected locally, and not retried. Resilience4j decorates the bulkhead inside the
+//!    breaker, so the breaker records a `BulkheadFullException` as a failed call; the
+//!    throttle, which counts what the backend accepts, never hears of it. A hedge copy takes
+//!    a free slot or is not sent; it never waits.
 //!
 //! Hedging (Dean & Barroso, "The Tail at Scale", CACM 2013) is a caller policy too: when an
 //! attempt has not answered after a fixed delay, or after the caller's running percentile of
@@ -25,8 +32,10 @@
 use sim_core::{Histogram, SimDuration, SimTime, Stream};
 
 use crate::adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig};
+use crate::bulkhead::{Admission, Bulkhead, BulkheadConfig};
 use crate::circuit_breaker::{CallOutcome, CircuitBreaker, CircuitBreakerConfig};
 use crate::retry_budget::{RetryBudget, RetryBudgetConfig};
+use crate::world::RequestKey;
 
 /// Which guards a caller has (each optional).
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +48,8 @@ pub struct Guards {
     pub throttle: Option<AdaptiveThrottleConfig>,
     /// Hedged requests.
     pub hedge: Option<Hedge>,
+    /// A cap on concurrent attempts, with an optional bounded wait.
+    pub bulkhead: Option<BulkheadConfig>,
 }
 
 /// When to send a hedge.
@@ -65,6 +76,7 @@ impl Guards {
         breaker: None,
         throttle: None,
         hedge: None,
+        bulkhead: None,
     };
 }
 
@@ -75,6 +87,21 @@ pub enum LocalRejection {
     BreakerOpen,
     /// Adaptive throttling rejected it.
     Throttled,
+    /// The bulkhead had no free slot (and no room to wait, or the wait timed out).
+    BulkheadFull,
+}
+
+/// What the bulkhead said to an attempt asking for a slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// The caller has no bulkhead: send at once.
+    NoBulkhead,
+    /// The attempt holds a slot until its caller stops waiting for it.
+    Entered,
+    /// The attempt waits for a slot until this instant (then it is rejected).
+    Queued(SimTime),
+    /// No slot and no room to wait.
+    Rejected,
 }
 
 /// How an attempt ended, as the guards see it.
@@ -95,6 +122,7 @@ pub struct GuardState {
     breaker: Option<CircuitBreaker>,
     throttle: Option<(AdaptiveThrottle, Stream)>,
     hedge: Option<HedgeState>,
+    bulkhead: Option<Bulkhead<RequestKey>>,
     /// Counters of what the guards did.
     pub counts: GuardCounts,
 }
@@ -114,6 +142,8 @@ pub struct GuardCounts {
     pub hedges: u64,
     /// Requests whose hedge answered first.
     pub hedge_wins: u64,
+    /// Attempts the bulkhead refused (no slot and no room to wait, or the wait timed out).
+    pub bulkhead_rejections: u64,
 }
 
 impl GuardCounts {
@@ -125,6 +155,7 @@ impl GuardCounts {
         self.breaker_opened += other.breaker_opened;
         self.hedges += other.hedges;
         self.hedge_wins += other.hedge_wins;
+        self.bulkhead_rejections += other.bulkhead_rejections;
     }
 }
 
@@ -157,8 +188,54 @@ impl GuardState {
                 },
                 since_refresh: 0,
             }),
+            bulkhead: guards.bulkhead.map(Bulkhead::new),
             counts: GuardCounts::default(),
         }
+    }
+
+    /// Asks the bulkhead (if any) for a slot for `request`'s attempt at `now`; a call that
+    /// `may_wait` joins the wait queue when no slot is free and the bulkhead has one.
+    pub fn enter_bulkhead(&mut self, now: SimTime, request: RequestKey, may_wait: bool) -> Entry {
+        let Some(bulkhead) = &mut self.bulkhead else {
+            return Entry::NoBulkhead;
+        };
+        if !may_wait && bulkhead.inside() >= bulkhead.config().calls_concurrent_max {
+            return Entry::Rejected;
+        }
+        match bulkhead.try_enter(now, request) {
+            Admission::Entered => Entry::Entered,
+            Admission::Queued { deadline } => Entry::Queued(deadline),
+            Admission::Rejected => Entry::Rejected,
+        }
+    }
+
+    /// An attempt holding a bulkhead slot ended at `now`; returns the waiting request that
+    /// takes the slot over, if any.
+    pub fn exit_bulkhead(&mut self, now: SimTime) -> Option<RequestKey> {
+        self.bulkhead
+            .as_mut()
+            .expect("only a caller with a bulkhead holds a slot")
+            .exit(now)
+    }
+
+    /// The requests whose wait for a bulkhead slot timed out by `now`, oldest first.
+    pub fn expire_bulkhead_waiters(&mut self, now: SimTime) -> Vec<RequestKey> {
+        self.bulkhead
+            .as_mut()
+            .map_or_else(Vec::new, |b| b.expire_waiters(now))
+    }
+
+    /// The bulkhead refused an attempt at `now` after it waited `waited`: counted, and
+    /// recorded by the breaker as a failed call (see the module doc).
+    pub fn on_bulkhead_full(&mut self, now: SimTime, waited: SimDuration) {
+        self.counts.bulkhead_rejections += 1;
+        // Only the breaker hears of it; the throttle counts what the backend accepted.
+        self.report_to_breaker(now, false, waited);
+    }
+
+    /// Attempts holding a bulkhead slot and waiting for one, if there is a bulkhead.
+    pub fn bulkhead_load(&self) -> Option<(u32, usize)> {
+        self.bulkhead.as_ref().map(|b| (b.inside(), b.waiting()))
     }
 
     /// How long to wait for an attempt before hedging it, if this caller hedges (and, for a
@@ -208,10 +285,17 @@ impl GuardState {
 
     /// Reports how an admitted attempt ended, `duration` after it was sent.
     pub fn on_outcome(&mut self, now: SimTime, outcome: AttemptOutcome, duration: SimDuration) {
+        self.report_to_breaker(now, outcome == AttemptOutcome::Success, duration);
+        if let Some((throttle, _)) = &mut self.throttle {
+            throttle.record(now, outcome != AttemptOutcome::Overload);
+        }
+    }
+
+    /// Tells the breaker (if any) how a call ended, counting the times it opens.
+    fn report_to_breaker(&mut self, now: SimTime, succeeded: bool, duration: SimDuration) {
         if let Some(breaker) = &mut self.breaker {
             let opened_before = breaker.transition_counts().closed_to_open
                 + breaker.transition_counts().half_open_to_open;
-            let succeeded = outcome == AttemptOutcome::Success;
             breaker.on_result(
                 now,
                 CallOutcome {
@@ -222,9 +306,6 @@ impl GuardState {
             let opened_after = breaker.transition_counts().closed_to_open
                 + breaker.transition_counts().half_open_to_open;
             self.counts.breaker_opened += opened_after - opened_before;
-        }
-        if let Some((throttle, _)) = &mut self.throttle {
-            throttle.record(now, outcome != AttemptOutcome::Overload);
         }
     }
 
@@ -284,6 +365,7 @@ mod tests {
             breaker: Some(breaker()),
             throttle: None,
             hedge: None,
+            bulkhead: None,
         };
         let mut state = GuardState::new(&guards, 1, "test/throttle");
         let now = SimTime::from_nanos(1);
@@ -309,6 +391,7 @@ mod tests {
             breaker: None,
             throttle: None,
             hedge: None,
+            bulkhead: None,
         };
         let mut state = GuardState::new(&guards, 1, "test/throttle");
         let now = SimTime::from_nanos(1);

@@ -8,16 +8,21 @@
 
 pub mod adaptive_throttle;
 pub mod backoff;
+pub mod balancer;
 pub mod bulkhead;
 pub mod circuit_breaker;
 pub mod client;
 pub mod config;
+pub mod database;
+pub mod election;
 pub mod fault;
 pub mod guard;
+pub mod outlier;
 pub mod rate_limiter;
 pub mod result;
 pub mod retry_budget;
 pub mod service;
+pub mod shedding;
 pub mod world;
 
 pub use adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig, ThrottleCounts};
@@ -29,16 +34,26 @@ pub use circuit_breaker::{
 };
 pub use config::{
     Arrival, Balancer, CallConfig, ClientConfig, ClientId, ClockSetting, Deadline, Link,
-    NetworkConfig, RetryPolicy, ServiceConfig, ServiceId, WorldConfig,
+    NetworkConfig, RetryPolicy, ServiceConfig, ServiceId, ServicePolicies, WorldConfig,
+};
+pub use database::{
+    DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseResult, DatabaseSeries, Promotion,
+    ReadFrom, Replication,
+};
+pub use election::{
+    Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, ElectionResult,
+    ElectionRun, Member,
 };
 pub use fault::{Endpoint, Fault, FaultKind, RandomFaults, RandomKind, Target, Unreachable};
 pub use guard::{GuardCounts, Guards, LocalRejection};
+pub use outlier::{OutlierDetectionConfig, OutlierDetector};
 pub use rate_limiter::{RateLimiter, RateLimiterConfig};
 pub use result::{
     CallResult, ClientResult, ClientSeries, FaultRecord, RunResult, ServiceResult, ServiceSeries,
 };
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget, RetryBudgetConfig};
 pub use service::{WorkKind, WorkSplit};
+pub use shedding::{CodelConfig, Discipline, QueuePolicy};
 pub use world::state::{ClientState, ClockReading, ReplicaState, WorldState};
 pub use world::trace::{
     run_traced, Admitted, AttemptRef, Done, FaultLabel, Happening, Trace, TraceOptions,

@@ -21,6 +21,10 @@ pub struct RunResult {
     pub services: Vec<ServiceResult>,
     /// Every scheduled fault with its window, in schedule order.
     pub faults: Vec<FaultRecord>,
+    /// The lease election's measurements, if the world has one.
+    pub election: Option<crate::election::ElectionResult>,
+    /// The leader–follower database's measurements, if the world has one.
+    pub database: Option<crate::database::DatabaseResult>,
 }
 
 /// A fault as reports show it: what, where, when.
@@ -53,7 +57,7 @@ pub struct ClientResult {
     pub attempts: u64,
     /// Attempts that timed out at the client.
     pub timeouts: u64,
-    /// Attempts rejected by a full queue.
+    /// Attempts rejected for overload (a full queue, or shed from one).
     pub rejections: u64,
     /// Attempts answered with an error.
     pub errors: u64,
@@ -63,6 +67,10 @@ pub struct ClientResult {
     pub garbage: u64,
     /// Requests that failed because their overall deadline passed.
     pub deadline_exceeded: u64,
+    /// Attempts answered with a non-retryable (4xx-like) error; each failed its request.
+    pub non_retryable: u64,
+    /// Attempts turned away by the target's rate limit.
+    pub rate_limited: u64,
     /// What the client's guards did.
     pub guards: GuardCounts,
     /// End-to-end latency of successful requests, first send to final response.
@@ -130,6 +138,15 @@ pub struct ServiceResult {
     pub lost: u64,
     /// Replies lost on the network after the work was done (partition, loss).
     pub replies_lost: u64,
+    /// Times outlier detection ejected one of its replicas.
+    pub ejections: u64,
+    /// Attempts answered at once with a 4xx-like error (a `client_error_fraction`, or an
+    /// error burst that is not retryable).
+    pub client_errors: u64,
+    /// Attempts turned away at once by the service's rate limit.
+    pub rate_limited: u64,
+    /// Queued attempts dropped undone by load shedding (`queue.max_wait` or CoDel).
+    pub shed: u64,
     /// Worker time by kind of attempt: what the service's load was made of.
     pub work: WorkSplit,
     /// Queued attempts dropped undone: their propagated deadline had passed, or they lost a

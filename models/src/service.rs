@@ -1,4 +1,4 @@
-//! A replicated service: per replica, a pool of identical workers and a bounded FIFO queue.
+//! A replicated service: per replica, a pool of identical workers and a bounded queue.
 //!
 //! ```text
 //!              ┌ replica 0: [queue ≤ capacity] → workers × N ┐
@@ -6,19 +6,22 @@
 //!   balancer   └ ...                                          ┘
 //! ```
 //!
-//! The service owns its `service/NAME/service_time` and `service/NAME/balancer` streams and
-//! its metrics. It decides what happens to an arriving attempt (start, queue, reject) and which
-//! attempt a freed worker takes next; `world` turns those decisions into events.
-
-use std::collections::VecDeque;
+//! The service owns its `service/NAME/service_time` and `service/NAME/client_error` streams,
+//! its balancer (`balancer`, with `service/NAME/balancer` and `service/NAME/p2c`), its rate
+//! limiter and its metrics. It decides what happens to an arriving attempt (start, queue,
+//! reject, rate-limit, answer with a client error) and which attempt a freed worker takes next
+//! (`shedding`); `world` turns those decisions into events.
 
 use sim_core::{CountSeries, Histogram, LevelSeries, SimDuration, SimTime, Stream, TimeAverage};
 
+use crate::balancer::BalancerState;
 use crate::client::SERIES_INTERVAL;
-use crate::config::{Balancer, ServiceConfig, ServiceId};
+use crate::config::{ServiceConfig, ServiceId};
 use crate::fault::{Fault, FaultKind};
 use crate::guard::GuardState;
+use crate::rate_limiter::RateLimiter;
 use crate::result::{CallResult, ServiceResult, ServiceSeries};
+use crate::shedding::{Drop, Queued, ReplicaQueue};
 
 /// One service's replicas, streams and measurements.
 #[derive(Debug)]
@@ -26,10 +29,17 @@ pub struct Service<K> {
     /// The validated configuration.
     pub config: ServiceConfig,
     replicas: Vec<Replica<K>>,
-    round_robin_next: u32,
+    /// Which replica each attempt goes to (policy, outstanding counts, outlier detection).
+    balancer: BalancerState,
     service_time_stream: Stream,
-    balancer_stream: Stream,
     jitter_stream: Stream,
+    /// Draws which attempts get a 4xx-like answer (`service/NAME/client_error`), only when
+    /// the service has a `client_error_fraction`.
+    client_error_stream: Option<Stream>,
+    /// The service-wide token bucket, if it has one.
+    rate_limiter: Option<RateLimiter>,
+    /// Scratch space for the queue entries one completion drops (reused to avoid allocation).
+    dropped_scratch: Vec<(Queued<K>, Drop)>,
     /// Per downstream call, in configuration order; `target` is filled in by `result`.
     calls: Vec<CallResult>,
     /// Slowdown windows that concern this service: (replica or all, start, end, factor).
@@ -109,6 +119,10 @@ struct ServiceCounts {
     lost: u64,
     expired: u64,
     replies_lost: u64,
+    ejections: u64,
+    client_errors: u64,
+    rate_limited: u64,
+    shed: u64,
 }
 
 /// Worker time spent, by what it was spent on (nanoseconds; jobs that arrived after warm-up).
@@ -127,8 +141,8 @@ pub struct WorkSplit {
 #[derive(Debug)]
 struct Replica<K> {
     busy: u32,
-    /// Waiting jobs: key, arrival time, and the deadline after which nobody wants them.
-    queue: VecDeque<(K, SimTime, Option<SimTime>)>,
+    /// Waiting jobs, with their arrival times and the deadlines after which nobody wants them.
+    queue: ReplicaQueue<K>,
 }
 
 impl<K: Copy> Service<K> {
@@ -169,21 +183,32 @@ impl<K: Copy> Service<K> {
         let replicas = (0..config.replicas)
             .map(|_| Replica {
                 busy: 0,
-                queue: VecDeque::new(),
+                queue: ReplicaQueue::default(),
             })
             .collect();
         let service_time_stream =
             Stream::new(seed, &format!("service/{}/service_time", config.name));
-        let balancer_stream = Stream::new(seed, &format!("service/{}/balancer", config.name));
+        let balancer = BalancerState::new(
+            config.balancer,
+            config.replicas,
+            config.policies.outlier_detection,
+            seed,
+            &config.name,
+        );
         let jitter_stream = Stream::new(seed, &format!("service/{}/jitter", config.name));
+        let rate_limiter = config.policies.rate_limit.map(RateLimiter::new);
+        let client_error_stream = (config.policies.client_error_fraction.get() > 0.0)
+            .then(|| Stream::new(seed, &format!("service/{}/client_error", config.name)));
         let calls = vec![CallResult::default(); config.calls.len()];
         Service {
             config,
             replicas,
-            round_robin_next: 0,
+            balancer,
             service_time_stream,
-            balancer_stream,
             jitter_stream,
+            client_error_stream,
+            rate_limiter,
+            dropped_scratch: Vec::new(),
             calls,
             slowdowns,
             up,
@@ -268,6 +293,42 @@ impl<K: Copy> Service<K> {
         }
     }
 
+    /// Whether an attempt arriving now gets a 4xx-like answer: one draw per arriving attempt
+    /// when the service has a `client_error_fraction`, none otherwise.
+    pub fn draw_client_error(&mut self) -> bool {
+        let fraction = self.config.policies.client_error_fraction;
+        self.client_error_stream
+            .as_mut()
+            .is_some_and(|stream| stream.chance(fraction))
+    }
+
+    /// Whether the service's token bucket (if any) lets an attempt arriving at `now` through;
+    /// one it does not is counted and answered at once.
+    pub fn rate_limit_admits(&mut self, now: SimTime) -> bool {
+        let Some(limiter) = &mut self.rate_limiter else {
+            return true;
+        };
+        if limiter.try_acquire(now) {
+            return true;
+        }
+        self.history.arrivals.add(now, 1);
+        self.history.rejected.add(now, 1);
+        if now >= self.warmup_end {
+            self.counts.arrivals += 1;
+            self.counts.rate_limited += 1;
+        }
+        false
+    }
+
+    /// An attempt arriving at `now` was answered at once with a 4xx-like error.
+    pub fn count_client_error(&mut self, now: SimTime) {
+        self.history.arrivals.add(now, 1);
+        if now >= self.warmup_end {
+            self.counts.arrivals += 1;
+            self.counts.client_errors += 1;
+        }
+    }
+
     /// A reply leaving at `now` was lost on the network (the work was done for nothing).
     pub fn count_reply_lost(&mut self, now: SimTime) {
         if now >= self.warmup_end {
@@ -306,16 +367,36 @@ impl<K: Copy> Service<K> {
         }
     }
 
-    /// Picks the replica for the next attempt, by the configured balancer.
-    pub fn pick_replica(&mut self) -> u32 {
-        match self.config.balancer {
-            Balancer::RoundRobin => {
-                let replica = self.round_robin_next;
-                self.round_robin_next = (replica + 1) % self.config.replicas;
-                replica
-            }
-            Balancer::Random => self.balancer_stream.below(u64::from(self.config.replicas)) as u32,
+    /// Picks the replica for an attempt sent at `now`, by the configured balancer, and counts
+    /// the attempt as outstanding there.
+    pub fn pick_replica(&mut self, now: SimTime) -> u32 {
+        let replica = self.balancer.pick(now);
+        self.balancer.on_sent(replica);
+        replica
+    }
+
+    /// An attempt to `replica` stopped being outstanding: its caller got an answer, timed out
+    /// or cancelled it.
+    pub fn attempt_done(&mut self, replica: u32) {
+        self.balancer.on_done(replica);
+    }
+
+    /// A caller got an answer from `replica` at `now` (`failed`: 5xx-like, refused, or timed
+    /// out); outlier detection may eject the replica.
+    pub fn answer_seen(&mut self, now: SimTime, replica: u32, failed: bool) {
+        if self.balancer.on_answer(now, replica, failed) && now >= self.warmup_end {
+            self.counts.ejections += 1;
         }
+    }
+
+    /// Attempts outstanding at `replica` (sent by callers, not yet answered or timed out).
+    pub fn outstanding(&self, replica: u32) -> u32 {
+        self.balancer.outstanding(replica)
+    }
+
+    /// Whether outlier detection has `replica` ejected at `now`.
+    pub fn is_ejected(&self, now: SimTime, replica: u32) -> bool {
+        self.balancer.is_ejected(now, replica)
     }
 
     /// An attempt `key` reaches `replica` at `now`: start it, queue it, reject it, or drop it
@@ -353,7 +434,7 @@ impl<K: Copy> Service<K> {
             }
             Admission::Started(self.work(replica, now))
         } else if (r.queue.len() as u64) < u64::from(self.config.queue_capacity) {
-            r.queue.push_back((key, now, deadline));
+            r.queue.push(key, now, deadline);
             self.queued_total += 1;
             self.queue_len.set(now, self.queued_total);
             self.history.queue_len.set(now, self.queued_total);
@@ -368,13 +449,14 @@ impl<K: Copy> Service<K> {
     }
 
     /// A worker finished a job (see `Finished`). Returns the next queued attempt the worker
-    /// starts, with its service time, if any; queued attempts whose deadline has passed, or
-    /// that `cancelled` says nobody wants, are skipped and appended to `expired`.
+    /// starts, with its service time, if any. Queued attempts dropped on the way (by the
+    /// queue policy, see `shedding`: their deadline passed, `cancelled` says nobody wants them,
+    /// or they were shed) are appended to `dropped` with the reason.
     pub fn complete(
         &mut self,
         finished: Finished,
         now: SimTime,
-        expired: &mut Vec<K>,
+        dropped: &mut Vec<(K, Drop)>,
         cancelled: impl Fn(K) -> bool,
     ) -> Option<(K, SimDuration)> {
         let Finished {
@@ -398,21 +480,28 @@ impl<K: Copy> Service<K> {
         }
         let r = &mut self.replicas[replica as usize];
         assert!(r.busy > 0, "a completion frees a busy worker");
-        // Bounded by the queue's capacity: each pass removes one entry.
-        let mut next = r.queue.pop_front();
-        while let Some((key, queued_at, deadline)) = next {
-            if deadline.is_none_or(|d| d > now) && !cancelled(key) {
-                break;
-            }
-            expired.push(key);
+        let mut scratch = std::mem::take(&mut self.dropped_scratch);
+        let next = r
+            .queue
+            .next(&self.config.policies.queue, now, cancelled, &mut scratch);
+        for (entry, why) in scratch.drain(..) {
+            dropped.push((entry.key, why));
             self.queued_total -= 1;
-            if queued_at >= self.warmup_end {
-                self.counts.expired += 1;
+            if why == Drop::Shed {
+                self.history.rejected.add(now, 1);
             }
-            next = r.queue.pop_front();
+            if entry.at >= self.warmup_end {
+                match why {
+                    Drop::Expired => self.counts.expired += 1,
+                    Drop::Shed => self.counts.shed += 1,
+                }
+            }
         }
+        self.dropped_scratch = scratch;
         match next {
-            Some((key, queued_at, _)) => {
+            Some(Queued {
+                key, at: queued_at, ..
+            }) => {
                 self.queued_total -= 1;
                 self.queue_len.set(now, self.queued_total);
                 self.history.queue_len.set(now, self.queued_total);
@@ -499,6 +588,10 @@ impl<K: Copy> Service<K> {
             lost: c.lost,
             expired: c.expired,
             replies_lost: c.replies_lost,
+            ejections: c.ejections,
+            client_errors: c.client_errors,
+            rate_limited: c.rate_limited,
+            shed: c.shed,
             work: self.work,
             capacity: self.config.replicas * self.config.workers,
             busy_mean,

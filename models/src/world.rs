@@ -21,7 +21,7 @@
 
 use slotmap::{new_key_type, Key, SlotMap};
 
-use sim_core::network::{Delivery, Network, NodeId};
+use sim_core::network::{Network, NodeId};
 
 use nodes::{build_clocks, build_network, describe, Nodes};
 use sim_core::{
@@ -29,14 +29,12 @@ use sim_core::{
     Stream, TraceCode,
 };
 
-use crate::backoff::retry_delay;
 use crate::client::Client;
 use crate::config::{ClientId, RetryPolicy, ServiceId, WorldConfig};
-use crate::fault::{Fault, FaultKind, Target, Unreachable};
-use crate::guard::{AttemptOutcome, GuardState};
+use crate::fault::{Fault, FaultKind, Target};
 use crate::result::{FaultRecord, RunResult};
-use crate::service::{Admission, Finished, Service, WorkKind};
-use trace::{Admitted, RequestNote};
+use crate::service::{Service, WorkKind};
+use dispatch::Caller;
 
 /// Builds the world described by `config`, runs it to its duration and returns what it measured.
 ///
@@ -58,7 +56,10 @@ pub fn run_observed(
         sim.set_observer(observer);
     }
     let stats = sim.run_until(SimTime::ZERO.add(config.duration))?;
-    Ok(sim.into_model().result(stats))
+    let mut result = sim.into_model().result(stats);
+    crate::database::attach(&mut result, config, seed)?;
+    crate::election::attach(&mut result, config, seed)?;
+    Ok(result)
 }
 
 /// A simulation of `world` (built from `config`, random faults drawn) with its first arrivals
@@ -118,12 +119,18 @@ pub enum Reply {
     Ok,
     /// The request was served, but the answer is silently wrong (a garbage fault).
     Garbage,
-    /// The replica's queue was full (overload): retryable.
+    /// The replica turned it away for overload (its queue was full, or load shedding dropped
+    /// it from the queue): retryable.
     Rejected,
     /// The server failed the request (a downstream call failed, or an error burst): retryable.
     Error,
     /// The connection was refused (a crashed replica or a refusing partition): retryable.
     Refused,
+    /// The server refused the request itself (4xx-like: malformed, forbidden, not found): not
+    /// retryable, since every retry would get the same answer.
+    ClientError,
+    /// The service's rate limit turned it away ("429 Too Many Requests"): overload, retryable.
+    RateLimited,
 }
 
 /// Everything that can happen in the world.
@@ -166,6 +173,11 @@ pub enum Event {
         /// The request.
         request: RequestKey,
     },
+    /// A request's wait for a slot in its caller's bulkhead times out.
+    BulkheadTimeout {
+        /// The request.
+        request: RequestKey,
+    },
     /// A scheduled fault that needs an action (a crash) begins.
     FaultStart {
         /// Index in the fault schedule.
@@ -192,6 +204,7 @@ impl TraceCode for Event {
             Event::FaultStart { fault } => (6, u64::from(fault)),
             Event::FaultEnd { fault } => (7, u64::from(fault)),
             Event::Hedge { request } => (8, request.data().as_ffi()),
+            Event::BulkheadTimeout { request } => (9, request.data().as_ffi()),
         };
         (kind << 56) ^ id
     }
@@ -214,10 +227,13 @@ pub struct World {
     requests: SlotMap<RequestKey, Request>,
     attempts: SlotMap<AttemptKey, Attempt>,
     jobs: SlotMap<JobKey, Job>,
-    /// Scratch space for jobs that expired in a queue (reused to avoid allocation).
-    expired: Vec<JobKey>,
+    /// Scratch space for jobs dropped from a queue, with the reason (reused to avoid
+    /// allocation).
+    expired: Vec<(JobKey, crate::shedding::Drop)>,
     /// Scratch space for the requests of one fan-out call.
     fan: Vec<RequestKey>,
+    /// Waiting requests handed a bulkhead slot during the current event, in order.
+    granted: Vec<RequestKey>,
     /// Requests made so far: the next request's stable id (traces name requests by it).
     requests_made: u64,
     /// The full trace being recorded, if any (`trace`); `None` costs one branch per hook.
@@ -257,6 +273,10 @@ struct Request {
     hedge_timer: Option<EventId>,
     /// Whether a hedge was already sent (at most one per request).
     hedged: bool,
+    /// Whose guards its attempts go through.
+    caller: Caller,
+    /// While it waits for a bulkhead slot: the wait's timer, and when the wait began.
+    bulkhead_wait: Option<(EventId, SimTime)>,
 }
 
 #[derive(Debug)]
@@ -282,6 +302,8 @@ struct Attempt {
     waiting: bool,
     /// Request copies in flight, jobs, and reply copies in flight that refer to it.
     holders: u32,
+    /// The caller whose bulkhead slot it holds until its caller stops waiting, if any.
+    permit: Option<Caller>,
 }
 
 #[derive(Debug)]
@@ -373,6 +395,7 @@ impl World {
             jobs: SlotMap::with_key(),
             expired: Vec::new(),
             fan: Vec::new(),
+            granted: Vec::new(),
             requests_made: 0,
             tracer: None,
         }
@@ -406,6 +429,8 @@ impl World {
                     end: f.end,
                 })
                 .collect(),
+            election: None,
+            database: None,
         }
     }
 
@@ -443,216 +468,11 @@ impl World {
             live: [None, None],
             hedge_timer: None,
             hedged: false,
+            caller: Caller::Client(client),
+            bulkhead_wait: None,
         });
         self.requests_made += 1;
         self.send_attempt(request, false, ctx);
-    }
-
-    fn on_retry(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
-        if self.origin_alive(request) {
-            self.send_attempt(request, false, ctx);
-        } else {
-            self.requests.remove(request);
-        }
-    }
-
-    /// Sends the next attempt of `request` (a hedge copy if `is_hedge`), unless its guards
-    /// refuse: then a first try or retry fails the request at once, and a hedge is skipped.
-    fn send_attempt(&mut self, request: RequestKey, is_hedge: bool, ctx: &mut Context<'_, Event>) {
-        let now = ctx.now();
-        let origin = self.requests[request].origin;
-        if let Err(why) = self.guards(origin).admit(now) {
-            self.note(now, |w| w.rejected_locally(request, why));
-            // Refused locally (breaker open or throttled): fail fast, without a retry.
-            if !is_hedge {
-                self.resolve(request, false, false, ctx);
-            }
-            return;
-        }
-        let r = self
-            .requests
-            .get_mut(request)
-            .expect("a request being sent is live");
-        r.attempts += 1;
-        match r.origin {
-            Origin::Client(client) => {
-                let c = &mut self.clients[client.0 as usize];
-                c.history.attempts.add(now, 1);
-                if r.measured {
-                    c.counts.attempts += 1;
-                }
-            }
-            Origin::Call { job, call } => {
-                let service = self.jobs[job].service;
-                self.services[service.0 as usize].count_call_attempt(call, r.measured);
-            }
-        }
-        let (service, timeout, caller, deadline) = (r.target, r.timeout, r.node, r.deadline);
-        let replica = self.services[service.0 as usize].pick_replica();
-        let attempt = self.attempts.insert(Attempt {
-            request,
-            request_id: r.id,
-            caller,
-            service,
-            replica,
-            timer: None,
-            sent: now,
-            expires: None,
-            cancelled: false,
-            hedge: is_hedge,
-            number: r.attempts,
-            waiting: true,
-            holders: 0,
-        });
-        let r = &mut self.requests[request];
-        let slot = r.live.iter_mut().find(|slot| slot.is_none());
-        *slot.expect("a request waits on at most two attempts") = Some(attempt);
-        let wants_hedge = !r.hedged && r.hedge_timer.is_none();
-        if wants_hedge {
-            if let Some(delay) = self.guards(origin).hedge_delay() {
-                // The hedge timer runs on the caller's clock, like every caller timer.
-                let at = self.clocks[caller.0 as usize].deadline(now, delay);
-                let timer = ctx.schedule_at(at, Event::Hedge { request });
-                self.requests[request].hedge_timer = Some(timer);
-            }
-        }
-        let to = self.replica_node(service, replica);
-        let delivery = self.network.send(caller, to, now);
-        match delivery {
-            Delivery::Deliver(delay) => {
-                self.attempts[attempt].holders += 1;
-                ctx.schedule_in(delay, Event::AttemptArrive { attempt });
-            }
-            Delivery::Duplicate(first, second) => {
-                self.attempts[attempt].holders += 2;
-                ctx.schedule_in(first, Event::AttemptArrive { attempt });
-                ctx.schedule_in(second, Event::AttemptArrive { attempt });
-            }
-            Delivery::Drop => {}
-            Delivery::Refuse(delay) => {
-                self.attempts[attempt].holders += 1;
-                ctx.schedule_in(
-                    delay,
-                    Event::Response {
-                        attempt,
-                        reply: Reply::Refused,
-                    },
-                );
-            }
-        }
-        // The attempt's timer fires at its own timeout (on the caller's clock) or at the
-        // request's overall deadline, whichever comes first.
-        let own = timeout.map(|t| self.clocks[caller.0 as usize].deadline(now, t));
-        let at = match (own, deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        if let Some(at) = at {
-            let at = at.max(now);
-            let timer = ctx.schedule_at(at, Event::Timeout { attempt });
-            let a = &mut self.attempts[attempt];
-            a.timer = Some(timer);
-            a.expires = Some(at);
-        }
-        self.note(now, |w| w.attempt_sent(attempt, delivery, now));
-    }
-
-    /// The guards of whoever made `origin`'s request.
-    fn guards(&mut self, origin: Origin) -> &mut GuardState {
-        match origin {
-            Origin::Client(client) => &mut self.clients[client.0 as usize].guards,
-            Origin::Call { job, call } => {
-                let j = &self.jobs[job];
-                self.services[j.service.0 as usize].call_guards(j.replica, call)
-            }
-        }
-    }
-
-    /// The deadline an attempt carries to its server when its request propagates deadlines:
-    /// the moment its caller stops waiting for it (its own timeout or the overall deadline,
-    /// whichever is first), as Envoy's `x-envoy-expected-rq-timeout-ms` carries the per-try
-    /// timeout. It is passed as true time, as if the two clocks agreed; a real system sends a
-    /// relative timeout, which skew would stretch or shrink.
-    fn carried_deadline(&self, attempt: AttemptKey) -> Option<SimTime> {
-        let a = &self.attempts[attempt];
-        let r = self.requests.get(a.request)?;
-        if r.propagate {
-            a.expires
-        } else {
-            None
-        }
-    }
-
-    fn on_attempt_arrive(&mut self, attempt: AttemptKey, ctx: &mut Context<'_, Event>) {
-        let now = ctx.now();
-        let a = &mut self.attempts[attempt];
-        a.holders -= 1;
-        if a.cancelled {
-            // The loser of a hedge race: its caller cancelled it before it arrived.
-            self.release(attempt);
-            return;
-        }
-        let (service, replica) = (a.service, a.replica);
-        if !self.services[service.0 as usize].is_up(replica) {
-            let mode = self.crash_mode(service, replica, now);
-            self.note(now, |w| w.admission(attempt, Admitted::ReplicaDown(mode)));
-            match mode {
-                Unreachable::Refuse => self.reply(attempt, Reply::Refused, ctx),
-                Unreachable::BlackHole => self.release(attempt),
-            }
-            return;
-        }
-        if self.draw_fault(now, service, replica, |k| {
-            matches!(k, FaultKind::ErrorBurst { .. })
-        }) {
-            self.services[service.0 as usize].count_fast_error(now);
-            self.note(now, |w| w.admission(attempt, Admitted::ErrorBurst));
-            self.reply(attempt, Reply::Error, ctx);
-            return;
-        }
-        let deadline = self.carried_deadline(attempt);
-        let a = &self.attempts[attempt];
-        let kind = if a.hedge {
-            WorkKind::Hedge
-        } else if a.number > 1 {
-            WorkKind::Retry
-        } else {
-            WorkKind::First
-        };
-        let job = self.jobs.insert(Job {
-            attempt,
-            service,
-            replica,
-            reached: now,
-            calls_made: 0,
-            call_ok: 0,
-            call_failed: 0,
-            call_decided: false,
-            garbage: false,
-            deadline,
-            started: now,
-            kind,
-            queued: false,
-        });
-        self.attempts[attempt].holders += 1;
-        let admission = self.services[service.0 as usize].admit(replica, job, now, deadline);
-        self.note(now, |w| w.admission(attempt, Admitted::from(admission)));
-        match admission {
-            Admission::Started(work) => {
-                ctx.schedule_in(work, Event::WorkDone { job });
-            }
-            Admission::Queued => self.jobs[job].queued = true,
-            admission @ (Admission::Rejected | Admission::Expired) => {
-                let reply = if admission == Admission::Expired {
-                    Reply::Error
-                } else {
-                    Reply::Rejected
-                };
-                self.jobs.remove(job);
-                self.attempts[attempt].holders -= 1;
-                self.reply(attempt, reply, ctx);
-            }
-        }
     }
 
     /// A job moves on: make its next call, or finish with success.
@@ -698,6 +518,12 @@ impl World {
                 live: [None, None],
                 hedge_timer: None,
                 hedged: false,
+                caller: Caller::Edge {
+                    service: j.service,
+                    replica: j.replica,
+                    call: call_index,
+                },
+                bulkhead_wait: None,
             }));
         }
         let (service, replica) = (j.service, j.replica);
@@ -718,371 +544,6 @@ impl World {
         }
         fan.clear();
         self.fan = fan;
-    }
-
-    /// A job is over: free its worker (starting the next queued job) and send the reply.
-    fn finish_job(&mut self, job: JobKey, mut reply: Reply, ctx: &mut Context<'_, Event>) {
-        let now = ctx.now();
-        let j = self.jobs.remove(job).expect("a finishing job is live");
-        if reply == Reply::Ok
-            && self.draw_fault(now, j.service, j.replica, |k| {
-                matches!(k, FaultKind::Garbage { .. })
-            })
-        {
-            reply = Reply::Garbage;
-        }
-        let abandoned = !self.attempts[j.attempt].waiting;
-        let ok = matches!(reply, Reply::Ok | Reply::Garbage);
-        let mut expired = std::mem::take(&mut self.expired);
-        let (jobs, attempts) = (&self.jobs, &self.attempts);
-        let cancelled = |key: JobKey| attempts[jobs[key].attempt].cancelled;
-        let service = &mut self.services[j.service.0 as usize];
-        let finished = Finished {
-            replica: j.replica,
-            arrived: j.reached,
-            abandoned,
-            ok,
-        };
-        let next = service.complete(finished, now, &mut expired, cancelled);
-        service.account_work(j.kind, abandoned, now.since(j.started), j.reached);
-        if let Some((next, work)) = next {
-            let n = &mut self.jobs[next];
-            n.started = now;
-            n.queued = false;
-            self.note(now, |w| w.dequeued(next, work, now));
-            ctx.schedule_in(work, Event::WorkDone { job: next });
-        }
-        self.attempts[j.attempt].holders -= 1;
-        self.reply(j.attempt, reply, ctx);
-        // Queued jobs whose propagated deadline passed are dropped undone; their callers
-        // have given up, so the error reply is only for the record.
-        for dropped in expired.drain(..) {
-            let d = self.jobs.remove(dropped).expect("an expired job is live");
-            self.note(now, |w| w.unqueued(&d));
-            self.attempts[d.attempt].holders -= 1;
-            self.reply(d.attempt, Reply::Error, ctx);
-        }
-        self.expired = expired;
-    }
-
-    /// Sends `reply` for `attempt` from its replica back to its caller.
-    fn reply(&mut self, attempt: AttemptKey, reply: Reply, ctx: &mut Context<'_, Event>) {
-        let a = &self.attempts[attempt];
-        let from = self.replica_node(a.service, a.replica);
-        let (now, caller) = (ctx.now(), a.caller);
-        let delivery = self.network.send(from, caller, now);
-        self.note(now, |w| w.reply_sent(attempt, reply, delivery, now));
-        match delivery {
-            Delivery::Deliver(delay) => {
-                self.attempts[attempt].holders += 1;
-                ctx.schedule_in(delay, Event::Response { attempt, reply });
-            }
-            Delivery::Duplicate(first, second) => {
-                self.attempts[attempt].holders += 2;
-                ctx.schedule_in(first, Event::Response { attempt, reply });
-                ctx.schedule_in(second, Event::Response { attempt, reply });
-            }
-            // A reply cannot be refused: a refusing rule on the way back loses it.
-            Delivery::Drop | Delivery::Refuse(_) => {
-                let service = self.attempts[attempt].service;
-                self.services[service.0 as usize].count_reply_lost(ctx.now());
-                self.release(attempt);
-            }
-        }
-    }
-
-    /// Frees `attempt` once its caller is done with it and nothing refers to it.
-    fn release(&mut self, attempt: AttemptKey) {
-        let a = &self.attempts[attempt];
-        if !a.waiting && a.holders == 0 {
-            self.attempts.remove(attempt);
-        }
-    }
-
-    fn on_response(&mut self, attempt: AttemptKey, reply: Reply, ctx: &mut Context<'_, Event>) {
-        let a = &mut self.attempts[attempt];
-        a.holders -= 1;
-        if !a.waiting {
-            // The caller gave up on this attempt, or a duplicate reply came first.
-            self.release(attempt);
-            return;
-        }
-        a.waiting = false;
-        let (request, timer, sent, was_hedge) = (a.request, a.timer.take(), a.sent, a.hedge);
-        self.release(attempt);
-        let other_waiting = self.forget_live(request, attempt);
-        if let Some(timer) = timer {
-            let cancelled = ctx.cancel(timer);
-            assert!(cancelled, "a waiting attempt's timer has not fired");
-        }
-        let outcome = match reply {
-            Reply::Ok | Reply::Garbage => AttemptOutcome::Success,
-            Reply::Error => AttemptOutcome::Error,
-            Reply::Rejected | Reply::Refused => AttemptOutcome::Overload,
-        };
-        let now = ctx.now();
-        if self.origin_alive(request) {
-            let origin = self.requests[request].origin;
-            self.guards(origin)
-                .on_outcome(now, outcome, now.since(sent));
-        }
-        if matches!(reply, Reply::Ok | Reply::Garbage) {
-            if self.origin_alive(request) {
-                let origin = self.requests[request].origin;
-                let guards = self.guards(origin);
-                guards.on_success_latency(now.since(sent));
-                if was_hedge {
-                    guards.counts.hedge_wins += 1;
-                }
-            }
-            self.resolve(request, true, reply == Reply::Garbage, ctx);
-            return;
-        }
-        if let Origin::Client(client) = self.requests[request].origin {
-            let measured = self.requests[request].measured;
-            let c = &mut self.clients[client.0 as usize];
-            if measured {
-                match reply {
-                    Reply::Rejected => c.counts.rejections += 1,
-                    Reply::Error => c.counts.errors += 1,
-                    Reply::Refused => c.counts.refused += 1,
-                    Reply::Ok | Reply::Garbage => unreachable!("handled above"),
-                }
-            }
-        }
-        if other_waiting {
-            return; // The other copy of a hedged request may still succeed.
-        }
-        self.after_failure(request, ctx);
-    }
-
-    fn on_timeout(&mut self, attempt: AttemptKey, ctx: &mut Context<'_, Event>) {
-        let a = &mut self.attempts[attempt];
-        assert!(a.waiting, "a timeout fires only while the caller waits");
-        a.waiting = false;
-        a.timer = None;
-        let (request, sent) = (a.request, a.sent);
-        self.release(attempt);
-        let other_waiting = self.forget_live(request, attempt);
-        let now = ctx.now();
-        if self.origin_alive(request) {
-            let origin = self.requests[request].origin;
-            self.guards(origin)
-                .on_outcome(now, AttemptOutcome::Overload, now.since(sent));
-        }
-        if let Origin::Client(client) = self.requests[request].origin {
-            let measured = self.requests[request].measured;
-            let c = &mut self.clients[client.0 as usize];
-            c.history.timeouts.add(ctx.now(), 1);
-            if measured {
-                c.counts.timeouts += 1;
-            }
-        }
-        if other_waiting {
-            return; // The other copy of a hedged request may still succeed.
-        }
-        self.after_failure(request, ctx);
-    }
-
-    fn after_failure(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
-        if !self.origin_alive(request) {
-            self.requests.remove(request);
-            return;
-        }
-        let now = ctx.now();
-        let r = &self.requests[request];
-        if r.deadline.is_some_and(|d| d <= now) {
-            if let (Origin::Client(client), true) = (r.origin, r.measured) {
-                self.clients[client.0 as usize].counts.deadline_exceeded += 1;
-            }
-            self.note(now, |w| {
-                w.request_note(request, RequestNote::DeadlineExceeded)
-            });
-            self.resolve(request, false, false, ctx);
-            return;
-        }
-        let (wants_retry, origin) = (r.attempts < r.retry.max_attempts, r.origin);
-        if wants_retry && !self.guards(origin).allow_retry(now) {
-            self.note(now, |w| w.request_note(request, RequestNote::RetryDenied));
-            self.resolve(request, false, false, ctx);
-            return;
-        }
-        let r = &mut self.requests[request];
-        if wants_retry {
-            let stream = match r.origin {
-                Origin::Client(client) => &mut self.clients[client.0 as usize].jitter_stream,
-                Origin::Call { job, .. } => {
-                    let service = self.jobs[job].service;
-                    self.services[service.0 as usize].jitter_stream()
-                }
-            };
-            let delay = retry_delay(
-                r.retry.backoff,
-                r.retry.jitter,
-                r.attempts,
-                r.previous_delay,
-                stream,
-            );
-            r.previous_delay = Some(delay);
-            // Backoff timers run on the caller's local clock.
-            let at = self.clocks[r.node.0 as usize].deadline(now, delay);
-            ctx.schedule_at(at, Event::Retry { request });
-            self.note(now, |w| w.request_note(request, RequestNote::RetryAt(at)));
-        } else {
-            self.resolve(request, false, false, ctx);
-        }
-    }
-
-    /// A request is over: it succeeded, or it ran out of attempts. Tell its origin.
-    fn resolve(
-        &mut self,
-        request: RequestKey,
-        ok: bool,
-        garbage: bool,
-        ctx: &mut Context<'_, Event>,
-    ) {
-        let r = self
-            .requests
-            .remove(request)
-            .expect("a resolved request is live");
-        if let Some(timer) = r.hedge_timer {
-            ctx.cancel(timer);
-        }
-        for loser in r.live.into_iter().flatten() {
-            // The other copy of a hedged request lost the race: cancel it.
-            let a = &mut self.attempts[loser];
-            a.waiting = false;
-            a.cancelled = true;
-            if let Some(timer) = a.timer.take() {
-                ctx.cancel(timer);
-            }
-            self.release(loser);
-        }
-        let now = ctx.now();
-        self.note(now, |_| trace::request_done(&r, ok, garbage, now));
-        match r.origin {
-            Origin::Client(client) => {
-                let c = &mut self.clients[client.0 as usize];
-                if ok {
-                    c.record_success(now, now.since(r.arrived), r.measured);
-                    if garbage && r.measured {
-                        c.counts.garbage += 1;
-                    }
-                } else {
-                    c.history.failed.add(now, 1);
-                    if r.measured {
-                        c.counts.failed += 1;
-                    }
-                }
-            }
-            Origin::Call { job, call } => {
-                let Some(j) = self.jobs.get_mut(job) else {
-                    return; // The job that made this call is gone (its replica crashed).
-                };
-                let service = j.service;
-                let open = j.calls_made == call + 1 && !j.call_decided;
-                let s = &mut self.services[service.0 as usize];
-                s.count_call_outcome(call, ok, r.measured);
-                if !open {
-                    return; // An abandoned request of a call already decided.
-                }
-                let config = &s.config.calls[call as usize];
-                let (fanout, needed) = (config.fanout, config.needed);
-                if ok {
-                    j.call_ok += 1;
-                    j.garbage |= garbage;
-                } else {
-                    j.call_failed += 1;
-                }
-                if j.call_ok >= needed {
-                    j.call_decided = true;
-                    self.on_work_done(job, ctx);
-                } else if j.call_failed > fanout - needed {
-                    j.call_decided = true;
-                    self.finish_job(job, Reply::Error, ctx);
-                }
-            }
-        }
-    }
-
-    /// Removes `attempt` from its request's live attempts; true if another is still waiting.
-    fn forget_live(&mut self, request: RequestKey, attempt: AttemptKey) -> bool {
-        let Some(r) = self.requests.get_mut(request) else {
-            return false;
-        };
-        for slot in &mut r.live {
-            if *slot == Some(attempt) {
-                *slot = None;
-            }
-        }
-        r.live.iter().any(Option::is_some)
-    }
-
-    /// A request's hedge delay passed: if it still waits on exactly one attempt, send a copy.
-    fn on_hedge(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
-        let Some(r) = self.requests.get_mut(request) else {
-            return;
-        };
-        r.hedge_timer = None;
-        let waiting = r.live.iter().flatten().count();
-        if r.hedged || waiting != 1 || !self.origin_alive(request) {
-            return;
-        }
-        self.requests[request].hedged = true;
-        let origin = self.requests[request].origin;
-        self.guards(origin).counts.hedges += 1;
-        self.send_attempt(request, true, ctx);
-    }
-
-    /// Whether the caller of `request` can still use its outcome (its job still exists).
-    fn origin_alive(&self, request: RequestKey) -> bool {
-        match self.requests[request].origin {
-            Origin::Client(_) => true,
-            Origin::Call { job, call } => self
-                .jobs
-                .get(job)
-                .is_some_and(|j| j.calls_made == call + 1 && !j.call_decided),
-        }
-    }
-
-    /// Draws once for every active fault of the selected kind covering the replica; true if any
-    /// draw hits. A fault draws only from its own stream, and only while active.
-    fn draw_fault(
-        &mut self,
-        now: SimTime,
-        service: ServiceId,
-        replica: u32,
-        kind: impl Fn(&FaultKind) -> bool,
-    ) -> bool {
-        let mut hit = false;
-        for (fault, stream) in self.faults.iter().zip(&mut self.fault_streams) {
-            if !kind(&fault.kind) || !fault.active(now) {
-                continue;
-            }
-            let (target, fraction) = match fault.kind {
-                FaultKind::ErrorBurst { target, fraction }
-                | FaultKind::Garbage { target, fraction } => (target, fraction),
-                _ => continue,
-            };
-            if target.covers(service, replica) {
-                hit |= stream.chance(fraction);
-            }
-        }
-        hit
-    }
-
-    /// How a crashed replica fails its callers: refusal unless an active crash black-holes.
-    fn crash_mode(&self, service: ServiceId, replica: u32, now: SimTime) -> Unreachable {
-        let black_hole = self.faults.iter().any(|f| {
-            f.active(now)
-                && matches!(f.kind, FaultKind::Crash { target, while_down: Unreachable::BlackHole }
-                    if target.covers(service, replica))
-        });
-        if black_hole {
-            Unreachable::BlackHole
-        } else {
-            Unreachable::Refuse
-        }
     }
 
     fn on_fault_start(&mut self, fault: u32, ctx: &mut Context<'_, Event>) {
@@ -1153,11 +614,19 @@ impl Model for World {
             Event::FaultStart { fault } => self.on_fault_start(fault, ctx),
             Event::FaultEnd { fault } => self.on_fault_end(fault, ctx),
             Event::Hedge { request } => self.on_hedge(request, ctx),
+            Event::BulkheadTimeout { request } => self.on_bulkhead_timeout(request, ctx),
+        }
+        // Bulkhead slots freed while handling the event go to their waiters now.
+        if !self.granted.is_empty() {
+            self.grant_bulkhead_slots(ctx);
         }
     }
 }
 
+mod dispatch;
 mod nodes;
+mod outcome;
+mod server;
 pub mod state;
 #[cfg(test)]
 mod tests;

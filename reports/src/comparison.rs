@@ -505,6 +505,59 @@ fn measure(summary: &RunSummary) -> Vec<(Metric, f64)> {
             ));
         }
     }
+    if let Some(d) = &summary.database {
+        // A leader–follower database: its stale reads and lost writes are what variants change.
+        let name = &d.name;
+        let rows = [
+            (
+                "stale_reads",
+                "stale reads",
+                "%",
+                true,
+                d.stale_fraction * 100.0,
+            ),
+            (
+                "writes_lost_in_failover",
+                "acknowledged writes lost",
+                "writes",
+                true,
+                d.writes_lost_in_failover as f64,
+            ),
+            (
+                "failed_writes",
+                "failed writes",
+                "writes",
+                false,
+                d.failed_writes as f64,
+            ),
+            (
+                "failed_reads",
+                "failed reads",
+                "reads",
+                false,
+                d.failed_reads as f64,
+            ),
+            (
+                "write_latency_p99",
+                "p99 write latency",
+                "ms",
+                false,
+                d.write_latency_ms.p99,
+            ),
+            (
+                "unavailable_s",
+                "time without a leader",
+                "s",
+                false,
+                d.unavailable_s,
+            ),
+        ];
+        for (what, label, unit, headline, value) in rows {
+            let key = format!("database.{name}.{what}");
+            let label = format!("{name} {label}");
+            out.push((metric(key, label, unit, Better::Lower, headline), value));
+        }
+    }
     out
 }
 

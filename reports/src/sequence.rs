@@ -371,6 +371,24 @@ impl Scene {
                     format!("r{} {why}", attempt.request),
                 );
             }
+            Happening::Shed {
+                replica, attempt, ..
+            } => {
+                for wait in queued
+                    .get_mut(&(replica, attempt))
+                    .into_iter()
+                    .flat_map(|w| w.pop())
+                {
+                    self.waits[wait].2 = Some(at);
+                }
+                self.mark(
+                    replica,
+                    at,
+                    Glyph::Dot,
+                    FULL,
+                    format!("r{} shed", attempt.request),
+                );
+            }
             Happening::Timeout {
                 caller, attempt, ..
             } => self.mark(
@@ -389,6 +407,7 @@ impl Scene {
                 let why = match reason {
                     LocalRejection::BreakerOpen => "breaker open",
                     LocalRejection::Throttled => "throttled",
+                    LocalRejection::BulkheadFull => "bulkhead full",
                 };
                 self.mark(
                     caller,
@@ -469,6 +488,8 @@ impl Scene {
             Admitted::QueueFull
             | Admitted::Expired
             | Admitted::ErrorBurst
+            | Admitted::ClientError
+            | Admitted::RateLimited
             | Admitted::ReplicaDown(models::Unreachable::Refuse) => {}
         }
     }
@@ -588,6 +609,8 @@ fn request_of(what: &Happening) -> Option<u64> {
         | Happening::RetryScheduled { request, .. }
         | Happening::RetryDenied { request, .. }
         | Happening::DeadlineExceeded { request, .. }
+        | Happening::BulkheadWaitOver { request, .. }
+        | Happening::BulkheadQueued { request, .. }
         | Happening::RequestDone { request, .. } => Some(request),
         Happening::AttemptArrived { attempt, .. }
         | Happening::WorkDone { attempt, .. }
@@ -597,6 +620,7 @@ fn request_of(what: &Happening) -> Option<u64> {
         | Happening::Admission { attempt, .. }
         | Happening::Dequeued { attempt, .. }
         | Happening::Unqueued { attempt, .. }
+        | Happening::Shed { attempt, .. }
         | Happening::ReplySent { attempt, .. } => Some(attempt.request),
         Happening::Fault { .. } | Happening::Stale { .. } | Happening::JobsLost { .. } => None,
     }
@@ -610,6 +634,8 @@ fn reply_style(reply: Reply) -> (&'static str, &'static str) {
         Reply::Rejected => (FULL, "queue full"),
         Reply::Error => (ERROR, "error"),
         Reply::Refused => (REFUSED, "refused"),
+        Reply::ClientError => (ERROR, "client error"),
+        Reply::RateLimited => (FULL, "rate limited"),
     }
 }
 

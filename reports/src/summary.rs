@@ -12,6 +12,11 @@ use sim_core::{Histogram, SimDuration, SimTime};
 
 use models::{ClientResult, RunResult, ServiceResult};
 
+mod database;
+mod election;
+pub use database::{DatabaseSummary, Versions};
+pub use election::ElectionSummary;
+
 /// Which run a summary describes: what the CLI knows and the result does not.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunIdentity {
@@ -64,6 +69,12 @@ pub struct RunSummary {
     pub slo: Vec<SloVerdict>,
     /// Every scheduled fault with its window, in schedule order.
     pub faults: Vec<FaultWindow>,
+    /// The lease election's figures; absent (not null) when the scenario has no election.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub election: Option<ElectionSummary>,
+    /// The leader–follower database's figures; absent (not null) when there is no database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseSummary>,
 }
 
 /// A fault and when it was active.
@@ -117,7 +128,7 @@ pub struct ClientSummary {
     pub attempts: u64,
     /// Attempts that timed out.
     pub timeouts: u64,
-    /// Attempts rejected by a full queue.
+    /// Attempts rejected for overload (a full queue, or shed from one).
     pub rejections: u64,
     /// Attempts answered with an error.
     pub errors: u64,
@@ -127,6 +138,10 @@ pub struct ClientSummary {
     pub garbage: u64,
     /// Requests failed by their overall deadline.
     pub deadline_exceeded: u64,
+    /// Attempts answered with a non-retryable (4xx-like) error; each failed its request.
+    pub non_retryable: u64,
+    /// Attempts turned away by the target's rate limit.
+    pub rate_limited: u64,
     /// Retries refused by the retry budget.
     pub retries_denied: u64,
     /// Attempts refused by an open circuit breaker.
@@ -135,6 +150,8 @@ pub struct ClientSummary {
     pub breaker_opened: u64,
     /// Attempts refused by adaptive throttling.
     pub throttled: u64,
+    /// Attempts refused by the bulkhead (full, or the wait for a slot timed out).
+    pub bulkhead_rejections: u64,
     /// Attempts per request.
     pub amplification: f64,
     /// Successful requests per measured second.
@@ -162,6 +179,14 @@ pub struct ServiceSummary {
     pub expired: u64,
     /// Replies lost on the network after the work was done.
     pub replies_lost: u64,
+    /// Times outlier detection ejected one of its replicas.
+    pub ejections: u64,
+    /// Attempts answered at once with a 4xx-like error.
+    pub client_errors: u64,
+    /// Attempts turned away at once by the rate limit.
+    pub rate_limited: u64,
+    /// Queued attempts dropped undone by load shedding (`queue.max_wait` or CoDel).
+    pub shed: u64,
     /// Where the workers' time went.
     pub work: WorkSummary,
     /// Mean fraction of workers busy.
@@ -216,6 +241,8 @@ pub struct CallSummary {
     pub breaker_opened: u64,
     /// Attempts refused by the edge's adaptive throttling.
     pub throttled: u64,
+    /// Attempts refused by the edge's bulkheads.
+    pub bulkhead_rejections: u64,
 }
 
 /// Latency statistics in milliseconds.
@@ -307,6 +334,8 @@ impl RunSummary {
                         .collect(),
                 })
                 .collect(),
+            election: result.election.as_ref().map(ElectionSummary::of),
+            database: result.database.as_ref().map(DatabaseSummary::of),
         }
     }
 
@@ -351,10 +380,13 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         refused: c.refused,
         garbage: c.garbage,
         deadline_exceeded: c.deadline_exceeded,
+        non_retryable: c.non_retryable,
+        rate_limited: c.rate_limited,
         retries_denied: c.guards.retries_denied,
         breaker_rejections: c.guards.breaker_rejections,
         breaker_opened: c.guards.breaker_opened,
         throttled: c.guards.throttled,
+        bulkhead_rejections: c.guards.bulkhead_rejections,
         amplification: round(ratio(c.attempts as f64, c.requests as f64), 6),
         goodput_per_s: round(ratio(c.succeeded as f64, measured_s), 3),
         latency_ms: Quantiles::of(&c.latency),
@@ -371,6 +403,10 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
         lost: s.lost,
         expired: s.expired,
         replies_lost: s.replies_lost,
+        ejections: s.ejections,
+        client_errors: s.client_errors,
+        rate_limited: s.rate_limited,
+        shed: s.shed,
         work: {
             let w = s.work;
             let total = (w.first_ns + w.retry_ns + w.hedge_ns) as f64;
@@ -402,6 +438,7 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
                 breaker_rejections: c.guards.breaker_rejections,
                 breaker_opened: c.guards.breaker_opened,
                 throttled: c.guards.throttled,
+                bulkhead_rejections: c.guards.bulkhead_rejections,
             })
             .collect(),
     }

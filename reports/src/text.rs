@@ -4,6 +4,9 @@ use std::fmt::Write;
 
 use crate::summary::{Quantiles, RunSummary};
 
+mod database;
+mod election;
+
 /// Renders a summary as aligned text tables.
 pub fn render(summary: &RunSummary) -> String {
     let mut out = String::new();
@@ -146,10 +149,18 @@ pub fn render(summary: &RunSummary) -> String {
         out.push('\n');
         out.push_str(&calls.render());
     }
-    let _ = writeln!(
-        out,
-        "(lost = work lost in crashes; wasted = work completed for callers that had already given up; times in ms)"
-    );
+    if !summary.services.is_empty() {
+        let _ = writeln!(
+            out,
+            "(lost = work lost in crashes; wasted = work completed for callers that had already given up; times in ms)"
+        );
+    }
+    if let Some(e) = &summary.election {
+        election::render(&mut out, e);
+    }
+    if let Some(d) = &summary.database {
+        database::render(&mut out, d);
+    }
 
     if !summary.faults.is_empty() {
         out.push('\n');
@@ -230,6 +241,10 @@ impl Table {
     }
 
     fn render(&self) -> String {
+        // A scenario of only a database has no clients or services: print no empty table.
+        if self.rows.is_empty() {
+            return String::new();
+        }
         let widths: Vec<usize> = (0..self.header.len())
             .map(|i| {
                 std::iter::once(&self.header)

@@ -58,7 +58,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 14] = [
+const ENTRIES: [Entry; 17] = [
     Entry {
         name: "clock-skew",
         text: include_str!("../library/clock-skew.json"),
@@ -72,8 +72,16 @@ const ENTRIES: [Entry; 14] = [
         text: include_str!("../library/errors.json"),
     },
     Entry {
+        name: "fail-slow",
+        text: include_str!("../library/fail-slow.json"),
+    },
+    Entry {
         name: "flapping",
         text: include_str!("../library/flapping.json"),
+    },
+    Entry {
+        name: "lease-split-brain",
+        text: include_str!("../library/lease-split-brain.json"),
     },
     Entry {
         name: "md1",
@@ -90,6 +98,10 @@ const ENTRIES: [Entry; 14] = [
     Entry {
         name: "partition",
         text: include_str!("../library/partition.json"),
+    },
+    Entry {
+        name: "replication-lag",
+        text: include_str!("../library/replication-lag.json"),
     },
     Entry {
         name: "retries",
@@ -201,6 +213,20 @@ mod tests {
                 "{}: about {requests} attempts is too many for a smoke run",
                 entry.name
             );
+            // A database costs one event per write and per read.
+            if let Some(database) = &world.database {
+                let rate = |arrival| match arrival {
+                    models::Arrival::Poisson { rate_per_s }
+                    | models::Arrival::Constant { rate_per_s } => rate_per_s,
+                };
+                let operations =
+                    (rate(database.writes) + rate(database.reads)) * world.duration.as_secs_f64();
+                assert!(
+                    operations <= 2e6,
+                    "{}: about {operations} database operations is too many for a smoke run",
+                    entry.name
+                );
+            }
         }
     }
 

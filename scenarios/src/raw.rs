@@ -28,7 +28,14 @@
 //! | `services[].replicas` | `1` | |
 //! | `services[].workers` | `1` | |
 //! | `services[].queue` | `{capacity: 10000, discipline: "fifo"}` | bounded, as every queue must be |
-//! | `services[].balancer` | `"round_robin"` | |
+//! | `queue.discipline` | `"fifo"` | `"adaptive_lifo"` is Facebook's ("Fail at Scale", 2015) |
+//! | `queue.lifo_after` | `"100ms"`, with `adaptive_lifo` only (applied in `validate`) | Fail at Scale's N: a queue that has not been empty for 100 ms is standing |
+//! | `queue.max_wait` | absent: no queue-time limit | |
+//! | `queue.codel` | absent; when present `{target: "5ms", interval: "100ms"}` | RFC 8289's defaults |
+//! | `services[].balancer` | `"round_robin"` | `"random"`, `"least_outstanding"` (Envoy `LEAST_REQUEST`, full scan) and `"p2c"` (power of two choices) are the others |
+//! | `services[].rate_limit` | absent: no limit; `burst` defaults to `rate_per_s` | one second of tokens, full at the start (Go's `rate.Limiter` starts full) |
+//! | `services[].client_error_fraction` | `0` | a 4xx is the caller's fault, so none unless asked for |
+//! | `services[].outlier_detection` | absent: never eject; when present `{consecutive_5xx: 5, interval: "10s", base_ejection_time: "30s", max_ejection_percent: 10, max_ejection_time: "300s"}` | Envoy's defaults |
 //! | `services[].calls` | `[]`: no downstream calls | |
 //! | `calls[].timeout`, `calls[].retry` | as for clients | |
 //! | `calls[].fanout` | `1` | |
@@ -38,6 +45,7 @@
 //! | `network.links` | `[]` | |
 //! | `faults` | `[]` | |
 //! | `faults[].for` | until the end of the run | |
+//! | `error_burst.retryable` | `true`: 5xx-like errors | `false` makes them 4xx-like: answered, never retried |
 //! | `crash.while_down`, `partition.mode` | `"refuse"`, `"black_hole"` | a crashed host's OS refuses connections; a partition usually swallows packets |
 //! | `partition.one_way` | `false` | |
 //! | `clocks` | `[]`: perfect clocks | |
@@ -47,15 +55,41 @@
 //! | `throttle` | absent; when present `{k: 2, window: "120s"}` | the SRE book's |
 //! | `deadline.propagate` | `false` | |
 //! | `hedge` | absent: never hedge | |
+//! | `bulkhead` (client or call) | absent; when present `{max_concurrent: 25, max_wait: "0s", max_waiting: 10000}` | Resilience4j's `maxConcurrentCalls` and `maxWaitDuration`; the wait queue is bounded like every queue |
 //! | `slo` | `[]` | |
 //! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
 //! | `variants` | `{}` | |
+//! | `clients`, `services` | `[]` | allowed empty only beside a `database` (or another self-contained model) |
+//! | `database` | absent: no database | |
+//! | `database.name` | `"db"` | nodes are `db[0]` (the first leader) to `db[followers]` |
+//! | `database.followers` | `2` | a common small replica set: one leader, two read replicas |
+//! | `database.read_from` | `"followers"` | read replicas are what replication lag makes stale |
+//! | `database.replication` | `"async"` | the default of MySQL and PostgreSQL |
+//! | `database.failover_after` | `"30s"` | Patroni's default `ttl` (a leader is presumed dead 30 s after its last heartbeat) |
+//! | `database.promote` | `"most_caught_up"` | what Orchestrator and MHA do: lose as little as possible |
+//! | `election` | absent: no lease election | |
+//! | `election.name` | `"election"` | nodes are `election[0]`.., the store `election.store` |
+//! | `election.nodes` | `3` | the smallest group that survives a node loss |
+//! | `election.lease`, `.renew_every`, `.retry_every` | `"15s"`, `"2s"`, `"2s"` | Kubernetes client-go leader election (`LeaseDuration`, `RetryPeriod`; its leader renews every `RetryPeriod`) |
+//! | `election.safety_margin` | `"0s"` | what you write is what runs |
+//! | `election.store_latency` | `{kind: constant, value: "1ms"}` | one hop inside a data centre |
+//! | `election.writes` | `{kind: poisson, rate_per_s: 10}` | a rate of 0 writes nothing |
+//! | `election.fencing` | `false` | |
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::{self, Position, ScenarioError};
+
+mod database;
+pub use database::{Database, Promote, ReadFrom, Replication};
+
+mod election;
+pub use election::Election;
+
+mod policy;
+pub use policy::{Bulkhead, Codel, OutlierDetection, RateLimit};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize)]
@@ -72,8 +106,10 @@ pub struct Scenario {
     #[serde(default = "warmup_default")]
     pub warmup: Duration,
     /// Open-loop request sources.
+    #[serde(default)]
     pub clients: Vec<Client>,
     /// Replicated services.
+    #[serde(default)]
     pub services: Vec<Service>,
     /// The network between every pair of nodes.
     #[serde(default = "network_default")]
@@ -93,6 +129,12 @@ pub struct Scenario {
     /// Faults drawn from the seed.
     #[serde(default)]
     pub random_faults: Option<RandomFaults>,
+    /// A leader–follower database with replication lag and failover.
+    #[serde(default)]
+    pub database: Option<Database>,
+    /// A leader election through a lease store.
+    #[serde(default)]
+    pub election: Option<Election>,
     /// Named sets of changes; read by `overrides`, ignored by `validate`.
     #[serde(default)]
     pub variants: Option<Value>,
@@ -123,6 +165,9 @@ pub struct Client {
     /// Hedged requests.
     #[serde(default)]
     pub hedge: Option<Hedge>,
+    /// A cap on attempts in flight to the target.
+    #[serde(default)]
+    pub bulkhead: Option<Bulkhead>,
     /// An overall deadline per request.
     #[serde(default)]
     pub deadline: Option<Deadline>,
@@ -347,6 +392,15 @@ pub struct Service {
     /// How callers pick a replica.
     #[serde(default = "balancer_default")]
     pub balancer: Balancer,
+    /// Envoy-style outlier detection: replicas failing in a row are ejected for a while.
+    #[serde(default)]
+    pub outlier_detection: Option<OutlierDetection>,
+    /// Fraction of arriving attempts answered at once with a 4xx-like, non-retryable error.
+    #[serde(default)]
+    pub client_error_fraction: f64,
+    /// A token bucket shared by the replicas; attempts beyond it are turned away.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
     /// Time a worker spends on one request's own work.
     pub service_time: Distribution,
     /// Downstream calls each request makes, in order, after its own work.
@@ -378,6 +432,9 @@ pub struct Call {
     /// Hedged requests for this call.
     #[serde(default)]
     pub hedge: Option<Hedge>,
+    /// A cap on attempts in flight to the called service (one per calling replica).
+    #[serde(default)]
+    pub bulkhead: Option<Bulkhead>,
     /// Requests sent in parallel (to replicas or shards).
     #[serde(default = "one")]
     pub fanout: Count,
@@ -396,6 +453,15 @@ pub struct Queue {
     /// Service order.
     #[serde(default = "discipline_default")]
     pub discipline: Discipline,
+    /// Drop an attempt that waited longer than this when a worker would take it.
+    #[serde(default)]
+    pub max_wait: Option<Duration>,
+    /// How long the queue must stay non-empty before `adaptive_lifo` serves newest first.
+    #[serde(default)]
+    pub lifo_after: Option<Duration>,
+    /// Controlled delay: drop attempts while the standing queue delay stays above target.
+    #[serde(default)]
+    pub codel: Option<Codel>,
 }
 
 /// Queue disciplines.
@@ -404,6 +470,8 @@ pub struct Queue {
 pub enum Discipline {
     /// First in, first out.
     Fifo,
+    /// First in, first out, but last in, first out while a queue stands (Facebook's).
+    AdaptiveLifo,
 }
 
 /// Load-balancing policies.
@@ -414,6 +482,10 @@ pub enum Balancer {
     RoundRobin,
     /// A uniformly random replica.
     Random,
+    /// The replica with the fewest outstanding attempts.
+    LeastOutstanding,
+    /// The less loaded of two random replicas (power of two choices).
+    P2c,
 }
 
 /// The network.
@@ -504,6 +576,9 @@ pub struct Fault {
     /// Down time per flap cycle.
     #[serde(default)]
     pub down: Option<Duration>,
+    /// Whether an error burst's errors are retryable (5xx-like) or not (4xx-like).
+    #[serde(default)]
+    pub retryable: Option<bool>,
 }
 
 /// The kinds of fault.
@@ -536,6 +611,8 @@ pub enum FaultKind {
     ClockJump,
     /// The target's clocks change drift.
     DriftChange,
+    /// The target freezes (a stop-the-world pause) and resumes after `for`.
+    Pause,
 }
 
 /// A recipe for faults drawn from the seed.
@@ -956,6 +1033,9 @@ impl Default for Queue {
         Queue {
             capacity: capacity_default(),
             discipline: discipline_default(),
+            max_wait: None,
+            lifo_after: None,
+            codel: None,
         }
     }
 }

@@ -10,8 +10,8 @@ use std::fmt::Display;
 use std::ops::RangeInclusive;
 
 use models::{
-    Arrival, Backoff, Balancer, CallConfig, ClientConfig, ClientId, Jitter, RetryPolicy,
-    ServiceConfig, ServiceId, WorldConfig,
+    Arrival, Backoff, CallConfig, ClientConfig, ClientId, Jitter, RetryPolicy, ServiceConfig,
+    ServiceId, WorldConfig,
 };
 use sim_core::{
     Distribution, DistributionError, DurationError, Limits, MixtureArm, Probability, SimDuration,
@@ -149,12 +149,15 @@ impl Checker<'_> {
         let names = fault::Names {
             services: &raw.services,
             clients: &client_names,
+            election: raw.election.as_ref().map(|e| e.name.as_str()),
         };
         let network = self.network(&root.key("network"), &raw.network, &names)?;
         let faults = raw
             .faults
             .iter()
             .enumerate()
+            .filter(|(_, f)| !database::owned(raw, f))
+            .filter(|(_, f)| !election::claims_fault(raw.election.as_ref(), f))
             .map(|(i, f)| self.fault(&root.key("faults").element(i, None), f, &names, duration))
             .collect::<Result<Vec<_>, _>>()?;
         let random_faults = match &raw.random_faults {
@@ -167,6 +170,7 @@ impl Checker<'_> {
             .clocks
             .iter()
             .enumerate()
+            .filter(|(_, c)| !election::claims_clock(raw.election.as_ref(), c))
             .map(|(i, c)| self.clock(&root.key("clocks").element(i, None), c, &names))
             .collect::<Result<Vec<_>, _>>()?;
         let mut slos = Vec::with_capacity(raw.slo.len());
@@ -179,6 +183,8 @@ impl Checker<'_> {
             slos.push(slo);
         }
         let limits = self.limits(&root.key("limits"), &raw.limits)?;
+        let database = self.database(raw, duration)?;
+        let election = self.election(raw, duration)?;
         Ok((
             WorldConfig {
                 duration,
@@ -190,6 +196,8 @@ impl Checker<'_> {
                 faults,
                 clocks,
                 random_faults,
+                database,
+                election,
             },
             slos,
         ))
@@ -198,7 +206,8 @@ impl Checker<'_> {
     /// Checks every name and that clients and services share one namespace without clashes.
     fn names(&self, raw: &raw::Scenario) -> Result<(), ScenarioError> {
         let root = Path::root();
-        if raw.clients.is_empty() {
+        // A database runs on its own, so a scenario may consist of one.
+        if raw.clients.is_empty() && raw.database.is_none() {
             return Err(self.bad(
                 &root.key("clients"),
                 "must list at least one client",
@@ -206,7 +215,7 @@ impl Checker<'_> {
                 "without clients no request is ever sent",
             ));
         }
-        if raw.services.is_empty() {
+        if raw.services.is_empty() && raw.database.is_none() {
             return Err(self.bad(
                 &root.key("services"),
                 "must list at least one service",
@@ -275,11 +284,8 @@ impl Checker<'_> {
                 "a longer queue would trip the pending-events guard before it filled",
             ),
         )?;
-        let raw::Discipline::Fifo = raw.queue.discipline;
-        let balancer = match raw.balancer {
-            raw::Balancer::RoundRobin => Balancer::RoundRobin,
-            raw::Balancer::Random => Balancer::Random,
-        };
+        let balancer = self.balancer(raw.balancer);
+        let policies = self.policies(path, raw)?;
         Ok(ServiceConfig {
             name: raw.name.clone(),
             // Counts were range-checked above, so they fit in u32.
@@ -287,6 +293,7 @@ impl Checker<'_> {
             workers: workers as u32,
             queue_capacity: queue_capacity as u32,
             balancer,
+            policies,
             service_time: self.distribution(&path.key("service_time"), &raw.service_time)?,
             calls: raw
                 .calls
@@ -326,6 +333,7 @@ impl Checker<'_> {
             raw.circuit_breaker.as_ref(),
             raw.throttle.as_ref(),
             raw.hedge.as_ref(),
+            raw.bulkhead.as_ref(),
         )?;
         let fanout = self.count(
             &path.key("fanout"),
@@ -455,6 +463,7 @@ impl Checker<'_> {
                 raw.circuit_breaker.as_ref(),
                 raw.throttle.as_ref(),
                 raw.hedge.as_ref(),
+                raw.bulkhead.as_ref(),
             )?,
             deadline: self.deadline(&path.key("deadline"), raw.deadline.as_ref())?,
             latency_marks: Vec::new(),
@@ -886,8 +895,11 @@ impl Checker<'_> {
     }
 }
 
+mod database;
+mod election;
 mod fault;
 mod guard;
+mod policy;
 
 #[cfg(test)]
 mod tests;

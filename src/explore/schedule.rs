@@ -115,9 +115,17 @@ pub fn to_json(fault: &Fault, names: &Names) -> Value {
         FaultKind::Slowdown { factor, .. } | FaultKind::LoadSpike { factor, .. } => {
             put("factor", number(*factor))
         }
-        FaultKind::ErrorBurst { fraction, .. } | FaultKind::Garbage { fraction, .. } => {
-            put("fraction", number(fraction.get()))
+        FaultKind::ErrorBurst {
+            fraction,
+            retryable,
+            ..
+        } => {
+            put("fraction", number(fraction.get()));
+            if !retryable {
+                put("retryable", Value::Bool(false));
+            }
         }
+        FaultKind::Garbage { fraction, .. } => put("fraction", number(fraction.get())),
         FaultKind::Crash { while_down, .. } => put("while_down", text(mode(*while_down))),
         FaultKind::Partition {
             one_way, mode: m, ..
@@ -152,6 +160,7 @@ pub fn describe(fault: &Fault, names: &Names) -> String {
         FaultKind::ErrorBurst {
             target: t,
             fraction,
+            ..
         }
         | FaultKind::Garbage {
             target: t,

@@ -37,6 +37,7 @@ fn world(
             workers,
             queue_capacity: 100_000,
             balancer: Balancer::RoundRobin,
+            policies: crate::config::ServicePolicies::NONE,
             service_time: Distribution::Exponential { mean: ms(1) },
             calls: vec![],
         }],
@@ -48,6 +49,8 @@ fn world(
         faults: vec![],
         clocks: vec![],
         random_faults: None,
+        election: None,
+        database: None,
     }
 }
 
@@ -94,6 +97,7 @@ fn a_downstream_call_holds_the_worker_and_counts_per_edge() {
         workers: 4,
         queue_capacity: 1_000,
         balancer: Balancer::RoundRobin,
+        policies: crate::config::ServicePolicies::NONE,
         service_time: Distribution::Constant(ms(2)),
         calls: vec![],
     });
@@ -133,6 +137,7 @@ fn a_failing_call_fails_the_job_and_the_client_sees_an_error() {
         workers: 1,
         queue_capacity: 0,
         balancer: Balancer::RoundRobin,
+        policies: crate::config::ServicePolicies::NONE,
         service_time: Distribution::Constant(ms(20)),
         calls: vec![],
     });

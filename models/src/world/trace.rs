@@ -144,6 +144,10 @@ pub enum Admitted {
     ReplicaDown(Unreachable),
     /// An error-burst fault failed it at once.
     ErrorBurst,
+    /// The service answered it at once with a 4xx-like error (its `client_error_fraction`).
+    ClientError,
+    /// The service's rate limit turned it away.
+    RateLimited,
 }
 
 /// How a request ended.
@@ -157,7 +161,8 @@ pub enum Done {
     Failed,
 }
 
-/// The kinds of trace record; the first nine are primary records (one per processed event).
+/// The kinds of trace record; the first nine and `BulkheadWaitOver` are primary records (one
+/// per processed event).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Happening {
     /// A client's new request arrives.
@@ -304,6 +309,16 @@ pub enum Happening {
         /// It lost a hedge race (else its deadline passed).
         cancelled: bool,
     },
+    /// Load shedding dropped a queued job undone (it waited too long, or CoDel dropped it);
+    /// its caller is told the replica is overloaded.
+    Shed {
+        /// The replica.
+        replica: NodeId,
+        /// The attempt the job serves.
+        attempt: AttemptRef,
+        /// How long it waited in the queue.
+        waited: SimDuration,
+    },
     /// A replica sends a reply.
     ReplySent {
         /// The replica.
@@ -355,6 +370,22 @@ pub enum Happening {
         /// Attempts it made.
         attempts: u32,
     },
+    /// A request's wait for a bulkhead slot is over without a slot (a primary record).
+    BulkheadWaitOver {
+        /// The caller.
+        caller: NodeId,
+        /// The request.
+        request: u64,
+    },
+    /// No bulkhead slot was free: the request's next attempt waits for one.
+    BulkheadQueued {
+        /// The caller.
+        caller: NodeId,
+        /// The request.
+        request: u64,
+        /// When the wait times out.
+        until: SimTime,
+    },
     /// A crash lost the jobs a replica held (queued, in service, or waiting on calls).
     JobsLost {
         /// The replica.
@@ -402,6 +433,13 @@ pub fn run_traced(
         "the tracer sees every processed event"
     );
     let state = options.until_event.map(|_| world.state(events, at));
+    // A lease election runs after the world (see `election`); a full run's hash includes it.
+    // So does a database (`database`), folded in before the election as in `run_observed`.
+    let stats = stats
+        .map(|stats| crate::database::combined_stats(config, seed, stats))
+        .transpose()?
+        .map(|stats| crate::election::extend(stats, config, seed))
+        .transpose()?;
     Ok(TracedRun {
         stats,
         events,
@@ -578,6 +616,15 @@ impl World {
                 replica: self.attempt_replica(attempt),
                 attempt: self.attempt_ref(attempt),
             },
+            Event::BulkheadTimeout { request } => match self.requests.get(request) {
+                Some(r) => Happening::BulkheadWaitOver {
+                    caller: r.node,
+                    request: r.id,
+                },
+                None => Happening::Stale {
+                    kind: "bulkhead_timeout",
+                },
+            },
             Event::FaultStart { fault } => Happening::Fault { fault, start: true },
             Event::FaultEnd { fault } => Happening::Fault {
                 fault,
@@ -666,6 +713,14 @@ impl World {
         }
     }
 
+    pub(super) fn shed(&self, job: &Job, now: SimTime) -> Happening {
+        Happening::Shed {
+            replica: self.replica_node(job.service, job.replica),
+            attempt: self.attempt_ref(job.attempt),
+            waited: now.since(job.reached),
+        }
+    }
+
     pub(super) fn reply_sent(
         &self,
         attempt: AttemptKey,
@@ -694,6 +749,15 @@ impl World {
                 attempt: r.attempts + 1,
                 at,
             },
+        }
+    }
+
+    pub(super) fn bulkhead_queued(&self, request: RequestKey, until: SimTime) -> Happening {
+        let r = &self.requests[request];
+        Happening::BulkheadQueued {
+            caller: r.node,
+            request: r.id,
+            until,
         }
     }
 
@@ -778,6 +842,7 @@ mod tests {
             workers: 2,
             queue_capacity: 4,
             balancer: Balancer::RoundRobin,
+            policies: crate::config::ServicePolicies::NONE,
             service_time: Distribution::Exponential { mean: ms(4) },
             calls,
         };
@@ -824,6 +889,8 @@ mod tests {
             }],
             clocks: Vec::new(),
             random_faults: None,
+            election: None,
+            database: None,
         }
     }
 

@@ -15,10 +15,12 @@ use crate::raw;
 pub(super) struct Names<'a> {
     pub(super) services: &'a [raw::Service],
     pub(super) clients: &'a [&'a str],
+    /// The election's name, if the scenario has one (offered in "did you mean" hints).
+    pub(super) election: Option<&'a str>,
 }
 
 /// Every parameter a fault may carry, for "is not a parameter of" errors.
-const PARAMETERS: [&str; 14] = [
+const PARAMETERS: [&str; 15] = [
     "target",
     "client",
     "factor",
@@ -33,6 +35,7 @@ const PARAMETERS: [&str; 14] = [
     "between",
     "period",
     "down",
+    "retryable",
 ];
 
 impl Checker<'_> {
@@ -232,7 +235,7 @@ impl Checker<'_> {
         use raw::FaultKind as K;
         let (kind, allowed): (&str, &[&str]) = match raw.kind {
             K::Slowdown => ("slowdown", &["target", "factor"]),
-            K::ErrorBurst => ("error_burst", &["target", "fraction"]),
+            K::ErrorBurst => ("error_burst", &["target", "fraction", "retryable"]),
             K::Garbage => ("garbage", &["target", "fraction"]),
             K::Crash => ("crash", &["target", "while_down"]),
             K::ReplicaLoss => ("replica_loss", &["target", "while_down"]),
@@ -244,6 +247,7 @@ impl Checker<'_> {
             K::LoadSpike => ("load_spike", &["client", "factor"]),
             K::ClockJump => ("clock_jump", &["target", "by"]),
             K::DriftChange => ("drift_change", &["target", "drift_ppm"]),
+            K::Pause => ("pause", &["target"]),
         };
         self.only(path, raw, kind, allowed)?;
         let start = SimTime::ZERO.add(self.duration(&path.key("at"), &raw.at)?);
@@ -297,6 +301,7 @@ impl Checker<'_> {
                     &path.key("fraction"),
                     *self.required(path, "fraction", &raw.fraction)?,
                 )?,
+                retryable: raw.retryable.unwrap_or(true),
             },
             K::Garbage => FaultKind::Garbage {
                 target: target()?,
@@ -426,11 +431,21 @@ impl Checker<'_> {
                     *self.required(path, "drift_ppm", &raw.drift_ppm)?,
                 )?,
             },
+            K::Pause => {
+                let text = self.required(path, "target", &raw.target)?;
+                target()?;
+                return Err(self.bad(
+                    &path.key("target"),
+                    "can be paused only if it is an election node (`election[0]`)",
+                    quoted(text),
+                    "services do not model stop-the-world pauses yet: use `slowdown` or `crash`",
+                ));
+            }
         })
     }
 
     /// Refuses parameters that belong to other kinds of fault.
-    fn only(
+    pub(super) fn only(
         &self,
         path: &Path,
         raw: &raw::Fault,
@@ -452,6 +467,7 @@ impl Checker<'_> {
             raw.between.is_some(),
             raw.period.is_some(),
             raw.down.is_some(),
+            raw.retryable.is_some(),
         ];
         for (field, present) in PARAMETERS.iter().zip(present) {
             if present && !allowed.contains(field) {
@@ -490,7 +506,7 @@ impl Checker<'_> {
         })
     }
 
-    fn drift(&self, path: &Path, ppm: f64) -> Result<i64, ScenarioError> {
+    pub(super) fn drift(&self, path: &Path, ppm: f64) -> Result<i64, ScenarioError> {
         let ppb = ppm * 1_000.0;
         if !(ppb.is_finite() && ppb.abs() < 1e9) {
             return Err(self.bad(
@@ -506,7 +522,11 @@ impl Checker<'_> {
         Ok(ppb)
     }
 
-    fn signed_duration(&self, path: &Path, raw: &raw::Duration) -> Result<i64, ScenarioError> {
+    pub(super) fn signed_duration(
+        &self,
+        path: &Path,
+        raw: &raw::Duration,
+    ) -> Result<i64, ScenarioError> {
         let text = raw.0.trim();
         let (sign, magnitude) = match text.strip_prefix('-') {
             Some(rest) => (-1, rest),
@@ -563,6 +583,9 @@ impl Checker<'_> {
                     let mut available: Vec<String> =
                         names.services.iter().map(|s| s.name.clone()).collect();
                     available.extend(names.clients.iter().map(|c| c.to_string()));
+                    if let Some(election) = names.election {
+                        available.extend([election.to_string(), format!("{election}.store")]);
+                    }
                     let candidates: Vec<&str> = available.iter().map(String::as_str).collect();
                     let suggestion = nearest(&name, &candidates).map(str::to_string);
                     ScenarioError::UnknownReference {
@@ -595,7 +618,9 @@ impl Checker<'_> {
             None => (text, None),
         };
         let services: Vec<&str> = names.services.iter().map(|s| s.name.as_str()).collect();
-        let service = self.reference(path, name, Referent::Service, &services)?;
+        let service = self
+            .reference(path, name, Referent::Service, &services)
+            .map_err(|error| super::election::suggest(error, names.election))?;
         if let Some(replica) = replica {
             let replicas = names.services[service as usize].replicas.0;
             if i128::from(replica) >= replicas {

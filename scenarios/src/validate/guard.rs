@@ -22,6 +22,7 @@ impl Checker<'_> {
         breaker: Option<&raw::CircuitBreaker>,
         throttle: Option<&raw::Throttle>,
         hedge: Option<&raw::Hedge>,
+        bulkhead: Option<&raw::Bulkhead>,
     ) -> Result<Guards, ScenarioError> {
         let budget = match retry.and_then(|r| r.budget.as_ref()) {
             Some(b) => Some(self.budget(&path.key("retry").key("budget"), b)?),
@@ -39,11 +40,16 @@ impl Checker<'_> {
             Some(h) => Some(self.hedge(&path.key("hedge").key("after"), &h.after)?),
             None => None,
         };
+        let bulkhead = match bulkhead {
+            Some(b) => Some(self.bulkhead(&path.key("bulkhead"), b)?),
+            None => None,
+        };
         Ok(Guards {
             budget,
             breaker,
             throttle,
             hedge,
+            bulkhead,
         })
     }
 

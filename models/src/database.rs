@@ -1,0 +1,393 @@
+//! A leader–follower database with replication lag, failover on a leader crash, stale reads
+//! and writes lost in a failover.
+//!
+//! ```text
+//! writes ──▶ db[0] leader ──each log entry, after a lag──▶ db[1], db[2] followers
+//! reads ───▶ a follower (or the leader, or any node)        a read misses every write
+//!                                                           that has not arrived yet
+//! leader crash ─▶ no leader for `failover_after` ─▶ a follower is promoted: acknowledged writes
+//!                 it never received are discarded (lost); writes in the gap fail
+//! ```
+//!
+//! The database stands beside the world of clients and services: nothing in the world calls
+//! it, so it runs as its own `sim_core::Simulation` (same seed, duration, warm-up and limits),
+//! and `world::run_observed` folds its event count and trace hash into the run's `RunStats`
+//! (`TraceHash::combine`), so determinism checks and replays cover it. Its hash also folds the
+//! outcome of every read and write (who served it, how far behind), because its events alone
+//! are the same under every replication mode and read routing.
+//!
+//! # Semantics
+//!
+//! - **Log.** Each write the leader accepts is committed at once and gets the next log
+//!   sequence number (LSN, 1, 2, ...). Writes that arrive while there is no leader fail.
+//! - **Replication.** When an entry commits, the leader ships it to every follower it is
+//!   connected to. It arrives after a lag drawn from `replication_lag`, multiplied by the
+//!   factor of every active `slowdown` of either end and lengthened by the `add` of every
+//!   active `latency` fault on either end, and it never overtakes an earlier entry: arrival
+//!   = max(previous arrival, ship time + lag). "Arrived" means received and applied: the
+//!   model makes them one step.
+//! - **Connections.** The leader has one replication connection to each follower, open while
+//!   both are up and no `partition` separates them (in either direction: a cut either way
+//!   breaks a TCP stream). When it breaks, entries still in flight are dropped. When it opens
+//!   again the follower asks for every entry after the last it has (MySQL GTID
+//!   auto-positioning, a PostgreSQL replication slot), and they are all shipped at that
+//!   instant, with lags from a separate catch-up stream.
+//! - **Acknowledgement.** `async`: a write is acknowledged when it commits. `semi_sync`: when
+//!   the first follower has it (MySQL's `AFTER_SYNC` wait point; as receipt and apply are one
+//!   step here, the write latency is an upper bound, and there is no timeout that falls back
+//!   to async). A semi-sync write still waiting when its leader crashes fails: its client
+//!   loses the connection.
+//! - **Staleness.** A read served at time t by node n is *stale* iff n is not the leader and
+//!   the highest LSN n has is below the highest LSN acknowledged to any client by t (and not
+//!   discarded since). That is a linearizability violation: the read misses a write that
+//!   completed before the read began. It counts every client's writes, so it bounds the
+//!   read-your-writes violations (those of the reader's own writes) from above. A stale read
+//!   is `versions behind` = acknowledged LSN − its LSN, and `staleness` = t − the
+//!   acknowledgement time of the first write it misses.
+//! - **Reads** go to a uniformly chosen live node of the read set (`read_from`), as behind
+//!   perfect health checks: followers (every live node but the leader), the leader, or any
+//!   live node. With no candidate, the read fails.
+//! - **Failover.** A crash of the leader leaves the database without one. After
+//!   `failover_after` (failure detection plus promotion), the live node chosen by `promote`
+//!   becomes the leader (`most_caught_up`: the highest LSN, ties to the lowest index;
+//!   `first`: the lowest index). Every entry beyond its last LSN is discarded from every node
+//!   (the old leader's when it rejoins): the acknowledged ones are `writes_lost_in_failover`.
+//!   If the old leader restarts before the failover is due, it simply leads again and nothing
+//!   is lost; if no node is live when it is due, the first node to restart is promoted.
+//!   Only a crash triggers a failover: a partitioned leader keeps leading (no split brain).
+//!
+//! # Random streams
+//!
+//! `database/NAME/writes` and `database/NAME/reads` (arrivals), `database/NAME/route` (one
+//! draw per read, whoever serves it), `database/NAME/lag` (one draw per committed write for
+//! every node but the leader, in node order, whether or not it is connected) and
+//! `database/NAME/catchup` (entries re-shipped to a follower that reconnects). So changing
+//! `read_from`, `replication` or `promote` leaves arrivals and lags unchanged (common random
+//! numbers across variants).
+//!
+//! # Measurement
+//!
+//! Writes and reads count if they arrive after the warm-up; lost and failed writes if they
+//! were committed (or refused) after it; `unavailable` is the leaderless time after it.
+//!
+//! # Sources
+//!
+//! - Martin Kleppmann, *Designing Data-Intensive Applications* (O'Reilly, 2017), ch. 5
+//!   "Replication": "Problems with Replication Lag" (reading your own writes) and "Handling
+//!   Node Outages" (failover; with asynchronous replication the new leader may lack the old
+//!   leader's last writes, which are usually discarded).
+//! - MySQL 8.0 Reference Manual, "Semisynchronous Replication": the source waits until at
+//!   least one replica has acknowledged receipt of a transaction's events
+//!   (`rpl_semi_sync_source_wait_point = AFTER_SYNC`).
+//!
+//! Not modelled: the application tier (services do not call the database), per-key data
+//! (versions are LSNs), replica read load and queueing, split brain, and semi-sync's timeout.
+
+use sim_core::{Distribution, Histogram, Limits, RunError, RunStats, SimDuration, SimTime};
+
+use crate::config::{Arrival, WorldConfig};
+use crate::result::{FaultRecord, RunResult};
+
+mod model;
+mod node;
+
+/// A validated leader–follower database: nodes `NAME[0]` (the first leader) to `NAME[n-1]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseConfig {
+    /// Unique name; nodes are `NAME[i]`, streams `database/NAME/...`.
+    pub name: String,
+    /// Nodes in all (the leader plus its followers), ≥ 2.
+    pub nodes: u32,
+    /// When writes arrive (at the leader).
+    pub writes: Arrival,
+    /// When reads arrive.
+    pub reads: Arrival,
+    /// Which nodes serve reads.
+    pub read_from: ReadFrom,
+    /// Time from a write's commit on the leader to its arrival on a follower.
+    pub replication_lag: Distribution,
+    /// When a write is acknowledged to its client.
+    pub replication: Replication,
+    /// Time from a leader's crash to a follower's promotion (detection plus promotion).
+    pub failover_after: SimDuration,
+    /// Which follower a failover promotes.
+    pub promote: Promotion,
+    /// The faults that hit the database's nodes, in schedule order.
+    pub faults: Vec<DatabaseFault>,
+}
+
+/// Which nodes serve reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// Any live node but the leader (read replicas).
+    Followers,
+    /// The leader only.
+    Leader,
+    /// Any live node.
+    Any,
+}
+
+/// When a write is acknowledged to its client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replication {
+    /// At commit on the leader, before any follower has it.
+    Async,
+    /// Once at least one follower has it.
+    SemiSync,
+}
+
+/// Which live node a failover promotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Promotion {
+    /// The one with the highest LSN (ties to the lowest index).
+    MostCaughtUp,
+    /// The one with the lowest index.
+    First,
+}
+
+/// A fault on the database's nodes, active in `[start, end)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseFault {
+    /// What goes wrong.
+    pub kind: DatabaseFaultKind,
+    /// When it starts.
+    pub start: SimTime,
+    /// When it heals (`SimTime::MAX`: never).
+    pub end: SimTime,
+    /// Its index in the scenario's whole fault schedule (reports list faults in that order).
+    pub position: usize,
+}
+
+/// The kinds of database fault; `node: None` means every node.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DatabaseFaultKind {
+    /// The nodes are down: they serve nothing and replicate nothing.
+    Crash {
+        /// One node, or every node.
+        node: Option<u32>,
+    },
+    /// Replication lag of entries shipped from or to the nodes is multiplied by `factor`.
+    Slowdown {
+        /// One node, or every node.
+        node: Option<u32>,
+        /// Lag multiplier (> 0).
+        factor: f64,
+    },
+    /// Replication lag of entries shipped from or to the nodes is lengthened by `add`.
+    Latency {
+        /// One node, or every node.
+        node: Option<u32>,
+        /// Added lag.
+        add: SimDuration,
+    },
+    /// Replication connections between a node of `from` and a node of `to` break.
+    Partition {
+        /// One side (node indexes).
+        from: Vec<u32>,
+        /// The other side.
+        to: Vec<u32>,
+        /// Written as one-way (a cut either way breaks a replication connection all the same).
+        one_way: bool,
+    },
+}
+
+/// What the database measured after the warm-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseResult {
+    /// The database's name.
+    pub name: String,
+    /// Nodes in all.
+    pub nodes: u32,
+    /// Its replication mode.
+    pub replication: Replication,
+    /// Where its reads went.
+    pub read_from: ReadFrom,
+    /// The leader when the run ended (`None`: a failover was still pending).
+    pub leader: Option<u32>,
+    /// Writes that arrived.
+    pub writes: u64,
+    /// Writes acknowledged to their clients.
+    pub writes_acknowledged: u64,
+    /// Writes that failed: no leader, or (semi-sync) the leader crashed before a follower had it.
+    pub failed_writes: u64,
+    /// Acknowledged writes discarded by a failover.
+    pub writes_lost_in_failover: u64,
+    /// Reads that arrived.
+    pub reads: u64,
+    /// Reads with no live node to serve them.
+    pub failed_reads: u64,
+    /// Reads that missed an acknowledged write.
+    pub stale_reads: u64,
+    /// Reads served by each node, by index.
+    pub reads_per_node: Vec<u64>,
+    /// Versions behind of each stale read, one nanosecond per version (a `Histogram` counts
+    /// durations).
+    pub versions_behind: Histogram,
+    /// Staleness of each stale read: how long ago the first write it missed was acknowledged.
+    pub staleness: Histogram,
+    /// Time from commit to acknowledgement of each acknowledged write (0 under async).
+    pub write_latency: Histogram,
+    /// Failovers completed.
+    pub failovers: u64,
+    /// Time without a leader.
+    pub unavailable: SimDuration,
+    /// Per-second history over the whole run, warm-up included.
+    pub series: DatabaseSeries,
+}
+
+/// The database's per-second history (index i covers seconds i..i+1 of the run).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DatabaseSeries {
+    /// Writes arriving per second.
+    pub writes_per_s: Vec<f64>,
+    /// Writes failing per second.
+    pub failed_writes_per_s: Vec<f64>,
+    /// Reads arriving per second.
+    pub reads_per_s: Vec<f64>,
+    /// Stale reads per second.
+    pub stale_reads_per_s: Vec<f64>,
+    /// 99th percentile of the staleness of the reads served in each second (fresh reads count
+    /// as 0), in ms.
+    pub staleness_p99_ms: Vec<f64>,
+}
+
+/// Runs the database described by `config` for `duration` and returns what it measured after
+/// `warmup`, with the engine's figures for its own simulation (whose trace hash also covers
+/// every read's and write's outcome).
+pub fn run(
+    config: &DatabaseConfig,
+    seed: u64,
+    duration: SimDuration,
+    warmup: SimDuration,
+    limits: Limits,
+) -> Result<(RunStats, DatabaseResult), RunError> {
+    let end = SimTime::ZERO.add(duration);
+    let database = model::Database::new(config.clone(), seed, SimTime::ZERO.add(warmup));
+    let mut sim = sim_core::Simulation::new(database, limits);
+    for (at, event) in sim.model_mut().initial_events() {
+        sim.schedule_at(at, event);
+    }
+    let mut stats = sim.run_until(end)?;
+    let result = sim.model_mut().finish(end);
+    // Its events are the same under every replication mode and read routing: fold in what
+    // happened to each read and write as well (see `Database::outcomes`).
+    let (outcomes, count) = sim.model().outcomes();
+    stats.trace_hash.combine(outcomes, count);
+    Ok((stats, result))
+}
+
+/// Runs the database of `config` (if any) beside the world and adds it to `result`: its figures
+/// folded into `result.stats`, its faults listed in schedule order, its measurements attached.
+///
+/// Call it before `election::attach`: each inserts its faults at their index in the file, which
+/// is right only if every earlier fault is already listed, so this one leaves room for the
+/// election's earlier faults and the election, inserting last, fills them in.
+pub(crate) fn attach(
+    result: &mut RunResult,
+    config: &WorldConfig,
+    seed: u64,
+) -> Result<(), RunError> {
+    let Some(database) = &config.database else {
+        return Ok(());
+    };
+    let (stats, measured) = run_beside(database, config, seed, result.stats)?;
+    result.stats = stats;
+    for fault in &database.faults {
+        let election_before = config.election.as_ref().map_or(0, |election| {
+            election
+                .faults
+                .iter()
+                .filter(|f| f.position < fault.position)
+                .count()
+        });
+        let at = (fault.position - election_before).min(result.faults.len());
+        result.faults.insert(at, fault.record(database));
+    }
+    result.database = Some(measured);
+    Ok(())
+}
+
+/// The world's figures with those of `config`'s database (if any) folded in, for entry points
+/// that need only the figures (traced replays).
+pub(crate) fn combined_stats(
+    config: &WorldConfig,
+    seed: u64,
+    world: RunStats,
+) -> Result<RunStats, RunError> {
+    match &config.database {
+        None => Ok(world),
+        Some(database) => Ok(run_beside(database, config, seed, world)?.0),
+    }
+}
+
+/// Runs `database` with `config`'s span and what is left of its event budget, and folds it.
+fn run_beside(
+    database: &DatabaseConfig,
+    config: &WorldConfig,
+    seed: u64,
+    world: RunStats,
+) -> Result<(RunStats, DatabaseResult), RunError> {
+    let limits = Limits {
+        pending_events_max: config.limits.pending_events_max,
+        events_max: config.limits.events_max.saturating_sub(world.events),
+    };
+    let (own, measured) = run(database, seed, config.duration, config.warmup, limits)?;
+    let mut trace_hash = world.trace_hash;
+    trace_hash.combine(own.trace_hash, own.events);
+    let stats = RunStats {
+        events: world.events + own.events,
+        trace_hash,
+        end: world.end.max(own.end),
+    };
+    Ok((stats, measured))
+}
+
+impl DatabaseFault {
+    /// Whether the fault is active at `now` (`start <= now < end`).
+    pub fn active(&self, now: SimTime) -> bool {
+        self.start <= now && now < self.end
+    }
+
+    /// The fault as reports list it: kind as in scenario files, target in words.
+    pub fn record(&self, config: &DatabaseConfig) -> FaultRecord {
+        let name = &config.name;
+        let node = |n: Option<u32>| match n {
+            Some(i) => format!("{name}[{i}]"),
+            None => name.clone(),
+        };
+        let list = |nodes: &[u32]| {
+            nodes
+                .iter()
+                .map(|&i| node(Some(i)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (kind, target) = match &self.kind {
+            // A crash that never heals is a node lost for good, as for services.
+            DatabaseFaultKind::Crash { node: n } if self.end == SimTime::MAX => {
+                ("replica_loss", node(*n))
+            }
+            DatabaseFaultKind::Crash { node: n } => ("crash", node(*n)),
+            DatabaseFaultKind::Slowdown { node: n, .. } => ("slowdown", node(*n)),
+            DatabaseFaultKind::Latency { node: n, .. } => ("latency", node(*n)),
+            DatabaseFaultKind::Partition { from, to, one_way } => (
+                "partition",
+                format!(
+                    "{} {} {}",
+                    list(from),
+                    if *one_way { "→" } else { "↔" },
+                    list(to)
+                ),
+            ),
+        };
+        FaultRecord {
+            kind: kind.to_string(),
+            target,
+            start: self.start,
+            end: self.end,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,308 @@
+//! Sending attempts: a caller's guards, the balancer's pick, the network, and the timers.
+//!
+//! A request's first attempt, each retry (after its backoff) and a hedge copy all go out
+//! through `send_attempt`: the caller's guards admit it or refuse it locally, its bulkhead
+//! (if any) gives it a slot, queues it or refuses it, the target service's balancer picks a
+//! replica, the network carries it, and the attempt's timer is set on the caller's clock.
+//!
+//! A bulkhead slot is held by an attempt until its caller stops waiting for it (`stop_waiting`
+//! in `outcome`); a slot freed while an event is handled goes to the oldest waiter, which is
+//! sent once the event's own work is done (`grant_bulkhead_slots`).
+
+use sim_core::network::Delivery;
+use sim_core::{Context, SimDuration, SimTime};
+
+use super::{Attempt, AttemptKey, Event, Origin, Reply, RequestKey, World};
+use crate::config::{ClientId, ServiceId};
+use crate::guard::{Entry, GuardState, LocalRejection};
+
+/// Whose guards a request's attempts go through: a client, or one replica's call edge. Unlike
+/// an `Origin`, it stays valid after the job that made a call is gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Caller {
+    /// A client.
+    Client(ClientId),
+    /// Call number `call` of `service`'s replica `replica`.
+    Edge {
+        service: ServiceId,
+        replica: u32,
+        call: u32,
+    },
+}
+
+impl World {
+    pub(super) fn on_retry(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
+        if self.origin_alive(request) {
+            self.send_attempt(request, false, ctx);
+        } else {
+            self.requests.remove(request);
+        }
+    }
+
+    /// Sends the next attempt of `request` (a hedge copy if `is_hedge`), unless its guards
+    /// refuse: then a first try or retry fails the request at once, and a hedge is skipped.
+    pub(super) fn send_attempt(
+        &mut self,
+        request: RequestKey,
+        is_hedge: bool,
+        ctx: &mut Context<'_, Event>,
+    ) {
+        let now = ctx.now();
+        let origin = self.requests[request].origin;
+        if let Err(why) = self.guards(origin).admit(now) {
+            self.note(now, |w| w.rejected_locally(request, why));
+            // Refused locally (breaker open or throttled): fail fast, without a retry.
+            if !is_hedge {
+                self.resolve(request, false, false, ctx);
+            }
+            return;
+        }
+        let caller = self.requests[request].caller;
+        let permit = match self
+            .caller_guards(caller)
+            .enter_bulkhead(now, request, !is_hedge)
+        {
+            Entry::NoBulkhead => None,
+            Entry::Entered => Some(caller),
+            Entry::Queued(until) => {
+                let timer = ctx.schedule_at(until, Event::BulkheadTimeout { request });
+                self.requests[request].bulkhead_wait = Some((timer, now));
+                self.note(now, |w| w.bulkhead_queued(request, until));
+                return;
+            }
+            Entry::Rejected => {
+                self.caller_guards(caller)
+                    .on_bulkhead_full(now, SimDuration::ZERO);
+                let why = LocalRejection::BulkheadFull;
+                self.note(now, |w| w.rejected_locally(request, why));
+                if !is_hedge {
+                    self.resolve(request, false, false, ctx);
+                }
+                return;
+            }
+        };
+        self.dispatch(request, is_hedge, permit, ctx);
+    }
+
+    /// Sends an attempt of `request` that its guards let through, holding `permit`'s bulkhead
+    /// slot if it has one.
+    fn dispatch(
+        &mut self,
+        request: RequestKey,
+        is_hedge: bool,
+        permit: Option<Caller>,
+        ctx: &mut Context<'_, Event>,
+    ) {
+        let now = ctx.now();
+        let origin = self.requests[request].origin;
+        let r = self
+            .requests
+            .get_mut(request)
+            .expect("a request being sent is live");
+        r.attempts += 1;
+        match r.origin {
+            Origin::Client(client) => {
+                let c = &mut self.clients[client.0 as usize];
+                c.history.attempts.add(now, 1);
+                if r.measured {
+                    c.counts.attempts += 1;
+                }
+            }
+            Origin::Call { job, call } => {
+                let service = self.jobs[job].service;
+                self.services[service.0 as usize].count_call_attempt(call, r.measured);
+            }
+        }
+        let (service, timeout, caller, deadline) = (r.target, r.timeout, r.node, r.deadline);
+        let replica = self.services[service.0 as usize].pick_replica(now);
+        let attempt = self.attempts.insert(Attempt {
+            request,
+            request_id: r.id,
+            caller,
+            service,
+            replica,
+            timer: None,
+            sent: now,
+            expires: None,
+            cancelled: false,
+            hedge: is_hedge,
+            number: r.attempts,
+            waiting: true,
+            holders: 0,
+            permit,
+        });
+        let r = &mut self.requests[request];
+        let slot = r.live.iter_mut().find(|slot| slot.is_none());
+        *slot.expect("a request waits on at most two attempts") = Some(attempt);
+        let wants_hedge = !r.hedged && r.hedge_timer.is_none();
+        if wants_hedge {
+            if let Some(delay) = self.guards(origin).hedge_delay() {
+                // The hedge timer runs on the caller's clock, like every caller timer.
+                let at = self.clocks[caller.0 as usize].deadline(now, delay);
+                let timer = ctx.schedule_at(at, Event::Hedge { request });
+                self.requests[request].hedge_timer = Some(timer);
+            }
+        }
+        let to = self.replica_node(service, replica);
+        let delivery = self.network.send(caller, to, now);
+        match delivery {
+            Delivery::Deliver(delay) => {
+                self.attempts[attempt].holders += 1;
+                ctx.schedule_in(delay, Event::AttemptArrive { attempt });
+            }
+            Delivery::Duplicate(first, second) => {
+                self.attempts[attempt].holders += 2;
+                ctx.schedule_in(first, Event::AttemptArrive { attempt });
+                ctx.schedule_in(second, Event::AttemptArrive { attempt });
+            }
+            Delivery::Drop => {}
+            Delivery::Refuse(delay) => {
+                self.attempts[attempt].holders += 1;
+                ctx.schedule_in(
+                    delay,
+                    Event::Response {
+                        attempt,
+                        reply: Reply::Refused,
+                    },
+                );
+            }
+        }
+        // The attempt's timer fires at its own timeout (on the caller's clock) or at the
+        // request's overall deadline, whichever comes first.
+        let own = timeout.map(|t| self.clocks[caller.0 as usize].deadline(now, t));
+        let at = match (own, deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(at) = at {
+            let at = at.max(now);
+            let timer = ctx.schedule_at(at, Event::Timeout { attempt });
+            let a = &mut self.attempts[attempt];
+            a.timer = Some(timer);
+            a.expires = Some(at);
+        }
+        self.note(now, |w| w.attempt_sent(attempt, delivery, now));
+    }
+
+    /// The guards of `caller`.
+    pub(super) fn caller_guards(&mut self, caller: Caller) -> &mut GuardState {
+        match caller {
+            Caller::Client(client) => &mut self.clients[client.0 as usize].guards,
+            Caller::Edge {
+                service,
+                replica,
+                call,
+            } => self.services[service.0 as usize].call_guards(replica, call),
+        }
+    }
+
+    /// Gives back the bulkhead slot `attempt` holds, if any, at `now`; the oldest waiter takes
+    /// it over and is sent at the end of the current event.
+    pub(super) fn release_permit(&mut self, attempt: AttemptKey, now: SimTime) {
+        if let Some(caller) = self.attempts[attempt].permit.take() {
+            if let Some(next) = self.caller_guards(caller).exit_bulkhead(now) {
+                self.granted.push(next);
+            }
+        }
+    }
+
+    /// Sends the requests handed a bulkhead slot during this event, in the order they got it.
+    /// A waiter whose job is gone passes its slot on.
+    pub(super) fn grant_bulkhead_slots(&mut self, ctx: &mut Context<'_, Event>) {
+        let now = ctx.now();
+        let mut index = 0;
+        // Each pass sends one waiter or drops one dead one; a dead one may hand the slot to
+        // one more waiter, and a bulkhead's wait queue is bounded, so this ends.
+        while index < self.granted.len() {
+            let request = self.granted[index];
+            index += 1;
+            let r = &mut self.requests[request];
+            let (timer, _) = r
+                .bulkhead_wait
+                .take()
+                .expect("a granted request was waiting");
+            let caller = r.caller;
+            ctx.cancel(timer);
+            if self.origin_alive(request) {
+                self.dispatch(request, false, Some(caller), ctx);
+            } else {
+                self.requests.remove(request);
+                if let Some(next) = self.caller_guards(caller).exit_bulkhead(now) {
+                    self.granted.push(next);
+                }
+            }
+        }
+        self.granted.clear();
+    }
+
+    /// A request's bulkhead wait timed out: it, and any other waiter of the same bulkhead whose
+    /// wait is over, is rejected locally (fail fast, no retry).
+    pub(super) fn on_bulkhead_timeout(
+        &mut self,
+        request: RequestKey,
+        ctx: &mut Context<'_, Event>,
+    ) {
+        let now = ctx.now();
+        let caller = self.requests[request].caller;
+        for waiter in self.caller_guards(caller).expire_bulkhead_waiters(now) {
+            let r = &mut self.requests[waiter];
+            let (timer, since) = r
+                .bulkhead_wait
+                .take()
+                .expect("a timed-out waiter was waiting");
+            // The current event's own timer is already spent; the others' are cancelled.
+            ctx.cancel(timer);
+            self.caller_guards(caller)
+                .on_bulkhead_full(now, now.since(since));
+            if self.origin_alive(waiter) {
+                let why = LocalRejection::BulkheadFull;
+                self.note(now, |w| w.rejected_locally(waiter, why));
+                self.resolve(waiter, false, false, ctx);
+            } else {
+                self.requests.remove(waiter);
+            }
+        }
+    }
+
+    /// The guards of whoever made `origin`'s request.
+    pub(super) fn guards(&mut self, origin: Origin) -> &mut GuardState {
+        match origin {
+            Origin::Client(client) => &mut self.clients[client.0 as usize].guards,
+            Origin::Call { job, call } => {
+                let j = &self.jobs[job];
+                self.services[j.service.0 as usize].call_guards(j.replica, call)
+            }
+        }
+    }
+
+    /// The deadline an attempt carries to its server when its request propagates deadlines:
+    /// the moment its caller stops waiting for it (its own timeout or the overall deadline,
+    /// whichever is first), as Envoy's `x-envoy-expected-rq-timeout-ms` carries the per-try
+    /// timeout. It is passed as true time, as if the two clocks agreed; a real system sends a
+    /// relative timeout, which skew would stretch or shrink.
+    pub(super) fn carried_deadline(&self, attempt: AttemptKey) -> Option<SimTime> {
+        let a = &self.attempts[attempt];
+        let r = self.requests.get(a.request)?;
+        if r.propagate {
+            a.expires
+        } else {
+            None
+        }
+    }
+
+    /// A request's hedge delay passed: if it still waits on exactly one attempt, send a copy.
+    pub(super) fn on_hedge(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
+        let Some(r) = self.requests.get_mut(request) else {
+            return;
+        };
+        r.hedge_timer = None;
+        let waiting = r.live.iter().flatten().count();
+        if r.hedged || waiting != 1 || !self.origin_alive(request) {
+            return;
+        }
+        self.requests[request].hedged = true;
+        let origin = self.requests[request].origin;
+        self.guards(origin).counts.hedges += 1;
+        self.send_attempt(request, true, ctx);
+    }
+}

@@ -1,0 +1,293 @@
+//! What a caller does with an attempt's outcome: a reply, a timeout, a retry, or the end.
+//!
+//! An attempt ends for its caller at its reply or its timeout; the guards hear of it, a
+//! failure is retried after a backoff (if the policy and the budget allow), and a request that
+//! succeeded or ran out of attempts is resolved: its client counts it, or its job moves on.
+
+use sim_core::{Context, SimTime};
+
+use super::trace::{self, RequestNote};
+use super::{AttemptKey, Event, Origin, Reply, RequestKey, World};
+use crate::backoff::retry_delay;
+use crate::config::ServiceId;
+use crate::guard::AttemptOutcome;
+
+impl World {
+    /// The caller stops waiting for `attempt` at `now` (its reply came, it timed out, or it
+    /// lost a hedge race): it is no longer outstanding at its replica, and gives back its
+    /// bulkhead slot. Returns the attempt's service and replica.
+    pub(super) fn stop_waiting(&mut self, attempt: AttemptKey, now: SimTime) -> (ServiceId, u32) {
+        let a = &mut self.attempts[attempt];
+        assert!(
+            a.waiting,
+            "only a waited-for attempt stops being waited for"
+        );
+        a.waiting = false;
+        let (service, replica) = (a.service, a.replica);
+        self.services[service.0 as usize].attempt_done(replica);
+        self.release_permit(attempt, now);
+        (service, replica)
+    }
+
+    /// Frees `attempt` once its caller is done with it and nothing refers to it.
+    pub(super) fn release(&mut self, attempt: AttemptKey) {
+        let a = &self.attempts[attempt];
+        if !a.waiting && a.holders == 0 {
+            self.attempts.remove(attempt);
+        }
+    }
+
+    pub(super) fn on_response(
+        &mut self,
+        attempt: AttemptKey,
+        reply: Reply,
+        ctx: &mut Context<'_, Event>,
+    ) {
+        let a = &mut self.attempts[attempt];
+        a.holders -= 1;
+        if !a.waiting {
+            // The caller gave up on this attempt, or a duplicate reply came first.
+            self.release(attempt);
+            return;
+        }
+        let (request, timer, sent, was_hedge) = (a.request, a.timer.take(), a.sent, a.hedge);
+        let (service, replica) = self.stop_waiting(attempt, ctx.now());
+        self.release(attempt);
+        let other_waiting = self.forget_live(request, attempt);
+        if let Some(timer) = timer {
+            let cancelled = ctx.cancel(timer);
+            assert!(cancelled, "a waiting attempt's timer has not fired");
+        }
+        let outcome = match reply {
+            // A 4xx-like answer says the request was bad, not that the backend is: the breaker
+            // counts it as a success, and the throttle as a request the backend accepted.
+            Reply::Ok | Reply::Garbage | Reply::ClientError => AttemptOutcome::Success,
+            Reply::Error => AttemptOutcome::Error,
+            Reply::Rejected | Reply::Refused | Reply::RateLimited => AttemptOutcome::Overload,
+        };
+        let now = ctx.now();
+        // Outlier detection counts 5xx-like answers and refused connections as failures.
+        let failed = matches!(reply, Reply::Error | Reply::Rejected | Reply::Refused);
+        self.services[service.0 as usize].answer_seen(now, replica, failed);
+        if self.origin_alive(request) {
+            let origin = self.requests[request].origin;
+            self.guards(origin)
+                .on_outcome(now, outcome, now.since(sent));
+        }
+        if matches!(reply, Reply::Ok | Reply::Garbage) {
+            if self.origin_alive(request) {
+                let origin = self.requests[request].origin;
+                let guards = self.guards(origin);
+                guards.on_success_latency(now.since(sent));
+                if was_hedge {
+                    guards.counts.hedge_wins += 1;
+                }
+            }
+            self.resolve(request, true, reply == Reply::Garbage, ctx);
+            return;
+        }
+        if let Origin::Client(client) = self.requests[request].origin {
+            let measured = self.requests[request].measured;
+            let c = &mut self.clients[client.0 as usize];
+            if measured {
+                match reply {
+                    Reply::Rejected => c.counts.rejections += 1,
+                    Reply::Error => c.counts.errors += 1,
+                    Reply::Refused => c.counts.refused += 1,
+                    Reply::ClientError => c.counts.non_retryable += 1,
+                    Reply::RateLimited => c.counts.rate_limited += 1,
+                    Reply::Ok | Reply::Garbage => unreachable!("handled above"),
+                }
+            }
+        }
+        if reply == Reply::ClientError {
+            // Not retryable: every retry would get the same answer, so the request fails now
+            // (`resolve` cancels a hedge copy still out).
+            if self.origin_alive(request) {
+                self.resolve(request, false, false, ctx);
+            } else if !other_waiting {
+                self.requests.remove(request);
+            }
+            return;
+        }
+        if other_waiting {
+            return; // The other copy of a hedged request may still succeed.
+        }
+        self.after_failure(request, ctx);
+    }
+
+    pub(super) fn on_timeout(&mut self, attempt: AttemptKey, ctx: &mut Context<'_, Event>) {
+        let a = &mut self.attempts[attempt];
+        assert!(a.waiting, "a timeout fires only while the caller waits");
+        a.timer = None;
+        let (request, sent) = (a.request, a.sent);
+        let (service, replica) = self.stop_waiting(attempt, ctx.now());
+        self.release(attempt);
+        let other_waiting = self.forget_live(request, attempt);
+        let now = ctx.now();
+        // Envoy maps a timeout to a 5xx for outlier detection.
+        self.services[service.0 as usize].answer_seen(now, replica, true);
+        if self.origin_alive(request) {
+            let origin = self.requests[request].origin;
+            self.guards(origin)
+                .on_outcome(now, AttemptOutcome::Overload, now.since(sent));
+        }
+        if let Origin::Client(client) = self.requests[request].origin {
+            let measured = self.requests[request].measured;
+            let c = &mut self.clients[client.0 as usize];
+            c.history.timeouts.add(ctx.now(), 1);
+            if measured {
+                c.counts.timeouts += 1;
+            }
+        }
+        if other_waiting {
+            return; // The other copy of a hedged request may still succeed.
+        }
+        self.after_failure(request, ctx);
+    }
+
+    pub(super) fn after_failure(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
+        if !self.origin_alive(request) {
+            self.requests.remove(request);
+            return;
+        }
+        let now = ctx.now();
+        let r = &self.requests[request];
+        if r.deadline.is_some_and(|d| d <= now) {
+            if let (Origin::Client(client), true) = (r.origin, r.measured) {
+                self.clients[client.0 as usize].counts.deadline_exceeded += 1;
+            }
+            self.note(now, |w| {
+                w.request_note(request, RequestNote::DeadlineExceeded)
+            });
+            self.resolve(request, false, false, ctx);
+            return;
+        }
+        let (wants_retry, origin) = (r.attempts < r.retry.max_attempts, r.origin);
+        if wants_retry && !self.guards(origin).allow_retry(now) {
+            self.note(now, |w| w.request_note(request, RequestNote::RetryDenied));
+            self.resolve(request, false, false, ctx);
+            return;
+        }
+        let r = &mut self.requests[request];
+        if wants_retry {
+            let stream = match r.origin {
+                Origin::Client(client) => &mut self.clients[client.0 as usize].jitter_stream,
+                Origin::Call { job, .. } => {
+                    let service = self.jobs[job].service;
+                    self.services[service.0 as usize].jitter_stream()
+                }
+            };
+            let delay = retry_delay(
+                r.retry.backoff,
+                r.retry.jitter,
+                r.attempts,
+                r.previous_delay,
+                stream,
+            );
+            r.previous_delay = Some(delay);
+            // Backoff timers run on the caller's local clock.
+            let at = self.clocks[r.node.0 as usize].deadline(now, delay);
+            ctx.schedule_at(at, Event::Retry { request });
+            self.note(now, |w| w.request_note(request, RequestNote::RetryAt(at)));
+        } else {
+            self.resolve(request, false, false, ctx);
+        }
+    }
+
+    /// A request is over: it succeeded, or it ran out of attempts. Tell its origin.
+    pub(super) fn resolve(
+        &mut self,
+        request: RequestKey,
+        ok: bool,
+        garbage: bool,
+        ctx: &mut Context<'_, Event>,
+    ) {
+        let r = self
+            .requests
+            .remove(request)
+            .expect("a resolved request is live");
+        if let Some(timer) = r.hedge_timer {
+            ctx.cancel(timer);
+        }
+        for loser in r.live.into_iter().flatten() {
+            // The other copy of a hedged request lost the race: cancel it.
+            let a = &mut self.attempts[loser];
+            a.cancelled = true;
+            if let Some(timer) = a.timer.take() {
+                ctx.cancel(timer);
+            }
+            self.stop_waiting(loser, ctx.now());
+            self.release(loser);
+        }
+        let now = ctx.now();
+        self.note(now, |_| trace::request_done(&r, ok, garbage, now));
+        match r.origin {
+            Origin::Client(client) => {
+                let c = &mut self.clients[client.0 as usize];
+                if ok {
+                    c.record_success(now, now.since(r.arrived), r.measured);
+                    if garbage && r.measured {
+                        c.counts.garbage += 1;
+                    }
+                } else {
+                    c.history.failed.add(now, 1);
+                    if r.measured {
+                        c.counts.failed += 1;
+                    }
+                }
+            }
+            Origin::Call { job, call } => {
+                let Some(j) = self.jobs.get_mut(job) else {
+                    return; // The job that made this call is gone (its replica crashed).
+                };
+                let service = j.service;
+                let open = j.calls_made == call + 1 && !j.call_decided;
+                let s = &mut self.services[service.0 as usize];
+                s.count_call_outcome(call, ok, r.measured);
+                if !open {
+                    return; // An abandoned request of a call already decided.
+                }
+                let config = &s.config.calls[call as usize];
+                let (fanout, needed) = (config.fanout, config.needed);
+                if ok {
+                    j.call_ok += 1;
+                    j.garbage |= garbage;
+                } else {
+                    j.call_failed += 1;
+                }
+                if j.call_ok >= needed {
+                    j.call_decided = true;
+                    self.on_work_done(job, ctx);
+                } else if j.call_failed > fanout - needed {
+                    j.call_decided = true;
+                    self.finish_job(job, Reply::Error, ctx);
+                }
+            }
+        }
+    }
+
+    /// Removes `attempt` from its request's live attempts; true if another is still waiting.
+    pub(super) fn forget_live(&mut self, request: RequestKey, attempt: AttemptKey) -> bool {
+        let Some(r) = self.requests.get_mut(request) else {
+            return false;
+        };
+        for slot in &mut r.live {
+            if *slot == Some(attempt) {
+                *slot = None;
+            }
+        }
+        r.live.iter().any(Option::is_some)
+    }
+
+    /// Whether the caller of `request` can still use its outcome (its job still exists).
+    pub(super) fn origin_alive(&self, request: RequestKey) -> bool {
+        match self.requests[request].origin {
+            Origin::Client(_) => true,
+            Origin::Call { job, call } => self
+                .jobs
+                .get(job)
+                .is_some_and(|j| j.calls_made == call + 1 && !j.call_decided),
+        }
+    }
+}

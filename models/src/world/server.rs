@@ -1,0 +1,258 @@
+//! The server side: what a replica does with an arriving attempt, and how a job ends.
+//!
+//! An arriving attempt is refused by a crashed replica, failed fast by an error burst, or
+//! admitted to the replica's workers and queue; a finished job frees its worker (which takes
+//! the next queued job) and sends its reply back over the network.
+
+use sim_core::network::Delivery;
+use sim_core::{Context, SimTime};
+
+use super::trace::Admitted;
+use super::{AttemptKey, Event, Job, JobKey, Reply, World};
+use crate::config::ServiceId;
+use crate::fault::{FaultKind, Unreachable};
+use crate::service::{Admission, Finished, WorkKind};
+use crate::shedding::Drop;
+
+impl World {
+    pub(super) fn on_attempt_arrive(&mut self, attempt: AttemptKey, ctx: &mut Context<'_, Event>) {
+        let now = ctx.now();
+        let a = &mut self.attempts[attempt];
+        a.holders -= 1;
+        if a.cancelled {
+            // The loser of a hedge race: its caller cancelled it before it arrived.
+            self.release(attempt);
+            return;
+        }
+        let (service, replica) = (a.service, a.replica);
+        if !self.services[service.0 as usize].is_up(replica) {
+            let mode = self.crash_mode(service, replica, now);
+            self.note(now, |w| w.admission(attempt, Admitted::ReplicaDown(mode)));
+            match mode {
+                Unreachable::Refuse => self.reply(attempt, Reply::Refused, ctx),
+                Unreachable::BlackHole => self.release(attempt),
+            }
+            return;
+        }
+        if !self.services[service.0 as usize].rate_limit_admits(now) {
+            self.note(now, |w| w.admission(attempt, Admitted::RateLimited));
+            self.reply(attempt, Reply::RateLimited, ctx);
+            return;
+        }
+        if let Some(retryable) = self.draw_error_burst(now, service, replica) {
+            let s = &mut self.services[service.0 as usize];
+            let reply = if retryable {
+                s.count_fast_error(now);
+                Reply::Error
+            } else {
+                s.count_client_error(now);
+                Reply::ClientError
+            };
+            self.note(now, |w| w.admission(attempt, Admitted::ErrorBurst));
+            self.reply(attempt, reply, ctx);
+            return;
+        }
+        if self.services[service.0 as usize].draw_client_error() {
+            self.services[service.0 as usize].count_client_error(now);
+            self.note(now, |w| w.admission(attempt, Admitted::ClientError));
+            self.reply(attempt, Reply::ClientError, ctx);
+            return;
+        }
+        let deadline = self.carried_deadline(attempt);
+        let a = &self.attempts[attempt];
+        let kind = if a.hedge {
+            WorkKind::Hedge
+        } else if a.number > 1 {
+            WorkKind::Retry
+        } else {
+            WorkKind::First
+        };
+        let job = self.jobs.insert(Job {
+            attempt,
+            service,
+            replica,
+            reached: now,
+            calls_made: 0,
+            call_ok: 0,
+            call_failed: 0,
+            call_decided: false,
+            garbage: false,
+            deadline,
+            started: now,
+            kind,
+            queued: false,
+        });
+        self.attempts[attempt].holders += 1;
+        let admission = self.services[service.0 as usize].admit(replica, job, now, deadline);
+        self.note(now, |w| w.admission(attempt, Admitted::from(admission)));
+        match admission {
+            Admission::Started(work) => {
+                ctx.schedule_in(work, Event::WorkDone { job });
+            }
+            Admission::Queued => self.jobs[job].queued = true,
+            admission @ (Admission::Rejected | Admission::Expired) => {
+                let reply = if admission == Admission::Expired {
+                    Reply::Error
+                } else {
+                    Reply::Rejected
+                };
+                self.jobs.remove(job);
+                self.attempts[attempt].holders -= 1;
+                self.reply(attempt, reply, ctx);
+            }
+        }
+    }
+
+    /// A job is over: free its worker (starting the next queued job) and send the reply.
+    pub(super) fn finish_job(
+        &mut self,
+        job: JobKey,
+        mut reply: Reply,
+        ctx: &mut Context<'_, Event>,
+    ) {
+        let now = ctx.now();
+        let j = self.jobs.remove(job).expect("a finishing job is live");
+        if reply == Reply::Ok
+            && self.draw_fault(now, j.service, j.replica, |k| {
+                matches!(k, FaultKind::Garbage { .. })
+            })
+        {
+            reply = Reply::Garbage;
+        }
+        let abandoned = !self.attempts[j.attempt].waiting;
+        let ok = matches!(reply, Reply::Ok | Reply::Garbage);
+        let mut expired = std::mem::take(&mut self.expired);
+        let (jobs, attempts) = (&self.jobs, &self.attempts);
+        let cancelled = |key: JobKey| attempts[jobs[key].attempt].cancelled;
+        let service = &mut self.services[j.service.0 as usize];
+        let finished = Finished {
+            replica: j.replica,
+            arrived: j.reached,
+            abandoned,
+            ok,
+        };
+        let next = service.complete(finished, now, &mut expired, cancelled);
+        service.account_work(j.kind, abandoned, now.since(j.started), j.reached);
+        if let Some((next, work)) = next {
+            let n = &mut self.jobs[next];
+            n.started = now;
+            n.queued = false;
+            self.note(now, |w| w.dequeued(next, work, now));
+            ctx.schedule_in(work, Event::WorkDone { job: next });
+        }
+        self.attempts[j.attempt].holders -= 1;
+        self.reply(j.attempt, reply, ctx);
+        // Queued jobs whose propagated deadline passed are dropped undone; their callers
+        // have given up, so the error reply is only for the record. Shed jobs are turned away
+        // for overload, as a full queue would have done.
+        for (dropped, why) in expired.drain(..) {
+            let d = self.jobs.remove(dropped).expect("a dropped job is live");
+            let reply = match why {
+                Drop::Expired => {
+                    self.note(now, |w| w.unqueued(&d));
+                    Reply::Error
+                }
+                Drop::Shed => {
+                    self.note(now, |w| w.shed(&d, now));
+                    Reply::Rejected
+                }
+            };
+            self.attempts[d.attempt].holders -= 1;
+            self.reply(d.attempt, reply, ctx);
+        }
+        self.expired = expired;
+    }
+
+    /// Sends `reply` for `attempt` from its replica back to its caller.
+    pub(super) fn reply(
+        &mut self,
+        attempt: AttemptKey,
+        reply: Reply,
+        ctx: &mut Context<'_, Event>,
+    ) {
+        let a = &self.attempts[attempt];
+        let from = self.replica_node(a.service, a.replica);
+        let (now, caller) = (ctx.now(), a.caller);
+        let delivery = self.network.send(from, caller, now);
+        self.note(now, |w| w.reply_sent(attempt, reply, delivery, now));
+        match delivery {
+            Delivery::Deliver(delay) => {
+                self.attempts[attempt].holders += 1;
+                ctx.schedule_in(delay, Event::Response { attempt, reply });
+            }
+            Delivery::Duplicate(first, second) => {
+                self.attempts[attempt].holders += 2;
+                ctx.schedule_in(first, Event::Response { attempt, reply });
+                ctx.schedule_in(second, Event::Response { attempt, reply });
+            }
+            // A reply cannot be refused: a refusing rule on the way back loses it.
+            Delivery::Drop | Delivery::Refuse(_) => {
+                let service = self.attempts[attempt].service;
+                self.services[service.0 as usize].count_reply_lost(ctx.now());
+                self.release(attempt);
+            }
+        }
+    }
+
+    /// Draws once for every active fault of the selected kind covering the replica; true if any
+    /// draw hits. A fault draws only from its own stream, and only while active.
+    pub(super) fn draw_fault(
+        &mut self,
+        now: SimTime,
+        service: ServiceId,
+        replica: u32,
+        kind: impl Fn(&FaultKind) -> bool,
+    ) -> bool {
+        let mut hit = false;
+        for (fault, stream) in self.faults.iter().zip(&mut self.fault_streams) {
+            if !kind(&fault.kind) || !fault.active(now) {
+                continue;
+            }
+            let (target, fraction) = match fault.kind {
+                FaultKind::ErrorBurst {
+                    target, fraction, ..
+                }
+                | FaultKind::Garbage { target, fraction } => (target, fraction),
+                _ => continue,
+            };
+            if target.covers(service, replica) {
+                hit |= stream.chance(fraction);
+            }
+        }
+        hit
+    }
+
+    /// Draws once for every active error burst covering the replica, as `draw_fault` does; if
+    /// any draw hits, whether the first burst that hit (in schedule order) is retryable.
+    fn draw_error_burst(&mut self, now: SimTime, service: ServiceId, replica: u32) -> Option<bool> {
+        let mut hit = None;
+        for (fault, stream) in self.faults.iter().zip(&mut self.fault_streams) {
+            let FaultKind::ErrorBurst {
+                target,
+                fraction,
+                retryable,
+            } = fault.kind
+            else {
+                continue;
+            };
+            if fault.active(now) && target.covers(service, replica) && stream.chance(fraction) {
+                hit = hit.or(Some(retryable));
+            }
+        }
+        hit
+    }
+
+    /// How a crashed replica fails its callers: refusal unless an active crash black-holes.
+    pub(super) fn crash_mode(&self, service: ServiceId, replica: u32, now: SimTime) -> Unreachable {
+        let black_hole = self.faults.iter().any(|f| {
+            f.active(now)
+                && matches!(f.kind, FaultKind::Crash { target, while_down: Unreachable::BlackHole }
+                    if target.covers(service, replica))
+        });
+        if black_hole {
+            Unreachable::BlackHole
+        } else {
+            Unreachable::Refuse
+        }
+    }
+}
