@@ -277,3 +277,41 @@ fn bad_input_is_refused_with_exit_2() {
     let output = faultline(&["shrink", "no-such-record.json"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn explore_checks_the_invariants_of_elections_and_databases() {
+    // lease-split-brain: the leader's clock steps back beyond the safety margin, so two
+    // nodes act as leader and the store accepts the stale one's writes.
+    let dir = tempfile::tempdir().unwrap();
+    let output = explore("lease-split-brain", "1..3", dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let said = stdout(&output);
+    assert!(said.contains("split brain:"), "{said}");
+    // A safety margin larger than the jump removes the split brain on every seed.
+    let dir = tempfile::tempdir().unwrap();
+    let output = explore(
+        "lease-split-brain",
+        "1..3",
+        dir.path(),
+        &["--variant", "margin"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    // replication-lag: asynchronous replication loses acknowledged writes in the failover;
+    // semi-synchronous replication loses none (stale reads remain, above the 1% allowed).
+    let dir = tempfile::tempdir().unwrap();
+    let output = explore("replication-lag", "1..2", dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let findings = std::fs::read_to_string(dir.path().join("findings.json")).unwrap();
+    assert!(findings.contains("lost_writes"), "{findings}");
+    let dir = tempfile::tempdir().unwrap();
+    let output = explore(
+        "replication-lag",
+        "1..2",
+        dir.path(),
+        &["--variant", "semi-sync"],
+    );
+    let findings = std::fs::read_to_string(dir.path().join("findings.json")).unwrap();
+    assert!(!findings.contains("lost_writes"), "{findings}");
+    assert!(findings.contains("stale_reads"), "{findings}");
+    assert_eq!(output.status.code(), Some(1));
+}

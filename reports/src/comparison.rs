@@ -558,6 +558,38 @@ fn measure(summary: &RunSummary) -> Vec<(Metric, f64)> {
             out.push((metric(key, label, unit, Better::Lower, headline), value));
         }
     }
+    if let Some(e) = &summary.election {
+        // A lease election: two leaders at once, and what the store let them write.
+        let rows = [
+            ("split_brain_s", "split brain", "s", true, e.split_brain_s),
+            (
+                "stale_writes_accepted",
+                "stale writes accepted",
+                "writes",
+                true,
+                e.stale_writes_accepted as f64,
+            ),
+            (
+                "leaderless_s",
+                "time without a leader",
+                "s",
+                false,
+                e.leaderless_s,
+            ),
+            (
+                "writes_rejected",
+                "writes fenced off",
+                "writes",
+                false,
+                e.writes_rejected as f64,
+            ),
+        ];
+        for (what, label, unit, headline, value) in rows {
+            let key = format!("election.{what}");
+            let label = format!("election {label}");
+            out.push((metric(key, label, unit, Better::Lower, headline), value));
+        }
+    }
     out
 }
 

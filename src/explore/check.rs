@@ -1,11 +1,12 @@
 //! What makes a run a failure: the checks `explore` and `shrink` apply to every run, and how
 //! bad each failure is.
 //!
-//! A check reads a finished run and returns its `Violation`s. Today there is one check, the
-//! SLOs; invariants (split brain, duplicate side effects, stale reads above a threshold) are
-//! added as more entries of `CHECKS` and more `Violation` variants, each with its severity
-//! and its key. A run stopped by a guard is a `Violation` too (`Guard`), found without a
-//! check.
+//! A check reads a finished run and returns its `Violation`s: the SLOs, and the invariants of
+//! the stateful models — no split brain and no stale write accepted in a lease election, no
+//! acknowledged write lost in a database failover, stale reads at most `STALE_READS_MAX` of
+//! a database's reads. More invariants are more entries of `CHECKS` and more `Violation`
+//! variants, each with its severity and its key. A run stopped by a guard is a `Violation`
+//! too (`Guard`), found without a check.
 //!
 //! # Severity
 //!
@@ -15,6 +16,9 @@
 //! |---|---|---|
 //! | SLO missed | `target − observed` (the shortfall, 0 to 1) | an SLO missed by 20 points is worse than one missed by 0.1 |
 //! | guard tripped | 1 | the run exploded: at least as bad as an SLO every request missed |
+//! | split brain | 1 if a stale leader's write was accepted, else `split_brain_s / 10`, at most 1 | two leaders are a hazard; a write from the wrong one is corruption |
+//! | lost writes | 1 | an acknowledged write is gone: data loss |
+//! | stale reads | the stale fraction (0 to 1) | more stale reads, worse |
 //!
 //! # Keys
 //!
@@ -47,13 +51,37 @@ pub enum Violation {
         /// The engine's message.
         error: String,
     },
+    /// More than one node acted as leader of the lease election at once.
+    SplitBrain {
+        /// Seconds with more than one acting leader.
+        split_brain_s: f64,
+        /// Writes from a stale leader that the store accepted.
+        stale_writes_accepted: u64,
+    },
+    /// Acknowledged writes were lost in a database failover.
+    LostWrites {
+        /// The database's name.
+        database: String,
+        /// Acknowledged writes lost.
+        lost: u64,
+    },
+    /// More than `STALE_READS_MAX` of a database's reads were stale.
+    StaleReads {
+        /// The database's name.
+        database: String,
+        /// The fraction of reads that were stale.
+        fraction: f64,
+    },
 }
+
+/// The largest share of stale reads a database may serve before `explore` calls it a failure.
+pub const STALE_READS_MAX: f64 = 0.01;
 
 /// A check: the violations one finished run shows.
 pub type Check = fn(&Simulated) -> Vec<Violation>;
 
 /// Every check, in the order their violations are listed.
-pub const CHECKS: [Check; 1] = [slo_misses];
+pub const CHECKS: [Check; 3] = [slo_misses, election_invariants, database_invariants];
 
 /// The violations of a finished run, check by check.
 pub fn check(run: &Simulated) -> Vec<Violation> {
@@ -75,6 +103,18 @@ impl Violation {
                 target, observed, ..
             } => (target - observed).max(0.0),
             Violation::Guard { .. } => 1.0,
+            Violation::SplitBrain {
+                split_brain_s,
+                stale_writes_accepted,
+            } => {
+                if *stale_writes_accepted > 0 {
+                    1.0
+                } else {
+                    (split_brain_s / 10.0).min(1.0)
+                }
+            }
+            Violation::LostWrites { .. } => 1.0,
+            Violation::StaleReads { fraction, .. } => *fraction,
         }
     }
 
@@ -87,6 +127,9 @@ impl Violation {
                 ..
             } => format!("slo {client} <{latency_below_ms}ms"),
             Violation::Guard { .. } => "guard".to_string(),
+            Violation::SplitBrain { .. } => "split brain".to_string(),
+            Violation::LostWrites { database, .. } => format!("lost writes {database}"),
+            Violation::StaleReads { database, .. } => format!("stale reads {database}"),
         }
     }
 
@@ -115,9 +158,67 @@ impl Violation {
             Violation::Guard { error } => {
                 let _ = write!(text, "guard tripped: {error}");
             }
+            Violation::SplitBrain {
+                split_brain_s,
+                stale_writes_accepted,
+            } => {
+                let _ = write!(
+                    text,
+                    "split brain: {}s with two leaders, {stale_writes_accepted} stale writes accepted",
+                    super::schedule::decimal(*split_brain_s, 3)
+                );
+            }
+            Violation::LostWrites { database, lost } => {
+                let _ = write!(
+                    text,
+                    "{database}: {lost} acknowledged writes lost in failover"
+                );
+            }
+            Violation::StaleReads { database, fraction } => {
+                let _ = write!(
+                    text,
+                    "{database}: {}% of reads stale (at most {}% allowed)",
+                    percent(*fraction, 2),
+                    percent(STALE_READS_MAX, 2)
+                );
+            }
         }
         text
     }
+}
+
+/// Split brain in the lease election, if there is one.
+fn election_invariants(run: &Simulated) -> Vec<Violation> {
+    match &run.summary.election {
+        Some(e) if e.split_brain_s > 0.0 || e.stale_writes_accepted > 0 => {
+            vec![Violation::SplitBrain {
+                split_brain_s: e.split_brain_s,
+                stale_writes_accepted: e.stale_writes_accepted,
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Lost acknowledged writes and too many stale reads in the database, if there is one.
+fn database_invariants(run: &Simulated) -> Vec<Violation> {
+    let Some(db) = &run.summary.database else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if db.writes_lost_in_failover > 0 {
+        out.push(Violation::LostWrites {
+            database: db.name.clone(),
+            lost: db.writes_lost_in_failover,
+        });
+    }
+    if db.stale_fraction > STALE_READS_MAX {
+        out.push(Violation::StaleReads {
+            database: db.name.clone(),
+            fraction: db.stale_fraction,
+        });
+    }
+    out
 }
 
 /// The SLOs a run missed.
@@ -161,6 +262,30 @@ mod tests {
         };
         assert_eq!(severity(&[slo(0.89), guard]), 1.1);
         assert_eq!(severity(&[]), 0.0);
+    }
+
+    #[test]
+    fn invariants_have_their_own_keys_and_severities() {
+        let split = Violation::SplitBrain {
+            split_brain_s: 4.0,
+            stale_writes_accepted: 0,
+        };
+        assert_eq!(split.key(), "split brain");
+        assert_eq!(split.severity(), 0.4);
+        let corrupt = Violation::SplitBrain {
+            split_brain_s: 4.0,
+            stale_writes_accepted: 3,
+        };
+        assert_eq!(corrupt.severity(), 1.0);
+        let stale = Violation::StaleReads {
+            database: "db".to_string(),
+            fraction: 0.25,
+        };
+        assert_eq!(stale.severity(), 0.25);
+        assert_eq!(
+            stale.describe(),
+            "db: 25% of reads stale (at most 1% allowed)"
+        );
     }
 
     #[test]
