@@ -15,6 +15,9 @@
 //!    garbage fraction, an added latency, a flap's down time, a clock step or a drift toward
 //!    0, while the failure reproduces.
 //!
+//! Faults of a lease election or a database (which are not the world's) take part in step 1
+//! as they are written in the scenario, and are kept unchanged after it.
+//!
 //! "The failure reproduces" means at least one of the violations of the recorded run (by
 //! key: the same SLO of the same client, see `explore::check`) still occurs; other SLOs may
 //! come and go. The minimal record is an ordinary record (default `RECORD.min.json`) with
@@ -29,6 +32,7 @@ use std::sync::Mutex;
 
 use models::{Fault, FaultKind};
 use rayon::prelude::*;
+use serde_json::Value;
 use sim_core::{Probability, SimDuration, SimTime};
 
 use crate::error::CliError;
@@ -69,6 +73,7 @@ pub fn shrink(path: &Path, out: Option<&Path>) -> Result<Outcome, CliError> {
         seed: record.seed,
         names: Names::of(&scenario.world),
         keys: BTreeSet::new(),
+        foreign: foreign_faults(&record, &origin, &options)?,
         runs: AtomicU64::new(0),
     };
     let original = simulate(
@@ -100,17 +105,43 @@ pub fn shrink(path: &Path, out: Option<&Path>) -> Result<Outcome, CliError> {
     }
 
     let end = SimTime::ZERO.add(scenario.world.duration);
-    let kept = if trial.fails(&[])? {
+    // ddmin runs over the world's faults (indices 0..W) and the foreign ones (W..).
+    let world_count = faults.len();
+    let split_subset = |subset: &[usize]| {
+        let world: Vec<Fault> = subset
+            .iter()
+            .filter(|&&i| i < world_count)
+            .map(|&i| faults[i].clone())
+            .collect();
+        let foreign: Vec<Value> = subset
+            .iter()
+            .filter(|&&i| i >= world_count)
+            .map(|&i| trial.foreign[i - world_count].clone())
+            .collect();
+        (world, foreign)
+    };
+    let chosen = if trial.fails_with(&[], &[])? {
         Vec::new()
     } else {
-        ddmin(faults.len(), |subset| {
-            trial.fails(
-                &subset
-                    .iter()
-                    .map(|&i| faults[i].clone())
-                    .collect::<Vec<_>>(),
-            )
+        ddmin(world_count + trial.foreign.len(), |subset| {
+            let (world, foreign) = split_subset(subset);
+            trial.fails_with(&world, &foreign)
         })?
+    };
+    let kept: Vec<usize> = chosen
+        .iter()
+        .copied()
+        .filter(|&i| i < world_count)
+        .collect();
+    let foreign_kept = split_subset(&chosen).1;
+    let foreign_all = trial.foreign.clone();
+    let trial = Trial {
+        foreign: foreign_kept.clone(),
+        keys: trial.keys.clone(),
+        base: trial.base.clone(),
+        names: trial.names.clone(),
+        runs: AtomicU64::new(trial.runs()),
+        ..trial
     };
     let after_ddmin = trial.runs();
     let mut minimal: Vec<Fault> = kept.iter().map(|&i| faults[i].clone()).collect();
@@ -145,6 +176,7 @@ pub fn shrink(path: &Path, out: Option<&Path>) -> Result<Outcome, CliError> {
         violations: &violations,
         faults: &faults,
         kept: &kept,
+        foreign: (&foreign_all, &foreign_kept),
         minimal: &minimal,
         notes: &notes,
         last: &last,
@@ -248,26 +280,50 @@ struct Trial<'a> {
     names: Names,
     /// The keys of the recorded run's violations.
     keys: BTreeSet<String>,
+    /// Faults of the election or the database (not the world's), as scenario JSON; they
+    /// take part in ddmin and are then kept as they are.
+    foreign: Vec<Value>,
     /// Trial runs made so far.
     runs: AtomicU64,
 }
 
 impl Trial<'_> {
-    /// The overrides that run exactly `faults`.
-    fn overrides(&self, faults: &[Fault]) -> Vec<String> {
+    /// The overrides that run exactly `faults` plus the foreign faults `foreign`.
+    fn overrides_with(&self, faults: &[Fault], foreign: &[Value]) -> Vec<String> {
         let mut set = self.base.clone();
-        set.extend(schedule::explicit_overrides(faults, &self.names));
+        let [random, listed] = schedule::explicit_overrides(faults, &self.names);
+        set.push(random);
+        if foreign.is_empty() {
+            set.push(listed);
+        } else {
+            let mut list: Vec<Value> = faults
+                .iter()
+                .map(|f| schedule::to_json(f, &self.names))
+                .collect();
+            list.extend(foreign.iter().cloned());
+            set.push(format!("faults={}", Value::Array(list)));
+        }
         set
+    }
+
+    /// The overrides that run exactly `faults` (plus this trial's foreign faults).
+    fn overrides(&self, faults: &[Fault]) -> Vec<String> {
+        self.overrides_with(faults, &self.foreign)
     }
 
     /// Whether the recorded failure reproduces with exactly `faults`.
     fn fails(&self, faults: &[Fault]) -> Result<bool, CliError> {
+        self.fails_with(faults, &self.foreign)
+    }
+
+    /// Whether the recorded failure reproduces with exactly `faults` and `foreign`.
+    fn fails_with(&self, faults: &[Fault], foreign: &[Value]) -> Result<bool, CliError> {
         self.runs.fetch_add(1, Ordering::Relaxed);
         let violations = match simulate(
             self.text,
             self.origin,
             self.variant,
-            &self.overrides(faults),
+            &self.overrides_with(faults, foreign),
             self.seed,
         ) {
             Ok(run) => check::check(&run),
@@ -449,9 +505,10 @@ impl Magnitude {
             }
             FaultKind::ClockJump { by, .. } => (*by as f64, 0.0, MILLISECOND as f64),
             FaultKind::DriftChange { drift_ppb, .. } => (*drift_ppb as f64, 0.0, 1_000.0),
-            FaultKind::Crash { .. } | FaultKind::Partition { .. } | FaultKind::Isolate { .. } => {
-                return None
-            }
+            FaultKind::Crash { .. }
+            | FaultKind::Pause { .. }
+            | FaultKind::Partition { .. }
+            | FaultKind::Isolate { .. } => return None,
         };
         Some(Magnitude {
             value,
@@ -485,7 +542,10 @@ impl Magnitude {
             FaultKind::FlappingLink { down, .. } => *down = nanos(),
             FaultKind::ClockJump { by, .. } => *by = value as i64,
             FaultKind::DriftChange { drift_ppb, .. } => *drift_ppb = value as i64,
-            FaultKind::Crash { .. } | FaultKind::Partition { .. } | FaultKind::Isolate { .. } => {}
+            FaultKind::Crash { .. }
+            | FaultKind::Pause { .. }
+            | FaultKind::Partition { .. }
+            | FaultKind::Isolate { .. } => {}
         }
         kind
     }
@@ -500,6 +560,8 @@ struct Explanation<'a> {
     violations: &'a [Violation],
     faults: &'a [Fault],
     kept: &'a [usize],
+    /// The election's and database's faults: all of them, and those ddmin kept.
+    foreign: (&'a [Value], &'a [Value]),
     minimal: &'a [Fault],
     notes: &'a [Vec<String>],
     last: &'a Simulated,
@@ -509,6 +571,11 @@ struct Explanation<'a> {
 }
 
 impl Explanation<'_> {
+    /// Faults in the recorded schedule, the world's and the foreign ones.
+    fn total(&self) -> usize {
+        self.faults.len() + self.foreign.0.len()
+    }
+
     fn render(&self) -> String {
         let mut text = String::new();
         let _ = writeln!(
@@ -517,8 +584,8 @@ impl Explanation<'_> {
             self.path.display(),
             self.record.scenario_name,
             self.record.seed,
-            self.faults.len(),
-            if self.faults.len() == 1 { "" } else { "s" }
+            self.total(),
+            if self.total() == 1 { "" } else { "s" }
         );
         if self.original.summary.trace_hash != self.record.trace_hash {
             let _ = writeln!(
@@ -533,11 +600,15 @@ impl Explanation<'_> {
         let _ = writeln!(
             text,
             "{} of {} fault{} remain{}{} (ddmin, {} runs):",
-            self.kept.len(),
-            self.faults.len(),
-            if self.faults.len() == 1 { "" } else { "s" },
-            if self.kept.len() == 1 { "s" } else { "" },
-            if self.kept.is_empty() {
+            self.kept.len() + self.foreign.1.len(),
+            self.total(),
+            if self.total() == 1 { "" } else { "s" },
+            if self.kept.len() + self.foreign.1.len() == 1 {
+                "s"
+            } else {
+                ""
+            },
+            if self.kept.is_empty() && self.foreign.1.is_empty() {
                 ": the failure needs no fault at all"
             } else {
                 ""
@@ -550,10 +621,16 @@ impl Explanation<'_> {
                 let _ = writeln!(text, "    {note}");
             }
         }
+        for fault in self.foreign.1 {
+            let _ = writeln!(text, "  {fault}");
+        }
         let remaining = check::check(self.last);
         let _ = writeln!(text, "the minimal schedule:");
         for fault in self.minimal {
             let _ = writeln!(text, "  {}", schedule::describe(fault, self.names));
+        }
+        for fault in self.foreign.1 {
+            let _ = writeln!(text, "  {fault}");
         }
         for violation in &remaining {
             let _ = writeln!(text, "  still fails: {}", violation.describe());
@@ -567,6 +644,32 @@ impl Explanation<'_> {
         );
         text
     }
+}
+
+/// The faults of the record's scenario that belong to its lease election or its database
+/// rather than to the world, as scenario JSON: each entry of the effective `faults` list
+/// that, run alone, leaves the world without a fault.
+fn foreign_faults(
+    record: &Record,
+    origin: &str,
+    options: &scenarios::LoadOptions,
+) -> Result<Vec<Value>, CliError> {
+    let document = scenarios::document(&record.scenario_text, origin, options)?;
+    let Some(list) = document.get("faults").and_then(Value::as_array) else {
+        return Ok(Vec::new());
+    };
+    let mut foreign = Vec::new();
+    for entry in list {
+        let mut set = record.overrides.clone();
+        set.push("random_faults=null".to_string());
+        set.push(format!("faults={}", Value::Array(vec![entry.clone()])));
+        let alone = load_options(record.variant.as_deref(), &set)?;
+        let scenario = scenarios::parse(&record.scenario_text, origin, &alone)?;
+        if scenario.world.faults.is_empty() {
+            foreign.push(entry.clone());
+        }
+    }
+    Ok(foreign)
 }
 
 /// Reads and checks a record (as `replay` does).

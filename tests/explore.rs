@@ -315,3 +315,34 @@ fn explore_checks_the_invariants_of_elections_and_databases() {
     assert!(findings.contains("stale_reads"), "{findings}");
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[test]
+fn shrink_keeps_the_election_faults_that_cause_a_split_brain() {
+    // Three faults: a slowdown of the idle app (irrelevant), and the two that make the
+    // split brain of lease-split-brain — the leader cut off from the store, then its clock
+    // stepped back 5 s. Shrink must drop the first and keep both election faults.
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("lsb.json");
+    let record_text = record.display().to_string();
+    let faults = r#"faults=[{"kind":"slowdown","target":"app","at":"10s","for":"5s","factor":2},{"kind":"partition","groups":[["election[0]"],["election.store"]],"at":"40s","for":"12s"},{"kind":"clock_jump","target":"election[0]","at":"42s","by":"-5s"}]"#;
+    let made = faultline(&[
+        "run",
+        "lease-split-brain",
+        "--set",
+        faults,
+        "--record",
+        &record_text,
+    ]);
+    assert!(made.status.code().unwrap() <= 1, "{}", stderr(&made));
+    let shrunk = faultline(&["shrink", &record_text]);
+    assert_eq!(shrunk.status.code(), Some(0), "{}", stderr(&shrunk));
+    let said = stdout(&shrunk);
+    assert!(said.contains("2 of 3 faults remain"), "{said}");
+    assert!(
+        said.contains("clock_jump") && said.contains("election.store"),
+        "{said}"
+    );
+    let minimal = dir.path().join("lsb.min.json");
+    let replay = faultline(&["replay", &minimal.display().to_string()]);
+    assert_eq!(replay.status.code(), Some(0), "{}", stdout(&replay));
+}

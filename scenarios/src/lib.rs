@@ -113,6 +113,22 @@ pub fn parse(text: &str, origin: &str, options: &LoadOptions) -> Result<Scenario
     }
 }
 
+/// The scenario's JSON after the variant and the overrides of `options` (its `variants`
+/// block removed), unvalidated: what `parse` validates, for tools that rewrite part of it
+/// (`faultline shrink` reads the fault list from it).
+pub fn document(text: &str, origin: &str, options: &LoadOptions) -> Result<Value, ScenarioError> {
+    let mut document = raw::read_document(text, origin)?;
+    let variants = overrides::Variants::take(&mut document, origin)?;
+    let mut changed = Value::Object(document);
+    if let Some(variant) = &options.variant {
+        variants.apply(variant, &mut changed, origin)?;
+    }
+    for change in &options.overrides {
+        change.apply(&mut changed, origin)?;
+    }
+    Ok(changed)
+}
+
 /// The names of the variants `text` defines, in file order (checks JSON syntax and the
 /// `variants` block only, not the rest of the scenario).
 pub fn variant_names(text: &str, origin: &str) -> Result<Vec<String>, ScenarioError> {
