@@ -261,3 +261,31 @@ fn run_out_writes_a_one_seed_report() {
     );
     assert!(markdown.contains("(plots/sequence.svg)"));
 }
+
+#[test]
+fn a_database_scenario_gets_its_own_plots_and_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = faultline_in(
+        dir.path(),
+        &[
+            "compare",
+            "replication-lag",
+            "--seeds",
+            "1..4",
+            "--quiet",
+            "--out",
+            "db",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    for plot in ["db-stale-reads", "db-staleness-p99", "db-failed-writes"] {
+        let svg = fs::read_to_string(dir.path().join(format!("db/plots/{plot}.svg")))
+            .unwrap_or_else(|e| panic!("{plot}: {e}"));
+        assert!(svg.contains("async") && svg.contains("semi-sync"), "{plot}");
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("semi-sync beats async on db acknowledged writes lost"),
+        "{stdout}"
+    );
+}

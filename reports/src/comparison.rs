@@ -220,6 +220,18 @@ impl Comparison {
                 .or_default()
                 .merge(&client.latency);
         }
+        if let Some(database) = &result.database {
+            let series = &database.series;
+            let named = [
+                ("stale_reads", &series.stale_reads_per_s),
+                ("failed_writes", &series.failed_writes_per_s),
+                ("staleness_p99", &series.staleness_p99_ms),
+            ];
+            for (what, values) in named {
+                let key = format!("database.{}.{what}", database.name);
+                runs.series.entry(key).or_default().add(values);
+            }
+        }
         for service in &result.services {
             let series = &service.series;
             let named = [
@@ -232,6 +244,20 @@ impl Comparison {
                 runs.series.entry(key).or_default().add(values);
             }
         }
+    }
+
+    /// Names of the databases seen (one at most today), for choosing plots.
+    pub fn databases(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for key in self.variants.iter().flat_map(|runs| runs.series.keys()) {
+            if let Some(rest) = key.strip_prefix("database.") {
+                let name = rest.split('.').next().unwrap_or(rest);
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        names
     }
 
     /// Runs added so far to the variant that has the fewest.
@@ -304,10 +330,10 @@ impl Comparison {
             let (Some(kind), Some(name)) = (parts.next(), parts.next()) else {
                 continue;
             };
-            let list = if kind == "clients" {
-                &mut clients
-            } else {
-                &mut services
+            let list = match kind {
+                "clients" => &mut clients,
+                "services" => &mut services,
+                _ => continue,
             };
             if !list.iter().any(|n| n == name) {
                 list.push(name.to_string());

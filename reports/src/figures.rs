@@ -135,6 +135,23 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
             title,
         });
     }
+    for database in comparison.databases() {
+        let charts = [
+            ("stale_reads", "stale reads", "stale reads (per s)", "Reads answered with data older than the newest acknowledged write, per second"),
+            ("staleness_p99", "p99 staleness", "staleness p99 (ms)", "99th percentile of how far behind the reads of each second were (fresh reads count as 0)"),
+            ("failed_writes", "failed writes", "failed writes (per s)", "Writes that failed (no leader, or lost in a failover), per second"),
+        ];
+        for (what, words, y_label, says) in charts {
+            let series = lines(comparison, &format!("database.{database}.{what}"));
+            let title = format!("{database}: {words} ({mean_of})");
+            out.push(Figure {
+                name: slug(&format!("{database}-{what}")),
+                svg: plot::time_series(&title, y_label, &series, &bands)?,
+                caption: format!("{says}, {mean_of}.{faults_note}"),
+                title,
+            });
+        }
+    }
     let latencies = comparison.latencies();
     for client in &clients {
         let series: Vec<Series> = latencies
