@@ -66,12 +66,11 @@ pub fn render(summary: &RunSummary) -> String {
             (c.breaker_opened, "breaker openings"),
             (c.throttled, "attempts throttled"),
             (c.deadline_exceeded, "requests past their deadline"),
+            (c.non_retryable, "non-retryable (4xx) answers, not retried"),
+            (c.rate_limited, "attempts refused by a rate limit"),
+            (c.bulkhead_rejections, "attempts refused by the bulkhead"),
         ];
-        let said: Vec<String> = guards
-            .iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, what)| format!("{n} {what}"))
-            .collect();
+        let said = nonzero(&guards);
         if !said.is_empty() {
             let _ = writeln!(out, "{name}: {}", said.join(", "));
         }
@@ -116,6 +115,18 @@ pub fn render(summary: &RunSummary) -> String {
         ]);
     }
     out.push_str(&services.render());
+    for (name, s) in &summary.services {
+        let policies = [
+            (s.shed, "queued attempts shed (max wait or CoDel)"),
+            (s.rate_limited, "attempts refused by its rate limit"),
+            (s.client_errors, "4xx answers"),
+            (s.ejections, "replica ejections by outlier detection"),
+        ];
+        let said = nonzero(&policies);
+        if !said.is_empty() {
+            let _ = writeln!(out, "{name}: {}", said.join(", "));
+        }
+    }
     for (name, s) in &summary.services {
         let w = &s.work;
         if w.retries > 0.0 || w.hedges > 0.0 || w.for_callers_gone > 0.0 {
@@ -272,4 +283,13 @@ impl Table {
         }
         out
     }
+}
+
+/// The counts that are not zero, each with its words: `12 attempts throttled`.
+fn nonzero(counts: &[(u64, &str)]) -> Vec<String> {
+    counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect()
 }
