@@ -496,9 +496,9 @@ impl Magnitude {
             FaultKind::Slowdown { factor, .. } | FaultKind::LoadSpike { factor, .. } => {
                 (*factor, 1.0, 0.01)
             }
-            FaultKind::ErrorBurst { fraction, .. } | FaultKind::Garbage { fraction, .. } => {
-                (fraction.get(), 0.0, 0.001)
-            }
+            FaultKind::ErrorBurst { fraction, .. }
+            | FaultKind::Garbage { fraction, .. }
+            | FaultKind::Brownout { peak: fraction, .. } => (fraction.get(), 0.0, 0.001),
             FaultKind::Latency { add, .. } => (add.as_nanos() as f64, 0.0, MILLISECOND as f64),
             FaultKind::FlappingLink { down, .. } => {
                 (down.as_nanos() as f64, 0.0, MILLISECOND as f64)
@@ -534,7 +534,9 @@ impl Magnitude {
             FaultKind::Slowdown { factor, .. } | FaultKind::LoadSpike { factor, .. } => {
                 *factor = value
             }
-            FaultKind::ErrorBurst { fraction, .. } | FaultKind::Garbage { fraction, .. } => {
+            FaultKind::ErrorBurst { fraction, .. }
+            | FaultKind::Garbage { fraction, .. }
+            | FaultKind::Brownout { peak: fraction, .. } => {
                 *fraction =
                     Probability::new(value.clamp(0.0, 1.0)).expect("a clamped fraction is valid")
             }

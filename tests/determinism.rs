@@ -5,8 +5,10 @@
 //! outlier detection, client errors, rate limits, bulkheads, queue-time limits, adaptive LIFO
 //! and CoDel), and a random failure model on top (error bursts sometimes not retryable):
 //! 0–4 faults drawn from every kind (slowdown, error_burst, garbage, crash with and without
-//! `for`, replica_loss, partition one-way or both ways, black_hole, refuse, latency,
-//! flapping_link, load_spike, clock_jump, drift_change), sometimes network loss and
+//! `for`, replica_loss, pause, brownout, partition one-way or both ways, black_hole, refuse,
+//! latency, flapping_link, load_spike, clock_jump, drift_change, and crash, pause, slowdown and
+//! partition of zone a, where even-numbered services place their replicas), sometimes network
+//! loss and
 //! duplication, a per-link override, initial clock settings, and sometimes a lease `election`
 //! with 0–3 faults on its nodes and store (crash, pause, partition, black_hole, clock_jump,
 //! drift_change), and sometimes a leader–follower `database` with 0–3 faults on its nodes
@@ -126,6 +128,15 @@ impl Shape {
         }
     }
 
+    /// How many replicas zone a holds: replicas 0, 2, .. of the even-numbered services.
+    fn zone_a(&self) -> usize {
+        self.replicas
+            .iter()
+            .step_by(2)
+            .map(|&r| r.div_ceil(2) as usize)
+            .sum()
+    }
+
     /// A service or one of its existing replicas, as a JSON string.
     fn target(&self) -> impl Strategy<Value = String> {
         let shape = self.clone();
@@ -228,6 +239,22 @@ impl Shape {
             )),
             (self.target(), while_down(), self.instant()).prop_map(|(t, d, w)| format!(
                 r#"{{ "kind": "replica_loss", "target": {t}{d}, {w} }}"#
+            )),
+            // Correlated failure of zone a (issue #3): a crash, pause or slowdown of every
+            // replica in it, or a partition between it and a client.
+            (prop_oneof![Just(r#""crash""#), Just(r#""pause""#), Just(r#""slowdown", "factor": 3"#)], self.window()).prop_map(|(k, w)| format!(
+                r#"{{ "kind": {k}, "target": "zone:a", {w} }}"#
+            )),
+            (0..clients, unreachable(), self.window()).prop_map(|(c, mode, w)| format!(
+                r#"{{ "kind": "partition", "groups": [["zone:a"], ["c{c}"]]{mode}, {w} }}"#
+            )),
+            // A brownout (issue #3) always has a window: its ramp needs an end.
+            (self.target(), 0.0f64..=1.0, 0..self.duration_ms, 1u64..=2_000).prop_map(|(t, p, at, ms)| format!(
+                r#"{{ "kind": "brownout", "target": {t}, "peak": {p}, "at": "{at}ms", "for": "{ms}ms" }}"#
+            )),
+            // A replica pause (issue #3), with and without `for` like a crash.
+            (self.target(), self.window()).prop_map(|(t, w)| format!(
+                r#"{{ "kind": "pause", "target": {t}, {w} }}"#
             )),
             partition,
             (self.target(), self.window()).prop_map(|(t, w)| format!(
@@ -355,10 +382,17 @@ fn service(index: usize, replicas: u32, services: usize) -> impl Strategy<Value 
         1 => Just(r#", "discipline": "adaptive_lifo", "lifo_after": "10ms""#),
         1 => Just(r#", "codel": { "target": "2ms", "interval": "20ms" }"#),
     ];
+    // Even-numbered services are placed in zones a and b (issue #3), so zone a always holds
+    // replica 0 of s0.
+    let zones = if index % 2 == 0 {
+        r#", "zones": ["a", "b"]"#
+    } else {
+        ""
+    };
     (1u32..6, 1u32..200, queue, service_policies(), distribution(), call).prop_map(
         move |(workers, capacity, queue, policies, dist, call)| {
             format!(
-                r#"{{ "name": "s{index}", "replicas": {replicas}, "workers": {workers}, "queue": {{ "capacity": {capacity}{queue} }}{policies}, "service_time": {dist}{call} }}"#
+                r#"{{ "name": "s{index}", "replicas": {replicas}, "workers": {workers}, "queue": {{ "capacity": {capacity}{queue} }}{policies}{zones}, "service_time": {dist}{call} }}"#
             )
         },
     )
@@ -520,11 +554,12 @@ fn scenario() -> impl Strategy<Value = (String, usize)> {
                 faults,
                 shape.clocks(),
                 Just(shape.duration_ms),
+                Just(shape.zone_a()),
                 election(shape.duration_ms),
                 database(shape.duration_ms),
             )
         })
-        .prop_map(|(s, c, network, mut faults, clocks, duration_ms, (election, more), (database, on_database))| {
+        .prop_map(|(s, c, network, mut faults, clocks, duration_ms, zone_a, (election, more), (database, on_database))| {
             faults.extend(more);
             faults.extend(on_database);
             let text = format!(
@@ -538,7 +573,18 @@ fn scenario() -> impl Strategy<Value = (String, usize)> {
                 s.join(",\n    "),
                 faults.join(",\n    ")
             );
-            (text, faults.len())
+            // A crash, pause or slowdown of zone a is listed once per replica in it.
+            let listed = faults
+                .iter()
+                .map(|f| {
+                    if f.contains(r#""target": "zone:a""#) {
+                        zone_a
+                    } else {
+                        1
+                    }
+                })
+                .sum();
+            (text, listed)
         })
 }
 
@@ -604,10 +650,30 @@ fn the_generator_covers_the_failure_model() {
         scenarios::parse(&text, "generated", &Default::default())
             .unwrap_or_else(|e| panic!("the generator drew an invalid scenario: {e}\n{text}"));
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(value["faults"].as_array().unwrap().len(), faults);
+        // A zone-a crash, pause or slowdown is listed once per replica in zone a: replicas
+        // 0, 2, .. of every service with `zones`.
+        let zone_a: usize = value["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s.get("zones").is_some())
+            .map(|s| (s["replicas"].as_u64().unwrap() as usize).div_ceil(2))
+            .sum();
+        let listed: usize = value["faults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| if f["target"] == "zone:a" { zone_a } else { 1 })
+            .sum();
+        assert_eq!(listed, faults);
         for fault in value["faults"].as_array().unwrap() {
             let kind = fault["kind"].as_str().unwrap();
             note(kind.to_string());
+            let zoned =
+                fault["target"] == "zone:a" || fault["groups"].to_string().contains("zone:a");
+            if zoned {
+                note(format!("zone {kind}"));
+            }
             if kind == "crash" {
                 note(format!("crash, for: {}", fault.get("for").is_some()));
             }
@@ -671,6 +737,12 @@ fn the_generator_covers_the_failure_model() {
         "load_spike",
         "clock_jump",
         "drift_change",
+        "pause",
+        "brownout",
+        "zone crash",
+        "zone pause",
+        "zone slowdown",
+        "zone partition",
     ]
     .iter()
     .map(|k| k.to_string())

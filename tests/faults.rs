@@ -142,6 +142,195 @@ fn a_crash_in_a_chain_loses_jobs_waiting_on_calls_too() {
     assert_eq!(web.requests, web.succeeded + web.failed + web.in_flight);
 }
 
+/// The times of every `WorkDone` event of `text`'s run, in order.
+fn work_done_times(text: &str) -> Vec<u64> {
+    let scenario = scenarios::parse(text, "faults-test", &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&log);
+    let observer = Box::new(move |time: SimTime, event: &Event| {
+        if let Event::WorkDone { .. } = event {
+            sink.borrow_mut().push(time.as_nanos());
+        }
+    });
+    models::run_observed(&scenario.world, 1, Some(observer)).expect("run completes");
+    log.take()
+}
+
+#[test]
+fn a_pause_delays_work_by_exactly_its_length_and_loses_nothing() {
+    // See: #3 (gray failures). One request a second (sent at 1 s, 2 s, ..), 1 ms each way,
+    // 300 ms of work on one worker: request k is served over [k.001 s, k.301 s). A 2 s pause
+    // of api[0] from 10.2 s freezes request 10 with 101 ms left, so it finishes exactly 2 s
+    // late (12.301 s); requests 11 and 12 arrive during the pause and queue, then run back to
+    // back (12.301..12.601, 12.601..12.901). Nothing else moves and nothing is lost.
+    let text = |faults: &str, queue: &str| {
+        format!(
+            r#"{{ "name": "pause", "duration": "30s",
+      "clients": [ {{ "name": "web", "target": "api", "arrival": {{ "kind": "constant", "rate_per_s": 1 }}, "timeout": "10s" }} ],
+      "services": [ {{ "name": "api", "workers": 1, "service_time": {{ "kind": "constant", "value": "300ms" }} {queue} }} ],
+      "network": {{ "latency": {{ "kind": "constant", "value": "1ms" }} }},
+      "faults": [ {faults} ] }}"#
+        )
+    };
+    let pause = r#"{ "kind": "pause", "target": "api[0]", "at": "10.2s", "for": "2s" }"#;
+    let ms = |ms: u64| ms * 1_000_000;
+    let baseline = work_done_times(&text("", ""));
+    assert_eq!(baseline.len(), 29, "requests 1..29 finish before 30 s");
+    let mut expected = baseline.clone();
+    expected[9] = ms(12_301);
+    expected[10] = ms(12_601);
+    expected[11] = ms(12_901);
+    assert_eq!(work_done_times(&text(pause, "")), expected);
+
+    let result = run(&text(pause, ""));
+    let (web, api) = (&result.clients[0], &result.services[0]);
+    assert_eq!(api.lost, 0, "a pause loses nothing");
+    assert_eq!(web.failed, 0);
+    assert_eq!(web.succeeded + web.in_flight, web.requests);
+    // Request 10: sent at 10 s, answered at 12.302 s; the frozen job's sojourn is 2.3 s.
+    assert_eq!(web.latency.max().as_nanos(), ms(2_302));
+    assert_eq!(api.sojourn.max().as_nanos(), ms(2_300));
+
+    // With room for one waiting attempt, request 12 finds the queue full and is rejected.
+    let full = run(&text(pause, r#", "queue": { "capacity": 1 }"#));
+    assert_eq!(full.services[0].rejected, 1);
+    assert_eq!(full.services[0].lost, 0);
+    assert_eq!(full.clients[0].failed, 1);
+
+    // Contrast: a crash over the same window loses request 10 in service (and refuses 11, 12).
+    let crash = run(&text(
+        r#"{ "kind": "crash", "target": "api[0]", "at": "10.2s", "for": "2s" }"#,
+        "",
+    ));
+    assert_eq!(crash.services[0].lost, 1);
+    assert_eq!(crash.clients[0].failed, 3);
+}
+
+/// Two services in zones a, b, c (replica i in zone i mod 3), each fed by its own client at
+/// 20 req/s (one every 50 ms) through round robin, 140 ms of work on one worker per replica.
+fn zoned(faults: &str) -> String {
+    let service = |name: &str| {
+        format!(
+            r#"{{ "name": "{name}", "replicas": 3, "zones": ["a", "b", "c"], "service_time": {{ "kind": "constant", "value": "140ms" }} }}"#
+        )
+    };
+    let client = |name: &str, target: &str| {
+        format!(
+            r#"{{ "name": "{name}", "target": "{target}", "arrival": {{ "kind": "constant", "rate_per_s": 20 }}, "timeout": "2s" }}"#
+        )
+    };
+    format!(
+        r#"{{ "name": "zones", "duration": "30s",
+      "clients": [ {}, {} ],
+      "services": [ {}, {} ],
+      "network": {{ "latency": {{ "kind": "constant", "value": "1ms" }} }},
+      "faults": [ {faults} ] }}"#,
+        client("web", "api"),
+        client("batch", "db"),
+        service("api"),
+        service("db")
+    )
+}
+
+#[test]
+fn a_zone_crash_loses_exactly_the_work_in_that_zone() {
+    // See: #3 (correlated failures). Request k reaches replica (k − 1) mod 3 at k·50 ms + 1 ms
+    // and holds its worker for 140 ms, so at 10.03 s every replica is busy with exactly one
+    // job (arrived at 9.901, 9.951 and 10.001 s) and nothing waits. Crashing zone a crashes
+    // replica 0 of both services: each loses exactly its one job, which times out; the same
+    // crash of a whole service loses all three.
+    let zone = run(&zoned(
+        r#"{ "kind": "crash", "target": "zone:a", "at": "10.03s", "for": "1s" }"#,
+    ));
+    let targets: Vec<_> = zone.faults.iter().map(|f| f.target.as_str()).collect();
+    assert_eq!(
+        targets,
+        ["api[0]", "db[0]"],
+        "one crash per replica in zone a"
+    );
+    for (client, service) in zone.clients.iter().zip(&zone.services) {
+        assert_eq!(
+            service.lost, 1,
+            "{}: the zone-a replica's job",
+            service.name
+        );
+        assert_eq!(client.timeouts, 1, "{}", client.name);
+        // Requests sent to replica 0 while it is down are refused; the rest are served.
+        assert!(client.refused > 0, "{}", client.name);
+        assert_eq!(client.failed, client.timeouts + client.refused);
+    }
+    let whole = run(&zoned(
+        r#"{ "kind": "crash", "target": "api", "at": "10.03s", "for": "1s" }"#,
+    ));
+    assert_eq!(whole.services[0].lost, 3);
+    assert_eq!(whole.services[1].lost, 0, "db is untouched");
+    // A pause of the same zone freezes the same two replicas but loses nothing.
+    let paused = run(&zoned(
+        r#"{ "kind": "pause", "target": "zone:a", "at": "10.03s", "for": "1s" }"#,
+    ));
+    let targets: Vec<_> = paused.faults.iter().map(|f| f.target.as_str()).collect();
+    assert_eq!(targets, ["api[0]", "db[0]"]);
+    assert_eq!(paused.services[0].lost + paused.services[1].lost, 0);
+    assert_eq!(paused.clients[0].refused + paused.clients[1].refused, 0);
+    let none = run(&zoned(""));
+    assert_eq!(none.services[0].lost + none.clients[0].failed, 0);
+
+    // A zone in a partition's group stands for its replicas: web loses zone a of api.
+    let cut = run(&zoned(
+        r#"{ "kind": "partition", "groups": [["web"], ["zone:a"]], "mode": "refuse", "at": "10s", "for": "3s" }"#,
+    ));
+    assert_eq!(
+        cut.clients[0].refused, 20,
+        "a third of web's 60 requests in 3 s"
+    );
+    assert_eq!(cut.clients[1].failed, 0, "batch is not cut off");
+}
+
+#[test]
+fn bad_zone_input_names_the_path() {
+    let cases = [
+        (
+            zoned(r#"{ "kind": "crash", "target": "zone:bb", "at": "1s" }"#),
+            "faults[0].target",
+            "did you mean `b`",
+        ),
+        (
+            zoned(r#"{ "kind": "error_burst", "target": "zone:a", "at": "1s", "fraction": 0.5 }"#),
+            "faults[0].target",
+            "can name a zone only for",
+        ),
+        (
+            zoned(r#"{ "kind": "partition", "groups": [["zone:a"], ["zone:x"]], "at": "1s" }"#),
+            "faults[0].groups[1][0]",
+            "zone",
+        ),
+        (
+            zoned("").replacen(r#"["a", "b", "c"]"#, r#"["a", "b", "a"]"#, 1),
+            "services[0] (api).zones[2]",
+            "repeats an earlier zone",
+        ),
+        (
+            zoned(r#"{ "kind": "pause", "target": "zone:d", "at": "1s" }"#).replacen(
+                r#"["a", "b", "c"]"#,
+                r#"["a", "b", "c", "d"]"#,
+                1,
+            ),
+            "faults[0].target",
+            "holds no replica",
+        ),
+    ];
+    for (text, path, needle) in cases {
+        let error = scenarios::parse(&text, "zones.json", &Default::default())
+            .expect_err(needle)
+            .to_string();
+        assert!(
+            error.contains(&format!("zones.json: {path}")) && error.contains(needle),
+            "{error}"
+        );
+    }
+}
+
 #[test]
 fn a_slowdown_multiplies_service_time_inside_its_window_only() {
     let result = run(&scenario(
@@ -187,6 +376,61 @@ fn error_bursts_and_garbage_hit_their_fraction() {
         (garbage - 0.1 * ok).abs() < 5.0 * (ok * 0.1 * 0.9).sqrt(),
         "{garbage} of {ok}"
     );
+}
+
+#[test]
+fn a_brownout_ramps_its_error_rate_up_to_peak_and_back() {
+    // See: #3 (gray failures). 100 attempts a second reach api (each arrives 1 ms after it is
+    // sent); a brownout over [10 s, 20 s) with peak 0.5 fails each with probability
+    // 0.5 × (1 − |2e/10 s − 1|), e the time into the window: the mean over the window is
+    // peak / 2 = 0.25, so about 250 of its 1,000 attempts fail, and none outside it.
+    let result_and_errors = |seed: u64| {
+        let text = scenario(
+            r#"{ "kind": "brownout", "target": "api", "at": "10s", "for": "10s", "peak": 0.5 }"#,
+            "",
+        );
+        let scenario = scenarios::parse(&text, "brownout", &Default::default()).unwrap();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let sink = Rc::clone(&log);
+        let observer = Box::new(move |time: SimTime, event: &Event| {
+            if let Event::Response {
+                reply: models::Reply::Error,
+                ..
+            } = event
+            {
+                sink.borrow_mut().push(time.as_nanos());
+            }
+        });
+        let result = models::run_observed(&scenario.world, seed, Some(observer)).unwrap();
+        (result, log.take())
+    };
+    let (result, errors) = result_and_errors(1);
+    let web = &result.clients[0];
+    assert_eq!(web.errors, errors.len() as u64);
+    // An error reply reaches web 1 ms after its attempt reached api, inside the window.
+    let second = 1_000_000_000u64;
+    assert!(
+        errors
+            .iter()
+            .all(|&t| (10 * second + 1_000_000..20 * second + 1_000_000).contains(&t)),
+        "errors only inside the window"
+    );
+    // Σ p(1 − p) over the window's attempts is 1,000 × (E[p] − E[p²]) = 1,000 × (0.25 −
+    // 0.5²/3) ≈ 167; five standard deviations bound the count.
+    let n = errors.len() as f64;
+    let sd = (1_000.0f64 * (0.25 - 0.25 / 3.0)).sqrt();
+    assert!((n - 250.0).abs() < 5.0 * sd, "{n} errors, expected 250");
+    // The ramp: the first two seconds average p = 0.1 (20 of 200), the middle two 0.45 (90).
+    let count_in = |from: u64, to: u64| {
+        errors
+            .iter()
+            .filter(|&&t| (from * second..to * second).contains(&t))
+            .count()
+    };
+    let (early, middle) = (count_in(10, 12), count_in(14, 16));
+    assert!(early < 45 && middle > 60, "early {early}, middle {middle}");
+    // Every error is a 5xx-like fail-fast answer: no retries here, so each fails its request.
+    assert_eq!(web.failed, web.errors);
 }
 
 #[test]
@@ -285,6 +529,34 @@ fn bad_fault_input_names_the_path() {
         (
             r#"{ "kind": "clock_jump", "target": "nobody", "at": "1s", "by": "1s" }"#,
             "service or client",
+        ),
+        (
+            r#"{ "kind": "pause", "target": "apu[0]", "at": "1s", "for": "1s" }"#,
+            "did you mean `api`",
+        ),
+        (
+            r#"{ "kind": "pause", "target": "api", "at": "1s", "factor": 2 }"#,
+            "faults[0].factor",
+        ),
+        (
+            r#"{ "kind": "crash", "target": "zone:a", "at": "1s" }"#,
+            "faults[0].target",
+        ),
+        (
+            r#"{ "kind": "brownout", "target": "api", "at": "1s", "peak": 0.5 }"#,
+            "faults[0].for: is required for `brownout`",
+        ),
+        (
+            r#"{ "kind": "brownout", "target": "api", "at": "1s", "for": "2s", "peak": 1.5 }"#,
+            "faults[0].peak",
+        ),
+        (
+            r#"{ "kind": "brownout", "target": "api", "at": "1s", "for": "2s", "fraction": 0.5 }"#,
+            "faults[0].fraction",
+        ),
+        (
+            r#"{ "kind": "brownout", "target": "apx", "at": "1s", "for": "2s", "peak": 0.5 }"#,
+            "did you mean `api`",
         ),
     ];
     for (fault, needle) in cases {

@@ -5,7 +5,10 @@
 //! are applied by `world` and `service`; network kinds become `sim_core::fault::Rule`s on the
 //! nodes involved; clock kinds become changes of node `Clock`s. Several faults may overlap:
 //! slowdown factors multiply, error and garbage fractions are drawn independently per fault,
-//! and a replica is down while any crash covering it is active.
+//! a brownout's fraction ramps linearly from 0 to its peak over the first half of its window
+//! and back to 0 over the second, and a replica is down while any crash covering it is active. A pause (a GC or VM stall)
+//! freezes a replica without losing anything: its in-service work resumes where it stopped,
+//! and it stays frozen while any pause covering it is active.
 
 use sim_core::{Probability, SimDuration, SimTime};
 
@@ -68,6 +71,15 @@ pub enum FaultKind {
         /// 5xx-like errors, which callers retry; false: 4xx-like errors, never retried.
         retryable: bool,
     },
+    /// A brownout: attempts reaching the target fail fast with 5xx-like errors, at a rate that
+    /// ramps linearly from 0 at the start to `peak` at the middle of the window and back to 0
+    /// at its end (`Fault::brownout_fraction`); the window must end.
+    Brownout {
+        /// Where.
+        target: Target,
+        /// Fraction failed at the middle of the window.
+        peak: Probability,
+    },
     /// A fraction of the target's successful replies are silently wrong.
     Garbage {
         /// Where.
@@ -82,6 +94,14 @@ pub enum FaultKind {
         target: Target,
         /// What callers see while it is down.
         while_down: Unreachable,
+    },
+    /// The target's replicas freeze (a stop-the-world GC or VM stall): no work progresses,
+    /// queued work stays queued, arrivals still queue (or are rejected when the queue is
+    /// full); at the window's end each job in service finishes exactly the pause later than
+    /// it would have. Nothing is lost, unlike a crash.
+    Pause {
+        /// Where.
+        target: Target,
     },
     /// Messages from any node in `from` to any node in `to` are dropped or refused (and the
     /// reverse direction too unless `one_way`).
@@ -151,15 +171,30 @@ impl Fault {
         self.start <= now && now < self.end
     }
 
+    /// A brownout's error fraction at `now` inside its window: `peak` × (1 − |2·e/L − 1|),
+    /// where `e` is the time since the start and `L` the window's length (0 outside it).
+    pub fn brownout_fraction(&self, peak: Probability, now: SimTime) -> Probability {
+        if !self.active(now) || self.end == SimTime::MAX {
+            return Probability::new(0.0).expect("0 is a probability");
+        }
+        let length = self.end.since(self.start).as_nanos() as f64;
+        let elapsed = now.since(self.start).as_nanos() as f64;
+        let ramp = 1.0 - (2.0 * elapsed / length - 1.0).abs();
+        Probability::new((peak.get() * ramp).clamp(0.0, 1.0))
+            .expect("a clamped fraction is a probability")
+    }
+
     /// The short name of the fault's kind, as in scenario files.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             FaultKind::Slowdown { .. } => "slowdown",
             FaultKind::ErrorBurst { .. } => "error_burst",
             FaultKind::Garbage { .. } => "garbage",
+            FaultKind::Brownout { .. } => "brownout",
             // A crash that never heals is a replica loss (capacity reduction).
             FaultKind::Crash { .. } if self.end == SimTime::MAX => "replica_loss",
             FaultKind::Crash { .. } => "crash",
+            FaultKind::Pause { .. } => "pause",
             FaultKind::Partition { .. } => "partition",
             FaultKind::Isolate {
                 mode: Unreachable::BlackHole,
@@ -297,5 +332,32 @@ impl RandomFaults {
             faults.push(Fault { kind, start, end });
         }
         faults
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_brownout_ramps_linearly_up_to_its_peak_and_back() {
+        let second = |s: u64| SimTime::from_nanos(s * 1_000_000_000);
+        let target = Target {
+            service: ServiceId(0),
+            replica: None,
+        };
+        let peak = Probability::new(0.5).unwrap();
+        let fault = Fault {
+            kind: FaultKind::Brownout { target, peak },
+            start: second(10),
+            end: second(30),
+        };
+        let at = |s: u64| fault.brownout_fraction(peak, second(s)).get();
+        assert_eq!(at(9), 0.0, "before the window");
+        assert_eq!(at(10), 0.0, "it starts from nothing");
+        assert_eq!(at(15), 0.25);
+        assert_eq!(at(20), 0.5, "the peak at the middle");
+        assert_eq!(at(25), 0.25);
+        assert_eq!(at(30), 0.0, "after the window");
     }
 }

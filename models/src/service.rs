@@ -143,6 +143,8 @@ struct Replica<K> {
     busy: u32,
     /// Waiting jobs, with their arrival times and the deadlines after which nobody wants them.
     queue: ReplicaQueue<K>,
+    /// Active pauses covering it (a GC or VM stall): while above zero nothing starts.
+    paused: u32,
 }
 
 impl<K: Copy> Service<K> {
@@ -184,6 +186,7 @@ impl<K: Copy> Service<K> {
             .map(|_| Replica {
                 busy: 0,
                 queue: ReplicaQueue::default(),
+                paused: 0,
             })
             .collect();
         let service_time_stream =
@@ -420,7 +423,8 @@ impl<K: Copy> Service<K> {
             return Admission::Expired;
         }
         let r = &mut self.replicas[replica as usize];
-        if r.busy < self.config.workers {
+        // A paused replica starts nothing: even with a worker idle, the attempt waits.
+        if r.busy < self.config.workers && r.paused == 0 {
             assert!(
                 r.queue.is_empty(),
                 "a replica with an idle worker has an empty queue"
@@ -446,6 +450,90 @@ impl<K: Copy> Service<K> {
             }
             Admission::Rejected
         }
+    }
+
+    /// A pause covering `replica` begins; true if it was running until now (the first pause).
+    pub fn pause(&mut self, replica: u32) -> bool {
+        let r = &mut self.replicas[replica as usize];
+        r.paused += 1;
+        r.paused == 1
+    }
+
+    /// A pause covering `replica` ends; true if no other pause still holds it.
+    pub fn unpause(&mut self, replica: u32) -> bool {
+        let r = &mut self.replicas[replica as usize];
+        assert!(r.paused > 0, "only a paused replica resumes");
+        r.paused -= 1;
+        r.paused == 0
+    }
+
+    /// Whether a pause holds `replica` now.
+    pub fn is_paused(&self, replica: u32) -> bool {
+        self.replicas[replica as usize].paused > 0
+    }
+
+    /// After a pause, an idle worker of `replica` takes the next queued attempt, as a worker
+    /// freed by a completion would (`complete`); `None` when no worker is idle or nothing is
+    /// queued. Dropped entries are appended to `dropped`, as in `complete`.
+    pub fn start_queued(
+        &mut self,
+        replica: u32,
+        now: SimTime,
+        dropped: &mut Vec<(K, Drop)>,
+        cancelled: impl Fn(K) -> bool,
+    ) -> Option<(K, SimDuration)> {
+        let r = &self.replicas[replica as usize];
+        if r.paused > 0 || r.busy >= self.config.workers {
+            return None;
+        }
+        let next = self.next_queued(replica, now, dropped, cancelled);
+        self.queue_len.set(now, self.queued_total);
+        self.history.queue_len.set(now, self.queued_total);
+        if next.is_some() {
+            self.replicas[replica as usize].busy += 1;
+            self.busy_total += 1;
+            self.busy.set(now, self.busy_total);
+            self.history.busy.set(now, self.busy_total);
+        }
+        next
+    }
+
+    /// Takes the next attempt off `replica`'s queue for a worker (which must already be
+    /// counted busy or be counted by the caller), dropping entries as the queue policy says.
+    fn next_queued(
+        &mut self,
+        replica: u32,
+        now: SimTime,
+        dropped: &mut Vec<(K, Drop)>,
+        cancelled: impl Fn(K) -> bool,
+    ) -> Option<(K, SimDuration)> {
+        let r = &mut self.replicas[replica as usize];
+        let mut scratch = std::mem::take(&mut self.dropped_scratch);
+        let next = r
+            .queue
+            .next(&self.config.policies.queue, now, cancelled, &mut scratch);
+        for (entry, why) in scratch.drain(..) {
+            dropped.push((entry.key, why));
+            self.queued_total -= 1;
+            if why == Drop::Shed {
+                self.history.rejected.add(now, 1);
+            }
+            if entry.at >= self.warmup_end {
+                match why {
+                    Drop::Expired => self.counts.expired += 1,
+                    Drop::Shed => self.counts.shed += 1,
+                }
+            }
+        }
+        self.dropped_scratch = scratch;
+        let Queued {
+            key, at: queued_at, ..
+        } = next?;
+        self.queued_total -= 1;
+        if queued_at >= self.warmup_end {
+            self.wait.record(now.since(queued_at));
+        }
+        Some((key, self.work(replica, now)))
     }
 
     /// A worker finished a job (see `Finished`). Returns the next queued attempt the worker
@@ -478,42 +566,17 @@ impl<K: Copy> Service<K> {
             }
             self.sojourn.record(now.since(arrived));
         }
-        let r = &mut self.replicas[replica as usize];
-        assert!(r.busy > 0, "a completion frees a busy worker");
-        let mut scratch = std::mem::take(&mut self.dropped_scratch);
-        let next = r
-            .queue
-            .next(&self.config.policies.queue, now, cancelled, &mut scratch);
-        for (entry, why) in scratch.drain(..) {
-            dropped.push((entry.key, why));
-            self.queued_total -= 1;
-            if why == Drop::Shed {
-                self.history.rejected.add(now, 1);
-            }
-            if entry.at >= self.warmup_end {
-                match why {
-                    Drop::Expired => self.counts.expired += 1,
-                    Drop::Shed => self.counts.shed += 1,
-                }
-            }
-        }
-        self.dropped_scratch = scratch;
+        assert!(
+            self.replicas[replica as usize].busy > 0,
+            "a completion frees a busy worker"
+        );
+        let next = self.next_queued(replica, now, dropped, cancelled);
+        self.queue_len.set(now, self.queued_total);
+        self.history.queue_len.set(now, self.queued_total);
         match next {
-            Some(Queued {
-                key, at: queued_at, ..
-            }) => {
-                self.queued_total -= 1;
-                self.queue_len.set(now, self.queued_total);
-                self.history.queue_len.set(now, self.queued_total);
-                if queued_at >= self.warmup_end {
-                    self.wait.record(now.since(queued_at));
-                }
-                Some((key, self.work(replica, now)))
-            }
+            Some(next) => Some(next),
             None => {
-                self.queue_len.set(now, self.queued_total);
-                self.history.queue_len.set(now, self.queued_total);
-                r.busy -= 1;
+                self.replicas[replica as usize].busy -= 1;
                 self.busy_total -= 1;
                 self.busy.set(now, self.busy_total);
                 self.history.busy.set(now, self.busy_total);

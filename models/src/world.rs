@@ -81,7 +81,7 @@ fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulat
         );
     }
     for (index, fault) in config.faults.iter().enumerate() {
-        if let FaultKind::Crash { .. } = fault.kind {
+        if let FaultKind::Crash { .. } | FaultKind::Pause { .. } = fault.kind {
             let index = index as u32;
             sim.schedule_at(fault.start, Event::FaultStart { fault: index });
             if fault.end < SimTime::MAX {
@@ -328,6 +328,19 @@ struct Job {
     kind: WorkKind,
     /// It waits in its replica's queue (no worker yet).
     queued: bool,
+    /// Its pending `WorkDone` event and when it is due, while a worker does its own work.
+    work_done: Option<(EventId, SimTime)>,
+    /// What it does when its replica's pause ends, while a pause holds it.
+    frozen: Option<Frozen>,
+}
+
+/// What a job frozen by a pause does when the pause ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Frozen {
+    /// Its own work (or the step after a call that succeeded) finishes after this much more.
+    Work(SimDuration),
+    /// A call failed during the pause: it fails with an error.
+    Fail,
 }
 
 impl World {
@@ -480,6 +493,12 @@ impl World {
         let Some(j) = self.jobs.get_mut(job) else {
             return; // Its replica crashed.
         };
+        j.work_done = None;
+        if self.services[j.service.0 as usize].is_paused(j.replica) {
+            // A call succeeded while the replica is frozen: the next step waits for the end.
+            j.frozen = Some(Frozen::Work(SimDuration::ZERO));
+            return;
+        }
         let service = &self.services[j.service.0 as usize];
         let Some(call) = service.config.calls.get(j.calls_made as usize) else {
             let reply = if j.garbage { Reply::Garbage } else { Reply::Ok };
@@ -547,8 +566,10 @@ impl World {
     }
 
     fn on_fault_start(&mut self, fault: u32, ctx: &mut Context<'_, Event>) {
-        let FaultKind::Crash { target, .. } = self.faults[fault as usize].kind else {
-            return;
+        let target = match self.faults[fault as usize].kind {
+            FaultKind::Crash { target, .. } => target,
+            FaultKind::Pause { target } => return self.pause(target, ctx),
+            _ => return,
         };
         let now = ctx.now();
         for replica in self.replicas_of(target) {
@@ -575,8 +596,10 @@ impl World {
     }
 
     fn on_fault_end(&mut self, fault: u32, ctx: &mut Context<'_, Event>) {
-        let FaultKind::Crash { target, .. } = self.faults[fault as usize].kind else {
-            return;
+        let target = match self.faults[fault as usize].kind {
+            FaultKind::Crash { target, .. } => target,
+            FaultKind::Pause { target } => return self.resume(target, ctx),
+            _ => return,
         };
         let now = ctx.now();
         for replica in self.replicas_of(target) {

@@ -239,6 +239,8 @@ pub enum Referent {
     Client,
     /// A fault's, link's or clock's endpoint: a service, `service[replica]`, or a client.
     Endpoint,
+    /// A `"zone:NAME"` fault target: a zone some service lists in `zones`.
+    Zone,
 }
 
 impl fmt::Display for Referent {
@@ -247,6 +249,7 @@ impl fmt::Display for Referent {
             Referent::Service => "service",
             Referent::Client => "client",
             Referent::Endpoint => "service or client",
+            Referent::Zone => "zone",
         })
     }
 }

@@ -37,6 +37,7 @@
 //! | `services[].client_error_fraction` | `0` | a 4xx is the caller's fault, so none unless asked for |
 //! | `services[].outlier_detection` | absent: never eject; when present `{consecutive_5xx: 5, interval: "10s", base_ejection_time: "30s", max_ejection_percent: 10, max_ejection_time: "300s"}` | Envoy's defaults |
 //! | `services[].calls` | `[]`: no downstream calls | |
+//! | `services[].zones` | `[]`: in no zone | replica i is placed in zone i mod n (round robin, as Kubernetes topology spread does); `"zone:NAME"` targets a crash, pause, slowdown or partition at every replica placed in NAME |
 //! | `calls[].timeout`, `calls[].retry` | as for clients | |
 //! | `calls[].fanout` | `1` | |
 //! | `calls[].wait_for` | `"all"` | a fan-out usually needs every shard |
@@ -46,6 +47,7 @@
 //! | `faults` | `[]` | |
 //! | `faults[].for` | until the end of the run | |
 //! | `error_burst.retryable` | `true`: 5xx-like errors | `false` makes them 4xx-like: answered, never retried |
+//! | `brownout.peak`, `brownout.for` | none: both required | the error fraction at the window's middle (it ramps linearly from 0 and back); a ramp needs an end |
 //! | `crash.while_down`, `partition.mode` | `"refuse"`, `"black_hole"` | a crashed host's OS refuses connections; a partition usually swallows packets |
 //! | `partition.one_way` | `false` | |
 //! | `clocks` | `[]`: perfect clocks | |
@@ -406,6 +408,10 @@ pub struct Service {
     /// Downstream calls each request makes, in order, after its own work.
     #[serde(default)]
     pub calls: Vec<Call>,
+    /// Availability zones: replica i is placed in zone i mod n; a fault target `"zone:NAME"`
+    /// hits every replica (of every service) placed in zone NAME.
+    #[serde(default)]
+    pub zones: Vec<String>,
 }
 
 /// One downstream call of a service.
@@ -579,6 +585,9 @@ pub struct Fault {
     /// Whether an error burst's errors are retryable (5xx-like) or not (4xx-like).
     #[serde(default)]
     pub retryable: Option<bool>,
+    /// A brownout's error fraction at the middle of its window.
+    #[serde(default)]
+    pub peak: Option<f64>,
 }
 
 /// The kinds of fault.
@@ -591,6 +600,8 @@ pub enum FaultKind {
     ErrorBurst,
     /// A fraction of replies are silently wrong.
     Garbage,
+    /// An error rate ramping from 0 up to `peak` and back down over the window.
+    Brownout,
     /// Replicas crash and restart after `for`.
     Crash,
     /// Replicas crash for good (capacity reduction).
@@ -611,7 +622,8 @@ pub enum FaultKind {
     ClockJump,
     /// The target's clocks change drift.
     DriftChange,
-    /// The target freezes (a stop-the-world pause) and resumes after `for`.
+    /// The target (service replicas or election nodes) freezes (a stop-the-world GC or VM
+    /// stall) and resumes after `for`, losing nothing.
     Pause,
 }
 

@@ -158,8 +158,11 @@ impl Checker<'_> {
             .enumerate()
             .filter(|(_, f)| !database::owned(raw, f))
             .filter(|(_, f)| !election::claims_fault(raw.election.as_ref(), f))
-            .map(|(i, f)| self.fault(&root.key("faults").element(i, None), f, &names, duration))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|(i, f)| self.faults(&root.key("faults").element(i, None), f, &names, duration))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
         let random_faults = match &raw.random_faults {
             Some(recipe) => {
                 Some(self.random_faults(&root.key("random_faults"), recipe, &names, duration)?)
@@ -284,6 +287,7 @@ impl Checker<'_> {
                 "a longer queue would trip the pending-events guard before it filled",
             ),
         )?;
+        self.zones(&path.key("zones"), &raw.zones)?;
         let balancer = self.balancer(raw.balancer);
         let policies = self.policies(path, raw)?;
         Ok(ServiceConfig {

@@ -90,6 +90,8 @@ pub fn to_json(fault: &Fault, names: &Names) -> Value {
         | FaultKind::ErrorBurst { target, .. }
         | FaultKind::Garbage { target, .. }
         | FaultKind::Crash { target, .. }
+        | FaultKind::Pause { target }
+        | FaultKind::Brownout { target, .. }
         | FaultKind::Isolate { target, .. }
         | FaultKind::Latency { target, .. } => put("target", text(names.target(target))),
         FaultKind::ClockJump { target, .. } | FaultKind::DriftChange { target, .. } => {
@@ -126,6 +128,7 @@ pub fn to_json(fault: &Fault, names: &Names) -> Value {
             }
         }
         FaultKind::Garbage { fraction, .. } => put("fraction", number(fraction.get())),
+        FaultKind::Brownout { peak, .. } => put("peak", number(peak.get())),
         FaultKind::Crash { while_down, .. } => put("while_down", text(mode(*while_down))),
         FaultKind::Partition {
             one_way, mode: m, ..
@@ -133,7 +136,7 @@ pub fn to_json(fault: &Fault, names: &Names) -> Value {
             put("one_way", Value::Bool(*one_way));
             put("mode", text(mode(*m)));
         }
-        FaultKind::Isolate { .. } => {}
+        FaultKind::Isolate { .. } | FaultKind::Pause { .. } => {}
         FaultKind::Latency { add, .. } => put("add", text(add.to_string())),
         FaultKind::FlappingLink { period, down, .. } => {
             put("period", text(period.to_string()));
@@ -165,6 +168,10 @@ pub fn describe(fault: &Fault, names: &Names) -> String {
         | FaultKind::Garbage {
             target: t,
             fraction,
+        }
+        | FaultKind::Brownout {
+            target: t,
+            peak: fraction,
         } => (
             target(t),
             format!(" {}%", decimal(fraction.get() * 100.0, 1)),
@@ -179,7 +186,9 @@ pub fn describe(fault: &Fault, names: &Names) -> String {
                 Unreachable::BlackHole => " (black hole)".to_string(),
             },
         ),
-        FaultKind::Isolate { target: t, .. } => (target(t), String::new()),
+        FaultKind::Isolate { target: t, .. } | FaultKind::Pause { target: t } => {
+            (target(t), String::new())
+        }
         FaultKind::Latency { target: t, add } => (target(t), format!(" +{}", short(*add))),
         FaultKind::Partition {
             from,

@@ -163,6 +163,8 @@ pub(super) fn describe(kind: &FaultKind, services: &[String], clients: &[String]
         | FaultKind::ErrorBurst { target: t, .. }
         | FaultKind::Garbage { target: t, .. }
         | FaultKind::Crash { target: t, .. }
+        | FaultKind::Pause { target: t }
+        | FaultKind::Brownout { target: t, .. }
         | FaultKind::Isolate { target: t, .. }
         | FaultKind::Latency { target: t, .. } => target(t),
         FaultKind::ClockJump { target: e, .. } | FaultKind::DriftChange { target: e, .. } => {

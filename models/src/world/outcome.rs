@@ -261,7 +261,12 @@ impl World {
                     self.on_work_done(job, ctx);
                 } else if j.call_failed > fanout - needed {
                     j.call_decided = true;
-                    self.finish_job(job, Reply::Error, ctx);
+                    if self.services[service.0 as usize].is_paused(j.replica) {
+                        // The replica is frozen: the failure is handled when it resumes.
+                        j.frozen = Some(super::Frozen::Fail);
+                    } else {
+                        self.finish_job(job, Reply::Error, ctx);
+                    }
                 }
             }
         }

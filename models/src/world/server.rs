@@ -2,15 +2,17 @@
 //!
 //! An arriving attempt is refused by a crashed replica, failed fast by an error burst, or
 //! admitted to the replica's workers and queue; a finished job frees its worker (which takes
-//! the next queued job) and sends its reply back over the network.
+//! the next queued job) and sends its reply back over the network. A pause freezes a
+//! replica's jobs in service (their pending `WorkDone` is cancelled and what remains kept) and
+//! resumes them when it ends.
 
 use sim_core::network::Delivery;
 use sim_core::{Context, SimTime};
 
 use super::trace::Admitted;
-use super::{AttemptKey, Event, Job, JobKey, Reply, World};
+use super::{AttemptKey, Event, Frozen, Job, JobKey, Reply, World};
 use crate::config::ServiceId;
-use crate::fault::{FaultKind, Unreachable};
+use crate::fault::{FaultKind, Target, Unreachable};
 use crate::service::{Admission, Finished, WorkKind};
 use crate::shedding::Drop;
 
@@ -81,14 +83,14 @@ impl World {
             started: now,
             kind,
             queued: false,
+            work_done: None,
+            frozen: None,
         });
         self.attempts[attempt].holders += 1;
         let admission = self.services[service.0 as usize].admit(replica, job, now, deadline);
         self.note(now, |w| w.admission(attempt, Admitted::from(admission)));
         match admission {
-            Admission::Started(work) => {
-                ctx.schedule_in(work, Event::WorkDone { job });
-            }
+            Admission::Started(work) => self.start_work(job, work, ctx),
             Admission::Queued => self.jobs[job].queued = true,
             admission @ (Admission::Rejected | Admission::Expired) => {
                 let reply = if admission == Admission::Expired {
@@ -138,13 +140,30 @@ impl World {
             n.started = now;
             n.queued = false;
             self.note(now, |w| w.dequeued(next, work, now));
-            ctx.schedule_in(work, Event::WorkDone { job: next });
+            self.start_work(next, work, ctx);
         }
         self.attempts[j.attempt].holders -= 1;
         self.reply(j.attempt, reply, ctx);
-        // Queued jobs whose propagated deadline passed are dropped undone; their callers
-        // have given up, so the error reply is only for the record. Shed jobs are turned away
-        // for overload, as a full queue would have done.
+        self.reply_dropped(&mut expired, ctx);
+        self.expired = expired;
+    }
+
+    /// A worker starts `job`'s own work, which ends after `work`.
+    fn start_work(
+        &mut self,
+        job: JobKey,
+        work: sim_core::SimDuration,
+        ctx: &mut Context<'_, Event>,
+    ) {
+        let id = ctx.schedule_in(work, Event::WorkDone { job });
+        self.jobs[job].work_done = Some((id, ctx.now().add(work)));
+    }
+
+    /// Answers the queued jobs a queue policy dropped undone. Jobs whose propagated deadline
+    /// passed get an error reply (their callers have given up, so it is only for the record);
+    /// shed jobs are turned away for overload, as a full queue would have done.
+    fn reply_dropped(&mut self, expired: &mut Vec<(JobKey, Drop)>, ctx: &mut Context<'_, Event>) {
+        let now = ctx.now();
         for (dropped, why) in expired.drain(..) {
             let d = self.jobs.remove(dropped).expect("a dropped job is live");
             let reply = match why {
@@ -160,7 +179,69 @@ impl World {
             self.attempts[d.attempt].holders -= 1;
             self.reply(d.attempt, reply, ctx);
         }
-        self.expired = expired;
+    }
+
+    /// A pause begins on `target`: the work of every replica it freezes (the first pause on
+    /// it) stops where it is, keeping what remains.
+    pub(super) fn pause(&mut self, target: Target, ctx: &mut Context<'_, Event>) {
+        let now = ctx.now();
+        for replica in self.replicas_of(target) {
+            if !self.services[target.service.0 as usize].pause(replica) {
+                continue; // Already frozen by another pause.
+            }
+            for (_, j) in self.jobs.iter_mut() {
+                if j.service != target.service || j.replica != replica {
+                    continue;
+                }
+                if let Some((id, due)) = j.work_done.take() {
+                    ctx.cancel(id);
+                    j.frozen = Some(Frozen::Work(due.since(now)));
+                }
+            }
+        }
+    }
+
+    /// A pause on `target` ends: every replica no other pause holds carries on where it
+    /// stopped, then its idle workers take queued work.
+    pub(super) fn resume(&mut self, target: Target, ctx: &mut Context<'_, Event>) {
+        let now = ctx.now();
+        let service = target.service;
+        for replica in self.replicas_of(target) {
+            if !self.services[service.0 as usize].unpause(replica) {
+                continue; // Another pause still holds it.
+            }
+            let thawed: Vec<(JobKey, Frozen)> = self
+                .jobs
+                .iter_mut()
+                .filter(|(_, j)| j.service == service && j.replica == replica)
+                .filter_map(|(key, j)| j.frozen.take().map(|f| (key, f)))
+                .collect();
+            for (job, frozen) in thawed {
+                match frozen {
+                    Frozen::Work(left) => self.start_work(job, left, ctx),
+                    Frozen::Fail => self.finish_job(job, Reply::Error, ctx),
+                }
+            }
+            // Workers idle through the pause take the work that queued meanwhile; the
+            // number of workers bounds the loop.
+            let mut expired = std::mem::take(&mut self.expired);
+            for _ in 0..self.services[service.0 as usize].config.workers {
+                let (jobs, attempts) = (&self.jobs, &self.attempts);
+                let cancelled = |key: JobKey| attempts[jobs[key].attempt].cancelled;
+                let s = &mut self.services[service.0 as usize];
+                let Some((next, work)) = s.start_queued(replica, now, &mut expired, cancelled)
+                else {
+                    break;
+                };
+                let n = &mut self.jobs[next];
+                n.started = now;
+                n.queued = false;
+                self.note(now, |w| w.dequeued(next, work, now));
+                self.start_work(next, work, ctx);
+            }
+            self.reply_dropped(&mut expired, ctx);
+            self.expired = expired;
+        }
     }
 
     /// Sends `reply` for `attempt` from its replica back to its caller.
@@ -222,18 +303,22 @@ impl World {
         hit
     }
 
-    /// Draws once for every active error burst covering the replica, as `draw_fault` does; if
-    /// any draw hits, whether the first burst that hit (in schedule order) is retryable.
+    /// Draws once for every active error burst or brownout covering the replica, as
+    /// `draw_fault` does; if any draw hits, whether the first that hit (in schedule order) is
+    /// retryable (a brownout's errors are).
     fn draw_error_burst(&mut self, now: SimTime, service: ServiceId, replica: u32) -> Option<bool> {
         let mut hit = None;
         for (fault, stream) in self.faults.iter().zip(&mut self.fault_streams) {
-            let FaultKind::ErrorBurst {
-                target,
-                fraction,
-                retryable,
-            } = fault.kind
-            else {
-                continue;
+            let (target, fraction, retryable) = match fault.kind {
+                FaultKind::ErrorBurst {
+                    target,
+                    fraction,
+                    retryable,
+                } => (target, fraction, retryable),
+                FaultKind::Brownout { target, peak } => {
+                    (target, fault.brownout_fraction(peak, now), true)
+                }
+                _ => continue,
             };
             if fault.active(now) && target.covers(service, replica) && stream.chance(fraction) {
                 hit = hit.or(Some(retryable));

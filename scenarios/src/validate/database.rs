@@ -41,7 +41,8 @@ pub(super) fn owns(database: Option<&raw::Database>, fault: &raw::Fault, others:
         let base = base_name(name);
         if base == database.name {
             database_named = true;
-        } else if others.contains(&base) {
+        } else if others.contains(&base) || name.starts_with("zone:") {
+            // A zone (`"zone:a"`) holds service replicas: the world's, never the database's.
             known = true;
         } else {
             unknown = true;
@@ -296,6 +297,7 @@ impl Checker<'_> {
             ("between", raw.between.is_some()),
             ("period", raw.period.is_some()),
             ("down", raw.down.is_some()),
+            ("peak", raw.peak.is_some()),
         ];
         match present
             .iter()
@@ -442,6 +444,7 @@ fn kind_name(kind: raw::FaultKind) -> &'static str {
         K::Slowdown => "slowdown",
         K::ErrorBurst => "error_burst",
         K::Garbage => "garbage",
+        K::Brownout => "brownout",
         K::Crash => "crash",
         K::ReplicaLoss => "replica_loss",
         K::Partition => "partition",

@@ -298,10 +298,16 @@ impl Checker<'_> {
             K::Latency => ("latency", &["target", "add"]),
             K::ClockJump => ("clock_jump", &["target", "by"]),
             K::DriftChange => ("drift_change", &["target", "drift_ppm"]),
-            K::Slowdown | K::ErrorBurst | K::Garbage | K::FlappingLink | K::LoadSpike => {
+            K::Slowdown
+            | K::ErrorBurst
+            | K::Garbage
+            | K::Brownout
+            | K::FlappingLink
+            | K::LoadSpike => {
                 let (field, name) = match raw.kind {
                     K::Slowdown => ("target", "slowdown"),
                     K::ErrorBurst => ("target", "error_burst"),
+                    K::Brownout => ("target", "brownout"),
                     K::Garbage => ("target", "garbage"),
                     K::FlappingLink => ("between", "flapping_link"),
                     _ => ("client", "load_spike"),
@@ -419,7 +425,12 @@ impl Checker<'_> {
                     },
                 }
             }
-            K::Slowdown | K::ErrorBurst | K::Garbage | K::FlappingLink | K::LoadSpike => {
+            K::Slowdown
+            | K::ErrorBurst
+            | K::Garbage
+            | K::Brownout
+            | K::FlappingLink
+            | K::LoadSpike => {
                 unreachable!("refused by election_fault")
             }
         })

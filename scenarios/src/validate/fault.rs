@@ -1,5 +1,10 @@
 //! Validation of the failure model: `faults`, `network` (loss, duplication, links) and
 //! `clocks`, resolving endpoint names (`"db"`, `"db[1]"`, a client's name) to ids.
+//!
+//! A zone target (`"zone:a"`, issue #3's correlated failures) names every replica placed in
+//! zone `a` (replica i of a service with n `zones` is in zone i mod n). A crash, pause or
+//! slowdown of a zone becomes one fault per replica in it (in service, then replica order),
+//! with the same window; a zone in a partition's group stands for those replicas.
 
 use models::{
     ClockSetting, Endpoint, Fault, FaultKind, Link, NetworkConfig, RandomFaults, RandomKind,
@@ -20,7 +25,7 @@ pub(super) struct Names<'a> {
 }
 
 /// Every parameter a fault may carry, for "is not a parameter of" errors.
-const PARAMETERS: [&str; 15] = [
+const PARAMETERS: [&str; 16] = [
     "target",
     "client",
     "factor",
@@ -36,6 +41,7 @@ const PARAMETERS: [&str; 15] = [
     "period",
     "down",
     "retryable",
+    "peak",
 ];
 
 impl Checker<'_> {
@@ -225,6 +231,106 @@ impl Checker<'_> {
         })
     }
 
+    /// A service's `zones`: distinct, non-empty names without `:`.
+    pub(super) fn zones(&self, path: &Path, zones: &[String]) -> Result<(), ScenarioError> {
+        for (i, zone) in zones.iter().enumerate() {
+            if zone.is_empty() || zone.contains(':') {
+                return Err(self.bad(
+                    &path.element(i, None),
+                    "must be a non-empty name without `:`",
+                    quoted(zone),
+                    "name zones as your cloud does, e.g. \"a\" or \"us-east-1a\"",
+                ));
+            }
+            if zones[..i].contains(zone) {
+                return Err(self.bad(
+                    &path.element(i, None),
+                    "repeats an earlier zone",
+                    quoted(zone),
+                    "list each zone once: replica i is placed in zone i mod the number of zones",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The replicas placed in zone `zone`, as one-replica targets in service order.
+    fn zone(
+        &self,
+        path: &Path,
+        zone: &str,
+        names: &Names<'_>,
+    ) -> Result<Vec<Target>, ScenarioError> {
+        let mut all: Vec<&str> = Vec::new();
+        for service in names.services {
+            for z in &service.zones {
+                if !all.contains(&z.as_str()) {
+                    all.push(z);
+                }
+            }
+        }
+        self.reference(path, zone, Referent::Zone, &all)?;
+        let mut targets = Vec::new();
+        for (index, service) in names.services.iter().enumerate() {
+            let Some(slot) = service.zones.iter().position(|z| z == zone) else {
+                continue;
+            };
+            let n = service.zones.len();
+            // Replica counts were validated before faults, so they fit in u32.
+            let replicas = u32::try_from(service.replicas.0).unwrap_or(0);
+            for replica in (0..replicas).filter(|r| *r as usize % n == slot) {
+                targets.push(Target {
+                    service: models::ServiceId(index as u32),
+                    replica: Some(replica),
+                });
+            }
+        }
+        if targets.is_empty() {
+            return Err(self.bad(
+                path,
+                "names a zone that holds no replica",
+                quoted(zone),
+                "replica i of a service with n zones is placed in zone i mod n; add replicas or target another zone",
+            ));
+        }
+        Ok(targets)
+    }
+
+    /// One entry of `faults`: usually one fault, one per replica for a zone target.
+    pub(super) fn faults(
+        &self,
+        path: &Path,
+        raw: &raw::Fault,
+        names: &Names<'_>,
+        duration: SimDuration,
+    ) -> Result<Vec<Fault>, ScenarioError> {
+        let Some(zone) = raw.target.as_deref().and_then(|t| t.strip_prefix("zone:")) else {
+            return Ok(vec![self.fault(path, raw, names, duration)?]);
+        };
+        use raw::FaultKind as K;
+        if !matches!(raw.kind, K::Crash | K::Pause | K::Slowdown) {
+            return Err(self.bad(
+                &path.key("target"),
+                "can name a zone only for `crash`, `pause` or `slowdown`",
+                quoted(raw.target.as_deref().unwrap_or_default()),
+                "name a service or a replica; a partition takes a zone in its `groups`",
+            ));
+        }
+        let services: Vec<&str> = names.services.iter().map(|s| s.name.as_str()).collect();
+        self.zone(&path.key("target"), zone, names)?
+            .into_iter()
+            .map(|target| {
+                let replica = target.replica.expect("a zone lists single replicas");
+                let mut one = raw.clone();
+                one.target = Some(format!(
+                    "{}[{replica}]",
+                    services[target.service.0 as usize]
+                ));
+                self.fault(path, &one, names, duration)
+            })
+            .collect()
+    }
+
     pub(super) fn fault(
         &self,
         path: &Path,
@@ -237,6 +343,7 @@ impl Checker<'_> {
             K::Slowdown => ("slowdown", &["target", "factor"]),
             K::ErrorBurst => ("error_burst", &["target", "fraction", "retryable"]),
             K::Garbage => ("garbage", &["target", "fraction"]),
+            K::Brownout => ("brownout", &["target", "peak"]),
             K::Crash => ("crash", &["target", "while_down"]),
             K::ReplicaLoss => ("replica_loss", &["target", "while_down"]),
             K::Partition => ("partition", &["groups", "one_way", "mode"]),
@@ -265,6 +372,14 @@ impl Checker<'_> {
                 text,
                 "remove `for` to let the fault last until the end of the run",
             )?),
+            (None, K::Brownout) => {
+                return Err(self.bad(
+                    &path.key("for"),
+                    "is required for `brownout`",
+                    "nothing",
+                    "its error rate ramps up to `peak` over the first half of the window and back down over the second, so the window needs an end, e.g. \"for\": \"20s\"",
+                ))
+            }
             (None, _) => SimTime::MAX,
         };
         if start >= SimTime::ZERO.add(duration) {
@@ -310,6 +425,11 @@ impl Checker<'_> {
                     *self.required(path, "fraction", &raw.fraction)?,
                 )?,
             },
+            K::Brownout => FaultKind::Brownout {
+                target: target()?,
+                peak: self
+                    .probability(&path.key("peak"), *self.required(path, "peak", &raw.peak)?)?,
+            },
             K::Crash | K::ReplicaLoss => FaultKind::Crash {
                 target: target()?,
                 while_down: unreachable(raw.while_down.unwrap_or(raw::Unreachable::Refuse)),
@@ -325,17 +445,19 @@ impl Checker<'_> {
                     ));
                 }
                 let group = |i: usize| -> Result<Vec<Endpoint>, ScenarioError> {
-                    groups[i]
-                        .iter()
-                        .enumerate()
-                        .map(|(j, name)| {
-                            self.endpoint(
-                                &path.key("groups").element(i, None).element(j, None),
-                                name,
-                                names,
-                            )
-                        })
-                        .collect()
+                    let mut endpoints = Vec::new();
+                    for (j, name) in groups[i].iter().enumerate() {
+                        let at = path.key("groups").element(i, None).element(j, None);
+                        match name.strip_prefix("zone:") {
+                            Some(zone) => endpoints.extend(
+                                self.zone(&at, zone, names)?
+                                    .into_iter()
+                                    .map(Endpoint::Service),
+                            ),
+                            None => endpoints.push(self.endpoint(&at, name, names)?),
+                        }
+                    }
+                    Ok(endpoints)
                 };
                 let (from, to) = (group(0)?, group(1)?);
                 if let Some((a, b)) = from
@@ -431,16 +553,7 @@ impl Checker<'_> {
                     *self.required(path, "drift_ppm", &raw.drift_ppm)?,
                 )?,
             },
-            K::Pause => {
-                let text = self.required(path, "target", &raw.target)?;
-                target()?;
-                return Err(self.bad(
-                    &path.key("target"),
-                    "can be paused only if it is an election node (`election[0]`)",
-                    quoted(text),
-                    "services do not model stop-the-world pauses yet: use `slowdown` or `crash`",
-                ));
-            }
+            K::Pause => FaultKind::Pause { target: target()? },
         })
     }
 
@@ -468,6 +581,7 @@ impl Checker<'_> {
             raw.period.is_some(),
             raw.down.is_some(),
             raw.retryable.is_some(),
+            raw.peak.is_some(),
         ];
         for (field, present) in PARAMETERS.iter().zip(present) {
             if present && !allowed.contains(field) {
