@@ -58,7 +58,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 17] = [
+const ENTRIES: [Entry; 18] = [
     Entry {
         name: "clock-skew",
         text: include_str!("../library/clock-skew.json"),
@@ -126,6 +126,10 @@ const ENTRIES: [Entry; 17] = [
     Entry {
         name: "tiers",
         text: include_str!("../library/tiers.json"),
+    },
+    Entry {
+        name: "zone-outage",
+        text: include_str!("../library/zone-outage.json"),
     },
 ];
 
