@@ -598,3 +598,39 @@ fn random_faults_are_drawn_from_the_seed() {
         assert!((1.0..=3.0).contains(&lasts_s), "{kind} lasts {lasts_s}");
     }
 }
+
+/// web (constant 20 req/s, 2 s timeout) → api → db, 1 ms work each, 1 ms latency, 30 s.
+fn chain(faults: &str) -> String {
+    format!(
+        r#"{{ "name": "chain", "duration": "30s",
+      "clients": [ {{ "name": "web", "target": "api", "arrival": {{ "kind": "constant", "rate_per_s": 20 }}, "timeout": "2s" }} ],
+      "services": [
+        {{ "name": "api", "replicas": 1, "workers": 4, "service_time": {{ "kind": "constant", "value": "1ms" }},
+          "calls": [ {{ "service": "db", "timeout": "1s" }} ] }},
+        {{ "name": "db", "replicas": 1, "workers": 4, "service_time": {{ "kind": "constant", "value": "1ms" }} }} ],
+      "network": {{ "latency": {{ "kind": "constant", "value": "1ms" }} }},
+      "faults": [ {faults} ] }}"#
+    )
+}
+
+#[test]
+fn a_partial_partition_cuts_only_the_pair_it_names() {
+    // See: #3 (gray failures: A reaches B, B reaches C, A cannot reach C). A partition
+    // cuts the listed groups from each other and nothing else: web cannot reach db, yet
+    // every request succeeds, because web only talks to api and api still reaches db.
+    let partial = run(&chain(
+        r#"{ "kind": "partition", "groups": [["web"], ["db"]], "mode": "refuse", "at": "10s", "for": "3s" }"#,
+    ));
+    let web = &partial.clients[0];
+    assert_eq!(web.failed, 0);
+    assert_eq!(web.refused, 0);
+    assert_eq!(partial.services[0].calls[0].failed, 0, "api → db is intact");
+    // Cutting the pair that is actually used, api ↔ db, fails exactly the 60 requests
+    // (20/s for 3 s) whose api job called db in the window: db refuses, api answers an error.
+    let used = run(&chain(
+        r#"{ "kind": "partition", "groups": [["api"], ["db"]], "mode": "refuse", "at": "10s", "for": "3s" }"#,
+    ));
+    assert_eq!(used.services[0].calls[0].failed, 60);
+    assert_eq!(used.clients[0].failed, 60);
+    assert_eq!(used.clients[0].refused, 0, "web itself was never refused");
+}
