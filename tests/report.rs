@@ -102,6 +102,7 @@ fn compare_writes_a_complete_report() {
         "web-p50.svg",
         "web-p99.svg",
         "web-breaker-open.svg",
+        "web-in-flight.svg",
         "api-queue.svg",
         "web-latency-cdf.svg",
         "bar-clients-web-goodput-per-s.svg",

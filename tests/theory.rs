@@ -153,6 +153,15 @@ fn littles_law_in_queue_and_in_system() {
         0.01,
     );
     assert_close("Little L = λW", server.in_system_mean, throughput * w, 0.01);
+    // The client's per-second in-flight series obeys it too, end to end: its mean over the
+    // measured seconds is the client's throughput times its mean latency.
+    let client = &result.clients[0];
+    let warmup_s = (result.stats.end.as_secs_f64() - result.measured.as_secs_f64()) as usize;
+    let measured = &client.series.in_flight[warmup_s..];
+    let l = measured.iter().sum::<f64>() / measured.len() as f64;
+    let rate = client.succeeded as f64 / result.measured.as_secs_f64();
+    let latency = client.latency.mean_nanos() / 1e9;
+    assert_close("Little L = λW (client in flight)", l, rate * latency, 0.01);
 }
 
 #[test]

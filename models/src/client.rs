@@ -4,7 +4,7 @@
 //! that changing its retry policy never changes when its requests arrive (common random
 //! numbers across variants). Routing and timers belong to `world`.
 
-use sim_core::{CountSeries, Histogram, QuantileSeries, SimDuration, SimTime, Stream};
+use sim_core::{CountSeries, Histogram, LevelSeries, QuantileSeries, SimDuration, SimTime, Stream};
 
 use crate::config::{Arrival, ClientConfig};
 use crate::guard::GuardState;
@@ -54,9 +54,25 @@ pub struct ClientHistory {
     pub timeouts: CountSeries,
     /// Latency p50 and p99 of successes.
     pub latency: QuantileSeries,
+    /// Requests issued and not yet resolved, as a level over time.
+    pub in_flight: LevelSeries,
+    /// The current number of unresolved requests.
+    open: u64,
 }
 
 impl ClientHistory {
+    /// A request was issued at `now`.
+    pub fn opened(&mut self, now: SimTime) {
+        self.open += 1;
+        self.in_flight.set(now, self.open);
+    }
+
+    /// A request was resolved (succeeded or failed) at `now`.
+    pub fn closed(&mut self, now: SimTime) {
+        self.open = self.open.saturating_sub(1);
+        self.in_flight.set(now, self.open);
+    }
+
     fn new() -> ClientHistory {
         ClientHistory {
             offered: CountSeries::new(SERIES_INTERVAL),
@@ -65,6 +81,8 @@ impl ClientHistory {
             failed: CountSeries::new(SERIES_INTERVAL),
             timeouts: CountSeries::new(SERIES_INTERVAL),
             latency: QuantileSeries::new(SERIES_INTERVAL, &[0.5, 0.99]),
+            in_flight: LevelSeries::new(SERIES_INTERVAL),
+            open: 0,
         }
     }
 
@@ -79,6 +97,7 @@ impl ClientHistory {
             latency_p50_ms: rows.iter().map(|r| r[0] / 1e6).collect(),
             latency_p99_ms: rows.iter().map(|r| r[1] / 1e6).collect(),
             breaker_open: Vec::new(),
+            in_flight: self.in_flight.means(end),
         }
     }
 }

@@ -100,6 +100,8 @@ pub struct ClientSeries {
     pub latency_p99_ms: Vec<f64>,
     /// Fraction of each second the client's circuit breaker was open (empty without one).
     pub breaker_open: Vec<f64>,
+    /// Mean number of the client's requests in flight (issued, not yet resolved) in each second.
+    pub in_flight: Vec<f64>,
 }
 
 /// A service's per-second history, summed over replicas.

@@ -458,6 +458,7 @@ impl World {
         let next = c.next_arrival(now);
         ctx.schedule_at(next, Event::Arrival { client });
         c.history.offered.add(now, 1);
+        c.history.opened(now);
         if measured {
             c.counts.requests += 1;
         }

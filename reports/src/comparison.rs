@@ -210,6 +210,7 @@ impl Comparison {
                 ("p50", &series.latency_p50_ms),
                 ("p99", &series.latency_p99_ms),
                 ("breaker_open", &series.breaker_open),
+                ("in_flight", &series.in_flight),
             ];
             for (what, values) in named {
                 let key = format!("clients.{}.{what}", client.name);

@@ -89,6 +89,12 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
                 "requests (req/s)",
                 "New requests per second",
             ),
+            (
+                "in_flight",
+                "requests in flight",
+                "requests in flight",
+                "Mean number of requests issued and not yet resolved in each second",
+            ),
         ];
         for (what, words, y_label, says) in charts {
             let series = lines(comparison, &format!("clients.{client}.{what}"));

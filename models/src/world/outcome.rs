@@ -225,6 +225,7 @@ impl World {
         match r.origin {
             Origin::Client(client) => {
                 let c = &mut self.clients[client.0 as usize];
+                c.history.closed(now);
                 if ok {
                     c.record_success(now, now.since(r.arrived), r.measured);
                     if garbage && r.measured {
