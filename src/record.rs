@@ -76,6 +76,40 @@ impl Record {
         }
     }
 
+    /// Reads the record at `path` and checks that its inlined scenario was not edited.
+    pub fn read(path: &Path) -> Result<Record, CliError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+            path: path.to_path_buf(),
+            source,
+            catalog: String::new(),
+        })?;
+        let record: Record = serde_json::from_str(&text).map_err(|e| CliError::Record {
+            path: path.to_path_buf(),
+            problem: e.to_string(),
+        })?;
+        if hash_text(&record.scenario_text) != record.scenario_hash {
+            return Err(CliError::Record {
+                path: path.to_path_buf(),
+                problem:
+                    "the inlined scenario does not match its scenario_hash (the record was edited)"
+                        .to_string(),
+            });
+        }
+        Ok(record)
+    }
+
+    /// A warning line when another faultline version made the record, else nothing.
+    pub fn version_warning(&self) -> String {
+        if self.version == crate::VERSION {
+            return String::new();
+        }
+        format!(
+            "warning: recorded by faultline {}, replaying with {}; a different version may not reproduce it\n",
+            self.version,
+            crate::VERSION
+        )
+    }
+
     /// The record as pretty JSON with a trailing newline.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("a record always serializes");
@@ -91,32 +125,8 @@ pub fn hash_text(text: &str) -> String {
 
 /// `faultline replay RECORD [--variant V] [--set PATH=VALUE]...`.
 pub fn replay(path: &Path, variant: Option<&str>, set: &[String]) -> Result<Outcome, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_path_buf(),
-        source,
-        catalog: String::new(),
-    })?;
-    let record: Record = serde_json::from_str(&text).map_err(|e| CliError::Record {
-        path: path.to_path_buf(),
-        problem: e.to_string(),
-    })?;
-    let mut out = String::new();
-    if record.version != crate::VERSION {
-        let _ = writeln!(
-            out,
-            "warning: recorded by faultline {}, replaying with {}; a different version may not reproduce it",
-            record.version,
-            crate::VERSION
-        );
-    }
-    if hash_text(&record.scenario_text) != record.scenario_hash {
-        return Err(CliError::Record {
-            path: path.to_path_buf(),
-            problem:
-                "the inlined scenario does not match its scenario_hash (the record was edited)"
-                    .to_string(),
-        });
-    }
+    let record = Record::read(path)?;
+    let mut out = record.version_warning();
     let counterfactual = variant.is_some() || !set.is_empty();
     let (run_variant, run_set) = if counterfactual {
         let mut all = record.overrides.clone();

@@ -39,7 +39,7 @@ use crate::error::CliError;
 use crate::explore::check::{self, Violation};
 use crate::explore::schedule::{self, Names};
 use crate::output::write_atomic;
-use crate::record::{hash_text, Record};
+use crate::record::Record;
 use crate::run::{load_options, simulate, Outcome, Simulated};
 
 /// Candidate subsets ddmin tries at once. A constant, not the core count, so that the runs
@@ -54,7 +54,7 @@ const MILLISECOND: u64 = 1_000_000;
 
 /// `faultline shrink RECORD [--out FILE]`.
 pub fn shrink(path: &Path, out: Option<&Path>) -> Result<Outcome, CliError> {
-    let record = read(path)?;
+    let record = Record::read(path)?;
     let out = out.map_or_else(|| minimal_path(path), Path::to_path_buf);
     let origin = format!("{} (from {})", record.origin, path.display());
     let options = load_options(record.variant.as_deref(), &record.overrides)?;
@@ -672,28 +672,6 @@ fn foreign_faults(
         }
     }
     Ok(foreign)
-}
-
-/// Reads and checks a record (as `replay` does).
-fn read(path: &Path) -> Result<Record, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_path_buf(),
-        source,
-        catalog: String::new(),
-    })?;
-    let record: Record = serde_json::from_str(&text).map_err(|e| CliError::Record {
-        path: path.to_path_buf(),
-        problem: e.to_string(),
-    })?;
-    if hash_text(&record.scenario_text) != record.scenario_hash {
-        return Err(CliError::Record {
-            path: path.to_path_buf(),
-            problem:
-                "the inlined scenario does not match its scenario_hash (the record was edited)"
-                    .to_string(),
-        });
-    }
-    Ok(record)
 }
 
 /// `dir/seed-7.json` → `dir/seed-7.min.json`; a name without `.json` gets `.min.json` added.

@@ -21,7 +21,7 @@ use serde_json::{json, Map, Value};
 use sim_core::{Drift, LocalTime, SimDuration, SimTime};
 
 use crate::error::CliError;
-use crate::record::{hash_text, Record, EXIT_NOT_REPRODUCED};
+use crate::record::{Record, EXIT_NOT_REPRODUCED};
 use crate::run::Outcome;
 
 /// What a traced replay should capture.
@@ -191,33 +191,9 @@ pub fn parse_window(text: &str) -> Result<(SimTime, SimTime), CliError> {
 
 /// Reads and checks a record, with any warning to print first.
 fn load(path: &Path) -> Result<(Record, String), CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_path_buf(),
-        source,
-        catalog: String::new(),
-    })?;
-    let record: Record = serde_json::from_str(&text).map_err(|e| CliError::Record {
-        path: path.to_path_buf(),
-        problem: e.to_string(),
-    })?;
-    if hash_text(&record.scenario_text) != record.scenario_hash {
-        return Err(CliError::Record {
-            path: path.to_path_buf(),
-            problem:
-                "the inlined scenario does not match its scenario_hash (the record was edited)"
-                    .to_string(),
-        });
-    }
-    let mut out = String::new();
-    if record.version != crate::VERSION {
-        let _ = writeln!(
-            out,
-            "warning: recorded by faultline {}, replaying with {}; a different version may not reproduce it",
-            record.version,
-            crate::VERSION
-        );
-    }
-    Ok((record, out))
+    let record = Record::read(path)?;
+    let warning = record.version_warning();
+    Ok((record, warning))
 }
 
 /// Writes the window's JSON lines and sequence diagram into `directory`, and says so.

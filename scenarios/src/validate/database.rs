@@ -11,7 +11,7 @@
 use models::{
     Arrival, DatabaseConfig, DatabaseFault, DatabaseFaultKind, Promotion, ReadFrom, Replication,
 };
-use sim_core::{SimDuration, SimTime};
+use sim_core::SimDuration;
 
 use super::{Checker, RATE_PER_S_MAX};
 use crate::error::{nearest, quoted, Path, ScenarioError};
@@ -210,31 +210,10 @@ impl Checker<'_> {
             }
         };
         self.database_parameters(path, raw, kind, allowed)?;
-        let start = SimTime::ZERO.add(self.duration(&path.key("at"), &raw.at)?);
-        if start >= SimTime::ZERO.add(duration) {
-            return Err(self.bad(
-                &path.key("at"),
-                format!("must be before the end of the run ({duration})"),
-                quoted(&raw.at.0),
-                "a fault that starts after the run ends never happens",
-            ));
-        }
-        let end = match (&raw.lasts, raw.kind) {
-            (Some(_), K::ReplicaLoss) => {
-                return Err(self.bad(
-                    &path.key("for"),
-                    "is not a parameter of `replica_loss`",
-                    "a duration",
-                    "`replica_loss` happens at an instant and lasts to the end; remove `for`, or use `crash` for a node that restarts",
-                ))
-            }
-            (Some(text), _) => start.add(self.positive_duration(
-                &path.key("for"),
-                text,
-                "remove `for` to let the fault last until the end of the run",
-            )?),
-            (None, _) => SimTime::MAX,
-        };
+        let instant = matches!(raw.kind, K::ReplicaLoss).then_some(
+            "`replica_loss` happens at an instant and lasts to the end; remove `for`, or use `crash` for a node that restarts",
+        );
+        let (start, end) = self.window(path, raw, "replica_loss", instant, duration)?;
         let target = || -> Result<Option<u32>, ScenarioError> {
             let text = self.required(path, "target", &raw.target)?;
             self.database_node(&path.key("target"), text, nodes)

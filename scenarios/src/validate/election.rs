@@ -9,7 +9,7 @@ use models::{
     Arrival, Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, Member,
     Unreachable,
 };
-use sim_core::{SimDuration, SimTime};
+use sim_core::SimDuration;
 
 use super::Checker;
 use crate::error::{nearest, quoted, Path, ScenarioError};
@@ -323,31 +323,9 @@ impl Checker<'_> {
             }
         };
         self.only(path, raw, kind, allowed)?;
-        let start = SimTime::ZERO.add(self.duration(&path.key("at"), &raw.at)?);
-        if start >= SimTime::ZERO.add(duration) {
-            return Err(self.bad(
-                &path.key("at"),
-                format!("must be before the end of the run ({duration})"),
-                quoted(&raw.at.0),
-                "a fault that starts after the run ends never happens",
-            ));
-        }
-        let end = match (&raw.lasts, raw.kind) {
-            (Some(_), K::ReplicaLoss | K::ClockJump | K::DriftChange) => {
-                return Err(self.bad(
-                    &path.key("for"),
-                    format!("is not a parameter of `{kind}`"),
-                    "a duration",
-                    format!("`{kind}` happens at an instant and lasts to the end; remove `for`"),
-                ))
-            }
-            (Some(text), _) => start.add(self.positive_duration(
-                &path.key("for"),
-                text,
-                "remove `for` to let the fault last until the end of the run",
-            )?),
-            (None, _) => SimTime::MAX,
-        };
+        let instant = matches!(raw.kind, K::ReplicaLoss | K::ClockJump | K::DriftChange)
+            .then(|| format!("`{kind}` happens at an instant and lasts to the end; remove `for`"));
+        let (start, end) = self.window(path, raw, kind, instant.as_deref(), duration)?;
         let kind = self.election_fault_kind(path, raw, kind, shape)?;
         Ok(ElectionFault {
             kind,

@@ -357,37 +357,15 @@ impl Checker<'_> {
             K::Pause => ("pause", &["target"]),
         };
         self.only(path, raw, kind, allowed)?;
-        let start = SimTime::ZERO.add(self.duration(&path.key("at"), &raw.at)?);
-        let end = match (&raw.lasts, raw.kind) {
-            (Some(_), K::ReplicaLoss | K::ClockJump | K::DriftChange) => {
-                return Err(self.bad(
-                    &path.key("for"),
-                    format!("is not a parameter of `{kind}`"),
-                    "a duration",
-                    format!("`{kind}` happens at an instant and lasts to the end; remove `for`"),
-                ))
-            }
-            (Some(text), _) => start.add(self.positive_duration(
-                &path.key("for"),
-                text,
-                "remove `for` to let the fault last until the end of the run",
-            )?),
-            (None, K::Brownout) => {
-                return Err(self.bad(
-                    &path.key("for"),
-                    "is required for `brownout`",
-                    "nothing",
-                    "its error rate ramps up to `peak` over the first half of the window and back down over the second, so the window needs an end, e.g. \"for\": \"20s\"",
-                ))
-            }
-            (None, _) => SimTime::MAX,
-        };
-        if start >= SimTime::ZERO.add(duration) {
+        let instant = matches!(raw.kind, K::ReplicaLoss | K::ClockJump | K::DriftChange)
+            .then(|| format!("`{kind}` happens at an instant and lasts to the end; remove `for`"));
+        let (start, end) = self.window(path, raw, kind, instant.as_deref(), duration)?;
+        if matches!(raw.kind, K::Brownout) && end == SimTime::MAX {
             return Err(self.bad(
-                &path.key("at"),
-                format!("must be before the end of the run ({duration})"),
-                quoted(&raw.at.0),
-                "a fault that starts after the run ends never happens",
+                &path.key("for"),
+                "is required for `brownout`",
+                "nothing",
+                "its error rate ramps up to `peak` over the first half of the window and back down over the second, so the window needs an end, e.g. \"for\": \"20s\"",
             ));
         }
         let kind = self.fault_kind(path, raw, names)?;
@@ -555,6 +533,45 @@ impl Checker<'_> {
             },
             K::Pause => FaultKind::Pause { target: target()? },
         })
+    }
+
+    /// A fault's window: from `at` (which must fall inside the run) for `for`, or to the
+    /// end of the run without `for`. `instant` is the hint for a kind that happens at an
+    /// instant and so refuses `for`; `None` for kinds with a window.
+    pub(super) fn window(
+        &self,
+        path: &Path,
+        raw: &raw::Fault,
+        kind: &str,
+        instant: Option<&str>,
+        duration: SimDuration,
+    ) -> Result<(SimTime, SimTime), ScenarioError> {
+        let start = SimTime::ZERO.add(self.duration(&path.key("at"), &raw.at)?);
+        if start >= SimTime::ZERO.add(duration) {
+            return Err(self.bad(
+                &path.key("at"),
+                format!("must be before the end of the run ({duration})"),
+                quoted(&raw.at.0),
+                "a fault that starts after the run ends never happens",
+            ));
+        }
+        let end = match (&raw.lasts, instant) {
+            (Some(_), Some(hint)) => {
+                return Err(self.bad(
+                    &path.key("for"),
+                    format!("is not a parameter of `{kind}`"),
+                    "a duration",
+                    hint,
+                ))
+            }
+            (Some(text), None) => start.add(self.positive_duration(
+                &path.key("for"),
+                text,
+                "remove `for` to let the fault last until the end of the run",
+            )?),
+            (None, _) => SimTime::MAX,
+        };
+        Ok((start, end))
     }
 
     /// Refuses parameters that belong to other kinds of fault.
