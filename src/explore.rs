@@ -208,10 +208,13 @@ impl<'a> Plan<'a> {
         let text = &self.source.text;
         let origin = &self.source.origin;
         let drawn = models::with_random_faults(&self.world, seed);
+        let foreign =
+            schedule::drawn_foreign(&self.world, &models::draw_random_faults(&self.world, seed));
         let words = drawn
             .faults
             .iter()
             .map(|f| schedule::describe(f, &self.names))
+            .chain(foreign.iter().map(schedule::describe_entry))
             .collect();
         let run = match simulate(text, origin, variant, &self.set, seed) {
             Ok(run) => run,

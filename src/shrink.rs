@@ -73,7 +73,12 @@ pub fn shrink(path: &Path, out: Option<&Path>) -> Result<Outcome, CliError> {
         seed: record.seed,
         names: Names::of(&scenario.world),
         keys: BTreeSet::new(),
-        foreign: foreign_faults(&record, &origin, &options)?,
+        foreign: {
+            let mut foreign = foreign_faults(&record, &origin, &options)?;
+            let drawn = models::draw_random_faults(&scenario.world, record.seed);
+            foreign.extend(schedule::drawn_foreign(&scenario.world, &drawn));
+            foreign
+        },
         runs: AtomicU64::new(0),
     };
     let original = simulate(

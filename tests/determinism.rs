@@ -12,7 +12,9 @@
 //! duplication, a per-link override, initial clock settings, and sometimes a lease `election`
 //! with 0–3 faults on its nodes and store (crash, pause, partition, black_hole, clock_jump,
 //! drift_change), and sometimes a leader–follower `database` with 0–3 faults on its nodes
-//! (crash, replica_loss, slowdown, latency, partition). Every name refers to an
+//! (crash, replica_loss, slowdown, latency, partition), and sometimes a `random_faults` recipe
+//! with its defaults (every kind that can hit a service, the election, the database or a
+//! zone). Every name refers to an
 //! existing service (`s0`..), replica (`s0[1]` only if `s0` has two) or client (`c0`..), and
 //! every fault starts before the run ends. Each scenario is written to a file and run through
 //! the CLI's own `run` path twice: the JSON must be byte-identical and the trace hash equal.
@@ -527,8 +529,21 @@ fn database(duration_ms: u64) -> BoxedStrategy<(String, Vec<String>)> {
     prop_oneof![Just((String::new(), Vec::new())), with].boxed()
 }
 
-/// A scenario's text and the number of faults in it.
-fn scenario() -> impl Strategy<Value = (String, usize)> {
+/// Maybe a `random_faults` block (issue #3), as `, "random_faults": {...}`, and how many faults
+/// it draws at least (a zone outage lists one fault per replica in the zone).
+fn random_faults() -> BoxedStrategy<(String, usize)> {
+    prop_oneof![
+        2 => Just((String::new(), 0)),
+        1 => (1usize..4).prop_map(|n| (
+            format!(r#", "random_faults": {{ "count": {n}, "duration": ["100ms", "1s"] }}"#),
+            n
+        )),
+    ]
+    .boxed()
+}
+
+/// A scenario's text, the number of faults in its schedule, and the least number drawn.
+fn scenario() -> impl Strategy<Value = (String, usize, usize)> {
     (prop::collection::vec(1u32..3, 1..4), 1usize..4, 1u64..4)
         .prop_map(|(replicas, clients, secs)| Shape {
             replicas,
@@ -557,9 +572,10 @@ fn scenario() -> impl Strategy<Value = (String, usize)> {
                 Just(shape.zone_a()),
                 election(shape.duration_ms),
                 database(shape.duration_ms),
+                random_faults(),
             )
         })
-        .prop_map(|(s, c, network, mut faults, clocks, duration_ms, zone_a, (election, more), (database, on_database))| {
+        .prop_map(|(s, c, network, mut faults, clocks, duration_ms, zone_a, (election, more), (database, on_database), (random, drawn))| {
             faults.extend(more);
             faults.extend(on_database);
             let text = format!(
@@ -567,7 +583,7 @@ fn scenario() -> impl Strategy<Value = (String, usize)> {
   "clients": [ {} ],
   "services": [ {} ],
   "network": {network},
-  "faults": [ {} ]{clocks}{election}{database},
+  "faults": [ {} ]{clocks}{election}{database}{random},
   "slo": [ {{ "client": "c0", "latency_below": "50ms", "target": 0.5 }} ] }}"#,
                 c.join(",\n    "),
                 s.join(",\n    "),
@@ -584,7 +600,7 @@ fn scenario() -> impl Strategy<Value = (String, usize)> {
                     }
                 })
                 .sum();
-            (text, listed)
+            (text, listed, drawn)
         })
 }
 
@@ -611,7 +627,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn same_input_same_bytes((text, faults) in scenario(), seed in 0u64..1_000_000) {
+    fn same_input_same_bytes((text, faults, drawn) in scenario(), seed in 0u64..1_000_000) {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("random.json");
         std::fs::write(&file, &text).unwrap();
@@ -626,7 +642,11 @@ proptest! {
             prop_assert_ne!(trace_hash(&first), trace_hash(&other), "seeds {} and {} gave one trace", seed, seed + 1);
         }
         let listed = summary["faults"].as_array().map_or(0, Vec::len);
-        prop_assert_eq!(listed, faults, "the summary lists every fault of the file");
+        if drawn == 0 {
+            prop_assert_eq!(listed, faults, "the summary lists every fault of the file");
+        } else {
+            prop_assert!(listed >= faults + drawn, "the summary lists every fault, drawn ones too");
+        }
     }
 }
 
@@ -646,7 +666,7 @@ fn the_generator_covers_the_failure_model() {
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     let mut note = |feature: String| *seen.entry(feature).or_default() += 1;
     for _ in 0..400 {
-        let (text, faults) = strategy.new_tree(&mut runner).unwrap().current();
+        let (text, faults, _) = strategy.new_tree(&mut runner).unwrap().current();
         scenarios::parse(&text, "generated", &Default::default())
             .unwrap_or_else(|e| panic!("the generator drew an invalid scenario: {e}\n{text}"));
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -722,6 +742,10 @@ fn the_generator_covers_the_failure_model() {
         }
         note(format!("election: {}", value.get("election").is_some()));
         note(format!("database: {}", value.get("database").is_some()));
+        note(format!(
+            "random_faults: {}",
+            value.get("random_faults").is_some()
+        ));
     }
     let mut expected: Vec<String> = [
         "slowdown",
@@ -756,6 +780,7 @@ fn the_generator_covers_the_failure_model() {
         "clocks",
         "election",
         "database",
+        "random_faults",
     ] {
         expected.push(format!("{flag}: true"));
         expected.push(format!("{flag}: false"));

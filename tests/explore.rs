@@ -346,3 +346,58 @@ fn shrink_keeps_the_election_faults_that_cause_a_split_brain() {
     let replay = faultline(&["replay", &minimal.display().to_string()]);
     assert_eq!(replay.status.code(), Some(0), "{}", stdout(&replay));
 }
+
+/// Random faults reach a lease election (issue #3): explore finds seeds where a drawn node
+/// pause longer than the lease lets a stale leader's write through (Kleppmann, "How to do
+/// distributed locking", 2016: the GC-paused lock holder), and shrink cuts the schedule down
+/// to that one pause of the leader.
+#[test]
+fn explore_and_shrink_reach_a_lease_election() {
+    let dir = tempfile::tempdir().unwrap();
+    let recipe = r#"random_faults={"count":3,"targets":["election"],"duration":["5s","20s"],"jump":["-8s","-3s"]}"#;
+    let output = explore(
+        "scenarios/library/lease-split-brain.json",
+        "8..8",
+        dir.path(),
+        &[
+            "--variant",
+            "unfenced",
+            "--set",
+            "faults=[]",
+            "--set",
+            recipe,
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let findings = json(&dir.path().join("findings.json"));
+    let finding = &findings["findings"][0];
+    let words: Vec<&str> = finding["faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(words.len(), 3, "{words:?}");
+    assert!(words.iter().all(|w| w.contains("election[")), "{words:?}");
+    let record = dir.path().join(finding["record"].as_str().unwrap());
+    let out = dir.path().join("minimal.json");
+    let shrunk = faultline(&[
+        "shrink",
+        &record.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(shrunk.status.code(), Some(0), "{}", stderr(&shrunk));
+    assert!(
+        stdout(&shrunk).contains("1 of 3 faults remains"),
+        "{}",
+        stdout(&shrunk)
+    );
+    let minimal = json(&out);
+    let faults = explicit_faults(&minimal).expect("the minimal schedule is explicit");
+    assert_eq!(faults.len(), 1, "{faults:?}");
+    assert_eq!(faults[0]["kind"], "pause");
+    assert_eq!(faults[0]["target"], "election[0]");
+    let replay = faultline(&["replay", &out.display().to_string()]);
+    assert_eq!(replay.status.code(), Some(0), "{}", stderr(&replay));
+}

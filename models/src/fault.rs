@@ -14,6 +14,9 @@ use sim_core::{Probability, SimDuration, SimTime};
 
 use crate::config::{ClientId, ServiceId};
 
+mod random;
+pub use random::{Drawn, RandomFaults, RandomKind, RandomTarget};
+
 /// One scheduled fault.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fault {
@@ -218,120 +221,6 @@ impl Target {
     #[inline]
     pub fn covers(&self, service: ServiceId, replica: u32) -> bool {
         self.service == service && self.replica.is_none_or(|r| r == replica)
-    }
-}
-
-/// A recipe for drawing a fault schedule from the seed: `count` faults of the listed kinds,
-/// on the listed services, starting uniformly in `start` and lasting uniformly in `duration`.
-///
-/// The draw uses its own stream (`faults/random`), so adding random faults never shifts any
-/// other stream, and the same seed always draws the same schedule (explore and shrink rely on
-/// it). Magnitudes are drawn uniformly from the given ranges.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RandomFaults {
-    /// How many faults to draw.
-    pub count: u32,
-    /// The kinds to choose from (uniformly).
-    pub kinds: Vec<RandomKind>,
-    /// The services that may be hit (a partition picks two distinct ones).
-    pub targets: Vec<ServiceId>,
-    /// Earliest and latest start.
-    pub start: (SimTime, SimTime),
-    /// Shortest and longest duration.
-    pub duration: (SimDuration, SimDuration),
-    /// Slowdown factors.
-    pub factor: (f64, f64),
-    /// Error-burst fractions.
-    pub fraction: (f64, f64),
-    /// Added latencies.
-    pub add: (SimDuration, SimDuration),
-}
-
-/// The kinds a random schedule can draw.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RandomKind {
-    /// `FaultKind::Slowdown` of every replica.
-    Slowdown,
-    /// `FaultKind::Crash` of one replica, restarting at the end.
-    Crash,
-    /// `FaultKind::ErrorBurst` of every replica.
-    ErrorBurst,
-    /// `FaultKind::Latency` on every replica's links.
-    Latency,
-    /// A symmetric black-hole `FaultKind::Partition` between two services.
-    Partition,
-}
-
-impl RandomFaults {
-    /// Draws the schedule; `replicas[s]` is the replica count of service `s`.
-    pub fn draw(&self, stream: &mut sim_core::Stream, replicas: &[u32]) -> Vec<Fault> {
-        let uniform_time = |stream: &mut sim_core::Stream, (low, high): (SimTime, SimTime)| {
-            SimTime::from_nanos(stream.between(low.as_nanos(), high.as_nanos()))
-        };
-        let uniform_span = |stream: &mut sim_core::Stream,
-                            (low, high): (SimDuration, SimDuration)| {
-            SimDuration::from_nanos(stream.between(low.as_nanos(), high.as_nanos()))
-        };
-        let uniform = |stream: &mut sim_core::Stream, (low, high): (f64, f64)| {
-            low + (high - low) * stream.unit()
-        };
-        let mut faults = Vec::with_capacity(self.count as usize);
-        for _ in 0..self.count {
-            // Every fault draws the same number of values whatever its kind, so the schedule's
-            // later faults do not depend on the kinds drawn earlier.
-            let kind = self.kinds[stream.below(self.kinds.len() as u64) as usize];
-            let target = self.targets[stream.below(self.targets.len() as u64) as usize];
-            let other = self.targets[stream.below(self.targets.len() as u64) as usize];
-            let replica_draw = stream.next_u64();
-            let start = uniform_time(stream, self.start);
-            let end = start.add(uniform_span(stream, self.duration));
-            let factor = uniform(stream, self.factor);
-            let fraction = uniform(stream, self.fraction);
-            let add = uniform_span(stream, self.add);
-            let every = Target {
-                service: target,
-                replica: None,
-            };
-            let kind = match kind {
-                RandomKind::Slowdown => FaultKind::Slowdown {
-                    target: every,
-                    factor,
-                },
-                RandomKind::Crash => {
-                    let replica = (replica_draw % u64::from(replicas[target.0 as usize])) as u32;
-                    FaultKind::Crash {
-                        target: Target {
-                            service: target,
-                            replica: Some(replica),
-                        },
-                        while_down: Unreachable::Refuse,
-                    }
-                }
-                RandomKind::ErrorBurst => FaultKind::ErrorBurst {
-                    target: every,
-                    fraction: Probability::new(fraction.clamp(0.0, 1.0))
-                        .expect("a clamped fraction is a probability"),
-                    retryable: true,
-                },
-                RandomKind::Latency => FaultKind::Latency { target: every, add },
-                RandomKind::Partition if other != target => FaultKind::Partition {
-                    from: vec![Endpoint::Service(every)],
-                    to: vec![Endpoint::Service(Target {
-                        service: other,
-                        replica: None,
-                    })],
-                    one_way: false,
-                    mode: Unreachable::BlackHole,
-                },
-                // Two draws of the same service cannot partition it from itself: black-hole it.
-                RandomKind::Partition => FaultKind::Isolate {
-                    target: every,
-                    mode: Unreachable::BlackHole,
-                },
-            };
-            faults.push(Fault { kind, start, end });
-        }
-        faults
     }
 }
 

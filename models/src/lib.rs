@@ -44,7 +44,9 @@ pub use election::{
     Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, ElectionResult,
     ElectionRun, Member,
 };
-pub use fault::{Endpoint, Fault, FaultKind, RandomFaults, RandomKind, Target, Unreachable};
+pub use fault::{
+    Drawn, Endpoint, Fault, FaultKind, RandomFaults, RandomKind, RandomTarget, Target, Unreachable,
+};
 pub use guard::{GuardCounts, Guards, LocalRejection};
 pub use outlier::{OutlierDetectionConfig, OutlierDetector};
 pub use rate_limiter::{RateLimiter, RateLimiterConfig};
@@ -60,5 +62,6 @@ pub use world::trace::{
     TraceRecord, TracedRun, Transit,
 };
 pub use world::{
-    run, run_observed, with_random_faults, AttemptKey, Event, JobKey, Reply, RequestKey, World,
+    draw_random_faults, run, run_observed, with_random_faults, AttemptKey, Event, JobKey, Reply,
+    RequestKey, World,
 };

@@ -31,7 +31,7 @@ use sim_core::{
 
 use crate::client::Client;
 use crate::config::{ClientId, RetryPolicy, ServiceId, WorldConfig};
-use crate::fault::{Fault, FaultKind, Target};
+use crate::fault::{Drawn, Fault, FaultKind, Target};
 use crate::result::{FaultRecord, RunResult};
 use crate::service::{Service, WorkKind};
 use dispatch::Caller;
@@ -92,13 +92,30 @@ fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulat
     sim
 }
 
-/// `config` with its random faults drawn from `seed` and appended to its schedule.
+/// The faults `config`'s `random_faults` recipe (if any) draws from `seed`.
+pub fn draw_random_faults(config: &WorldConfig, seed: u64) -> Drawn {
+    let Some(recipe) = &config.random_faults else {
+        return Drawn::default();
+    };
+    let replicas: Vec<u32> = config.services.iter().map(|s| s.replicas).collect();
+    let election = config.election.as_ref().map_or(0, |e| e.faults.len());
+    let database = config.database.as_ref().map_or(0, |d| d.faults.len());
+    recipe.draw(seed, &replicas, config.faults.len() + election + database)
+}
+
+/// `config` with its random faults drawn from `seed` and appended to its schedules (the
+/// world's, the election's and the database's).
 pub fn with_random_faults(config: &WorldConfig, seed: u64) -> WorldConfig {
+    let drawn = draw_random_faults(config, seed);
     let mut config = config.clone();
-    if let Some(recipe) = config.random_faults.take() {
-        let replicas: Vec<u32> = config.services.iter().map(|s| s.replicas).collect();
-        let mut stream = Stream::new(seed, "faults/random");
-        config.faults.extend(recipe.draw(&mut stream, &replicas));
+    if config.random_faults.take().is_some() {
+        config.faults.extend(drawn.world);
+        if let Some(election) = config.election.as_mut() {
+            election.faults.extend(drawn.election);
+        }
+        if let Some(database) = config.database.as_mut() {
+            database.faults.extend(drawn.database);
+        }
     }
     config
 }

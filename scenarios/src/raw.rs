@@ -51,7 +51,7 @@
 //! | `crash.while_down`, `partition.mode` | `"refuse"`, `"black_hole"` | a crashed host's OS refuses connections; a partition usually swallows packets |
 //! | `partition.one_way` | `false` | |
 //! | `clocks` | `[]`: perfect clocks | |
-//! | `random_faults` | absent; when present: every kind, every service, starts over the whole run, durations 1s–30s, factor 2–10, fraction 0.1–0.5, add 10ms–100ms | |
+//! | `random_faults` | absent; when present: every kind that can hit a target (`zone_outage` only with `zones`), every service plus the election and the database, starts over the whole run, durations 1s–30s, factor 2–10, fraction 0.1–0.5, add 10ms–100ms, jump -2s–2s, drift_ppm -500–500 | |
 //! | `retry.budget` | absent: unlimited retries; when present `{ratio: 0.2, min_per_s: 10, ttl: "10s"}` | Finagle's defaults |
 //! | `circuit_breaker` | absent; when present `{failure_rate: 0.5, slow_call_rate: 1.0, slow_call_duration: "60s", window: 100, minimum_calls: 100, open_for: "60s", half_open_calls: 10}` | Resilience4j's defaults |
 //! | `throttle` | absent; when present `{k: 2, window: "120s"}` | the SRE book's |
@@ -633,11 +633,11 @@ pub enum FaultKind {
 pub struct RandomFaults {
     /// How many faults to draw.
     pub count: Count,
-    /// Kinds to choose from; default all of `slowdown`, `crash`, `error_burst`, `latency`,
-    /// `partition`.
+    /// Kinds to choose from; default every kind that can hit one of the targets
+    /// (`zone_outage` only when services are placed in `zones`).
     #[serde(default)]
     pub kinds: Option<Vec<RandomKind>>,
-    /// Services that may be hit; default all.
+    /// What may be hit: service names, the election's name, the database's name; default all.
     #[serde(default)]
     pub targets: Option<Vec<String>>,
     /// Earliest and latest start; default the whole run.
@@ -655,6 +655,12 @@ pub struct RandomFaults {
     /// Added latencies; default 10ms to 100ms.
     #[serde(default)]
     pub add: Option<[Duration; 2]>,
+    /// Clock steps, signed; default -2s to 2s.
+    #[serde(default)]
+    pub jump: Option<[Duration; 2]>,
+    /// New clock drifts in parts per million; default -500 to 500.
+    #[serde(default)]
+    pub drift_ppm: Option<[f64; 2]>,
 }
 
 /// The kinds a random schedule can draw.
@@ -669,8 +675,19 @@ pub enum RandomKind {
     ErrorBurst,
     /// Added latency on a service's links.
     Latency,
-    /// Two services cannot reach each other.
+    /// Two services cannot reach each other (an election node and its store; a database node
+    /// and the other nodes).
     Partition,
+    /// One replica or election node freezes and resumes intact.
+    Pause,
+    /// Errors ramp up to a peak and back down.
+    Brownout,
+    /// One replica's or election node's clock steps.
+    ClockJump,
+    /// One replica's or election node's clock starts drifting.
+    DriftChange,
+    /// Every replica placed in one zone crashes at once.
+    ZoneOutage,
 }
 
 /// How an unreachable node fails its callers.

@@ -163,9 +163,16 @@ impl Checker<'_> {
             .into_iter()
             .flatten()
             .collect();
+        let database = self.database(raw, duration)?;
+        let election = self.election(raw, duration)?;
         let random_faults = match &raw.random_faults {
             Some(recipe) => {
-                Some(self.random_faults(&root.key("random_faults"), recipe, &names, duration)?)
+                let others = random::Others {
+                    election: election.as_ref(),
+                    database: database.as_ref(),
+                };
+                let path = root.key("random_faults");
+                Some(self.random_faults(&path, recipe, &names, &others, duration)?)
             }
             None => None,
         };
@@ -186,8 +193,6 @@ impl Checker<'_> {
             slos.push(slo);
         }
         let limits = self.limits(&root.key("limits"), &raw.limits)?;
-        let database = self.database(raw, duration)?;
-        let election = self.election(raw, duration)?;
         Ok((
             WorldConfig {
                 duration,
@@ -904,6 +909,7 @@ mod election;
 mod fault;
 mod guard;
 mod policy;
+mod random;
 
 #[cfg(test)]
 mod tests;

@@ -13,7 +13,10 @@
 use serde_json::{Map, Value};
 use sim_core::{SimDuration, SimTime};
 
-use models::{Endpoint, Fault, FaultKind, Target, Unreachable, WorldConfig};
+use models::{
+    DatabaseFault, DatabaseFaultKind, Direction, ElectionFault, ElectionFaultKind, Endpoint, Fault,
+    FaultKind, Member, Target, Unreachable, WorldConfig,
+};
 
 /// The names faults refer to, from a validated world.
 #[derive(Clone, Debug, PartialEq)]
@@ -148,6 +151,169 @@ pub fn to_json(fault: &Fault, names: &Names) -> Value {
         }
     }
     Value::Object(object)
+}
+
+/// A drawn fault of the lease election named `name`, as a scenario `faults` entry.
+pub fn election_json(fault: &ElectionFault, name: &str) -> Value {
+    let node = |n: &u32| format!("{name}[{n}]");
+    let member = |m: &Member| match m {
+        Member::Node(n) => node(n),
+        Member::Store => format!("{name}.store"),
+    };
+    let mut object = Map::new();
+    let (kind, target) = match &fault.kind {
+        ElectionFaultKind::Crash { nodes } => ("crash", nodes.iter().map(node).collect()),
+        ElectionFaultKind::Pause { nodes } => ("pause", nodes.iter().map(node).collect()),
+        ElectionFaultKind::Latency { nodes, add } => {
+            object.insert("add".into(), Value::String(add.to_string()));
+            ("latency", nodes.iter().map(node).collect())
+        }
+        ElectionFaultKind::Cut {
+            nodes,
+            direction,
+            mode: m,
+            ..
+        } => {
+            let nodes: Vec<String> = nodes.iter().map(node).collect();
+            let store = vec![format!("{name}.store")];
+            let groups = match direction {
+                Direction::FromStore => serde_json::json!([store, nodes]),
+                _ => serde_json::json!([nodes, store]),
+            };
+            object.insert("groups".into(), groups);
+            object.insert("one_way".into(), Value::Bool(*direction != Direction::Both));
+            object.insert("mode".into(), Value::String(mode(*m)));
+            ("partition", Vec::new())
+        }
+        ElectionFaultKind::ClockJump { members, by } => {
+            object.insert("by".into(), Value::String(signed(*by)));
+            ("clock_jump", members.iter().map(member).collect())
+        }
+        ElectionFaultKind::DriftChange { members, drift_ppb } => {
+            let ppm = <Value as From<f64>>::from(*drift_ppb as f64 / 1_000.0);
+            object.insert("drift_ppm".into(), ppm);
+            ("drift_change", members.iter().map(member).collect())
+        }
+    };
+    object.insert("kind".into(), Value::String(kind.to_string()));
+    // A drawn fault hits one member, named as its target.
+    if let [one] = &target[..] {
+        object.insert("target".into(), Value::String(one.clone()));
+    }
+    window_json(&mut object, fault.start, fault.end, kind);
+    Value::Object(object)
+}
+
+/// A drawn fault of the database named `name`, as a scenario `faults` entry.
+pub fn database_json(fault: &DatabaseFault, name: &str) -> Value {
+    let node = |n: &Option<u32>| match n {
+        Some(n) => format!("{name}[{n}]"),
+        None => name.to_string(),
+    };
+    let nodes = |list: &[u32]| -> Vec<String> { list.iter().map(|n| node(&Some(*n))).collect() };
+    let mut object = Map::new();
+    let kind = match &fault.kind {
+        DatabaseFaultKind::Crash { node: n } => {
+            object.insert("target".into(), Value::String(node(n)));
+            "crash"
+        }
+        DatabaseFaultKind::Slowdown { node: n, factor } => {
+            object.insert("target".into(), Value::String(node(n)));
+            object.insert("factor".into(), <Value as From<f64>>::from(*factor));
+            "slowdown"
+        }
+        DatabaseFaultKind::Latency { node: n, add } => {
+            object.insert("target".into(), Value::String(node(n)));
+            object.insert("add".into(), Value::String(add.to_string()));
+            "latency"
+        }
+        DatabaseFaultKind::Partition { from, to, one_way } => {
+            object.insert("groups".into(), serde_json::json!([nodes(from), nodes(to)]));
+            object.insert("one_way".into(), Value::Bool(*one_way));
+            "partition"
+        }
+    };
+    object.insert("kind".into(), Value::String(kind.to_string()));
+    window_json(&mut object, fault.start, fault.end, kind);
+    Value::Object(object)
+}
+
+/// The election and database faults of `drawn` (drawn for `world`) as `faults` entries, in
+/// draw order.
+pub fn drawn_foreign(world: &WorldConfig, drawn: &models::Drawn) -> Vec<Value> {
+    let mut entries: Vec<(usize, Value)> = Vec::new();
+    if let Some(election) = &world.election {
+        for fault in &drawn.election {
+            entries.push((fault.position, election_json(fault, &election.name)));
+        }
+    }
+    if let Some(database) = &world.database {
+        for fault in &drawn.database {
+            entries.push((fault.position, database_json(fault, &database.name)));
+        }
+    }
+    entries.sort_by_key(|(position, _)| *position);
+    entries.into_iter().map(|(_, entry)| entry).collect()
+}
+
+/// Adds `at` and (unless the fault never heals or is an instant) `for`.
+fn window_json(object: &mut Map<String, Value>, start: SimTime, end: SimTime, kind: &str) {
+    object.insert(
+        "at".into(),
+        Value::String(start.since(SimTime::ZERO).to_string()),
+    );
+    let instant = matches!(kind, "clock_jump" | "drift_change");
+    if end < SimTime::MAX && !instant {
+        object.insert("for".into(), Value::String(end.since(start).to_string()));
+    }
+}
+
+/// A `faults` entry in words (for faults of an election or a database, which have no
+/// `models::Fault`): `crash lease[1] 40s..52s`, `partition lease[0] ↔ lease.store 3s..9s`.
+pub fn describe_entry(entry: &Value) -> String {
+    let text = |key: &str| entry.get(key).and_then(Value::as_str).unwrap_or("");
+    let group = |i: usize| {
+        entry["groups"][i]
+            .as_array()
+            .map(|g| {
+                g.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default()
+    };
+    let subject = if entry.get("groups").is_some() {
+        let arrow = if entry["one_way"] == Value::Bool(true) {
+            "→"
+        } else {
+            "↔"
+        };
+        format!("{} {arrow} {}", group(0), group(1))
+    } else {
+        text("target").to_string()
+    };
+    let magnitude = if let Some(factor) = entry.get("factor").and_then(Value::as_f64) {
+        format!(" ×{}", decimal(factor, 2))
+    } else if !text("add").is_empty() {
+        format!(" +{}", text("add"))
+    } else if !text("by").is_empty() {
+        format!(" by {}", text("by"))
+    } else if let Some(ppm) = entry.get("drift_ppm").and_then(Value::as_f64) {
+        format!(" to {}ppm", decimal(ppm, 3))
+    } else {
+        String::new()
+    };
+    let parse = |key: &str| SimDuration::parse(text(key)).ok();
+    let start = parse("at").map_or(0, SimDuration::as_nanos);
+    let window = match parse("for") {
+        _ if matches!(text("kind"), "clock_jump" | "drift_change") => {
+            format!("at {}", seconds(start))
+        }
+        Some(lasts) => format!("{}..{}", seconds(start), seconds(start + lasts.as_nanos())),
+        None => format!("from {}", seconds(start)),
+    };
+    format!("{} {subject}{magnitude} {window}", text("kind"))
 }
 
 /// One fault in words: `crash api[0] 40s..52s`, `slowdown db ×4.37 10s..25.5s`.
@@ -331,6 +497,81 @@ mod tests {
     fn parse(set: &[String]) -> scenarios::Scenario {
         let options = crate::run::load_options(None, set).unwrap();
         scenarios::parse(SCENARIO, "schedule.json", &options).unwrap()
+    }
+
+    /// A world with a lease election and a database whose recipe draws for both.
+    const FOREIGN: &str = r#"{
+      "name": "foreign",
+      "duration": "100s",
+      "clients": [ { "name": "web", "target": "api",
+                     "arrival": { "kind": "poisson", "rate_per_s": 10 } } ],
+      "services": [ { "name": "api", "service_time": { "kind": "constant", "value": "1ms" } } ],
+      "election": { "name": "lease", "nodes": 3, "lease": "10s", "renew_every": "2s",
+                    "retry_every": "1s" },
+      "database": { "name": "db", "followers": 2,
+                    "writes": { "kind": "poisson", "rate_per_s": 10 },
+                    "reads": { "kind": "poisson", "rate_per_s": 10 },
+                    "replication_lag": { "kind": "constant", "value": "1ms" } },
+      "faults": [ { "kind": "crash", "target": "lease[1]", "at": "5s", "for": "1s" } ],
+      "random_faults": { "count": 60, "targets": ["lease", "db"] }
+    }"#;
+
+    #[test]
+    fn drawn_election_and_database_faults_render_exactly() {
+        let parse = |set: &[String]| {
+            let options = crate::run::load_options(None, set).unwrap();
+            scenarios::parse(FOREIGN, "foreign.json", &options).unwrap()
+        };
+        let scenario = parse(&[]);
+        let world = &scenario.world;
+        for seed in 1..=10u64 {
+            let drawn = models::draw_random_faults(world, seed);
+            assert!(
+                drawn.world.is_empty(),
+                "only the election and db are targets"
+            );
+            assert_eq!(drawn.election.len() + drawn.database.len(), 60);
+            let mut entries = vec![serde_json::json!(
+                { "kind": "crash", "target": "lease[1]", "at": "5s", "for": "1s" }
+            )];
+            entries.extend(drawn_foreign(world, &drawn));
+            let set = [
+                "random_faults=null".to_string(),
+                format!("faults={}", Value::Array(entries.clone())),
+            ];
+            let again = parse(&set);
+            let full = models::with_random_faults(world, seed);
+            let windows = |w: &WorldConfig| {
+                let election = w.election.as_ref().unwrap();
+                let database = w.database.as_ref().unwrap();
+                let e: Vec<_> = election
+                    .faults
+                    .iter()
+                    .map(|f| (f.kind.clone(), f.start, f.end))
+                    .collect();
+                let d: Vec<_> = database
+                    .faults
+                    .iter()
+                    .map(|f| (f.kind.clone(), f.start, f.end))
+                    .collect();
+                (e, d)
+            };
+            assert_eq!(windows(&again.world), windows(&full), "seed {seed}");
+            // Every entry reads as words.
+            for entry in &entries {
+                let words = describe_entry(entry);
+                assert!(
+                    words.starts_with(entry["kind"].as_str().unwrap()),
+                    "{words}"
+                );
+            }
+        }
+        let cut = serde_json::json!({ "kind": "partition", "groups": [["lease[0]"], ["lease.store"]],
+                                      "one_way": false, "at": "3s", "for": "6s" });
+        assert_eq!(
+            describe_entry(&cut),
+            "partition lease[0] ↔ lease.store 3s..9s"
+        );
     }
 
     #[test]

@@ -6,10 +6,7 @@
 //! slowdown of a zone becomes one fault per replica in it (in service, then replica order),
 //! with the same window; a zone in a partition's group stands for those replicas.
 
-use models::{
-    ClockSetting, Endpoint, Fault, FaultKind, Link, NetworkConfig, RandomFaults, RandomKind,
-    Target, Unreachable,
-};
+use models::{ClockSetting, Endpoint, Fault, FaultKind, Link, NetworkConfig, Target, Unreachable};
 use sim_core::{Drift, Probability, SimDuration, SimTime};
 
 use super::Checker;
@@ -45,133 +42,6 @@ const PARAMETERS: [&str; 16] = [
 ];
 
 impl Checker<'_> {
-    pub(super) fn random_faults(
-        &self,
-        path: &Path,
-        raw: &raw::RandomFaults,
-        names: &Names<'_>,
-        duration: SimDuration,
-    ) -> Result<RandomFaults, ScenarioError> {
-        let count = self.count(
-            &path.key("count"),
-            raw.count,
-            0..=1_000,
-            (
-                "use 0 for none",
-                "a thousand faults per run is already chaos",
-            ),
-        )? as u32;
-        let kinds = match &raw.kinds {
-            Some(kinds) if kinds.is_empty() => {
-                return Err(self.bad(
-                    &path.key("kinds"),
-                    "must not be empty",
-                    "[]",
-                    "remove it for every kind",
-                ))
-            }
-            Some(kinds) => kinds.iter().map(|k| random_kind(*k)).collect(),
-            None => vec![
-                RandomKind::Slowdown,
-                RandomKind::Crash,
-                RandomKind::ErrorBurst,
-                RandomKind::Latency,
-                RandomKind::Partition,
-            ],
-        };
-        let targets = match &raw.targets {
-            Some(list) if list.is_empty() => {
-                return Err(self.bad(
-                    &path.key("targets"),
-                    "must not be empty",
-                    "[]",
-                    "remove it for every service",
-                ))
-            }
-            Some(list) => list
-                .iter()
-                .enumerate()
-                .map(|(i, name)| {
-                    let t = self.target(&path.key("targets").element(i, None), name, names)?;
-                    Ok(t.service)
-                })
-                .collect::<Result<Vec<_>, ScenarioError>>()?,
-            None => (0..names.services.len() as u32)
-                .map(models::ServiceId)
-                .collect(),
-        };
-        let spans =
-            |key: &str, raw: &Option<[raw::Duration; 2]>, default: (SimDuration, SimDuration)| {
-                match raw {
-                    None => Ok(default),
-                    Some([low, high]) => {
-                        let low = self.duration(&path.key(key).element(0, None), low)?;
-                        let high = self.duration(&path.key(key).element(1, None), high)?;
-                        if low > high {
-                            return Err(self.bad(
-                                &path.key(key),
-                                "must be [low, high] with low ≤ high",
-                                high,
-                                "swap them",
-                            ));
-                        }
-                        Ok((low, high))
-                    }
-                }
-            };
-        let start = spans("start", &raw.start, (SimDuration::ZERO, duration))?;
-        // A fault starting at the very end would never act: clamp the latest start to just
-        // before the end of the run.
-        let latest = start
-            .1
-            .min(duration.saturating_sub(SimDuration::from_nanos(1)));
-        let start = (
-            SimTime::ZERO.add(start.0.min(latest)),
-            SimTime::ZERO.add(latest),
-        );
-        let lasts = spans(
-            "duration",
-            &raw.duration,
-            (SimDuration::from_secs(1), SimDuration::from_secs(30)),
-        )?;
-        if lasts.0 == SimDuration::ZERO {
-            return Err(self.bad(
-                &path.key("duration"),
-                "must be longer than 0s",
-                lasts.0,
-                "a fault needs some time",
-            ));
-        }
-        let add = spans(
-            "add",
-            &raw.add,
-            (SimDuration::from_millis(10), SimDuration::from_millis(100)),
-        )?;
-        let range =
-            |key: &str, raw: Option<[f64; 2]>, default: (f64, f64), low_ok: f64, high_ok: f64| {
-                let (low, high) = raw.map_or(default, |[a, b]| (a, b));
-                if !(low >= low_ok && high <= high_ok && low <= high) {
-                    return Err(self.bad(
-                        &path.key(key),
-                        format!("must be [low, high] within [{low_ok}, {high_ok}] with low ≤ high"),
-                        format!("[{low}, {high}]"),
-                        "check the order and the bounds",
-                    ));
-                }
-                Ok((low, high))
-            };
-        Ok(RandomFaults {
-            count,
-            kinds,
-            targets,
-            start,
-            duration: lasts,
-            factor: range("factor", raw.factor, (2.0, 10.0), 0.001, 1e6)?,
-            fraction: range("fraction", raw.fraction, (0.1, 0.5), 0.0, 1.0)?,
-            add,
-        })
-    }
-
     pub(super) fn network(
         &self,
         path: &Path,
@@ -255,7 +125,7 @@ impl Checker<'_> {
     }
 
     /// The replicas placed in zone `zone`, as one-replica targets in service order.
-    fn zone(
+    pub(super) fn zone(
         &self,
         path: &Path,
         zone: &str,
@@ -733,7 +603,12 @@ impl Checker<'_> {
     }
 
     /// Resolves `"db"` (every replica) or `"db[1]"` (one replica).
-    fn target(&self, path: &Path, text: &str, names: &Names<'_>) -> Result<Target, ScenarioError> {
+    pub(super) fn target(
+        &self,
+        path: &Path,
+        text: &str,
+        names: &Names<'_>,
+    ) -> Result<Target, ScenarioError> {
         let (name, replica) = match text.strip_suffix(']').and_then(|t| t.split_once('[')) {
             Some((name, index)) => match index.parse::<u32>() {
                 Ok(index) => (name, Some(index)),
@@ -779,16 +654,6 @@ fn overlap(a: &Endpoint, b: &Endpoint) -> bool {
                 && (x.replica.is_none() || y.replica.is_none() || x.replica == y.replica)
         }
         _ => false,
-    }
-}
-
-fn random_kind(raw: raw::RandomKind) -> RandomKind {
-    match raw {
-        raw::RandomKind::Slowdown => RandomKind::Slowdown,
-        raw::RandomKind::Crash => RandomKind::Crash,
-        raw::RandomKind::ErrorBurst => RandomKind::ErrorBurst,
-        raw::RandomKind::Latency => RandomKind::Latency,
-        raw::RandomKind::Partition => RandomKind::Partition,
     }
 }
 

@@ -454,3 +454,97 @@ fn clients_rates_retries_slos_and_limits_are_bounded() {
         assert!(message.starts_with("t.json: "), "{message}");
     }
 }
+
+#[test]
+fn random_faults_default_to_every_kind_that_can_hit_a_target() {
+    let mut document = base();
+    document["random_faults"] = json!({ "count": 3 });
+    let recipe = load(&document).unwrap().world.random_faults.unwrap();
+    use models::RandomKind as K;
+    assert_eq!(
+        recipe.kinds,
+        [
+            K::Slowdown,
+            K::Crash,
+            K::ErrorBurst,
+            K::Latency,
+            K::Partition,
+            K::Pause,
+            K::Brownout,
+            K::ClockJump,
+            K::DriftChange
+        ],
+        "no zone outage without zones"
+    );
+    assert_eq!(recipe.jump, (-2_000_000_000, 2_000_000_000));
+    assert_eq!(recipe.drift_ppb, (-500_000, 500_000));
+    document["services"][0]["replicas"] = json!(2);
+    document["services"][0]["zones"] = json!(["a", "b", "c"]);
+    let recipe = load(&document).unwrap().world.random_faults.unwrap();
+    assert_eq!(recipe.kinds.last(), Some(&K::ZoneOutage));
+    assert_eq!(
+        recipe.zones.len(),
+        2,
+        "zone c holds no replica: {:?}",
+        recipe.zones
+    );
+}
+
+#[test]
+fn a_random_kind_must_be_able_to_hit_a_target() {
+    let (_, message) = refused(|d| {
+        d["random_faults"] = json!({ "count": 1, "kinds": ["slowdown", "zone_outage"] })
+    });
+    assert!(message.contains("random_faults.kinds[1]"), "{message}");
+    assert!(message.contains("can hit none of the targets"), "{message}");
+    assert!(message.contains("zones"), "{message}");
+    let (_, message) = refused(|d| {
+        d["election"] =
+            json!({ "nodes": 3, "lease": "10s", "renew_every": "2s", "retry_every": "1s" });
+        d["random_faults"] =
+            json!({ "count": 1, "targets": ["election"], "kinds": ["error_burst"] })
+    });
+    assert!(message.contains("random_faults.kinds[0]"), "{message}");
+    assert!(
+        message.contains("\"error_burst\"") || message.contains("error_burst"),
+        "{message}"
+    );
+}
+
+#[test]
+fn random_clock_ranges_are_checked() {
+    let (_, message) =
+        refused(|d| d["random_faults"] = json!({ "count": 1, "jump": ["1s", "-1s"] }));
+    assert!(message.contains("random_faults.jump"), "{message}");
+    assert!(message.contains("swap them"), "{message}");
+    let mut document = base();
+    document["random_faults"] =
+        json!({ "count": 1, "jump": ["-3s", "500ms"], "drift_ppm": [-20, 20] });
+    let recipe = load(&document).unwrap().world.random_faults.unwrap();
+    assert_eq!(recipe.jump, (-3_000_000_000, 500_000_000));
+    assert_eq!(recipe.drift_ppb, (-20_000, 20_000));
+    let (_, message) =
+        refused(|d| d["random_faults"] = json!({ "count": 1, "drift_ppm": [5, -5] }));
+    assert!(message.contains("random_faults.drift_ppm"), "{message}");
+}
+
+#[test]
+fn random_targets_name_services_the_election_and_the_database() {
+    let mut document = base();
+    document["election"] = json!({ "name": "lease", "nodes": 3, "lease": "10s", "renew_every": "2s", "retry_every": "1s" });
+    document["random_faults"] = json!({ "count": 1, "targets": ["lease", "api"] });
+    let recipe = load(&document).unwrap().world.random_faults.unwrap();
+    assert_eq!(
+        recipe.targets,
+        [
+            models::RandomTarget::Election { nodes: 3 },
+            models::RandomTarget::Service(models::ServiceId(0))
+        ]
+    );
+    let (_, message) = refused(|d| d["random_faults"] = json!({ "count": 1, "targets": ["apj"] }));
+    assert!(message.contains("random_faults.targets[0]"), "{message}");
+    assert!(
+        message.contains("api"),
+        "suggests the nearest name: {message}"
+    );
+}

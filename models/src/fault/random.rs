@@ -1,0 +1,401 @@
+//! Fault schedules drawn from the seed (`random_faults`).
+//!
+//! A recipe says how many faults to draw, of which kinds, on which targets and within which
+//! ranges; `RandomFaults::draw` turns it into faults of the world, of its lease election and of
+//! its database. Each draw first picks a kind (uniformly among the listed kinds), then a target
+//! among the listed targets that kind can hit (a zone outage picks a zone instead), then the
+//! window and the magnitudes.
+//!
+//! The draw uses its own streams (`faults/random`, and `faults/random/clock` for clock steps
+//! and drifts), so adding random faults never shifts any other stream, and the same seed always
+//! draws the same schedule (explore and shrink rely on it). Every fault draws the same number of
+//! values whatever its kind, so the later faults of a schedule do not depend on the kinds drawn
+//! earlier.
+
+use sim_core::{Probability, SimDuration, SimTime, Stream};
+
+use super::{Endpoint, Fault, FaultKind, Target, Unreachable};
+use crate::config::ServiceId;
+use crate::database::{DatabaseFault, DatabaseFaultKind};
+use crate::election::{Direction, ElectionFault, ElectionFaultKind, Member};
+
+/// A recipe for drawing a fault schedule from the seed: `count` faults of the listed kinds, on
+/// the listed targets, starting uniformly in `start` and lasting uniformly in `duration`, with
+/// magnitudes drawn uniformly from the given ranges.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RandomFaults {
+    /// How many faults to draw (a zone outage counts once, whatever replicas it hits).
+    pub count: u32,
+    /// The kinds to choose from (uniformly).
+    pub kinds: Vec<RandomKind>,
+    /// What may be hit (a partition picks two of them).
+    pub targets: Vec<RandomTarget>,
+    /// The replicas placed in each zone, for zone outages (empty when no service has zones).
+    pub zones: Vec<Vec<Target>>,
+    /// Earliest and latest start.
+    pub start: (SimTime, SimTime),
+    /// Shortest and longest duration.
+    pub duration: (SimDuration, SimDuration),
+    /// Slowdown factors (of service time, or of a database's replication lag).
+    pub factor: (f64, f64),
+    /// Error-burst fractions and brownout peaks.
+    pub fraction: (f64, f64),
+    /// Added latencies.
+    pub add: (SimDuration, SimDuration),
+    /// Clock steps, in signed nanoseconds.
+    pub jump: (i64, i64),
+    /// New clock drifts, in parts per billion.
+    pub drift_ppb: (i64, i64),
+}
+
+/// Something a random fault may hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RandomTarget {
+    /// A service (every replica, or one replica for crashes, pauses and clock faults).
+    Service(ServiceId),
+    /// One node of the lease election, which has this many nodes.
+    Election {
+        /// The election's node count.
+        nodes: u32,
+    },
+    /// The database (one node, or its replication as a whole), which has this many nodes.
+    Database {
+        /// The database's node count.
+        nodes: u32,
+    },
+}
+
+/// The kinds a random schedule can draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RandomKind {
+    /// A slowdown of every replica; a database's replication lag multiplied.
+    Slowdown,
+    /// One replica or node crashes, restarting at the end.
+    Crash,
+    /// A fraction of every replica's attempts fail fast (retryable).
+    ErrorBurst,
+    /// Latency added on every replica's links, an election node's, or a database's
+    /// replication.
+    Latency,
+    /// A symmetric black-hole partition: two services, an election node and its store, or a
+    /// database node and the other nodes.
+    Partition,
+    /// One replica or election node freezes (a GC or VM stall) and resumes intact.
+    Pause,
+    /// Errors on every replica ramp up to a peak (drawn like an error burst's fraction) and
+    /// back down.
+    Brownout,
+    /// One replica's or election node's clock steps.
+    ClockJump,
+    /// One replica's or election node's clock starts drifting.
+    DriftChange,
+    /// Every replica placed in one zone crashes (refusing) and restarts at the end: a
+    /// correlated failure.
+    ZoneOutage,
+}
+
+impl RandomKind {
+    /// The kind's name, as in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            RandomKind::Slowdown => "slowdown",
+            RandomKind::Crash => "crash",
+            RandomKind::ErrorBurst => "error_burst",
+            RandomKind::Latency => "latency",
+            RandomKind::Partition => "partition",
+            RandomKind::Pause => "pause",
+            RandomKind::Brownout => "brownout",
+            RandomKind::ClockJump => "clock_jump",
+            RandomKind::DriftChange => "drift_change",
+            RandomKind::ZoneOutage => "zone_outage",
+        }
+    }
+
+    /// Whether this kind can hit `target` (a zone outage hits zones, not targets).
+    pub fn hits(self, target: RandomTarget) -> bool {
+        use RandomKind::*;
+        match target {
+            RandomTarget::Service(_) => self != ZoneOutage,
+            RandomTarget::Election { .. } => matches!(
+                self,
+                Crash | Latency | Partition | Pause | ClockJump | DriftChange
+            ),
+            RandomTarget::Database { nodes } => match self {
+                Crash | Slowdown | Latency => true,
+                Partition => nodes >= 2,
+                _ => false,
+            },
+        }
+    }
+}
+
+/// A drawn schedule, split by the model each fault belongs to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Drawn {
+    /// Faults of the world (services, network, clocks).
+    pub world: Vec<Fault>,
+    /// Faults of the lease election.
+    pub election: Vec<ElectionFault>,
+    /// Faults of the database.
+    pub database: Vec<DatabaseFault>,
+}
+
+/// The values every draw takes, whatever its kind.
+struct Values {
+    pick: usize,
+    other: usize,
+    replica: u64,
+    start: SimTime,
+    end: SimTime,
+    factor: f64,
+    fraction: Probability,
+    add: SimDuration,
+    jump: i64,
+    drift_ppb: i64,
+}
+
+impl RandomFaults {
+    /// Draws the schedule from `seed`; `replicas[s]` is the replica count of service `s`.
+    /// Election and database faults take the positions `first_position`, `first_position + 1`,
+    /// ... in draw order (their place among the world's faults in reports).
+    pub fn draw(&self, seed: u64, replicas: &[u32], first_position: usize) -> Drawn {
+        let mut stream = Stream::new(seed, "faults/random");
+        let mut clock = Stream::new(seed, "faults/random/clock");
+        let mut drawn = Drawn::default();
+        for index in 0..self.count as usize {
+            let kind = self.kinds[stream.below(self.kinds.len() as u64) as usize];
+            let candidates: Vec<RandomTarget> = self
+                .targets
+                .iter()
+                .copied()
+                .filter(|t| kind.hits(*t))
+                .collect();
+            let choices = if kind == RandomKind::ZoneOutage {
+                self.zones.len()
+            } else {
+                candidates.len()
+            };
+            // Validation guarantees every listed kind has something to hit; a recipe built by
+            // hand that breaks this draws nothing for that kind.
+            let Some(mut values) = self.values(&mut stream, &mut clock, choices) else {
+                continue;
+            };
+            if matches!(kind, RandomKind::ClockJump | RandomKind::DriftChange) {
+                // A clock step or a new drift happens at an instant and lasts.
+                values.end = SimTime::MAX;
+            }
+            let position = first_position + index;
+            if kind == RandomKind::ZoneOutage {
+                for &target in &self.zones[values.pick] {
+                    drawn.world.push(Fault {
+                        kind: FaultKind::Crash {
+                            target,
+                            while_down: Unreachable::Refuse,
+                        },
+                        start: values.start,
+                        end: values.end,
+                    });
+                }
+                continue;
+            }
+            match candidates[values.pick] {
+                RandomTarget::Service(service) => {
+                    let other = match candidates[values.other] {
+                        RandomTarget::Service(other) => Some(other),
+                        _ => None,
+                    };
+                    let replica = (values.replica % u64::from(replicas[service.0 as usize])) as u32;
+                    drawn.world.push(Fault {
+                        kind: service_fault(kind, service, other, replica, &values),
+                        start: values.start,
+                        end: values.end,
+                    });
+                }
+                RandomTarget::Election { nodes } => drawn.election.push(ElectionFault {
+                    kind: election_fault(kind, (values.replica % u64::from(nodes)) as u32, &values),
+                    start: values.start,
+                    end: values.end,
+                    position,
+                }),
+                RandomTarget::Database { nodes } => drawn.database.push(DatabaseFault {
+                    kind: database_fault(
+                        kind,
+                        nodes,
+                        (values.replica % u64::from(nodes)) as u32,
+                        &values,
+                    ),
+                    start: values.start,
+                    end: values.end,
+                    position,
+                }),
+            }
+        }
+        drawn
+    }
+
+    /// One draw's values, in a fixed order; `None` (after drawing them all) if there is
+    /// nothing to pick from.
+    fn values(&self, stream: &mut Stream, clock: &mut Stream, choices: usize) -> Option<Values> {
+        let pick = stream.below(choices.max(1) as u64) as usize;
+        let other = stream.below(choices.max(1) as u64) as usize;
+        let replica = stream.next_u64();
+        let start =
+            SimTime::from_nanos(stream.between(self.start.0.as_nanos(), self.start.1.as_nanos()));
+        let end = start.add(span(stream, self.duration));
+        let factor = uniform(stream, self.factor);
+        let fraction = uniform(stream, self.fraction);
+        let add = span(stream, self.add);
+        let jump = signed(clock, self.jump);
+        let drift_ppb = signed(clock, self.drift_ppb);
+        (choices > 0).then(|| Values {
+            pick,
+            other,
+            replica,
+            start,
+            end,
+            factor,
+            fraction: Probability::new(fraction.clamp(0.0, 1.0))
+                .expect("a clamped fraction is a probability"),
+            add,
+            jump,
+            drift_ppb,
+        })
+    }
+}
+
+/// A fault of service `service` (`other`: the service a partition cuts it from, if the second
+/// pick was a service; `replica`: the replica hit by single-replica kinds).
+fn service_fault(
+    kind: RandomKind,
+    service: ServiceId,
+    other: Option<ServiceId>,
+    replica: u32,
+    values: &Values,
+) -> FaultKind {
+    let every = Target {
+        service,
+        replica: None,
+    };
+    let one = Target {
+        service,
+        replica: Some(replica),
+    };
+    match kind {
+        RandomKind::Slowdown => FaultKind::Slowdown {
+            target: every,
+            factor: values.factor,
+        },
+        RandomKind::Crash => FaultKind::Crash {
+            target: one,
+            while_down: Unreachable::Refuse,
+        },
+        RandomKind::ErrorBurst => FaultKind::ErrorBurst {
+            target: every,
+            fraction: values.fraction,
+            retryable: true,
+        },
+        RandomKind::Latency => FaultKind::Latency {
+            target: every,
+            add: values.add,
+        },
+        RandomKind::Partition => match other {
+            Some(other) if other != service => FaultKind::Partition {
+                from: vec![Endpoint::Service(every)],
+                to: vec![Endpoint::Service(Target {
+                    service: other,
+                    replica: None,
+                })],
+                one_way: false,
+                mode: Unreachable::BlackHole,
+            },
+            // A service cannot be partitioned from itself (or from an election or database,
+            // which the world's network does not carry): black-hole it.
+            _ => FaultKind::Isolate {
+                target: every,
+                mode: Unreachable::BlackHole,
+            },
+        },
+        RandomKind::Pause => FaultKind::Pause { target: one },
+        RandomKind::Brownout => FaultKind::Brownout {
+            target: every,
+            peak: values.fraction,
+        },
+        RandomKind::ClockJump => FaultKind::ClockJump {
+            target: Endpoint::Service(one),
+            by: values.jump,
+        },
+        RandomKind::DriftChange => FaultKind::DriftChange {
+            target: Endpoint::Service(one),
+            drift_ppb: values.drift_ppb,
+        },
+        RandomKind::ZoneOutage => unreachable!("a zone outage hits a zone, not a service"),
+    }
+}
+
+/// A fault of election node `node`.
+fn election_fault(kind: RandomKind, node: u32, values: &Values) -> ElectionFaultKind {
+    let nodes = vec![node];
+    match kind {
+        RandomKind::Crash => ElectionFaultKind::Crash { nodes },
+        RandomKind::Pause => ElectionFaultKind::Pause { nodes },
+        RandomKind::Partition => ElectionFaultKind::Cut {
+            nodes,
+            direction: Direction::Both,
+            partition: true,
+            mode: Unreachable::BlackHole,
+        },
+        RandomKind::Latency => ElectionFaultKind::Latency {
+            nodes,
+            add: values.add,
+        },
+        RandomKind::ClockJump => ElectionFaultKind::ClockJump {
+            members: vec![Member::Node(node)],
+            by: values.jump,
+        },
+        RandomKind::DriftChange => ElectionFaultKind::DriftChange {
+            members: vec![Member::Node(node)],
+            drift_ppb: values.drift_ppb,
+        },
+        _ => unreachable!("RandomKind::hits keeps {kind:?} off elections"),
+    }
+}
+
+/// A fault of a database of `nodes` nodes; `node` is the one single-node kinds hit.
+fn database_fault(kind: RandomKind, nodes: u32, node: u32, values: &Values) -> DatabaseFaultKind {
+    match kind {
+        RandomKind::Crash => DatabaseFaultKind::Crash { node: Some(node) },
+        RandomKind::Slowdown => DatabaseFaultKind::Slowdown {
+            node: None,
+            factor: values.factor,
+        },
+        RandomKind::Latency => DatabaseFaultKind::Latency {
+            node: None,
+            add: values.add,
+        },
+        RandomKind::Partition => DatabaseFaultKind::Partition {
+            from: vec![node],
+            to: (0..nodes).filter(|n| *n != node).collect(),
+            one_way: false,
+        },
+        _ => unreachable!("RandomKind::hits keeps {kind:?} off databases"),
+    }
+}
+
+/// A uniform duration in `[low, high]`.
+fn span(stream: &mut Stream, (low, high): (SimDuration, SimDuration)) -> SimDuration {
+    SimDuration::from_nanos(stream.between(low.as_nanos(), high.as_nanos()))
+}
+
+/// A uniform float in `[low, high)`.
+fn uniform(stream: &mut Stream, (low, high): (f64, f64)) -> f64 {
+    low + (high - low) * stream.unit()
+}
+
+/// A uniform integer in `[low, high]`.
+fn signed(stream: &mut Stream, (low, high): (i64, i64)) -> i64 {
+    let width = high.abs_diff(low);
+    low.wrapping_add(stream.between(0, width) as i64)
+}
+
+#[cfg(test)]
+mod tests;
