@@ -14,8 +14,8 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use models::{
-    Admitted, Done, Happening, LocalRejection, Reply, Trace, TraceOptions, TraceRecord, Transit,
-    WorldState,
+    Admitted, Beside, BesideHappening, BesideRecord, Done, Happening, LocalRejection, Reply, Trace,
+    TraceOptions, TraceRecord, Transit, WorldState,
 };
 use serde_json::{json, Map, Value};
 use sim_core::{Drift, LocalTime, SimDuration, SimTime};
@@ -204,9 +204,24 @@ fn write_window(
     title: &str,
     out: &mut String,
 ) -> Result<(), CliError> {
+    // The world's records and those of the models beside it, merged by time (the world's
+    // first at a tie, then the election's, then the database's; each keeps its own order).
+    let mut merged: Vec<(SimTime, u8, String)> = trace
+        .records
+        .iter()
+        .map(|r| (r.at, 0, to_json(trace, r)))
+        .chain(trace.beside.iter().map(|r| {
+            let rank = match r.model {
+                Beside::Election => 1,
+                Beside::Database => 2,
+            };
+            (r.at, rank, beside_json(trace, r))
+        }))
+        .collect();
+    merged.sort_by_key(|(at, rank, _)| (*at, *rank));
     let mut lines = String::new();
-    for record in &trace.records {
-        lines.push_str(&to_json(trace, record));
+    for (_, _, line) in &merged {
+        lines.push_str(line);
         lines.push('\n');
     }
     let events = count_events(&trace.records);
@@ -218,6 +233,18 @@ fn write_window(
         jsonl.display(),
         trace.records.len()
     );
+    for (model, name) in [
+        (Beside::Election, &trace.election),
+        (Beside::Database, &trace.database),
+    ] {
+        if let Some(name) = name {
+            let count = trace.beside.iter().filter(|r| r.model == model).count();
+            let _ = writeln!(
+                out,
+                "  and {count} events of `{name}`, which runs beside the world (tagged \"model\": \"{name}\", numbered within its own run)"
+            );
+        }
+    }
     if trace.truncated {
         let last = trace.records.last().map_or(from, |r| r.at);
         let _ = writeln!(
@@ -253,6 +280,96 @@ fn count_events(records: &[TraceRecord]) -> u64 {
         }
     }
     count
+}
+
+/// One event of the election or the database as a JSON object on one line: `model` (its
+/// name), `event` (numbered within its own run), `t_ms`, `kind`, then its fields.
+pub fn beside_json(trace: &Trace, record: &BesideRecord) -> String {
+    use BesideHappening as H;
+    let model = match record.model {
+        Beside::Election => trace.election.as_deref(),
+        Beside::Database => trace.database.as_deref(),
+    }
+    .unwrap_or("beside");
+    let node = |n: u32| json!(format!("{model}[{n}]"));
+    let mut map = Map::new();
+    map.insert("model".into(), json!(model));
+    map.insert("event".into(), json!(record.event));
+    map.insert("t_ms".into(), json!(record.at.as_nanos() as f64 / 1e6));
+    let mut put = |key: &str, value: Value| {
+        map.insert(key.to_string(), value);
+    };
+    let kind = match record.what {
+        H::LeaseTick { node: n } => {
+            put("node", node(n));
+            "lease_tick"
+        }
+        H::LeaseRequest { node: n, seq } => {
+            put("node", node(n));
+            put("seq", json!(seq));
+            "lease_request"
+        }
+        H::LeaseReply {
+            node: n,
+            seq,
+            granted,
+        } => {
+            put("node", node(n));
+            put("seq", json!(seq));
+            put("granted", json!(granted));
+            "lease_reply"
+        }
+        H::LeaderWrite { node: n } => {
+            put("node", node(n));
+            "leader_write"
+        }
+        H::WriteStored {
+            node: n,
+            token,
+            fenced,
+        } => {
+            put("node", node(n));
+            put("token", json!(token));
+            put("fenced", json!(fenced));
+            "write_stored"
+        }
+        H::LeaseDeadline { node: n } => {
+            put("node", node(n));
+            "lease_deadline"
+        }
+        H::NodeCrash { node: n } => {
+            put("node", node(n));
+            "node_crash"
+        }
+        H::NodeRestart { node: n } => {
+            put("node", node(n));
+            "node_restart"
+        }
+        H::NodePause { node: n, until } => {
+            put("node", node(n));
+            put("until_ms", json!(until.as_nanos() as f64 / 1e6));
+            "node_pause"
+        }
+        H::NodeResume { node: n } => {
+            put("node", node(n));
+            "node_resume"
+        }
+        H::DbWrite => "write",
+        H::DbRead => "read",
+        H::DbCrash { fault, start } => {
+            put("fault", json!(fault));
+            put("start", json!(start));
+            "fault_crash"
+        }
+        H::DbPartition { fault, start } => {
+            put("fault", json!(fault));
+            put("start", json!(start));
+            "fault_partition"
+        }
+        H::DbPromote => "promote",
+    };
+    put("kind", json!(kind));
+    Value::Object(map).to_string()
 }
 
 /// One record as a JSON object on one line: `event`, `t_ms`, `kind`, then its fields.

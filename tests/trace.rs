@@ -236,3 +236,110 @@ fn until_event_past_the_end_shows_the_final_state_and_still_verifies() {
         "{said}"
     );
 }
+
+/// Reads the JSON lines of a window.
+fn lines(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The election runs beside the world; its events of the window are in the same JSON lines,
+/// tagged with its name and merged by time (issue #3: election events are visible).
+#[test]
+fn a_window_holds_the_election_events_merged_by_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = record(dir.path(), "lease-split-brain", "1");
+    let out = dir.path().display().to_string();
+    let output = faultline(&["replay", &rec, "--trace-window", "48s..56s", "--out", &out]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("events of `election`"),
+        "{}",
+        stdout(&output)
+    );
+    let all = lines(&dir.path().join("trace-48s-56s.jsonl"));
+    let times: Vec<f64> = all.iter().map(|l| l["t_ms"].as_f64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "merged by time");
+    assert!(times.iter().all(|t| (48_000.0..56_000.0).contains(t)));
+    let election: Vec<&serde_json::Value> =
+        all.iter().filter(|l| l["model"] == "election").collect();
+    let kinds: std::collections::BTreeSet<&str> = election
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "lease_tick",
+        "lease_request",
+        "lease_reply",
+        "leader_write",
+        "write_stored",
+    ] {
+        assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
+    }
+    // The split brain is visible: node 0 (cut off from the store from 40 s to 52 s, its clock
+    // stepped back 5 s) still writes as leader while node 1, which took the lease over, does.
+    let writers: std::collections::BTreeSet<&str> = election
+        .iter()
+        .filter(|l| l["kind"] == "leader_write")
+        .map(|l| l["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        writers,
+        ["election[0]", "election[1]"].into_iter().collect()
+    );
+    assert!(election
+        .iter()
+        .all(|l| l["node"].as_str().unwrap().starts_with("election[")));
+    let numbers: Vec<u64> = election
+        .iter()
+        .map(|l| l["event"].as_u64().unwrap())
+        .collect();
+    assert!(
+        numbers.windows(2).all(|w| w[0] < w[1]),
+        "numbered in its own run's order"
+    );
+    assert!(
+        all.iter().any(|l| l.get("model").is_none()),
+        "the world's records too"
+    );
+}
+
+/// The database's reads, writes, faults and failover appear the same way.
+#[test]
+fn a_window_holds_the_database_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = record(dir.path(), "replication-lag", "1");
+    let out = dir.path().display().to_string();
+    let output = faultline(&[
+        "replay",
+        &rec,
+        "--trace-window",
+        "39.9s..50.1s",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let all = lines(&dir.path().join("trace-39.9s-50.1s.jsonl"));
+    let count = |kind: &str| all.iter().filter(|l| l["kind"] == kind).count();
+    assert!(
+        all.iter().all(|l| l["model"] == "db"),
+        "a database-only scenario"
+    );
+    // About 100 writes and 1,000 reads per second over 10.2 s.
+    assert!(
+        (800..1_300).contains(&count("write")),
+        "{} writes",
+        count("write")
+    );
+    assert!(
+        (9_000..11_500).contains(&count("read")),
+        "{} reads",
+        count("read")
+    );
+    // The leader crashes at 40 s; after `failover_after` (10 s) a follower is promoted.
+    assert_eq!(count("fault_crash"), 1);
+    assert_eq!(count("promote"), 1);
+}

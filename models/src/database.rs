@@ -87,6 +87,7 @@ use sim_core::{Distribution, Histogram, Limits, RunError, RunStats, SimDuration,
 
 use crate::config::{Arrival, WorldConfig};
 use crate::result::{FaultRecord, RunResult};
+use crate::world::beside::Watch;
 
 mod model;
 mod node;
@@ -274,6 +275,25 @@ pub fn run(
     let (outcomes, count) = sim.model().outcomes();
     stats.trace_hash.combine(outcomes, count);
     Ok((stats, result))
+}
+
+/// Runs `config`'s database (if it has one) as `run` does, handing `watch` every processed
+/// event.
+pub(crate) fn watch(config: &WorldConfig, seed: u64, mut watch: Watch) -> Result<(), RunError> {
+    let Some(database) = &config.database else {
+        return Ok(());
+    };
+    let end = SimTime::ZERO.add(config.duration);
+    let model = model::Database::new(database.clone(), seed, SimTime::ZERO.add(config.warmup));
+    let mut sim = sim_core::Simulation::new(model, config.limits);
+    for (at, event) in sim.model_mut().initial_events() {
+        sim.schedule_at(at, event);
+    }
+    sim.set_observer(Box::new(move |at, event: &model::Event| {
+        watch(at, event.happening())
+    }));
+    sim.run_until(end)?;
+    Ok(())
 }
 
 /// Runs the database of `config` (if any) beside the world and adds it to `result`: its figures

@@ -70,6 +70,7 @@ use sim_core::{
 use crate::config::{Arrival, WorldConfig};
 use crate::fault::Unreachable;
 use crate::result::{FaultRecord, RunResult};
+use crate::world::beside::Watch;
 
 /// A lease election: its nodes, timings, store and faults (validated).
 #[derive(Clone, Debug, PartialEq)]
@@ -245,6 +246,26 @@ pub fn run(
     let stats = sim.run_until(end)?;
     let result = sim.into_model().result(end);
     Ok(ElectionRun { stats, result })
+}
+
+/// Runs the world's election (if it has one) as `run_observed` does, handing `watch` every
+/// processed event.
+pub(crate) fn watch(config: &WorldConfig, seed: u64, mut watch: Watch) -> Result<(), RunError> {
+    let Some(election) = &config.election else {
+        return Ok(());
+    };
+    let end = SimTime::ZERO.add(config.duration);
+    let model = model::Election::new(election.clone(), seed, SimTime::ZERO.add(config.warmup));
+    let initial = model.initial_events();
+    let mut sim = Simulation::new(model, config.limits);
+    for (at, event) in initial {
+        sim.schedule_at(at, event);
+    }
+    sim.set_observer(Box::new(move |at, event: &model::Event| {
+        watch(at, event.happening())
+    }));
+    sim.run_until(end)?;
+    Ok(())
 }
 
 /// Runs the world's election, if it has one, and adds it to `result`: its measurements, its

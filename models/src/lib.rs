@@ -56,6 +56,7 @@ pub use result::{
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget, RetryBudgetConfig};
 pub use service::{WorkKind, WorkSplit};
 pub use shedding::{CodelConfig, Discipline, QueuePolicy};
+pub use world::beside::{Beside, BesideHappening, BesideRecord};
 pub use world::state::{ClientState, ClockReading, ReplicaState, WorldState};
 pub use world::trace::{
     run_traced, Admitted, AttemptRef, Done, FaultLabel, Happening, Trace, TraceOptions,

@@ -664,6 +664,7 @@ impl Model for World {
     }
 }
 
+pub mod beside;
 mod dispatch;
 mod nodes;
 mod outcome;

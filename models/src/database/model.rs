@@ -21,6 +21,7 @@ use super::{
 };
 use crate::client::SERIES_INTERVAL;
 use crate::config::Arrival;
+use crate::world::beside::BesideHappening;
 
 /// The database's closed set of events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +46,19 @@ pub(super) enum Event {
     },
     /// A failover is due: promote a live node.
     Promote,
+}
+
+impl Event {
+    /// The event as a trace shows it.
+    pub(crate) fn happening(&self) -> BesideHappening {
+        match *self {
+            Event::Write => BesideHappening::DbWrite,
+            Event::Read => BesideHappening::DbRead,
+            Event::Crash { fault, start } => BesideHappening::DbCrash { fault, start },
+            Event::Partition { fault, start } => BesideHappening::DbPartition { fault, start },
+            Event::Promote => BesideHappening::DbPromote,
+        }
+    }
 }
 
 impl TraceCode for Event {

@@ -8,6 +8,7 @@ use super::level::Level;
 use super::store::Store;
 use super::{Direction, ElectionConfig, ElectionFaultKind, ElectionResult, Member};
 use crate::config::Arrival;
+use crate::world::beside::BesideHappening;
 
 /// The election's events; node events wait while their node is paused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +43,39 @@ pub(crate) enum Event {
     PauseStart { node: u32, until: SimTime },
     /// The node resumes.
     PauseEnd { node: u32 },
+}
+
+impl Event {
+    /// The event as a trace shows it.
+    pub(crate) fn happening(&self) -> BesideHappening {
+        use BesideHappening as H;
+        match *self {
+            Event::Tick { node, .. } => H::LeaseTick { node },
+            Event::Request { node, seq, .. } => H::LeaseRequest { node, seq },
+            Event::Reply {
+                node, seq, grant, ..
+            } => H::LeaseReply {
+                node,
+                seq,
+                granted: grant,
+            },
+            Event::Write { node, .. } => H::LeaderWrite { node },
+            Event::Stored {
+                node,
+                token,
+                fenced,
+            } => H::WriteStored {
+                node,
+                token,
+                fenced,
+            },
+            Event::BeliefEnd { node, .. } => H::LeaseDeadline { node },
+            Event::CrashStart { node } => H::NodeCrash { node },
+            Event::CrashEnd { node } => H::NodeRestart { node },
+            Event::PauseStart { node, until } => H::NodePause { node, until },
+            Event::PauseEnd { node } => H::NodeResume { node },
+        }
+    }
 }
 
 impl TraceCode for Event {

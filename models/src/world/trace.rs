@@ -23,6 +23,7 @@
 use sim_core::network::{Delivery, NodeId};
 use sim_core::{RunError, RunStats, SimDuration, SimTime};
 
+use super::beside::BesideRecord;
 use super::state::WorldState;
 use super::{AttemptKey, Event, Job, JobKey, Reply, Request, RequestKey, World};
 use crate::config::{ServiceId, WorldConfig};
@@ -81,6 +82,13 @@ pub struct Trace {
     pub records: Vec<TraceRecord>,
     /// The window held more than `TraceOptions::records_max` records; the rest were not kept.
     pub truncated: bool,
+    /// The window's events of the election and the database (`world::beside`), election
+    /// first, each in processing order; empty when the run stopped at `until_event`.
+    pub beside: Vec<BesideRecord>,
+    /// The election's name, if the world has one.
+    pub election: Option<String>,
+    /// The database's name, if the world has one.
+    pub database: Option<String>,
 }
 
 /// A fault, in words.
@@ -433,6 +441,10 @@ pub fn run_traced(
         "the tracer sees every processed event"
     );
     let state = options.until_event.map(|_| world.state(events, at));
+    let beside = match options.until_event {
+        None => super::beside::records(config, seed, &options)?,
+        Some(_) => Vec::new(),
+    };
     // A lease election runs after the world (see `election`); a full run's hash includes it.
     // So does a database (`database`), folded in before the election as in `run_observed`.
     let stats = stats
@@ -444,7 +456,12 @@ pub fn run_traced(
         stats,
         events,
         at,
-        trace: world.trace(*tracer),
+        trace: Trace {
+            beside,
+            election: config.election.as_ref().map(|e| e.name.clone()),
+            database: config.database.as_ref().map(|d| d.name.clone()),
+            ..world.trace(*tracer)
+        },
         state,
     })
 }
@@ -806,6 +823,9 @@ impl World {
             to: options.to,
             records,
             truncated,
+            beside: Vec::new(),
+            election: None,
+            database: None,
         }
     }
 }

@@ -186,6 +186,9 @@ fn trace(names: [&str; 3]) -> Trace {
         to: ms(1_000),
         records,
         truncated: false,
+        beside: Vec::new(),
+        election: None,
+        database: None,
     }
 }
 
@@ -360,6 +363,9 @@ fn a_fan_out_shares_a_lane_and_an_arrow() {
         to: ms(1_000),
         records,
         truncated: false,
+        beside: Vec::new(),
+        election: None,
+        database: None,
     };
     let svg = render(&fan, &options(20)).svg;
     assert!(
