@@ -1,3 +1,5 @@
+//! Tests of drawing fault schedules: determinism, ranges, kinds per target, zone outages.
+
 use super::*;
 
 fn second(s: u64) -> SimTime {
