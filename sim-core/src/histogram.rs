@@ -41,6 +41,18 @@ impl Histogram {
         }
     }
 
+    /// Empties the histogram, touching only the buckets between its minimum and maximum (so
+    /// reusing one is cheaper than making a new one).
+    pub fn clear(&mut self) {
+        if self.count > 0 {
+            self.counts[bucket_of(self.min)..=bucket_of(self.max)].fill(0);
+        }
+        self.count = 0;
+        self.sum = 0;
+        self.min = u64::MAX;
+        self.max = 0;
+    }
+
     /// Records one value.
     #[inline]
     pub fn record(&mut self, value: SimDuration) {
@@ -104,7 +116,9 @@ impl Histogram {
         let q = q.clamp(0.0, 1.0);
         let rank = (libm::ceil(q * self.count as f64) as u64).clamp(1, self.count);
         let mut seen = 0u64;
-        for (index, &c) in self.counts.iter().enumerate() {
+        // Every value lies in a bucket between the minimum's and the maximum's.
+        let first = bucket_of(self.min);
+        for (index, &c) in self.counts.iter().enumerate().skip(first) {
             seen += c;
             if seen >= rank {
                 let (low, width) = bounds_of(index);
@@ -183,6 +197,23 @@ mod tests {
         let exact_mean = values.iter().map(|&v| v as f64).sum::<f64>() / values.len() as f64;
         assert!((h.mean_nanos() - exact_mean).abs() < 1e-6 * exact_mean);
         assert_eq!(h.max().as_nanos(), *values.last().unwrap());
+    }
+
+    #[test]
+    fn a_cleared_histogram_is_a_new_one() {
+        let mut reused = Histogram::new();
+        for v in [3u64, 1_000, 77_777_777, 5] {
+            reused.record(SimDuration::from_nanos(v));
+        }
+        reused.clear();
+        assert_eq!(reused, Histogram::new());
+        let mut fresh = Histogram::new();
+        for v in 1..2_000u64 {
+            reused.record(SimDuration::from_nanos(v * 31));
+            fresh.record(SimDuration::from_nanos(v * 31));
+        }
+        assert_eq!(reused, fresh);
+        assert_eq!(reused.quantile_nanos(0.5), fresh.quantile_nanos(0.5));
     }
 
     #[test]

@@ -233,7 +233,7 @@ impl QuantileSeries {
                 .resize(self.current_index, vec![0.0; self.quantiles.len()]);
             self.rows.push(summary);
         }
-        self.current = Histogram::new();
+        self.current.clear();
         self.current_index = next;
     }
 }
