@@ -17,12 +17,14 @@ pub mod database;
 pub mod election;
 pub mod fault;
 pub mod guard;
+pub mod idempotency;
 pub mod outlier;
 pub mod rate_limiter;
 pub mod result;
 pub mod retry_budget;
 pub mod service;
 pub mod shedding;
+pub mod tied;
 pub mod world;
 
 pub use adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig, ThrottleCounts};
@@ -46,6 +48,9 @@ pub use election::{
 };
 pub use fault::{Endpoint, Fault, FaultKind, RandomFaults, RandomKind, Target, Unreachable};
 pub use guard::{GuardCounts, Guards, LocalRejection};
+pub use idempotency::{
+    IdempotencyConfig, IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLedger,
+};
 pub use outlier::{OutlierDetectionConfig, OutlierDetector};
 pub use rate_limiter::{RateLimiter, RateLimiterConfig};
 pub use result::{
@@ -54,6 +59,7 @@ pub use result::{
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget, RetryBudgetConfig};
 pub use service::{WorkKind, WorkSplit};
 pub use shedding::{CodelConfig, Discipline, QueuePolicy};
+pub use tied::TiedCounts;
 pub use world::state::{ClientState, ClockReading, ReplicaState, WorldState};
 pub use world::trace::{
     run_traced, Admitted, AttemptRef, Done, FaultLabel, Happening, Trace, TraceOptions,

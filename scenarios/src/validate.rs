@@ -356,6 +356,7 @@ impl Checker<'_> {
             guards,
             fanout,
             needed,
+            optional: raw.optional,
         })
     }
 
@@ -903,6 +904,7 @@ mod database;
 mod election;
 mod fault;
 mod guard;
+mod idempotency;
 mod policy;
 
 #[cfg(test)]
