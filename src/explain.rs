@@ -402,6 +402,7 @@ fn details(edge: &Edge) -> String {
         Some(models::guard::Hedge::Percentile(quantile)) => {
             parts.push(format!("hedge at p{}", number(quantile * 100.0)))
         }
+        Some(models::guard::Hedge::Tied) => parts.push("tied requests".to_string()),
         None => {}
     }
     if let Some(budget) = &guards.budget {

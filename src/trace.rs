@@ -465,6 +465,17 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
             put("kind", json!(kind));
             put("stale", json!(true));
         }
+        Happening::TiedCancel {
+            replica,
+            attempt,
+            effective,
+        } => {
+            put("kind", json!("tied_cancel"));
+            put("replica", name(replica));
+            put("request", json!(attempt.request));
+            put("attempt", json!(attempt.attempt));
+            put("effective", json!(effective));
+        }
         Happening::CallStarted {
             caller,
             request,
@@ -691,6 +702,8 @@ fn reply_name(reply: Reply) -> &'static str {
         Reply::Refused => "refused",
         Reply::ClientError => "client_error",
         Reply::RateLimited => "rate_limited",
+        Reply::Conflict => "conflict",
+        Reply::Degraded => "degraded",
     }
 }
 

@@ -3,7 +3,7 @@
 //! proptest draws small random scenarios (services that may call later services, clients,
 //! distributions, timeouts, retries, jitter, all four balancers, and issue #4's policies:
 //! outlier detection, client errors, rate limits, bulkheads, queue-time limits, adaptive LIFO
-//! and CoDel), and a random failure model on top (error bursts sometimes not retryable):
+//! and CoDel; tied requests, optional calls, side effects and idempotency-key stores), and a random failure model on top (error bursts sometimes not retryable):
 //! 0–4 faults drawn from every kind (slowdown, error_burst, garbage, crash with and without
 //! `for`, replica_loss, pause, brownout, partition one-way or both ways, black_hole, refuse,
 //! latency, flapping_link, load_spike, clock_jump, drift_change, and crash, pause, slowdown and
@@ -77,6 +77,7 @@ fn guards() -> impl Strategy<Value = String> {
         Just(r#", "hedge": { "after": "p90" }"#.to_string()),
         Just(r#", "bulkhead": { "max_concurrent": 2 }"#.to_string()),
         Just(r#", "bulkhead": { "max_concurrent": 1, "max_wait": "20ms", "max_waiting": 3 }, "hedge": { "after": "5ms" }"#.to_string()),
+        Just(r#", "hedge": { "tied": true }"#.to_string()),
     ]
 }
 
@@ -368,6 +369,7 @@ fn service(index: usize, replicas: u32, services: usize) -> impl Strategy<Value 
                     Just(r#", "fanout": 2"#.to_string()),
                     Just(r#", "fanout": 3, "wait_for": "any""#.to_string()),
                     Just(r#", "fanout": 3, "wait_for": 2"#.to_string()),
+                    Just(r#", "optional": true"#.to_string()),
                 ],
             )
                 .prop_map(|(target, timeout, retry, guards, fanout)| {
@@ -419,8 +421,13 @@ fn service_policies() -> impl Strategy<Value = String> {
         Just(""),
         Just(r#", "rate_limit": { "rate_per_s": 200, "burst": 20 }"#)
     ];
-    (balancer, outlier, client_errors, rate_limit)
-        .prop_map(|(b, o, c, r)| format!(r#", "balancer": "{b}"{o}{c}{r}"#))
+    let identity = prop_oneof![
+        Just(""),
+        Just(r#", "side_effect": true"#),
+        Just(r#", "side_effect": true, "idempotency": { "ttl": "2s" }"#)
+    ];
+    (balancer, outlier, client_errors, rate_limit, identity)
+        .prop_map(|(b, o, c, r, i)| format!(r#", "balancer": "{b}"{o}{c}{r}{i}"#))
 }
 
 fn client(index: usize, services: usize) -> impl Strategy<Value = String> {

@@ -129,6 +129,10 @@ pub struct ClientCounts {
     pub non_retryable: u64,
     /// Attempts turned away by the target's rate limit.
     pub rate_limited: u64,
+    /// Successful requests whose answer was degraded.
+    pub degraded: u64,
+    /// Attempts answered with an idempotency conflict.
+    pub conflicts: u64,
 }
 
 impl Client {
@@ -229,6 +233,8 @@ impl Client {
                 breaker_open: self.guards.breaker_open_per_s(end),
                 ..self.history.result(end)
             },
+            degraded: c.degraded,
+            conflicts: c.conflicts,
         }
     }
 }

@@ -9,6 +9,7 @@ use sim_core::{Distribution, Limits, Probability, SimDuration};
 use crate::backoff::{Backoff, Jitter};
 use crate::fault::{Endpoint, Fault, RandomFaults};
 use crate::guard::Guards;
+use crate::idempotency::IdempotencyConfig;
 use crate::outlier::OutlierDetectionConfig;
 use crate::rate_limiter::RateLimiterConfig;
 use crate::shedding::QueuePolicy;
@@ -163,6 +164,9 @@ pub struct CallConfig {
     pub fanout: u32,
     /// How many of them must succeed: `fanout` waits for all, 1 for any, k for a quorum.
     pub needed: u32,
+    /// Graceful degradation: when the call fails (after its retries, a timeout, a bulkhead
+    /// rejection or an open breaker), the job goes on without it and answers `Degraded`.
+    pub optional: bool,
 }
 
 /// How a caller picks one replica of a service (see `balancer`).
@@ -191,6 +195,11 @@ pub struct ServicePolicies {
     pub rate_limit: Option<RateLimiterConfig>,
     /// Each replica's queue discipline and load shedding.
     pub queue: QueuePolicy,
+    /// Each job performs a non-idempotent side effect when it finishes its own work
+    /// (counted in `idempotency`: executions and duplicates).
+    pub side_effect: bool,
+    /// An idempotency-key store shared by the replicas (`idempotency`).
+    pub idempotency: Option<IdempotencyConfig>,
 }
 
 impl ServicePolicies {
@@ -200,6 +209,8 @@ impl ServicePolicies {
         client_error_fraction: Probability::ZERO,
         rate_limit: None,
         queue: QueuePolicy::FIFO,
+        side_effect: false,
+        idempotency: None,
     };
 }
 

@@ -60,6 +60,10 @@ pub enum Hedge {
     /// After this quantile (0..1) of the caller's successful attempt latencies so far; no
     /// hedging until `HEDGE_SAMPLES_MIN` attempts have succeeded.
     Percentile(f64),
+    /// Tied requests (Dean & Barroso, "The Tail at Scale", section "Tied requests"): every
+    /// attempt goes to two replicas at once, and the copy that starts first cancels the other
+    /// (see `world::tied`).
+    Tied,
 }
 
 /// Successful attempts a percentile hedge needs before it trusts its estimate.
@@ -184,7 +188,7 @@ impl GuardState {
                 latencies: Histogram::new(),
                 delay: match policy {
                     Hedge::After(delay) => Some(delay),
-                    Hedge::Percentile(_) => None,
+                    Hedge::Percentile(_) | Hedge::Tied => None,
                 },
                 since_refresh: 0,
             }),
@@ -257,6 +261,11 @@ impl GuardState {
             h.delay = Some(SimDuration::from_nanos_f64(h.latencies.quantile_nanos(q)));
             h.since_refresh = 0;
         }
+    }
+
+    /// Whether this caller sends tied requests (`Hedge::Tied`).
+    pub fn is_tied(&self) -> bool {
+        self.hedge.as_ref().is_some_and(|h| h.policy == Hedge::Tied)
     }
 
     /// A new request starts.

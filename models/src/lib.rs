@@ -17,12 +17,14 @@ pub mod database;
 pub mod election;
 pub mod fault;
 pub mod guard;
+pub mod idempotency;
 pub mod outlier;
 pub mod rate_limiter;
 pub mod result;
 pub mod retry_budget;
 pub mod service;
 pub mod shedding;
+pub mod tied;
 pub mod world;
 
 pub use adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig, ThrottleCounts};
@@ -48,6 +50,9 @@ pub use fault::{
     Drawn, Endpoint, Fault, FaultKind, RandomFaults, RandomKind, RandomTarget, Target, Unreachable,
 };
 pub use guard::{GuardCounts, Guards, LocalRejection};
+pub use idempotency::{
+    IdempotencyConfig, IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLedger,
+};
 pub use outlier::{OutlierDetectionConfig, OutlierDetector};
 pub use rate_limiter::{RateLimiter, RateLimiterConfig};
 pub use result::{
@@ -56,6 +61,7 @@ pub use result::{
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget, RetryBudgetConfig};
 pub use service::{WorkKind, WorkSplit};
 pub use shedding::{CodelConfig, Discipline, QueuePolicy};
+pub use tied::TiedCounts;
 pub use world::beside::{Beside, BesideHappening, BesideRecord};
 pub use world::state::{ClientState, ClockReading, ReplicaState, WorldState};
 pub use world::trace::{

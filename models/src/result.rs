@@ -6,7 +6,9 @@
 use sim_core::{Histogram, RunStats, SimDuration, SimTime};
 
 use crate::guard::GuardCounts;
+use crate::idempotency::IdempotencyCounts;
 use crate::service::WorkSplit;
+use crate::tied::TiedCounts;
 
 /// Everything measured in one run.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,6 +81,10 @@ pub struct ClientResult {
     pub within_marks: Vec<(SimDuration, u64)>,
     /// Per-second history over the whole run, warm-up included.
     pub series: ClientSeries,
+    /// Successful requests whose answer was degraded (an optional call failed on the way).
+    pub degraded: u64,
+    /// Attempts answered with an idempotency conflict (their key was executing); retryable.
+    pub conflicts: u64,
 }
 
 /// A client's per-second history (index i covers seconds i..i+1 of the run).
@@ -170,6 +176,12 @@ pub struct ServiceResult {
     pub series: ServiceSeries,
     /// One entry per configured downstream call, in order.
     pub calls: Vec<CallResult>,
+    /// Side-effect executions, duplicates, and what its idempotency-key store answered.
+    pub idempotency: IdempotencyCounts,
+    /// Tied-request copies cancelled, and pairs that both executed, at this service.
+    pub tied: TiedCounts,
+    /// Jobs that finished successfully without an optional call that failed (degraded).
+    pub degraded: u64,
 }
 
 /// What one downstream call edge (service → target) did, counted after the warm-up.

@@ -19,9 +19,12 @@ use crate::client::SERIES_INTERVAL;
 use crate::config::{ServiceConfig, ServiceId};
 use crate::fault::{Fault, FaultKind};
 use crate::guard::GuardState;
+use crate::idempotency::{IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLedger};
 use crate::rate_limiter::RateLimiter;
 use crate::result::{CallResult, ServiceResult, ServiceSeries};
 use crate::shedding::{Drop, Queued, ReplicaQueue};
+use crate::tied::TiedCounts;
+use crate::world::Reply;
 
 /// One service's replicas, streams and measurements.
 #[derive(Debug)]
@@ -59,6 +62,13 @@ pub struct Service<K> {
     wait: Histogram,
     sojourn: Histogram,
     history: ServiceHistory,
+    /// The idempotency-key store shared by the replicas, if the service has one.
+    idempotency_store: Option<IdempotencyStore<K, Reply>>,
+    /// The keys executed, if the service performs a side effect.
+    side_effects: Option<SideEffectLedger>,
+    idempotency_counts: IdempotencyCounts,
+    tied_counts: TiedCounts,
+    degraded: u64,
 }
 
 /// The per-second series a service records, warm-up included.
@@ -233,7 +243,24 @@ impl<K: Copy> Service<K> {
                 busy: LevelSeries::new(SERIES_INTERVAL),
                 replicas_up,
             },
+            idempotency_store: None,
+            side_effects: None,
+            idempotency_counts: IdempotencyCounts::default(),
+            tied_counts: TiedCounts::default(),
+            degraded: 0,
         }
+        .with_idempotency()
+    }
+
+    /// Sets up the store and the ledger the configuration asks for.
+    fn with_idempotency(mut self) -> Service<K> {
+        self.idempotency_store = self.config.policies.idempotency.map(IdempotencyStore::new);
+        self.side_effects = self
+            .config
+            .policies
+            .side_effect
+            .then(SideEffectLedger::default);
+        self
     }
 
     /// Whether `replica` is up (not crashed).
@@ -671,6 +698,89 @@ impl<K: Copy> Service<K> {
                 replicas_up: self.history.replicas_up.means(end),
             },
             calls: self.calls.clone(),
+            idempotency: self.idempotency_counts,
+            tied: self.tied_counts,
+            degraded: self.degraded,
+        }
+    }
+}
+
+/// Idempotency, tied requests and degraded answers (issue #4): counts and the key store.
+impl<K: Copy + PartialEq> Service<K> {
+    /// What the idempotency-key store (if any) says about an attempt with `key` arriving at
+    /// `now`; `alive(job)` says whether a lock's job still exists. A replay or a conflict is
+    /// answered at once, without a worker, and counted as an arrival.
+    pub fn idempotency_check(
+        &mut self,
+        now: SimTime,
+        key: u64,
+        alive: impl Fn(K) -> bool,
+    ) -> Option<Lookup<Reply>> {
+        let lookup = self.idempotency_store.as_mut()?.check(now, key, alive);
+        if lookup == Lookup::Execute {
+            return Some(lookup);
+        }
+        self.history.arrivals.add(now, 1);
+        if now >= self.warmup_end {
+            self.counts.arrivals += 1;
+            match lookup {
+                Lookup::Replay(_) => self.idempotency_counts.idempotent_replays += 1,
+                Lookup::Conflict => self.idempotency_counts.conflicts += 1,
+                Lookup::Execute => {}
+            }
+        }
+        Some(lookup)
+    }
+
+    /// Picks a replica as `pick_replica` does, then lets `adjust` move the pick (a tied copy
+    /// avoids its twin's replica); the adjusted one counts as outstanding.
+    pub fn pick_replica_with(&mut self, now: SimTime, adjust: impl Fn(u32) -> u32) -> u32 {
+        let replica = adjust(self.balancer.pick(now));
+        self.balancer.on_sent(replica);
+        replica
+    }
+
+    /// `job` executes `key`: the store (if any) locks it.
+    pub fn idempotency_begin(&mut self, key: u64, job: K) {
+        if let Some(store) = &mut self.idempotency_store {
+            store.begin(key, job);
+        }
+    }
+
+    /// `job`, serving `key`, finished at `now` with `reply`: the store (if any) keeps it.
+    pub fn idempotency_finish(&mut self, now: SimTime, key: u64, job: K, reply: Reply) {
+        if let Some(store) = &mut self.idempotency_store {
+            store.finish(now, key, job, reply);
+        }
+    }
+
+    /// A job with `key` that reached a replica at `arrived` finished its own work: if the
+    /// service has a side effect, it executed (and maybe duplicated) it.
+    pub fn side_effect_executed(&mut self, key: u64, arrived: SimTime) {
+        if let Some(ledger) = &mut self.side_effects {
+            let measured = arrived >= self.warmup_end;
+            ledger.execute(key, measured, &mut self.idempotency_counts);
+        }
+    }
+
+    /// A tied copy that reached a replica at `arrived` was cancelled before it started.
+    pub fn count_tied_cancelled(&mut self, arrived: SimTime) {
+        if arrived >= self.warmup_end {
+            self.tied_counts.cancelled += 1;
+        }
+    }
+
+    /// Both copies of a tied pair started; the second reached its replica at `arrived`.
+    pub fn count_tied_both_executed(&mut self, arrived: SimTime) {
+        if arrived >= self.warmup_end {
+            self.tied_counts.both_executed += 1;
+        }
+    }
+
+    /// A job that reached a replica at `arrived` finished successfully but degraded.
+    pub fn count_degraded(&mut self, arrived: SimTime) {
+        if arrived >= self.warmup_end {
+            self.degraded += 1;
         }
     }
 }

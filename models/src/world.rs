@@ -148,6 +148,12 @@ pub enum Reply {
     ClientError,
     /// The service's rate limit turned it away ("429 Too Many Requests"): overload, retryable.
     RateLimited,
+    /// The service's idempotency-key store holds the request's key for an execution in
+    /// progress (Stripe's "409 Conflict"): retryable, and a healthy backend's answer.
+    Conflict,
+    /// The request was served, but without an optional call that failed (graceful
+    /// degradation): a success.
+    Degraded,
 }
 
 /// Everything that can happen in the world.
@@ -205,6 +211,11 @@ pub enum Event {
         /// Index in the fault schedule.
         fault: u32,
     },
+    /// A tied copy's twin started executing; its cancellation reaches this copy's replica.
+    TiedCancel {
+        /// The copy to cancel.
+        attempt: AttemptKey,
+    },
 }
 
 impl TraceCode for Event {
@@ -222,6 +233,7 @@ impl TraceCode for Event {
             Event::FaultEnd { fault } => (7, u64::from(fault)),
             Event::Hedge { request } => (8, request.data().as_ffi()),
             Event::BulkheadTimeout { request } => (9, request.data().as_ffi()),
+            Event::TiedCancel { attempt } => (10, attempt.data().as_ffi()),
         };
         (kind << 56) ^ id
     }
@@ -294,6 +306,8 @@ struct Request {
     caller: Caller,
     /// While it waits for a bulkhead slot: the wait's timer, and when the wait began.
     bulkhead_wait: Option<(EventId, SimTime)>,
+    /// Its successful answer was degraded (an optional call failed on the way).
+    degraded: bool,
 }
 
 #[derive(Debug)]
@@ -321,6 +335,10 @@ struct Attempt {
     holders: u32,
     /// The caller whose bulkhead slot it holds until its caller stops waiting, if any.
     permit: Option<Caller>,
+    /// Its twin, if it is one copy of a tied request (`tied`).
+    tied: Option<AttemptKey>,
+    /// A worker has started it (tied copies only: a started copy is never cancelled).
+    tie_started: bool,
 }
 
 #[derive(Debug)]
@@ -349,6 +367,8 @@ struct Job {
     work_done: Option<(EventId, SimTime)>,
     /// What it does when its replica's pause ends, while a pause holds it.
     frozen: Option<Frozen>,
+    /// An optional call failed: its answer is degraded.
+    degraded: bool,
 }
 
 /// What a job frozen by a pause does when the pause ends.
@@ -501,6 +521,7 @@ impl World {
             hedged: false,
             caller: Caller::Client(client),
             bulkhead_wait: None,
+            degraded: false,
         });
         self.requests_made += 1;
         self.send_attempt(request, false, ctx);
@@ -517,9 +538,20 @@ impl World {
             j.frozen = Some(Frozen::Work(SimDuration::ZERO));
             return;
         }
+        if j.calls_made == 0 {
+            // Its own work is done: a side-effecting service has executed its side effect.
+            self.side_effect(job);
+        }
+        let j = &mut self.jobs[job];
         let service = &self.services[j.service.0 as usize];
         let Some(call) = service.config.calls.get(j.calls_made as usize) else {
-            let reply = if j.garbage { Reply::Garbage } else { Reply::Ok };
+            let reply = if j.garbage {
+                Reply::Garbage
+            } else if j.degraded {
+                Reply::Degraded
+            } else {
+                Reply::Ok
+            };
             self.finish_job(job, reply, ctx);
             return;
         };
@@ -561,6 +593,7 @@ impl World {
                     call: call_index,
                 },
                 bulkhead_wait: None,
+                degraded: false,
             }));
         }
         let (service, replica) = (j.service, j.replica);
@@ -656,6 +689,7 @@ impl Model for World {
             Event::FaultEnd { fault } => self.on_fault_end(fault, ctx),
             Event::Hedge { request } => self.on_hedge(request, ctx),
             Event::BulkheadTimeout { request } => self.on_bulkhead_timeout(request, ctx),
+            Event::TiedCancel { attempt } => self.on_tied_cancel(attempt, ctx),
         }
         // Bulkhead slots freed while handling the event go to their waiters now.
         if !self.granted.is_empty() {
@@ -666,10 +700,14 @@ impl Model for World {
 
 pub mod beside;
 mod dispatch;
+mod idempotency;
+#[cfg(test)]
+mod issue4_tests;
 mod nodes;
 mod outcome;
 mod server;
 pub mod state;
 #[cfg(test)]
 mod tests;
+mod tied;
 pub mod trace;

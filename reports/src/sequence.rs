@@ -621,7 +621,8 @@ fn request_of(what: &Happening) -> Option<u64> {
         | Happening::Dequeued { attempt, .. }
         | Happening::Unqueued { attempt, .. }
         | Happening::Shed { attempt, .. }
-        | Happening::ReplySent { attempt, .. } => Some(attempt.request),
+        | Happening::ReplySent { attempt, .. }
+        | Happening::TiedCancel { attempt, .. } => Some(attempt.request),
         Happening::Fault { .. } | Happening::Stale { .. } | Happening::JobsLost { .. } => None,
     }
 }
@@ -636,6 +637,8 @@ fn reply_style(reply: Reply) -> (&'static str, &'static str) {
         Reply::Refused => (REFUSED, "refused"),
         Reply::ClientError => (ERROR, "client error"),
         Reply::RateLimited => (FULL, "rate limited"),
+        Reply::Conflict => (FULL, "conflict"),
+        Reply::Degraded => (OK, "degraded"),
     }
 }
 

@@ -14,8 +14,10 @@ use models::{ClientResult, RunResult, ServiceResult};
 
 mod database;
 mod election;
+mod idempotency;
 pub use database::{DatabaseSummary, Versions};
 pub use election::ElectionSummary;
+pub use idempotency::{IdempotencySummary, TiedSummary};
 
 /// Which run a summary describes: what the CLI knows and the result does not.
 #[derive(Clone, Debug, PartialEq)]
@@ -158,6 +160,12 @@ pub struct ClientSummary {
     pub goodput_per_s: f64,
     /// Latency of successful requests.
     pub latency_ms: Quantiles,
+    /// Successful requests whose answer was degraded (an optional call failed); absent if 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degraded: Option<u64>,
+    /// Attempts answered with an idempotency conflict (retryable); absent if 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflicts: Option<u64>,
 }
 
 /// One service's line of the summary.
@@ -201,6 +209,15 @@ pub struct ServiceSummary {
     pub sojourn_ms: Quantiles,
     /// Each downstream call edge, in configuration order.
     pub calls: Vec<CallSummary>,
+    /// Jobs that succeeded without an optional call that failed; absent if 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degraded: Option<u64>,
+    /// Side effects and the idempotency-key store; absent if nothing was counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency: Option<IdempotencySummary>,
+    /// Tied-request copies cancelled and pairs both executed; absent if none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tied: Option<TiedSummary>,
 }
 
 /// A service's worker time split by what it served, in seconds, with shares of the total.
@@ -390,6 +407,8 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         amplification: round(ratio(c.attempts as f64, c.requests as f64), 6),
         goodput_per_s: round(ratio(c.succeeded as f64, measured_s), 3),
         latency_ms: Quantiles::of(&c.latency),
+        degraded: idempotency::nonzero(c.degraded),
+        conflicts: idempotency::nonzero(c.conflicts),
     }
 }
 
@@ -441,6 +460,9 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
                 bulkhead_rejections: c.guards.bulkhead_rejections,
             })
             .collect(),
+        degraded: idempotency::nonzero(s.degraded),
+        idempotency: idempotency::idempotency(s.idempotency),
+        tied: idempotency::tied(s.tied),
     }
 }
 

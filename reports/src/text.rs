@@ -6,6 +6,7 @@ use crate::summary::{Quantiles, RunSummary};
 
 mod database;
 mod election;
+mod identity;
 
 /// Renders a summary as aligned text tables.
 pub fn render(summary: &RunSummary) -> String {
@@ -81,6 +82,7 @@ pub fn render(summary: &RunSummary) -> String {
                 c.garbage
             );
         }
+        identity::client(&mut out, name, c);
     }
     out.push('\n');
 
@@ -126,6 +128,7 @@ pub fn render(summary: &RunSummary) -> String {
         if !said.is_empty() {
             let _ = writeln!(out, "{name}: {}", said.join(", "));
         }
+        identity::service(&mut out, name, s);
     }
     for (name, s) in &summary.services {
         let w = &s.work;

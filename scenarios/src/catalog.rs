@@ -58,7 +58,11 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 18] = [
+const ENTRIES: [Entry; 19] = [
+    Entry {
+        name: "cascading-failure",
+        text: include_str!("../library/cascading-failure.json"),
+    },
     Entry {
         name: "clock-skew",
         text: include_str!("../library/clock-skew.json"),

@@ -57,6 +57,10 @@
 //! | `throttle` | absent; when present `{k: 2, window: "120s"}` | the SRE book's |
 //! | `deadline.propagate` | `false` | |
 //! | `hedge` | absent: never hedge | |
+//! | `hedge.tied` | `false`; `true` instead of `after` | tied requests (Dean & Barroso 2013): two copies at once, the first to start cancels the other |
+//! | `calls[].optional` | `false`: a failed call fails the job | `true`: graceful degradation, the job answers `degraded` without it |
+//! | `services[].side_effect` | `false` | `true`: each execution is a non-idempotent write; repeats of a request key are `duplicate_side_effects` |
+//! | `services[].idempotency` | absent: no key store; when present `{ttl: "24h"}` | Stripe keeps idempotency keys for 24 hours |
 //! | `bulkhead` (client or call) | absent; when present `{max_concurrent: 25, max_wait: "0s", max_waiting: 10000}` | Resilience4j's `maxConcurrentCalls` and `maxWaitDuration`; the wait queue is bounded like every queue |
 //! | `slo` | `[]` | |
 //! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
@@ -92,6 +96,9 @@ pub use election::Election;
 
 mod policy;
 pub use policy::{Bulkhead, Codel, OutlierDetection, RateLimit};
+
+mod idempotency;
+pub use idempotency::Idempotency;
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize)]
@@ -270,12 +277,17 @@ pub struct Throttle {
     pub window: Duration,
 }
 
-/// When to send a hedge: a duration (`"10ms"`) or a running percentile (`"p95"`).
+/// When to send a hedge: a duration (`"10ms"`) or a running percentile (`"p95"`); or
+/// `"tied": true` for tied requests (exactly one of the two).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Hedge {
     /// The delay before the hedge copy.
-    pub after: String,
+    #[serde(default)]
+    pub after: Option<String>,
+    /// Tied requests: two copies at once, the first to start cancels the other.
+    #[serde(default)]
+    pub tied: bool,
 }
 
 /// An overall deadline per request.
@@ -412,6 +424,12 @@ pub struct Service {
     /// hits every replica (of every service) placed in zone NAME.
     #[serde(default)]
     pub zones: Vec<String>,
+    /// Each request performs a non-idempotent side effect (a write) when its own work is done.
+    #[serde(default)]
+    pub side_effect: bool,
+    /// An idempotency-key store shared by the replicas.
+    #[serde(default)]
+    pub idempotency: Option<Idempotency>,
 }
 
 /// One downstream call of a service.
@@ -447,6 +465,9 @@ pub struct Call {
     /// `"all"`, `"any"`, or a quorum as a number.
     #[serde(default)]
     pub wait_for: Option<Value>,
+    /// When it fails, the job goes on without it and answers degraded.
+    #[serde(default)]
+    pub optional: bool,
 }
 
 /// A replica's waiting line.

@@ -361,6 +361,7 @@ impl Checker<'_> {
             guards,
             fanout,
             needed,
+            optional: raw.optional,
         })
     }
 
@@ -908,6 +909,7 @@ mod database;
 mod election;
 mod fault;
 mod guard;
+mod idempotency;
 mod policy;
 mod random;
 

@@ -95,6 +95,8 @@ impl World {
     ) {
         let now = ctx.now();
         let origin = self.requests[request].origin;
+        let twin = self.tied_twin_replica(request, is_hedge);
+        let replica = self.pick_for(request, twin, now);
         let r = self
             .requests
             .get_mut(request)
@@ -114,7 +116,6 @@ impl World {
             }
         }
         let (service, timeout, caller, deadline) = (r.target, r.timeout, r.node, r.deadline);
-        let replica = self.services[service.0 as usize].pick_replica(now);
         let attempt = self.attempts.insert(Attempt {
             request,
             request_id: r.id,
@@ -130,6 +131,8 @@ impl World {
             waiting: true,
             holders: 0,
             permit,
+            tied: None,
+            tie_started: false,
         });
         let r = &mut self.requests[request];
         let slot = r.live.iter_mut().find(|slot| slot.is_none());
@@ -182,6 +185,9 @@ impl World {
             a.expires = Some(at);
         }
         self.note(now, |w| w.attempt_sent(attempt, delivery, now));
+        if !is_hedge {
+            self.send_tied_copy(request, attempt, ctx);
+        }
     }
 
     /// The guards of `caller`.

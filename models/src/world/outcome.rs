@@ -61,7 +61,10 @@ impl World {
         let outcome = match reply {
             // A 4xx-like answer says the request was bad, not that the backend is: the breaker
             // counts it as a success, and the throttle as a request the backend accepted.
-            Reply::Ok | Reply::Garbage | Reply::ClientError => AttemptOutcome::Success,
+            // So is an idempotency conflict (409) and a degraded answer.
+            Reply::Ok | Reply::Garbage | Reply::ClientError | Reply::Conflict | Reply::Degraded => {
+                AttemptOutcome::Success
+            }
             Reply::Error => AttemptOutcome::Error,
             Reply::Rejected | Reply::Refused | Reply::RateLimited => AttemptOutcome::Overload,
         };
@@ -74,7 +77,10 @@ impl World {
             self.guards(origin)
                 .on_outcome(now, outcome, now.since(sent));
         }
-        if matches!(reply, Reply::Ok | Reply::Garbage) {
+        if matches!(reply, Reply::Ok | Reply::Garbage | Reply::Degraded) {
+            if reply == Reply::Degraded {
+                self.requests[request].degraded = true;
+            }
             if self.origin_alive(request) {
                 let origin = self.requests[request].origin;
                 let guards = self.guards(origin);
@@ -96,7 +102,8 @@ impl World {
                     Reply::Refused => c.counts.refused += 1,
                     Reply::ClientError => c.counts.non_retryable += 1,
                     Reply::RateLimited => c.counts.rate_limited += 1,
-                    Reply::Ok | Reply::Garbage => unreachable!("handled above"),
+                    Reply::Conflict => c.counts.conflicts += 1,
+                    Reply::Ok | Reply::Garbage | Reply::Degraded => unreachable!("handled above"),
                 }
             }
         }
@@ -231,6 +238,9 @@ impl World {
                     if garbage && r.measured {
                         c.counts.garbage += 1;
                     }
+                    if r.degraded && r.measured {
+                        c.counts.degraded += 1;
+                    }
                 } else {
                     c.history.failed.add(now, 1);
                     if r.measured {
@@ -250,15 +260,21 @@ impl World {
                     return; // An abandoned request of a call already decided.
                 }
                 let config = &s.config.calls[call as usize];
-                let (fanout, needed) = (config.fanout, config.needed);
+                let (fanout, needed, optional) = (config.fanout, config.needed, config.optional);
                 if ok {
                     j.call_ok += 1;
                     j.garbage |= garbage;
+                    j.degraded |= r.degraded;
                 } else {
                     j.call_failed += 1;
                 }
                 if j.call_ok >= needed {
                     j.call_decided = true;
+                    self.on_work_done(job, ctx);
+                } else if j.call_failed > fanout - needed && optional {
+                    // Graceful degradation: the job goes on without the optional call.
+                    j.call_decided = true;
+                    j.degraded = true;
                     self.on_work_done(job, ctx);
                 } else if j.call_failed > fanout - needed {
                     j.call_decided = true;

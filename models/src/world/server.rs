@@ -60,6 +60,10 @@ impl World {
             self.reply(attempt, Reply::ClientError, ctx);
             return;
         }
+        if let Some(reply) = self.idempotent_answer(attempt, now) {
+            self.reply(attempt, reply, ctx);
+            return;
+        }
         let deadline = self.carried_deadline(attempt);
         let a = &self.attempts[attempt];
         let kind = if a.hedge {
@@ -85,12 +89,17 @@ impl World {
             queued: false,
             work_done: None,
             frozen: None,
+            degraded: false,
         });
         self.attempts[attempt].holders += 1;
+        self.idempotency_begin(job);
         let admission = self.services[service.0 as usize].admit(replica, job, now, deadline);
         self.note(now, |w| w.admission(attempt, Admitted::from(admission)));
         match admission {
-            Admission::Started(work) => self.start_work(job, work, ctx),
+            Admission::Started(work) => {
+                self.tie_started(job, ctx);
+                self.start_work(job, work, ctx);
+            }
             Admission::Queued => self.jobs[job].queued = true,
             admission @ (Admission::Rejected | Admission::Expired) => {
                 let reply = if admission == Admission::Expired {
@@ -122,7 +131,8 @@ impl World {
             reply = Reply::Garbage;
         }
         let abandoned = !self.attempts[j.attempt].waiting;
-        let ok = matches!(reply, Reply::Ok | Reply::Garbage);
+        let ok = matches!(reply, Reply::Ok | Reply::Garbage | Reply::Degraded);
+        self.job_finished(&j, job, reply, now);
         let mut expired = std::mem::take(&mut self.expired);
         let (jobs, attempts) = (&self.jobs, &self.attempts);
         let cancelled = |key: JobKey| attempts[jobs[key].attempt].cancelled;
@@ -140,6 +150,7 @@ impl World {
             n.started = now;
             n.queued = false;
             self.note(now, |w| w.dequeued(next, work, now));
+            self.tie_started(next, ctx);
             self.start_work(next, work, ctx);
         }
         self.attempts[j.attempt].holders -= 1;
@@ -237,6 +248,7 @@ impl World {
                 n.started = now;
                 n.queued = false;
                 self.note(now, |w| w.dequeued(next, work, now));
+                self.tie_started(next, ctx);
                 self.start_work(next, work, ctx);
             }
             self.reply_dropped(&mut expired, ctx);

@@ -401,6 +401,15 @@ pub enum Happening {
         /// How many.
         jobs: u64,
     },
+    /// A tied copy's twin started: its cancellation reaches the copy's replica.
+    TiedCancel {
+        /// The copy's replica.
+        replica: NodeId,
+        /// The copy.
+        attempt: AttemptRef,
+        /// Whether it cancels the copy (it had not started and was not cancelled already).
+        effective: bool,
+    },
 }
 
 /// Runs `config` with `seed` like `run`, recording the events `options` selects.
@@ -647,6 +656,14 @@ impl World {
                 fault,
                 start: false,
             },
+            Event::TiedCancel { attempt } => {
+                let a = &self.attempts[attempt];
+                Happening::TiedCancel {
+                    replica: self.attempt_replica(attempt),
+                    attempt: self.attempt_ref(attempt),
+                    effective: !a.tie_started && !a.cancelled,
+                }
+            }
         }
     }
 
@@ -873,6 +890,7 @@ mod tests {
             guards: Guards::NONE,
             fanout: 1,
             needed: 1,
+            optional: false,
         };
         let mut network = NetworkConfig::with_latency(Distribution::Constant(ms(1)));
         network.loss = Probability::new(0.05).unwrap();

@@ -37,7 +37,7 @@ impl Checker<'_> {
             None => None,
         };
         let hedge = match hedge {
-            Some(h) => Some(self.hedge(&path.key("hedge").key("after"), &h.after)?),
+            Some(h) => Some(self.hedge_or_tied(&path.key("hedge"), h)?),
             None => None,
         };
         let bulkhead = match bulkhead {
@@ -51,6 +51,26 @@ impl Checker<'_> {
             hedge,
             bulkhead,
         })
+    }
+
+    /// A hedge block: exactly one of `after` and `"tied": true`.
+    fn hedge_or_tied(&self, path: &Path, raw: &raw::Hedge) -> Result<Hedge, ScenarioError> {
+        match (&raw.after, raw.tied) {
+            (Some(after), false) => self.hedge(&path.key("after"), after),
+            (None, true) => Ok(Hedge::Tied),
+            (Some(after), true) => Err(self.bad(
+                &path.key("tied"),
+                "cannot be combined with `after`",
+                crate::error::quoted(after),
+                "a tied request sends both copies at once; remove `after`, or `tied`",
+            )),
+            (None, false) => Err(self.bad(
+                path,
+                "needs `after` (a delay or a percentile) or `\"tied\": true`",
+                "{}",
+                "write e.g. {\"after\": \"p95\"} or {\"tied\": true}",
+            )),
+        }
     }
 
     fn hedge(&self, path: &Path, text: &str) -> Result<Hedge, ScenarioError> {

@@ -64,6 +64,8 @@ impl Checker<'_> {
             client_error_fraction,
             rate_limit,
             queue: self.queue_policy(&path.key("queue"), &raw.queue)?,
+            side_effect: raw.side_effect,
+            idempotency: self.idempotency(&path.key("idempotency"), raw.idempotency.as_ref())?,
         })
     }
 

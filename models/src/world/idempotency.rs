@@ -1,0 +1,55 @@
+//! The world's side of idempotency keys and degraded answers (see `crate::idempotency`).
+//!
+//! A request's key is its stable id: every attempt of it (first try, retries, hedge or tied
+//! copies) carries the same one. A service's store is consulted when an attempt reaches a
+//! replica, after the crash, rate-limit and error checks and before a job is made; a replay
+//! or a conflict is answered at once, without a worker. A job holds its key's lock from its
+//! arrival to its end, and its reply is stored when it ends. The side effect is executed when
+//! a job finishes its own work, whether or not its caller still waits.
+
+use sim_core::SimTime;
+
+use super::{AttemptKey, Job, JobKey, Reply, World};
+use crate::idempotency::Lookup;
+
+impl World {
+    /// The answer of the target's idempotency-key store to `attempt` arriving at `now`, if
+    /// it answers instead of executing (a stored reply, or a conflict).
+    pub(super) fn idempotent_answer(&mut self, attempt: AttemptKey, now: SimTime) -> Option<Reply> {
+        let a = &self.attempts[attempt];
+        let (service, key) = (a.service, a.request_id);
+        let jobs = &self.jobs;
+        let lookup = self.services[service.0 as usize]
+            .idempotency_check(now, key, |job| jobs.contains_key(job))?;
+        match lookup {
+            Lookup::Execute => None,
+            Lookup::Replay(reply) => Some(reply),
+            Lookup::Conflict => Some(Reply::Conflict),
+        }
+    }
+
+    /// A job was made for an attempt the store let through: it locks the attempt's key.
+    pub(super) fn idempotency_begin(&mut self, job: JobKey) {
+        let j = &self.jobs[job];
+        let key = self.attempts[j.attempt].request_id;
+        self.services[j.service.0 as usize].idempotency_begin(key, job);
+    }
+
+    /// `j` (removed from the jobs as `job`) ends at `now` with `reply`: the store keeps the
+    /// reply, and a degraded success is counted.
+    pub(super) fn job_finished(&mut self, j: &Job, job: JobKey, reply: Reply, now: SimTime) {
+        let key = self.attempts[j.attempt].request_id;
+        let service = &mut self.services[j.service.0 as usize];
+        service.idempotency_finish(now, key, job, reply);
+        if reply == Reply::Degraded {
+            service.count_degraded(j.reached);
+        }
+    }
+
+    /// `job` finished its own work: its service's side effect (if any) is executed.
+    pub(super) fn side_effect(&mut self, job: JobKey) {
+        let j = &self.jobs[job];
+        let key = self.attempts[j.attempt].request_id;
+        self.services[j.service.0 as usize].side_effect_executed(key, j.reached);
+    }
+}

@@ -1,0 +1,215 @@
+//! Exact tests of issue #4's request identity patterns in the world: idempotency keys and
+//! duplicate side effects, tied requests, and optional calls.
+
+use super::*;
+use crate::backoff::{Backoff, Jitter};
+use crate::config::{
+    Arrival, Balancer, CallConfig, ClientConfig, NetworkConfig, ServiceConfig, ServicePolicies,
+};
+use crate::fault::Target;
+use crate::guard::{Guards, Hedge};
+use crate::idempotency::IdempotencyConfig;
+use sim_core::{Distribution, Limits};
+
+fn ms(n: u64) -> SimDuration {
+    SimDuration::from_millis(n)
+}
+
+fn service(name: &str, replicas: u32, workers: u32, time: SimDuration) -> ServiceConfig {
+    ServiceConfig {
+        name: name.into(),
+        replicas,
+        workers,
+        queue_capacity: 1_000,
+        balancer: Balancer::RoundRobin,
+        policies: ServicePolicies::NONE,
+        service_time: Distribution::Constant(time),
+        calls: vec![],
+    }
+}
+
+/// A client sending evenly spaced requests at `rate_per_s` to service 0, no warm-up, a
+/// network with a constant latency of `latency`.
+fn world(rate_per_s: f64, duration: SimDuration, latency: SimDuration) -> WorldConfig {
+    WorldConfig {
+        duration,
+        warmup: SimDuration::ZERO,
+        clients: vec![ClientConfig {
+            name: "web".into(),
+            target: ServiceId(0),
+            arrival: Arrival::Constant { rate_per_s },
+            timeout: None,
+            retry: RetryPolicy::NONE,
+            guards: Guards::NONE,
+            deadline: None,
+            latency_marks: vec![],
+        }],
+        services: vec![],
+        network: NetworkConfig::with_latency(Distribution::Constant(latency)),
+        limits: Limits {
+            pending_events_max: 1_000_000,
+            events_max: 1_000_000_000,
+        },
+        faults: vec![],
+        clocks: vec![],
+        random_faults: None,
+        election: None,
+        database: None,
+    }
+}
+
+/// A payment service (100 ms of work, a side effect) behind a client whose 50 ms timeout is
+/// shorter than the work, retrying twice after a constant `backoff`.
+fn payments(backoff: SimDuration, store: bool) -> WorldConfig {
+    let mut config = world(10.0, ms(10_050), SimDuration::ZERO);
+    config.clients[0].timeout = Some(ms(50));
+    config.clients[0].retry = RetryPolicy {
+        max_attempts: 3,
+        backoff: Backoff::Constant { delay: backoff },
+        jitter: Jitter::None,
+    };
+    let mut payments = service("payments", 1, 8, ms(100));
+    payments.policies.side_effect = true;
+    if store {
+        payments.policies.idempotency = Some(IdempotencyConfig { ttl: ms(60_000) });
+    }
+    config.services.push(payments);
+    config
+}
+
+/// Without a store every retry executes again. Request k arrives at 0.1k s; its attempts
+/// start at +0, +150 and +300 ms and finish 100 ms later, so by 10.05 s 99 first, 98 second
+/// and 96 third executions are done: 293 executions of 99 keys, 194 duplicates, exactly.
+#[test]
+fn retries_past_a_timeout_duplicate_the_side_effect() {
+    let result = run(&payments(ms(100), false), 1).unwrap();
+    let i = result.services[0].idempotency;
+    assert_eq!(i.executions, 293);
+    assert_eq!(i.duplicate_side_effects, 194);
+    assert_eq!(i.duplicate_side_effects, i.executions - 99);
+    assert_eq!((i.idempotent_replays, i.conflicts), (0, 0));
+    assert_eq!(result.clients[0].succeeded, 0, "every attempt times out");
+}
+
+/// Stripe, "Idempotent requests": a repeated key gets the saved result. The retry at
+/// +150 ms finds the first execution stored and is answered at once: one execution per key,
+/// no duplicate, and every request succeeds on its second attempt.
+#[test]
+fn an_idempotency_store_replays_the_first_result() {
+    let result = run(&payments(ms(100), true), 1).unwrap();
+    let (i, web) = (result.services[0].idempotency, &result.clients[0]);
+    assert_eq!(i.duplicate_side_effects, 0);
+    assert_eq!(i.executions, 99);
+    assert_eq!(i.idempotent_replays, web.succeeded);
+    assert_eq!(
+        web.succeeded, 99,
+        "requests k = 1..99 are answered by 10.05 s"
+    );
+    assert_eq!(
+        web.attempts,
+        2 * web.requests - 1,
+        "the last is on its first attempt"
+    );
+}
+
+/// Stripe answers a request whose key is still executing with 409 Conflict. Retries after
+/// 10 ms land at +60 and +70 ms, while the first execution (to +100 ms) holds the key: two
+/// conflicts per request (for k = 1..99 by 10.05 s), still one execution per key.
+#[test]
+fn a_concurrent_retry_gets_a_conflict_not_a_second_execution() {
+    let result = run(&payments(ms(10), true), 1).unwrap();
+    let (i, web) = (result.services[0].idempotency, &result.clients[0]);
+    assert_eq!(i.duplicate_side_effects, 0);
+    assert_eq!(i.executions, 99);
+    assert_eq!(i.conflicts, 2 * 99);
+    assert_eq!(web.conflicts, i.conflicts);
+    assert_eq!(
+        web.failed, 99,
+        "three attempts: a timeout and two conflicts"
+    );
+}
+
+/// Dean & Barroso, "Tied requests": the copy that starts first cancels its twin, unless the
+/// twin has started too. Two replicas, one worker each, 10 ms of work (50 ms on the slowed
+/// replica 1), 1 ms latency, requests at 40 and 80 ms:
+/// - request 1's copies reach idle replicas at 41 ms and both start: both execute;
+/// - request 2's copies reach them at 81 ms: replica 0 starts its copy and cancels the
+///   other, queued behind request 1's slow copy until 91 ms, before any work is done.
+#[test]
+fn the_copy_that_starts_first_cancels_its_queued_twin() {
+    let mut config = world(25.0, ms(100), ms(1));
+    config.clients[0].guards.hedge = Some(Hedge::Tied);
+    config.services.push(service("api", 2, 1, ms(10)));
+    config.faults.push(crate::fault::Fault {
+        kind: FaultKind::Slowdown {
+            target: Target {
+                service: ServiceId(0),
+                replica: Some(1),
+            },
+            factor: 5.0,
+        },
+        start: SimTime::ZERO,
+        end: SimTime::MAX,
+    });
+    let result = run(&config, 1).unwrap();
+    let (web, api) = (&result.clients[0], &result.services[0]);
+    assert_eq!((web.requests, web.succeeded, web.attempts), (2, 2, 4));
+    assert_eq!(web.guards.hedges, 2);
+    assert_eq!(api.tied.both_executed, 1);
+    assert_eq!(api.tied.cancelled, 1);
+    assert_eq!(
+        api.completed, 3,
+        "both copies of request 1, one of request 2"
+    );
+    assert_eq!(api.expired, 1, "the cancelled copy left the queue undone");
+    // Each request is answered by replica 0: 1 + 10 + 1 ms.
+    assert_eq!(web.latency.max(), ms(12));
+}
+
+/// A tied pair whose copies both start is counted once, and without a twin (one replica)
+/// the copy shares the queue: whoever starts second was cancelled while queued.
+#[test]
+fn tied_copies_on_one_replica_cancel_the_queued_one() {
+    let mut config = world(10.0, ms(1_000), ms(1));
+    config.clients[0].guards.hedge = Some(Hedge::Tied);
+    config.services.push(service("api", 1, 1, ms(10)));
+    let result = run(&config, 1).unwrap();
+    let api = &result.services[0];
+    assert_eq!(result.clients[0].succeeded, 9);
+    assert_eq!(api.tied.cancelled, 9);
+    assert_eq!(api.tied.both_executed, 0);
+}
+
+/// web → api → db, where db (one worker, no queue, 20 ms) rejects most calls. As a
+/// required call that fails api's jobs; as an optional call each failure is one degraded
+/// answer instead, all the way to the client.
+#[test]
+fn a_failed_optional_call_degrades_the_answer_instead_of_failing_it() {
+    let build = |optional: bool| {
+        let mut config = world(200.0, ms(5_000), SimDuration::ZERO);
+        let mut api = service("api", 1, 64, ms(1));
+        api.calls = vec![CallConfig {
+            target: ServiceId(1),
+            timeout: None,
+            retry: RetryPolicy::NONE,
+            guards: Guards::NONE,
+            fanout: 1,
+            needed: 1,
+            optional,
+        }];
+        let mut db = service("db", 1, 1, ms(20));
+        db.queue_capacity = 0;
+        config.services = vec![api, db];
+        config
+    };
+    let required = run(&build(false), 1).unwrap();
+    let optional = run(&build(true), 1).unwrap();
+    assert!(required.clients[0].failed > 500);
+    assert_eq!(required.services[0].degraded, 0);
+    let (web, api) = (&optional.clients[0], &optional.services[0]);
+    assert_eq!(web.failed, 0);
+    assert_eq!(api.errors, 0);
+    assert_eq!(api.calls[0].failed, required.services[0].calls[0].failed);
+    assert_eq!(api.degraded, api.calls[0].failed);
+    assert_eq!(web.degraded, api.degraded);
+}
