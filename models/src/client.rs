@@ -229,6 +229,7 @@ impl Client {
                 breaker_open: self.guards.breaker_open_per_s(end),
                 ..self.history.result(end)
             },
+            cache: None,
         }
     }
 }

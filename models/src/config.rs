@@ -7,6 +7,7 @@
 use sim_core::{Distribution, Limits, Probability, SimDuration};
 
 use crate::backoff::{Backoff, Jitter};
+use crate::cache::CacheConfig;
 use crate::fault::{Endpoint, Fault, RandomFaults};
 use crate::guard::Guards;
 use crate::outlier::OutlierDetectionConfig;
@@ -78,6 +79,8 @@ pub struct ClientConfig {
     pub deadline: Option<Deadline>,
     /// Latency thresholds whose "succeeded within" counts are reported exactly (for SLOs).
     pub latency_marks: Vec<SimDuration>,
+    /// A cache in front of the target (the client's own).
+    pub cache: Option<CacheConfig>,
 }
 
 /// An overall deadline for each request of a client.
@@ -163,6 +166,8 @@ pub struct CallConfig {
     pub fanout: u32,
     /// How many of them must succeed: `fanout` waits for all, 1 for any, k for a quorum.
     pub needed: u32,
+    /// A cache in front of the called service (one per calling replica; `fanout` is 1).
+    pub cache: Option<CacheConfig>,
 }
 
 /// How a caller picks one replica of a service (see `balancer`).

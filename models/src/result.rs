@@ -5,6 +5,7 @@
 
 use sim_core::{Histogram, RunStats, SimDuration, SimTime};
 
+use crate::cache::CacheCounts;
 use crate::guard::GuardCounts;
 use crate::service::WorkSplit;
 
@@ -79,6 +80,8 @@ pub struct ClientResult {
     pub within_marks: Vec<(SimDuration, u64)>,
     /// Per-second history over the whole run, warm-up included.
     pub series: ClientSeries,
+    /// What the client's cache did, if it has one.
+    pub cache: Option<CacheCounts>,
 }
 
 /// A client's per-second history (index i covers seconds i..i+1 of the run).
@@ -187,4 +190,6 @@ pub struct CallResult {
     pub failed: u64,
     /// What the guards on this edge did, summed over the calling replicas.
     pub guards: GuardCounts,
+    /// What the edge's caches did, summed over the calling replicas, if it has them.
+    pub cache: Option<CacheCounts>,
 }

@@ -12,8 +12,10 @@ use sim_core::{Histogram, SimDuration, SimTime};
 
 use models::{ClientResult, RunResult, ServiceResult};
 
+mod cache;
 mod database;
 mod election;
+pub use cache::CacheSummary;
 pub use database::{DatabaseSummary, Versions};
 pub use election::ElectionSummary;
 
@@ -158,6 +160,9 @@ pub struct ClientSummary {
     pub goodput_per_s: f64,
     /// Latency of successful requests.
     pub latency_ms: Quantiles,
+    /// What the client's cache did; absent (not null) without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheSummary>,
 }
 
 /// One service's line of the summary.
@@ -243,6 +248,9 @@ pub struct CallSummary {
     pub throttled: u64,
     /// Attempts refused by the edge's bulkheads.
     pub bulkhead_rejections: u64,
+    /// What the edge's caches did, summed over the calling replicas; absent without them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheSummary>,
 }
 
 /// Latency statistics in milliseconds.
@@ -390,6 +398,7 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         amplification: round(ratio(c.attempts as f64, c.requests as f64), 6),
         goodput_per_s: round(ratio(c.succeeded as f64, measured_s), 3),
         latency_ms: Quantiles::of(&c.latency),
+        cache: c.cache.as_ref().map(CacheSummary::of),
     }
 }
 
@@ -439,6 +448,7 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
                 breaker_opened: c.guards.breaker_opened,
                 throttled: c.guards.throttled,
                 bulkhead_rejections: c.guards.bulkhead_rejections,
+                cache: c.cache.as_ref().map(CacheSummary::of),
             })
             .collect(),
     }

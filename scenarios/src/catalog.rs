@@ -58,7 +58,11 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 18] = [
+const ENTRIES: [Entry; 19] = [
+    Entry {
+        name: "cache-stampede",
+        text: include_str!("../library/cache-stampede.json"),
+    },
     Entry {
         name: "clock-skew",
         text: include_str!("../library/clock-skew.json"),

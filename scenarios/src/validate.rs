@@ -349,6 +349,7 @@ impl Checker<'_> {
             ),
         )? as u32;
         let needed = self.wait_for(&path.key("wait_for"), raw.wait_for.as_ref(), fanout)?;
+        let cache = self.cache(&path.key("cache"), raw.cache.as_ref(), fanout)?;
         Ok(CallConfig {
             target: ServiceId(target),
             timeout,
@@ -356,6 +357,7 @@ impl Checker<'_> {
             guards,
             fanout,
             needed,
+            cache,
         })
     }
 
@@ -471,6 +473,7 @@ impl Checker<'_> {
             )?,
             deadline: self.deadline(&path.key("deadline"), raw.deadline.as_ref())?,
             latency_marks: Vec::new(),
+            cache: self.cache(&path.key("cache"), raw.cache.as_ref(), 1)?,
         })
     }
 
@@ -899,6 +902,7 @@ impl Checker<'_> {
     }
 }
 
+mod cache;
 mod database;
 mod election;
 mod fault;

@@ -30,6 +30,7 @@ fn world(
             guards: Guards::NONE,
             deadline: None,
             latency_marks: vec![ms(5)],
+            cache: None,
         }],
         services: vec![ServiceConfig {
             name: "api".into(),
@@ -109,6 +110,7 @@ fn a_downstream_call_holds_the_worker_and_counts_per_edge() {
         guards: Guards::NONE,
         fanout: 1,
         needed: 1,
+        cache: None,
     }];
     let result = run(&config, 5).unwrap();
     let (api, db) = (&result.services[0], &result.services[1]);
@@ -148,6 +150,7 @@ fn a_failing_call_fails_the_job_and_the_client_sees_an_error() {
         guards: Guards::NONE,
         fanout: 1,
         needed: 1,
+        cache: None,
     }];
     let result = run(&config, 6).unwrap();
     let (web, api, db) = (&result.clients[0], &result.services[0], &result.services[1]);
