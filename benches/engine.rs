@@ -1009,6 +1009,7 @@ mod whole_run {
                 guards: Guards::NONE,
                 deadline: None,
                 latency_marks: Vec::new(),
+                cache: None,
             }],
             services: vec![ServiceConfig {
                 name: "server".into(),

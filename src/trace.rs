@@ -14,8 +14,8 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use models::{
-    Admitted, Beside, BesideHappening, BesideRecord, Done, Happening, LocalRejection, Reply, Trace,
-    TraceOptions, TraceRecord, Transit, WorldState,
+    Admitted, Beside, BesideHappening, BesideRecord, CacheOutcome, Done, Happening, LocalRejection,
+    Reply, Trace, TraceOptions, TraceRecord, Transit, WorldState,
 };
 use serde_json::{json, Map, Value};
 use sim_core::{Drift, LocalTime, SimDuration, SimTime};
@@ -663,6 +663,22 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
             put("caller", name(caller));
             put("request", json!(request));
             put("until_ms", ms(until));
+        }
+        Happening::Cache {
+            caller,
+            request,
+            outcome,
+        } => {
+            put("kind", json!("cache"));
+            put("caller", name(caller));
+            put("request", json!(request));
+            let outcome = match outcome {
+                CacheOutcome::Hit => "hit",
+                CacheOutcome::Joined => "joined",
+                CacheOutcome::Fetch => "fetch",
+                CacheOutcome::Stale => "stale",
+            };
+            put("outcome", json!(outcome));
         }
         Happening::JobsLost { replica, jobs } => {
             put("kind", json!("jobs_lost"));

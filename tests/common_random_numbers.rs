@@ -27,6 +27,7 @@ fn client(name: &str, timeout: Option<SimDuration>, retry: RetryPolicy) -> Clien
         guards: Guards::NONE,
         deadline: None,
         latency_marks: vec![],
+        cache: None,
     }
 }
 

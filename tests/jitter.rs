@@ -32,6 +32,7 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
             guards: Guards::NONE,
             deadline: None,
             latency_marks: vec![],
+            cache: None,
         })
         .collect();
     let config = WorldConfig {

@@ -34,6 +34,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
             guards: Guards::NONE,
             deadline: None,
             latency_marks: vec![],
+            cache: None,
         }],
         services: vec![ServiceConfig {
             name: "server".into(),

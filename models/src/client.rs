@@ -235,6 +235,7 @@ impl Client {
             },
             degraded: c.degraded,
             conflicts: c.conflicts,
+            cache: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 use sim_core::{Distribution, Limits, Probability, SimDuration};
 
 use crate::backoff::{Backoff, Jitter};
+use crate::cache::CacheConfig;
 use crate::fault::{Endpoint, Fault, RandomFaults};
 use crate::guard::Guards;
 use crate::idempotency::IdempotencyConfig;
@@ -79,6 +80,8 @@ pub struct ClientConfig {
     pub deadline: Option<Deadline>,
     /// Latency thresholds whose "succeeded within" counts are reported exactly (for SLOs).
     pub latency_marks: Vec<SimDuration>,
+    /// A cache in front of the target (the client's own).
+    pub cache: Option<CacheConfig>,
 }
 
 /// An overall deadline for each request of a client.
@@ -167,6 +170,8 @@ pub struct CallConfig {
     /// Graceful degradation: when the call fails (after its retries, a timeout, a bulkhead
     /// rejection or an open breaker), the job goes on without it and answers `Degraded`.
     pub optional: bool,
+    /// A cache in front of the called service (one per calling replica; `fanout` is 1).
+    pub cache: Option<CacheConfig>,
 }
 
 /// How a caller picks one replica of a service (see `balancer`).

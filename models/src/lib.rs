@@ -10,6 +10,7 @@ pub mod adaptive_throttle;
 pub mod backoff;
 pub mod balancer;
 pub mod bulkhead;
+pub mod cache;
 pub mod circuit_breaker;
 pub mod client;
 pub mod config;
@@ -30,6 +31,7 @@ pub mod world;
 pub use adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig, ThrottleCounts};
 pub use backoff::{retry_delay, Backoff, Jitter};
 pub use bulkhead::{Admission, Bulkhead, BulkheadConfig};
+pub use cache::{Cache, CacheConfig, CacheCounts, Zipf};
 pub use circuit_breaker::{
     BreakerState, CallOutcome, CircuitBreaker, CircuitBreakerConfig, SlidingWindow, Transition,
     TransitionCounts,
@@ -65,8 +67,8 @@ pub use tied::TiedCounts;
 pub use world::beside::{Beside, BesideHappening, BesideRecord};
 pub use world::state::{ClientState, ClockReading, ReplicaState, WorldState};
 pub use world::trace::{
-    run_traced, Admitted, AttemptRef, Done, FaultLabel, Happening, Trace, TraceOptions,
-    TraceRecord, TracedRun, Transit,
+    run_traced, Admitted, AttemptRef, CacheOutcome, Done, FaultLabel, Happening, Trace,
+    TraceOptions, TraceRecord, TracedRun, Transit,
 };
 pub use world::{
     draw_random_faults, run, run_observed, with_random_faults, AttemptKey, Event, JobKey, Reply,

@@ -5,6 +5,7 @@
 
 use sim_core::{Histogram, RunStats, SimDuration, SimTime};
 
+use crate::cache::CacheCounts;
 use crate::guard::GuardCounts;
 use crate::idempotency::IdempotencyCounts;
 use crate::service::WorkSplit;
@@ -85,6 +86,8 @@ pub struct ClientResult {
     pub degraded: u64,
     /// Attempts answered with an idempotency conflict (their key was executing); retryable.
     pub conflicts: u64,
+    /// What the client's cache did, if it has one.
+    pub cache: Option<CacheCounts>,
 }
 
 /// A client's per-second history (index i covers seconds i..i+1 of the run).
@@ -199,4 +202,6 @@ pub struct CallResult {
     pub failed: u64,
     /// What the guards on this edge did, summed over the calling replicas.
     pub guards: GuardCounts,
+    /// What the edge's caches did, summed over the calling replicas, if it has them.
+    pub cache: Option<CacheCounts>,
 }

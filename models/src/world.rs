@@ -267,6 +267,8 @@ pub struct World {
     requests_made: u64,
     /// The full trace being recorded, if any (`trace`); `None` costs one branch per hook.
     tracer: Option<Box<trace::Tracer>>,
+    /// The callers' caches (`cache`); empty without any.
+    caches: cache::Caches,
 }
 
 /// Who is waiting for a request's outcome.
@@ -308,6 +310,8 @@ struct Request {
     bulkhead_wait: Option<(EventId, SimTime)>,
     /// Its successful answer was degraded (an optional call failed on the way).
     degraded: bool,
+    /// The cache fetch it makes, if its caller's cache missed.
+    cache: Option<crate::cache::Flight>,
 }
 
 #[derive(Debug)]
@@ -400,6 +404,7 @@ impl World {
         let fault_streams = (0..config.faults.len())
             .map(|i| Stream::new(seed, &format!("fault/{i}")))
             .collect();
+        let caches = cache::Caches::new(&config, seed);
         let spikes = |client: usize| -> Vec<(SimTime, SimTime, f64)> {
             config
                 .faults
@@ -448,6 +453,7 @@ impl World {
             granted: Vec::new(),
             requests_made: 0,
             tracer: None,
+            caches,
         }
     }
 
@@ -460,15 +466,25 @@ impl World {
             .collect();
         let client_names: Vec<String> =
             self.clients.iter().map(|c| c.config.name.clone()).collect();
+        let mut clients: Vec<_> = self.clients.iter().map(|c| c.result(stats.end)).collect();
+        for (index, client) in clients.iter_mut().enumerate() {
+            client.cache = self.caches.client_counts(index);
+        }
+        let mut services: Vec<_> = self
+            .services
+            .iter()
+            .map(|s| s.result_with_names(stats.end, &names))
+            .collect();
+        for (index, service) in services.iter_mut().enumerate() {
+            for (call, result) in service.calls.iter_mut().enumerate() {
+                result.cache = self.caches.call_counts(index, call);
+            }
+        }
         RunResult {
             stats,
             measured: self.measured,
-            clients: self.clients.iter().map(|c| c.result(stats.end)).collect(),
-            services: self
-                .services
-                .iter()
-                .map(|s| s.result_with_names(stats.end, &names))
-                .collect(),
+            clients,
+            services,
             faults: self
                 .faults
                 .iter()
@@ -499,7 +515,6 @@ impl World {
         if measured {
             c.counts.requests += 1;
         }
-        c.guards.on_request(now);
         let request = self.requests.insert(Request {
             id: self.requests_made,
             origin: Origin::Client(client),
@@ -522,8 +537,13 @@ impl World {
             caller: Caller::Client(client),
             bulkhead_wait: None,
             degraded: false,
+            cache: None,
         });
         self.requests_made += 1;
+        if self.cache_takes(request, ctx) {
+            return;
+        }
+        self.clients[client.0 as usize].guards.on_request(now);
         self.send_attempt(request, false, ctx);
     }
 
@@ -594,6 +614,7 @@ impl World {
                 },
                 bulkhead_wait: None,
                 degraded: false,
+                cache: None,
             }));
         }
         let (service, replica) = (j.service, j.replica);
@@ -606,10 +627,13 @@ impl World {
                 }
                 break;
             }
-            let s = &mut self.services[service.0 as usize];
-            s.count_call_request(call_index, measured);
-            s.call_guards(replica, call_index).on_request(now);
+            self.services[service.0 as usize].count_call_request(call_index, measured);
             self.note(now, |w| w.call_started(request));
+            if self.cache_takes(request, ctx) {
+                continue;
+            }
+            let s = &mut self.services[service.0 as usize];
+            s.call_guards(replica, call_index).on_request(now);
             self.send_attempt(request, false, ctx);
         }
         fan.clear();
@@ -643,6 +667,7 @@ impl World {
                 self.attempts[j.attempt].holders -= 1;
                 self.release(j.attempt);
             }
+            self.clear_caches(target.service, replica);
         }
     }
 
@@ -699,6 +724,7 @@ impl Model for World {
 }
 
 pub mod beside;
+mod cache;
 mod dispatch;
 mod idempotency;
 #[cfg(test)]

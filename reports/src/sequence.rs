@@ -20,7 +20,8 @@ use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 
 use models::{
-    Admitted, AttemptRef, Done, Happening, LocalRejection, Reply, Trace, TraceRecord, Transit,
+    Admitted, AttemptRef, CacheOutcome, Done, Happening, LocalRejection, Reply, Trace, TraceRecord,
+    Transit,
 };
 use sim_core::network::NodeId;
 use sim_core::SimTime;
@@ -444,6 +445,25 @@ impl Scene {
                 ERROR,
                 format!("r{request} failed after {attempts}"),
             ),
+            Happening::Cache {
+                caller,
+                request,
+                outcome,
+            } => {
+                let (colour, label) = match outcome {
+                    CacheOutcome::Hit => (OK, "cache hit"),
+                    CacheOutcome::Joined => (LATE, "joins fetch"),
+                    CacheOutcome::Stale => (GARBAGE, "served stale"),
+                    CacheOutcome::Fetch => return,
+                };
+                self.mark(
+                    caller,
+                    at,
+                    Glyph::Dot,
+                    colour,
+                    format!("{label} r{request}"),
+                );
+            }
             _ => {}
         }
     }
@@ -611,6 +631,7 @@ fn request_of(what: &Happening) -> Option<u64> {
         | Happening::DeadlineExceeded { request, .. }
         | Happening::BulkheadWaitOver { request, .. }
         | Happening::BulkheadQueued { request, .. }
+        | Happening::Cache { request, .. }
         | Happening::RequestDone { request, .. } => Some(request),
         Happening::AttemptArrived { attempt, .. }
         | Happening::WorkDone { attempt, .. }

@@ -12,9 +12,11 @@ use sim_core::{Histogram, SimDuration, SimTime};
 
 use models::{ClientResult, RunResult, ServiceResult};
 
+mod cache;
 mod database;
 mod election;
 mod idempotency;
+pub use cache::CacheSummary;
 pub use database::{DatabaseSummary, Versions};
 pub use election::ElectionSummary;
 pub use idempotency::{IdempotencySummary, TiedSummary};
@@ -166,6 +168,9 @@ pub struct ClientSummary {
     /// Attempts answered with an idempotency conflict (retryable); absent if 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conflicts: Option<u64>,
+    /// What the client's cache did; absent (not null) without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheSummary>,
 }
 
 /// One service's line of the summary.
@@ -260,6 +265,9 @@ pub struct CallSummary {
     pub throttled: u64,
     /// Attempts refused by the edge's bulkheads.
     pub bulkhead_rejections: u64,
+    /// What the edge's caches did, summed over the calling replicas; absent without them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheSummary>,
 }
 
 /// Latency statistics in milliseconds.
@@ -409,6 +417,7 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         latency_ms: Quantiles::of(&c.latency),
         degraded: idempotency::nonzero(c.degraded),
         conflicts: idempotency::nonzero(c.conflicts),
+        cache: c.cache.as_ref().map(CacheSummary::of),
     }
 }
 
@@ -458,6 +467,7 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
                 breaker_opened: c.guards.breaker_opened,
                 throttled: c.guards.throttled,
                 bulkhead_rejections: c.guards.bulkhead_rejections,
+                cache: c.cache.as_ref().map(CacheSummary::of),
             })
             .collect(),
         degraded: idempotency::nonzero(s.degraded),

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::summary::{Quantiles, RunSummary};
 
+mod cache;
 mod database;
 mod election;
 mod identity;
@@ -169,6 +170,7 @@ pub fn render(summary: &RunSummary) -> String {
             "(lost = work lost in crashes; wasted = work completed for callers that had already given up; times in ms)"
         );
     }
+    cache::render(&mut out, summary);
     if let Some(e) = &summary.election {
         election::render(&mut out, e);
     }

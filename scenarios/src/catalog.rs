@@ -58,7 +58,11 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 19] = [
+const ENTRIES: [Entry; 20] = [
+    Entry {
+        name: "cache-stampede",
+        text: include_str!("../library/cache-stampede.json"),
+    },
     Entry {
         name: "cascading-failure",
         text: include_str!("../library/cascading-failure.json"),

@@ -62,6 +62,11 @@
 //! | `services[].side_effect` | `false` | `true`: each execution is a non-idempotent write; repeats of a request key are `duplicate_side_effects` |
 //! | `services[].idempotency` | absent: no key store; when present `{ttl: "24h"}` | Stripe keeps idempotency keys for 24 hours |
 //! | `bulkhead` (client or call) | absent; when present `{max_concurrent: 25, max_wait: "0s", max_waiting: 10000}` | Resilience4j's `maxConcurrentCalls` and `maxWaitDuration`; the wait queue is bounded like every queue |
+//! | `cache` (client or call) | absent: no cache | |
+//! | `cache.keys`, `cache.ttl` | none: both required | how many keys and how long an entry lives are the design under test |
+//! | `cache.zipf` | `1.0` | Zipf's law proper; Breslau et al. (INFOCOM 1999) measured 0.64–0.83 for web proxies |
+//! | `cache.single_flight`, `cache.serve_stale` | `false` | a plain cache: every miss fetches, a failed fetch fails |
+//! | `cache.capacity` | absent: holds every key | set it to study evictions (LRU) |
 //! | `slo` | `[]` | |
 //! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
 //! | `variants` | `{}` | |
@@ -99,6 +104,8 @@ pub use policy::{Bulkhead, Codel, OutlierDetection, RateLimit};
 
 mod idempotency;
 pub use idempotency::Idempotency;
+mod cache;
+pub use cache::Cache;
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize)]
@@ -180,6 +187,9 @@ pub struct Client {
     /// An overall deadline per request.
     #[serde(default)]
     pub deadline: Option<Deadline>,
+    /// A cache in front of the target.
+    #[serde(default)]
+    pub cache: Option<Cache>,
 }
 
 /// An arrival process.
@@ -468,6 +478,9 @@ pub struct Call {
     /// When it fails, the job goes on without it and answers degraded.
     #[serde(default)]
     pub optional: bool,
+    /// A cache in front of the called service (one per calling replica).
+    #[serde(default)]
+    pub cache: Option<Cache>,
 }
 
 /// A replica's waiting line.

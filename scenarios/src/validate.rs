@@ -354,6 +354,7 @@ impl Checker<'_> {
             ),
         )? as u32;
         let needed = self.wait_for(&path.key("wait_for"), raw.wait_for.as_ref(), fanout)?;
+        let cache = self.cache(&path.key("cache"), raw.cache.as_ref(), fanout)?;
         Ok(CallConfig {
             target: ServiceId(target),
             timeout,
@@ -362,6 +363,7 @@ impl Checker<'_> {
             fanout,
             needed,
             optional: raw.optional,
+            cache,
         })
     }
 
@@ -477,6 +479,7 @@ impl Checker<'_> {
             )?,
             deadline: self.deadline(&path.key("deadline"), raw.deadline.as_ref())?,
             latency_marks: Vec::new(),
+            cache: self.cache(&path.key("cache"), raw.cache.as_ref(), 1)?,
         })
     }
 
@@ -905,6 +908,7 @@ impl Checker<'_> {
     }
 }
 
+mod cache;
 mod database;
 mod election;
 mod fault;

@@ -43,6 +43,7 @@ fn world(rate_per_s: f64, duration: SimDuration, latency: SimDuration) -> WorldC
             guards: Guards::NONE,
             deadline: None,
             latency_marks: vec![],
+            cache: None,
         }],
         services: vec![],
         network: NetworkConfig::with_latency(Distribution::Constant(latency)),
@@ -196,6 +197,7 @@ fn a_failed_optional_call_degrades_the_answer_instead_of_failing_it() {
             fanout: 1,
             needed: 1,
             optional,
+            cache: None,
         }];
         let mut db = service("db", 1, 1, ms(20));
         db.queue_capacity = 0;

@@ -227,6 +227,13 @@ impl World {
             self.stop_waiting(loser, ctx.now());
             self.release(loser);
         }
+        let (ok, garbage) = match r.cache {
+            Some(flight) => {
+                let outcome = (ok, garbage, r.measured);
+                self.settle_fetch(r.caller, r.node, (flight, r.id), outcome, ctx)
+            }
+            None => (ok, garbage),
+        };
         let now = ctx.now();
         self.note(now, |_| trace::request_done(&r, ok, garbage, now));
         match r.origin {

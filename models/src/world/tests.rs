@@ -30,6 +30,7 @@ fn world(
             guards: Guards::NONE,
             deadline: None,
             latency_marks: vec![ms(5)],
+            cache: None,
         }],
         services: vec![ServiceConfig {
             name: "api".into(),
@@ -110,6 +111,7 @@ fn a_downstream_call_holds_the_worker_and_counts_per_edge() {
         fanout: 1,
         needed: 1,
         optional: false,
+        cache: None,
     }];
     let result = run(&config, 5).unwrap();
     let (api, db) = (&result.services[0], &result.services[1]);
@@ -150,6 +152,7 @@ fn a_failing_call_fails_the_job_and_the_client_sees_an_error() {
         fanout: 1,
         needed: 1,
         optional: false,
+        cache: None,
     }];
     let result = run(&config, 6).unwrap();
     let (web, api, db) = (&result.clients[0], &result.services[0], &result.services[1]);

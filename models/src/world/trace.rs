@@ -410,6 +410,28 @@ pub enum Happening {
         /// Whether it cancels the copy (it had not started and was not cancelled already).
         effective: bool,
     },
+    /// The caller's cache looked the request's key up, or answered its failed fetch stale.
+    Cache {
+        /// The caller.
+        caller: NodeId,
+        /// The request.
+        request: u64,
+        /// What the cache did.
+        outcome: CacheOutcome,
+    },
+}
+
+/// What a cache did with a request (`Happening::Cache`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// A fresh entry answered it at once.
+    Hit,
+    /// It missed and waits for the fetch already in flight for its key.
+    Joined,
+    /// It missed and goes downstream.
+    Fetch,
+    /// Its fetch failed and the expired entry answered it.
+    Stale,
 }
 
 /// Runs `config` with `seed` like `run`, recording the events `options` selects.
@@ -891,6 +913,7 @@ mod tests {
             fanout: 1,
             needed: 1,
             optional: false,
+            cache: None,
         };
         let mut network = NetworkConfig::with_latency(Distribution::Constant(ms(1)));
         network.loss = Probability::new(0.05).unwrap();
@@ -906,6 +929,7 @@ mod tests {
                 guards: Guards::NONE,
                 deadline: None,
                 latency_marks: Vec::new(),
+                cache: None,
             }],
             services: vec![service("api", 2, vec![db_call]), service("db", 1, vec![])],
             network,
