@@ -1009,6 +1009,7 @@ mod whole_run {
                 guards: Guards::NONE,
                 deadline: None,
                 latency_marks: Vec::new(),
+                priority: models::Priority::Critical,
             }],
             services: vec![ServiceConfig {
                 name: "server".into(),
@@ -1021,6 +1022,7 @@ mod whole_run {
                     mean: SimDuration::from_millis(1),
                 },
                 calls: Vec::new(),
+                classes: models::ServiceClasses::NONE,
             }],
             network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
             limits: Limits {

@@ -27,6 +27,7 @@ fn client(name: &str, timeout: Option<SimDuration>, retry: RetryPolicy) -> Clien
         guards: Guards::NONE,
         deadline: None,
         latency_marks: vec![],
+        priority: models::Priority::Critical,
     }
 }
 
@@ -44,6 +45,7 @@ fn world(web: ClientConfig) -> WorldConfig {
             policies: models::ServicePolicies::NONE,
             service_time: Distribution::Exponential { mean: ms(2) },
             calls: vec![],
+            classes: models::ServiceClasses::NONE,
         }],
         network: NetworkConfig::with_latency(
             Distribution::uniform(SimDuration::from_micros(100), ms(1)).unwrap(),

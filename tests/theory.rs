@@ -34,6 +34,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
             guards: Guards::NONE,
             deadline: None,
             latency_marks: vec![],
+            priority: models::Priority::Critical,
         }],
         services: vec![ServiceConfig {
             name: "server".into(),
@@ -44,6 +45,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
             policies: models::ServicePolicies::NONE,
             service_time,
             calls: vec![],
+            classes: models::ServiceClasses::NONE,
         }],
         network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
         limits: Limits {

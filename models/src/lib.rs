@@ -10,6 +10,7 @@ pub mod adaptive_throttle;
 pub mod backoff;
 pub mod balancer;
 pub mod bulkhead;
+pub mod caller_class;
 pub mod circuit_breaker;
 pub mod client;
 pub mod config;
@@ -18,6 +19,8 @@ pub mod election;
 pub mod fault;
 pub mod guard;
 pub mod outlier;
+pub mod overload;
+pub mod priority;
 pub mod rate_limiter;
 pub mod result;
 pub mod retry_budget;
@@ -28,6 +31,10 @@ pub mod world;
 pub use adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig, ThrottleCounts};
 pub use backoff::{retry_delay, Backoff, Jitter};
 pub use bulkhead::{Admission, Bulkhead, BulkheadConfig};
+pub use caller_class::{
+    AttemptClass, CallerId, CallerLimits, ClassResult, PoolConfig, PoolResult, RateLimitScope,
+    ServiceClasses,
+};
 pub use circuit_breaker::{
     BreakerState, CallOutcome, CircuitBreaker, CircuitBreakerConfig, SlidingWindow, Transition,
     TransitionCounts,
@@ -47,6 +54,8 @@ pub use election::{
 pub use fault::{Endpoint, Fault, FaultKind, RandomFaults, RandomKind, Target, Unreachable};
 pub use guard::{GuardCounts, Guards, LocalRejection};
 pub use outlier::{OutlierDetectionConfig, OutlierDetector};
+pub use overload::OverloadConfig;
+pub use priority::{Priority, PriorityCounts, PriorityResult};
 pub use rate_limiter::{RateLimiter, RateLimiterConfig};
 pub use result::{
     CallResult, ClientResult, ClientSeries, FaultRecord, RunResult, ServiceResult, ServiceSeries,

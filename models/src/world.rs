@@ -29,9 +29,11 @@ use sim_core::{
     Stream, TraceCode,
 };
 
+use crate::caller_class::AttemptClass;
 use crate::client::Client;
 use crate::config::{ClientId, RetryPolicy, ServiceId, WorldConfig};
 use crate::fault::{Fault, FaultKind, Target};
+use crate::priority::Priority;
 use crate::result::{FaultRecord, RunResult};
 use crate::service::{Service, WorkKind};
 use dispatch::Caller;
@@ -277,6 +279,8 @@ struct Request {
     caller: Caller,
     /// While it waits for a bulkhead slot: the wait's timer, and when the wait began.
     bulkhead_wait: Option<(EventId, SimTime)>,
+    /// Its criticality: the client's, or that of the request its job serves.
+    priority: Priority,
 }
 
 #[derive(Debug)]
@@ -304,6 +308,8 @@ struct Attempt {
     holders: u32,
     /// The caller whose bulkhead slot it holds until its caller stops waiting, if any.
     permit: Option<Caller>,
+    /// Who sent it and how critical it is (pools, priority shedding, per-caller limits).
+    class: AttemptClass,
 }
 
 #[derive(Debug)]
@@ -332,6 +338,10 @@ struct Job {
     work_done: Option<(EventId, SimTime)>,
     /// What it does when its replica's pause ends, while a pause holds it.
     frozen: Option<Frozen>,
+    /// Its attempt's caller and priority (its pool; its calls carry the priority).
+    class: AttemptClass,
+    /// It is in its own-work phase, counted in its replica's concurrency (`overload`).
+    working: bool,
 }
 
 /// What a job frozen by a pause does when the pause ends.
@@ -375,7 +385,11 @@ impl World {
                 })
                 .collect()
         };
-        World {
+        let sheddable = config
+            .clients
+            .iter()
+            .any(|c| c.priority == Priority::Sheddable);
+        let mut world = World {
             clients: config
                 .clients
                 .iter()
@@ -411,7 +425,14 @@ impl World {
             granted: Vec::new(),
             requests_made: 0,
             tracer: None,
+        };
+        if sheddable {
+            world
+                .services
+                .iter_mut()
+                .for_each(Service::report_priorities);
         }
+        world
     }
 
     /// What the run measured, given the engine's final figures.
@@ -484,6 +505,7 @@ impl World {
             hedged: false,
             caller: Caller::Client(client),
             bulkhead_wait: None,
+            priority: c.config.priority,
         });
         self.requests_made += 1;
         self.send_attempt(request, false, ctx);
@@ -495,6 +517,10 @@ impl World {
             return; // Its replica crashed.
         };
         j.work_done = None;
+        if j.working {
+            j.working = false;
+            self.services[j.service.0 as usize].own_work_done(j.replica);
+        }
         if self.services[j.service.0 as usize].is_paused(j.replica) {
             // A call succeeded while the replica is frozen: the next step waits for the end.
             j.frozen = Some(Frozen::Work(SimDuration::ZERO));
@@ -544,6 +570,7 @@ impl World {
                     call: call_index,
                 },
                 bulkhead_wait: None,
+                priority: j.class.priority,
             }));
         }
         let (service, replica) = (j.service, j.replica);

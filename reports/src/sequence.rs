@@ -490,6 +490,7 @@ impl Scene {
             | Admitted::ErrorBurst
             | Admitted::ClientError
             | Admitted::RateLimited
+            | Admitted::Shed
             | Admitted::ReplicaDown(models::Unreachable::Refuse) => {}
         }
     }

@@ -12,8 +12,10 @@ use sim_core::{Histogram, SimDuration, SimTime};
 
 use models::{ClientResult, RunResult, ServiceResult};
 
+mod class;
 mod database;
 mod election;
+pub use class::{PoolSummary, PrioritySummary};
 pub use database::{DatabaseSummary, Versions};
 pub use election::ElectionSummary;
 
@@ -201,6 +203,18 @@ pub struct ServiceSummary {
     pub sojourn_ms: Quantiles,
     /// Each downstream call edge, in configuration order.
     pub calls: Vec<CallSummary>,
+    /// Per worker pool by name (`default`, or the pool's callers joined with `+`); absent
+    /// without pools.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub pools: BTreeMap<String, PoolSummary>,
+    /// Per priority (`critical`, `sheddable`); absent unless some client is sheddable or the
+    /// service sheds by priority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priorities: Option<BTreeMap<String, PrioritySummary>>,
+    /// Attempts each caller's own token bucket refused; absent unless `rate_limit.per` is
+    /// `"caller"`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub rate_limited_by_caller: BTreeMap<String, u64>,
 }
 
 /// A service's worker time split by what it served, in seconds, with shares of the total.
@@ -298,7 +312,7 @@ impl RunSummary {
             services: result
                 .services
                 .iter()
-                .map(|s| (s.name.clone(), service_summary(s)))
+                .map(|s| (s.name.clone(), service_summary(s, result)))
                 .collect(),
             slo: slos.iter().map(|slo| judge(slo, &result.clients)).collect(),
             faults: result
@@ -393,7 +407,8 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
     }
 }
 
-fn service_summary(s: &ServiceResult) -> ServiceSummary {
+fn service_summary(s: &ServiceResult, result: &RunResult) -> ServiceSummary {
+    let (pools, priorities, rate_limited_by_caller) = class::parts(&s.classes, result);
     ServiceSummary {
         arrivals: s.arrivals,
         completed: s.completed,
@@ -441,6 +456,9 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
                 bulkhead_rejections: c.guards.bulkhead_rejections,
             })
             .collect(),
+        pools,
+        priorities,
+        rate_limited_by_caller,
     }
 }
 

@@ -58,7 +58,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 18] = [
+const ENTRIES: [Entry; 19] = [
     Entry {
         name: "clock-skew",
         text: include_str!("../library/clock-skew.json"),
@@ -94,6 +94,10 @@ const ENTRIES: [Entry; 18] = [
     Entry {
         name: "mmc",
         text: include_str!("../library/mmc.json"),
+    },
+    Entry {
+        name: "noisy-neighbor",
+        text: include_str!("../library/noisy-neighbor.json"),
     },
     Entry {
         name: "partition",

@@ -58,6 +58,11 @@
 //! | `deadline.propagate` | `false` | |
 //! | `hedge` | absent: never hedge | |
 //! | `bulkhead` (client or call) | absent; when present `{max_concurrent: 25, max_wait: "0s", max_waiting: 10000}` | Resilience4j's `maxConcurrentCalls` and `maxWaitDuration`; the wait queue is bounded like every queue |
+//! | `clients[].priority` | `"critical"` | the SRE book's default criticality; `"sheddable"` is shed first, and a job's downstream calls carry the priority of the request it serves |
+//! | `queue.shed_sheddable_above` | absent: no priority shedding | a fraction f of `capacity`: sheddable arrivals are refused once floor(f × capacity) attempts wait, and a critical arrival at a full queue displaces the newest sheddable one (1.0: displacement only) |
+//! | `services[].pools` | `[]`: every caller uses the service's `workers` | `[{callers: [NAMES], workers: N, queue_capacity: C}]`: each replica reserves N workers and a queue for these clients or calling services; `queue_capacity` defaults to `queue.capacity`, the queue policy is the service's |
+//! | `rate_limit.per` | `"global"`: one bucket | `"caller"`: one bucket per client or calling service, each with `rate_per_s` and `burst` |
+//! | `services[].overload` | absent: no penalty; `penalty` defaults to `0` | `{cores: c, penalty: p}`: a job starting with n > c jobs doing their own work on its replica takes (n / c) × (1 + p × (n − c)) times its service time (processor sharing plus thrashing; fixed at its start) |
 //! | `slo` | `[]` | |
 //! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
 //! | `variants` | `{}` | |
@@ -92,6 +97,9 @@ pub use election::Election;
 
 mod policy;
 pub use policy::{Bulkhead, Codel, OutlierDetection, RateLimit};
+
+mod class;
+pub use class::{Overload, Pool, Priority, RateLimitPer};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize)]
@@ -173,6 +181,9 @@ pub struct Client {
     /// An overall deadline per request.
     #[serde(default)]
     pub deadline: Option<Deadline>,
+    /// `"critical"` or `"sheddable"`; its downstream calls carry it.
+    #[serde(default)]
+    pub priority: Priority,
 }
 
 /// An arrival process.
@@ -412,6 +423,12 @@ pub struct Service {
     /// hits every replica (of every service) placed in zone NAME.
     #[serde(default)]
     pub zones: Vec<String>,
+    /// Worker pools reserved for some callers (clients or calling services).
+    #[serde(default)]
+    pub pools: Vec<Pool>,
+    /// Slower own work when more jobs run than a replica has cores.
+    #[serde(default)]
+    pub overload: Option<Overload>,
 }
 
 /// One downstream call of a service.
@@ -468,6 +485,10 @@ pub struct Queue {
     /// Controlled delay: drop attempts while the standing queue delay stays above target.
     #[serde(default)]
     pub codel: Option<Codel>,
+    /// Refuse sheddable arrivals once this fraction of the capacity waits; a full queue makes
+    /// room for a critical arrival by displacing its newest sheddable attempt.
+    #[serde(default)]
+    pub shed_sheddable_above: Option<f64>,
 }
 
 /// Queue disciplines.
@@ -1048,6 +1069,7 @@ impl Default for Queue {
             max_wait: None,
             lifo_after: None,
             codel: None,
+            shed_sheddable_above: None,
         }
     }
 }
