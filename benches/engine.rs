@@ -1010,6 +1010,7 @@ mod whole_run {
                 deadline: None,
                 latency_marks: Vec::new(),
                 cache: None,
+                priority: models::Priority::Critical,
             }],
             services: vec![ServiceConfig {
                 name: "server".into(),
@@ -1022,6 +1023,7 @@ mod whole_run {
                     mean: SimDuration::from_millis(1),
                 },
                 calls: Vec::new(),
+                classes: models::ServiceClasses::NONE,
             }],
             network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
             limits: Limits {

@@ -542,6 +542,7 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
                 Admitted::ErrorBurst => "error_burst",
                 Admitted::ClientError => "client_error",
                 Admitted::RateLimited => "rate_limited",
+                Admitted::Shed => "shed_by_priority",
             };
             put("kind", json!(kind));
             put("replica", name(replica));

@@ -28,6 +28,7 @@ fn client(name: &str, timeout: Option<SimDuration>, retry: RetryPolicy) -> Clien
         deadline: None,
         latency_marks: vec![],
         cache: None,
+        priority: models::Priority::Critical,
     }
 }
 
@@ -45,6 +46,7 @@ fn world(web: ClientConfig) -> WorldConfig {
             policies: models::ServicePolicies::NONE,
             service_time: Distribution::Exponential { mean: ms(2) },
             calls: vec![],
+            classes: models::ServiceClasses::NONE,
         }],
         network: NetworkConfig::with_latency(
             Distribution::uniform(SimDuration::from_micros(100), ms(1)).unwrap(),

@@ -385,6 +385,7 @@ fn service(index: usize, replicas: u32, services: usize) -> impl Strategy<Value 
         1 => Just(r#", "max_wait": "20ms""#),
         1 => Just(r#", "discipline": "adaptive_lifo", "lifo_after": "10ms""#),
         1 => Just(r#", "codel": { "target": "2ms", "interval": "20ms" }"#),
+        1 => Just(r#", "shed_sheddable_above": 0.5"#),
     ];
     // Even-numbered services are placed in zones a and b (issue #3), so zone a always holds
     // replica 0 of s0.
@@ -402,7 +403,8 @@ fn service(index: usize, replicas: u32, services: usize) -> impl Strategy<Value 
     )
 }
 
-/// A service's balancer (any of the four) and, sometimes, the policies of issue #4.
+/// A service's balancer (any of the four) and, sometimes, the policies and caller classes of
+/// issue #4.
 fn service_policies() -> impl Strategy<Value = String> {
     let balancer = prop_oneof![
         Just("round_robin"),
@@ -419,15 +421,29 @@ fn service_policies() -> impl Strategy<Value = String> {
     let client_errors = prop_oneof![Just(""), Just(r#", "client_error_fraction": 0.05"#)];
     let rate_limit = prop_oneof![
         Just(""),
-        Just(r#", "rate_limit": { "rate_per_s": 200, "burst": 20 }"#)
+        Just(r#", "rate_limit": { "rate_per_s": 200, "burst": 20 }"#),
+        Just(r#", "rate_limit": { "rate_per_s": 100, "burst": 10, "per": "caller" }"#)
     ];
     let identity = prop_oneof![
         Just(""),
         Just(r#", "side_effect": true"#),
         Just(r#", "side_effect": true, "idempotency": { "ttl": "2s" }"#)
     ];
-    (balancer, outlier, client_errors, rate_limit, identity)
-        .prop_map(|(b, o, c, r, i)| format!(r#", "balancer": "{b}"{o}{c}{r}{i}"#))
+    // Caller classes: client c0 always exists, so a pool may name it.
+    let classes = prop_oneof![
+        2 => Just(""),
+        1 => Just(r#", "overload": { "cores": 2, "penalty": 0.2 }"#),
+        1 => Just(r#", "pools": [ { "callers": ["c0"], "workers": 2, "queue_capacity": 5 } ]"#),
+    ];
+    (
+        balancer,
+        outlier,
+        client_errors,
+        rate_limit,
+        identity,
+        classes,
+    )
+        .prop_map(|(b, o, c, r, i, k)| format!(r#", "balancer": "{b}"{o}{c}{r}{i}{k}"#))
 }
 
 fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
@@ -437,7 +453,8 @@ fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
         Just(r#", "deadline": { "after": "200ms", "propagate": true }"#.to_string()),
         Just(r#", "deadline": { "after": "50ms" }"#.to_string()),
     ];
-    let extra = (guards(), deadline).prop_map(|(g, d)| format!("{g}{d}"));
+    let priority = prop_oneof![Just(""), Just(r#", "priority": "sheddable""#)];
+    let extra = (guards(), deadline, priority).prop_map(|(g, d, p)| format!("{g}{d}{p}"));
     (0..services, 20u32..1500, prop::bool::ANY, timeout(), retry, extra).prop_map(
         move |(target, rate, poisson, timeout, retry, extra)| {
             // Client c0 is always Poisson so that every scenario has randomness and a new

@@ -33,6 +33,7 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
             deadline: None,
             latency_marks: vec![],
             cache: None,
+            priority: models::Priority::Critical,
         })
         .collect();
     let config = WorldConfig {
@@ -48,6 +49,7 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
             policies: models::ServicePolicies::NONE,
             service_time: Distribution::Constant(SimDuration::from_secs(10)),
             calls: vec![],
+            classes: models::ServiceClasses::NONE,
         }],
         network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
         limits: Limits {

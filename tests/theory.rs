@@ -35,6 +35,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
             deadline: None,
             latency_marks: vec![],
             cache: None,
+            priority: models::Priority::Critical,
         }],
         services: vec![ServiceConfig {
             name: "server".into(),
@@ -45,6 +46,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
             policies: models::ServicePolicies::NONE,
             service_time,
             calls: vec![],
+            classes: models::ServiceClasses::NONE,
         }],
         network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
         limits: Limits {

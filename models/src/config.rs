@@ -8,10 +8,12 @@ use sim_core::{Distribution, Limits, Probability, SimDuration};
 
 use crate::backoff::{Backoff, Jitter};
 use crate::cache::CacheConfig;
+use crate::caller_class::ServiceClasses;
 use crate::fault::{Endpoint, Fault, RandomFaults};
 use crate::guard::Guards;
 use crate::idempotency::IdempotencyConfig;
 use crate::outlier::OutlierDetectionConfig;
+use crate::priority::Priority;
 use crate::rate_limiter::RateLimiterConfig;
 use crate::shedding::QueuePolicy;
 
@@ -82,6 +84,8 @@ pub struct ClientConfig {
     pub latency_marks: Vec<SimDuration>,
     /// A cache in front of the target (the client's own).
     pub cache: Option<CacheConfig>,
+    /// The criticality of its requests, carried by every downstream call made for them.
+    pub priority: Priority,
 }
 
 /// An overall deadline for each request of a client.
@@ -149,6 +153,9 @@ pub struct ServiceConfig {
     /// Downstream calls a worker makes, in order, after its own work; the worker is held
     /// until they all finish (thread-per-request), and one failed call fails the request.
     pub calls: Vec<CallConfig>,
+    /// Worker pools per caller, priority shedding, per-caller rate limits and the overload
+    /// penalty (`caller_class`).
+    pub classes: ServiceClasses,
 }
 
 /// One downstream call made by every request a service serves.

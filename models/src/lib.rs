@@ -11,6 +11,7 @@ pub mod backoff;
 pub mod balancer;
 pub mod bulkhead;
 pub mod cache;
+pub mod caller_class;
 pub mod circuit_breaker;
 pub mod client;
 pub mod config;
@@ -20,6 +21,8 @@ pub mod fault;
 pub mod guard;
 pub mod idempotency;
 pub mod outlier;
+pub mod overload;
+pub mod priority;
 pub mod rate_limiter;
 pub mod result;
 pub mod retry_budget;
@@ -32,6 +35,10 @@ pub use adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig, ThrottleCo
 pub use backoff::{retry_delay, Backoff, Jitter};
 pub use bulkhead::{Admission, Bulkhead, BulkheadConfig};
 pub use cache::{Cache, CacheConfig, CacheCounts, Zipf};
+pub use caller_class::{
+    AttemptClass, CallerId, CallerLimits, ClassResult, PoolConfig, PoolResult, RateLimitScope,
+    ServiceClasses,
+};
 pub use circuit_breaker::{
     BreakerState, CallOutcome, CircuitBreaker, CircuitBreakerConfig, SlidingWindow, Transition,
     TransitionCounts,
@@ -56,6 +63,8 @@ pub use idempotency::{
     IdempotencyConfig, IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLedger,
 };
 pub use outlier::{OutlierDetectionConfig, OutlierDetector};
+pub use overload::OverloadConfig;
+pub use priority::{Priority, PriorityCounts, PriorityResult};
 pub use rate_limiter::{RateLimiter, RateLimiterConfig};
 pub use result::{
     CallResult, ClientResult, ClientSeries, FaultRecord, RunResult, ServiceResult, ServiceSeries,

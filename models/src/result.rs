@@ -156,7 +156,8 @@ pub struct ServiceResult {
     pub client_errors: u64,
     /// Attempts turned away at once by the service's rate limit.
     pub rate_limited: u64,
-    /// Queued attempts dropped undone by load shedding (`queue.max_wait` or CoDel).
+    /// Attempts dropped by load shedding: queued ones past `queue.max_wait` or dropped by
+    /// CoDel, and sheddable ones refused or displaced by priority shedding.
     pub shed: u64,
     /// Worker time by kind of attempt: what the service's load was made of.
     pub work: WorkSplit,
@@ -185,6 +186,8 @@ pub struct ServiceResult {
     pub tied: TiedCounts,
     /// Jobs that finished successfully without an optional call that failed (degraded).
     pub degraded: u64,
+    /// Per worker pool, per priority and per rate-limited caller (`caller_class`).
+    pub classes: crate::caller_class::ClassResult,
 }
 
 /// What one downstream call edge (service → target) did, counted after the warm-up.

@@ -15,11 +15,13 @@
 use sim_core::{CountSeries, Histogram, LevelSeries, SimDuration, SimTime, Stream, TimeAverage};
 
 use crate::balancer::BalancerState;
+use crate::caller_class::{AttemptClass, CallerLimits, RateLimitScope};
 use crate::client::SERIES_INTERVAL;
 use crate::config::{ServiceConfig, ServiceId};
 use crate::fault::{Fault, FaultKind};
 use crate::guard::GuardState;
 use crate::idempotency::{IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLedger};
+use crate::priority::{sheddable_room, Priority, PriorityResult};
 use crate::rate_limiter::RateLimiter;
 use crate::result::{CallResult, ServiceResult, ServiceSeries};
 use crate::shedding::{Drop, Queued, ReplicaQueue};
@@ -69,6 +71,20 @@ pub struct Service<K> {
     idempotency_counts: IdempotencyCounts,
     tied_counts: TiedCounts,
     degraded: u64,
+    /// One token bucket per caller, when the rate limit is per caller (`rate_limiter` is
+    /// then `None`).
+    caller_limits: Option<CallerLimits>,
+    /// Per replica, the jobs in their own-work phase (for the overload penalty).
+    running: Vec<u32>,
+    /// Per pool (the default pool first), its measurements; empty without pools.
+    pools: Vec<pool::PoolStats>,
+    /// Counts per priority.
+    priorities: PriorityResult,
+    /// Whether the result reports `priorities` (the world has sheddable callers or the
+    /// service sheds by priority).
+    priorities_reported: bool,
+    /// A queued job a critical arrival displaced during the last `admit`, to be answered.
+    displaced: Option<K>,
 }
 
 /// The per-second series a service records, warm-up included.
@@ -104,6 +120,8 @@ pub struct Finished {
     pub abandoned: bool,
     /// Whether it succeeded.
     pub ok: bool,
+    /// The worker pool it ran in (0: the default pool).
+    pub pool: u32,
 }
 
 /// What a replica did with an arriving attempt.
@@ -117,6 +135,9 @@ pub enum Admission {
     Rejected,
     /// Its propagated deadline has already passed; it is dropped undone.
     Expired,
+    /// Priority shedding turned a sheddable attempt away (the queue stood above its
+    /// threshold); answered as overload, like `Rejected`.
+    Shed,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -155,6 +176,9 @@ struct Replica<K> {
     queue: ReplicaQueue<K>,
     /// Active pauses covering it (a GC or VM stall): while above zero nothing starts.
     paused: u32,
+    /// The busy workers and queue of each configured pool (`busy` and `queue` above are the
+    /// default pool's).
+    pools: Vec<pool::Lane<K>>,
 }
 
 impl<K: Copy> Service<K> {
@@ -197,6 +221,12 @@ impl<K: Copy> Service<K> {
                 busy: 0,
                 queue: ReplicaQueue::default(),
                 paused: 0,
+                pools: (0..config.classes.pools.len())
+                    .map(|_| pool::Lane {
+                        busy: 0,
+                        queue: ReplicaQueue::default(),
+                    })
+                    .collect(),
             })
             .collect();
         let service_time_stream =
@@ -209,7 +239,33 @@ impl<K: Copy> Service<K> {
             &config.name,
         );
         let jitter_stream = Stream::new(seed, &format!("service/{}/jitter", config.name));
-        let rate_limiter = config.policies.rate_limit.map(RateLimiter::new);
+        let per_caller = config.classes.rate_limit_per == RateLimitScope::Caller;
+        let rate_limiter = config
+            .policies
+            .rate_limit
+            .filter(|_| !per_caller)
+            .map(RateLimiter::new);
+        let caller_limits = config
+            .policies
+            .rate_limit
+            .filter(|_| per_caller)
+            .map(CallerLimits::new);
+        let running = vec![0; config.replicas as usize];
+        let pool_count = if config.classes.pools.is_empty() {
+            0
+        } else {
+            config.classes.pools.len() + 1
+        };
+        let pools = (0..pool_count)
+            .map(|_| pool::PoolStats {
+                arrivals: 0,
+                completed: 0,
+                rejected: 0,
+                busy_total: 0,
+                busy: TimeAverage::new(warmup_end),
+            })
+            .collect();
+        let priorities_reported = config.classes.shed_sheddable_above.is_some();
         let client_error_stream = (config.policies.client_error_fraction.get() > 0.0)
             .then(|| Stream::new(seed, &format!("service/{}/client_error", config.name)));
         let calls = vec![CallResult::default(); config.calls.len()];
@@ -248,8 +304,48 @@ impl<K: Copy> Service<K> {
             idempotency_counts: IdempotencyCounts::default(),
             tied_counts: TiedCounts::default(),
             degraded: 0,
+            caller_limits,
+            running,
+            pools,
+            priorities: PriorityResult::default(),
+            priorities_reported,
+            displaced: None,
         }
         .with_idempotency()
+    }
+
+    /// Reports counts per priority even without priority shedding (the world has sheddable
+    /// callers).
+    pub fn report_priorities(&mut self) {
+        self.priorities_reported = true;
+    }
+
+    /// The job a critical arrival displaced from a full queue in the last `admit`, if any: it
+    /// must be answered as overload.
+    pub fn take_displaced(&mut self) -> Option<K> {
+        self.displaced.take()
+    }
+
+    /// A job of `replica` finished its own work (its downstream calls come next).
+    pub fn own_work_done(&mut self, replica: u32) {
+        let running = &mut self.running[replica as usize];
+        assert!(*running > 0, "a job doing its own work was counted");
+        *running -= 1;
+    }
+
+    /// A worker of `replica` starts a job's own work at `now`: a service-time draw, stretched
+    /// by slowdowns and by the overload penalty (`overload`) at the replica's concurrency.
+    fn start_own_work(&mut self, replica: u32, now: SimTime) -> SimDuration {
+        let running = &mut self.running[replica as usize];
+        *running += 1;
+        let running = *running;
+        let work = self.work(replica, now);
+        match self.config.classes.overload {
+            Some(overload) if overload.factor(running) != 1.0 => {
+                SimDuration::from_nanos_f64(work.as_nanos() as f64 * overload.factor(running))
+            }
+            _ => work,
+        }
     }
 
     /// Sets up the store and the ledger the configuration asks for.
@@ -272,11 +368,25 @@ impl<K: Copy> Service<K> {
     /// number of attempts lost (queued plus in service).
     pub fn crash(&mut self, replica: u32, now: SimTime) -> u64 {
         let r = &mut self.replicas[replica as usize];
-        let lost = r.queue.len() as u64 + u64::from(r.busy);
+        let mut lost = r.queue.len() as u64 + u64::from(r.busy);
         self.queued_total -= r.queue.len() as u64;
         self.busy_total -= u64::from(r.busy);
+        let default_busy = r.busy;
         r.queue.clear();
         r.busy = 0;
+        let mut pool_busy = vec![default_busy];
+        for lane in &mut r.pools {
+            lost += lane.queue.len() as u64 + u64::from(lane.busy);
+            self.queued_total -= lane.queue.len() as u64;
+            self.busy_total -= u64::from(lane.busy);
+            pool_busy.push(lane.busy);
+            lane.queue.clear();
+            lane.busy = 0;
+        }
+        for (pool, busy) in pool_busy.into_iter().enumerate() {
+            self.pool_busy(pool as u32, now, -i64::from(busy));
+        }
+        self.running[replica as usize] = 0;
         self.queue_len.set(now, self.queued_total);
         self.busy.set(now, self.busy_total);
         self.history.queue_len.set(now, self.queued_total);
@@ -334,12 +444,20 @@ impl<K: Copy> Service<K> {
 
     /// Whether the service's token bucket (if any) lets an attempt arriving at `now` through;
     /// one it does not is counted and answered at once.
-    pub fn rate_limit_admits(&mut self, now: SimTime) -> bool {
-        let Some(limiter) = &mut self.rate_limiter else {
-            return true;
-        };
-        if limiter.try_acquire(now) {
-            return true;
+    /// With a per-caller limit, `caller`'s own bucket decides.
+    pub fn rate_limit_admits(&mut self, now: SimTime, caller: crate::CallerId) -> bool {
+        let measured = now >= self.warmup_end;
+        if let Some(limits) = &mut self.caller_limits {
+            if limits.try_acquire(caller, now, measured) {
+                return true;
+            }
+        } else {
+            let Some(limiter) = &mut self.rate_limiter else {
+                return true;
+            };
+            if limiter.try_acquire(now) {
+                return true;
+            }
         }
         self.history.arrivals.add(now, 1);
         self.history.rejected.add(now, 1);
@@ -429,19 +547,27 @@ impl<K: Copy> Service<K> {
         self.balancer.is_ejected(now, replica)
     }
 
-    /// An attempt `key` reaches `replica` at `now`: start it, queue it, reject it, or drop it
-    /// if its propagated `deadline` has passed.
+    /// An attempt `key` of `class` reaches `replica` at `now`: start it in its pool, queue
+    /// it, reject it (a full queue, or priority shedding), or drop it if its propagated
+    /// `deadline` has passed. A critical arrival may displace a queued sheddable job, which
+    /// `take_displaced` then returns.
     pub fn admit(
         &mut self,
         replica: u32,
         key: K,
         now: SimTime,
         deadline: Option<SimTime>,
+        class: AttemptClass,
     ) -> Admission {
         let measured = now >= self.warmup_end;
+        let pool = self.pool_of(class);
         self.history.arrivals.add(now, 1);
         if measured {
             self.counts.arrivals += 1;
+            self.priorities.of(class.priority).arrivals += 1;
+            if let Some(stats) = self.pools.get_mut(pool as usize) {
+                stats.arrivals += 1;
+            }
         }
         if deadline.is_some_and(|d| d <= now) {
             if measured {
@@ -449,34 +575,70 @@ impl<K: Copy> Service<K> {
             }
             return Admission::Expired;
         }
+        let (workers, capacity) = (self.pool_workers(pool), self.pool_capacity(pool));
+        let shedding = self.config.classes.shed_sheddable_above;
         let r = &mut self.replicas[replica as usize];
+        let paused = r.paused;
+        let (busy, queue) = r.lane(pool);
         // A paused replica starts nothing: even with a worker idle, the attempt waits.
-        if r.busy < self.config.workers && r.paused == 0 {
+        if *busy < workers && paused == 0 {
             assert!(
-                r.queue.is_empty(),
+                queue.is_empty(),
                 "a replica with an idle worker has an empty queue"
             );
-            r.busy += 1;
+            *busy += 1;
             self.busy_total += 1;
             self.busy.set(now, self.busy_total);
             self.history.busy.set(now, self.busy_total);
+            self.pool_busy(pool, now, 1);
             if measured {
                 self.wait.record(SimDuration::ZERO);
             }
-            Admission::Started(self.work(replica, now))
-        } else if (r.queue.len() as u64) < u64::from(self.config.queue_capacity) {
-            r.queue.push(key, now, deadline);
+            return Admission::Started(self.start_own_work(replica, now));
+        }
+        let waiting = queue.len() as u64;
+        let sheddable = class.priority == Priority::Sheddable;
+        if let (Some(fraction), true) = (shedding, sheddable) {
+            // Above the threshold, but with room left for critical work: shed. A full queue
+            // rejects everyone alike (below).
+            let room = u64::from(sheddable_room(fraction, capacity));
+            if waiting >= room && waiting < u64::from(capacity) {
+                self.history.rejected.add(now, 1);
+                if measured {
+                    self.counts.shed += 1;
+                    self.priorities.sheddable.shed += 1;
+                }
+                return Admission::Shed;
+            }
+        }
+        if waiting < u64::from(capacity) {
+            queue.push_prioritized(key, now, deadline, class.priority);
             self.queued_total += 1;
             self.queue_len.set(now, self.queued_total);
             self.history.queue_len.set(now, self.queued_total);
-            Admission::Queued
-        } else {
-            self.history.rejected.add(now, 1);
-            if measured {
-                self.counts.rejected += 1;
-            }
-            Admission::Rejected
+            return Admission::Queued;
         }
+        if shedding.is_some() && !sheddable {
+            if let Some(displaced) = queue.displace_sheddable() {
+                queue.push_prioritized(key, now, deadline, class.priority);
+                self.displaced = Some(displaced.key);
+                self.history.rejected.add(now, 1);
+                if displaced.at >= self.warmup_end {
+                    self.counts.shed += 1;
+                    self.priorities.sheddable.shed += 1;
+                }
+                return Admission::Queued;
+            }
+        }
+        self.history.rejected.add(now, 1);
+        if measured {
+            self.counts.rejected += 1;
+            self.priorities.of(class.priority).rejected += 1;
+            if let Some(stats) = self.pools.get_mut(pool as usize) {
+                stats.rejected += 1;
+            }
+        }
+        Admission::Rejected
     }
 
     /// A pause covering `replica` begins; true if it was running until now (the first pause).
@@ -502,6 +664,8 @@ impl<K: Copy> Service<K> {
     /// After a pause, an idle worker of `replica` takes the next queued attempt, as a worker
     /// freed by a completion would (`complete`); `None` when no worker is idle or nothing is
     /// queued. Dropped entries are appended to `dropped`, as in `complete`.
+    /// With pools, the first pool (the default pool first) with an idle worker and a
+    /// queued attempt serves it.
     pub fn start_queued(
         &mut self,
         replica: u32,
@@ -509,20 +673,28 @@ impl<K: Copy> Service<K> {
         dropped: &mut Vec<(K, Drop)>,
         cancelled: impl Fn(K) -> bool,
     ) -> Option<(K, SimDuration)> {
-        let r = &self.replicas[replica as usize];
-        if r.paused > 0 || r.busy >= self.config.workers {
+        if self.replicas[replica as usize].paused > 0 {
             return None;
         }
-        let next = self.next_queued(replica, now, dropped, cancelled);
-        self.queue_len.set(now, self.queued_total);
-        self.history.queue_len.set(now, self.queued_total);
-        if next.is_some() {
-            self.replicas[replica as usize].busy += 1;
-            self.busy_total += 1;
-            self.busy.set(now, self.busy_total);
-            self.history.busy.set(now, self.busy_total);
+        for pool in 0..=self.config.classes.pools.len() as u32 {
+            let workers = self.pool_workers(pool);
+            let (busy, _) = self.replicas[replica as usize].lane(pool);
+            if *busy >= workers {
+                continue;
+            }
+            let next = self.next_queued(replica, pool, now, dropped, &cancelled);
+            self.queue_len.set(now, self.queued_total);
+            self.history.queue_len.set(now, self.queued_total);
+            if next.is_some() {
+                *self.replicas[replica as usize].lane(pool).0 += 1;
+                self.busy_total += 1;
+                self.busy.set(now, self.busy_total);
+                self.history.busy.set(now, self.busy_total);
+                self.pool_busy(pool, now, 1);
+                return next;
+            }
         }
-        next
+        None
     }
 
     /// Takes the next attempt off `replica`'s queue for a worker (which must already be
@@ -530,15 +702,14 @@ impl<K: Copy> Service<K> {
     fn next_queued(
         &mut self,
         replica: u32,
+        pool: u32,
         now: SimTime,
         dropped: &mut Vec<(K, Drop)>,
         cancelled: impl Fn(K) -> bool,
     ) -> Option<(K, SimDuration)> {
-        let r = &mut self.replicas[replica as usize];
+        let (_, queue) = self.replicas[replica as usize].lane(pool);
         let mut scratch = std::mem::take(&mut self.dropped_scratch);
-        let next = r
-            .queue
-            .next(&self.config.policies.queue, now, cancelled, &mut scratch);
+        let next = queue.next(&self.config.policies.queue, now, cancelled, &mut scratch);
         for (entry, why) in scratch.drain(..) {
             dropped.push((entry.key, why));
             self.queued_total -= 1;
@@ -560,7 +731,7 @@ impl<K: Copy> Service<K> {
         if queued_at >= self.warmup_end {
             self.wait.record(now.since(queued_at));
         }
-        Some((key, self.work(replica, now)))
+        Some((key, self.start_own_work(replica, now)))
     }
 
     /// A worker finished a job (see `Finished`). Returns the next queued attempt the worker
@@ -579,6 +750,7 @@ impl<K: Copy> Service<K> {
             arrived,
             abandoned,
             ok,
+            pool,
         } = finished;
         self.history.completed.add(now, 1);
         // Count by arrival time, like every other per-attempt figure, so that completions
@@ -592,21 +764,25 @@ impl<K: Copy> Service<K> {
                 self.counts.errors += 1;
             }
             self.sojourn.record(now.since(arrived));
+            if let Some(stats) = self.pools.get_mut(pool as usize) {
+                stats.completed += 1;
+            }
         }
         assert!(
-            self.replicas[replica as usize].busy > 0,
+            *self.replicas[replica as usize].lane(pool).0 > 0,
             "a completion frees a busy worker"
         );
-        let next = self.next_queued(replica, now, dropped, cancelled);
+        let next = self.next_queued(replica, pool, now, dropped, cancelled);
         self.queue_len.set(now, self.queued_total);
         self.history.queue_len.set(now, self.queued_total);
         match next {
             Some(next) => Some(next),
             None => {
-                self.replicas[replica as usize].busy -= 1;
+                *self.replicas[replica as usize].lane(pool).0 -= 1;
                 self.busy_total -= 1;
                 self.busy.set(now, self.busy_total);
                 self.history.busy.set(now, self.busy_total);
+                self.pool_busy(pool, now, -1);
                 None
             }
         }
@@ -683,7 +859,7 @@ impl<K: Copy> Service<K> {
             rate_limited: c.rate_limited,
             shed: c.shed,
             work: self.work,
-            capacity: self.config.replicas * self.config.workers,
+            capacity: self.config.replicas * self.workers_total(),
             busy_mean,
             queue_len_mean,
             in_system_mean: queue_len_mean + busy_mean,
@@ -701,6 +877,7 @@ impl<K: Copy> Service<K> {
             idempotency: self.idempotency_counts,
             tied: self.tied_counts,
             degraded: self.degraded,
+            classes: self.class_result(end),
         }
     }
 }
@@ -784,3 +961,7 @@ impl<K: Copy + PartialEq> Service<K> {
         }
     }
 }
+
+mod pool;
+#[cfg(test)]
+mod tests;

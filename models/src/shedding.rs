@@ -26,6 +26,8 @@ use std::collections::VecDeque;
 
 use sim_core::{SimDuration, SimTime};
 
+use crate::priority::Priority;
+
 /// A replica queue's policy: discipline, queue-time limit and CoDel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct QueuePolicy {
@@ -77,6 +79,8 @@ pub struct Queued<K> {
     pub at: SimTime,
     /// The propagated deadline after which nobody wants it, if any.
     pub deadline: Option<SimTime>,
+    /// Its criticality (`priority`): a full queue may displace a sheddable entry.
+    pub priority: Priority,
 }
 
 /// One replica's waiting line and its shedding state.
@@ -148,6 +152,17 @@ impl<K: Copy> ReplicaQueue<K> {
 
     /// `key` joins the back of the queue at `now`.
     pub fn push(&mut self, key: K, now: SimTime, deadline: Option<SimTime>) {
+        self.push_prioritized(key, now, deadline, Priority::Critical);
+    }
+
+    /// `key`, of criticality `priority`, joins the back of the queue at `now`.
+    pub fn push_prioritized(
+        &mut self,
+        key: K,
+        now: SimTime,
+        deadline: Option<SimTime>,
+        priority: Priority,
+    ) {
         if self.entries.is_empty() {
             self.standing_since = Some(now);
         }
@@ -155,7 +170,22 @@ impl<K: Copy> ReplicaQueue<K> {
             key,
             at: now,
             deadline,
+            priority,
         });
+    }
+
+    /// Removes and returns the most recently queued sheddable entry, if any (a critical
+    /// arrival takes its place; see `priority`).
+    pub fn displace_sheddable(&mut self) -> Option<Queued<K>> {
+        let index = self
+            .entries
+            .iter()
+            .rposition(|e| e.priority == Priority::Sheddable)?;
+        let entry = self.entries.remove(index);
+        if self.entries.is_empty() {
+            self.standing_since = None;
+        }
+        entry
     }
 
     /// Empties the queue (a crash) and forgets its history.
@@ -426,6 +456,22 @@ mod tests {
         // Above target from the first service at 50 ms, so the first drop is at 150 ms; the
         // next is due at 150 + 100 / sqrt(1) = 250 ms, after this window (50 ms to 238 ms).
         assert_eq!(drops, [at_ms(150)]);
+    }
+
+    /// The SRE book's criticality: a critical arrival at a full queue displaces the newest
+    /// sheddable entry, whatever the discipline.
+    #[test]
+    fn displacement_takes_the_newest_sheddable_entry() {
+        let mut q = ReplicaQueue::default();
+        q.push_prioritized(1, at_ms(0), None, Priority::Sheddable);
+        q.push_prioritized(2, at_ms(1), None, Priority::Critical);
+        q.push_prioritized(3, at_ms(2), None, Priority::Sheddable);
+        q.push_prioritized(4, at_ms(3), None, Priority::Critical);
+        assert_eq!(q.displace_sheddable().map(|e| e.key), Some(3));
+        assert_eq!(q.displace_sheddable().map(|e| e.key), Some(1));
+        assert_eq!(q.displace_sheddable().map(|e| e.key), None);
+        let keys: Vec<u32> = q.iter().map(|e| e.key).collect();
+        assert_eq!(keys, [2, 4]);
     }
 
     /// RFC 8289's control law: while the sojourn time stays above target, drops come

@@ -29,9 +29,11 @@ use sim_core::{
     Stream, TraceCode,
 };
 
+use crate::caller_class::AttemptClass;
 use crate::client::Client;
 use crate::config::{ClientId, RetryPolicy, ServiceId, WorldConfig};
 use crate::fault::{Drawn, Fault, FaultKind, Target};
+use crate::priority::Priority;
 use crate::result::{FaultRecord, RunResult};
 use crate::service::{Service, WorkKind};
 use dispatch::Caller;
@@ -312,6 +314,8 @@ struct Request {
     degraded: bool,
     /// The cache fetch it makes, if its caller's cache missed.
     cache: Option<crate::cache::Flight>,
+    /// Its criticality: the client's, or that of the request its job serves.
+    priority: Priority,
 }
 
 #[derive(Debug)]
@@ -343,6 +347,8 @@ struct Attempt {
     tied: Option<AttemptKey>,
     /// A worker has started it (tied copies only: a started copy is never cancelled).
     tie_started: bool,
+    /// Who sent it and how critical it is (pools, priority shedding, per-caller limits).
+    class: AttemptClass,
 }
 
 #[derive(Debug)]
@@ -373,6 +379,10 @@ struct Job {
     frozen: Option<Frozen>,
     /// An optional call failed: its answer is degraded.
     degraded: bool,
+    /// Its attempt's caller and priority (its pool; its calls carry the priority).
+    class: AttemptClass,
+    /// It is in its own-work phase, counted in its replica's concurrency (`overload`).
+    working: bool,
 }
 
 /// What a job frozen by a pause does when the pause ends.
@@ -417,7 +427,11 @@ impl World {
                 })
                 .collect()
         };
-        World {
+        let sheddable = config
+            .clients
+            .iter()
+            .any(|c| c.priority == Priority::Sheddable);
+        let mut world = World {
             clients: config
                 .clients
                 .iter()
@@ -454,7 +468,14 @@ impl World {
             requests_made: 0,
             tracer: None,
             caches,
+        };
+        if sheddable {
+            world
+                .services
+                .iter_mut()
+                .for_each(Service::report_priorities);
         }
+        world
     }
 
     /// What the run measured, given the engine's final figures.
@@ -538,6 +559,7 @@ impl World {
             bulkhead_wait: None,
             degraded: false,
             cache: None,
+            priority: c.config.priority,
         });
         self.requests_made += 1;
         if self.cache_takes(request, ctx) {
@@ -553,6 +575,10 @@ impl World {
             return; // Its replica crashed.
         };
         j.work_done = None;
+        if j.working {
+            j.working = false;
+            self.services[j.service.0 as usize].own_work_done(j.replica);
+        }
         if self.services[j.service.0 as usize].is_paused(j.replica) {
             // A call succeeded while the replica is frozen: the next step waits for the end.
             j.frozen = Some(Frozen::Work(SimDuration::ZERO));
@@ -615,6 +641,7 @@ impl World {
                 bulkhead_wait: None,
                 degraded: false,
                 cache: None,
+                priority: j.class.priority,
             }));
         }
         let (service, replica) = (j.service, j.replica);

@@ -510,6 +510,7 @@ impl Scene {
             | Admitted::ErrorBurst
             | Admitted::ClientError
             | Admitted::RateLimited
+            | Admitted::Shed
             | Admitted::ReplicaDown(models::Unreachable::Refuse) => {}
         }
     }

@@ -13,10 +13,12 @@ use sim_core::{Histogram, SimDuration, SimTime};
 use models::{ClientResult, RunResult, ServiceResult};
 
 mod cache;
+mod class;
 mod database;
 mod election;
 mod idempotency;
 pub use cache::CacheSummary;
+pub use class::{PoolSummary, PrioritySummary};
 pub use database::{DatabaseSummary, Versions};
 pub use election::ElectionSummary;
 pub use idempotency::{IdempotencySummary, TiedSummary};
@@ -223,6 +225,18 @@ pub struct ServiceSummary {
     /// Tied-request copies cancelled and pairs both executed; absent if none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tied: Option<TiedSummary>,
+    /// Per worker pool by name (`default`, or the pool's callers joined with `+`); absent
+    /// without pools.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub pools: BTreeMap<String, PoolSummary>,
+    /// Per priority (`critical`, `sheddable`); absent unless some client is sheddable or the
+    /// service sheds by priority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priorities: Option<BTreeMap<String, PrioritySummary>>,
+    /// Attempts each caller's own token bucket refused; absent unless `rate_limit.per` is
+    /// `"caller"`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub rate_limited_by_caller: BTreeMap<String, u64>,
 }
 
 /// A service's worker time split by what it served, in seconds, with shares of the total.
@@ -323,7 +337,7 @@ impl RunSummary {
             services: result
                 .services
                 .iter()
-                .map(|s| (s.name.clone(), service_summary(s)))
+                .map(|s| (s.name.clone(), service_summary(s, result)))
                 .collect(),
             slo: slos.iter().map(|slo| judge(slo, &result.clients)).collect(),
             faults: result
@@ -421,7 +435,8 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
     }
 }
 
-fn service_summary(s: &ServiceResult) -> ServiceSummary {
+fn service_summary(s: &ServiceResult, result: &RunResult) -> ServiceSummary {
+    let (pools, priorities, rate_limited_by_caller) = class::parts(&s.classes, result);
     ServiceSummary {
         arrivals: s.arrivals,
         completed: s.completed,
@@ -473,6 +488,9 @@ fn service_summary(s: &ServiceResult) -> ServiceSummary {
         degraded: idempotency::nonzero(s.degraded),
         idempotency: idempotency::idempotency(s.idempotency),
         tied: idempotency::tied(s.tied),
+        pools,
+        priorities,
+        rate_limited_by_caller,
     }
 }
 

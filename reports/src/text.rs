@@ -5,6 +5,7 @@ use std::fmt::Write;
 use crate::summary::{Quantiles, RunSummary};
 
 mod cache;
+mod class;
 mod database;
 mod election;
 mod identity;
@@ -120,7 +121,7 @@ pub fn render(summary: &RunSummary) -> String {
     out.push_str(&services.render());
     for (name, s) in &summary.services {
         let policies = [
-            (s.shed, "queued attempts shed (max wait or CoDel)"),
+            (s.shed, shed_label(s)),
             (s.rate_limited, "attempts refused by its rate limit"),
             (s.client_errors, "4xx answers"),
             (s.ejections, "replica ejections by outlier detection"),
@@ -130,6 +131,7 @@ pub fn render(summary: &RunSummary) -> String {
             let _ = writeln!(out, "{name}: {}", said.join(", "));
         }
         identity::service(&mut out, name, s);
+        class::render(&mut out, name, s);
     }
     for (name, s) in &summary.services {
         let w = &s.work;
@@ -219,6 +221,16 @@ pub fn render(summary: &RunSummary) -> String {
         }
     }
     out
+}
+
+/// What a service's `shed` count covers: priority shedding only where the service reports
+/// priorities, so other summaries read as they always did.
+fn shed_label(s: &crate::summary::ServiceSummary) -> &'static str {
+    if s.priorities.is_some() {
+        "attempts shed (max wait, CoDel or priority)"
+    } else {
+        "queued attempts shed (max wait or CoDel)"
+    }
 }
 
 fn latency_cells(q: &Quantiles) -> Vec<String> {

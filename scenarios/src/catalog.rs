@@ -58,7 +58,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 20] = [
+const ENTRIES: [Entry; 21] = [
     Entry {
         name: "cache-stampede",
         text: include_str!("../library/cache-stampede.json"),
@@ -102,6 +102,10 @@ const ENTRIES: [Entry; 20] = [
     Entry {
         name: "mmc",
         text: include_str!("../library/mmc.json"),
+    },
+    Entry {
+        name: "noisy-neighbor",
+        text: include_str!("../library/noisy-neighbor.json"),
     },
     Entry {
         name: "partition",

@@ -241,6 +241,8 @@ pub enum Referent {
     Endpoint,
     /// A `"zone:NAME"` fault target: a zone some service lists in `zones`.
     Zone,
+    /// A worker pool's caller: a client or a calling service.
+    Caller,
 }
 
 impl fmt::Display for Referent {
@@ -250,6 +252,7 @@ impl fmt::Display for Referent {
             Referent::Client => "client",
             Referent::Endpoint => "service or client",
             Referent::Zone => "zone",
+            Referent::Caller => "client or service",
         })
     }
 }

@@ -67,6 +67,11 @@
 //! | `cache.zipf` | `1.0` | Zipf's law proper; Breslau et al. (INFOCOM 1999) measured 0.64–0.83 for web proxies |
 //! | `cache.single_flight`, `cache.serve_stale` | `false` | a plain cache: every miss fetches, a failed fetch fails |
 //! | `cache.capacity` | absent: holds every key | set it to study evictions (LRU) |
+//! | `clients[].priority` | `"critical"` | the SRE book's default criticality; `"sheddable"` is shed first, and a job's downstream calls carry the priority of the request it serves |
+//! | `queue.shed_sheddable_above` | absent: no priority shedding | a fraction f of `capacity`: sheddable arrivals are refused once floor(f × capacity) attempts wait, and a critical arrival at a full queue displaces the newest sheddable one (1.0: displacement only) |
+//! | `services[].pools` | `[]`: every caller uses the service's `workers` | `[{callers: [NAMES], workers: N, queue_capacity: C}]`: each replica reserves N workers and a queue for these clients or calling services; `queue_capacity` defaults to `queue.capacity`, the queue policy is the service's |
+//! | `rate_limit.per` | `"global"`: one bucket | `"caller"`: one bucket per client or calling service, each with `rate_per_s` and `burst` |
+//! | `services[].overload` | absent: no penalty; `penalty` defaults to `0` | `{cores: c, penalty: p}`: a job starting with n > c jobs doing their own work on its replica takes (n / c) × (1 + p × (n − c)) times its service time (processor sharing plus thrashing; fixed at its start) |
 //! | `slo` | `[]` | |
 //! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
 //! | `variants` | `{}` | |
@@ -106,6 +111,8 @@ mod idempotency;
 pub use idempotency::Idempotency;
 mod cache;
 pub use cache::Cache;
+mod class;
+pub use class::{Overload, Pool, Priority, RateLimitPer};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize)]
@@ -190,6 +197,9 @@ pub struct Client {
     /// A cache in front of the target.
     #[serde(default)]
     pub cache: Option<Cache>,
+    /// `"critical"` or `"sheddable"`; its downstream calls carry it.
+    #[serde(default)]
+    pub priority: Priority,
 }
 
 /// An arrival process.
@@ -440,6 +450,12 @@ pub struct Service {
     /// An idempotency-key store shared by the replicas.
     #[serde(default)]
     pub idempotency: Option<Idempotency>,
+    /// Worker pools reserved for some callers (clients or calling services).
+    #[serde(default)]
+    pub pools: Vec<Pool>,
+    /// Slower own work when more jobs run than a replica has cores.
+    #[serde(default)]
+    pub overload: Option<Overload>,
 }
 
 /// One downstream call of a service.
@@ -502,6 +518,10 @@ pub struct Queue {
     /// Controlled delay: drop attempts while the standing queue delay stays above target.
     #[serde(default)]
     pub codel: Option<Codel>,
+    /// Refuse sheddable arrivals once this fraction of the capacity waits; a full queue makes
+    /// room for a critical arrival by displacing its newest sheddable attempt.
+    #[serde(default)]
+    pub shed_sheddable_above: Option<f64>,
 }
 
 /// Queue disciplines.
@@ -1099,6 +1119,7 @@ impl Default for Queue {
             max_wait: None,
             lifo_after: None,
             codel: None,
+            shed_sheddable_above: None,
         }
     }
 }

@@ -134,6 +134,12 @@ impl Checker<'_> {
             })
             .collect::<Result<Vec<_>, _>>()?;
         self.acyclic(&services)?;
+        let mut services = services;
+        for (i, (service, raw_service)) in services.iter_mut().zip(&raw.services).enumerate() {
+            let path = root.key("services").element(i, Some(&raw_service.name));
+            let names = (client_names.as_slice(), service_names.as_slice());
+            service.classes = self.classes(&path, raw_service, names, service.queue_capacity)?;
+        }
         let mut clients = raw
             .clients
             .iter()
@@ -316,6 +322,8 @@ impl Checker<'_> {
                     )
                 })
                 .collect::<Result<Vec<_>, _>>()?,
+            // Filled in by `world`, which knows the clients' names.
+            classes: models::ServiceClasses::NONE,
         })
     }
 
@@ -480,6 +488,7 @@ impl Checker<'_> {
             deadline: self.deadline(&path.key("deadline"), raw.deadline.as_ref())?,
             latency_marks: Vec::new(),
             cache: self.cache(&path.key("cache"), raw.cache.as_ref(), 1)?,
+            priority: self.priority(raw.priority),
         })
     }
 
@@ -909,6 +918,7 @@ impl Checker<'_> {
 }
 
 mod cache;
+mod class;
 mod database;
 mod election;
 mod fault;

@@ -13,6 +13,7 @@ use sim_core::network::Delivery;
 use sim_core::{Context, SimDuration, SimTime};
 
 use super::{Attempt, AttemptKey, Event, Origin, Reply, RequestKey, World};
+use crate::caller_class::{AttemptClass, CallerId};
 use crate::config::{ClientId, ServiceId};
 use crate::guard::{Entry, GuardState, LocalRejection};
 
@@ -133,6 +134,13 @@ impl World {
             permit,
             tied: None,
             tie_started: false,
+            class: AttemptClass {
+                caller: match r.caller {
+                    Caller::Client(client) => CallerId::Client(client),
+                    Caller::Edge { service, .. } => CallerId::Service(service),
+                },
+                priority: r.priority,
+            },
         });
         let r = &mut self.requests[request];
         let slot = r.live.iter_mut().find(|slot| slot.is_none());

@@ -25,6 +25,7 @@ fn service(name: &str, replicas: u32, workers: u32, time: SimDuration) -> Servic
         policies: ServicePolicies::NONE,
         service_time: Distribution::Constant(time),
         calls: vec![],
+        classes: crate::caller_class::ServiceClasses::NONE,
     }
 }
 
@@ -44,6 +45,7 @@ fn world(rate_per_s: f64, duration: SimDuration, latency: SimDuration) -> WorldC
             deadline: None,
             latency_marks: vec![],
             cache: None,
+            priority: crate::priority::Priority::Critical,
         }],
         services: vec![],
         network: NetworkConfig::with_latency(Distribution::Constant(latency)),

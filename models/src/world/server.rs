@@ -36,7 +36,8 @@ impl World {
             }
             return;
         }
-        if !self.services[service.0 as usize].rate_limit_admits(now) {
+        let class = self.attempts[attempt].class;
+        if !self.services[service.0 as usize].rate_limit_admits(now, class.caller) {
             self.note(now, |w| w.admission(attempt, Admitted::RateLimited));
             self.reply(attempt, Reply::RateLimited, ctx);
             return;
@@ -90,18 +91,28 @@ impl World {
             work_done: None,
             frozen: None,
             degraded: false,
+            class,
+            working: false,
         });
         self.attempts[attempt].holders += 1;
         self.idempotency_begin(job);
-        let admission = self.services[service.0 as usize].admit(replica, job, now, deadline);
+        let admission = self.services[service.0 as usize].admit(replica, job, now, deadline, class);
         self.note(now, |w| w.admission(attempt, Admitted::from(admission)));
+        if let Some(displaced) = self.services[service.0 as usize].take_displaced() {
+            // A critical arrival took a full queue's newest sheddable place.
+            let mut expired = std::mem::take(&mut self.expired);
+            expired.push((displaced, Drop::Shed));
+            self.reply_dropped(&mut expired, ctx);
+            self.expired = expired;
+        }
         match admission {
             Admission::Started(work) => {
                 self.tie_started(job, ctx);
+                self.jobs[job].working = true;
                 self.start_work(job, work, ctx);
             }
             Admission::Queued => self.jobs[job].queued = true,
-            admission @ (Admission::Rejected | Admission::Expired) => {
+            admission @ (Admission::Rejected | Admission::Expired | Admission::Shed) => {
                 let reply = if admission == Admission::Expired {
                     Reply::Error
                 } else {
@@ -142,6 +153,7 @@ impl World {
             arrived: j.reached,
             abandoned,
             ok,
+            pool: service.pool_of(j.class),
         };
         let next = service.complete(finished, now, &mut expired, cancelled);
         service.account_work(j.kind, abandoned, now.since(j.started), j.reached);
@@ -149,6 +161,7 @@ impl World {
             let n = &mut self.jobs[next];
             n.started = now;
             n.queued = false;
+            n.working = true;
             self.note(now, |w| w.dequeued(next, work, now));
             self.tie_started(next, ctx);
             self.start_work(next, work, ctx);
@@ -236,7 +249,7 @@ impl World {
             // Workers idle through the pause take the work that queued meanwhile; the
             // number of workers bounds the loop.
             let mut expired = std::mem::take(&mut self.expired);
-            for _ in 0..self.services[service.0 as usize].config.workers {
+            for _ in 0..self.services[service.0 as usize].workers_total() {
                 let (jobs, attempts) = (&self.jobs, &self.attempts);
                 let cancelled = |key: JobKey| attempts[jobs[key].attempt].cancelled;
                 let s = &mut self.services[service.0 as usize];
@@ -247,6 +260,7 @@ impl World {
                 let n = &mut self.jobs[next];
                 n.started = now;
                 n.queued = false;
+                n.working = true;
                 self.note(now, |w| w.dequeued(next, work, now));
                 self.tie_started(next, ctx);
                 self.start_work(next, work, ctx);

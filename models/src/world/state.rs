@@ -162,7 +162,7 @@ impl World {
                     }
                 }
                 assert!(
-                    busy[node] <= service.config.workers,
+                    busy[node] <= service.workers_total(),
                     "a replica never has more busy workers than workers"
                 );
                 replicas.push(ReplicaState {
@@ -170,9 +170,9 @@ impl World {
                     up: service.is_up(replica),
                     busy: busy[node],
                     busy_in_calls: in_calls[node],
-                    workers: service.config.workers,
+                    workers: service.workers_total(),
                     queued: queued[node],
-                    queue_capacity: service.config.queue_capacity,
+                    queue_capacity: service.queue_capacity_total(),
                     requests: requests[node],
                     attempts_waiting: waiting[node],
                     breakers,

@@ -31,6 +31,7 @@ fn world(
             deadline: None,
             latency_marks: vec![ms(5)],
             cache: None,
+            priority: crate::priority::Priority::Critical,
         }],
         services: vec![ServiceConfig {
             name: "api".into(),
@@ -41,6 +42,7 @@ fn world(
             policies: crate::config::ServicePolicies::NONE,
             service_time: Distribution::Exponential { mean: ms(1) },
             calls: vec![],
+            classes: crate::caller_class::ServiceClasses::NONE,
         }],
         network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
         limits: Limits {
@@ -101,6 +103,7 @@ fn a_downstream_call_holds_the_worker_and_counts_per_edge() {
         policies: crate::config::ServicePolicies::NONE,
         service_time: Distribution::Constant(ms(2)),
         calls: vec![],
+        classes: crate::caller_class::ServiceClasses::NONE,
     });
     config.services[0].service_time = Distribution::Constant(ms(1));
     config.services[0].calls = vec![CallConfig {
@@ -143,6 +146,7 @@ fn a_failing_call_fails_the_job_and_the_client_sees_an_error() {
         policies: crate::config::ServicePolicies::NONE,
         service_time: Distribution::Constant(ms(20)),
         calls: vec![],
+        classes: crate::caller_class::ServiceClasses::NONE,
     });
     config.services[0].calls = vec![CallConfig {
         target: ServiceId(1),

@@ -156,6 +156,8 @@ pub enum Admitted {
     ClientError,
     /// The service's rate limit turned it away.
     RateLimited,
+    /// Priority shedding turned it away (sheddable, the queue above its threshold).
+    Shed,
 }
 
 /// How a request ended.
@@ -556,6 +558,7 @@ impl From<Admission> for Admitted {
             Admission::Queued => Admitted::Queued,
             Admission::Rejected => Admitted::QueueFull,
             Admission::Expired => Admitted::Expired,
+            Admission::Shed => Admitted::Shed,
         }
     }
 }
@@ -904,6 +907,7 @@ mod tests {
             policies: crate::config::ServicePolicies::NONE,
             service_time: Distribution::Exponential { mean: ms(4) },
             calls,
+            classes: crate::caller_class::ServiceClasses::NONE,
         };
         let db_call = CallConfig {
             target: ServiceId(1),
@@ -930,6 +934,7 @@ mod tests {
                 deadline: None,
                 latency_marks: Vec::new(),
                 cache: None,
+                priority: crate::priority::Priority::Critical,
             }],
             services: vec![service("api", 2, vec![db_call]), service("db", 1, vec![])],
             network,

@@ -83,6 +83,9 @@ pub struct RateLimit {
     /// The bucket's capacity, full at the start; absent: one second of tokens.
     #[serde(default)]
     pub burst: Option<Count>,
+    /// `"global"` (one bucket) or `"caller"` (one per client or calling service).
+    #[serde(default)]
+    pub per: super::RateLimitPer,
 }
 
 /// CoDel on a replica queue (Nichols & Jacobson 2012; RFC 8289's defaults).

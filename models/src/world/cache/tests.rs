@@ -42,6 +42,7 @@ fn world(
             deadline: None,
             latency_marks: vec![],
             cache: Some(cache),
+            priority: crate::priority::Priority::Critical,
         }],
         services: vec![ServiceConfig {
             name: "db".into(),
@@ -52,6 +53,7 @@ fn world(
             policies: crate::config::ServicePolicies::NONE,
             service_time: Distribution::Constant(service_time),
             calls: vec![],
+            classes: crate::caller_class::ServiceClasses::NONE,
         }],
         network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
         limits: Limits {
