@@ -73,6 +73,19 @@ impl BalancerState {
     /// Picks the replica for an attempt sent at `now`.
     pub fn pick(&mut self, now: SimTime) -> u32 {
         let n = self.replicas;
+        if self.outlier.is_none() {
+            // Every replica is a candidate: the same picks and draws as below, without
+            // building the candidate list (the common case, on every attempt).
+            match self.policy {
+                Balancer::RoundRobin => {
+                    let picked = self.cursor;
+                    self.cursor = (picked + 1) % n;
+                    return picked;
+                }
+                Balancer::Random => return self.random_stream.below(u64::from(n)) as u32,
+                Balancer::LeastOutstanding | Balancer::PowerOfTwoChoices => {}
+            }
+        }
         let ejected = |r: u32| self.outlier.as_ref().is_some_and(|o| o.is_ejected(now, r));
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.clear();

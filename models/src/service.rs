@@ -917,6 +917,12 @@ impl<K: Copy + PartialEq> Service<K> {
         replica
     }
 
+    /// Whether the service has an idempotency-key store.
+    #[inline]
+    pub fn has_idempotency_store(&self) -> bool {
+        self.idempotency_store.is_some()
+    }
+
     /// `job` executes `key`: the store (if any) locks it.
     pub fn idempotency_begin(&mut self, key: u64, job: K) {
         if let Some(store) = &mut self.idempotency_store {

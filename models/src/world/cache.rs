@@ -32,6 +32,8 @@ pub(super) struct Caches {
     calls: Vec<Vec<Option<Cache<RequestKey>>>>,
     /// Per service, its number of calls.
     calls_per_replica: Vec<usize>,
+    /// Whether any caller caches (if not, a lookup is skipped at once).
+    any: bool,
 }
 
 impl Caches {
@@ -72,10 +74,16 @@ impl Caches {
             })
             .collect();
         let calls_per_replica = config.services.iter().map(|s| s.calls.len()).collect();
+        let any = config.clients.iter().any(|c| c.cache.is_some())
+            || config
+                .services
+                .iter()
+                .any(|s| s.calls.iter().any(|c| c.cache.is_some()));
         Caches {
             clients,
             calls,
             calls_per_replica,
+            any,
         }
     }
 
@@ -117,11 +125,15 @@ impl World {
     /// Looks `request` up in its caller's cache. True if the cache took it: a hit (resolved
     /// now) or a miss that joined a fetch in flight; false if it must be sent (a fetch, or no
     /// cache).
+    #[inline]
     pub(super) fn cache_takes(
         &mut self,
         request: RequestKey,
         ctx: &mut Context<'_, Event>,
     ) -> bool {
+        if !self.caches.any {
+            return false;
+        }
         let r = &self.requests[request];
         let (caller, node, measured) = (r.caller, r.node, r.measured);
         let Some(cache) = self.caches.get(caller) else {

@@ -29,8 +29,12 @@ impl World {
     }
 
     /// A job was made for an attempt the store let through: it locks the attempt's key.
+    #[inline]
     pub(super) fn idempotency_begin(&mut self, job: JobKey) {
         let j = &self.jobs[job];
+        if !self.services[j.service.0 as usize].has_idempotency_store() {
+            return;
+        }
         let key = self.attempts[j.attempt].request_id;
         self.services[j.service.0 as usize].idempotency_begin(key, job);
     }
