@@ -290,3 +290,77 @@ fn a_database_scenario_gets_its_own_plots_and_metrics() {
         "{stdout}"
     );
 }
+
+/// The means of `key` per variant in a comparison's results.json.
+fn means(results: &serde_json::Value, key: &str) -> Vec<f64> {
+    let row = results["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"]["key"] == key)
+        .unwrap_or_else(|| panic!("no metric {key}"));
+    row["by_variant"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["estimate"]["mean"].as_f64().unwrap())
+        .collect()
+}
+
+/// Issue #4's patterns are compare metrics too: a variant without the pattern counts 0 (no
+/// degraded answers without `optional`), so every variant has a value on every seed.
+#[test]
+fn compare_reports_degraded_answers_and_cache_hit_ratios() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = faultline_in(
+        dir.path(),
+        &[
+            "compare",
+            "cascading-failure",
+            "--seeds",
+            "1..2",
+            "--quiet",
+            "--out",
+            "cascade",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let results: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("cascade/results.json")).unwrap())
+            .unwrap();
+    // naive, timeout, bulkhead: only the variants whose optional call can fail degrade.
+    let degraded = means(&results, "clients.web.degraded");
+    assert_eq!(degraded.len(), 3);
+    assert_eq!(
+        degraded[0], 0.0,
+        "naive: recs only gets slow, it never fails"
+    );
+    assert!(
+        degraded[2] > 10_000.0,
+        "bulkhead answers degraded: {degraded:?}"
+    );
+
+    let output = faultline_in(
+        dir.path(),
+        &[
+            "compare",
+            "cache-stampede",
+            "--seeds",
+            "1..2",
+            "--variants",
+            "naive,single-flight",
+            "--quiet",
+            "--out",
+            "cache",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let results: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("cache/results.json")).unwrap())
+            .unwrap();
+    let hits = means(&results, "services.api.calls.db.cache_hit_ratio");
+    assert!(
+        hits[0] < 20.0 && hits[1] > 90.0,
+        "single flight ends the stampede: {hits:?}"
+    );
+}

@@ -190,14 +190,27 @@ impl Comparison {
         for (metric, _) in &values {
             if !self.metrics.iter().any(|m| m.key == metric.key) {
                 self.metrics.push(metric.clone());
+                // A metric first seen now counts something the runs added before did not
+                // have (a cache, a side effect, a pool): they had none of it.
+                for runs in &mut self.variants {
+                    runs.values
+                        .insert(metric.key.clone(), vec![0.0; runs.seeds.len()]);
+                }
             }
         }
         let runs = &mut self.variants[variant];
         runs.seeds.push(summary.seed);
         runs.trace_hashes.push(summary.trace_hash.clone());
         runs.slo_met += u32::from(summary.slos_met());
-        for (metric, value) in values {
-            runs.values.entry(metric.key).or_default().push(value);
+        for metric in &self.metrics {
+            let value = values
+                .iter()
+                .find(|(m, _)| m.key == metric.key)
+                .map_or(0.0, |(_, value)| *value);
+            runs.values
+                .entry(metric.key.clone())
+                .or_default()
+                .push(value);
         }
         for client in &result.clients {
             let series = &client.series;
@@ -491,6 +504,95 @@ fn measure(summary: &RunSummary) -> Vec<(Metric, f64)> {
                 metric(key(what), format!("{name} {label}"), unit, better, headline),
                 value,
             ));
+        }
+    }
+    for (name, client) in &summary.clients {
+        // Issue #4's patterns, when a run has them (a run without counts 0).
+        let key = |what: &str| format!("clients.{name}.{what}");
+        let mut rows: Vec<(&str, &str, &str, Better, bool, f64)> = Vec::new();
+        if let Some(cache) = &client.cache {
+            rows.push((
+                "cache_hit_ratio",
+                "cache hit ratio",
+                "%",
+                Better::Higher,
+                false,
+                cache.hit_ratio * 100.0,
+            ));
+            rows.push((
+                "cache_stale_served",
+                "stale answers served",
+                "requests",
+                Better::Neither,
+                false,
+                cache.stale_served as f64,
+            ));
+        }
+        if let Some(degraded) = client.degraded {
+            rows.push((
+                "degraded",
+                "degraded answers",
+                "requests",
+                Better::Lower,
+                false,
+                degraded as f64,
+            ));
+        }
+        for (what, label, unit, better, headline, value) in rows {
+            out.push((
+                metric(key(what), format!("{name} {label}"), unit, better, headline),
+                value,
+            ));
+        }
+    }
+    for (name, service) in &summary.services {
+        let key = |what: &str| format!("services.{name}.{what}");
+        let mut rows: Vec<(String, String, &str, Better, bool, f64)> = Vec::new();
+        if let Some(idempotency) = &service.idempotency {
+            rows.push((
+                key("duplicate_side_effects"),
+                format!("{name} duplicate side effects"),
+                "executions",
+                Better::Lower,
+                true,
+                idempotency.duplicate_side_effects as f64,
+            ));
+        }
+        for (pool, stats) in &service.pools {
+            rows.push((
+                key(&format!("pools.{pool}.rejected")),
+                format!("{name} pool {pool} rejected"),
+                "attempts",
+                Better::Lower,
+                false,
+                stats.rejected as f64,
+            ));
+        }
+        for (priority, stats) in service.priorities.iter().flatten() {
+            rows.push((
+                key(&format!("priorities.{priority}.shed")),
+                format!("{name} {priority} shed"),
+                "attempts",
+                Better::Lower,
+                false,
+                stats.shed as f64,
+            ));
+        }
+        for call in &service.calls {
+            if let Some(cache) = &call.cache {
+                let target = &call.target;
+                rows.push((
+                    key(&format!("calls.{target}.cache_hit_ratio")),
+                    format!("{name} → {target} cache hit ratio"),
+                    "%",
+                    Better::Higher,
+                    false,
+                    cache.hit_ratio * 100.0,
+                ));
+            }
+        }
+        for (what, label, unit, better, headline, value) in rows {
+            out.push((metric(what, label, unit, better, headline), value));
         }
     }
     for (name, service) in &summary.services {
