@@ -529,11 +529,12 @@ fn measure(summary: &RunSummary) -> Vec<(Metric, f64)> {
             ));
         }
         if let Some(degraded) = client.degraded {
+            // A degraded answer is a cost paid instead of a failure: neither better nor worse.
             rows.push((
                 "degraded",
                 "degraded answers",
                 "requests",
-                Better::Lower,
+                Better::Neither,
                 false,
                 degraded as f64,
             ));
