@@ -418,6 +418,25 @@ fn details(edge: &Edge) -> String {
     if guards.throttle.is_some() {
         parts.push("adaptive throttling".to_string());
     }
+    if let Some(bulkhead) = &guards.bulkhead {
+        parts.push(format!(
+            "bulkhead of {} concurrent calls",
+            bulkhead.calls_concurrent_max
+        ));
+    }
+    if edge.optional {
+        parts.push("optional (a failure degrades the answer)".to_string());
+    }
+    if let Some(cache) = &edge.cache {
+        let mut cache_words = format!("cache of {} keys, ttl {}", cache.keys, cache.ttl);
+        if cache.single_flight {
+            cache_words.push_str(", single flight");
+        }
+        if cache.serve_stale {
+            cache_words.push_str(", serve stale");
+        }
+        parts.push(cache_words);
+    }
     if let Some(deadline) = edge.deadline {
         let propagated = if deadline.propagate {
             ", propagated"

@@ -151,3 +151,25 @@ fn bad_input_exits_2_and_names_it() {
     }
     assert!(stderr(&faultline(&["explain", &file])).contains("broken.json"));
 }
+
+/// Issue #4's call policies read in the call graph: an optional call, a bulkhead, a cache.
+#[test]
+fn the_call_graph_names_optional_calls_bulkheads_and_caches() {
+    let text = ok(&["explain", "cascading-failure", "--variant", "bulkhead"]);
+    assert!(
+        text.contains(
+            "api → recs     100ms / 1  bulkhead of 4 concurrent calls; optional (a failure degrades the answer)"
+        ),
+        "{text}"
+    );
+    let naive = ok(&["explain", "cascading-failure", "--variant", "naive"]);
+    assert!(
+        naive.contains("warning: no timeout: api → recs waits forever"),
+        "the cascade's cause is flagged before running: {naive}"
+    );
+    let text = ok(&["explain", "cache-stampede", "--variant", "single-flight"]);
+    assert!(
+        text.contains("api → db   250ms / 1  cache of 500 keys, ttl 10s, single flight"),
+        "{text}"
+    );
+}

@@ -127,6 +127,10 @@ pub struct Edge {
     pub guards: Guards,
     /// A client's overall deadline (always `None` for calls).
     pub deadline: Option<Deadline>,
+    /// The call may fail without failing its caller's job (graceful degradation).
+    pub optional: bool,
+    /// The caller's cache in front of the callee, if any.
+    pub cache: Option<models::CacheConfig>,
 }
 
 /// One path from a client to a leaf service, with its worst-case attempt amplification.
@@ -321,6 +325,8 @@ fn nodes_and_edges(world: &WorldConfig) -> (Vec<Node>, Vec<Edge>) {
             needed: 1,
             guards: client.guards.clone(),
             deadline: client.deadline,
+            optional: false,
+            cache: client.cache.clone(),
         });
     }
     for (index, service) in world.services.iter().enumerate() {
@@ -349,6 +355,8 @@ fn nodes_and_edges(world: &WorldConfig) -> (Vec<Node>, Vec<Edge>) {
                 needed: call.needed,
                 guards: call.guards.clone(),
                 deadline: None,
+                optional: call.optional,
+                cache: call.cache.clone(),
             });
         }
     }
