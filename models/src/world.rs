@@ -286,6 +286,10 @@ enum Origin {
 struct Request {
     /// Stable id: the number of requests made before it in the run.
     id: u64,
+    /// Its idempotency key: a client request's id; a downstream call's is derived from the
+    /// key of the request its job serves (`idempotency::call_key`), so a retry at any layer
+    /// above presents the same key again below.
+    key: u64,
     origin: Origin,
     /// The caller's node (a client, or the replica running the job).
     node: NodeId,
@@ -323,6 +327,8 @@ struct Attempt {
     request: RequestKey,
     /// Its request's stable id (the request may be gone before a late reply arrives).
     request_id: u64,
+    /// Its request's idempotency key.
+    key: u64,
     caller: NodeId,
     service: ServiceId,
     replica: u32,
@@ -538,6 +544,7 @@ impl World {
         }
         let request = self.requests.insert(Request {
             id: self.requests_made,
+            key: self.requests_made,
             origin: Origin::Client(client),
             node: NodeId(client.0),
             target: c.config.target,
@@ -614,11 +621,13 @@ impl World {
             call: call_index,
         };
         let mut fan = std::mem::take(&mut self.fan);
-        for _ in 0..call.fanout {
+        let parent_key = self.attempts[j.attempt].key;
+        for copy in 0..call.fanout {
             let id = self.requests_made;
             self.requests_made += 1;
             fan.push(self.requests.insert(Request {
                 id,
+                key: idempotency::call_key(parent_key, call_index, copy),
                 origin,
                 node,
                 target: call.target,

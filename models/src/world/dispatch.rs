@@ -120,6 +120,7 @@ impl World {
         let attempt = self.attempts.insert(Attempt {
             request,
             request_id: r.id,
+            key: r.key,
             caller,
             service,
             replica,

@@ -132,6 +132,62 @@ fn a_concurrent_retry_gets_a_conflict_not_a_second_execution() {
     );
 }
 
+/// The same payments behind an api (1 ms of work, no timeout or retry of its own): the
+/// client's retries reach payments through new api jobs, whose calls carry the key derived
+/// from the client request's (`idempotency::call_key`), so payments sees the same key again.
+fn payments_behind_api(store: bool) -> WorldConfig {
+    let mut config = payments(ms(100), store);
+    let payments = config.services.pop().expect("payments");
+    let mut api = service("api", 1, 8, ms(1));
+    api.calls = vec![CallConfig {
+        target: ServiceId(1),
+        timeout: None,
+        retry: RetryPolicy::NONE,
+        guards: Guards::NONE,
+        fanout: 1,
+        needed: 1,
+        optional: false,
+        cache: None,
+    }];
+    config.services = vec![api, payments];
+    config
+}
+
+/// Keys travel down the call chain: a retry two layers up duplicates payments' side effect
+/// (counted per client request, not per hop), and payments' store recognises it. Request k's
+/// attempts reach payments 1 ms after +0, +150 and +300 ms (api's work) and take 100 ms
+/// there, so by 10.05 s 99 first, 97 second (k = 98's ends at 10.051 s) and 96 third
+/// executions are done: 292 executions of 99 keys, 193 duplicates.
+#[test]
+fn a_retry_two_layers_up_presents_the_same_key_to_payments() {
+    let plain = run(&payments_behind_api(false), 1).unwrap();
+    let i = plain.services[1].idempotency;
+    assert_eq!(i.executions, 292);
+    assert_eq!(i.duplicate_side_effects, 193, "one key per client request");
+    let stored = run(&payments_behind_api(true), 1).unwrap();
+    let i = stored.services[1].idempotency;
+    assert_eq!(i.duplicate_side_effects, 0);
+    assert_eq!(i.executions, 99);
+    assert_eq!(i.idempotent_replays, stored.clients[0].succeeded);
+}
+
+/// Distinct calls get distinct keys, and the same call of the same request the same one.
+#[test]
+fn call_keys_are_stable_and_distinct() {
+    use super::idempotency::call_key;
+    assert_eq!(call_key(7, 0, 0), call_key(7, 0, 0));
+    let mut keys: Vec<u64> = (0..100u64)
+        .flat_map(|parent| {
+            (0..3u32).flat_map(move |call| (0..4u32).map(move |copy| (parent, call, copy)))
+        })
+        .map(|(parent, call, copy)| call_key(parent, call, copy))
+        .collect();
+    let all = keys.len();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), all);
+}
+
 /// Dean & Barroso, "Tied requests": the copy that starts first cancels its twin, unless the
 /// twin has started too. Two replicas, one worker each, 10 ms of work (50 ms on the slowed
 /// replica 1), 1 ms latency, requests at 40 and 80 ms:
