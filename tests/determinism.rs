@@ -3,7 +3,8 @@
 //! proptest draws small random scenarios (services that may call later services, clients,
 //! distributions, timeouts, retries, jitter, all four balancers, and issue #4's policies:
 //! outlier detection, client errors, rate limits, bulkheads, queue-time limits, adaptive LIFO
-//! and CoDel; tied requests, optional calls, side effects and idempotency-key stores), and a random failure model on top (error bursts sometimes not retryable):
+//! and CoDel; tied requests, optional calls, side effects and idempotency-key stores; caches on
+//! clients and calls), and a random failure model on top (error bursts sometimes not retryable):
 //! 0–4 faults drawn from every kind (slowdown, error_burst, garbage, crash with and without
 //! `for`, replica_loss, pause, brownout, partition one-way or both ways, black_hole, refuse,
 //! latency, flapping_link, load_spike, clock_jump, drift_change, and crash, pause, slowdown and
@@ -370,6 +371,7 @@ fn service(index: usize, replicas: u32, services: usize) -> impl Strategy<Value 
                     Just(r#", "fanout": 3, "wait_for": "any""#.to_string()),
                     Just(r#", "fanout": 3, "wait_for": 2"#.to_string()),
                     Just(r#", "optional": true"#.to_string()),
+                    Just(r#", "cache": { "keys": 50, "ttl": "200ms", "single_flight": true, "serve_stale": true }"#.to_string()),
                 ],
             )
                 .prop_map(|(target, timeout, retry, guards, fanout)| {
@@ -454,7 +456,13 @@ fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
         Just(r#", "deadline": { "after": "50ms" }"#.to_string()),
     ];
     let priority = prop_oneof![Just(""), Just(r#", "priority": "sheddable""#)];
-    let extra = (guards(), deadline, priority).prop_map(|(g, d, p)| format!("{g}{d}{p}"));
+    let cache = prop_oneof![
+        3 => Just(""),
+        1 => Just(r#", "cache": { "keys": 100, "zipf": 0.9, "ttl": "100ms" }"#),
+        1 => Just(r#", "cache": { "keys": 20, "ttl": "50ms", "single_flight": true, "capacity": 10 }"#),
+    ];
+    let extra =
+        (guards(), deadline, priority, cache).prop_map(|(g, d, p, c)| format!("{g}{d}{p}{c}"));
     (0..services, 20u32..1500, prop::bool::ANY, timeout(), retry, extra).prop_map(
         move |(target, rate, poisson, timeout, retry, extra)| {
             // Client c0 is always Poisson so that every scenario has randomness and a new
@@ -761,6 +769,9 @@ fn the_generator_covers_the_failure_model() {
         if text.contains("\"bulkhead\"") {
             note("bulkhead".to_string());
         }
+        if text.contains("\"cache\"") {
+            note("cache".to_string());
+        }
         if text.contains("\"retryable\": false") {
             note("retryable: false".to_string());
         }
@@ -820,6 +831,7 @@ fn the_generator_covers_the_failure_model() {
         "queue.discipline",
         "queue.codel",
         "bulkhead",
+        "cache",
         "retryable: false",
     ] {
         expected.push(policy.to_string());
