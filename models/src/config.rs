@@ -52,6 +52,76 @@ pub struct WorldConfig {
     pub database: Option<crate::database::DatabaseConfig>,
 }
 
+impl WorldConfig {
+    /// `clients` and `services` for `duration` after `warmup`, over a network with no latency,
+    /// with no faults, clock settings, election or database, and limits far away.
+    pub fn plain(
+        duration: SimDuration,
+        warmup: SimDuration,
+        clients: Vec<ClientConfig>,
+        services: Vec<ServiceConfig>,
+    ) -> WorldConfig {
+        WorldConfig {
+            duration,
+            warmup,
+            clients,
+            services,
+            network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
+            limits: Limits {
+                pending_events_max: 1_000_000,
+                events_max: 1_000_000_000,
+            },
+            faults: Vec::new(),
+            clocks: Vec::new(),
+            random_faults: None,
+            election: None,
+            database: None,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// A critical client of `target` with no timeout, retries, guards, deadline, cache or
+    /// latency marks.
+    pub fn plain(name: &str, target: ServiceId, arrival: Arrival) -> ClientConfig {
+        ClientConfig {
+            name: name.to_string(),
+            target,
+            arrival,
+            timeout: None,
+            retry: RetryPolicy::NONE,
+            guards: Guards::NONE,
+            deadline: None,
+            latency_marks: Vec::new(),
+            cache: None,
+            priority: crate::priority::Priority::Critical,
+        }
+    }
+}
+
+impl ServiceConfig {
+    /// A round-robin service with no policies, calls or caller classes.
+    pub fn plain(
+        name: &str,
+        replicas: u32,
+        workers: u32,
+        queue_capacity: u32,
+        service_time: Distribution,
+    ) -> ServiceConfig {
+        ServiceConfig {
+            name: name.to_string(),
+            replicas,
+            workers,
+            queue_capacity,
+            balancer: Balancer::RoundRobin,
+            policies: ServicePolicies::NONE,
+            service_time,
+            calls: Vec::new(),
+            classes: crate::caller_class::ServiceClasses::NONE,
+        }
+    }
+}
+
 /// The initial state of the clocks of some nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClockSetting {

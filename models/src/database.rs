@@ -279,21 +279,13 @@ pub fn run(
 
 /// Runs `config`'s database (if it has one) as `run` does, handing `watch` every processed
 /// event.
-pub(crate) fn watch(config: &WorldConfig, seed: u64, mut watch: Watch) -> Result<(), RunError> {
+pub(crate) fn watch(config: &WorldConfig, seed: u64, watch: Watch) -> Result<(), RunError> {
     let Some(database) = &config.database else {
         return Ok(());
     };
-    let end = SimTime::ZERO.add(config.duration);
-    let model = model::Database::new(database.clone(), seed, SimTime::ZERO.add(config.warmup));
-    let mut sim = sim_core::Simulation::new(model, config.limits);
-    for (at, event) in sim.model_mut().initial_events() {
-        sim.schedule_at(at, event);
-    }
-    sim.set_observer(Box::new(move |at, event: &model::Event| {
-        watch(at, event.happening())
-    }));
-    sim.run_until(end)?;
-    Ok(())
+    let mut model = model::Database::new(database.clone(), seed, SimTime::ZERO.add(config.warmup));
+    let initial = model.initial_events();
+    crate::world::beside::run_watched(model, initial, config, watch, model::Event::happening)
 }
 
 /// Runs the database of `config` (if any) beside the world and adds it to `result`: its figures

@@ -250,22 +250,13 @@ pub fn run(
 
 /// Runs the world's election (if it has one) as `run_observed` does, handing `watch` every
 /// processed event.
-pub(crate) fn watch(config: &WorldConfig, seed: u64, mut watch: Watch) -> Result<(), RunError> {
+pub(crate) fn watch(config: &WorldConfig, seed: u64, watch: Watch) -> Result<(), RunError> {
     let Some(election) = &config.election else {
         return Ok(());
     };
-    let end = SimTime::ZERO.add(config.duration);
     let model = model::Election::new(election.clone(), seed, SimTime::ZERO.add(config.warmup));
     let initial = model.initial_events();
-    let mut sim = Simulation::new(model, config.limits);
-    for (at, event) in initial {
-        sim.schedule_at(at, event);
-    }
-    sim.set_observer(Box::new(move |at, event: &model::Event| {
-        watch(at, event.happening())
-    }));
-    sim.run_until(end)?;
-    Ok(())
+    crate::world::beside::run_watched(model, initial, config, watch, model::Event::happening)
 }
 
 /// Runs the world's election, if it has one, and adds it to `result`: its measurements, its

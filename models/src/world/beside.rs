@@ -5,7 +5,7 @@
 //! observer and keeps the events of the window; like the world's tracer, the observer only
 //! reads, so the runs are the ones the trace hash covers.
 
-use sim_core::{RunError, SimTime};
+use sim_core::{Model, RunError, SimTime, Simulation};
 
 use super::trace::TraceOptions;
 use crate::config::WorldConfig;
@@ -122,6 +122,26 @@ pub enum BesideHappening {
 
 /// What a model beside the world hands each processed event to.
 pub(crate) type Watch = Box<dyn FnMut(SimTime, BesideHappening)>;
+
+/// Runs `model` from its `initial` events to `config`'s end, as its ordinary run does, handing
+/// `watch` each processed event as `happening` describes it.
+pub(crate) fn run_watched<M: Model<Event: 'static>>(
+    model: M,
+    initial: Vec<(SimTime, M::Event)>,
+    config: &WorldConfig,
+    mut watch: Watch,
+    happening: fn(&M::Event) -> BesideHappening,
+) -> Result<(), RunError> {
+    let mut sim = Simulation::new(model, config.limits);
+    for (at, event) in initial {
+        sim.schedule_at(at, event);
+    }
+    sim.set_observer(Box::new(move |at, event: &M::Event| {
+        watch(at, happening(event))
+    }));
+    sim.run_until(SimTime::ZERO.add(config.duration))?;
+    Ok(())
+}
 
 /// The events of `config`'s election and database (those it has) inside the trace window,
 /// election first, each in processing order; at most `options.records_max` in all.

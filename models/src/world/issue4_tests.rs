@@ -3,61 +3,27 @@
 
 use super::*;
 use crate::backoff::{Backoff, Jitter};
-use crate::config::{
-    Arrival, Balancer, CallConfig, ClientConfig, NetworkConfig, ServiceConfig, ServicePolicies,
-};
+use crate::config::{Arrival, CallConfig, ClientConfig, NetworkConfig, ServiceConfig};
 use crate::fault::Target;
 use crate::guard::{Guards, Hedge};
 use crate::idempotency::IdempotencyConfig;
-use sim_core::{Distribution, Limits};
+use sim_core::Distribution;
 
 fn ms(n: u64) -> SimDuration {
     SimDuration::from_millis(n)
 }
 
 fn service(name: &str, replicas: u32, workers: u32, time: SimDuration) -> ServiceConfig {
-    ServiceConfig {
-        name: name.into(),
-        replicas,
-        workers,
-        queue_capacity: 1_000,
-        balancer: Balancer::RoundRobin,
-        policies: ServicePolicies::NONE,
-        service_time: Distribution::Constant(time),
-        calls: vec![],
-        classes: crate::caller_class::ServiceClasses::NONE,
-    }
+    ServiceConfig::plain(name, replicas, workers, 1_000, Distribution::Constant(time))
 }
 
 /// A client sending evenly spaced requests at `rate_per_s` to service 0, no warm-up, a
 /// network with a constant latency of `latency`.
 fn world(rate_per_s: f64, duration: SimDuration, latency: SimDuration) -> WorldConfig {
+    let client = ClientConfig::plain("web", ServiceId(0), Arrival::Constant { rate_per_s });
     WorldConfig {
-        duration,
-        warmup: SimDuration::ZERO,
-        clients: vec![ClientConfig {
-            name: "web".into(),
-            target: ServiceId(0),
-            arrival: Arrival::Constant { rate_per_s },
-            timeout: None,
-            retry: RetryPolicy::NONE,
-            guards: Guards::NONE,
-            deadline: None,
-            latency_marks: vec![],
-            cache: None,
-            priority: crate::priority::Priority::Critical,
-        }],
-        services: vec![],
         network: NetworkConfig::with_latency(Distribution::Constant(latency)),
-        limits: Limits {
-            pending_events_max: 1_000_000,
-            events_max: 1_000_000_000,
-        },
-        faults: vec![],
-        clocks: vec![],
-        random_faults: None,
-        election: None,
-        database: None,
+        ..WorldConfig::plain(duration, SimDuration::ZERO, vec![client], vec![])
     }
 }
 

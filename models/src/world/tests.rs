@@ -1,11 +1,9 @@
 //! Unit tests of the world: conservation, determinism, calls and their failures.
 use super::*;
 use crate::backoff::{Backoff, Jitter};
-use crate::config::{
-    Arrival, Balancer, CallConfig, ClientConfig, NetworkConfig, RetryPolicy, ServiceConfig,
-};
+use crate::config::{Arrival, Balancer, CallConfig, ClientConfig, RetryPolicy, ServiceConfig};
 use crate::guard::Guards;
-use sim_core::{Distribution, Limits};
+use sim_core::Distribution;
 
 fn ms(n: u64) -> SimDuration {
     SimDuration::from_millis(n)
@@ -18,43 +16,20 @@ fn world(
     timeout: Option<SimDuration>,
     retry: RetryPolicy,
 ) -> WorldConfig {
-    WorldConfig {
-        duration: SimDuration::from_secs(200),
-        warmup: SimDuration::from_secs(10),
-        clients: vec![ClientConfig {
-            name: "web".into(),
-            target: ServiceId(0),
-            arrival: Arrival::Poisson { rate_per_s },
-            timeout,
-            retry,
-            guards: Guards::NONE,
-            deadline: None,
-            latency_marks: vec![ms(5)],
-            cache: None,
-            priority: crate::priority::Priority::Critical,
-        }],
-        services: vec![ServiceConfig {
-            name: "api".into(),
-            replicas: 1,
-            workers,
-            queue_capacity: 100_000,
-            balancer: Balancer::RoundRobin,
-            policies: crate::config::ServicePolicies::NONE,
-            service_time: Distribution::Exponential { mean: ms(1) },
-            calls: vec![],
-            classes: crate::caller_class::ServiceClasses::NONE,
-        }],
-        network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
-        limits: Limits {
-            pending_events_max: 1_000_000,
-            events_max: 1_000_000_000,
-        },
-        faults: vec![],
-        clocks: vec![],
-        random_faults: None,
-        election: None,
-        database: None,
-    }
+    let client = ClientConfig {
+        timeout,
+        retry,
+        latency_marks: vec![ms(5)],
+        ..ClientConfig::plain("web", ServiceId(0), Arrival::Poisson { rate_per_s })
+    };
+    let service_time = Distribution::Exponential { mean: ms(1) };
+    let api = ServiceConfig::plain("api", 1, workers, 100_000, service_time);
+    WorldConfig::plain(
+        SimDuration::from_secs(200),
+        SimDuration::from_secs(10),
+        vec![client],
+        vec![api],
+    )
 }
 
 #[test]

@@ -2,10 +2,9 @@
 //! hit ratio of Jung, Berger and Balakrishnan against a long run.
 use super::super::*;
 use crate::cache::{CacheConfig, Zipf};
-use crate::config::{Arrival, Balancer, ClientConfig, NetworkConfig, ServiceConfig};
+use crate::config::{Arrival, ClientConfig, ServiceConfig};
 use crate::fault::Target;
-use crate::guard::Guards;
-use sim_core::{Distribution, Limits, Probability};
+use sim_core::{Distribution, Probability};
 
 fn ms(n: u64) -> SimDuration {
     SimDuration::from_millis(n)
@@ -29,43 +28,12 @@ fn world(
     service_time: SimDuration,
     duration: SimDuration,
 ) -> WorldConfig {
-    WorldConfig {
-        duration,
-        warmup: SimDuration::ZERO,
-        clients: vec![ClientConfig {
-            name: "app".into(),
-            target: ServiceId(0),
-            arrival,
-            timeout: None,
-            retry: RetryPolicy::NONE,
-            guards: Guards::NONE,
-            deadline: None,
-            latency_marks: vec![],
-            cache: Some(cache),
-            priority: crate::priority::Priority::Critical,
-        }],
-        services: vec![ServiceConfig {
-            name: "db".into(),
-            replicas: 1,
-            workers: 1000,
-            queue_capacity: 100_000,
-            balancer: Balancer::RoundRobin,
-            policies: crate::config::ServicePolicies::NONE,
-            service_time: Distribution::Constant(service_time),
-            calls: vec![],
-            classes: crate::caller_class::ServiceClasses::NONE,
-        }],
-        network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
-        limits: Limits {
-            pending_events_max: 1_000_000,
-            events_max: 1_000_000_000,
-        },
-        faults: vec![],
-        clocks: vec![],
-        random_faults: None,
-        election: None,
-        database: None,
-    }
+    let client = ClientConfig {
+        cache: Some(cache),
+        ..ClientConfig::plain("app", ServiceId(0), arrival)
+    };
+    let db = ServiceConfig::plain("db", 1, 1000, 100_000, Distribution::Constant(service_time));
+    WorldConfig::plain(duration, SimDuration::ZERO, vec![client], vec![db])
 }
 
 /// The stampede on a cold hot key: requests every 10 ms and a 95 ms fetch, so the misses at
