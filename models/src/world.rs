@@ -12,9 +12,10 @@
 //! its own timeout and retries), then the reply. One failed call fails the job with an error.
 //!
 //! Every message crosses `sim_core::network::Network`, which may delay, drop, duplicate or
-//! refuse it according to the network settings and the fault rules. An attempt lives until
-//! its caller is done with it (reply or timeout) and nothing else refers to it: `holders`
-//! counts request copies in flight, jobs, and reply copies in flight. Servers keep working on
+//! refuse it according to the network settings and the fault rules. A message delayed by
+//! nothing arrives next (`Context::schedule_in_or_next`), before other events of the instant.
+//! An attempt lives until its caller is done with it (reply or timeout) and nothing else
+//! refers to it: `holders` counts request copies in flight, jobs, and reply copies in flight. Servers keep working on
 //! attempts whose caller gave up (no cancellation): that is `timed_out_work`. A crash removes
 //! every job of the replica (queued, in service, or waiting on calls); its callers time out or
 //! see refusals. Memory is bounded by the work in flight.
@@ -159,7 +160,12 @@ pub enum Reply {
 }
 
 /// Everything that can happen in the world.
+///
+/// Its layout (a `u32` tag, 16 bytes, aligned to 8) lets the event loop move an event as two
+/// whole words: the default layout (a one-byte tag, 12 bytes) was copied in overlapping
+/// unaligned pieces that stalled store forwarding on every pop (about 4% of a whole run).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32, align(8))]
 pub enum Event {
     /// A new request arrives at a client.
     Arrival {

@@ -1,9 +1,16 @@
 //! The event loop: pops events in `(time, sequence)` order, hands each to the model, folds it
 //! into the trace hash, and enforces the run's limits.
 //!
+//! An event may also be scheduled to run next (`Context::schedule_next`): it runs at the
+//! current time, after the event that scheduled it and before any other event due then, like
+//! SimPy's "urgent" events. Models use it for messages over links without latency, which then
+//! skip the queue; such events are counted, hashed and observed like the others.
+//!
 //! The model is the only thing that knows what events mean (`Model::handle`); this module knows
 //! only time, order, limits and the hash. A handler sees a `Context`: the current time and the
 //! right to schedule or cancel future events, nothing else.
+
+use std::collections::VecDeque;
 
 use crate::queue::{EventId, EventQueue};
 use crate::time::{SimDuration, SimTime};
@@ -22,6 +29,7 @@ pub trait Model {
 pub struct Context<'a, E> {
     now: SimTime,
     queue: &'a mut EventQueue<E>,
+    next: &'a mut VecDeque<E>,
 }
 
 impl<E> Context<'_, E> {
@@ -42,6 +50,25 @@ impl<E> Context<'_, E> {
     #[inline]
     pub fn schedule_in(&mut self, delay: SimDuration, event: E) -> EventId {
         self.queue.push(self.now.add(delay), event)
+    }
+
+    /// Schedules `event` to run now, right after the current event and before every other
+    /// event due now (first in, first out among such events): SimPy's "urgent" events. It
+    /// cannot be cancelled; it is counted, hashed and observed like any other event.
+    #[inline]
+    pub fn schedule_next(&mut self, event: E) {
+        self.next.push_back(event);
+    }
+
+    /// Schedules `event` after `delay` like `schedule_in`, but with `schedule_next`'s order
+    /// when `delay` is zero (a message over a link without latency); it cannot be cancelled.
+    #[inline]
+    pub fn schedule_in_or_next(&mut self, delay: SimDuration, event: E) {
+        if delay == SimDuration::ZERO {
+            self.schedule_next(event);
+        } else {
+            self.queue.push(self.now.add(delay), event);
+        }
     }
 
     /// Cancels a scheduled event; false if it already ran or was cancelled.
@@ -99,6 +126,8 @@ pub type Observer<E> = Box<dyn FnMut(SimTime, &E)>;
 pub struct Simulation<M: Model> {
     model: M,
     queue: EventQueue<M::Event>,
+    /// Events that run now, before the queue's (`Context::schedule_next`).
+    next: VecDeque<M::Event>,
     now: SimTime,
     trace: TraceHash,
     events: u64,
@@ -112,6 +141,7 @@ impl<M: Model> Simulation<M> {
         Simulation {
             model,
             queue: EventQueue::new(),
+            next: VecDeque::new(),
             now: SimTime::ZERO,
             trace: TraceHash::new(),
             events: 0,
@@ -135,7 +165,15 @@ impl<M: Model> Simulation<M> {
     pub fn run_until(&mut self, end: SimTime) -> Result<RunStats, RunError> {
         // `pop_until` never moves the queue's horizon past `end`, so events may still be
         // scheduled from `end` on between two runs (a peek would have moved it further).
-        while let Some((time, event)) = self.queue.pop_until(end) {
+        loop {
+            // Events scheduled to run next go first; they are due now, which is at most `end`.
+            let (time, event) = match self.next.pop_front() {
+                Some(event) => (self.now, event),
+                None => match self.queue.pop_until(end) {
+                    Some(popped) => popped,
+                    None => break,
+                },
+            };
             assert!(time >= self.now, "popped time never goes backwards");
             self.now = time;
             self.events += 1;
@@ -152,9 +190,10 @@ impl<M: Model> Simulation<M> {
             let mut ctx = Context {
                 now: time,
                 queue: &mut self.queue,
+                next: &mut self.next,
             };
             self.model.handle(event, &mut ctx);
-            if self.queue.len() as u64 > self.limits.pending_events_max {
+            if (self.queue.len() + self.next.len()) as u64 > self.limits.pending_events_max {
                 return Err(RunError::PendingEventsExceeded {
                     limit: self.limits.pending_events_max,
                     at: time,
@@ -181,7 +220,7 @@ impl<M: Model> Simulation<M> {
 
     /// Number of pending events.
     pub fn pending(&self) -> usize {
-        self.queue.len()
+        self.queue.len() + self.next.len()
     }
 
     /// The model, mutably (to prepare it before a run).
@@ -287,6 +326,41 @@ mod tests {
             stats.events, 2,
             "both the late-scheduled and the original event ran"
         );
+    }
+
+    /// Records the order in which events run; event 1 schedules one of each kind.
+    struct Recorder {
+        ran: Vec<(u64, u64)>,
+    }
+
+    impl Model for Recorder {
+        type Event = Tick;
+        fn handle(&mut self, event: Tick, ctx: &mut Context<'_, Tick>) {
+            self.ran.push((ctx.now().as_nanos(), event.0));
+            if event.0 == 1 {
+                // Scheduled in this order: a queued event due now, two to run next, and one
+                // with a zero delay that takes the same lane.
+                ctx.schedule_in(SimDuration::ZERO, Tick(10));
+                ctx.schedule_next(Tick(11));
+                ctx.schedule_next(Tick(12));
+                ctx.schedule_in_or_next(SimDuration::ZERO, Tick(13));
+                ctx.schedule_in_or_next(SimDuration::from_nanos(5), Tick(14));
+            }
+        }
+    }
+
+    #[test]
+    fn events_scheduled_next_run_before_everything_else_due_now_in_order() {
+        let mut sim = Simulation::new(Recorder { ran: Vec::new() }, limits());
+        sim.schedule_at(SimTime::from_nanos(7), Tick(1));
+        sim.schedule_at(SimTime::from_nanos(7), Tick(2));
+        let stats = sim.run_until(SimTime::from_nanos(100)).unwrap();
+        assert_eq!(
+            sim.model().ran,
+            [(7, 1), (7, 11), (7, 12), (7, 13), (7, 2), (7, 10), (12, 14)],
+            "next-lane events in FIFO order, then the queue's in (time, sequence) order"
+        );
+        assert_eq!(stats.events, 7, "next-lane events count like any other");
     }
 
     #[test]

@@ -160,17 +160,17 @@ impl World {
         match delivery {
             Delivery::Deliver(delay) => {
                 self.attempts[attempt].holders += 1;
-                ctx.schedule_in(delay, Event::AttemptArrive { attempt });
+                ctx.schedule_in_or_next(delay, Event::AttemptArrive { attempt });
             }
             Delivery::Duplicate(first, second) => {
                 self.attempts[attempt].holders += 2;
-                ctx.schedule_in(first, Event::AttemptArrive { attempt });
-                ctx.schedule_in(second, Event::AttemptArrive { attempt });
+                ctx.schedule_in_or_next(first, Event::AttemptArrive { attempt });
+                ctx.schedule_in_or_next(second, Event::AttemptArrive { attempt });
             }
             Delivery::Drop => {}
             Delivery::Refuse(delay) => {
                 self.attempts[attempt].holders += 1;
-                ctx.schedule_in(
+                ctx.schedule_in_or_next(
                     delay,
                     Event::Response {
                         attempt,
