@@ -15,10 +15,10 @@
 //! refuse it according to the network settings and the fault rules. A message delayed by
 //! nothing arrives next (`Context::schedule_in_or_next`), before other events of the instant.
 //! An attempt lives until its caller is done with it (reply or timeout) and nothing else
-//! refers to it: `holders` counts request copies in flight, jobs, and reply copies in flight. Servers keep working on
-//! attempts whose caller gave up (no cancellation): that is `timed_out_work`. A crash removes
-//! every job of the replica (queued, in service, or waiting on calls); its callers time out or
-//! see refusals. Memory is bounded by the work in flight.
+//! refers to it: `holders` counts request copies in flight, jobs, and reply copies in flight.
+//! Servers keep working on attempts whose caller gave up (no cancellation): that is
+//! `timed_out_work`. A crash removes every job of the replica (queued, in service, or waiting
+//! on calls); its callers time out or see refusals. Memory is bounded by the work in flight.
 
 use slotmap::{new_key_type, Key, SlotMap};
 
