@@ -537,6 +537,7 @@ impl World {
         NodeId(self.replica_nodes[service.0 as usize] + replica)
     }
 
+    #[inline(never)]
     fn on_arrival(&mut self, client: ClientId, ctx: &mut Context<'_, Event>) {
         let now = ctx.now();
         let measured = now >= self.warmup_end;

@@ -37,6 +37,7 @@ impl World {
         }
     }
 
+    #[inline(never)]
     pub(super) fn on_response(
         &mut self,
         attempt: AttemptKey,

@@ -17,6 +17,7 @@ use crate::service::{Admission, Finished, WorkKind};
 use crate::shedding::Drop;
 
 impl World {
+    #[inline(never)]
     pub(super) fn on_attempt_arrive(&mut self, attempt: AttemptKey, ctx: &mut Context<'_, Event>) {
         let now = ctx.now();
         let a = &mut self.attempts[attempt];
