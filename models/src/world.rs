@@ -34,6 +34,7 @@ use crate::caller_class::AttemptClass;
 use crate::client::Client;
 use crate::config::{ClientId, RetryPolicy, ServiceId, WorldConfig};
 use crate::fault::{Drawn, Fault, FaultKind, Target};
+use crate::guard::{Guards, Hedge};
 use crate::priority::Priority;
 use crate::result::{FaultRecord, RunResult};
 use crate::service::{Service, WorkKind};
@@ -277,6 +278,10 @@ pub struct World {
     tracer: Option<Box<trace::Tracer>>,
     /// The callers' caches (`cache`); empty without any.
     caches: cache::Caches,
+    /// Whether each client has guards (`Request::guarded`).
+    guarded_clients: Vec<bool>,
+    /// Some caller sends tied requests (`tied`); if none does, a started job has no twin.
+    tying: bool,
 }
 
 /// Who is waiting for a request's outcome.
@@ -326,6 +331,9 @@ struct Request {
     cache: Option<crate::cache::Flight>,
     /// Its criticality: the client's, or that of the request its job serves.
     priority: Priority,
+    /// Its caller has guards (`Guards` other than `NONE`); without any, every guard call
+    /// would do nothing, so none is made.
+    guarded: bool,
 }
 
 #[derive(Debug)]
@@ -439,6 +447,17 @@ impl World {
                 })
                 .collect()
         };
+        let tying = config
+            .clients
+            .iter()
+            .map(|c| &c.guards)
+            .chain(
+                config
+                    .services
+                    .iter()
+                    .flat_map(|s| s.calls.iter().map(|c| &c.guards)),
+            )
+            .any(|g| g.hedge == Some(Hedge::Tied));
         let sheddable = config
             .clients
             .iter()
@@ -480,6 +499,12 @@ impl World {
             requests_made: 0,
             tracer: None,
             caches,
+            guarded_clients: config
+                .clients
+                .iter()
+                .map(|c| c.guards != Guards::NONE)
+                .collect(),
+            tying,
         };
         if sheddable {
             world
@@ -574,12 +599,15 @@ impl World {
             degraded: false,
             cache: None,
             priority: c.config.priority,
+            guarded: self.guarded_clients[client.0 as usize],
         });
         self.requests_made += 1;
         if self.cache_takes(request, ctx) {
             return;
         }
-        self.clients[client.0 as usize].guards.on_request(now);
+        if self.requests[request].guarded {
+            self.clients[client.0 as usize].guards.on_request(now);
+        }
         self.send_attempt(request, false, ctx);
     }
 
@@ -658,6 +686,7 @@ impl World {
                 degraded: false,
                 cache: None,
                 priority: j.class.priority,
+                guarded: call.guards != Guards::NONE,
             }));
         }
         let (service, replica) = (j.service, j.replica);
@@ -675,8 +704,10 @@ impl World {
             if self.cache_takes(request, ctx) {
                 continue;
             }
-            let s = &mut self.services[service.0 as usize];
-            s.call_guards(replica, call_index).on_request(now);
+            if self.requests[request].guarded {
+                let s = &mut self.services[service.0 as usize];
+                s.call_guards(replica, call_index).on_request(now);
+            }
             self.send_attempt(request, false, ctx);
         }
         fan.clear();
@@ -744,6 +775,7 @@ impl World {
 impl Model for World {
     type Event = Event;
 
+    #[inline]
     fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) {
         self.begin_event(ctx.now(), &event);
         match event {

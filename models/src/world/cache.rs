@@ -131,9 +131,11 @@ impl World {
         request: RequestKey,
         ctx: &mut Context<'_, Event>,
     ) -> bool {
-        if !self.caches.any {
-            return false;
-        }
+        self.caches.any && self.cache_lookup(request, ctx)
+    }
+
+    /// `cache_takes` for a world with caches.
+    fn cache_lookup(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) -> bool {
         let r = &self.requests[request];
         let (caller, node, measured) = (r.caller, r.node, r.measured);
         let Some(cache) = self.caches.get(caller) else {

@@ -49,7 +49,12 @@ impl World {
         ctx: &mut Context<'_, Event>,
     ) {
         let now = ctx.now();
-        let origin = self.requests[request].origin;
+        let r = &self.requests[request];
+        if !r.guarded {
+            self.dispatch(request, is_hedge, None, ctx);
+            return;
+        }
+        let origin = r.origin;
         if let Err(why) = self.guards(origin).admit(now) {
             self.note(now, |w| w.rejected_locally(request, why));
             // Refused locally (breaker open or throttled): fail fast, without a retry.
@@ -146,7 +151,7 @@ impl World {
         let r = &mut self.requests[request];
         let slot = r.live.iter_mut().find(|slot| slot.is_none());
         *slot.expect("a request waits on at most two attempts") = Some(attempt);
-        let wants_hedge = !r.hedged && r.hedge_timer.is_none();
+        let wants_hedge = r.guarded && !r.hedged && r.hedge_timer.is_none();
         if wants_hedge {
             if let Some(delay) = self.guards(origin).hedge_delay() {
                 // The hedge timer runs on the caller's clock, like every caller timer.
@@ -194,12 +199,13 @@ impl World {
             a.expires = Some(at);
         }
         self.note(now, |w| w.attempt_sent(attempt, delivery, now));
-        if !is_hedge {
+        if !is_hedge && self.requests[request].guarded {
             self.send_tied_copy(request, attempt, ctx);
         }
     }
 
     /// The guards of `caller`.
+    #[inline]
     pub(super) fn caller_guards(&mut self, caller: Caller) -> &mut GuardState {
         match caller {
             Caller::Client(client) => &mut self.clients[client.0 as usize].guards,
@@ -211,13 +217,11 @@ impl World {
         }
     }
 
-    /// Gives back the bulkhead slot `attempt` holds, if any, at `now`; the oldest waiter takes
-    /// it over and is sent at the end of the current event.
-    pub(super) fn release_permit(&mut self, attempt: AttemptKey, now: SimTime) {
-        if let Some(caller) = self.attempts[attempt].permit.take() {
-            if let Some(next) = self.caller_guards(caller).exit_bulkhead(now) {
-                self.granted.push(next);
-            }
+    /// Gives back a bulkhead slot of `caller` at `now`; the oldest waiter takes it over and is
+    /// sent at the end of the current event.
+    pub(super) fn exit_bulkhead(&mut self, caller: Caller, now: SimTime) {
+        if let Some(next) = self.caller_guards(caller).exit_bulkhead(now) {
+            self.granted.push(next);
         }
     }
 
@@ -280,6 +284,7 @@ impl World {
     }
 
     /// The guards of whoever made `origin`'s request.
+    #[inline]
     pub(super) fn guards(&mut self, origin: Origin) -> &mut GuardState {
         match origin {
             Origin::Client(client) => &mut self.clients[client.0 as usize].guards,
@@ -295,14 +300,12 @@ impl World {
     /// whichever is first), as Envoy's `x-envoy-expected-rq-timeout-ms` carries the per-try
     /// timeout. It is passed as true time, as if the two clocks agreed; a real system sends a
     /// relative timeout, which skew would stretch or shrink.
+    #[inline]
     pub(super) fn carried_deadline(&self, attempt: AttemptKey) -> Option<SimTime> {
         let a = &self.attempts[attempt];
+        let expires = a.expires?;
         let r = self.requests.get(a.request)?;
-        if r.propagate {
-            a.expires
-        } else {
-            None
-        }
+        r.propagate.then_some(expires)
     }
 
     /// A request's hedge delay passed: if it still waits on exactly one attempt, send a copy.

@@ -56,9 +56,11 @@ impl World {
     /// `j` (removed from the jobs as `job`) ends at `now` with `reply`: the store keeps the
     /// reply, and a degraded success is counted.
     pub(super) fn job_finished(&mut self, j: &Job, job: JobKey, reply: Reply, now: SimTime) {
-        let key = self.attempts[j.attempt].key;
         let service = &mut self.services[j.service.0 as usize];
-        service.idempotency_finish(now, key, job, reply);
+        if service.has_idempotency_store() {
+            let key = self.attempts[j.attempt].key;
+            service.idempotency_finish(now, key, job, reply);
+        }
         if reply == Reply::Degraded {
             service.count_degraded(j.reached);
         }

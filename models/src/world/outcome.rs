@@ -14,8 +14,9 @@ use crate::guard::AttemptOutcome;
 
 impl World {
     /// The caller stops waiting for `attempt` at `now` (its reply came, it timed out, or it
-    /// lost a hedge race): it is no longer outstanding at its replica, and gives back its
-    /// bulkhead slot. Returns the attempt's service and replica.
+    /// lost a hedge race): it is no longer outstanding at its replica, gives back its
+    /// bulkhead slot, and is freed if nothing else refers to it (`release`). Returns the
+    /// attempt's service and replica.
     pub(super) fn stop_waiting(&mut self, attempt: AttemptKey, now: SimTime) -> (ServiceId, u32) {
         let a = &mut self.attempts[attempt];
         assert!(
@@ -23,13 +24,19 @@ impl World {
             "only a waited-for attempt stops being waited for"
         );
         a.waiting = false;
-        let (service, replica) = (a.service, a.replica);
+        let (service, replica, permit) = (a.service, a.replica, a.permit.take());
+        if a.holders == 0 {
+            self.attempts.remove(attempt);
+        }
         self.services[service.0 as usize].attempt_done(replica);
-        self.release_permit(attempt, now);
+        if let Some(caller) = permit {
+            self.exit_bulkhead(caller, now);
+        }
         (service, replica)
     }
 
     /// Frees `attempt` once its caller is done with it and nothing refers to it.
+    #[inline]
     pub(super) fn release(&mut self, attempt: AttemptKey) {
         let a = &self.attempts[attempt];
         if !a.waiting && a.holders == 0 {
@@ -53,7 +60,6 @@ impl World {
         }
         let (request, timer, sent, was_hedge) = (a.request, a.timer.take(), a.sent, a.hedge);
         let (service, replica) = self.stop_waiting(attempt, ctx.now());
-        self.release(attempt);
         let other_waiting = self.forget_live(request, attempt);
         if let Some(timer) = timer {
             let cancelled = ctx.cancel(timer);
@@ -73,7 +79,8 @@ impl World {
         // Outlier detection counts 5xx-like answers and refused connections as failures.
         let failed = matches!(reply, Reply::Error | Reply::Rejected | Reply::Refused);
         self.services[service.0 as usize].answer_seen(now, replica, failed);
-        if self.origin_alive(request) {
+        let guarded = self.requests[request].guarded;
+        if guarded && self.origin_alive(request) {
             let origin = self.requests[request].origin;
             self.guards(origin)
                 .on_outcome(now, outcome, now.since(sent));
@@ -82,7 +89,7 @@ impl World {
             if reply == Reply::Degraded {
                 self.requests[request].degraded = true;
             }
-            if self.origin_alive(request) {
+            if guarded && self.origin_alive(request) {
                 let origin = self.requests[request].origin;
                 let guards = self.guards(origin);
                 guards.on_success_latency(now.since(sent));
@@ -130,12 +137,11 @@ impl World {
         a.timer = None;
         let (request, sent) = (a.request, a.sent);
         let (service, replica) = self.stop_waiting(attempt, ctx.now());
-        self.release(attempt);
         let other_waiting = self.forget_live(request, attempt);
         let now = ctx.now();
         // Envoy maps a timeout to a 5xx for outlier detection.
         self.services[service.0 as usize].answer_seen(now, replica, true);
-        if self.origin_alive(request) {
+        if self.requests[request].guarded && self.origin_alive(request) {
             let origin = self.requests[request].origin;
             self.guards(origin)
                 .on_outcome(now, AttemptOutcome::Overload, now.since(sent));
@@ -172,7 +178,7 @@ impl World {
             return;
         }
         let (wants_retry, origin) = (r.attempts < r.retry.max_attempts, r.origin);
-        if wants_retry && !self.guards(origin).allow_retry(now) {
+        if wants_retry && r.guarded && !self.guards(origin).allow_retry(now) {
             self.note(now, |w| w.request_note(request, RequestNote::RetryDenied));
             self.resolve(request, false, false, ctx);
             return;
@@ -226,7 +232,6 @@ impl World {
                 ctx.cancel(timer);
             }
             self.stop_waiting(loser, ctx.now());
-            self.release(loser);
         }
         let (ok, garbage) = match r.cache {
             Some(flight) => {
@@ -298,6 +303,7 @@ impl World {
     }
 
     /// Removes `attempt` from its request's live attempts; true if another is still waiting.
+    #[inline]
     pub(super) fn forget_live(&mut self, request: RequestKey, attempt: AttemptKey) -> bool {
         let Some(r) = self.requests.get_mut(request) else {
             return false;
@@ -311,6 +317,7 @@ impl World {
     }
 
     /// Whether the caller of `request` can still use its outcome (its job still exists).
+    #[inline]
     pub(super) fn origin_alive(&self, request: RequestKey) -> bool {
         match self.requests[request].origin {
             Origin::Client(_) => true,

@@ -27,7 +27,14 @@ impl World {
             self.release(attempt);
             return;
         }
-        let (service, replica) = (a.service, a.replica);
+        let (service, replica, class, tied) = (a.service, a.replica, a.class, a.tied.is_some());
+        let kind = if a.hedge {
+            WorkKind::Hedge
+        } else if a.number > 1 {
+            WorkKind::Retry
+        } else {
+            WorkKind::First
+        };
         if !self.services[service.0 as usize].is_up(replica) {
             let mode = self.crash_mode(service, replica, now);
             self.note(now, |w| w.admission(attempt, Admitted::ReplicaDown(mode)));
@@ -37,7 +44,6 @@ impl World {
             }
             return;
         }
-        let class = self.attempts[attempt].class;
         if !self.services[service.0 as usize].rate_limit_admits(now, class.caller) {
             self.note(now, |w| w.admission(attempt, Admitted::RateLimited));
             self.reply(attempt, Reply::RateLimited, ctx);
@@ -56,25 +62,21 @@ impl World {
             self.reply(attempt, reply, ctx);
             return;
         }
-        if self.services[service.0 as usize].draw_client_error() {
-            self.services[service.0 as usize].count_client_error(now);
+        let s = &mut self.services[service.0 as usize];
+        if s.draw_client_error() {
+            s.count_client_error(now);
             self.note(now, |w| w.admission(attempt, Admitted::ClientError));
             self.reply(attempt, Reply::ClientError, ctx);
             return;
         }
-        if let Some(reply) = self.idempotent_answer(attempt, now) {
-            self.reply(attempt, reply, ctx);
-            return;
+        let idempotent = s.has_idempotency_store();
+        if idempotent {
+            if let Some(reply) = self.idempotent_answer(attempt, now) {
+                self.reply(attempt, reply, ctx);
+                return;
+            }
         }
         let deadline = self.carried_deadline(attempt);
-        let a = &self.attempts[attempt];
-        let kind = if a.hedge {
-            WorkKind::Hedge
-        } else if a.number > 1 {
-            WorkKind::Retry
-        } else {
-            WorkKind::First
-        };
         let job = self.jobs.insert(Job {
             attempt,
             service,
@@ -96,7 +98,9 @@ impl World {
             working: false,
         });
         self.attempts[attempt].holders += 1;
-        self.idempotency_begin(job);
+        if idempotent {
+            self.idempotency_begin(job);
+        }
         let admission = self.services[service.0 as usize].admit(replica, job, now, deadline, class);
         self.note(now, |w| w.admission(attempt, Admitted::from(admission)));
         if let Some(displaced) = self.services[service.0 as usize].take_displaced() {
@@ -108,7 +112,9 @@ impl World {
         }
         match admission {
             Admission::Started(work) => {
-                self.tie_started(job, ctx);
+                if tied {
+                    self.tie_started(job, ctx);
+                }
                 self.jobs[job].working = true;
                 self.start_work(job, work, ctx);
             }
@@ -164,12 +170,16 @@ impl World {
             n.queued = false;
             n.working = true;
             self.note(now, |w| w.dequeued(next, work, now));
-            self.tie_started(next, ctx);
+            if self.tying {
+                self.tie_started(next, ctx);
+            }
             self.start_work(next, work, ctx);
         }
         self.attempts[j.attempt].holders -= 1;
         self.reply(j.attempt, reply, ctx);
-        self.reply_dropped(&mut expired, ctx);
+        if !expired.is_empty() {
+            self.reply_dropped(&mut expired, ctx);
+        }
         self.expired = expired;
     }
 

@@ -129,7 +129,6 @@ impl World {
             }
             self.stop_waiting(attempt, now);
             let other_waiting = self.forget_live(request, attempt);
-            self.release(attempt);
             if !other_waiting && self.requests.contains_key(request) {
                 // The twin already answered with a failure: retry or give up now.
                 self.after_failure(request, ctx);
