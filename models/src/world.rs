@@ -282,6 +282,9 @@ pub struct World {
     guarded_clients: Vec<bool>,
     /// Some caller sends tied requests (`tied`); if none does, a started job has no twin.
     tying: bool,
+    /// Some fault draws per request (error bursts, brownouts, garbage); if none does,
+    /// `draw_fault` and `draw_error_burst` have nothing to look at.
+    drawing_faults: bool,
 }
 
 /// Who is waiting for a request's outcome.
@@ -458,6 +461,14 @@ impl World {
                     .flat_map(|s| s.calls.iter().map(|c| &c.guards)),
             )
             .any(|g| g.hedge == Some(Hedge::Tied));
+        let drawing_faults = config.faults.iter().any(|f| {
+            matches!(
+                f.kind,
+                FaultKind::ErrorBurst { .. }
+                    | FaultKind::Brownout { .. }
+                    | FaultKind::Garbage { .. }
+            )
+        });
         let sheddable = config
             .clients
             .iter()
@@ -505,6 +516,7 @@ impl World {
                 .map(|c| c.guards != Guards::NONE)
                 .collect(),
             tying,
+            drawing_faults,
         };
         if sheddable {
             world
@@ -574,6 +586,7 @@ impl World {
         if measured {
             c.counts.requests += 1;
         }
+        let guarded = self.guarded_clients[client.0 as usize];
         let request = self.requests.insert(Request {
             id: self.requests_made,
             key: self.requests_made,
@@ -599,13 +612,13 @@ impl World {
             degraded: false,
             cache: None,
             priority: c.config.priority,
-            guarded: self.guarded_clients[client.0 as usize],
+            guarded,
         });
         self.requests_made += 1;
         if self.cache_takes(request, ctx) {
             return;
         }
-        if self.requests[request].guarded {
+        if guarded {
             self.clients[client.0 as usize].guards.on_request(now);
         }
         self.send_attempt(request, false, ctx);
@@ -617,16 +630,17 @@ impl World {
             return; // Its replica crashed.
         };
         j.work_done = None;
+        let s = &mut self.services[j.service.0 as usize];
         if j.working {
             j.working = false;
-            self.services[j.service.0 as usize].own_work_done(j.replica);
+            s.own_work_done(j.replica);
         }
-        if self.services[j.service.0 as usize].is_paused(j.replica) {
+        if s.is_paused(j.replica) {
             // A call succeeded while the replica is frozen: the next step waits for the end.
             j.frozen = Some(Frozen::Work(SimDuration::ZERO));
             return;
         }
-        if j.calls_made == 0 {
+        if j.calls_made == 0 && s.config.policies.side_effect {
             // Its own work is done: a side-effecting service has executed its side effect.
             self.side_effect(job);
         }

@@ -9,9 +9,10 @@
 //! in `outcome`); a slot freed while an event is handled goes to the oldest waiter, which is
 //! sent once the event's own work is done (`grant_bulkhead_slots`).
 
-use sim_core::network::Delivery;
+use sim_core::network::{Delivery, NodeId};
 use sim_core::{Context, SimDuration, SimTime};
 
+use super::tied::pick_for;
 use super::{Attempt, AttemptKey, Event, Origin, Reply, RequestKey, World};
 use crate::caller_class::{AttemptClass, CallerId};
 use crate::config::{ClientId, ServiceId};
@@ -100,15 +101,15 @@ impl World {
         ctx: &mut Context<'_, Event>,
     ) {
         let now = ctx.now();
-        let origin = self.requests[request].origin;
         let twin = self.tied_twin_replica(request, is_hedge);
-        let replica = self.pick_for(request, twin, now);
         let r = self
             .requests
             .get_mut(request)
             .expect("a request being sent is live");
+        let (origin, service, caller) = (r.origin, r.target, r.node);
+        let replica = pick_for(&mut self.services[service.0 as usize], twin, now);
         r.attempts += 1;
-        match r.origin {
+        match origin {
             Origin::Client(client) => {
                 let c = &mut self.clients[client.0 as usize];
                 c.history.attempts.add(now, 1);
@@ -121,7 +122,18 @@ impl World {
                 self.services[service.0 as usize].count_call_attempt(call, r.measured);
             }
         }
-        let (service, timeout, caller, deadline) = (r.target, r.timeout, r.node, r.deadline);
+        let to = NodeId(self.replica_nodes[service.0 as usize] + replica);
+        let delivery = self.network.send(caller, to, now);
+        // The attempt's timer fires at its own timeout (on the caller's clock) or at the
+        // request's overall deadline, whichever comes first.
+        let own = r
+            .timeout
+            .map(|t| self.clocks[caller.0 as usize].deadline(now, t));
+        let expires = match (own, r.deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+        .map(|at| at.max(now));
         let attempt = self.attempts.insert(Attempt {
             request,
             request_id: r.id,
@@ -131,12 +143,17 @@ impl World {
             replica,
             timer: None,
             sent: now,
-            expires: None,
+            expires,
             cancelled: false,
             hedge: is_hedge,
             number: r.attempts,
             waiting: true,
-            holders: 0,
+            // The copies of its request message in flight.
+            holders: match delivery {
+                Delivery::Deliver(_) | Delivery::Refuse(_) => 1,
+                Delivery::Duplicate(..) => 2,
+                Delivery::Drop => 0,
+            },
             permit,
             tied: None,
             tie_started: false,
@@ -148,11 +165,10 @@ impl World {
                 priority: r.priority,
             },
         });
-        let r = &mut self.requests[request];
         let slot = r.live.iter_mut().find(|slot| slot.is_none());
         *slot.expect("a request waits on at most two attempts") = Some(attempt);
-        let wants_hedge = r.guarded && !r.hedged && r.hedge_timer.is_none();
-        if wants_hedge {
+        let guarded = r.guarded;
+        if guarded && !r.hedged && r.hedge_timer.is_none() {
             if let Some(delay) = self.guards(origin).hedge_delay() {
                 // The hedge timer runs on the caller's clock, like every caller timer.
                 let at = self.clocks[caller.0 as usize].deadline(now, delay);
@@ -160,21 +176,16 @@ impl World {
                 self.requests[request].hedge_timer = Some(timer);
             }
         }
-        let to = self.replica_node(service, replica);
-        let delivery = self.network.send(caller, to, now);
         match delivery {
             Delivery::Deliver(delay) => {
-                self.attempts[attempt].holders += 1;
                 ctx.schedule_in_or_next(delay, Event::AttemptArrive { attempt });
             }
             Delivery::Duplicate(first, second) => {
-                self.attempts[attempt].holders += 2;
                 ctx.schedule_in_or_next(first, Event::AttemptArrive { attempt });
                 ctx.schedule_in_or_next(second, Event::AttemptArrive { attempt });
             }
             Delivery::Drop => {}
             Delivery::Refuse(delay) => {
-                self.attempts[attempt].holders += 1;
                 ctx.schedule_in_or_next(
                     delay,
                     Event::Response {
@@ -184,22 +195,12 @@ impl World {
                 );
             }
         }
-        // The attempt's timer fires at its own timeout (on the caller's clock) or at the
-        // request's overall deadline, whichever comes first.
-        let own = timeout.map(|t| self.clocks[caller.0 as usize].deadline(now, t));
-        let at = match (own, deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        if let Some(at) = at {
-            let at = at.max(now);
+        if let Some(at) = expires {
             let timer = ctx.schedule_at(at, Event::Timeout { attempt });
-            let a = &mut self.attempts[attempt];
-            a.timer = Some(timer);
-            a.expires = Some(at);
+            self.attempts[attempt].timer = Some(timer);
         }
         self.note(now, |w| w.attempt_sent(attempt, delivery, now));
-        if !is_hedge && self.requests[request].guarded {
+        if !is_hedge && guarded {
             self.send_tied_copy(request, attempt, ctx);
         }
     }

@@ -66,7 +66,8 @@ impl World {
         }
     }
 
-    /// `job` finished its own work: its service's side effect (if any) is executed.
+    /// `job` finished its own work: its service's side effect is executed (callers check that
+    /// the service has one).
     pub(super) fn side_effect(&mut self, job: JobKey) {
         let j = &self.jobs[job];
         let key = self.attempts[j.attempt].key;

@@ -148,7 +148,10 @@ impl World {
         {
             reply = Reply::Garbage;
         }
-        let abandoned = !self.attempts[j.attempt].waiting;
+        // The job no longer holds its attempt (nothing below reads the count before `reply`).
+        let a = &mut self.attempts[j.attempt];
+        a.holders -= 1;
+        let abandoned = !a.waiting;
         let ok = matches!(reply, Reply::Ok | Reply::Garbage | Reply::Degraded);
         self.job_finished(&j, job, reply, now);
         let mut expired = std::mem::take(&mut self.expired);
@@ -175,7 +178,6 @@ impl World {
             }
             self.start_work(next, work, ctx);
         }
-        self.attempts[j.attempt].holders -= 1;
         self.reply(j.attempt, reply, ctx);
         if !expired.is_empty() {
             self.reply_dropped(&mut expired, ctx);
@@ -321,6 +323,9 @@ impl World {
         replica: u32,
         kind: impl Fn(&FaultKind) -> bool,
     ) -> bool {
+        if !self.drawing_faults {
+            return false;
+        }
         let mut hit = false;
         for (fault, stream) in self.faults.iter().zip(&mut self.fault_streams) {
             if !kind(&fault.kind) || !fault.active(now) {
@@ -344,6 +349,9 @@ impl World {
     /// `draw_fault` does; if any draw hits, whether the first that hit (in schedule order) is
     /// retryable (a brownout's errors are).
     fn draw_error_burst(&mut self, now: SimTime, service: ServiceId, replica: u32) -> Option<bool> {
+        if !self.drawing_faults {
+            return None;
+        }
         let mut hit = None;
         for (fault, stream) in self.faults.iter().zip(&mut self.fault_streams) {
             let (target, fraction, retryable) = match fault.kind {

@@ -6,6 +6,7 @@ use sim_core::network::Delivery;
 use sim_core::{Context, SimTime};
 
 use super::{AttemptKey, Event, JobKey, RequestKey, World};
+use crate::service::Service;
 use crate::tied::second_replica;
 
 impl World {
@@ -26,19 +27,6 @@ impl World {
             .next()
             .copied()?;
         Some(self.attempts[first].replica)
-    }
-
-    /// The replica for `request`'s next attempt: the balancer's pick, moved off `twin`'s.
-    pub(super) fn pick_for(&mut self, request: RequestKey, twin: Option<u32>, now: SimTime) -> u32 {
-        let target = self.requests[request].target;
-        let service = &mut self.services[target.0 as usize];
-        match twin {
-            None => service.pick_replica(now),
-            Some(twin) => {
-                let replicas = service.config.replicas;
-                service.pick_replica_with(now, |picked| second_replica(picked, twin, replicas))
-            }
-        }
     }
 
     /// After `first` (not a copy) was sent for `request`: a tying caller sends the second
@@ -136,5 +124,16 @@ impl World {
             return;
         }
         self.release(attempt);
+    }
+}
+
+/// The replica for an attempt to `service`: the balancer's pick, moved off a tied `twin`'s.
+pub(super) fn pick_for(service: &mut Service<JobKey>, twin: Option<u32>, now: SimTime) -> u32 {
+    match twin {
+        None => service.pick_replica(now),
+        Some(twin) => {
+            let replicas = service.config.replicas;
+            service.pick_replica_with(now, |picked| second_replica(picked, twin, replicas))
+        }
     }
 }
