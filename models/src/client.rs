@@ -27,6 +27,9 @@ pub struct Client {
     constant_clock: f64,
     /// Load-spike windows: (start, end, rate factor).
     spikes: Vec<(SimTime, SimTime, f64)>,
+    /// The mean gap between arrivals in nanoseconds, `1e9 / rate_per_s`, computed once (the
+    /// same division `next_arrival` used to make on every arrival, so the same bits).
+    gap_ns: f64,
     /// Counters over requests that arrived after the warm-up.
     pub counts: ClientCounts,
     /// End-to-end latency of successful requests.
@@ -144,12 +147,16 @@ impl Client {
         let marks = config.latency_marks.len();
         let throttle_stream = format!("client/{}/throttle", config.name);
         let guards = GuardState::new(&config.guards, seed, &throttle_stream);
+        let gap_ns = match config.arrival {
+            Arrival::Poisson { rate_per_s } | Arrival::Constant { rate_per_s } => 1e9 / rate_per_s,
+        };
         Client {
             config,
             arrival_stream,
             jitter_stream,
             constant_clock: 0.0,
             spikes,
+            gap_ns,
             counts: ClientCounts::default(),
             latency: Histogram::new(),
             within_marks: vec![0; marks],
@@ -162,31 +169,39 @@ impl Client {
     ///
     /// A load spike active at `now` divides the gap by its factor. A Poisson client draws
     /// exactly one number per arrival whatever the spikes, so its stream stays aligned.
+    #[inline]
     pub fn next_arrival(&mut self, now: SimTime) -> SimTime {
-        let factor: f64 = if self.spikes.is_empty() {
-            1.0
-        } else {
-            self.spikes
-                .iter()
-                .filter(|(start, end, _)| *start <= now && now < *end)
-                .map(|(_, _, f)| f)
-                .product()
-        };
         match self.config.arrival {
-            Arrival::Poisson { rate_per_s } => {
-                let gap = self.arrival_stream.exponential(1e9 / rate_per_s) / factor;
-                now.add(SimDuration::from_nanos_f64(gap))
+            Arrival::Poisson { .. } => {
+                let gap = self.arrival_stream.exponential(self.gap_ns);
+                now.add(SimDuration::from_nanos_f64(self.spiked(now, gap)))
             }
-            Arrival::Constant { rate_per_s } => {
-                self.constant_clock += 1e9 / rate_per_s / factor;
+            Arrival::Constant { .. } => {
+                self.constant_clock += self.spiked(now, self.gap_ns);
                 SimTime::from_nanos(SimDuration::from_nanos_f64(self.constant_clock).as_nanos())
                     .max(now)
             }
         }
     }
 
+    /// `gap` divided by the product of the factors of the spikes active at `now`. Without
+    /// spikes that factor is exactly 1.0 and `x / 1.0 == x`, so the division is skipped.
+    fn spiked(&self, now: SimTime, gap: f64) -> f64 {
+        if self.spikes.is_empty() {
+            return gap;
+        }
+        let factor: f64 = self
+            .spikes
+            .iter()
+            .filter(|(start, end, _)| *start <= now && now < *end)
+            .map(|(_, _, f)| f)
+            .product();
+        gap / factor
+    }
+
     /// Records a success at `now` with the given end-to-end latency; `measured` requests
     /// (arrived after the warm-up) also count in the totals.
+    #[inline]
     pub fn record_success(&mut self, now: SimTime, latency: SimDuration, measured: bool) {
         self.history.goodput.add(now, 1);
         self.history.latency.record(now, latency);
@@ -236,6 +251,61 @@ impl Client {
             degraded: c.degraded,
             conflicts: c.conflicts,
             cache: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ServiceId;
+
+    /// The precomputed gap and the skipped `/ 1.0` give the very gaps of the original
+    /// formula, `exponential(1e9 / rate) / factor`, with and without a spike.
+    #[test]
+    fn arrival_gaps_match_the_per_arrival_formula() {
+        let rate_per_s = 7.3;
+        let config = ClientConfig::plain("web", ServiceId(0), Arrival::Poisson { rate_per_s });
+        let spike = (SimTime::from_nanos(1_000_000_000), SimTime::MAX, 3.1);
+        for spikes in [vec![], vec![spike]] {
+            let mut client = Client::new(config.clone(), 9, spikes.clone());
+            let mut stream = Stream::new(9, "client/web/arrival");
+            let mut now = SimTime::ZERO;
+            for _ in 0..1_000 {
+                let factor: f64 = spikes
+                    .iter()
+                    .filter(|(start, end, _)| *start <= now && now < *end)
+                    .map(|(_, _, f)| f)
+                    .product();
+                let gap = stream.exponential(1e9 / rate_per_s) / factor;
+                let expected = now.add(SimDuration::from_nanos_f64(gap));
+                now = client.next_arrival(now);
+                assert_eq!(now, expected);
+            }
+        }
+    }
+
+    /// Constant arrivals keep their exact fractional clock: `1e9 / rate / factor` per gap.
+    #[test]
+    fn constant_gaps_match_the_per_arrival_formula() {
+        let rate_per_s = 3.0;
+        let config = ClientConfig::plain("web", ServiceId(0), Arrival::Constant { rate_per_s });
+        let spike = (SimTime::from_nanos(2_000_000_000), SimTime::MAX, 1.7);
+        for spikes in [vec![], vec![spike]] {
+            let mut client = Client::new(config.clone(), 9, spikes.clone());
+            let (mut clock, mut now) = (0.0, SimTime::ZERO);
+            for _ in 0..100 {
+                let factor: f64 = spikes
+                    .iter()
+                    .filter(|(start, end, _)| *start <= now && now < *end)
+                    .map(|(_, _, f)| f)
+                    .product();
+                clock += 1e9 / rate_per_s / factor;
+                let expected =
+                    SimTime::from_nanos(SimDuration::from_nanos_f64(clock).as_nanos()).max(now);
+                now = client.next_arrival(now);
+                assert_eq!(now, expected);
+            }
         }
     }
 }

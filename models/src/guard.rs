@@ -249,6 +249,7 @@ impl GuardState {
     }
 
     /// An attempt succeeded after `latency` (feeds a percentile hedge).
+    #[inline]
     pub fn on_success_latency(&mut self, latency: SimDuration) {
         let Some(h) = &mut self.hedge else { return };
         let Hedge::Percentile(q) = h.policy else {
@@ -276,7 +277,17 @@ impl GuardState {
     }
 
     /// Asks for permission to send an attempt now.
+    #[inline]
     pub fn admit(&mut self, now: SimTime) -> Result<(), LocalRejection> {
+        // Most callers have neither guard: let the attempt through without a call.
+        if self.breaker.is_none() && self.throttle.is_none() {
+            return Ok(());
+        }
+        self.admit_guarded(now)
+    }
+
+    /// `admit` for a caller with a breaker or a throttle.
+    fn admit_guarded(&mut self, now: SimTime) -> Result<(), LocalRejection> {
         if let Some(breaker) = &mut self.breaker {
             if breaker.try_acquire(now).is_err() {
                 self.counts.breaker_rejections += 1;

@@ -24,7 +24,7 @@ use crate::idempotency::{IdempotencyCounts, IdempotencyStore, Lookup, SideEffect
 use crate::priority::{sheddable_room, Priority, PriorityResult};
 use crate::rate_limiter::RateLimiter;
 use crate::result::{CallResult, ServiceResult, ServiceSeries};
-use crate::shedding::{Drop, Queued, ReplicaQueue};
+use crate::shedding::{Drop, QueuePolicy, Queued, ReplicaQueue};
 use crate::tied::TiedCounts;
 use crate::world::Reply;
 
@@ -45,6 +45,9 @@ pub struct Service<K> {
     rate_limiter: Option<RateLimiter>,
     /// Scratch space for the queue entries one completion drops (reused to avoid allocation).
     dropped_scratch: Vec<(Queued<K>, Drop)>,
+    /// Whether the queue policy is plain FIFO (`QueuePolicy::FIFO`), decided once: freed
+    /// workers then take the FIFO fast path (`ReplicaQueue::next_fifo`).
+    fifo: bool,
     /// Per downstream call, in configuration order; `target` is filled in by `result`.
     calls: Vec<CallResult>,
     /// Slowdown windows that concern this service: (replica or all, start, end, factor).
@@ -269,6 +272,7 @@ impl<K: Copy> Service<K> {
         let client_error_stream = (config.policies.client_error_fraction.get() > 0.0)
             .then(|| Stream::new(seed, &format!("service/{}/client_error", config.name)));
         let calls = vec![CallResult::default(); config.calls.len()];
+        let fifo = config.policies.queue == QueuePolicy::FIFO;
         Service {
             config,
             replicas,
@@ -278,6 +282,7 @@ impl<K: Copy> Service<K> {
             client_error_stream,
             rate_limiter,
             dropped_scratch: Vec::new(),
+            fifo,
             calls,
             slowdowns,
             up,
@@ -335,6 +340,8 @@ impl<K: Copy> Service<K> {
 
     /// A worker of `replica` starts a job's own work at `now`: a service-time draw, stretched
     /// by slowdowns and by the overload penalty (`overload`) at the replica's concurrency.
+    // Always inlined: it runs for every job, and its three callers are on the hot path.
+    #[inline(always)]
     fn start_own_work(&mut self, replica: u32, now: SimTime) -> SimDuration {
         let running = &mut self.running[replica as usize];
         *running += 1;
@@ -445,7 +452,17 @@ impl<K: Copy> Service<K> {
     /// Whether the service's token bucket (if any) lets an attempt arriving at `now` through;
     /// one it does not is counted and answered at once.
     /// With a per-caller limit, `caller`'s own bucket decides.
+    #[inline]
     pub fn rate_limit_admits(&mut self, now: SimTime, caller: crate::CallerId) -> bool {
+        // Most services have no rate limit: admit without a call.
+        if self.caller_limits.is_none() && self.rate_limiter.is_none() {
+            return true;
+        }
+        self.rate_limit_admits_limited(now, caller)
+    }
+
+    /// `rate_limit_admits` for a service with a rate limit.
+    fn rate_limit_admits_limited(&mut self, now: SimTime, caller: crate::CallerId) -> bool {
         let measured = now >= self.warmup_end;
         if let Some(limits) = &mut self.caller_limits {
             if limits.try_acquire(caller, now, measured) {
@@ -708,9 +725,29 @@ impl<K: Copy> Service<K> {
         cancelled: impl Fn(K) -> bool,
     ) -> Option<(K, SimDuration)> {
         let (_, queue) = self.replicas[replica as usize].lane(pool);
-        let mut scratch = std::mem::take(&mut self.dropped_scratch);
-        let next = queue.next(&self.config.policies.queue, now, cancelled, &mut scratch);
-        for (entry, why) in scratch.drain(..) {
+        let scratch = &mut self.dropped_scratch;
+        let next = if self.fifo {
+            queue.next_fifo(now, cancelled, scratch)
+        } else {
+            queue.next(&self.config.policies.queue, now, cancelled, scratch)
+        };
+        if !scratch.is_empty() {
+            self.count_dropped(now, dropped);
+        }
+        let Queued {
+            key, at: queued_at, ..
+        } = next?;
+        self.queued_total -= 1;
+        if queued_at >= self.warmup_end {
+            self.wait.record(now.since(queued_at));
+        }
+        Some((key, self.start_own_work(replica, now)))
+    }
+
+    /// Counts the entries the queue policy dropped into `dropped_scratch` at `now` and hands
+    /// their keys, with the reason, to `dropped`.
+    fn count_dropped(&mut self, now: SimTime, dropped: &mut Vec<(K, Drop)>) {
+        for (entry, why) in self.dropped_scratch.drain(..) {
             dropped.push((entry.key, why));
             self.queued_total -= 1;
             if why == Drop::Shed {
@@ -723,15 +760,6 @@ impl<K: Copy> Service<K> {
                 }
             }
         }
-        self.dropped_scratch = scratch;
-        let Queued {
-            key, at: queued_at, ..
-        } = next?;
-        self.queued_total -= 1;
-        if queued_at >= self.warmup_end {
-            self.wait.record(now.since(queued_at));
-        }
-        Some((key, self.start_own_work(replica, now)))
     }
 
     /// A worker finished a job (see `Finished`). Returns the next queued attempt the worker
@@ -772,9 +800,13 @@ impl<K: Copy> Service<K> {
             *self.replicas[replica as usize].lane(pool).0 > 0,
             "a completion frees a busy worker"
         );
+        let queued_before = self.queued_total;
         let next = self.next_queued(replica, pool, now, dropped, cancelled);
-        self.queue_len.set(now, self.queued_total);
-        self.history.queue_len.set(now, self.queued_total);
+        // Setting an unchanged level changes neither average (both integrate exactly).
+        if self.queued_total != queued_before {
+            self.queue_len.set(now, self.queued_total);
+            self.history.queue_len.set(now, self.queued_total);
+        }
         match next {
             Some(next) => Some(next),
             None => {
@@ -887,7 +919,23 @@ impl<K: Copy + PartialEq> Service<K> {
     /// What the idempotency-key store (if any) says about an attempt with `key` arriving at
     /// `now`; `alive(job)` says whether a lock's job still exists. A replay or a conflict is
     /// answered at once, without a worker, and counted as an arrival.
+    #[inline]
     pub fn idempotency_check(
+        &mut self,
+        now: SimTime,
+        key: u64,
+        alive: impl Fn(K) -> bool,
+    ) -> Option<Lookup<Reply>> {
+        // Most services have no store: answer without a call.
+        if self.has_idempotency_store() {
+            self.idempotency_lookup(now, key, alive)
+        } else {
+            None
+        }
+    }
+
+    /// `idempotency_check` for a service with a store.
+    fn idempotency_lookup(
         &mut self,
         now: SimTime,
         key: u64,

@@ -205,6 +205,9 @@ impl<K: Copy> ReplicaQueue<K> {
         unwanted: impl Fn(K) -> bool,
         dropped: &mut Vec<(Queued<K>, Drop)>,
     ) -> Option<Queued<K>> {
+        if *policy == QueuePolicy::FIFO {
+            return self.next_fifo(now, unwanted, dropped);
+        }
         let Some(codel) = policy.codel else {
             return self.take(policy, now, &unwanted, dropped);
         };
@@ -268,6 +271,30 @@ impl<K: Copy> ReplicaQueue<K> {
             }
             Some(first_above) => (Some(entry), now >= first_above),
         }
+    }
+
+    /// `next` under `QueuePolicy::FIFO` (the common case, on every completion): the oldest
+    /// attempt somebody still wants; nothing is stale without a `max_wait`.
+    #[inline]
+    pub fn next_fifo(
+        &mut self,
+        now: SimTime,
+        unwanted: impl Fn(K) -> bool,
+        dropped: &mut Vec<(Queued<K>, Drop)>,
+    ) -> Option<Queued<K>> {
+        // Bounded by the queue's length: each pass removes one entry.
+        while let Some(entry) = self.entries.pop_front() {
+            if entry.deadline.is_some_and(|d| d <= now) || unwanted(entry.key) {
+                dropped.push((entry, Drop::Expired));
+            } else {
+                if self.entries.is_empty() {
+                    self.standing_since = None;
+                }
+                return Some(entry);
+            }
+        }
+        self.standing_since = None;
+        None
     }
 
     /// The next attempt by the discipline that somebody still wants and that has not waited
@@ -362,6 +389,37 @@ mod tests {
         let reasons: Vec<(u32, Drop)> = dropped.iter().map(|(e, w)| (e.key, *w)).collect();
         assert_eq!(reasons, [(1, Drop::Expired), (2, Drop::Expired)]);
         assert!(q.is_empty());
+    }
+
+    /// `next_fifo` agrees with the general `take`, forced down its path by an adaptive LIFO
+    /// that never turns: same attempts taken, same drops, same standing time.
+    #[test]
+    fn the_fifo_fast_path_agrees_with_the_general_path() {
+        let general = QueuePolicy {
+            discipline: Discipline::AdaptiveLifo {
+                after: SimDuration::MAX,
+            },
+            ..QueuePolicy::FIFO
+        };
+        let mut stream = sim_core::Stream::new(3, "test/fifo");
+        let (mut fast, mut slow) = (ReplicaQueue::default(), ReplicaQueue::default());
+        for step in 0..2_000u32 {
+            let now = at_ms(u64::from(step));
+            if stream.below(2) == 0 {
+                let deadline = (stream.below(4) == 0).then(|| at_ms(u64::from(step) + 3));
+                fast.push(step, now, deadline);
+                slow.push(step, now, deadline);
+                continue;
+            }
+            let unwanted = |k: u32| k % 7 == 0;
+            let (mut fast_dropped, mut slow_dropped) = (Vec::new(), Vec::new());
+            let taken = fast.next(&QueuePolicy::FIFO, now, unwanted, &mut fast_dropped);
+            let expected = slow.next(&general, now, unwanted, &mut slow_dropped);
+            assert_eq!(taken, expected);
+            assert_eq!(fast_dropped, slow_dropped);
+            assert_eq!(fast.standing_since, slow.standing_since);
+            assert_eq!(fast.len(), slow.len());
+        }
     }
 
     /// The queue-time limit: an attempt that waited longer than `max_wait` is dropped when a

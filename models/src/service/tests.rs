@@ -1,12 +1,14 @@
 //! `Service::admit` with caller classes: pools, priority shedding and displacement, counted
-//! exactly.
+//! exactly; and the plain service's fast paths against the general ones.
 
-use sim_core::{Distribution, Probability, SimDuration, SimTime};
+use sim_core::time_average::TimeAverage;
+use sim_core::{Distribution, LevelSeries, Probability, SimDuration, SimTime, Stream};
 
-use super::{Admission, Service};
+use super::{Admission, Finished, Service};
 use crate::caller_class::{AttemptClass, CallerId, PoolConfig, ServiceClasses};
 use crate::config::{Balancer, ClientId, ServiceConfig, ServiceId, ServicePolicies};
 use crate::priority::Priority;
+use crate::shedding::{Discipline, QueuePolicy};
 
 fn class(client: u32, priority: Priority) -> AttemptClass {
     AttemptClass {
@@ -105,4 +107,118 @@ fn a_pool_serves_only_its_callers() {
         .collect();
     assert_eq!(counts, [("default", 1, 0), ("c1", 3, 1)]);
     assert_eq!(s.workers_total(), 2);
+}
+
+/// A plain service of one replica with `workers` workers, exponential work and `queue`.
+fn plain_service(workers: u32, queue: QueuePolicy) -> Service<u32> {
+    let config = ServiceConfig {
+        name: "api".to_string(),
+        replicas: 1,
+        workers,
+        queue_capacity: 5,
+        balancer: Balancer::RoundRobin,
+        policies: ServicePolicies {
+            queue,
+            ..ServicePolicies::NONE
+        },
+        service_time: Distribution::Exponential {
+            mean: SimDuration::from_millis(10),
+        },
+        calls: Vec::new(),
+        classes: ServiceClasses::NONE,
+    };
+    Service::new(config, ServiceId(0), &[], 1, SimTime::ZERO)
+}
+
+/// The FIFO fast path (`fifo`, `ReplicaQueue::next_fifo`), the fast rate-limit and
+/// idempotency checks and the skipped unchanged queue levels measure exactly what the
+/// general path does (an adaptive LIFO that never turns is FIFO by another road).
+#[test]
+fn the_plain_fast_paths_agree_with_the_general_path() {
+    let never_lifo = QueuePolicy {
+        discipline: Discipline::AdaptiveLifo {
+            after: SimDuration::MAX,
+        },
+        ..QueuePolicy::FIFO
+    };
+    let (mut fast, mut slow) = (
+        plain_service(2, QueuePolicy::FIFO),
+        plain_service(2, never_lifo),
+    );
+    assert!(fast.fifo && !slow.fifo);
+    let mut stream = Stream::new(5, "test/plain");
+    let critical = class(0, Priority::Critical);
+    let (mut busy, mut now) = (Vec::new(), SimTime::ZERO);
+    for job in 0..3_000u32 {
+        now = now.add(SimDuration::from_micros(stream.below(8_000)));
+        assert!(fast.rate_limit_admits(now, critical.caller));
+        assert_eq!(fast.idempotency_check(now, 1, |_| true), None);
+        if stream.below(2) == 0 || busy.is_empty() {
+            let deadline = (stream.below(5) == 0).then(|| now.add(SimDuration::from_millis(3)));
+            let admission = fast.admit(0, job, now, deadline, critical);
+            assert_eq!(admission, slow.admit(0, job, now, deadline, critical));
+            if let Admission::Started(_) = admission {
+                busy.push((job, now));
+            }
+            continue;
+        }
+        let (_, arrived) = busy.remove(stream.below(busy.len() as u64) as usize);
+        let finished = Finished {
+            replica: 0,
+            arrived,
+            abandoned: false,
+            ok: true,
+            pool: 0,
+        };
+        let (mut fast_dropped, mut slow_dropped) = (Vec::new(), Vec::new());
+        let next = fast.complete(finished, now, &mut fast_dropped, |k| k % 11 == 0);
+        assert_eq!(
+            next,
+            slow.complete(finished, now, &mut slow_dropped, |k| k % 11 == 0)
+        );
+        assert_eq!(fast_dropped, slow_dropped);
+        if let Some((key, _)) = next {
+            busy.push((key, now));
+        }
+    }
+    let result = fast.result(now);
+    assert!(
+        result.expired > 0 && result.rejected > 0,
+        "drops and a full queue happened"
+    );
+    assert!(result.queue_len_mean > 0.5, "a queue formed");
+    assert_eq!(result, slow.result(now));
+}
+
+/// Why `complete` may skip setting an unchanged queue length: both averages integrate a
+/// level exactly, so a set to the same level changes nothing they report.
+#[test]
+fn setting_an_unchanged_level_changes_no_average() {
+    let second = SimDuration::from_secs(1);
+    let (mut every, mut changes) = (
+        TimeAverage::new(SimTime::ZERO),
+        TimeAverage::new(SimTime::ZERO),
+    );
+    let (mut every_series, mut changes_series) =
+        (LevelSeries::new(second), LevelSeries::new(second));
+    let mut stream = Stream::new(5, "test/levels");
+    let (mut level, mut now) = (0, SimTime::ZERO);
+    for _ in 0..5_000 {
+        now = now.add(SimDuration::from_millis(stream.below(700)));
+        let next = if stream.below(3) == 0 {
+            stream.below(4)
+        } else {
+            level
+        };
+        every.set(now, next);
+        every_series.set(now, next);
+        if next != level {
+            changes.set(now, next);
+            changes_series.set(now, next);
+        }
+        level = next;
+    }
+    let end = now.add(second);
+    assert_eq!(every.mean(end), changes.mean(end));
+    assert_eq!(every_series.means(end), changes_series.means(end));
 }
