@@ -282,6 +282,8 @@ pub struct World {
     guarded_clients: Vec<bool>,
     /// Some caller sends tied requests (`tied`); if none does, a started job has no twin.
     tying: bool,
+    /// Some caller hedges (tied requests included); if none does, no attempt is cancelled.
+    hedging: bool,
     /// Some fault draws per request (error bursts, brownouts, garbage); if none does,
     /// `draw_fault` and `draw_error_burst` have nothing to look at.
     drawing_faults: bool,
@@ -450,17 +452,14 @@ impl World {
                 })
                 .collect()
         };
-        let tying = config
-            .clients
-            .iter()
-            .map(|c| &c.guards)
-            .chain(
-                config
-                    .services
-                    .iter()
-                    .flat_map(|s| s.calls.iter().map(|c| &c.guards)),
-            )
-            .any(|g| g.hedge == Some(Hedge::Tied));
+        let hedges = || {
+            let calls = config.services.iter().flat_map(|s| &s.calls);
+            (config.clients.iter().map(|c| c.guards.hedge))
+                .chain(calls.map(|c| c.guards.hedge))
+                .flatten()
+        };
+        let tying = hedges().any(|h| h == Hedge::Tied);
+        let hedging = hedges().next().is_some();
         let drawing_faults = config.faults.iter().any(|f| {
             matches!(
                 f.kind,
@@ -516,6 +515,7 @@ impl World {
                 .map(|c| c.guards != Guards::NONE)
                 .collect(),
             tying,
+            hedging,
             drawing_faults,
         };
         if sheddable {

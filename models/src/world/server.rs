@@ -155,8 +155,9 @@ impl World {
         let ok = matches!(reply, Reply::Ok | Reply::Garbage | Reply::Degraded);
         self.job_finished(&j, job, reply, now);
         let mut expired = std::mem::take(&mut self.expired);
-        let (jobs, attempts) = (&self.jobs, &self.attempts);
-        let cancelled = |key: JobKey| attempts[jobs[key].attempt].cancelled;
+        let (jobs, attempts, hedging) = (&self.jobs, &self.attempts, self.hedging);
+        // Only a hedge race or a tie cancels an attempt.
+        let cancelled = |key: JobKey| hedging && attempts[jobs[key].attempt].cancelled;
         let service = &mut self.services[j.service.0 as usize];
         let finished = Finished {
             replica: j.replica,

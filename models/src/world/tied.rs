@@ -128,6 +128,7 @@ impl World {
 }
 
 /// The replica for an attempt to `service`: the balancer's pick, moved off a tied `twin`'s.
+#[inline]
 pub(super) fn pick_for(service: &mut Service<JobKey>, twin: Option<u32>, now: SimTime) -> u32 {
     match twin {
         None => service.pick_replica(now),
