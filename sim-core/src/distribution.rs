@@ -142,15 +142,26 @@ impl Distribution {
     }
 
     /// Draws one duration.
+    #[inline]
     pub fn sample(&self, stream: &mut Stream) -> SimDuration {
+        // A constant draws nothing, so its callers (zero network latency, above all) need not
+        // pay for a call; every other kind goes through the out-of-line `draw`.
+        match self {
+            Distribution::Constant(d) => *d,
+            Distribution::Exponential { mean } => exponential(*mean, stream),
+            _ => self.draw(stream),
+        }
+    }
+
+    /// Draws one duration: `sample` without its inlined fast path for a constant.
+    #[inline(never)]
+    fn draw(&self, stream: &mut Stream) -> SimDuration {
         match self {
             Distribution::Constant(d) => *d,
             Distribution::Uniform { low, high } => {
                 SimDuration::from_nanos(stream.between(low.as_nanos(), high.as_nanos()))
             }
-            Distribution::Exponential { mean } => {
-                SimDuration::from_nanos_f64(stream.exponential(mean.as_nanos() as f64))
-            }
+            Distribution::Exponential { mean } => exponential(*mean, stream),
             Distribution::LogNormal { mu, sigma } => {
                 SimDuration::from_nanos_f64(libm::exp(mu + sigma * stream.standard_normal()))
             }
@@ -206,6 +217,12 @@ impl Distribution {
     }
 }
 
+/// One exponential duration with the given mean.
+#[inline]
+fn exponential(mean: SimDuration, stream: &mut Stream) -> SimDuration {
+    SimDuration::from_nanos_f64(stream.exponential(mean.as_nanos() as f64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +263,42 @@ mod tests {
                 "{d:?}: {got} vs {exact}"
             );
         }
+    }
+
+    #[test]
+    fn inlined_fast_paths_agree_with_the_general_draw() {
+        // `sample` handles constants and exponentials itself: the same durations as `draw`,
+        // from the same stream consumption (a constant draws nothing).
+        let ms = SimDuration::from_millis;
+        let cases = [
+            Distribution::Constant(ms(3)),
+            Distribution::Constant(SimDuration::ZERO),
+            Distribution::Exponential { mean: ms(2) },
+            Distribution::Exponential {
+                mean: SimDuration::ZERO,
+            },
+            Distribution::uniform(ms(1), ms(5)).unwrap(),
+        ];
+        for d in &cases {
+            let mut fast = Stream::new(23, "fast");
+            let mut general = Stream::new(23, "fast");
+            for _ in 0..1_000 {
+                assert_eq!(d.sample(&mut fast), d.draw(&mut general), "{d:?}");
+            }
+            assert_eq!(
+                fast.next_u64(),
+                general.next_u64(),
+                "{d:?}: same consumption"
+            );
+        }
+        let mut untouched = Stream::new(23, "fast");
+        let mut fresh = Stream::new(23, "fast");
+        Distribution::Constant(ms(1)).sample(&mut untouched);
+        assert_eq!(
+            untouched.next_u64(),
+            fresh.next_u64(),
+            "a constant draws nothing"
+        );
     }
 
     #[test]

@@ -14,10 +14,10 @@ use crate::time::{SimDuration, SimTime};
 pub struct CountSeries {
     interval: SimDuration,
     counts: Vec<u64>,
-    /// The interval of the latest update and the time its interval ends: a cache that spares
-    /// a division per update, since updates cluster in the current interval.
+    /// The interval of the latest update and the time it starts: a cache that spares a
+    /// division per update, since updates cluster in the current interval.
     current: usize,
-    current_end: u64,
+    current_start: u64,
 }
 
 /// The time-weighted mean of a level in each interval.
@@ -28,6 +28,9 @@ pub struct LevelSeries {
     changed: SimTime,
     /// Level × nanoseconds accumulated per interval.
     areas: Vec<u128>,
+    /// Where the interval of the last row of `areas` ends (0 while there is none): a cache
+    /// that spares a multiplication per update.
+    row_end: u64,
 }
 
 /// Quantiles of the values recorded in each interval.
@@ -37,6 +40,8 @@ pub struct QuantileSeries {
     quantiles: Vec<f64>,
     current: Histogram,
     current_index: usize,
+    /// Where the interval `current_index` starts: spares a division per record.
+    current_start: u64,
     /// `rows[i][j]` is quantile `quantiles[j]` of interval `i`, in nanoseconds (0 if empty).
     rows: Vec<Vec<f64>>,
 }
@@ -56,18 +61,18 @@ impl CountSeries {
             interval,
             counts: vec![0],
             current: 0,
-            current_end: interval.as_nanos(),
+            current_start: 0,
         }
     }
 
     /// Adds `n` to the interval containing `at`.
     #[inline]
     pub fn add(&mut self, at: SimTime, n: u64) {
-        let nanos = at.as_nanos();
-        let start = self.current_end - self.interval.as_nanos();
-        if nanos >= self.current_end || nanos < start {
+        // One comparison for both ends of the current interval: before its start, the
+        // difference wraps around to a huge number.
+        if at.as_nanos().wrapping_sub(self.current_start) >= self.interval.as_nanos() {
             self.current = index_of(at, self.interval);
-            self.current_end = (self.current as u64 + 1).saturating_mul(self.interval.as_nanos());
+            self.current_start = self.current as u64 * self.interval.as_nanos();
             if self.current >= self.counts.len() {
                 self.counts.resize(self.current + 1, 0);
             }
@@ -109,6 +114,7 @@ impl LevelSeries {
             level: 0,
             changed: SimTime::ZERO,
             areas: Vec::new(),
+            row_end: 0,
         }
     }
 
@@ -141,41 +147,47 @@ impl LevelSeries {
             .collect()
     }
 
+    /// Adds the area since the last change; the common cases inline, the rest in `spread`.
+    #[inline]
     fn accumulate(&mut self, now: SimTime) {
         assert!(
             now >= self.changed,
             "level series updates go forward in time"
         );
-        let width = self.interval.as_nanos();
-        let mut from = self.changed.as_nanos();
+        let from = self.changed.as_nanos();
         let to = now.as_nanos();
-        // Fast path: a zero level adds nothing, and (the common case) a change within the
-        // interval of the previous one needs no division to find its row.
+        self.changed = now;
+        // Fast path: a zero level adds nothing, and (the common case) a change within the last
+        // row's interval needs no division to find its row. `changed` never lies before that
+        // interval, since rows are only added up to the interval of `changed`.
         if self.level == 0 || from == to {
-            self.changed = now;
             return;
         }
-        if let Some(last) = self.areas.len().checked_sub(1) {
-            let end = (last as u64 + 1).saturating_mul(width);
-            if from >= end - width && to <= end {
-                self.areas[last] += u128::from(to - from) * u128::from(self.level);
-                self.changed = now;
+        if to <= self.row_end {
+            debug_assert!(from >= self.row_end - self.interval.as_nanos());
+            if let Some(row) = self.areas.last_mut() {
+                *row += u128::from(to - from) * u128::from(self.level);
                 return;
             }
         }
+        self.spread(from, to);
+    }
+
+    /// Adds the area of a positive level from `from` to `to` row by row, adding rows as needed.
+    #[inline(never)]
+    fn spread(&mut self, mut from: u64, to: u64) {
+        let width = self.interval.as_nanos();
         // Bounded by the number of interval boundaries crossed since the last change.
         while from < to {
             let index = (from / width) as usize;
             let boundary = (index as u64 + 1).saturating_mul(width).min(to);
-            if self.level > 0 {
-                if index >= self.areas.len() {
-                    self.areas.resize(index + 1, 0);
-                }
-                self.areas[index] += u128::from(boundary - from) * u128::from(self.level);
+            if index >= self.areas.len() {
+                self.areas.resize(index + 1, 0);
+                self.row_end = (index as u64 + 1).saturating_mul(width);
             }
+            self.areas[index] += u128::from(boundary - from) * u128::from(self.level);
             from = boundary;
         }
-        self.changed = now;
     }
 }
 
@@ -191,21 +203,30 @@ impl QuantileSeries {
             quantiles: quantiles.to_vec(),
             current: Histogram::new(),
             current_index: 0,
+            current_start: 0,
             rows: Vec::new(),
         }
     }
 
     /// Records `value` observed at `at`.
+    #[inline]
     pub fn record(&mut self, at: SimTime, value: SimDuration) {
+        // One comparison for both ends of the current interval, as in `CountSeries::add`.
+        if at.as_nanos().wrapping_sub(self.current_start) >= self.interval.as_nanos() {
+            self.advance(at);
+        }
+        self.current.record(value);
+    }
+
+    /// Rolls over to the interval of `at`, which must not be before the current one.
+    #[inline(never)]
+    fn advance(&mut self, at: SimTime) {
         let index = index_of(at, self.interval);
         assert!(
             index >= self.current_index,
             "quantile series updates go forward in time"
         );
-        if index > self.current_index {
-            self.roll(index);
-        }
-        self.current.record(value);
+        self.roll(index);
     }
 
     /// One row per interval covering `0..end`: the configured quantiles in nanoseconds.
@@ -235,6 +256,7 @@ impl QuantileSeries {
         }
         self.current.clear();
         self.current_index = next;
+        self.current_start = (next as u64).saturating_mul(self.interval.as_nanos());
     }
 }
 
@@ -277,6 +299,76 @@ mod tests {
         let mut s = LevelSeries::new(SECOND);
         s.set(at_ms(0), 6);
         assert_eq!(s.means(at_ms(1_500)), vec![6.0, 6.0]);
+    }
+
+    /// Times that go forward in steps of zero, a fraction of an interval, or several
+    /// intervals, so that updates stay in, leave and skip intervals.
+    fn wandering_times(seed: u64, n: usize) -> Vec<(SimTime, u64)> {
+        let mut stream = crate::rng::Stream::new(seed, "series");
+        let mut now = 0u64;
+        (0..n)
+            .map(|_| {
+                now += match stream.below(4) {
+                    0 => 0,
+                    1 => stream.below(1_000),
+                    2 => stream.below(1_000_000_000),
+                    _ => stream.below(5_000_000_000),
+                };
+                (SimTime::from_nanos(now), stream.below(5))
+            })
+            .collect()
+    }
+
+    /// Adds `level` over `from..to` to every row it overlaps, row by row.
+    fn add_area(areas: &mut [u128], from: u64, to: u64, level: u64) {
+        let width = SECOND.as_nanos();
+        for (row, area) in areas.iter_mut().enumerate() {
+            let (start, end) = (row as u64 * width, (row as u64 + 1) * width);
+            let overlap = to.min(end).saturating_sub(from.max(start));
+            *area += u128::from(overlap) * u128::from(level);
+        }
+    }
+
+    #[test]
+    fn cached_intervals_agree_with_dividing_every_time() {
+        // The series cache the current interval (and the last row's end) to skip a division;
+        // the rows must be exactly those of the plain definition.
+        for seed in 0..20 {
+            let updates = wandering_times(seed, 2_000);
+            let end = updates
+                .last()
+                .unwrap()
+                .0
+                .add(SimDuration::from_millis(1_500));
+            let row = |at: SimTime| (at.as_nanos() / SECOND.as_nanos()) as usize;
+            let rows = row(end) + 1;
+
+            let mut counts = CountSeries::new(SECOND);
+            let mut expected_counts = vec![0u64; rows];
+            let mut levels = LevelSeries::new(SECOND);
+            let mut areas = vec![0u128; rows];
+            let (mut level, mut changed) = (0u64, 0u64);
+            let mut quantiles = QuantileSeries::new(SECOND, &[0.5, 1.0]);
+            let mut maxima = vec![0.0; rows];
+            for &(at, value) in &updates {
+                counts.add(at, value);
+                expected_counts[row(at)] += value;
+                levels.set(at, value);
+                add_area(&mut areas, changed, at.as_nanos(), level);
+                (level, changed) = (value, at.as_nanos());
+                quantiles.record(at, SimDuration::from_nanos(value));
+                maxima[row(at)] = f64::max(maxima[row(at)], value as f64);
+            }
+            add_area(&mut areas, changed, end.as_nanos(), level);
+            expected_counts.truncate(intervals_until(end, SECOND));
+            assert_eq!(counts.counts(end), expected_counts, "seed {seed}");
+            let mut copy = levels.clone();
+            copy.accumulate(end);
+            copy.areas.resize(areas.len(), 0);
+            assert_eq!(copy.areas, areas, "seed {seed}");
+            let got: Vec<f64> = quantiles.rows(end).iter().map(|r| r[1]).collect();
+            assert_eq!(got, maxima[..got.len()], "seed {seed}");
+        }
     }
 
     #[test]

@@ -67,6 +67,9 @@ impl SimTime {
     }
 }
 
+/// 2^52: every f64 at or above it is a whole number.
+const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
+
 impl SimDuration {
     /// No time at all.
     pub const ZERO: SimDuration = SimDuration(0);
@@ -94,15 +97,23 @@ impl SimDuration {
     }
 
     /// The span nearest to `nanos` (rounded, clamped to `0..=u64::MAX`); for sampled values.
+    #[inline]
     pub fn from_nanos_f64(nanos: f64) -> SimDuration {
-        if nanos.is_nan() || nanos <= 0.0 {
-            SimDuration(0)
-        } else if nanos >= u64::MAX as f64 {
-            SimDuration(u64::MAX)
+        // Rounds half away from zero, like `f64::round`, but without its call into a software
+        // routine (x86-64 without SSE4.1 has no rounding instruction). Every step is exact, so
+        // the result is the same on every platform.
+        if nanos >= TWO_POW_52 {
+            // Every f64 from 2^52 on is a whole number; the cast saturates at `u64::MAX`.
+            SimDuration(nanos as u64)
+        } else if nanos > 0.0 {
+            // Below 2^52 a signed cast is exact and cheaper than an unsigned one.
+            let whole = nanos as i64;
+            // Exact: `whole` is `nanos` truncated, so at least half of it (Sterbenz).
+            let fraction = nanos - whole as f64;
+            SimDuration(whole as u64 + u64::from(fraction >= 0.5))
         } else {
-            // Rounding is exact (no libm approximation is involved), so the platform's
-            // implementation gives the same result everywhere.
-            SimDuration(nanos.round() as u64)
+            // Zero, negative or NaN.
+            SimDuration(0)
         }
     }
 
@@ -200,6 +211,65 @@ fn format_nanos(nanos: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The definition `from_nanos_f64` must agree with: `f64::round`, clamped.
+    fn from_nanos_f64_reference(nanos: f64) -> SimDuration {
+        if nanos.is_nan() || nanos <= 0.0 {
+            SimDuration(0)
+        } else if nanos >= u64::MAX as f64 {
+            SimDuration(u64::MAX)
+        } else {
+            SimDuration(nanos.round() as u64)
+        }
+    }
+
+    #[test]
+    fn from_nanos_f64_rounds_exactly_like_f64_round() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            -0.5,
+            -1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            f64::from_bits(0.5f64.to_bits() - 1),
+            TWO_POW_52,
+            u64::MAX as f64,
+            1e30,
+        ];
+        // Halves and their neighbours at every scale up to 2^53, where the spacing reaches 2.
+        for shift in 0..=53 {
+            let base = (1u64 << shift) as f64;
+            for x in [base - 0.5, base + 0.5, base, base - 1.0, base + 1.0] {
+                // The neighbouring floats (all these are positive but 0, whose lower
+                // neighbour by this formula is a NaN, also a fine input).
+                let bits = x.to_bits();
+                values.extend([
+                    x,
+                    f64::from_bits(bits.wrapping_sub(1)),
+                    f64::from_bits(bits + 1),
+                ]);
+            }
+        }
+        // Arbitrary bit patterns, most of them in the range of real durations.
+        let mut stream = crate::rng::Stream::new(31, "from_nanos_f64");
+        for _ in 0..200_000 {
+            let bits = stream.next_u64();
+            values.push(f64::from_bits(bits));
+            values.push(stream.exponential(1e6));
+            values.push((bits >> 11) as f64 / 8.0);
+        }
+        for x in values {
+            assert_eq!(
+                SimDuration::from_nanos_f64(x),
+                from_nanos_f64_reference(x),
+                "{x:e} ({:#x})",
+                x.to_bits()
+            );
+        }
+    }
 
     #[test]
     fn parses_the_forms_scenarios_use() {
