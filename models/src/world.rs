@@ -580,7 +580,6 @@ impl World {
         let measured = now >= self.warmup_end;
         let c = &mut self.clients[client.0 as usize];
         let next = c.next_arrival(now);
-        ctx.schedule_at(next, Event::Arrival { client });
         c.history.offered.add(now, 1);
         c.history.opened(now);
         if measured {
@@ -614,6 +613,9 @@ impl World {
             priority: c.config.priority,
             guarded,
         });
+        // Scheduled after the request is stored (no other event is scheduled in between, so
+        // the order is the same): scheduling first stalled the store of the request.
+        ctx.schedule_at(next, Event::Arrival { client });
         self.requests_made += 1;
         if self.cache_takes(request, ctx) {
             return;

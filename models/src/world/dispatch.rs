@@ -13,7 +13,7 @@ use sim_core::network::{Delivery, NodeId};
 use sim_core::{Context, SimDuration, SimTime};
 
 use super::tied::pick_for;
-use super::{Attempt, AttemptKey, Event, Origin, Reply, RequestKey, World};
+use super::{Attempt, Event, Origin, Reply, RequestKey, World};
 use crate::caller_class::{AttemptClass, CallerId};
 use crate::config::{ClientId, ServiceId};
 use crate::guard::{Entry, GuardState, LocalRejection};
@@ -294,19 +294,6 @@ impl World {
                 self.services[j.service.0 as usize].call_guards(j.replica, call)
             }
         }
-    }
-
-    /// The deadline an attempt carries to its server when its request propagates deadlines:
-    /// the moment its caller stops waiting for it (its own timeout or the overall deadline,
-    /// whichever is first), as Envoy's `x-envoy-expected-rq-timeout-ms` carries the per-try
-    /// timeout. It is passed as true time, as if the two clocks agreed; a real system sends a
-    /// relative timeout, which skew would stretch or shrink.
-    #[inline]
-    pub(super) fn carried_deadline(&self, attempt: AttemptKey) -> Option<SimTime> {
-        let a = &self.attempts[attempt];
-        let expires = a.expires?;
-        let r = self.requests.get(a.request)?;
-        r.propagate.then_some(expires)
     }
 
     /// A request's hedge delay passed: if it still waits on exactly one attempt, send a copy.

@@ -28,6 +28,7 @@ impl World {
             return;
         }
         let (service, replica, class, tied) = (a.service, a.replica, a.class, a.tied.is_some());
+        let (request, expires) = (a.request, a.expires);
         let kind = if a.hedge {
             WorkKind::Hedge
         } else if a.number > 1 {
@@ -76,7 +77,12 @@ impl World {
                 return;
             }
         }
-        let deadline = self.carried_deadline(attempt);
+        // The deadline the attempt carries when its request propagates deadlines: the moment
+        // its caller stops waiting for it (its own timeout or the overall deadline, whichever
+        // is first), as Envoy's `x-envoy-expected-rq-timeout-ms` carries the per-try timeout.
+        // It is passed as true time, as if the two clocks agreed; a real system sends a
+        // relative timeout, which skew would stretch or shrink.
+        let deadline = expires.filter(|_| self.requests.get(request).is_some_and(|r| r.propagate));
         let job = self.jobs.insert(Job {
             attempt,
             service,
@@ -115,8 +121,10 @@ impl World {
                 if tied {
                     self.tie_started(job, ctx);
                 }
-                self.jobs[job].working = true;
-                self.start_work(job, work, ctx);
+                let done = ctx.schedule_in(work, Event::WorkDone { job });
+                let j = &mut self.jobs[job];
+                j.working = true;
+                j.work_done = Some((done, now.add(work)));
             }
             Admission::Queued => self.jobs[job].queued = true,
             admission @ (Admission::Rejected | Admission::Expired | Admission::Shed) => {
