@@ -309,9 +309,8 @@ struct Request {
     origin: Origin,
     /// The caller's node (a client, or the replica running the job).
     node: NodeId,
+    /// The service it calls. (Its timeout and retry policy are its caller's, `call_policy`.)
     target: ServiceId,
-    timeout: Option<SimDuration>,
-    retry: RetryPolicy,
     arrived: SimTime,
     attempts: u32,
     previous_delay: Option<SimDuration>,
@@ -592,8 +591,6 @@ impl World {
             origin: Origin::Client(client),
             node: NodeId(client.0),
             target: c.config.target,
-            timeout: c.config.timeout,
-            retry: c.config.retry,
             arrived: now,
             attempts: 0,
             previous_delay: None,
@@ -682,8 +679,6 @@ impl World {
                 origin,
                 node,
                 target: call.target,
-                timeout: call.timeout,
-                retry: call.retry,
                 arrived: now,
                 attempts: 0,
                 previous_delay: None,
@@ -784,6 +779,25 @@ impl World {
         match target.replica {
             Some(replica) => vec![replica],
             None => (0..self.services[target.service.0 as usize].config.replicas).collect(),
+        }
+    }
+}
+
+/// The per-attempt timeout and the retry policy of `caller`'s requests: its client's, or its
+/// call's.
+fn call_policy(
+    clients: &[Client],
+    services: &[Service<JobKey>],
+    caller: Caller,
+) -> (Option<SimDuration>, RetryPolicy) {
+    match caller {
+        Caller::Client(client) => {
+            let c = &clients[client.0 as usize].config;
+            (c.timeout, c.retry)
+        }
+        Caller::Edge { service, call, .. } => {
+            let c = &services[service.0 as usize].config.calls[call as usize];
+            (c.timeout, c.retry)
         }
     }
 }

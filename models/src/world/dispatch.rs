@@ -12,6 +12,7 @@
 use sim_core::network::{Delivery, NodeId};
 use sim_core::{Context, SimDuration, SimTime};
 
+use super::call_policy;
 use super::tied::pick_for;
 use super::{Attempt, Event, Origin, Reply, RequestKey, World};
 use crate::caller_class::{AttemptClass, CallerId};
@@ -43,19 +44,24 @@ impl World {
 
     /// Sends the next attempt of `request` (a hedge copy if `is_hedge`), unless its guards
     /// refuse: then a first try or retry fails the request at once, and a hedge is skipped.
+    #[inline]
     pub(super) fn send_attempt(
         &mut self,
         request: RequestKey,
         is_hedge: bool,
         ctx: &mut Context<'_, Event>,
     ) {
-        let now = ctx.now();
-        let r = &self.requests[request];
-        if !r.guarded {
+        if self.requests[request].guarded {
+            self.send_guarded(request, is_hedge, ctx);
+        } else {
             self.dispatch(request, is_hedge, None, ctx);
-            return;
         }
-        let origin = r.origin;
+    }
+
+    /// `send_attempt` for a request whose caller has guards.
+    fn send_guarded(&mut self, request: RequestKey, is_hedge: bool, ctx: &mut Context<'_, Event>) {
+        let now = ctx.now();
+        let origin = self.requests[request].origin;
         if let Err(why) = self.guards(origin).admit(now) {
             self.note(now, |w| w.rejected_locally(request, why));
             // Refused locally (breaker open or throttled): fail fast, without a retry.
@@ -126,9 +132,8 @@ impl World {
         let delivery = self.network.send(caller, to, now);
         // The attempt's timer fires at its own timeout (on the caller's clock) or at the
         // request's overall deadline, whichever comes first.
-        let own = r
-            .timeout
-            .map(|t| self.clocks[caller.0 as usize].deadline(now, t));
+        let (timeout, _) = call_policy(&self.clients, &self.services, r.caller);
+        let own = timeout.map(|t| self.clocks[caller.0 as usize].deadline(now, t));
         let expires = match (own, r.deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

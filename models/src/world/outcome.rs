@@ -7,7 +7,7 @@
 use sim_core::{Context, SimTime};
 
 use super::trace::{self, RequestNote};
-use super::{AttemptKey, Event, Origin, Reply, RequestKey, World};
+use super::{call_policy, AttemptKey, Event, Origin, Reply, RequestKey, World};
 use crate::backoff::retry_delay;
 use crate::config::ServiceId;
 use crate::guard::AttemptOutcome;
@@ -17,6 +17,7 @@ impl World {
     /// lost a hedge race): it is no longer outstanding at its replica, gives back its
     /// bulkhead slot, and is freed if nothing else refers to it (`release`). Returns the
     /// attempt's service and replica.
+    #[inline]
     pub(super) fn stop_waiting(&mut self, attempt: AttemptKey, now: SimTime) -> (ServiceId, u32) {
         let a = &mut self.attempts[attempt];
         assert!(
@@ -177,7 +178,8 @@ impl World {
             self.resolve(request, false, false, ctx);
             return;
         }
-        let (wants_retry, origin) = (r.attempts < r.retry.max_attempts, r.origin);
+        let (_, retry) = call_policy(&self.clients, &self.services, r.caller);
+        let (wants_retry, origin) = (r.attempts < retry.max_attempts, r.origin);
         if wants_retry && r.guarded && !self.guards(origin).allow_retry(now) {
             self.note(now, |w| w.request_note(request, RequestNote::RetryDenied));
             self.resolve(request, false, false, ctx);
@@ -193,8 +195,8 @@ impl World {
                 }
             };
             let delay = retry_delay(
-                r.retry.backoff,
-                r.retry.jitter,
+                retry.backoff,
+                retry.jitter,
                 r.attempts,
                 r.previous_delay,
                 stream,
