@@ -66,22 +66,24 @@ impl World {
             let cancelled = ctx.cancel(timer);
             assert!(cancelled, "a waiting attempt's timer has not fired");
         }
-        let outcome = match reply {
-            // A 4xx-like answer says the request was bad, not that the backend is: the breaker
-            // counts it as a success, and the throttle as a request the backend accepted.
-            // So is an idempotency conflict (409) and a degraded answer.
-            Reply::Ok | Reply::Garbage | Reply::ClientError | Reply::Conflict | Reply::Degraded => {
-                AttemptOutcome::Success
-            }
-            Reply::Error => AttemptOutcome::Error,
-            Reply::Rejected | Reply::Refused | Reply::RateLimited => AttemptOutcome::Overload,
-        };
         let now = ctx.now();
         // Outlier detection counts 5xx-like answers and refused connections as failures.
         let failed = matches!(reply, Reply::Error | Reply::Rejected | Reply::Refused);
         self.services[service.0 as usize].answer_seen(now, replica, failed);
         let guarded = self.requests[request].guarded;
         if guarded && self.origin_alive(request) {
+            let outcome = match reply {
+                // A 4xx-like answer says the request was bad, not that the backend is: the
+                // breaker counts it as a success, and the throttle as a request the backend
+                // accepted. So is an idempotency conflict (409) and a degraded answer.
+                Reply::Ok
+                | Reply::Garbage
+                | Reply::ClientError
+                | Reply::Conflict
+                | Reply::Degraded => AttemptOutcome::Success,
+                Reply::Error => AttemptOutcome::Error,
+                Reply::Rejected | Reply::Refused | Reply::RateLimited => AttemptOutcome::Overload,
+            };
             let origin = self.requests[request].origin;
             self.guards(origin)
                 .on_outcome(now, outcome, now.since(sent));

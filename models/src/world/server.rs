@@ -162,7 +162,6 @@ impl World {
         let abandoned = !a.waiting;
         let ok = matches!(reply, Reply::Ok | Reply::Garbage | Reply::Degraded);
         self.job_finished(&j, job, reply, now);
-        let mut expired = std::mem::take(&mut self.expired);
         let (jobs, attempts, hedging) = (&self.jobs, &self.attempts, self.hedging);
         // Only a hedge race or a tie cancels an attempt.
         let cancelled = |key: JobKey| hedging && attempts[jobs[key].attempt].cancelled;
@@ -174,7 +173,7 @@ impl World {
             ok,
             pool: service.pool_of(j.class),
         };
-        let next = service.complete(finished, now, &mut expired, cancelled);
+        let next = service.complete(finished, now, &mut self.expired, cancelled);
         service.account_work(j.kind, abandoned, now.since(j.started), j.reached);
         if let Some((next, work)) = next {
             let n = &mut self.jobs[next];
@@ -188,10 +187,11 @@ impl World {
             self.start_work(next, work, ctx);
         }
         self.reply(j.attempt, reply, ctx);
-        if !expired.is_empty() {
+        if !self.expired.is_empty() {
+            let mut expired = std::mem::take(&mut self.expired);
             self.reply_dropped(&mut expired, ctx);
+            self.expired = expired;
         }
-        self.expired = expired;
     }
 
     /// A worker starts `job`'s own work, which ends after `work`.
