@@ -40,8 +40,12 @@ pub struct BalancerState {
     random_stream: Stream,
     /// Draws for `p2c` (`service/NAME/p2c`), only when that is the policy.
     p2c_stream: Option<Stream>,
-    /// Attempts sent to each replica and not yet answered or timed out.
+    /// Attempts sent to each replica and not yet answered or timed out (kept only when
+    /// `counts_outstanding`).
     outstanding: Vec<u32>,
+    /// Whether the policy compares outstanding counts (`least_outstanding`, `p2c`), decided
+    /// once: round robin and random never read them, so they are not kept.
+    counts_outstanding: bool,
     outlier: Option<OutlierDetector>,
     /// Scratch: the replicas a pick chooses among (reused to avoid allocation).
     candidates: Vec<u32>,
@@ -65,6 +69,10 @@ impl BalancerState {
             p2c_stream: (policy == Balancer::PowerOfTwoChoices)
                 .then(|| Stream::new(seed, &format!("service/{name}/p2c"))),
             outstanding: vec![0; replicas as usize],
+            counts_outstanding: matches!(
+                policy,
+                Balancer::LeastOutstanding | Balancer::PowerOfTwoChoices
+            ),
             outlier: outlier.map(|config| OutlierDetector::new(config, replicas)),
             candidates: Vec::new(),
         }
@@ -158,18 +166,25 @@ impl BalancerState {
     }
 
     /// An attempt was sent to `replica`.
+    #[inline]
     pub fn on_sent(&mut self, replica: u32) {
-        self.outstanding[replica as usize] += 1;
+        if self.counts_outstanding {
+            self.outstanding[replica as usize] += 1;
+        }
     }
 
     /// An attempt to `replica` stopped being outstanding (answered, timed out or cancelled).
+    #[inline]
     pub fn on_done(&mut self, replica: u32) {
-        let count = &mut self.outstanding[replica as usize];
-        assert!(*count > 0, "only an outstanding attempt ends");
-        *count -= 1;
+        if self.counts_outstanding {
+            let count = &mut self.outstanding[replica as usize];
+            assert!(*count > 0, "only an outstanding attempt ends");
+            *count -= 1;
+        }
     }
 
-    /// Attempts outstanding at `replica`.
+    /// Attempts outstanding at `replica` (always 0 under round robin and random, which do
+    /// not count them).
     pub fn outstanding(&self, replica: u32) -> u32 {
         self.outstanding[replica as usize]
     }
@@ -198,6 +213,31 @@ mod tests {
 
     fn balancer(policy: Balancer, replicas: u32) -> BalancerState {
         BalancerState::new(policy, replicas, None, 7, "api")
+    }
+
+    /// Round robin and random skip the outstanding counts: their picks are the same whatever
+    /// is outstanding, as with the counts kept.
+    #[test]
+    fn round_robin_and_random_picks_ignore_outstanding_attempts() {
+        for policy in [Balancer::RoundRobin, Balancer::Random] {
+            let mut fast = balancer(policy, 3);
+            assert!(!fast.counts_outstanding);
+            let mut counting = balancer(policy, 3);
+            counting.counts_outstanding = true;
+            for i in 0..50 {
+                let picked = fast.pick(SimTime::ZERO);
+                assert_eq!(picked, counting.pick(SimTime::ZERO));
+                for b in [&mut fast, &mut counting] {
+                    b.on_sent(picked);
+                    if i % 3 == 0 {
+                        b.on_done(picked);
+                    }
+                }
+            }
+            let total = |b: &BalancerState| (0..3).map(|r| b.outstanding(r)).sum::<u32>();
+            assert_eq!(total(&fast), 0);
+            assert_eq!(total(&counting), 50 - 17, "sent minus done");
+        }
     }
 
     #[test]

@@ -12,7 +12,9 @@
 //! reject, rate-limit, answer with a client error) and which attempt a freed worker takes next
 //! (`shedding`); `world` turns those decisions into events.
 
-use sim_core::{CountSeries, Histogram, LevelSeries, SimDuration, SimTime, Stream, TimeAverage};
+use sim_core::{
+    CountSeries, Distribution, Histogram, LevelSeries, SimDuration, SimTime, Stream, TimeAverage,
+};
 
 use crate::balancer::BalancerState;
 use crate::caller_class::{AttemptClass, CallerLimits, RateLimitScope};
@@ -37,6 +39,9 @@ pub struct Service<K> {
     /// Which replica each attempt goes to (policy, outstanding counts, outlier detection).
     balancer: BalancerState,
     service_time_stream: Stream,
+    /// The mean service time in nanoseconds when it is exponential (the common case), decided
+    /// once: `work` then draws it without going through `Distribution::sample`.
+    exponential_mean_ns: Option<f64>,
     jitter_stream: Stream,
     /// Draws which attempts get a 4xx-like answer (`service/NAME/client_error`), only when
     /// the service has a `client_error_fraction`.
@@ -77,7 +82,8 @@ pub struct Service<K> {
     /// One token bucket per caller, when the rate limit is per caller (`rate_limiter` is
     /// then `None`).
     caller_limits: Option<CallerLimits>,
-    /// Per replica, the jobs in their own-work phase (for the overload penalty).
+    /// Per replica, the jobs in their own-work phase (for the overload penalty; kept only when
+    /// the service has one).
     running: Vec<u32>,
     /// Per pool (the default pool first), its measurements; empty without pools.
     pools: Vec<pool::PoolStats>,
@@ -273,6 +279,10 @@ impl<K: Copy> Service<K> {
             .then(|| Stream::new(seed, &format!("service/{}/client_error", config.name)));
         let calls = vec![CallResult::default(); config.calls.len()];
         let fifo = config.policies.queue == QueuePolicy::FIFO;
+        let exponential_mean_ns = match config.service_time {
+            Distribution::Exponential { mean } => Some(mean.as_nanos() as f64),
+            _ => None,
+        };
         Service {
             config,
             replicas,
@@ -283,6 +293,7 @@ impl<K: Copy> Service<K> {
             rate_limiter,
             dropped_scratch: Vec::new(),
             fifo,
+            exponential_mean_ns,
             calls,
             slowdowns,
             up,
@@ -332,10 +343,14 @@ impl<K: Copy> Service<K> {
     }
 
     /// A job of `replica` finished its own work (its downstream calls come next).
+    #[inline]
     pub fn own_work_done(&mut self, replica: u32) {
-        let running = &mut self.running[replica as usize];
-        assert!(*running > 0, "a job doing its own work was counted");
-        *running -= 1;
+        // Only the overload penalty reads `running`: without one it is not kept.
+        if self.config.classes.overload.is_some() {
+            let running = &mut self.running[replica as usize];
+            assert!(*running > 0, "a job doing its own work was counted");
+            *running -= 1;
+        }
     }
 
     /// A worker of `replica` starts a job's own work at `now`: a service-time draw, stretched
@@ -343,15 +358,18 @@ impl<K: Copy> Service<K> {
     // Always inlined: it runs for every job, and its three callers are on the hot path.
     #[inline(always)]
     fn start_own_work(&mut self, replica: u32, now: SimTime) -> SimDuration {
+        let Some(overload) = self.config.classes.overload else {
+            return self.work(replica, now);
+        };
         let running = &mut self.running[replica as usize];
         *running += 1;
         let running = *running;
         let work = self.work(replica, now);
-        match self.config.classes.overload {
-            Some(overload) if overload.factor(running) != 1.0 => {
-                SimDuration::from_nanos_f64(work.as_nanos() as f64 * overload.factor(running))
-            }
-            _ => work,
+        let factor = overload.factor(running);
+        if factor == 1.0 {
+            work
+        } else {
+            SimDuration::from_nanos_f64(work.as_nanos() as f64 * factor)
         }
     }
 
@@ -514,11 +532,17 @@ impl<K: Copy> Service<K> {
     }
 
     /// A service-time draw for `replica` at `now`, stretched by every active slowdown.
+    // Always inlined into `start_own_work`: a call costs as much as the exponential's dispatch.
+    #[inline(always)]
     fn work(&mut self, replica: u32, now: SimTime) -> SimDuration {
-        let base = self
-            .config
-            .service_time
-            .sample(&mut self.service_time_stream);
+        let base = match self.exponential_mean_ns {
+            // The draw `Distribution::sample` makes for an exponential, without its dispatch.
+            Some(mean) => SimDuration::from_nanos_f64(self.service_time_stream.exponential(mean)),
+            None => self
+                .config
+                .service_time
+                .sample(&mut self.service_time_stream),
+        };
         let mut factor = 1.0;
         for &(target, start, end, f) in &self.slowdowns {
             if start <= now && now < end && target.is_none_or(|r| r == replica) {
@@ -554,7 +578,8 @@ impl<K: Copy> Service<K> {
         }
     }
 
-    /// Attempts outstanding at `replica` (sent by callers, not yet answered or timed out).
+    /// Attempts outstanding at `replica` (sent by callers, not yet answered or timed out);
+    /// always 0 under round robin and random, which do not count them.
     pub fn outstanding(&self, replica: u32) -> u32 {
         self.balancer.outstanding(replica)
     }

@@ -60,7 +60,13 @@ impl<K: Copy> Service<K> {
     }
 
     /// The pool an attempt of `class` runs in (0: the default pool).
+    #[inline]
     pub fn pool_of(&self, class: AttemptClass) -> u32 {
+        // Without pools (the common case) there is nothing to look up, and the callers'
+        // per-pool bookkeeping (`pools`, `lane`) folds away once the pool is known to be 0.
+        if self.pools.is_empty() {
+            return 0;
+        }
         self.config.classes.pool_of(class.caller)
     }
 

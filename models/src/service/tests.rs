@@ -7,6 +7,7 @@ use sim_core::{Distribution, LevelSeries, Probability, SimDuration, SimTime, Str
 use super::{Admission, Finished, Service};
 use crate::caller_class::{AttemptClass, CallerId, PoolConfig, ServiceClasses};
 use crate::config::{Balancer, ClientId, ServiceConfig, ServiceId, ServicePolicies};
+use crate::overload::OverloadConfig;
 use crate::priority::Priority;
 use crate::shedding::{Discipline, QueuePolicy};
 
@@ -131,8 +132,10 @@ fn plain_service(workers: u32, queue: QueuePolicy) -> Service<u32> {
 }
 
 /// The FIFO fast path (`fifo`, `ReplicaQueue::next_fifo`), the fast rate-limit and
-/// idempotency checks and the skipped unchanged queue levels measure exactly what the
-/// general path does (an adaptive LIFO that never turns is FIFO by another road).
+/// idempotency checks, the skipped unchanged queue levels, the direct exponential draw
+/// (`exponential_mean_ns`), the unkept `running` counts and the pool-less `pool_of` measure
+/// exactly what the general path does (an adaptive LIFO that never turns is FIFO by another
+/// road, and an overload penalty with unlimited cores never stretches work).
 #[test]
 fn the_plain_fast_paths_agree_with_the_general_path() {
     let never_lifo = QueuePolicy {
@@ -145,7 +148,13 @@ fn the_plain_fast_paths_agree_with_the_general_path() {
         plain_service(2, QueuePolicy::FIFO),
         plain_service(2, never_lifo),
     );
+    slow.exponential_mean_ns = None;
+    slow.config.classes.overload = Some(OverloadConfig {
+        cores: u32::MAX,
+        penalty: 0.0,
+    });
     assert!(fast.fifo && !slow.fifo);
+    assert!(fast.exponential_mean_ns.is_some() && fast.config.classes.overload.is_none());
     let mut stream = Stream::new(5, "test/plain");
     let critical = class(0, Priority::Critical);
     let (mut busy, mut now) = (Vec::new(), SimTime::ZERO);
@@ -163,6 +172,12 @@ fn the_plain_fast_paths_agree_with_the_general_path() {
             continue;
         }
         let (_, arrived) = busy.remove(stream.below(busy.len() as u64) as usize);
+        fast.own_work_done(0);
+        slow.own_work_done(0);
+        assert_eq!(
+            fast.pool_of(critical),
+            slow.config.classes.pool_of(critical.caller)
+        );
         let finished = Finished {
             replica: 0,
             arrived,
