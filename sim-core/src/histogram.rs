@@ -113,20 +113,56 @@ impl Histogram {
         if self.count == 0 {
             return 0.0;
         }
-        let q = q.clamp(0.0, 1.0);
-        let rank = (libm::ceil(q * self.count as f64) as u64).clamp(1, self.count);
+        let rank = self.rank(q);
         let mut seen = 0u64;
         // Every value lies in a bucket between the minimum's and the maximum's.
         let first = bucket_of(self.min);
         for (index, &c) in self.counts.iter().enumerate().skip(first) {
             seen += c;
             if seen >= rank {
-                let (low, width) = bounds_of(index);
-                let mid = low as f64 + (width as f64 - 1.0) / 2.0;
-                return mid.clamp(self.min as f64, self.max as f64);
+                return self.midpoint(index);
             }
         }
         self.max as f64
+    }
+
+    /// `quantile_nanos` of each of `qs`, in one pass over the buckets when `qs` ascend.
+    pub fn quantiles_nanos(&self, qs: &[f64]) -> Vec<f64> {
+        if self.count == 0 || !qs.is_sorted() {
+            return qs.iter().map(|&q| self.quantile_nanos(q)).collect();
+        }
+        // Ranks ascend with `qs`, so each search resumes where the previous one stopped:
+        // `seen` counts the buckets before `index`, and the previous answer is `index - 1`.
+        let mut seen = 0u64;
+        let mut index = bucket_of(self.min);
+        qs.iter()
+            .map(|&q| {
+                let rank = self.rank(q);
+                while seen < rank {
+                    let Some(&c) = self.counts.get(index) else {
+                        return self.max as f64;
+                    };
+                    seen += c;
+                    index += 1;
+                }
+                self.midpoint(index - 1)
+            })
+            .collect()
+    }
+
+    /// The nearest rank of the `q`-quantile, in `1..=count`; the histogram must not be empty.
+    #[inline]
+    fn rank(&self, q: f64) -> u64 {
+        let q = q.clamp(0.0, 1.0);
+        (libm::ceil(q * self.count as f64) as u64).clamp(1, self.count)
+    }
+
+    /// The midpoint of bucket `index`, clamped to the exact min and max.
+    #[inline]
+    fn midpoint(&self, index: usize) -> f64 {
+        let (low, width) = bounds_of(index);
+        let mid = low as f64 + (width as f64 - 1.0) / 2.0;
+        mid.clamp(self.min as f64, self.max as f64)
     }
 }
 
@@ -156,6 +192,38 @@ fn bounds_of(index: usize) -> (u64, u64) {
 mod tests {
     use super::*;
     use crate::rng::Stream;
+
+    #[test]
+    fn quantiles_in_one_pass_agree_with_one_at_a_time() {
+        let mut s = Stream::new(3, "quantiles");
+        let mut h = Histogram::new();
+        let lists: [&[f64]; 6] = [
+            &[0.5, 0.99],
+            &[0.0, 0.5, 0.5, 0.9, 0.99, 0.999, 1.0],
+            &[0.99, 0.5],
+            &[-1.0, 2.0],
+            &[f64::NAN, 0.5],
+            &[],
+        ];
+        for n in [0, 1, 2, 7, 100, 5_000] {
+            h.clear();
+            for _ in 0..n {
+                // Spread over several octaves, with repeats below 128 ns.
+                let octave = s.between(0, 30);
+                let v = s.between(0, 1 << octave);
+                h.record(SimDuration::from_nanos(v));
+            }
+            for qs in lists {
+                let one_at_a_time: Vec<f64> = qs.iter().map(|&q| h.quantile_nanos(q)).collect();
+                let got = h.quantiles_nanos(qs);
+                assert_eq!(
+                    format!("{got:?}"),
+                    format!("{one_at_a_time:?}"),
+                    "n {n}, qs {qs:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn buckets_cover_u64_contiguously() {

@@ -124,6 +124,9 @@ pub struct Network {
     /// No links and no rules either: every send is one latency draw (the same draw the full
     /// path would make first, so the fast path changes no result).
     plain: bool,
+    /// The latency of every send when the network is plain and its latency is a constant,
+    /// which draws nothing: the whole of `send`, inlined.
+    plain_constant: Option<SimDuration>,
     latency: Stream,
     loss: Stream,
     duplicate: Stream,
@@ -257,12 +260,17 @@ impl Network {
                 .any(|l| l.duplicate.is_some_and(|p| p.get() > 0.0));
         let plain =
             !loss_possible && !duplicate_possible && config.links.is_empty() && rules.is_empty();
+        let plain_constant = match config.latency {
+            Distribution::Constant(latency) if plain => Some(latency),
+            _ => None,
+        };
         Network {
             config,
             rules,
             loss_possible,
             duplicate_possible,
             plain,
+            plain_constant,
             latency: Stream::new(seed, "network/latency"),
             loss: Stream::new(seed, "network/loss"),
             duplicate: Stream::new(seed, "network/duplicate"),
@@ -282,17 +290,20 @@ impl Network {
             self.sent_last
         );
         self.sent_last = now;
-        if self.plain {
-            // No links, rules, loss or duplication: only the latency draw remains. Inlined,
-            // with `sample`'s own fast path, a constant latency costs a few instructions.
-            return Delivery::Deliver(self.config.latency.sample(&mut self.latency));
+        // Only this is inlined: a plain network's constant latency, the common zero above all.
+        if let Some(latency) = self.plain_constant {
+            return Delivery::Deliver(latency);
         }
         self.send_general(from, to, now)
     }
 
-    /// `send` for a network with links, rules, loss or duplication.
+    /// `send` for every network but a plain one with a constant latency.
     #[inline(never)]
     fn send_general(&mut self, from: NodeId, to: NodeId, now: SimTime) -> Delivery {
+        if self.plain {
+            // No links, rules, loss or duplication: only the latency draw remains.
+            return Delivery::Deliver(self.config.latency.sample(&mut self.latency));
+        }
         let link = self
             .config
             .links

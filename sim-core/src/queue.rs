@@ -311,43 +311,40 @@ impl<E> EventQueue<E> {
         let stored = self.live + self.stale;
         let len = self.holders.len();
         if len < 2 * stored + SLOTS_SPARE {
-            self.holders.push(holder);
-            return u32::try_from(len).expect("fewer than 2^32 stored events");
+            return self.new_slot(holder);
         }
         // At least half the slots are vacant, so one sweep finds one; over a whole sweep the
         // cursor skips at most as many slots as it takes, so a push skips one on average.
+        // Locals and disjoint borrows keep the loop's state in registers.
+        let (last, front) = (self.last, &self.front);
+        let holders = &mut self.holders[..];
+        let mut slot = self.cursor;
         for _ in 0..len {
-            let slot = self.cursor;
-            self.cursor = if slot + 1 == len { 0 } else { slot + 1 };
-            let old = self.holders[slot];
-            if old.seq == VACANT || self.has_run(old) {
-                self.holders[slot] = holder;
+            let next = if slot + 1 == len { 0 } else { slot + 1 };
+            let old = &mut holders[slot];
+            if old.seq == VACANT || has_run(*old, last, front) {
+                *old = holder;
+                self.cursor = next;
                 return slot as u32;
             }
+            slot = next;
         }
         unreachable!("at least half of the slots are vacant")
+    }
+
+    /// A slot added for `holder`. Out of line: slots are added only while the queue grows.
+    #[cold]
+    #[inline(never)]
+    fn new_slot(&mut self, holder: Holder) -> u32 {
+        let slot = u32::try_from(self.holders.len()).expect("fewer than 2^32 stored events");
+        self.holders.push(holder);
+        slot
     }
 
     /// True if the event that holds (or held) a slot has been popped or skipped as stale.
     #[inline]
     fn has_run(&self, holder: Holder) -> bool {
-        if holder.time != self.last {
-            return holder.time < self.last;
-        }
-        self.has_run_at_last(holder.seq & !CANCELLED)
-    }
-
-    /// `has_run` for an event at `last`. Out of line because it is rare in a push's search
-    /// for a slot, which would otherwise locate the front's head on every push.
-    #[cold]
-    #[inline(never)]
-    fn has_run_at_last(&self, seq: u64) -> bool {
-        // Every stored entry at `last` is in `front`, in sequence order, and entries leave
-        // `front` only from its head (or in a purge, which marks their slots `VACANT`).
-        match self.front.front() {
-            Some(head) => seq < head.seq,
-            None => true,
-        }
+        has_run(holder, self.last, &self.front)
     }
 
     /// True if the stored entry `(slot, seq)` belongs to a cancelled event. Reads `holders`
@@ -519,6 +516,29 @@ impl<E> EventQueue<E> {
             "after a purge every stored entry is live"
         );
         self.stale = 0;
+    }
+}
+
+/// `EventQueue::has_run` on the queue's `last` and `front`, apart so that a push's search for
+/// a slot can borrow them beside `holders`.
+#[inline]
+fn has_run<E>(holder: Holder, last: u64, front: &VecDeque<Entry<E>>) -> bool {
+    if holder.time != last {
+        return holder.time < last;
+    }
+    has_run_at_last(holder.seq & !CANCELLED, front)
+}
+
+/// `has_run` for an event at `last`. Out of line because it is rare in a push's search for a
+/// slot, which would otherwise locate the front's head on every push.
+#[cold]
+#[inline(never)]
+fn has_run_at_last<E>(seq: u64, front: &VecDeque<Entry<E>>) -> bool {
+    // Every stored entry at `last` is in `front`, in sequence order, and entries leave `front`
+    // only from its head (or in a purge, which marks their slots `VACANT`).
+    match front.front() {
+        Some(head) => seq < head.seq,
+        None => true,
     }
 }
 

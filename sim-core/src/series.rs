@@ -241,14 +241,7 @@ impl QuantileSeries {
     }
 
     fn roll(&mut self, next: usize) {
-        let summary: Vec<f64> = if self.current.count() == 0 {
-            vec![0.0; self.quantiles.len()]
-        } else {
-            self.quantiles
-                .iter()
-                .map(|&q| self.current.quantile_nanos(q))
-                .collect()
-        };
+        let summary = self.current.quantiles_nanos(&self.quantiles);
         if self.rows.len() <= self.current_index {
             self.rows
                 .resize(self.current_index, vec![0.0; self.quantiles.len()]);
