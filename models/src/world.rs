@@ -619,8 +619,10 @@ impl World {
         }
         if guarded {
             self.clients[client.0 as usize].guards.on_request(now);
+            self.send_attempt(request, false, ctx);
+        } else {
+            self.dispatch(request, false, None, ctx);
         }
-        self.send_attempt(request, false, ctx);
     }
 
     /// A job moves on: make its next call, or finish with success.

@@ -99,7 +99,7 @@ impl World {
 
     /// Sends an attempt of `request` that its guards let through, holding `permit`'s bulkhead
     /// slot if it has one.
-    fn dispatch(
+    pub(super) fn dispatch(
         &mut self,
         request: RequestKey,
         is_hedge: bool,
