@@ -12,9 +12,7 @@
 //! reject, rate-limit, answer with a client error) and which attempt a freed worker takes next
 //! (`shedding`); `world` turns those decisions into events.
 
-use sim_core::{
-    CountSeries, Distribution, Histogram, LevelSeries, SimDuration, SimTime, Stream, TimeAverage,
-};
+use sim_core::{CountSeries, Histogram, LevelSeries, SimDuration, SimTime, Stream, TimeAverage};
 
 use crate::balancer::BalancerState;
 use crate::caller_class::{AttemptClass, CallerLimits, RateLimitScope};
@@ -39,9 +37,6 @@ pub struct Service<K> {
     /// Which replica each attempt goes to (policy, outstanding counts, outlier detection).
     balancer: BalancerState,
     service_time_stream: Stream,
-    /// The mean service time in nanoseconds when it is exponential (the common case), decided
-    /// once: `work` then draws it without going through `Distribution::sample`.
-    exponential_mean_ns: Option<f64>,
     jitter_stream: Stream,
     /// Draws which attempts get a 4xx-like answer (`service/NAME/client_error`), only when
     /// the service has a `client_error_fraction`.
@@ -279,10 +274,6 @@ impl<K: Copy> Service<K> {
             .then(|| Stream::new(seed, &format!("service/{}/client_error", config.name)));
         let calls = vec![CallResult::default(); config.calls.len()];
         let fifo = config.policies.queue == QueuePolicy::FIFO;
-        let exponential_mean_ns = match config.service_time {
-            Distribution::Exponential { mean } => Some(mean.as_nanos() as f64),
-            _ => None,
-        };
         Service {
             config,
             replicas,
@@ -293,7 +284,6 @@ impl<K: Copy> Service<K> {
             rate_limiter,
             dropped_scratch: Vec::new(),
             fifo,
-            exponential_mean_ns,
             calls,
             slowdowns,
             up,
@@ -532,17 +522,13 @@ impl<K: Copy> Service<K> {
     }
 
     /// A service-time draw for `replica` at `now`, stretched by every active slowdown.
-    // Always inlined into `start_own_work`: a call costs as much as the exponential's dispatch.
+    // Always inlined into `start_own_work`: a call costs as much as an exponential's draw.
     #[inline(always)]
     fn work(&mut self, replica: u32, now: SimTime) -> SimDuration {
-        let base = match self.exponential_mean_ns {
-            // The draw `Distribution::sample` makes for an exponential, without its dispatch.
-            Some(mean) => SimDuration::from_nanos_f64(self.service_time_stream.exponential(mean)),
-            None => self
-                .config
-                .service_time
-                .sample(&mut self.service_time_stream),
-        };
+        let base = self
+            .config
+            .service_time
+            .sample(&mut self.service_time_stream);
         let mut factor = 1.0;
         for &(target, start, end, f) in &self.slowdowns {
             if start <= now && now < end && target.is_none_or(|r| r == replica) {
@@ -576,12 +562,6 @@ impl<K: Copy> Service<K> {
         if self.balancer.on_answer(now, replica, failed) && now >= self.warmup_end {
             self.counts.ejections += 1;
         }
-    }
-
-    /// Attempts outstanding at `replica` (sent by callers, not yet answered or timed out);
-    /// always 0 under round robin and random, which do not count them.
-    pub fn outstanding(&self, replica: u32) -> u32 {
-        self.balancer.outstanding(replica)
     }
 
     /// Whether outlier detection has `replica` ejected at `now`.

@@ -205,9 +205,6 @@ impl<K: Copy> ReplicaQueue<K> {
         unwanted: impl Fn(K) -> bool,
         dropped: &mut Vec<(Queued<K>, Drop)>,
     ) -> Option<Queued<K>> {
-        if *policy == QueuePolicy::FIFO {
-            return self.next_fifo(now, unwanted, dropped);
-        }
         let Some(codel) = policy.codel else {
             return self.take(policy, now, &unwanted, dropped);
         };
@@ -273,8 +270,9 @@ impl<K: Copy> ReplicaQueue<K> {
         }
     }
 
-    /// `next` under `QueuePolicy::FIFO` (the common case, on every completion): the oldest
-    /// attempt somebody still wants; nothing is stale without a `max_wait`.
+    /// `next` under `QueuePolicy::FIFO` (the common case, on every completion; a service
+    /// decides once which of the two it calls): the oldest attempt somebody still wants;
+    /// nothing is stale without a `max_wait`.
     #[inline]
     pub fn next_fifo(
         &mut self,
@@ -413,7 +411,7 @@ mod tests {
             }
             let unwanted = |k: u32| k % 7 == 0;
             let (mut fast_dropped, mut slow_dropped) = (Vec::new(), Vec::new());
-            let taken = fast.next(&QueuePolicy::FIFO, now, unwanted, &mut fast_dropped);
+            let taken = fast.next_fifo(now, unwanted, &mut fast_dropped);
             let expected = slow.next(&general, now, unwanted, &mut slow_dropped);
             assert_eq!(taken, expected);
             assert_eq!(fast_dropped, slow_dropped);

@@ -144,8 +144,9 @@ impl Distribution {
     /// Draws one duration.
     #[inline]
     pub fn sample(&self, stream: &mut Stream) -> SimDuration {
-        // A constant draws nothing, so its callers (zero network latency, above all) need not
-        // pay for a call; every other kind goes through the out-of-line `draw`.
+        // A constant (zero network latency, above all) and an exponential (the usual service
+        // time and arrival gap) need no call; every other kind goes through the out-of-line
+        // `draw`.
         match self {
             Distribution::Constant(d) => *d,
             Distribution::Exponential { mean } => exponential(*mean, stream),
@@ -153,7 +154,7 @@ impl Distribution {
         }
     }
 
-    /// Draws one duration: `sample` without its inlined fast path for a constant.
+    /// Draws one duration: `sample` without its inlined fast paths.
     #[inline(never)]
     fn draw(&self, stream: &mut Stream) -> SimDuration {
         match self {

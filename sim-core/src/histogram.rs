@@ -113,17 +113,8 @@ impl Histogram {
         if self.count == 0 {
             return 0.0;
         }
-        let rank = self.rank(q);
-        let mut seen = 0u64;
-        // Every value lies in a bucket between the minimum's and the maximum's.
-        let first = bucket_of(self.min);
-        for (index, &c) in self.counts.iter().enumerate().skip(first) {
-            seen += c;
-            if seen >= rank {
-                return self.midpoint(index);
-            }
-        }
-        self.max as f64
+        let (mut seen, mut index) = (0, bucket_of(self.min));
+        self.search(self.rank(q), &mut seen, &mut index)
     }
 
     /// `quantile_nanos` of each of `qs`, in one pass over the buckets when `qs` ascend.
@@ -131,23 +122,25 @@ impl Histogram {
         if self.count == 0 || !qs.is_sorted() {
             return qs.iter().map(|&q| self.quantile_nanos(q)).collect();
         }
-        // Ranks ascend with `qs`, so each search resumes where the previous one stopped:
-        // `seen` counts the buckets before `index`, and the previous answer is `index - 1`.
-        let mut seen = 0u64;
-        let mut index = bucket_of(self.min);
+        // Ranks ascend with `qs`, so each search resumes where the previous one stopped.
+        let (mut seen, mut index) = (0, bucket_of(self.min));
         qs.iter()
-            .map(|&q| {
-                let rank = self.rank(q);
-                while seen < rank {
-                    let Some(&c) = self.counts.get(index) else {
-                        return self.max as f64;
-                    };
-                    seen += c;
-                    index += 1;
-                }
-                self.midpoint(index - 1)
-            })
+            .map(|&q| self.search(self.rank(q), &mut seen, &mut index))
             .collect()
+    }
+
+    /// The value of rank `rank`, searching on from bucket `index` with `seen` values in the
+    /// buckets before it (start at the minimum's bucket, where every value lies at or after);
+    /// leaves both just past the bucket found.
+    fn search(&self, rank: u64, seen: &mut u64, index: &mut usize) -> f64 {
+        while *seen < rank {
+            let Some(&c) = self.counts.get(*index) else {
+                return self.max as f64;
+            };
+            *seen += c;
+            *index += 1;
+        }
+        self.midpoint(*index - 1)
     }
 
     /// The nearest rank of the `q`-quantile, in `1..=count`; the histogram must not be empty.

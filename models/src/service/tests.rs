@@ -132,8 +132,8 @@ fn plain_service(workers: u32, queue: QueuePolicy) -> Service<u32> {
 }
 
 /// The FIFO fast path (`fifo`, `ReplicaQueue::next_fifo`), the fast rate-limit and
-/// idempotency checks, the skipped unchanged queue levels, the direct exponential draw
-/// (`exponential_mean_ns`), the unkept `running` counts and the pool-less `pool_of` measure
+/// idempotency checks, the skipped unchanged queue levels, the unkept `running` counts and
+/// the pool-less `pool_of` measure
 /// exactly what the general path does (an adaptive LIFO that never turns is FIFO by another
 /// road, and an overload penalty with unlimited cores never stretches work).
 #[test]
@@ -148,13 +148,12 @@ fn the_plain_fast_paths_agree_with_the_general_path() {
         plain_service(2, QueuePolicy::FIFO),
         plain_service(2, never_lifo),
     );
-    slow.exponential_mean_ns = None;
     slow.config.classes.overload = Some(OverloadConfig {
         cores: u32::MAX,
         penalty: 0.0,
     });
     assert!(fast.fifo && !slow.fifo);
-    assert!(fast.exponential_mean_ns.is_some() && fast.config.classes.overload.is_none());
+    assert!(fast.config.classes.overload.is_none());
     let mut stream = Stream::new(5, "test/plain");
     let critical = class(0, Priority::Critical);
     let (mut busy, mut now) = (Vec::new(), SimTime::ZERO);
