@@ -30,6 +30,8 @@ pub struct Client {
     /// The mean gap between arrivals in nanoseconds, `1e9 / rate_per_s`, computed once (the
     /// same division `next_arrival` used to make on every arrival, so the same bits).
     gap_ns: f64,
+    /// The next Poisson gap, drawn one arrival ahead (see `next_arrival`).
+    next_gap: f64,
     /// Counters over requests that arrived after the warm-up.
     pub counts: ClientCounts,
     /// End-to-end latency of successful requests.
@@ -150,9 +152,15 @@ impl Client {
         let gap_ns = match config.arrival {
             Arrival::Poisson { rate_per_s } | Arrival::Constant { rate_per_s } => 1e9 / rate_per_s,
         };
+        let mut arrival_stream = arrival_stream;
+        let next_gap = match config.arrival {
+            Arrival::Poisson { .. } => arrival_stream.exponential(gap_ns),
+            Arrival::Constant { .. } => 0.0,
+        };
         Client {
             config,
             arrival_stream,
+            next_gap,
             jitter_stream,
             constant_clock: 0.0,
             spikes,
@@ -168,12 +176,16 @@ impl Client {
     /// The instant of the next arrival after the one at `now`.
     ///
     /// A load spike active at `now` divides the gap by its factor. A Poisson client draws
-    /// exactly one number per arrival whatever the spikes, so its stream stays aligned.
+    /// exactly one number per arrival whatever the spikes, so its stream stays aligned. It
+    /// draws one gap ahead: this arrival uses the gap drawn at the previous one (or when the
+    /// client was built), so the logarithm of the new draw does not delay the next arrival's
+    /// scheduling; the gaps are the stream's draws in the same order.
     #[inline]
     pub fn next_arrival(&mut self, now: SimTime) -> SimTime {
         match self.config.arrival {
             Arrival::Poisson { .. } => {
-                let gap = self.arrival_stream.exponential(self.gap_ns);
+                let gap = self.next_gap;
+                self.next_gap = self.arrival_stream.exponential(self.gap_ns);
                 now.add(SimDuration::from_nanos_f64(self.spiked(now, gap)))
             }
             Arrival::Constant { .. } => {

@@ -37,6 +37,8 @@ pub struct Service<K> {
     /// Which replica each attempt goes to (policy, outstanding counts, outlier detection).
     balancer: BalancerState,
     service_time_stream: Stream,
+    /// The next service-time draw, made one draw ahead (see `work`).
+    next_work: SimDuration,
     jitter_stream: Stream,
     /// Draws which attempts get a 4xx-like answer (`service/NAME/client_error`), only when
     /// the service has a `client_error_fraction`.
@@ -233,8 +235,9 @@ impl<K: Copy> Service<K> {
                     .collect(),
             })
             .collect();
-        let service_time_stream =
+        let mut service_time_stream =
             Stream::new(seed, &format!("service/{}/service_time", config.name));
+        let next_work = config.service_time.sample(&mut service_time_stream);
         let balancer = BalancerState::new(
             config.balancer,
             config.replicas,
@@ -279,6 +282,7 @@ impl<K: Copy> Service<K> {
             replicas,
             balancer,
             service_time_stream,
+            next_work,
             jitter_stream,
             client_error_stream,
             rate_limiter,
@@ -522,10 +526,16 @@ impl<K: Copy> Service<K> {
     }
 
     /// A service-time draw for `replica` at `now`, stretched by every active slowdown.
+    ///
+    /// The draw used was made at the previous call (or when the service was built), and this
+    /// call draws the next one: the stream gives the same numbers in the same order, but the
+    /// logarithm of a new draw no longer delays the scheduling of the work it times (5% of
+    /// a whole M/M/1 run, BENCHMARKS.md). Nothing else draws from this stream.
     // Always inlined into `start_own_work`: a call costs as much as an exponential's draw.
     #[inline(always)]
     fn work(&mut self, replica: u32, now: SimTime) -> SimDuration {
-        let base = self
+        let base = self.next_work;
+        self.next_work = self
             .config
             .service_time
             .sample(&mut self.service_time_stream);

@@ -236,3 +236,15 @@ fn setting_an_unchanged_level_changes_no_average() {
     assert_eq!(every.mean(end), changes.mean(end));
     assert_eq!(every_series.means(end), changes_series.means(end));
 }
+
+/// Service times are drawn one draw ahead (so the log of the next draw overlaps other work),
+/// yet they are exactly the stream's draws in order.
+#[test]
+fn work_is_the_streams_draws_in_order() {
+    let mut s = plain_service(1, QueuePolicy::FIFO);
+    let mut stream = Stream::new(1, "service/api/service_time");
+    let distribution = s.config.service_time.clone();
+    for _ in 0..1_000 {
+        assert_eq!(s.work(0, SimTime::ZERO), distribution.sample(&mut stream));
+    }
+}
