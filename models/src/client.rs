@@ -4,7 +4,12 @@
 //! that changing its retry policy never changes when its requests arrive (common random
 //! numbers across variants). Routing and timers belong to `world`.
 
-use sim_core::{CountSeries, Histogram, LevelSeries, QuantileSeries, SimDuration, SimTime, Stream};
+use sim_core::{
+    CountSeries, Draws, Histogram, LevelSeries, QuantileSeries, SimDuration, SimTime, Stream,
+};
+
+/// Arrival gaps drawn at a time (`sim_core::Draws`).
+const DRAWN_AHEAD: usize = 32;
 
 use crate::config::{Arrival, ClientConfig};
 use crate::guard::GuardState;
@@ -30,8 +35,8 @@ pub struct Client {
     /// The mean gap between arrivals in nanoseconds, `1e9 / rate_per_s`, computed once (the
     /// same division `next_arrival` used to make on every arrival, so the same bits).
     gap_ns: f64,
-    /// The next Poisson gap, drawn one arrival ahead (see `next_arrival`).
-    next_gap: f64,
+    /// Poisson gaps drawn ahead (see `next_arrival`).
+    gaps: Draws<f64, DRAWN_AHEAD>,
     /// Counters over requests that arrived after the warm-up.
     pub counts: ClientCounts,
     /// End-to-end latency of successful requests.
@@ -152,15 +157,10 @@ impl Client {
         let gap_ns = match config.arrival {
             Arrival::Poisson { rate_per_s } | Arrival::Constant { rate_per_s } => 1e9 / rate_per_s,
         };
-        let mut arrival_stream = arrival_stream;
-        let next_gap = match config.arrival {
-            Arrival::Poisson { .. } => arrival_stream.exponential(gap_ns),
-            Arrival::Constant { .. } => 0.0,
-        };
         Client {
             config,
             arrival_stream,
-            next_gap,
+            gaps: Draws::new(),
             jitter_stream,
             constant_clock: 0.0,
             spikes,
@@ -184,8 +184,8 @@ impl Client {
     pub fn next_arrival(&mut self, now: SimTime) -> SimTime {
         match self.config.arrival {
             Arrival::Poisson { .. } => {
-                let gap = self.next_gap;
-                self.next_gap = self.arrival_stream.exponential(self.gap_ns);
+                let (stream, mean) = (&mut self.arrival_stream, self.gap_ns);
+                let gap = self.gaps.take(|| stream.exponential(mean));
                 now.add(SimDuration::from_nanos_f64(self.spiked(now, gap)))
             }
             Arrival::Constant { .. } => {

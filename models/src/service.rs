@@ -12,7 +12,12 @@
 //! reject, rate-limit, answer with a client error) and which attempt a freed worker takes next
 //! (`shedding`); `world` turns those decisions into events.
 
-use sim_core::{CountSeries, Histogram, LevelSeries, SimDuration, SimTime, Stream, TimeAverage};
+use sim_core::{
+    CountSeries, Draws, Histogram, LevelSeries, SimDuration, SimTime, Stream, TimeAverage,
+};
+
+/// Service times drawn at a time (`sim_core::Draws`).
+const DRAWN_AHEAD: usize = 32;
 
 use crate::balancer::BalancerState;
 use crate::caller_class::{AttemptClass, CallerLimits, RateLimitScope};
@@ -38,7 +43,7 @@ pub struct Service<K> {
     balancer: BalancerState,
     service_time_stream: Stream,
     /// The next service-time draw, made one draw ahead (see `work`).
-    next_work: SimDuration,
+    works: Draws<SimDuration, DRAWN_AHEAD>,
     jitter_stream: Stream,
     /// Draws which attempts get a 4xx-like answer (`service/NAME/client_error`), only when
     /// the service has a `client_error_fraction`.
@@ -235,9 +240,8 @@ impl<K: Copy> Service<K> {
                     .collect(),
             })
             .collect();
-        let mut service_time_stream =
+        let service_time_stream =
             Stream::new(seed, &format!("service/{}/service_time", config.name));
-        let next_work = config.service_time.sample(&mut service_time_stream);
         let balancer = BalancerState::new(
             config.balancer,
             config.replicas,
@@ -282,7 +286,7 @@ impl<K: Copy> Service<K> {
             replicas,
             balancer,
             service_time_stream,
-            next_work,
+            works: Draws::new(),
             jitter_stream,
             client_error_stream,
             rate_limiter,
@@ -534,11 +538,8 @@ impl<K: Copy> Service<K> {
     // Always inlined into `start_own_work`: a call costs as much as an exponential's draw.
     #[inline(always)]
     fn work(&mut self, replica: u32, now: SimTime) -> SimDuration {
-        let base = self.next_work;
-        self.next_work = self
-            .config
-            .service_time
-            .sample(&mut self.service_time_stream);
+        let (distribution, stream) = (&self.config.service_time, &mut self.service_time_stream);
+        let base = self.works.take(|| distribution.sample(stream));
         let mut factor = 1.0;
         for &(target, start, end, f) in &self.slowdowns {
             if start <= now && now < end && target.is_none_or(|r| r == replica) {

@@ -11,6 +11,7 @@
 
 pub mod clock;
 pub mod distribution;
+pub mod draws;
 pub mod fault;
 pub mod histogram;
 pub mod network;
@@ -24,6 +25,7 @@ pub mod trace;
 
 pub use clock::{Clock, ClockError, Drift, LocalTime};
 pub use distribution::{Distribution, DistributionError, MixtureArm};
+pub use draws::Draws;
 pub use fault::{Rule, RuleAction, RuleError, Verdict};
 pub use histogram::Histogram;
 pub use network::{Delivery, LinkConfig, Network, NetworkConfig, NodeId, NodeSet};
