@@ -183,21 +183,18 @@ impl World {
         }
         match delivery {
             Delivery::Deliver(delay) => {
-                ctx.schedule_in_or_next(delay, Event::AttemptArrive { attempt });
+                ctx.schedule_in_or_next(delay, || Event::AttemptArrive { attempt });
             }
             Delivery::Duplicate(first, second) => {
-                ctx.schedule_in_or_next(first, Event::AttemptArrive { attempt });
-                ctx.schedule_in_or_next(second, Event::AttemptArrive { attempt });
+                ctx.schedule_in_or_next(first, || Event::AttemptArrive { attempt });
+                ctx.schedule_in_or_next(second, || Event::AttemptArrive { attempt });
             }
             Delivery::Drop => {}
             Delivery::Refuse(delay) => {
-                ctx.schedule_in_or_next(
-                    delay,
-                    Event::Response {
-                        attempt,
-                        reply: Reply::Refused,
-                    },
-                );
+                ctx.schedule_in_or_next(delay, || Event::Response {
+                    attempt,
+                    reply: Reply::Refused,
+                });
             }
         }
         if let Some(at) = expires {

@@ -307,12 +307,12 @@ impl World {
         match delivery {
             Delivery::Deliver(delay) => {
                 self.attempts[attempt].holders += 1;
-                ctx.schedule_in_or_next(delay, Event::Response { attempt, reply });
+                ctx.schedule_in_or_next(delay, || Event::Response { attempt, reply });
             }
             Delivery::Duplicate(first, second) => {
                 self.attempts[attempt].holders += 2;
-                ctx.schedule_in_or_next(first, Event::Response { attempt, reply });
-                ctx.schedule_in_or_next(second, Event::Response { attempt, reply });
+                ctx.schedule_in_or_next(first, || Event::Response { attempt, reply });
+                ctx.schedule_in_or_next(second, || Event::Response { attempt, reply });
             }
             // A reply cannot be refused: a refusing rule on the way back loses it.
             Delivery::Drop | Delivery::Refuse(_) => {

@@ -82,12 +82,12 @@ impl World {
         match self.network.send(from, to, ctx.now()) {
             Delivery::Deliver(delay) => {
                 self.attempts[twin].holders += 1;
-                ctx.schedule_in_or_next(delay, Event::TiedCancel { attempt: twin });
+                ctx.schedule_in_or_next(delay, || Event::TiedCancel { attempt: twin });
             }
             Delivery::Duplicate(first, second) => {
                 self.attempts[twin].holders += 2;
-                ctx.schedule_in_or_next(first, Event::TiedCancel { attempt: twin });
-                ctx.schedule_in_or_next(second, Event::TiedCancel { attempt: twin });
+                ctx.schedule_in_or_next(first, || Event::TiedCancel { attempt: twin });
+                ctx.schedule_in_or_next(second, || Event::TiedCancel { attempt: twin });
             }
             // A lost cancellation: both copies may execute.
             Delivery::Drop | Delivery::Refuse(_) => {}
