@@ -80,6 +80,6 @@ pub use world::trace::{
     TraceOptions, TraceRecord, TracedRun, Transit,
 };
 pub use world::{
-    draw_random_faults, run, run_observed, with_random_faults, AttemptKey, Event, JobKey, Reply,
-    RequestKey, World,
+    draw_random_faults, run, run_observed, with_random_faults, AttemptKey, Event, JobKey,
+    PackedEvent, Reply, RequestKey, World,
 };

@@ -20,7 +20,7 @@
 //! `timed_out_work`. A crash removes every job of the replica (queued, in service, or waiting
 //! on calls); its callers time out or see refusals. Memory is bounded by the work in flight.
 
-use slotmap::{new_key_type, Key, SlotMap};
+use slotmap::{new_key_type, Key, KeyData, SlotMap};
 
 use sim_core::network::{Network, NodeId};
 
@@ -56,8 +56,10 @@ pub fn run_observed(
     let config = &with_random_faults(config, seed);
     let world = World::new(config.clone(), seed);
     let mut sim = simulation(config, world, config.limits);
-    if let Some(observer) = observer {
-        sim.set_observer(observer);
+    if let Some(mut observer) = observer {
+        sim.set_observer(Box::new(move |at, event: &PackedEvent| {
+            observer(at, &event.unpack());
+        }));
     }
     let stats = sim.run_until(SimTime::ZERO.add(config.duration))?;
     let mut result = sim.into_model().result(stats);
@@ -229,22 +231,108 @@ pub enum Event {
 
 impl TraceCode for Event {
     fn trace_code(&self) -> u64 {
-        // The kind in the top byte, the entity in the rest. Slot-map keys are (index, version)
-        // pairs assigned in a deterministic order, so they are stable across runs.
-        let (kind, id): (u64, u64) = match *self {
+        self.pack().trace_code()
+    }
+}
+
+/// An `Event` as the engine stores it: a one-byte code and a 64-bit id, which the compiler
+/// keeps in two registers and moves as two scalars.
+///
+/// The code is the kind in the event's trace code (1 to 10, or 16 plus the reply for a
+/// response) and the id is the entity (a client or fault index, or a slot-map key as
+/// `KeyData::as_ffi`, whose (index, version) pairs are assigned in a deterministic order), so
+/// the trace code is `code << 56 ^ id` with no branch. The `Event` enum itself was copied as
+/// a 16-byte blob: built in narrow pieces and reloaded whole, each copy stalled store
+/// forwarding (in the next lane, the queue and the event loop).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PackedEvent {
+    code: u8,
+    id: u64,
+}
+
+/// The replies in `Reply` order: a response's code is 16 plus its reply's index here.
+const REPLIES: [Reply; 9] = [
+    Reply::Ok,
+    Reply::Garbage,
+    Reply::Rejected,
+    Reply::Error,
+    Reply::Refused,
+    Reply::ClientError,
+    Reply::RateLimited,
+    Reply::Conflict,
+    Reply::Degraded,
+];
+
+/// A slot-map key as an event id.
+#[inline]
+fn id<K: Key>(key: K) -> u64 {
+    key.data().as_ffi()
+}
+
+/// The slot-map key an event id holds.
+#[inline]
+fn key<K: Key>(id: u64) -> K {
+    KeyData::from_ffi(id).into()
+}
+
+impl Event {
+    /// The event as the engine stores it.
+    #[inline]
+    pub fn pack(self) -> PackedEvent {
+        let (code, id) = match self {
             Event::Arrival { client } => (1, u64::from(client.0)),
-            Event::Retry { request } => (2, request.data().as_ffi()),
-            Event::AttemptArrive { attempt } => (3, attempt.data().as_ffi()),
-            Event::WorkDone { job } => (4, job.data().as_ffi()),
-            Event::Response { attempt, reply } => (16 + reply as u64, attempt.data().as_ffi()),
-            Event::Timeout { attempt } => (5, attempt.data().as_ffi()),
+            Event::Retry { request } => (2, id(request)),
+            Event::AttemptArrive { attempt } => (3, id(attempt)),
+            Event::WorkDone { job } => (4, id(job)),
+            Event::Timeout { attempt } => (5, id(attempt)),
             Event::FaultStart { fault } => (6, u64::from(fault)),
             Event::FaultEnd { fault } => (7, u64::from(fault)),
-            Event::Hedge { request } => (8, request.data().as_ffi()),
-            Event::BulkheadTimeout { request } => (9, request.data().as_ffi()),
-            Event::TiedCancel { attempt } => (10, attempt.data().as_ffi()),
+            Event::Hedge { request } => (8, id(request)),
+            Event::BulkheadTimeout { request } => (9, id(request)),
+            Event::TiedCancel { attempt } => (10, id(attempt)),
+            Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
         };
-        (kind << 56) ^ id
+        PackedEvent { code, id }
+    }
+}
+
+impl From<Event> for PackedEvent {
+    #[inline]
+    fn from(event: Event) -> PackedEvent {
+        event.pack()
+    }
+}
+
+impl PackedEvent {
+    /// The event it packs.
+    #[inline]
+    pub fn unpack(self) -> Event {
+        let id = self.id;
+        match self.code {
+            1 => Event::Arrival {
+                client: ClientId(id as u32),
+            },
+            2 => Event::Retry { request: key(id) },
+            3 => Event::AttemptArrive { attempt: key(id) },
+            4 => Event::WorkDone { job: key(id) },
+            5 => Event::Timeout { attempt: key(id) },
+            6 => Event::FaultStart { fault: id as u32 },
+            7 => Event::FaultEnd { fault: id as u32 },
+            8 => Event::Hedge { request: key(id) },
+            9 => Event::BulkheadTimeout { request: key(id) },
+            10 => Event::TiedCancel { attempt: key(id) },
+            code => Event::Response {
+                attempt: key(id),
+                reply: REPLIES[usize::from(code - 16)],
+            },
+        }
+    }
+}
+
+impl TraceCode for PackedEvent {
+    #[inline]
+    fn trace_code(&self) -> u64 {
+        (u64::from(self.code) << 56) ^ self.id
     }
 }
 
@@ -574,7 +662,7 @@ impl World {
     }
 
     #[inline(never)]
-    fn on_arrival(&mut self, client: ClientId, ctx: &mut Context<'_, Event>) {
+    fn on_arrival(&mut self, client: ClientId, ctx: &mut Context<'_, PackedEvent>) {
         let now = ctx.now();
         let measured = now >= self.warmup_end;
         let c = &mut self.clients[client.0 as usize];
@@ -626,7 +714,7 @@ impl World {
     }
 
     /// A job moves on: make its next call, or finish with success.
-    fn on_work_done(&mut self, job: JobKey, ctx: &mut Context<'_, Event>) {
+    fn on_work_done(&mut self, job: JobKey, ctx: &mut Context<'_, PackedEvent>) {
         let Some(j) = self.jobs.get_mut(job) else {
             return; // Its replica crashed.
         };
@@ -727,7 +815,7 @@ impl World {
         self.fan = fan;
     }
 
-    fn on_fault_start(&mut self, fault: u32, ctx: &mut Context<'_, Event>) {
+    fn on_fault_start(&mut self, fault: u32, ctx: &mut Context<'_, PackedEvent>) {
         let target = match self.faults[fault as usize].kind {
             FaultKind::Crash { target, .. } => target,
             FaultKind::Pause { target } => return self.pause(target, ctx),
@@ -758,7 +846,7 @@ impl World {
         }
     }
 
-    fn on_fault_end(&mut self, fault: u32, ctx: &mut Context<'_, Event>) {
+    fn on_fault_end(&mut self, fault: u32, ctx: &mut Context<'_, PackedEvent>) {
         let target = match self.faults[fault as usize].kind {
             FaultKind::Crash { target, .. } => target,
             FaultKind::Pause { target } => return self.resume(target, ctx),
@@ -805,10 +893,11 @@ fn call_policy(
 }
 
 impl Model for World {
-    type Event = Event;
+    type Event = PackedEvent;
 
     #[inline]
-    fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) {
+    fn handle(&mut self, event: PackedEvent, ctx: &mut Context<'_, PackedEvent>) {
+        let event = event.unpack();
         self.begin_event(ctx.now(), &event);
         match event {
             Event::Arrival { client } => self.on_arrival(client, ctx),

@@ -8,7 +8,10 @@
 //!
 //! The model is the only thing that knows what events mean (`Model::handle`); this module knows
 //! only time, order, limits and the hash. A handler sees a `Context`: the current time and the
-//! right to schedule or cancel future events, nothing else.
+//! right to schedule or cancel future events, nothing else. It schedules anything that
+//! converts `Into` the model's event type, so a model may store a compact form of its events
+//! (two scalars move through the queue in registers) while its handlers name the readable
+//! one.
 
 use std::collections::VecDeque;
 
@@ -41,23 +44,23 @@ impl<E> Context<'_, E> {
 
     /// Schedules `event` at `time` (which must not be in the past).
     #[inline]
-    pub fn schedule_at(&mut self, time: SimTime, event: E) -> EventId {
+    pub fn schedule_at(&mut self, time: SimTime, event: impl Into<E>) -> EventId {
         assert!(time >= self.now, "events are scheduled at or after now");
-        self.queue.push(time, event)
+        self.queue.push(time, event.into())
     }
 
     /// Schedules `event` after `delay`.
     #[inline]
-    pub fn schedule_in(&mut self, delay: SimDuration, event: E) -> EventId {
-        self.queue.push(self.now.add(delay), event)
+    pub fn schedule_in(&mut self, delay: SimDuration, event: impl Into<E>) -> EventId {
+        self.queue.push(self.now.add(delay), event.into())
     }
 
     /// Schedules `event` to run now, right after the current event and before every other
     /// event due now (first in, first out among such events): SimPy's "urgent" events. It
     /// cannot be cancelled; it is counted, hashed and observed like any other event.
     #[inline]
-    pub fn schedule_next(&mut self, event: E) {
-        self.next.push_back(event);
+    pub fn schedule_next(&mut self, event: impl Into<E>) {
+        self.next.push_back(event.into());
     }
 
     /// Schedules the event `build` makes after `delay` like `schedule_in`, but with
@@ -69,11 +72,11 @@ impl<E> Context<'_, E> {
     /// there into the next lane, a wide reload of narrow stores that stalled store forwarding
     /// (about 2% of a whole M/M/1 run).
     #[inline]
-    pub fn schedule_in_or_next(&mut self, delay: SimDuration, build: impl Fn() -> E) {
+    pub fn schedule_in_or_next<T: Into<E>>(&mut self, delay: SimDuration, build: impl Fn() -> T) {
         if delay == SimDuration::ZERO {
             self.schedule_next(build());
         } else {
-            self.queue.push(self.now.add(delay), build());
+            self.queue.push(self.now.add(delay), build().into());
         }
     }
 
@@ -162,9 +165,9 @@ impl<M: Model> Simulation<M> {
     }
 
     /// Schedules an initial event (before or between runs) at or after the current time.
-    pub fn schedule_at(&mut self, time: SimTime, event: M::Event) -> EventId {
+    pub fn schedule_at(&mut self, time: SimTime, event: impl Into<M::Event>) -> EventId {
         assert!(time >= self.now, "events are scheduled at or after now");
-        self.queue.push(time, event)
+        self.queue.push(time, event.into())
     }
 
     /// Processes every event at or before `end`, then sets the clock to `end`.

@@ -19,7 +19,7 @@ use sim_core::{Context, Stream};
 
 use super::dispatch::Caller;
 use super::trace::{CacheOutcome, Happening};
-use super::{Event, RequestKey, World};
+use super::{PackedEvent, RequestKey, World};
 use crate::cache::{Cache, CacheCounts, Flight, Lookup, Zipf};
 use crate::config::{ServiceId, WorldConfig};
 
@@ -129,13 +129,13 @@ impl World {
     pub(super) fn cache_takes(
         &mut self,
         request: RequestKey,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) -> bool {
         self.caches.any && self.cache_lookup(request, ctx)
     }
 
     /// `cache_takes` for a world with caches.
-    fn cache_lookup(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) -> bool {
+    fn cache_lookup(&mut self, request: RequestKey, ctx: &mut Context<'_, PackedEvent>) -> bool {
         let r = &self.requests[request];
         let (caller, node, measured) = (r.caller, r.node, r.measured);
         let Some(cache) = self.caches.get(caller) else {
@@ -173,7 +173,7 @@ impl World {
         node: NodeId,
         (flight, request_id): (Flight, u64),
         (ok, garbage, measured): (bool, bool, bool),
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) -> (bool, bool) {
         let local = self.clocks[node.0 as usize].local_at(ctx.now());
         let cache = self.caches.get(caller).expect("a fetch has a cache");

@@ -14,7 +14,7 @@ use sim_core::{Context, SimDuration, SimTime};
 
 use super::call_policy;
 use super::tied::pick_for;
-use super::{Attempt, Event, Origin, Reply, RequestKey, World};
+use super::{Attempt, Event, Origin, PackedEvent, Reply, RequestKey, World};
 use crate::caller_class::{AttemptClass, CallerId};
 use crate::config::{ClientId, ServiceId};
 use crate::guard::{Entry, GuardState, LocalRejection};
@@ -34,7 +34,7 @@ pub(super) enum Caller {
 }
 
 impl World {
-    pub(super) fn on_retry(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
+    pub(super) fn on_retry(&mut self, request: RequestKey, ctx: &mut Context<'_, PackedEvent>) {
         if self.origin_alive(request) {
             self.send_attempt(request, false, ctx);
         } else {
@@ -49,7 +49,7 @@ impl World {
         &mut self,
         request: RequestKey,
         is_hedge: bool,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) {
         if self.requests[request].guarded {
             self.send_guarded(request, is_hedge, ctx);
@@ -59,7 +59,12 @@ impl World {
     }
 
     /// `send_attempt` for a request whose caller has guards.
-    fn send_guarded(&mut self, request: RequestKey, is_hedge: bool, ctx: &mut Context<'_, Event>) {
+    fn send_guarded(
+        &mut self,
+        request: RequestKey,
+        is_hedge: bool,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) {
         let now = ctx.now();
         let origin = self.requests[request].origin;
         if let Err(why) = self.guards(origin).admit(now) {
@@ -104,7 +109,7 @@ impl World {
         request: RequestKey,
         is_hedge: bool,
         permit: Option<Caller>,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) {
         let now = ctx.now();
         let twin = self.tied_twin_replica(request, is_hedge);
@@ -230,7 +235,7 @@ impl World {
 
     /// Sends the requests handed a bulkhead slot during this event, in the order they got it.
     /// A waiter whose job is gone passes its slot on.
-    pub(super) fn grant_bulkhead_slots(&mut self, ctx: &mut Context<'_, Event>) {
+    pub(super) fn grant_bulkhead_slots(&mut self, ctx: &mut Context<'_, PackedEvent>) {
         let now = ctx.now();
         let mut index = 0;
         // Each pass sends one waiter or drops one dead one; a dead one may hand the slot to
@@ -262,7 +267,7 @@ impl World {
     pub(super) fn on_bulkhead_timeout(
         &mut self,
         request: RequestKey,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) {
         let now = ctx.now();
         let caller = self.requests[request].caller;
@@ -299,7 +304,7 @@ impl World {
     }
 
     /// A request's hedge delay passed: if it still waits on exactly one attempt, send a copy.
-    pub(super) fn on_hedge(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
+    pub(super) fn on_hedge(&mut self, request: RequestKey, ctx: &mut Context<'_, PackedEvent>) {
         let Some(r) = self.requests.get_mut(request) else {
             return;
         };

@@ -7,7 +7,7 @@
 use sim_core::{Context, SimTime};
 
 use super::trace::{self, RequestNote};
-use super::{call_policy, AttemptKey, Event, Origin, Reply, RequestKey, World};
+use super::{call_policy, AttemptKey, Event, Origin, PackedEvent, Reply, RequestKey, World};
 use crate::backoff::retry_delay;
 use crate::config::ServiceId;
 use crate::guard::AttemptOutcome;
@@ -61,7 +61,7 @@ impl World {
         &mut self,
         attempt: AttemptKey,
         reply: Reply,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) {
         let a = &mut self.attempts[attempt];
         a.holders -= 1;
@@ -145,7 +145,7 @@ impl World {
         self.after_failure(request, ctx);
     }
 
-    pub(super) fn on_timeout(&mut self, attempt: AttemptKey, ctx: &mut Context<'_, Event>) {
+    pub(super) fn on_timeout(&mut self, attempt: AttemptKey, ctx: &mut Context<'_, PackedEvent>) {
         let a = &mut self.attempts[attempt];
         assert!(a.waiting, "a timeout fires only while the caller waits");
         a.timer = None;
@@ -174,7 +174,11 @@ impl World {
         self.after_failure(request, ctx);
     }
 
-    pub(super) fn after_failure(&mut self, request: RequestKey, ctx: &mut Context<'_, Event>) {
+    pub(super) fn after_failure(
+        &mut self,
+        request: RequestKey,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) {
         if !self.origin_alive(request) {
             self.requests.remove(request);
             return;
@@ -230,7 +234,7 @@ impl World {
         request: RequestKey,
         ok: bool,
         garbage: bool,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) {
         let r = &self.requests[request];
         let plain = r.hedge_timer.is_none()
@@ -262,7 +266,7 @@ impl World {
         request: RequestKey,
         ok: bool,
         garbage: bool,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) {
         let r = self
             .requests
@@ -303,7 +307,7 @@ impl World {
     /// Tells a resolved request's origin how it ended: its client counts it, or its job's
     /// call counts it and the job moves on if the call is decided.
     #[inline]
-    fn tell_origin(&mut self, r: Done, ctx: &mut Context<'_, Event>) {
+    fn tell_origin(&mut self, r: Done, ctx: &mut Context<'_, PackedEvent>) {
         let Done { ok, garbage, .. } = r;
         let now = ctx.now();
         match r.origin {

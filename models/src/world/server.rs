@@ -10,7 +10,7 @@ use sim_core::network::Delivery;
 use sim_core::{Context, SimTime};
 
 use super::trace::Admitted;
-use super::{AttemptKey, Event, Frozen, Job, JobKey, Reply, World};
+use super::{AttemptKey, Event, Frozen, Job, JobKey, PackedEvent, Reply, World};
 use crate::config::ServiceId;
 use crate::fault::{FaultKind, Target, Unreachable};
 use crate::service::{Admission, Finished, WorkKind};
@@ -18,7 +18,11 @@ use crate::shedding::Drop;
 
 impl World {
     #[inline(never)]
-    pub(super) fn on_attempt_arrive(&mut self, attempt: AttemptKey, ctx: &mut Context<'_, Event>) {
+    pub(super) fn on_attempt_arrive(
+        &mut self,
+        attempt: AttemptKey,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) {
         let now = ctx.now();
         let a = &mut self.attempts[attempt];
         a.holders -= 1;
@@ -145,7 +149,7 @@ impl World {
         &mut self,
         job: JobKey,
         mut reply: Reply,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) {
         let now = ctx.now();
         let j = self.jobs.remove(job).expect("a finishing job is live");
@@ -199,7 +203,7 @@ impl World {
         &mut self,
         job: JobKey,
         work: sim_core::SimDuration,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) {
         let id = ctx.schedule_in(work, Event::WorkDone { job });
         self.jobs[job].work_done = Some((id, ctx.now().add(work)));
@@ -208,7 +212,11 @@ impl World {
     /// Answers the queued jobs a queue policy dropped undone. Jobs whose propagated deadline
     /// passed get an error reply (their callers have given up, so it is only for the record);
     /// shed jobs are turned away for overload, as a full queue would have done.
-    fn reply_dropped(&mut self, expired: &mut Vec<(JobKey, Drop)>, ctx: &mut Context<'_, Event>) {
+    fn reply_dropped(
+        &mut self,
+        expired: &mut Vec<(JobKey, Drop)>,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) {
         let now = ctx.now();
         for (dropped, why) in expired.drain(..) {
             let d = self.jobs.remove(dropped).expect("a dropped job is live");
@@ -229,7 +237,7 @@ impl World {
 
     /// A pause begins on `target`: the work of every replica it freezes (the first pause on
     /// it) stops where it is, keeping what remains.
-    pub(super) fn pause(&mut self, target: Target, ctx: &mut Context<'_, Event>) {
+    pub(super) fn pause(&mut self, target: Target, ctx: &mut Context<'_, PackedEvent>) {
         let now = ctx.now();
         for replica in self.replicas_of(target) {
             if !self.services[target.service.0 as usize].pause(replica) {
@@ -249,7 +257,7 @@ impl World {
 
     /// A pause on `target` ends: every replica no other pause holds carries on where it
     /// stopped, then its idle workers take queued work.
-    pub(super) fn resume(&mut self, target: Target, ctx: &mut Context<'_, Event>) {
+    pub(super) fn resume(&mut self, target: Target, ctx: &mut Context<'_, PackedEvent>) {
         let now = ctx.now();
         let service = target.service;
         for replica in self.replicas_of(target) {
@@ -297,7 +305,7 @@ impl World {
         &mut self,
         attempt: AttemptKey,
         reply: Reply,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) {
         let a = &self.attempts[attempt];
         let from = self.replica_node(a.service, a.replica);

@@ -155,3 +155,59 @@ fn mm1_wait_is_in_the_right_place() {
     // M/M/1: W_q = ρ/(μ−λ) = 0.5/(1000−500) s = 1 ms.
     assert!((wait_ms - 1.0).abs() < 0.1, "{wait_ms}");
 }
+
+/// A packed event unpacks to itself, and its trace code is the documented one: the kind in
+/// the top byte (16 plus the reply for a response), the client, fault index or slot-map key
+/// (`KeyData::as_ffi`) in the rest.
+#[test]
+fn packed_events_unpack_to_themselves_with_the_documented_trace_codes() {
+    let mut requests: SlotMap<RequestKey, ()> = SlotMap::with_key();
+    let mut attempts: SlotMap<AttemptKey, ()> = SlotMap::with_key();
+    let mut jobs: SlotMap<JobKey, ()> = SlotMap::with_key();
+    // Reused slots carry higher versions, so every bit of the key is exercised.
+    for _ in 0..3 {
+        let (r, a, j) = (requests.insert(()), attempts.insert(()), jobs.insert(()));
+        requests.remove(r);
+        attempts.remove(a);
+        jobs.remove(j);
+    }
+    for _ in 0..5 {
+        requests.insert(());
+        attempts.insert(());
+        jobs.insert(());
+    }
+    let (request, attempt, job) = (
+        requests.keys().last().unwrap(),
+        attempts.keys().last().unwrap(),
+        jobs.keys().last().unwrap(),
+    );
+    let ffi = |data: KeyData| data.as_ffi();
+    let mut cases = vec![
+        (
+            Event::Arrival {
+                client: ClientId(7),
+            },
+            1,
+            7,
+        ),
+        (Event::Retry { request }, 2, ffi(request.data())),
+        (Event::AttemptArrive { attempt }, 3, ffi(attempt.data())),
+        (Event::WorkDone { job }, 4, ffi(job.data())),
+        (Event::Timeout { attempt }, 5, ffi(attempt.data())),
+        (Event::FaultStart { fault: 3 }, 6, 3),
+        (Event::FaultEnd { fault: 4 }, 7, 4),
+        (Event::Hedge { request }, 8, ffi(request.data())),
+        (Event::BulkheadTimeout { request }, 9, ffi(request.data())),
+        (Event::TiedCancel { attempt }, 10, ffi(attempt.data())),
+    ];
+    for (index, &reply) in REPLIES.iter().enumerate() {
+        let event = Event::Response { attempt, reply };
+        cases.push((event, 16 + index as u64, ffi(attempt.data())));
+    }
+    for (event, kind, id) in cases {
+        let packed = event.pack();
+        assert_eq!(packed.unpack(), event);
+        assert_eq!(packed.trace_code(), (kind << 56) ^ id, "{event:?}");
+        assert_eq!(event.trace_code(), packed.trace_code());
+    }
+}

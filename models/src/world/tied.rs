@@ -5,7 +5,7 @@
 use sim_core::network::Delivery;
 use sim_core::{Context, SimTime};
 
-use super::{AttemptKey, Event, JobKey, RequestKey, World};
+use super::{AttemptKey, Event, JobKey, PackedEvent, RequestKey, World};
 use crate::service::Service;
 use crate::tied::second_replica;
 
@@ -35,7 +35,7 @@ impl World {
         &mut self,
         request: RequestKey,
         first: AttemptKey,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut Context<'_, PackedEvent>,
     ) {
         let origin = self.requests[request].origin;
         if !self.guards(origin).is_tied() {
@@ -58,7 +58,7 @@ impl World {
 
     /// A worker takes `job`: if it serves a tied copy, its server sends a cancellation to the
     /// twin's replica, and a twin that already started makes the pair `both_executed`.
-    pub(super) fn tie_started(&mut self, job: JobKey, ctx: &mut Context<'_, Event>) {
+    pub(super) fn tie_started(&mut self, job: JobKey, ctx: &mut Context<'_, PackedEvent>) {
         let (attempt, reached) = (self.jobs[job].attempt, self.jobs[job].reached);
         let a = &mut self.attempts[attempt];
         let Some(twin) = a.tied else {
@@ -97,7 +97,11 @@ impl World {
     /// A cancellation reaches `attempt`'s replica: unless a worker already took it, the copy
     /// is dropped undone (on its way, or skipped when a worker reaches it in the queue), and
     /// its caller stops waiting for it. If the twin already failed, the request moves on.
-    pub(super) fn on_tied_cancel(&mut self, attempt: AttemptKey, ctx: &mut Context<'_, Event>) {
+    pub(super) fn on_tied_cancel(
+        &mut self,
+        attempt: AttemptKey,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) {
         let now = ctx.now();
         let a = &mut self.attempts[attempt];
         a.holders -= 1;
