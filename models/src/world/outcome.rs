@@ -23,6 +23,21 @@ struct Done {
     garbage: bool,
 }
 
+impl Done {
+    /// What `r`'s origin hears when it ends with `ok` and `garbage`.
+    #[inline]
+    fn of(r: &super::Request, ok: bool, garbage: bool) -> Done {
+        Done {
+            origin: r.origin,
+            arrived: r.arrived,
+            measured: r.measured,
+            degraded: r.degraded,
+            ok,
+            garbage,
+        }
+    }
+}
+
 impl World {
     /// The caller stops waiting for `attempt` at `now` (its reply came, it timed out, or it
     /// lost a hedge race): it is no longer outstanding at its replica, gives back its
@@ -246,14 +261,7 @@ impl World {
         }
         // Nothing to cancel, settle or trace: read what the origin needs and free the request
         // without moving it out (a whole request is about 200 bytes).
-        let done = Done {
-            origin: r.origin,
-            arrived: r.arrived,
-            measured: r.measured,
-            degraded: r.degraded,
-            ok,
-            garbage,
-        };
+        let done = Done::of(r, ok, garbage);
         self.requests.remove(request);
         self.tell_origin(done, ctx);
     }
@@ -293,15 +301,7 @@ impl World {
         };
         let now = ctx.now();
         self.note(now, |_| trace::request_done(&r, ok, garbage, now));
-        let done = Done {
-            origin: r.origin,
-            arrived: r.arrived,
-            measured: r.measured,
-            degraded: r.degraded,
-            ok,
-            garbage,
-        };
-        self.tell_origin(done, ctx);
+        self.tell_origin(Done::of(&r, ok, garbage), ctx);
     }
 
     /// Tells a resolved request's origin how it ended: its client counts it, or its job's
