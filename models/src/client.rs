@@ -8,9 +8,6 @@ use sim_core::{
     CountSeries, Draws, Histogram, LevelSeries, QuantileSeries, SimDuration, SimTime, Stream,
 };
 
-/// Arrival gaps drawn at a time (`sim_core::Draws`).
-const DRAWN_AHEAD: usize = 32;
-
 use crate::config::{Arrival, ClientConfig};
 use crate::guard::GuardState;
 use crate::result::{ClientResult, ClientSeries};
@@ -36,7 +33,7 @@ pub struct Client {
     /// same division `next_arrival` used to make on every arrival, so the same bits).
     gap_ns: f64,
     /// Poisson gaps drawn ahead (see `next_arrival`).
-    gaps: Draws<f64, DRAWN_AHEAD>,
+    gaps: Draws<f64>,
     /// Counters over requests that arrived after the warm-up.
     pub counts: ClientCounts,
     /// End-to-end latency of successful requests.
@@ -176,10 +173,9 @@ impl Client {
     /// The instant of the next arrival after the one at `now`.
     ///
     /// A load spike active at `now` divides the gap by its factor. A Poisson client draws
-    /// exactly one number per arrival whatever the spikes, so its stream stays aligned. It
-    /// draws one gap ahead: this arrival uses the gap drawn at the previous one (or when the
-    /// client was built), so the logarithm of the new draw does not delay the next arrival's
-    /// scheduling; the gaps are the stream's draws in the same order.
+    /// exactly one number per arrival whatever the spikes, so its stream stays aligned. The
+    /// gaps are drawn a batch at a time (`sim_core::Draws`), so that the logarithms overlap
+    /// instead of delaying each arrival's scheduling; they are the stream's draws in order.
     #[inline]
     pub fn next_arrival(&mut self, now: SimTime) -> SimTime {
         match self.config.arrival {

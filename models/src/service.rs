@@ -16,9 +16,6 @@ use sim_core::{
     CountSeries, Draws, Histogram, LevelSeries, SimDuration, SimTime, Stream, TimeAverage,
 };
 
-/// Service times drawn at a time (`sim_core::Draws`).
-const DRAWN_AHEAD: usize = 32;
-
 use crate::balancer::BalancerState;
 use crate::caller_class::{AttemptClass, CallerLimits, RateLimitScope};
 use crate::client::SERIES_INTERVAL;
@@ -42,8 +39,8 @@ pub struct Service<K> {
     /// Which replica each attempt goes to (policy, outstanding counts, outlier detection).
     balancer: BalancerState,
     service_time_stream: Stream,
-    /// The next service-time draw, made one draw ahead (see `work`).
-    works: Draws<SimDuration, DRAWN_AHEAD>,
+    /// Service-time draws made a batch at a time (see `work`).
+    works: Draws<SimDuration>,
     jitter_stream: Stream,
     /// Draws which attempts get a 4xx-like answer (`service/NAME/client_error`), only when
     /// the service has a `client_error_fraction`.
@@ -531,10 +528,10 @@ impl<K: Copy> Service<K> {
 
     /// A service-time draw for `replica` at `now`, stretched by every active slowdown.
     ///
-    /// The draw used was made at the previous call (or when the service was built), and this
-    /// call draws the next one: the stream gives the same numbers in the same order, but the
-    /// logarithm of a new draw no longer delays the scheduling of the work it times (5% of
-    /// a whole M/M/1 run, BENCHMARKS.md). Nothing else draws from this stream.
+    /// The draws are made a batch at a time (`sim_core::Draws`): the stream gives the same
+    /// numbers in the same order, but the logarithms overlap instead of delaying the
+    /// scheduling of the work each one times (about 13% of a whole M/M/1 run with the arrival gaps,
+    /// BENCHMARKS.md). Nothing else draws from this stream.
     // Always inlined into `start_own_work`: a call costs as much as an exponential's draw.
     #[inline(always)]
     fn work(&mut self, replica: u32, now: SimTime) -> SimDuration {

@@ -7,33 +7,37 @@
 //! later draw is a load. The numbers are the same, in the same order, as drawing one at a
 //! time from the same stream, as long as nothing else draws from that stream.
 
-/// Values drawn `N` at a time by a refill function, handed out one at a time in order.
+/// Values drawn per batch. Row (d) of `benches/engine.rs` measured 8 to 128: 32 and 64 were
+/// the fastest and even with each other (BENCHMARKS.md).
+const BATCH: usize = 32;
+
+/// Values drawn `BATCH` at a time by a refill function, handed out one at a time in order.
 #[derive(Clone, Debug)]
-pub struct Draws<T, const N: usize> {
-    batch: [T; N],
-    /// The index of the next value to hand out; `N` when the batch is used up.
+pub struct Draws<T> {
+    batch: [T; BATCH],
+    /// The index of the next value to hand out; `BATCH` when the batch is used up.
     next: usize,
 }
 
-impl<T: Copy + Default, const N: usize> Default for Draws<T, N> {
+impl<T: Copy + Default> Default for Draws<T> {
     fn default() -> Self {
         Draws {
-            batch: [T::default(); N],
-            next: N,
+            batch: [T::default(); BATCH],
+            next: BATCH,
         }
     }
 }
 
-impl<T: Copy + Default, const N: usize> Draws<T, N> {
-    /// An empty batch: the first `take` draws `N` values.
+impl<T: Copy + Default> Draws<T> {
+    /// An empty batch: the first `take` draws a whole batch.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The next value, drawing a new batch of `N` with `draw` when this one is used up.
+    /// The next value, drawing a new batch with `draw` when this one is used up.
     #[inline]
     pub fn take(&mut self, draw: impl FnMut() -> T) -> T {
-        if self.next == N {
+        if self.next == BATCH {
             self.refill(draw);
         }
         let value = self.batch[self.next];
@@ -57,7 +61,7 @@ mod tests {
 
     #[test]
     fn values_come_out_in_the_order_drawn() {
-        let mut ahead: Draws<f64, 16> = Draws::new();
+        let mut ahead: Draws<f64> = Draws::new();
         let mut stream = Stream::new(5, "draws");
         let mut same = Stream::new(5, "draws");
         for _ in 0..1_000 {

@@ -237,7 +237,7 @@ fn setting_an_unchanged_level_changes_no_average() {
     assert_eq!(every_series.means(end), changes_series.means(end));
 }
 
-/// Service times are drawn one draw ahead (so the log of the next draw overlaps other work),
+/// Service times are drawn a batch at a time (so that their logarithms overlap other work),
 /// yet they are exactly the stream's draws in order.
 #[test]
 fn work_is_the_streams_draws_in_order() {
