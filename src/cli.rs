@@ -69,7 +69,7 @@ pub enum Command {
         /// Print a Graphviz DOT digraph instead of text (`| dot -Tsvg > graph.svg`).
         #[arg(long)]
         dot: bool,
-        /// Apply this variant from the scenario's `variants`.
+        /// Apply this variant from the scenario's `variants` (`as-written`: none).
         #[arg(long)]
         variant: Option<String>,
         /// Override a value: `--set services.api.calls.db.retry=null` (repeatable; applied
@@ -84,7 +84,7 @@ pub enum Command {
 pub struct RunArgs {
     /// A scenario file, or the name of a catalog scenario (see `faultline list`).
     pub file: PathBuf,
-    /// Apply this variant from the scenario's `variants`.
+    /// Apply this variant from the scenario's `variants` (`as-written`: none).
     #[arg(long)]
     pub variant: Option<String>,
     /// Master seed: the same seed replays the same run, bit for bit.
@@ -109,8 +109,8 @@ pub struct RunArgs {
 pub struct CompareArgs {
     /// A scenario file, or the name of a catalog scenario (see `faultline list`).
     pub file: PathBuf,
-    /// Variants to compare, comma-separated; the first is the baseline (default: the scenario
-    /// as written, then every variant it defines).
+    /// Variants to compare, comma-separated; the first is the baseline; `as-written` names
+    /// the scenario with no variant (default: `as-written`, then every variant it defines).
     #[arg(long, value_delimiter = ',')]
     pub variants: Vec<String>,
     /// Seeds, inclusive (`1..30`).
@@ -151,7 +151,7 @@ pub struct ExploreArgs {
     /// each) to a scenario without it.
     #[arg(long)]
     pub random_faults: bool,
-    /// Apply this variant from the scenario's `variants`.
+    /// Apply this variant from the scenario's `variants` (`as-written`: none).
     #[arg(long)]
     pub variant: Option<String>,
     /// Override a value (repeatable).

@@ -14,7 +14,7 @@ use crate::cli::CompareArgs;
 use crate::error::CliError;
 use crate::input;
 use crate::output::write_atomic;
-use crate::run::{simulate, Outcome, Simulated};
+use crate::run::{simulate, Outcome, Simulated, AS_WRITTEN};
 use crate::seeds::SeedRange;
 
 /// Seeds added per round while `--precision` is not yet met.
@@ -27,17 +27,39 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, CliError> {
     let precision = args.precision.as_deref().map(parse_precision).transpose()?;
     let base_options = crate::run::load_options(None, &args.set)?;
     let scenario = scenarios::parse(&source.text, &source.origin, &base_options)?;
+    if scenario.variants.iter().any(|v| v == AS_WRITTEN) {
+        return Err(CliError::Usage {
+            flag: "--variants".to_string(),
+            problem: format!(
+                "the scenario defines a variant named `{AS_WRITTEN}`, the name of the scenario as written: rename that variant"
+            ),
+        });
+    }
+    // The scenario as written always leads (the default baseline), then every variant.
     let variants: Vec<Option<String>> = if !args.variants.is_empty() {
-        args.variants.iter().map(|v| Some(v.clone())).collect()
-    } else if scenario.variants.is_empty() {
-        vec![None]
+        args.variants
+            .iter()
+            .map(|v| (v != AS_WRITTEN).then(|| v.clone()))
+            .collect()
     } else {
-        scenario.variants.iter().cloned().map(Some).collect()
+        std::iter::once(None)
+            .chain(scenario.variants.iter().cloned().map(Some))
+            .collect()
     };
     let names: Vec<String> = variants
         .iter()
-        .map(|v| v.clone().unwrap_or_else(|| "as-written".to_string()))
+        .map(|v| v.clone().unwrap_or_else(|| AS_WRITTEN.to_string()))
         .collect();
+    if let Some(twice) = names
+        .iter()
+        .enumerate()
+        .find(|(i, name)| names[..*i].contains(name))
+    {
+        return Err(CliError::Usage {
+            flag: "--variants".to_string(),
+            problem: format!("`{}` is listed twice: list each variant once", twice.1),
+        });
+    }
     // Validate every variant up front: a typo should fail before minutes of runs.
     for variant in &variants {
         let options = crate::run::load_options(variant.as_deref(), &args.set)?;

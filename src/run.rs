@@ -77,7 +77,7 @@ fn write_single_report(
     let name = args
         .variant
         .clone()
-        .unwrap_or_else(|| "as-written".to_string());
+        .unwrap_or_else(|| AS_WRITTEN.to_string());
     let mut comparison = reports::comparison::Comparison::new(&[name]);
     comparison.add(0, &run.summary, &run.result);
     let findings = comparison.finish();
@@ -201,7 +201,12 @@ pub fn simulate(
     })
 }
 
-/// The variant and `--set PATH=VALUE` overrides of a command line, as `scenarios` takes them.
+/// The name of the scenario as its file says, with no variant applied: a row of every
+/// comparison (its default baseline) and a name `--variant` and `--variants` accept.
+pub const AS_WRITTEN: &str = "as-written";
+
+/// The variant and `--set PATH=VALUE` overrides of a command line, as `scenarios` takes them
+/// (`as-written` is no variant).
 pub fn load_options(
     variant: Option<&str>,
     set: &[String],
@@ -211,7 +216,7 @@ pub fn load_options(
         overrides.push(scenarios::Override::parse(text)?);
     }
     Ok(scenarios::LoadOptions {
-        variant: variant.map(str::to_string),
+        variant: variant.filter(|v| *v != AS_WRITTEN).map(str::to_string),
         overrides,
     })
 }

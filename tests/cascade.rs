@@ -36,6 +36,7 @@ fn mean(series: &[f64], (from, to): (usize, usize)) -> f64 {
 fn worst_p99(result: &RunResult, (from, to): (usize, usize)) -> f64 {
     result.clients[0].series.latency_p99_ms[from..to]
         .iter()
+        .flatten()
         .fold(0.0, |a: f64, &b| a.max(b))
 }
 

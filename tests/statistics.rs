@@ -57,7 +57,10 @@ fn mm1() -> String {
 fn mean_sojourn_ms(text: &str, variant: Option<&str>, seed: u64) -> f64 {
     let simulated = faultline::run::simulate(text, "test:mm1-statistics", variant, &[], seed)
         .unwrap_or_else(|e| panic!("seed {seed}: the M/M/1 scenario runs: {e}"));
-    simulated.summary.services["server"].sojourn_ms.mean
+    simulated.summary.services["server"]
+        .sojourn_ms
+        .mean
+        .expect("the server completed jobs")
 }
 
 #[test]

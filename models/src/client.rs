@@ -9,6 +9,7 @@ use sim_core::{
 };
 
 use crate::config::{Arrival, ClientConfig};
+use crate::failure::{Failure, FailureCounts};
 use crate::guard::GuardState;
 use crate::result::{ClientResult, ClientSeries};
 
@@ -38,6 +39,12 @@ pub struct Client {
     pub counts: ClientCounts,
     /// End-to-end latency of successful requests.
     pub latency: Histogram,
+    /// Time from arrival to the moment its caller gave up, of every measured failed request
+    /// (merged with `latency` into `ClientResult::latency_all`, so a success costs one
+    /// histogram record, not two).
+    pub latency_failed: Histogram,
+    /// Measured failed requests by cause.
+    pub failures: FailureCounts,
     /// Successes within each latency mark, parallel to `config.latency_marks`.
     pub within_marks: Vec<u64>,
     /// Per-second history, warm-up included.
@@ -101,8 +108,14 @@ impl ClientHistory {
             goodput_per_s: self.goodput.rates_per_s(end),
             failed_per_s: self.failed.rates_per_s(end),
             timeouts_per_s: self.timeouts.rates_per_s(end),
-            latency_p50_ms: rows.iter().map(|r| r[0] / 1e6).collect(),
-            latency_p99_ms: rows.iter().map(|r| r[1] / 1e6).collect(),
+            latency_p50_ms: rows
+                .iter()
+                .map(|r| r.as_ref().map(|r| r[0] / 1e6))
+                .collect(),
+            latency_p99_ms: rows
+                .iter()
+                .map(|r| r.as_ref().map(|r| r[1] / 1e6))
+                .collect(),
             breaker_open: Vec::new(),
             in_flight: self.in_flight.means(end),
         }
@@ -164,6 +177,8 @@ impl Client {
             gap_ns,
             counts: ClientCounts::default(),
             latency: Histogram::new(),
+            latency_failed: Histogram::new(),
+            failures: FailureCounts::default(),
             within_marks: vec![0; marks],
             history: ClientHistory::new(),
             guards,
@@ -225,9 +240,39 @@ impl Client {
         }
     }
 
-    /// The client's measurements up to `end`, with `in_flight` = measured requests unresolved.
-    pub fn result(&self, end: SimTime) -> ClientResult {
+    /// Records a request that failed at `now`, `elapsed` after it arrived, for `cause`;
+    /// `measured` requests also count in the totals.
+    pub fn record_failure(
+        &mut self,
+        now: SimTime,
+        elapsed: SimDuration,
+        cause: Failure,
+        measured: bool,
+    ) {
+        self.history.failed.add(now, 1);
+        if !measured {
+            return;
+        }
+        self.counts.failed += 1;
+        self.failures.add(cause);
+        self.latency_failed.record(elapsed);
+    }
+
+    /// The client's measurements up to `end`, with `in_flight` = measured requests unresolved,
+    /// whose ages at `end` are `unresolved` (they join `latency_all` at those ages: lower
+    /// bounds of the time they will take).
+    pub fn result(&self, end: SimTime, unresolved: &[SimDuration]) -> ClientResult {
         let c = self.counts;
+        assert_eq!(
+            unresolved.len() as u64,
+            c.requests - c.succeeded - c.failed,
+            "every measured request is resolved or unresolved at the end"
+        );
+        let mut latency_all = self.latency.clone();
+        latency_all.merge(&self.latency_failed);
+        for &age in unresolved {
+            latency_all.record(age);
+        }
         ClientResult {
             name: self.config.name.clone(),
             requests: c.requests,
@@ -245,6 +290,8 @@ impl Client {
             rate_limited: c.rate_limited,
             guards: self.guards.counts,
             latency: self.latency.clone(),
+            latency_all,
+            failures: self.failures,
             within_marks: self
                 .config
                 .latency_marks

@@ -248,8 +248,8 @@ pub struct DatabaseSeries {
     /// Stale reads per second.
     pub stale_reads_per_s: Vec<f64>,
     /// 99th percentile of the staleness of the reads served in each second (fresh reads count
-    /// as 0), in ms.
-    pub staleness_p99_ms: Vec<f64>,
+    /// as 0), in ms; None in a second that served no read.
+    pub staleness_p99_ms: Vec<Option<f64>>,
 }
 
 /// Runs the database described by `config` for `duration` and returns what it measured after

@@ -131,7 +131,8 @@ pub struct GuardState {
     pub counts: GuardCounts,
 }
 
-/// What a caller's guards did, over the whole run.
+/// What a caller's guards did for the requests measured (arrived after the warm-up): the
+/// same requests a client's `requests` counts, so the two share one denominator.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GuardCounts {
     /// Retries the budget refused.
@@ -229,12 +230,13 @@ impl GuardState {
             .map_or_else(Vec::new, |b| b.expire_waiters(now))
     }
 
-    /// The bulkhead refused an attempt at `now` after it waited `waited`: counted, and
-    /// recorded by the breaker as a failed call (see the module doc).
-    pub fn on_bulkhead_full(&mut self, now: SimTime, waited: SimDuration) {
-        self.counts.bulkhead_rejections += 1;
+    /// The bulkhead refused an attempt at `now` after it waited `waited`: counted (if its
+    /// request is `measured`), and recorded by the breaker as a failed call (see the module
+    /// doc).
+    pub fn on_bulkhead_full(&mut self, now: SimTime, waited: SimDuration, measured: bool) {
+        self.counts.bulkhead_rejections += u64::from(measured);
         // Only the breaker hears of it; the throttle counts what the backend accepted.
-        self.report_to_breaker(now, false, waited);
+        self.report_to_breaker(now, false, waited, measured);
     }
 
     /// Attempts holding a bulkhead slot and waiting for one, if there is a bulkhead.
@@ -276,43 +278,58 @@ impl GuardState {
         }
     }
 
-    /// Asks for permission to send an attempt now.
+    /// Asks for permission to send an attempt now; a refusal counts if the attempt's request
+    /// is `measured`.
     #[inline]
-    pub fn admit(&mut self, now: SimTime) -> Result<(), LocalRejection> {
+    pub fn admit(&mut self, now: SimTime, measured: bool) -> Result<(), LocalRejection> {
         // Most callers have neither guard: let the attempt through without a call.
         if self.breaker.is_none() && self.throttle.is_none() {
             return Ok(());
         }
-        self.admit_guarded(now)
+        self.admit_guarded(now, measured)
     }
 
     /// `admit` for a caller with a breaker or a throttle.
-    fn admit_guarded(&mut self, now: SimTime) -> Result<(), LocalRejection> {
+    fn admit_guarded(&mut self, now: SimTime, measured: bool) -> Result<(), LocalRejection> {
         if let Some(breaker) = &mut self.breaker {
             if breaker.try_acquire(now).is_err() {
-                self.counts.breaker_rejections += 1;
+                self.counts.breaker_rejections += u64::from(measured);
                 return Err(LocalRejection::BreakerOpen);
             }
         }
         if let Some((throttle, stream)) = &mut self.throttle {
             if throttle.should_reject(now, stream) {
-                self.counts.throttled += 1;
+                self.counts.throttled += u64::from(measured);
                 return Err(LocalRejection::Throttled);
             }
         }
         Ok(())
     }
 
-    /// Reports how an admitted attempt ended, `duration` after it was sent.
-    pub fn on_outcome(&mut self, now: SimTime, outcome: AttemptOutcome, duration: SimDuration) {
-        self.report_to_breaker(now, outcome == AttemptOutcome::Success, duration);
+    /// Reports how an admitted attempt ended, `duration` after it was sent; the breaker's
+    /// openings count if the attempt's request is `measured`.
+    pub fn on_outcome(
+        &mut self,
+        now: SimTime,
+        outcome: AttemptOutcome,
+        duration: SimDuration,
+        measured: bool,
+    ) {
+        self.report_to_breaker(now, outcome == AttemptOutcome::Success, duration, measured);
         if let Some((throttle, _)) = &mut self.throttle {
             throttle.record(now, outcome != AttemptOutcome::Overload);
         }
     }
 
-    /// Tells the breaker (if any) how a call ended, counting the times it opens.
-    fn report_to_breaker(&mut self, now: SimTime, succeeded: bool, duration: SimDuration) {
+    /// Tells the breaker (if any) how a call ended, counting the times it opens (when the
+    /// call's request is `measured`).
+    fn report_to_breaker(
+        &mut self,
+        now: SimTime,
+        succeeded: bool,
+        duration: SimDuration,
+        measured: bool,
+    ) {
         if let Some(breaker) = &mut self.breaker {
             let opened_before = breaker.transition_counts().closed_to_open
                 + breaker.transition_counts().half_open_to_open;
@@ -325,17 +342,19 @@ impl GuardState {
             );
             let opened_after = breaker.transition_counts().closed_to_open
                 + breaker.transition_counts().half_open_to_open;
-            self.counts.breaker_opened += opened_after - opened_before;
+            if measured {
+                self.counts.breaker_opened += opened_after - opened_before;
+            }
         }
     }
 
-    /// Asks the budget for one retry.
-    pub fn allow_retry(&mut self, now: SimTime) -> bool {
+    /// Asks the budget for one retry; a refusal counts if the request is `measured`.
+    pub fn allow_retry(&mut self, now: SimTime, measured: bool) -> bool {
         let Some(budget) = &mut self.budget else {
             return true;
         };
         let allowed = budget.try_withdraw(now);
-        if !allowed {
+        if !allowed && measured {
             self.counts.retries_denied += 1;
         }
         allowed
@@ -390,11 +409,15 @@ mod tests {
         let mut state = GuardState::new(&guards, 1, "test/throttle");
         let now = SimTime::from_nanos(1);
         for _ in 0..10 {
-            state.admit(now).unwrap();
-            state.on_outcome(now, AttemptOutcome::Overload, SimDuration::from_millis(1));
+            state.admit(now, true).unwrap();
+            let duration = SimDuration::from_millis(1);
+            state.on_outcome(now, AttemptOutcome::Overload, duration, true);
         }
         assert_eq!(state.counts.breaker_opened, 1);
-        assert_eq!(state.admit(now), Err(LocalRejection::BreakerOpen));
+        assert_eq!(state.admit(now, true), Err(LocalRejection::BreakerOpen));
+        assert_eq!(state.counts.breaker_rejections, 1);
+        // A request of the warm-up is refused alike, and not counted.
+        assert_eq!(state.admit(now, false), Err(LocalRejection::BreakerOpen));
         assert_eq!(state.counts.breaker_rejections, 1);
         assert_eq!(state.breaker_state(now), Some(2));
     }
@@ -418,7 +441,7 @@ mod tests {
         for _ in 0..100 {
             state.on_request(now);
         }
-        let allowed = (0..50).filter(|_| state.allow_retry(now)).count();
+        let allowed = (0..50).filter(|_| state.allow_retry(now, true)).count();
         assert_eq!(allowed, 10, "10% of 100 requests");
         assert_eq!(state.counts.retries_denied, 40);
     }
@@ -426,7 +449,7 @@ mod tests {
     #[test]
     fn no_guards_admit_everything() {
         let mut state = GuardState::new(&Guards::NONE, 1, "test/throttle");
-        assert_eq!(state.admit(SimTime::ZERO), Ok(()));
-        assert!(state.allow_retry(SimTime::ZERO));
+        assert_eq!(state.admit(SimTime::ZERO, true), Ok(()));
+        assert!(state.allow_retry(SimTime::ZERO, true));
     }
 }

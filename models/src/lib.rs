@@ -17,6 +17,7 @@ pub mod client;
 pub mod config;
 pub mod database;
 pub mod election;
+pub mod failure;
 pub mod fault;
 pub mod guard;
 pub mod idempotency;
@@ -55,6 +56,7 @@ pub use election::{
     Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, ElectionResult,
     ElectionRun, Member,
 };
+pub use failure::{Failure, FailureCounts};
 pub use fault::{
     Drawn, Endpoint, Fault, FaultKind, RandomFaults, RandomKind, RandomTarget, Target, Unreachable,
 };

@@ -78,6 +78,12 @@ pub struct ClientResult {
     pub guards: GuardCounts,
     /// End-to-end latency of successful requests, first send to final response.
     pub latency: Histogram,
+    /// Time to an outcome of every measured request (one entry per request): a success at
+    /// its latency, a failure at the moment its caller gave up, and a request still
+    /// unresolved when the run ended at its age then (a lower bound).
+    pub latency_all: Histogram,
+    /// Failed requests by cause; the causes add up to `failed`.
+    pub failures: crate::failure::FailureCounts,
     /// For each configured latency mark, the number of requests that succeeded within it.
     pub within_marks: Vec<(SimDuration, u64)>,
     /// Per-second history over the whole run, warm-up included.
@@ -103,10 +109,12 @@ pub struct ClientSeries {
     pub failed_per_s: Vec<f64>,
     /// Attempts that timed out per second.
     pub timeouts_per_s: Vec<f64>,
-    /// Median latency of the requests that succeeded in each second, in ms (0 if none).
-    pub latency_p50_ms: Vec<f64>,
-    /// 99th-percentile latency of the requests that succeeded in each second, in ms.
-    pub latency_p99_ms: Vec<f64>,
+    /// Median latency of the requests that succeeded in each second, in ms (None if none did:
+    /// undefined, never 0).
+    pub latency_p50_ms: Vec<Option<f64>>,
+    /// 99th-percentile latency of the requests that succeeded in each second, in ms (None if
+    /// none did).
+    pub latency_p99_ms: Vec<Option<f64>>,
     /// Fraction of each second the client's circuit breaker was open (empty without one).
     pub breaker_open: Vec<f64>,
     /// Mean number of the client's requests in flight (issued, not yet resolved) in each second.

@@ -426,6 +426,8 @@ struct Request {
     /// Its caller has guards (`Guards` other than `NONE`); without any, every guard call
     /// would do nothing, so none is made.
     guarded: bool,
+    /// How its latest attempt failed: the cause it fails with if it runs out of attempts.
+    failure: crate::failure::Failure,
 }
 
 #[derive(Debug)]
@@ -623,7 +625,20 @@ impl World {
             .collect();
         let client_names: Vec<String> =
             self.clients.iter().map(|c| c.config.name.clone()).collect();
-        let mut clients: Vec<_> = self.clients.iter().map(|c| c.result(stats.end)).collect();
+        // Measured client requests still unresolved at the end, with their ages then (slot
+        // order: deterministic).
+        let mut unresolved: Vec<Vec<SimDuration>> = vec![Vec::new(); self.clients.len()];
+        for (_, r) in &self.requests {
+            if let (Origin::Client(client), true) = (r.origin, r.measured) {
+                unresolved[client.0 as usize].push(stats.end.since(r.arrived));
+            }
+        }
+        let mut clients: Vec<_> = self
+            .clients
+            .iter()
+            .zip(&unresolved)
+            .map(|(c, ages)| c.result(stats.end, ages))
+            .collect();
         for (index, client) in clients.iter_mut().enumerate() {
             client.cache = self.caches.client_counts(index);
         }
@@ -697,6 +712,7 @@ impl World {
             cache: None,
             priority: c.config.priority,
             guarded,
+            failure: crate::failure::Failure::Timeout,
         });
         // Scheduled after the request is stored (no other event is scheduled in between, so
         // the order is the same): scheduling first stalled the store of the request.
@@ -788,6 +804,7 @@ impl World {
                 cache: None,
                 priority: j.class.priority,
                 guarded: call.guards != Guards::NONE,
+                failure: crate::failure::Failure::Timeout,
             }));
         }
         let (service, replica) = (j.service, j.replica);

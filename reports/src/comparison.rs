@@ -6,6 +6,12 @@
 //! every variant but the baseline, the interval of its paired difference from the baseline —
 //! pairing by seed removes the luck both runs of a seed share, which is what makes small
 //! differences visible with few seeds.
+//!
+//! Honesty rules (issue #13): every per-seed value is kept (results.json `per_seed`); a value
+//! a run cannot define (a latency with no success) is `None`, never 0, and no verdict is drawn
+//! from it (`verdict`); latency verdicts never favour a variant that succeeds less; seeds that
+//! split into two groups are found and stated (`split`); time series are summarized by the
+//! median seed and a 10th–90th percentile band, not by a mean no seed followed (`spread`).
 
 use std::collections::BTreeMap;
 
@@ -14,8 +20,17 @@ use sim_core::Histogram;
 
 use models::RunResult;
 
-use crate::stats::{interval, paired_difference, Interval};
+use crate::stats::{interval, Interval};
 use crate::summary::{FaultWindow, RunSummary};
+
+mod measure;
+pub mod split;
+pub mod spread;
+pub mod verdict;
+
+pub use split::Split;
+pub use spread::Spread;
+pub use verdict::{number, Judgement};
 
 /// Which direction of a metric is good.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -44,30 +59,28 @@ pub struct Metric {
     pub headline: bool,
     /// The value an SLO requires (SLO attainment rows only), in the metric's unit.
     pub target: Option<f64>,
+    /// For a latency: whose requests, and which of them; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_of: Option<LatencyOf>,
 }
 
-/// Per-second series averaged over the seeds of one variant.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct SeriesSum {
-    sum: Vec<f64>,
-    runs: u32,
+/// The requests a latency metric describes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LatencyOf {
+    /// The client.
+    pub client: String,
+    /// Successful requests only, or all of them.
+    pub view: LatencyView,
 }
 
-impl SeriesSum {
-    fn add(&mut self, values: &[f64]) {
-        if self.sum.len() < values.len() {
-            self.sum.resize(values.len(), 0.0);
-        }
-        for (total, value) in self.sum.iter_mut().zip(values) {
-            *total += value;
-        }
-        self.runs += 1;
-    }
-
-    fn mean(&self) -> Vec<f64> {
-        let runs = f64::from(self.runs.max(1));
-        self.sum.iter().map(|total| total / runs).collect()
-    }
+/// The two latency views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LatencyView {
+    /// Successful requests only: undefined when none succeeded.
+    Successes,
+    /// Every request: a failure at the moment its caller gave up.
+    All,
 }
 
 /// What one variant's runs produced so far.
@@ -75,9 +88,11 @@ impl SeriesSum {
 struct VariantRuns {
     name: String,
     seeds: Vec<u64>,
-    values: BTreeMap<String, Vec<f64>>,
-    series: BTreeMap<String, SeriesSum>,
+    values: BTreeMap<String, Vec<Option<f64>>>,
+    /// Each per-second series, one entry per seed in seed order.
+    series: BTreeMap<String, Vec<Vec<f64>>>,
     latency: BTreeMap<String, Histogram>,
+    latency_all: BTreeMap<String, Histogram>,
     slo_met: u32,
     trace_hashes: Vec<String>,
 }
@@ -89,19 +104,28 @@ pub struct Comparison {
     variants: Vec<VariantRuns>,
     faults: Option<Vec<FaultWindow>>,
     faults_vary: bool,
+    warmup_s: f64,
 }
 
 /// What a comparison found: the contents of results.json.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Findings {
-    /// Variant names; the first is the baseline.
+    /// Variant names; the first is the baseline (`as-written`, the scenario as its file says,
+    /// unless `--variants` chose otherwise).
     pub variants: Vec<String>,
+    /// The variant every other one is compared with.
+    pub baseline: String,
     /// The seeds every variant ran, in order.
     pub seeds: Vec<u64>,
+    /// The warm-up, in seconds: nothing before it is counted.
+    pub warmup_s: f64,
     /// One row per metric, headline metrics first.
     pub metrics: Vec<MetricRow>,
     /// Per variant: in how many seeds every SLO was met.
     pub slo_met: Vec<SloTally>,
+    /// Split outcomes in words: a variant whose seeds fall into two separate groups on a
+    /// headline metric (so its mean describes no seed).
+    pub splits: Vec<String>,
     /// The fault windows shaded in the plots (those of the baseline's first seed).
     pub faults: Vec<FaultWindow>,
     /// Whether some seed's fault windows differ from those shown (random faults).
@@ -124,13 +148,20 @@ pub struct MetricRow {
 pub struct VariantValue {
     /// The variant.
     pub variant: String,
-    /// Mean over seeds with its 95% interval.
-    pub estimate: Interval,
+    /// Mean over the seeds where the metric is defined, with its 95% interval; null when it
+    /// is defined in none.
+    pub estimate: Option<Interval>,
+    /// The value of each seed, in `Findings::seeds` order; null where it is undefined.
+    pub per_seed: Vec<Option<f64>>,
     /// The paired difference (this variant − baseline) with its 95% interval; null for the
-    /// baseline itself.
+    /// baseline itself and where some seed's value is undefined.
     pub difference: Option<Interval>,
+    /// How the difference reads; null for the baseline.
+    pub judgement: Option<Judgement>,
     /// The difference in plain words; null for the baseline.
     pub verdict: Option<String>,
+    /// The two groups its seeds split into, if they do (headline metrics only).
+    pub split: Option<Split>,
 }
 
 /// How often a variant met every SLO.
@@ -144,13 +175,16 @@ pub struct SloTally {
     pub runs: u32,
 }
 
-/// A per-second series of one variant, averaged over its seeds.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MeanSeries {
-    /// The variant.
-    pub variant: String,
-    /// Value of each second of the run (index i covers seconds i..i+1).
-    pub values: Vec<f64>,
+impl Metric {
+    /// The value of this metric in a run that does not report it (a variant without the
+    /// pattern it counts): 0 for a count of events (none happened), undefined for a ratio, a
+    /// latency or a duration, which have nothing to measure.
+    fn value_when_absent(&self) -> Option<f64> {
+        match self.unit.as_str() {
+            "requests" | "executions" | "attempts" | "writes" | "reads" => Some(0.0),
+            _ => None,
+        }
+    }
 }
 
 impl Comparison {
@@ -167,6 +201,7 @@ impl Comparison {
                 .collect(),
             faults: None,
             faults_vary: false,
+            warmup_s: 0.0,
         }
     }
 
@@ -174,7 +209,10 @@ impl Comparison {
     /// variant, seed by seed) so the findings never depend on scheduling.
     pub fn add(&mut self, variant: usize, summary: &RunSummary, result: &RunResult) {
         match &self.faults {
-            None => self.faults = Some(summary.faults.clone()),
+            None => {
+                self.faults = Some(summary.faults.clone());
+                self.warmup_s = summary.sim_time_s - summary.measured_s;
+            }
             Some(shown) => {
                 let same = shown.len() == summary.faults.len()
                     && shown.iter().zip(&summary.faults).all(|(a, b)| {
@@ -186,15 +224,16 @@ impl Comparison {
                 self.faults_vary |= !same;
             }
         }
-        let values = measure(summary);
+        let values = measure::measure(summary);
         for (metric, _) in &values {
             if !self.metrics.iter().any(|m| m.key == metric.key) {
                 self.metrics.push(metric.clone());
                 // A metric first seen now counts something the runs added before did not
-                // have (a cache, a side effect, a pool): they had none of it.
+                // have (a cache, a side effect, a pool).
+                let absent = metric.value_when_absent();
                 for runs in &mut self.variants {
                     runs.values
-                        .insert(metric.key.clone(), vec![0.0; runs.seeds.len()]);
+                        .insert(metric.key.clone(), vec![absent; runs.seeds.len()]);
                 }
             }
         }
@@ -206,7 +245,7 @@ impl Comparison {
             let value = values
                 .iter()
                 .find(|(m, _)| m.key == metric.key)
-                .map_or(0.0, |(_, value)| *value);
+                .map_or_else(|| metric.value_when_absent(), |(_, value)| *value);
             runs.values
                 .entry(metric.key.clone())
                 .or_default()
@@ -215,35 +254,39 @@ impl Comparison {
         for client in &result.clients {
             let series = &client.series;
             let named = [
-                ("offered", &series.offered_per_s),
-                ("attempts", &series.attempts_per_s),
-                ("goodput", &series.goodput_per_s),
-                ("failed", &series.failed_per_s),
-                ("timeouts", &series.timeouts_per_s),
-                ("p50", &series.latency_p50_ms),
-                ("p99", &series.latency_p99_ms),
-                ("breaker_open", &series.breaker_open),
-                ("in_flight", &series.in_flight),
+                ("offered", series.offered_per_s.clone()),
+                ("attempts", series.attempts_per_s.clone()),
+                ("goodput", series.goodput_per_s.clone()),
+                ("failed", series.failed_per_s.clone()),
+                ("timeouts", series.timeouts_per_s.clone()),
+                ("p50", gaps(&series.latency_p50_ms)),
+                ("p99", gaps(&series.latency_p99_ms)),
+                ("breaker_open", series.breaker_open.clone()),
+                ("in_flight", series.in_flight.clone()),
             ];
             for (what, values) in named {
                 let key = format!("clients.{}.{what}", client.name);
-                runs.series.entry(key).or_default().add(values);
+                runs.series.entry(key).or_default().push(values);
             }
             runs.latency
                 .entry(client.name.clone())
                 .or_default()
                 .merge(&client.latency);
+            runs.latency_all
+                .entry(client.name.clone())
+                .or_default()
+                .merge(&client.latency_all);
         }
         if let Some(database) = &result.database {
             let series = &database.series;
             let named = [
-                ("stale_reads", &series.stale_reads_per_s),
-                ("failed_writes", &series.failed_writes_per_s),
-                ("staleness_p99", &series.staleness_p99_ms),
+                ("stale_reads", series.stale_reads_per_s.clone()),
+                ("failed_writes", series.failed_writes_per_s.clone()),
+                ("staleness_p99", gaps(&series.staleness_p99_ms)),
             ];
             for (what, values) in named {
                 let key = format!("database.{}.{what}", database.name);
-                runs.series.entry(key).or_default().add(values);
+                runs.series.entry(key).or_default().push(values);
             }
         }
         for service in &result.services {
@@ -255,7 +298,7 @@ impl Comparison {
             ];
             for (what, values) in named {
                 let key = format!("services.{}.{what}", service.name);
-                runs.series.entry(key).or_default().add(values);
+                runs.series.entry(key).or_default().push(values.clone());
             }
         }
     }
@@ -284,15 +327,20 @@ impl Comparison {
     }
 
     /// The largest relative half-width among headline metrics over all variants (None until
-    /// every variant has two seeds; metrics whose mean is 0 are skipped).
+    /// every variant has two seeds; metrics whose mean is 0 or that are undefined in some
+    /// seed are skipped).
     pub fn worst_headline_precision(&self) -> Option<f64> {
         let mut worst: Option<f64> = None;
         for metric in self.metrics.iter().filter(|m| m.headline) {
             for runs in &self.variants {
                 let samples = runs.values.get(&metric.key)?;
-                let estimate = interval(samples);
-                estimate.half_width?;
-                if let Some(relative) = estimate.relative_half_width() {
+                if runs.seeds.len() < 2 {
+                    return None;
+                }
+                let Some(defined) = samples.iter().copied().collect::<Option<Vec<f64>>>() else {
+                    continue;
+                };
+                if let Some(relative) = interval(&defined).relative_half_width() {
                     worst = Some(worst.map_or(relative, |w| w.max(relative)));
                 }
             }
@@ -301,22 +349,24 @@ impl Comparison {
     }
 
     /// The per-second series named `key` (`clients.web.goodput`, `services.api.queue`) of
-    /// every variant, averaged over seeds.
-    pub fn series(&self, key: &str) -> Vec<MeanSeries> {
+    /// every variant that has it, summarized over seeds (a variant whose series are all empty,
+    /// such as a breaker's for a variant without one, is left out).
+    pub fn series(&self, key: &str) -> Vec<Spread> {
         self.variants
             .iter()
             .filter_map(|runs| {
-                runs.series.get(key).map(|sum| MeanSeries {
-                    variant: runs.name.clone(),
-                    values: sum.mean(),
-                })
+                let per_seed = runs.series.get(key)?;
+                per_seed
+                    .iter()
+                    .any(|s| !s.is_empty())
+                    .then(|| spread::spread(&runs.name, per_seed))
             })
             .collect()
     }
 
-    /// Every client's latency histogram per variant, merged over seeds: `(client, variant,
-    /// histogram)`, clients in name order.
-    pub fn latencies(&self) -> Vec<(String, String, &Histogram)> {
+    /// Every client's latency histograms per variant, merged over seeds: `(client, variant,
+    /// successes, all requests)`, clients in name order.
+    pub fn latencies(&self) -> Vec<(String, String, &Histogram, &Histogram)> {
         let mut clients: Vec<&String> = self
             .variants
             .iter()
@@ -327,8 +377,10 @@ impl Comparison {
         let mut out = Vec::new();
         for client in clients {
             for runs in &self.variants {
-                if let Some(histogram) = runs.latency.get(client) {
-                    out.push((client.clone(), runs.name.clone(), histogram));
+                if let (Some(ok), Some(all)) =
+                    (runs.latency.get(client), runs.latency_all.get(client))
+                {
+                    out.push((client.clone(), runs.name.clone(), ok, all));
                 }
             }
         }
@@ -356,32 +408,57 @@ impl Comparison {
         (clients, services)
     }
 
-    /// Intervals, paired differences and verdicts over the runs added so far.
+    /// Intervals, paired differences, verdicts and splits over the runs added so far.
     pub fn finish(&self) -> Findings {
         let baseline = &self.variants[0];
+        let seeds = baseline.seeds.clone();
+        let mut splits = Vec::new();
         let mut metrics: Vec<MetricRow> = self
             .metrics
             .iter()
             .map(|metric| {
-                let base = baseline.values.get(&metric.key);
+                let empty = Vec::new();
+                let base = baseline.values.get(&metric.key).unwrap_or(&empty);
+                let success_key = metric
+                    .latency_of
+                    .as_ref()
+                    .map(|of| format!("clients.{}.success", of.client));
                 let by_variant = self
                     .variants
                     .iter()
                     .enumerate()
                     .map(|(index, runs)| {
-                        let samples = runs.values.get(&metric.key).map_or(&[][..], |v| v);
-                        let estimate = interval(samples);
-                        let difference = match (index, base) {
-                            (0, _) | (_, None) => None,
-                            (_, Some(base)) => Some(paired_difference(samples, base)),
-                        };
-                        let verdict =
-                            difference.map(|d| verdict(&runs.name, &baseline.name, metric, &d));
+                        let samples = runs.values.get(&metric.key).unwrap_or(&empty);
+                        let defined: Vec<f64> = samples.iter().flatten().copied().collect();
+                        let estimate = (!defined.is_empty()).then(|| interval(&defined));
+                        let judged = (index > 0).then(|| {
+                            let success = success_key.as_ref().and_then(|key| {
+                                Some(verdict::Paired {
+                                    variant: runs.values.get(key)?,
+                                    baseline: baseline.values.get(key)?,
+                                })
+                            });
+                            let values = verdict::Paired {
+                                variant: samples,
+                                baseline: base,
+                            };
+                            verdict::judge((&runs.name, &baseline.name), metric, values, success)
+                        });
+                        let split = metric
+                            .headline
+                            .then(|| split::find(&runs.seeds, samples))
+                            .flatten();
+                        if let (Some(split), Some(estimate)) = (&split, &estimate) {
+                            splits.push(split_words(&runs.name, metric, split, estimate.mean));
+                        }
                         VariantValue {
                             variant: runs.name.clone(),
                             estimate,
-                            difference,
-                            verdict,
+                            per_seed: samples.clone(),
+                            difference: judged.as_ref().and_then(|j| j.difference),
+                            judgement: judged.as_ref().map(|j| j.judgement),
+                            verdict: judged.map(|j| j.verdict),
+                            split,
                         }
                     })
                     .collect();
@@ -395,7 +472,9 @@ impl Comparison {
         metrics.sort_by_key(|row| !row.metric.headline);
         Findings {
             variants: self.variants.iter().map(|v| v.name.clone()).collect(),
-            seeds: baseline.seeds.clone(),
+            baseline: baseline.name.clone(),
+            seeds,
+            warmup_s: crate::summary::round(self.warmup_s, 9),
             metrics,
             slo_met: self
                 .variants
@@ -406,6 +485,7 @@ impl Comparison {
                     runs: runs.seeds.len() as u32,
                 })
                 .collect(),
+            splits,
             faults: self.faults.clone().unwrap_or_default(),
             faults_vary: self.faults_vary,
             trace_hashes: self
@@ -417,6 +497,11 @@ impl Comparison {
     }
 }
 
+/// A series with undefined seconds as NaN, the gaps plots leave.
+fn gaps(values: &[Option<f64>]) -> Vec<f64> {
+    values.iter().map(|v| v.unwrap_or(f64::NAN)).collect()
+}
+
 impl Findings {
     /// results.json: pretty JSON with a trailing newline, the same bytes for the same runs.
     pub fn to_json(&self) -> String {
@@ -426,417 +511,35 @@ impl Findings {
     }
 }
 
-/// The metrics of one run, in report order.
-fn measure(summary: &RunSummary) -> Vec<(Metric, f64)> {
-    let metric = |key: String, label: String, unit: &str, better, headline| Metric {
-        key,
-        label,
-        unit: unit.to_string(),
-        better,
-        headline,
-        target: None,
-    };
-    let mut out = Vec::new();
-    for slo in &summary.slo {
-        out.push((
-            Metric {
-                target: Some(slo.target * 100.0),
-                ..metric(
-                    format!("slo.{}.{}ms", slo.client, slo.latency_below_ms),
-                    format!(
-                        "{} within {} ms (SLO {}%)",
-                        slo.client,
-                        slo.latency_below_ms,
-                        slo.target * 100.0
-                    ),
-                    "%",
-                    Better::Higher,
-                    true,
-                )
-            },
-            slo.observed * 100.0,
-        ));
-    }
-    for (name, client) in &summary.clients {
-        let key = |what: &str| format!("clients.{name}.{what}");
-        let success = if client.requests == 0 {
-            0.0
-        } else {
-            client.succeeded as f64 / client.requests as f64 * 100.0
-        };
-        let rows = [
-            (
-                "goodput_per_s",
-                "goodput",
-                "req/s",
-                Better::Higher,
-                true,
-                client.goodput_per_s,
-            ),
-            ("success", "success", "%", Better::Higher, false, success),
-            (
-                "latency_p50",
-                "p50 latency",
-                "ms",
-                Better::Lower,
-                false,
-                client.latency_ms.p50,
-            ),
-            (
-                "latency_p99",
-                "p99 latency",
-                "ms",
-                Better::Lower,
-                true,
-                client.latency_ms.p99,
-            ),
-            (
-                "amplification",
-                "attempts per request",
-                "×",
-                Better::Lower,
-                false,
-                client.amplification,
-            ),
-        ];
-        for (what, label, unit, better, headline, value) in rows {
-            out.push((
-                metric(key(what), format!("{name} {label}"), unit, better, headline),
-                value,
-            ));
-        }
-    }
-    for (name, client) in &summary.clients {
-        // Issue #4's patterns, when a run has them (a run without counts 0).
-        let key = |what: &str| format!("clients.{name}.{what}");
-        let mut rows: Vec<(&str, &str, &str, Better, bool, f64)> = Vec::new();
-        if let Some(cache) = &client.cache {
-            rows.push((
-                "cache_hit_ratio",
-                "cache hit ratio",
-                "%",
-                Better::Higher,
-                false,
-                cache.hit_ratio * 100.0,
-            ));
-            rows.push((
-                "cache_stale_served",
-                "stale answers served",
-                "requests",
-                Better::Neither,
-                false,
-                cache.stale_served as f64,
-            ));
-        }
-        if let Some(degraded) = client.degraded {
-            // A degraded answer is a cost paid instead of a failure: neither better nor worse.
-            rows.push((
-                "degraded",
-                "degraded answers",
-                "requests",
-                Better::Neither,
-                false,
-                degraded as f64,
-            ));
-        }
-        for (what, label, unit, better, headline, value) in rows {
-            out.push((
-                metric(key(what), format!("{name} {label}"), unit, better, headline),
-                value,
-            ));
-        }
-    }
-    for (name, service) in &summary.services {
-        let key = |what: &str| format!("services.{name}.{what}");
-        let mut rows: Vec<(String, String, &str, Better, bool, f64)> = Vec::new();
-        if let Some(idempotency) = &service.idempotency {
-            rows.push((
-                key("duplicate_side_effects"),
-                format!("{name} duplicate side effects"),
-                "executions",
-                Better::Lower,
-                true,
-                idempotency.duplicate_side_effects as f64,
-            ));
-        }
-        for (pool, stats) in &service.pools {
-            rows.push((
-                key(&format!("pools.{pool}.rejected")),
-                format!("{name} pool {pool} rejected"),
-                "attempts",
-                Better::Lower,
-                false,
-                stats.rejected as f64,
-            ));
-        }
-        for (priority, stats) in service.priorities.iter().flatten() {
-            rows.push((
-                key(&format!("priorities.{priority}.shed")),
-                format!("{name} {priority} shed"),
-                "attempts",
-                Better::Lower,
-                false,
-                stats.shed as f64,
-            ));
-        }
-        for call in &service.calls {
-            if let Some(cache) = &call.cache {
-                let target = &call.target;
-                rows.push((
-                    key(&format!("calls.{target}.cache_hit_ratio")),
-                    format!("{name} → {target} cache hit ratio"),
-                    "%",
-                    Better::Higher,
-                    false,
-                    cache.hit_ratio * 100.0,
-                ));
-            }
-        }
-        for (what, label, unit, better, headline, value) in rows {
-            out.push((metric(what, label, unit, better, headline), value));
-        }
-    }
-    for (name, service) in &summary.services {
-        let key = |what: &str| format!("services.{name}.{what}");
-        let rows = [
-            (
-                "utilization",
-                "utilization",
-                "%",
-                Better::Neither,
-                service.utilization * 100.0,
-            ),
-            (
-                "queue_len_mean",
-                "mean queue",
-                "attempts",
-                Better::Lower,
-                service.queue_len_mean,
-            ),
-            (
-                "work_retries",
-                "work on retries",
-                "%",
-                Better::Lower,
-                service.work.retries * 100.0,
-            ),
-            (
-                "work_for_callers_gone",
-                "work for callers gone",
-                "%",
-                Better::Lower,
-                service.work.for_callers_gone * 100.0,
-            ),
-        ];
-        for (what, label, unit, better, value) in rows {
-            out.push((
-                metric(key(what), format!("{name} {label}"), unit, better, false),
-                value,
-            ));
-        }
-    }
-    if let Some(d) = &summary.database {
-        // A leader–follower database: its stale reads and lost writes are what variants change.
-        let name = &d.name;
-        let rows = [
-            (
-                "stale_reads",
-                "stale reads",
-                "%",
-                true,
-                d.stale_fraction * 100.0,
-            ),
-            (
-                "writes_lost_in_failover",
-                "acknowledged writes lost",
-                "writes",
-                true,
-                d.writes_lost_in_failover as f64,
-            ),
-            (
-                "failed_writes",
-                "failed writes",
-                "writes",
-                false,
-                d.failed_writes as f64,
-            ),
-            (
-                "failed_reads",
-                "failed reads",
-                "reads",
-                false,
-                d.failed_reads as f64,
-            ),
-            (
-                "write_latency_p99",
-                "p99 write latency",
-                "ms",
-                false,
-                d.write_latency_ms.p99,
-            ),
-            (
-                "unavailable_s",
-                "time without a leader",
-                "s",
-                false,
-                d.unavailable_s,
-            ),
-        ];
-        for (what, label, unit, headline, value) in rows {
-            let key = format!("database.{name}.{what}");
-            let label = format!("{name} {label}");
-            out.push((metric(key, label, unit, Better::Lower, headline), value));
-        }
-    }
-    if let Some(e) = &summary.election {
-        // A lease election: two leaders at once, and what the store let them write.
-        let rows = [
-            ("split_brain_s", "split brain", "s", true, e.split_brain_s),
-            (
-                "stale_writes_accepted",
-                "stale writes accepted",
-                "writes",
-                true,
-                e.stale_writes_accepted as f64,
-            ),
-            (
-                "leaderless_s",
-                "time without a leader",
-                "s",
-                false,
-                e.leaderless_s,
-            ),
-            (
-                "writes_rejected",
-                "writes fenced off",
-                "writes",
-                false,
-                e.writes_rejected as f64,
-            ),
-        ];
-        for (what, label, unit, headline, value) in rows {
-            let key = format!("election.{what}");
-            let label = format!("election {label}");
-            out.push((metric(key, label, unit, Better::Lower, headline), value));
-        }
-    }
-    out
-}
-
-/// `variant` against `baseline` on `metric`, in words.
-fn verdict(variant: &str, baseline: &str, metric: &Metric, difference: &Interval) -> String {
-    let label = &metric.label;
+/// A split outcome in words: `deadline: web goodput splits across seeds: 5 of 10 near
+/// 602 req/s (seeds 1, 3, 5, 7, 9), 5 near 95 req/s; the mean, 349 req/s, describes no seed`.
+fn split_words(variant: &str, metric: &Metric, split: &Split, mean: f64) -> String {
+    let n = split.lower_seeds.len() + split.upper_seeds.len();
     let unit = &metric.unit;
-    let Some(half) = difference.half_width else {
-        return format!(
-            "{variant} − {baseline} on {label}: {} {unit} (one seed: no interval; add seeds)",
-            number(difference.mean, None)
-        );
+    let list = |seeds: &[u64]| {
+        let words: Vec<String> = seeds.iter().map(u64::to_string).collect();
+        words.join(", ")
     };
-    let size = format!(
-        "{} ± {} {unit}",
-        number(difference.mean.abs(), Some(half)),
-        number(half, Some(half))
-    );
-    if !difference.excludes_zero() {
-        return format!(
-            "the {label} difference between {variant} and {baseline} is not significant ({}{size})",
-            if difference.mean < 0.0 { "−" } else { "+" }
-        );
-    }
-    let up = difference.mean > 0.0;
-    match (metric.better, up) {
-        (Better::Higher, true) | (Better::Lower, false) => {
-            format!("{variant} beats {baseline} on {label} by {size}")
-        }
-        (Better::Higher, false) | (Better::Lower, true) => {
-            format!("{variant} is worse than {baseline} on {label} by {size}")
-        }
-        (Better::Neither, _) => format!(
-            "{variant}'s {label} is {} than {baseline}'s by {size}",
-            if up { "higher" } else { "lower" }
-        ),
-    }
-}
-
-/// `value` with as many decimals as its interval's half-width deserves (two significant
-/// digits of the half-width), or four significant digits when there is no interval.
-pub fn number(value: f64, half_width: Option<f64>) -> String {
-    // Two significant digits of the half-width, or four of the value itself.
-    let (scale, digits) = match half_width {
-        Some(h) if h > 0.0 && h.is_finite() => (h, 1.0),
-        _ => (value.abs(), 3.0),
-    };
-    let decimals = if scale > 0.0 && scale.is_finite() {
-        (digits - libm::floor(libm::log10(scale))).clamp(0.0, 4.0) as usize
+    let (small, large) = if split.upper_seeds.len() <= split.lower_seeds.len() {
+        (
+            (&split.upper_seeds, split.upper_mean),
+            (&split.lower_seeds, split.lower_mean),
+        )
     } else {
-        0
+        (
+            (&split.lower_seeds, split.lower_mean),
+            (&split.upper_seeds, split.upper_mean),
+        )
     };
-    let text = format!("{value:.decimals$}");
-    // "-0.0" reads as a sign error.
-    if text
-        .trim_start_matches('-')
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
-        text.trim_start_matches('-').to_string()
-    } else {
-        text
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn metric(better: Better) -> Metric {
-        Metric {
-            key: "clients.web.goodput_per_s".into(),
-            label: "web goodput".into(),
-            unit: "req/s".into(),
-            better,
-            headline: true,
-            target: None,
-        }
-    }
-
-    fn diff(mean: f64, half: f64) -> Interval {
-        Interval {
-            mean,
-            half_width: Some(half),
-            n: 10,
-        }
-    }
-
-    #[test]
-    fn verdicts_say_who_wins_by_how_much() {
-        let m = metric(Better::Higher);
-        assert_eq!(
-            verdict("budget", "naive", &m, &diff(412.3, 35.2)),
-            "budget beats naive on web goodput by 412 ± 35 req/s"
-        );
-        assert_eq!(
-            verdict("budget", "naive", &m, &diff(-412.3, 35.2)),
-            "budget is worse than naive on web goodput by 412 ± 35 req/s"
-        );
-        assert_eq!(
-            verdict("budget", "naive", &m, &diff(3.0, 5.2)),
-            "the web goodput difference between budget and naive is not significant (+3.0 ± 5.2 req/s)"
-        );
-        let lower = metric(Better::Lower);
-        assert!(verdict("b", "a", &lower, &diff(-2.0, 1.0)).starts_with("b beats a"));
-        let neither = metric(Better::Neither);
-        assert!(verdict("b", "a", &neither, &diff(2.0, 1.0)).contains("is higher than a's"));
-    }
-
-    #[test]
-    fn numbers_keep_the_digits_their_interval_deserves() {
-        assert_eq!(number(412.345, Some(35.2)), "412");
-        assert_eq!(number(4.12345, Some(0.0352)), "4.123");
-        assert_eq!(number(-0.0001, Some(0.5)), "0.00");
-        assert_eq!(number(1234.4, None), "1234");
-        assert_eq!(number(0.012345, None), "0.0123");
-        assert_eq!(number(99.05, None), "99.05");
-        assert_eq!(number(0.0, None), "0");
-    }
+    format!(
+        "{variant}: {} splits across seeds: {} of {n} near {} {unit} (seed{} {}), {} near {} {unit}; the mean, {} {unit}, describes no seed",
+        metric.label,
+        small.0.len(),
+        number(small.1, None),
+        if small.0.len() == 1 { "" } else { "s" },
+        list(small.0),
+        large.0.len(),
+        number(large.1, None),
+        number(mean, None)
+    )
 }

@@ -1,8 +1,8 @@
 //! The plots of a comparison: which charts a report shows, built from a `Comparison`.
 //!
 //! Every chart has one line (or bar) per variant, in variant order, so a variant keeps its
-//! colour across the whole report. Time series are means over seeds, second by second, with
-//! the fault windows shaded.
+//! colour across the whole report. Time series show the median seed second by second
+//! (`comparison::spread`), with the fault windows shaded.
 
 use crate::comparison::{Comparison, Findings};
 use crate::plot::{self, Band, Bar, PlotError, Series};
@@ -40,7 +40,7 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
     let mean_of = if seeds == 1 {
         "one seed".to_string()
     } else {
-        format!("mean of {seeds} seeds")
+        format!("median of {seeds} seeds")
     };
     let faults_note = if findings.faults.is_empty() {
         String::new()
@@ -108,23 +108,17 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
         }
     }
     for client in &clients {
-        let mut series = lines(comparison, &format!("clients.{client}.breaker_open"));
-        let longest = series.iter().map(|s| s.points.len()).max().unwrap_or(0);
-        if longest == 0 {
+        // Only the variants that have a breaker: one without is not drawn on its chart.
+        let series = lines(comparison, &format!("clients.{client}.breaker_open"));
+        if series.is_empty() {
             continue;
-        }
-        // A variant without a breaker is never open: draw it at zero, in its own colour.
-        for line in &mut series {
-            if line.points.is_empty() {
-                line.points = (0..longest).map(|second| (second as f64, 0.0)).collect();
-            }
         }
         let title = format!("{client}: circuit breaker open ({mean_of})");
         out.push(Figure {
             name: slug(&format!("{client}-breaker-open")),
             svg: plot::time_series(&title, "time open (fraction of each second)", &series, &bands)?,
             caption: format!(
-                "Fraction of each second the client's circuit breaker spent OPEN, {mean_of} (0 for variants without a breaker).{faults_note}"
+                "Fraction of each second the client's circuit breaker spent OPEN, {mean_of}; variants without a breaker are not drawn.{faults_note}"
             ),
             title,
         });
@@ -160,41 +154,58 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
     }
     let latencies = comparison.latencies();
     for client in &clients {
-        let series: Vec<Series> = latencies
-            .iter()
-            .filter(|(c, _, _)| c == client)
-            .map(|(_, variant, histogram)| {
-                let grid = (0..100).map(|i| f64::from(i) / 100.0);
-                let points = grid
-                    .chain(CDF_QUANTILES)
-                    .filter(|_| histogram.count() > 0)
-                    .map(|q| (histogram.quantile_nanos(q) / 1e6, q))
-                    .collect();
-                Series {
-                    label: variant.clone(),
-                    points,
-                }
-            })
-            .collect();
-        let title = format!("{client}: latency distribution of successful requests");
-        out.push(Figure {
-            name: slug(&format!("{client}-latency-cdf")),
-            svg: plot::latency_cdf(&title, &series)?,
-            caption: format!(
-                "Fraction of successful requests answered within each latency (log scale), all {seeds} seeds pooled."
+        let views = [
+            (
+                "latency-cdf",
+                "latency distribution of successful requests",
+                "Fraction of successful requests answered within each latency (log scale), all {seeds} seeds pooled; a variant with no success has no line.",
+                false,
             ),
-            title,
-        });
+            (
+                "outcome-cdf",
+                "time to an outcome, all requests",
+                "Fraction of all requests that had an outcome within each time (log scale): a success at its latency, a failure at the moment its caller gave up; all {seeds} seeds pooled.",
+                true,
+            ),
+        ];
+        for (name, words, says, all) in views {
+            let series: Vec<Series> = latencies
+                .iter()
+                .filter(|(c, ..)| c == client)
+                .map(|(_, variant, ok, every)| {
+                    let histogram = if all { every } else { ok };
+                    let grid = (0..100).map(|i| f64::from(i) / 100.0);
+                    let points = grid
+                        .chain(CDF_QUANTILES)
+                        .filter(|_| histogram.count() > 0)
+                        .map(|q| (histogram.quantile_nanos(q) / 1e6, q))
+                        .collect();
+                    Series::new(variant.clone(), points)
+                })
+                .collect();
+            let title = format!("{client}: {words}");
+            out.push(Figure {
+                name: slug(&format!("{client}-{name}")),
+                svg: plot::latency_cdf(&title, &series)?,
+                caption: says.replace("{seeds}", &seeds.to_string()),
+                title,
+            });
+        }
     }
-    for row in findings.metrics.iter().filter(|row| row.metric.headline) {
+    // One seed has no interval: a bar per variant would only repeat the table.
+    let rows = findings
+        .metrics
+        .iter()
+        .filter(|row| row.metric.headline && seeds > 1);
+    for row in rows {
         let bars: Vec<Bar> = row
             .by_variant
             .iter()
             .map(|value| Bar {
                 label: value.variant.clone(),
-                mean: value.estimate.mean,
-                low: value.estimate.low(),
-                high: value.estimate.high(),
+                mean: value.estimate.map_or(f64::NAN, |e| e.mean),
+                low: value.estimate.and_then(|e| e.low()),
+                high: value.estimate.and_then(|e| e.high()),
             })
             .collect();
         let title = format!("{} by variant", row.metric.label);
@@ -210,19 +221,20 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
     Ok(out)
 }
 
-/// The series `key` as one plot line per variant; x is the start of each second.
+/// The series `key` as one plot line per variant (the median seed); x is the start of each
+/// second.
 fn lines(comparison: &Comparison, key: &str) -> Vec<Series> {
     comparison
         .series(key)
         .into_iter()
-        .map(|mean| Series {
-            label: mean.variant,
-            points: mean
-                .values
+        .map(|spread| {
+            let points = spread
+                .median
                 .iter()
                 .enumerate()
                 .map(|(second, &value)| (second as f64, value))
-                .collect(),
+                .collect();
+            Series::new(spread.variant, points)
         })
         .collect()
 }

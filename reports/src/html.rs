@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use crate::comparison::{Findings, MetricRow, VariantValue};
-use crate::report::{estimate, judge, signed, Judgement, Report};
+use crate::report::{difference_text, estimate, judge, Judgement, Report};
 
 /// The page's style sheet.
 const STYLE: &str = "
@@ -54,11 +54,19 @@ pub fn html(report: &Report) -> String {
         let _ = writeln!(out, "<p class=\"lead\">{}</p>", escape(report.description));
     }
     let _ = writeln!(out, "<p>{}</p>", escape(&report.method()));
+    let _ = writeln!(out, "<p>{}</p>", escape(Report::reading()));
     let verdicts = report.verdicts();
     if !verdicts.is_empty() {
         out.push_str("<h2>Verdicts</h2>\n<ul class=\"verdicts\">\n");
         for verdict in verdicts {
             let _ = writeln!(out, "<li>{}</li>", escape(&verdict));
+        }
+        out.push_str("</ul>\n");
+    }
+    if !findings.splits.is_empty() {
+        out.push_str("<h2>Split outcomes</h2>\n<ul class=\"verdicts\">\n");
+        for split in &findings.splits {
+            let _ = writeln!(out, "<li>{}</li>", escape(split));
         }
         out.push_str("</ul>\n");
     }
@@ -68,8 +76,9 @@ pub fn html(report: &Report) -> String {
     out.push_str(
         "<p class=\"legend\">Mean ± half-width of the 95% confidence interval over seeds. \
          Differences are paired by seed; green: significantly better than the baseline, red: \
-         significantly worse, uncoloured: not significant. SLO cells are green when the mean \
-         meets the target, red when it misses.</p>\n",
+         significantly worse, uncoloured: not significant; n/a: defined in no seed (a latency \
+         with no success); n/c: not comparable (see the verdicts). SLO cells are green when the \
+         mean meets the target, red when it misses.</p>\n",
     );
     out.push_str("<h2>Plots</h2>\n");
     for figure in report.figures {
@@ -182,10 +191,10 @@ fn headline_table(out: &mut String, findings: &Findings) {
         for row in &rows {
             let value = &row.by_variant[index];
             out.push_str(&value_cell(row, value));
-            match &value.difference {
-                Some(difference) => {
+            match difference_text(row, value, false) {
+                Some(text) => {
                     let class = judgement_class(judge(row, value));
-                    let _ = write!(out, "<td{class}>{}</td>", escape(&signed(difference)));
+                    let _ = write!(out, "<td{class}>{}</td>", escape(&text));
                 }
                 None if paired => out.push_str("<td>baseline</td>"),
                 None => {}
@@ -198,12 +207,21 @@ fn headline_table(out: &mut String, findings: &Findings) {
 
 /// A value's cell, green or red against its SLO target if it has one.
 fn value_cell(row: &MetricRow, value: &VariantValue) -> String {
-    let class = match row.metric.target {
-        Some(target) if value.estimate.mean >= target => " class=\"pass\"",
-        Some(_) => " class=\"fail\"",
-        None => "",
-    };
-    format!("<td{class}>{}</td>", escape(&estimate(&value.estimate)))
+    format!(
+        "<td{}>{}</td>",
+        target_class(row, value),
+        escape(&estimate(&value.estimate))
+    )
+}
+
+/// The CSS class attribute of a value against its SLO target: green when its mean meets it,
+/// red when it misses, none without a target or a value.
+fn target_class(row: &MetricRow, value: &VariantValue) -> &'static str {
+    match (row.metric.target, value.estimate) {
+        (Some(target), Some(estimate)) if estimate.mean >= target => " class=\"pass\"",
+        (Some(_), Some(_)) => " class=\"fail\"",
+        _ => "",
+    }
 }
 
 /// The CSS class attribute for a judged difference.
@@ -211,7 +229,7 @@ fn judgement_class(judgement: Judgement) -> &'static str {
     match judgement {
         Judgement::Better => " class=\"better\"",
         Judgement::Worse => " class=\"worse\"",
-        Judgement::Unclear => "",
+        Judgement::Unclear | Judgement::NotComparable => "",
     }
 }
 
@@ -242,24 +260,11 @@ fn table(out: &mut String, findings: &Findings, headline: bool) {
             escape(&row.metric.unit)
         );
         for (index, value) in row.by_variant.iter().enumerate() {
-            let class = match row.metric.target {
-                Some(target) if value.estimate.mean >= target => " class=\"pass\"",
-                Some(_) => " class=\"fail\"",
-                None => "",
-            };
-            let _ = write!(
-                out,
-                "<td{class}>{}</td>",
-                escape(&estimate(&value.estimate))
-            );
-            match &value.difference {
-                Some(difference) => {
-                    let class = match judge(row, value) {
-                        Judgement::Better => " class=\"better\"",
-                        Judgement::Worse => " class=\"worse\"",
-                        Judgement::Unclear => "",
-                    };
-                    let _ = write!(out, "<td{class}>{}</td>", escape(&signed(difference)));
+            out.push_str(&value_cell(row, value));
+            match difference_text(row, value, false) {
+                Some(text) => {
+                    let class = judgement_class(judge(row, value));
+                    let _ = write!(out, "<td{class}>{}</td>", escape(&text));
                 }
                 None if index > 0 => out.push_str("<td>—</td>"),
                 None => {}

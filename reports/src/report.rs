@@ -7,7 +7,8 @@
 
 use std::fmt::Write;
 
-use crate::comparison::{number, Better, Findings, MetricRow, VariantValue};
+pub use crate::comparison::Judgement;
+use crate::comparison::{number, Findings, MetricRow, VariantValue};
 use crate::figures::Figure;
 
 /// Everything a report shows.
@@ -64,7 +65,7 @@ impl Report<'_> {
             format!(
                 "Variants: {} (baseline: {}); {}; warm-up: {}. ",
                 variants.join(", "),
-                variants[0],
+                findings.baseline,
                 self.seeds_in_words(),
                 self.warmup
             )
@@ -89,6 +90,12 @@ impl Report<'_> {
         text
     }
 
+    /// How to read the numbers: the one denominator, the two latency views, what is
+    /// undefined, and how time series summarize seeds.
+    pub fn reading() -> &'static str {
+        "Every fraction of a client's requests (requests succeeded, each SLO's attainment) has          one denominator: the requests the client issued after the warm-up; failed requests and          those still unresolved when the run ended have not succeeded, and count against the          SLO. Nothing before the warm-up is counted. SLO attainment leads because it counts          failures as bad. Latency has two views: of successful requests only (undefined,          shown as n/a, when none succeeded), and the time to an outcome of all requests, where          a failure counts at the moment its caller gave up. No latency verdict is drawn          between variants whose success rates differ significantly in favour of the one that          succeeds less: failing fast is not being fast. Time series show the median seed          (a seed's own value each second) with a band from the 10th to the 90th percentile          over seeds."
+    }
+
     /// The verdict sentences of the headline metrics, one per variant and metric.
     pub fn verdicts(&self) -> Vec<String> {
         self.findings
@@ -100,8 +107,12 @@ impl Report<'_> {
     }
 }
 
-/// `mean ± half` with digits fit to the interval (just the mean when there is none).
-pub fn estimate(value: &crate::stats::Interval) -> String {
+/// `mean ± half` with digits fit to the interval (just the mean when there is none; `n/a`
+/// when the metric was defined in no seed).
+pub fn estimate(value: &Option<crate::stats::Interval>) -> String {
+    let Some(value) = value else {
+        return "n/a".to_string();
+    };
     match value.half_width {
         Some(half) => format!(
             "{} ± {}",
@@ -114,37 +125,33 @@ pub fn estimate(value: &crate::stats::Interval) -> String {
 
 /// A difference with its sign: `+412 ± 35`.
 pub fn signed(value: &crate::stats::Interval) -> String {
-    let text = estimate(value);
+    let text = estimate(&Some(*value));
     match text.strip_prefix('-') {
         Some(magnitude) => format!("−{magnitude}"),
         None => format!("+{text}"),
     }
 }
 
-/// How a difference reads: better, worse, or not significant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Judgement {
-    /// Significantly better than the baseline.
-    Better,
-    /// Significantly worse.
-    Worse,
-    /// Not significant, or a metric that is never judged.
-    Unclear,
+/// How `value`'s difference on `_row`'s metric reads (as `comparison::verdict` judged it;
+/// `Unclear` for the baseline).
+pub fn judge(_row: &MetricRow, value: &VariantValue) -> Judgement {
+    value.judgement.unwrap_or(Judgement::Unclear)
 }
 
-/// Judges `value`'s difference on `row`'s metric.
-pub fn judge(row: &MetricRow, value: &VariantValue) -> Judgement {
-    let Some(difference) = value.difference else {
-        return Judgement::Unclear;
+/// A difference's cell text: the signed interval with its mark, `n/c` when the two are not
+/// comparable without one, `—` for the baseline.
+pub fn difference_text(row: &MetricRow, value: &VariantValue, marks: bool) -> Option<String> {
+    let judgement = value.judgement?;
+    let mark = match (marks, judge(row, value)) {
+        (false, _) | (_, Judgement::Unclear) => "",
+        (true, Judgement::Better) => " ✔",
+        (true, Judgement::Worse) => " ✘",
+        (true, Judgement::NotComparable) => " (n/c)",
     };
-    if !difference.excludes_zero() {
-        return Judgement::Unclear;
-    }
-    match (row.metric.better, difference.mean > 0.0) {
-        (Better::Higher, true) | (Better::Lower, false) => Judgement::Better,
-        (Better::Higher, false) | (Better::Lower, true) => Judgement::Worse,
-        (Better::Neither, _) => Judgement::Unclear,
-    }
+    Some(match (value.difference, judgement) {
+        (Some(difference), _) => format!("{}{mark}", signed(&difference)),
+        (None, _) => "n/c".to_string(),
+    })
 }
 
 /// report.md.
@@ -156,6 +163,7 @@ pub fn markdown(report: &Report) -> String {
         let _ = writeln!(out, "{}\n", report.description);
     }
     let _ = writeln!(out, "{}\n", report.method());
+    let _ = writeln!(out, "{}\n", Report::reading());
     let verdicts = report.verdicts();
     if !verdicts.is_empty() {
         out.push_str("## Verdicts\n\n");
@@ -178,6 +186,13 @@ pub fn markdown(report: &Report) -> String {
                 "- {}: every SLO met in {} of {} seeds",
                 tally.variant, tally.met, tally.runs
             );
+        }
+        out.push('\n');
+    }
+    if !findings.splits.is_empty() {
+        out.push_str("## Split outcomes\n\n");
+        for split in &findings.splits {
+            let _ = writeln!(out, "- {split}");
         }
         out.push('\n');
     }
@@ -243,14 +258,9 @@ fn table(out: &mut String, findings: &Findings, headline: bool) {
         let _ = write!(out, "| {} | {} ", row.metric.label, row.metric.unit);
         for (index, value) in row.by_variant.iter().enumerate() {
             let _ = write!(out, "| {} ", estimate(&value.estimate));
-            match &value.difference {
-                Some(difference) => {
-                    let mark = match judge(row, value) {
-                        Judgement::Better => " ✔",
-                        Judgement::Worse => " ✘",
-                        Judgement::Unclear => "",
-                    };
-                    let _ = write!(out, "| {}{mark} ", signed(difference));
+            match difference_text(row, value, true) {
+                Some(text) => {
+                    let _ = write!(out, "| {text} ");
                 }
                 None if index > 0 => out.push_str("| — "),
                 None => {}
@@ -258,5 +268,5 @@ fn table(out: &mut String, findings: &Findings, headline: bool) {
         }
         out.push_str("|\n");
     }
-    out.push_str("\n✔ significantly better than the baseline, ✘ significantly worse (95%, paired by seed).\n\n");
+    out.push_str("\n✔ significantly better than the baseline, ✘ significantly worse (95%, paired by seed); n/a: defined in no seed; n/c: not comparable (see the verdicts).\n\n");
 }

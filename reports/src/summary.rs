@@ -120,16 +120,29 @@ fn window_mean(series: &[f64], from: usize, to: usize) -> Option<f64> {
 }
 
 /// One client's line of the summary.
+///
+/// One denominator: every fraction of a client's requests (`success`, each SLO's `observed`)
+/// divides by `requests`, the requests issued after the warm-up, which are `succeeded` +
+/// `failed` + `in_flight` (those still unresolved when the run ended, which have not
+/// succeeded). Every count here covers those requests and their attempts only.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClientSummary {
     /// Requests issued after the warm-up.
     pub requests: u64,
     /// Requests that succeeded.
     pub succeeded: u64,
-    /// Requests that ran out of attempts.
+    /// Requests that failed (ran out of attempts, were refused by a guard, passed their
+    /// deadline, or got a non-retryable answer).
     pub failed: u64,
     /// Requests unresolved when the run ended.
     pub in_flight: u64,
+    /// `succeeded / requests`; null without requests.
+    pub success: Option<f64>,
+    /// Failed requests by cause (`timeout`, `overload`, `error`, `refused`, `rate_limited`,
+    /// `conflict`, `non_retryable`, `breaker_open`, `throttled`, `bulkhead_full`,
+    /// `retry_denied`, `deadline_exceeded`), causes with none left out; they add up to
+    /// `failed`.
+    pub failed_by: BTreeMap<String, u64>,
     /// Attempts sent.
     pub attempts: u64,
     /// Attempts that timed out.
@@ -162,8 +175,11 @@ pub struct ClientSummary {
     pub amplification: f64,
     /// Successful requests per measured second.
     pub goodput_per_s: f64,
-    /// Latency of successful requests.
+    /// Latency of successful requests; every field null when none succeeded.
     pub latency_ms: Quantiles,
+    /// Time to an outcome of every request: a success at its latency, a failure at the moment
+    /// its caller gave up, a request unresolved at the end at its age then.
+    pub latency_all_ms: Quantiles,
     /// Successful requests whose answer was degraded (an optional call failed); absent if 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub degraded: Option<u64>,
@@ -284,21 +300,21 @@ pub struct CallSummary {
     pub cache: Option<CacheSummary>,
 }
 
-/// Latency statistics in milliseconds.
+/// Latency statistics in milliseconds; each is null (None) when nothing was measured, never 0.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Quantiles {
     /// Exact mean.
-    pub mean: f64,
+    pub mean: Option<f64>,
     /// Median.
-    pub p50: f64,
+    pub p50: Option<f64>,
     /// 90th percentile.
-    pub p90: f64,
+    pub p90: Option<f64>,
     /// 99th percentile.
-    pub p99: f64,
+    pub p99: Option<f64>,
     /// 99.9th percentile.
-    pub p999: f64,
+    pub p999: Option<f64>,
     /// Exact maximum.
-    pub max: f64,
+    pub max: Option<f64>,
 }
 
 /// One SLO's outcome.
@@ -310,9 +326,11 @@ pub struct SloVerdict {
     pub latency_below_ms: f64,
     /// Required fraction.
     pub target: f64,
-    /// Fraction of resolved requests that succeeded within the threshold.
-    pub observed: f64,
-    /// Whether `observed ≥ target`.
+    /// Fraction of the client's requests (issued after the warm-up: the same denominator as
+    /// `success`) that succeeded within the threshold; failed and unresolved requests count as
+    /// bad. Null when the client issued no requests.
+    pub observed: Option<f64>,
+    /// Whether `observed ≥ target` (false when `observed` is null: nothing shows it met).
     pub met: bool,
 }
 
@@ -392,9 +410,10 @@ impl RunSummary {
 }
 
 impl Quantiles {
-    /// Milliseconds statistics of a histogram of nanoseconds.
+    /// Milliseconds statistics of a histogram of nanoseconds; all null when it is empty.
     pub fn of(histogram: &Histogram) -> Quantiles {
-        let ms = |nanos: f64| round(nanos / 1e6, 3);
+        let empty = histogram.count() == 0;
+        let ms = |nanos: f64| (!empty).then(|| round(nanos / 1e6, 3));
         Quantiles {
             mean: ms(histogram.mean_nanos()),
             p50: ms(histogram.quantile_nanos(0.5)),
@@ -412,6 +431,13 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         succeeded: c.succeeded,
         failed: c.failed,
         in_flight: c.in_flight,
+        success: (c.requests > 0).then(|| round(c.succeeded as f64 / c.requests as f64, 6)),
+        failed_by: c
+            .failures
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(cause, n)| (cause.name().to_string(), n))
+            .collect(),
         attempts: c.attempts,
         timeouts: c.timeouts,
         rejections: c.rejections,
@@ -429,6 +455,7 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         amplification: round(ratio(c.attempts as f64, c.requests as f64), 6),
         goodput_per_s: round(ratio(c.succeeded as f64, measured_s), 3),
         latency_ms: Quantiles::of(&c.latency),
+        latency_all_ms: Quantiles::of(&c.latency_all),
         degraded: idempotency::nonzero(c.degraded),
         conflicts: idempotency::nonzero(c.conflicts),
         cache: c.cache.as_ref().map(CacheSummary::of),
@@ -495,8 +522,8 @@ fn service_summary(s: &ServiceResult, result: &RunResult) -> ServiceSummary {
 }
 
 fn judge(slo: &SloSpec, clients: &[ClientResult]) -> SloVerdict {
-    // Requests still in flight when the run ends have no outcome yet and are left out;
-    // failures count as bad.
+    // One denominator, the client's requests: failures and requests still unresolved when the
+    // run ends have not succeeded within the threshold, so they count as bad.
     let observed = clients
         .iter()
         .find(|c| c.name == slo.client)
@@ -506,15 +533,15 @@ fn judge(slo: &SloSpec, clients: &[ClientResult]) -> SloVerdict {
                 .iter()
                 .find(|(mark, _)| *mark == slo.latency_below)?
                 .1;
-            Some(ratio(within as f64, (c.succeeded + c.failed) as f64))
+            (c.requests > 0).then(|| within as f64 / c.requests as f64)
         })
-        .unwrap_or(0.0);
+        .map(|fraction| round(fraction, 6));
     SloVerdict {
         client: slo.client.clone(),
         latency_below_ms: round(slo.latency_below.as_millis_f64(), 3),
         target: slo.target,
-        observed: round(observed, 6),
-        met: observed >= slo.target,
+        observed,
+        met: observed.is_some_and(|o| o >= slo.target),
     }
 }
 

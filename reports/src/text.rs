@@ -29,6 +29,24 @@ pub fn render(summary: &RunSummary) -> String {
         trim(summary.measured_s),
         trim(warmup_s)
     );
+    // SLO attainment leads: it is the one figure that counts failures as bad.
+    if !summary.slo.is_empty() {
+        for v in &summary.slo {
+            let observed = v.observed.map_or("n/a (no requests)".to_string(), |o| {
+                format!("{:.4}%", o * 100.0)
+            });
+            let _ = writeln!(
+                out,
+                "SLO {}: {} of requests within {}ms (target {:.4}%)  {}",
+                v.client,
+                observed,
+                trim(v.latency_below_ms),
+                v.target * 100.0,
+                if v.met { "MET" } else { "MISSED" }
+            );
+        }
+        out.push('\n');
+    }
 
     let mut clients = Table::new(&[
         "client",
@@ -73,6 +91,36 @@ pub fn render(summary: &RunSummary) -> String {
             (c.rate_limited, "attempts refused by a rate limit"),
             (c.bulkhead_rejections, "attempts refused by the bulkhead"),
         ];
+        if c.failed > 0 {
+            let causes: Vec<String> = c
+                .failed_by
+                .iter()
+                .map(|(cause, n)| format!("{n} {}", cause.replace('_', " ")))
+                .collect();
+            let _ = writeln!(
+                out,
+                "{name}: {} failed requests by cause: {}",
+                c.failed,
+                causes.join(", ")
+            );
+        }
+        if c.in_flight > 0 {
+            let _ = writeln!(
+                out,
+                "{name}: {} requests still unresolved at the end (not succeeded: they count against the SLO)",
+                c.in_flight
+            );
+        }
+        if c.failed > 0 || c.in_flight > 0 {
+            let q = &c.latency_all_ms;
+            let _ = writeln!(
+                out,
+                "{name}: time to an outcome of all requests (a failure at the moment its caller gave up): p50 {} ms, p99 {} ms, max {} ms",
+                ms(q.p50),
+                ms(q.p99),
+                ms(q.max)
+            );
+        }
         let said = nonzero(&guards);
         if !said.is_empty() {
             let _ = writeln!(out, "{name}: {}", said.join(", "));
@@ -112,10 +160,10 @@ pub fn render(summary: &RunSummary) -> String {
             s.timed_out_work.to_string(),
             format!("{:.1}%", s.utilization * 100.0),
             format!("{:.2}", s.queue_len_mean),
-            format!("{:.3}", s.wait_ms.p50),
-            format!("{:.3}", s.wait_ms.p99),
-            format!("{:.3}", s.sojourn_ms.mean),
-            format!("{:.3}", s.sojourn_ms.p99),
+            ms(s.wait_ms.p50),
+            ms(s.wait_ms.p99),
+            ms(s.sojourn_ms.mean),
+            ms(s.sojourn_ms.p99),
         ]);
     }
     out.push_str(&services.render());
@@ -206,21 +254,12 @@ pub fn render(summary: &RunSummary) -> String {
             }
         }
     }
-    if !summary.slo.is_empty() {
-        out.push('\n');
-        for v in &summary.slo {
-            let _ = writeln!(
-                out,
-                "SLO {}: {:.4}% of requests within {}ms (target {:.4}%)  {}",
-                v.client,
-                v.observed * 100.0,
-                trim(v.latency_below_ms),
-                v.target * 100.0,
-                if v.met { "MET" } else { "MISSED" }
-            );
-        }
-    }
     out
+}
+
+/// A latency in milliseconds with three decimals, or `n/a` when there was none to measure.
+fn ms(value: Option<f64>) -> String {
+    value.map_or("n/a".to_string(), |v| format!("{v:.3}"))
 }
 
 /// What a service's `shed` count covers: priority shedding only where the service reports
@@ -235,8 +274,8 @@ fn shed_label(s: &crate::summary::ServiceSummary) -> &'static str {
 
 fn latency_cells(q: &Quantiles) -> Vec<String> {
     [q.mean, q.p50, q.p99, q.p999, q.max]
-        .iter()
-        .map(|v| format!("{v:.3}"))
+        .into_iter()
+        .map(ms)
         .collect()
 }
 

@@ -42,8 +42,9 @@ pub struct QuantileSeries {
     current_index: usize,
     /// Where the interval `current_index` starts: spares a division per record.
     current_start: u64,
-    /// `rows[i][j]` is quantile `quantiles[j]` of interval `i`, in nanoseconds (0 if empty).
-    rows: Vec<Vec<f64>>,
+    /// `rows[i][j]` is quantile `quantiles[j]` of interval `i`, in nanoseconds; None if nothing
+    /// was recorded in it (a quantile of nothing is undefined, never 0).
+    rows: Vec<Option<Vec<f64>>>,
 }
 
 fn index_of(at: SimTime, interval: SimDuration) -> usize {
@@ -229,22 +230,22 @@ impl QuantileSeries {
         self.roll(index);
     }
 
-    /// One row per interval covering `0..end`: the configured quantiles in nanoseconds.
-    pub fn rows(&self, end: SimTime) -> Vec<Vec<f64>> {
+    /// One row per interval covering `0..end`: the configured quantiles in nanoseconds, None
+    /// for an interval in which nothing was recorded.
+    pub fn rows(&self, end: SimTime) -> Vec<Option<Vec<f64>>> {
         let mut copy = self.clone();
         let n = intervals_until(end, self.interval);
         copy.roll(n.max(copy.current_index + 1));
-        copy.rows
-            .resize(n.max(copy.rows.len()), vec![0.0; self.quantiles.len()]);
+        copy.rows.resize(n.max(copy.rows.len()), None);
         copy.rows.truncate(n);
         copy.rows
     }
 
     fn roll(&mut self, next: usize) {
-        let summary = self.current.quantiles_nanos(&self.quantiles);
+        let summary =
+            (self.current.count() > 0).then(|| self.current.quantiles_nanos(&self.quantiles));
         if self.rows.len() <= self.current_index {
-            self.rows
-                .resize(self.current_index, vec![0.0; self.quantiles.len()]);
+            self.rows.resize(self.current_index, None);
             self.rows.push(summary);
         }
         self.current.clear();
@@ -342,7 +343,7 @@ mod tests {
             let mut areas = vec![0u128; rows];
             let (mut level, mut changed) = (0u64, 0u64);
             let mut quantiles = QuantileSeries::new(SECOND, &[0.5, 1.0]);
-            let mut maxima = vec![0.0; rows];
+            let mut maxima = vec![f64::NAN; rows];
             for &(at, value) in &updates {
                 counts.add(at, value);
                 expected_counts[row(at)] += value;
@@ -359,13 +360,20 @@ mod tests {
             copy.accumulate(end);
             copy.areas.resize(areas.len(), 0);
             assert_eq!(copy.areas, areas, "seed {seed}");
-            let got: Vec<f64> = quantiles.rows(end).iter().map(|r| r[1]).collect();
-            assert_eq!(got, maxima[..got.len()], "seed {seed}");
+            // An interval with nothing recorded has no quantile: None.
+            let defined = |v: f64| (!v.is_nan()).then_some(v);
+            let got: Vec<Option<f64>> = quantiles
+                .rows(end)
+                .iter()
+                .map(|r| r.as_ref().map(|r| r[1]))
+                .collect();
+            let expected: Vec<Option<f64>> = maxima.iter().map(|&v| defined(v)).collect();
+            assert_eq!(got, expected[..got.len()], "seed {seed}");
         }
     }
 
     #[test]
-    fn quantiles_roll_per_interval_and_empty_intervals_are_zero() {
+    fn quantiles_roll_per_interval_and_empty_intervals_are_undefined() {
         let mut s = QuantileSeries::new(SECOND, &[0.5, 1.0]);
         for ms in 1..=100 {
             s.record(at_ms(100), SimDuration::from_millis(ms));
@@ -373,10 +381,11 @@ mod tests {
         s.record(at_ms(2_100), SimDuration::from_millis(7));
         let rows = s.rows(at_ms(3_000));
         assert_eq!(rows.len(), 3);
-        assert!((rows[0][0] / 1e6 - 50.0).abs() < 0.3, "{rows:?}");
-        assert!((rows[0][1] / 1e6 - 100.0).abs() < 0.5, "{rows:?}");
-        assert_eq!(rows[1], vec![0.0, 0.0]);
-        assert!((rows[2][0] / 1e6 - 7.0).abs() < 0.05, "{rows:?}");
+        let (first, last) = (rows[0].as_ref().unwrap(), rows[2].as_ref().unwrap());
+        assert!((first[0] / 1e6 - 50.0).abs() < 0.3, "{rows:?}");
+        assert!((first[1] / 1e6 - 100.0).abs() < 0.5, "{rows:?}");
+        assert_eq!(rows[1], None);
+        assert!((last[0] / 1e6 - 7.0).abs() < 0.05, "{rows:?}");
         assert_eq!(
             s.rows(at_ms(5_000)).len(),
             5,

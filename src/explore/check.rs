@@ -43,8 +43,8 @@ pub enum Violation {
         latency_below_ms: f64,
         /// The required fraction of good requests.
         target: f64,
-        /// The fraction observed.
-        observed: f64,
+        /// The fraction observed; null when the client issued no requests.
+        observed: Option<f64>,
     },
     /// A run guard stopped the run (too many pending or processed events).
     Guard {
@@ -101,7 +101,7 @@ impl Violation {
         match self {
             Violation::Slo {
                 target, observed, ..
-            } => (target - observed).max(0.0),
+            } => (target - observed.unwrap_or(0.0)).max(0.0),
             Violation::Guard { .. } => 1.0,
             Violation::SplitBrain {
                 split_brain_s,
@@ -143,14 +143,19 @@ impl Violation {
                 target,
                 observed,
             } => {
-                // Enough decimals that a near miss does not print as the target itself.
-                let places = (2..=4)
-                    .find(|&p| percent(*observed, p) != percent(*target, p))
-                    .unwrap_or(4);
+                let observed = match observed {
+                    Some(observed) => {
+                        // Enough decimals that a near miss does not print as the target itself.
+                        let places = (2..=4)
+                            .find(|&p| percent(*observed, p) != percent(*target, p))
+                            .unwrap_or(4);
+                        format!("{}%", percent(*observed, places))
+                    }
+                    None => "no requests, so none".to_string(),
+                };
                 let _ = write!(
                     text,
-                    "SLO {client}: {}% within {}ms, target {}%",
-                    percent(*observed, places),
+                    "SLO {client}: {observed} within {}ms, target {}%",
                     super::schedule::decimal(*latency_below_ms, 3),
                     percent(*target, 2)
                 );
@@ -250,7 +255,7 @@ mod tests {
             client: "web".to_string(),
             latency_below_ms: 300.0,
             target: 0.99,
-            observed,
+            observed: Some(observed),
         }
     }
 

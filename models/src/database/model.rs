@@ -336,7 +336,12 @@ impl Database {
                 failed_writes_per_s: h.failed_writes.rates_per_s(end),
                 reads_per_s: h.reads.rates_per_s(end),
                 stale_reads_per_s: h.stale_reads.rates_per_s(end),
-                staleness_p99_ms: h.staleness.rows(end).iter().map(|r| r[0] / 1e6).collect(),
+                staleness_p99_ms: h
+                    .staleness
+                    .rows(end)
+                    .iter()
+                    .map(|r| r.as_ref().map(|r| r[0] / 1e6))
+                    .collect(),
             },
         }
     }

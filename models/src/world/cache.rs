@@ -18,6 +18,7 @@ use sim_core::network::NodeId;
 use sim_core::{Context, Stream};
 
 use super::dispatch::Caller;
+use super::outcome::Ending;
 use super::trace::{CacheOutcome, Happening};
 use super::{PackedEvent, RequestKey, World};
 use crate::cache::{Cache, CacheCounts, Flight, Lookup, Zipf};
@@ -153,7 +154,7 @@ impl World {
         self.note(now, |w| w.cache_note(request, outcome));
         match lookup {
             Lookup::Hit { garbage } => {
-                self.resolve(request, true, garbage, ctx);
+                self.resolve(request, Ending::Served { garbage }, ctx);
                 true
             }
             Lookup::Joined => true,
@@ -172,12 +173,22 @@ impl World {
         caller: Caller,
         node: NodeId,
         (flight, request_id): (Flight, u64),
-        (ok, garbage, measured): (bool, bool, bool),
+        (ending, measured): (Ending, bool),
         ctx: &mut Context<'_, PackedEvent>,
-    ) -> (bool, bool) {
+    ) -> Ending {
         let local = self.clocks[node.0 as usize].local_at(ctx.now());
         let cache = self.caches.get(caller).expect("a fetch has a cache");
+        let (ok, garbage) = (ending.ok(), ending.garbage());
         let settled = cache.complete(flight, ok, garbage, local, measured);
+        // A failed fetch fails its waiters for the fetch's own cause, unless stale data is
+        // served instead.
+        let answer = if settled.ok {
+            Ending::Served {
+                garbage: settled.garbage,
+            }
+        } else {
+            ending
+        };
         if settled.stale {
             if measured {
                 cache.counts.stale_served += 1;
@@ -200,9 +211,9 @@ impl World {
                 }
                 self.note(ctx.now(), |w| w.cache_note(waiter, CacheOutcome::Stale));
             }
-            self.resolve(waiter, settled.ok, settled.garbage, ctx);
+            self.resolve(waiter, answer, ctx);
         }
-        (settled.ok, settled.garbage)
+        answer
     }
 
     /// Empties the caches of `service`'s replica `replica` (it crashed); the requests that

@@ -13,10 +13,12 @@ use sim_core::network::{Delivery, NodeId};
 use sim_core::{Context, SimDuration, SimTime};
 
 use super::call_policy;
+use super::outcome::Ending;
 use super::tied::pick_for;
 use super::{Attempt, Event, Origin, PackedEvent, Reply, RequestKey, World};
 use crate::caller_class::{AttemptClass, CallerId};
 use crate::config::{ClientId, ServiceId};
+use crate::failure::Failure;
 use crate::guard::{Entry, GuardState, LocalRejection};
 
 /// Whose guards a request's attempts go through: a client, or one replica's call edge. Unlike
@@ -67,11 +69,12 @@ impl World {
     ) {
         let now = ctx.now();
         let origin = self.requests[request].origin;
-        if let Err(why) = self.guards(origin).admit(now) {
+        let measured = self.requests[request].measured;
+        if let Err(why) = self.guards(origin).admit(now, measured) {
             self.note(now, |w| w.rejected_locally(request, why));
             // Refused locally (breaker open or throttled): fail fast, without a retry.
             if !is_hedge {
-                self.resolve(request, false, false, ctx);
+                self.resolve(request, Ending::Failed(Failure::of_rejection(why)), ctx);
             }
             return;
         }
@@ -90,11 +93,11 @@ impl World {
             }
             Entry::Rejected => {
                 self.caller_guards(caller)
-                    .on_bulkhead_full(now, SimDuration::ZERO);
+                    .on_bulkhead_full(now, SimDuration::ZERO, measured);
                 let why = LocalRejection::BulkheadFull;
                 self.note(now, |w| w.rejected_locally(request, why));
                 if !is_hedge {
-                    self.resolve(request, false, false, ctx);
+                    self.resolve(request, Ending::Failed(Failure::BulkheadFull), ctx);
                 }
                 return;
             }
@@ -279,12 +282,13 @@ impl World {
                 .expect("a timed-out waiter was waiting");
             // The current event's own timer is already spent; the others' are cancelled.
             ctx.cancel(timer);
+            let measured = r.measured;
             self.caller_guards(caller)
-                .on_bulkhead_full(now, now.since(since));
+                .on_bulkhead_full(now, now.since(since), measured);
             if self.origin_alive(waiter) {
                 let why = LocalRejection::BulkheadFull;
                 self.note(now, |w| w.rejected_locally(waiter, why));
-                self.resolve(waiter, false, false, ctx);
+                self.resolve(waiter, Ending::Failed(Failure::BulkheadFull), ctx);
             } else {
                 self.requests.remove(waiter);
             }
@@ -314,8 +318,11 @@ impl World {
             return;
         }
         self.requests[request].hedged = true;
-        let origin = self.requests[request].origin;
-        self.guards(origin).counts.hedges += 1;
+        let (origin, measured) = (
+            self.requests[request].origin,
+            self.requests[request].measured,
+        );
+        self.guards(origin).counts.hedges += u64::from(measured);
         self.send_attempt(request, true, ctx);
     }
 }

@@ -10,7 +10,34 @@ use super::trace::{self, RequestNote};
 use super::{call_policy, AttemptKey, Event, Origin, PackedEvent, Reply, RequestKey, World};
 use crate::backoff::retry_delay;
 use crate::config::ServiceId;
+use crate::failure::Failure;
 use crate::guard::AttemptOutcome;
+
+/// How a request ends: served (perhaps with a silently wrong answer), or failed for a cause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Ending {
+    /// It got a successful answer; `garbage` if that answer was silently wrong.
+    Served {
+        /// The answer was garbage (a garbage fault).
+        garbage: bool,
+    },
+    /// Its caller gave up on it, for this cause.
+    Failed(Failure),
+}
+
+impl Ending {
+    /// Whether the request succeeded.
+    #[inline]
+    pub(super) fn ok(self) -> bool {
+        matches!(self, Ending::Served { .. })
+    }
+
+    /// Whether it succeeded with a garbage answer.
+    #[inline]
+    pub(super) fn garbage(self) -> bool {
+        self == Ending::Served { garbage: true }
+    }
+}
 
 /// What a resolved request's origin hears (`World::tell_origin`).
 #[derive(Clone, Copy)]
@@ -19,21 +46,19 @@ struct Done {
     arrived: SimTime,
     measured: bool,
     degraded: bool,
-    ok: bool,
-    garbage: bool,
+    ending: Ending,
 }
 
 impl Done {
-    /// What `r`'s origin hears when it ends with `ok` and `garbage`.
+    /// What `r`'s origin hears when it ends so.
     #[inline]
-    fn of(r: &super::Request, ok: bool, garbage: bool) -> Done {
+    fn of(r: &super::Request, ending: Ending) -> Done {
         Done {
             origin: r.origin,
             arrived: r.arrived,
             measured: r.measured,
             degraded: r.degraded,
-            ok,
-            garbage,
+            ending,
         }
     }
 }
@@ -110,24 +135,34 @@ impl World {
                 Reply::Error => AttemptOutcome::Error,
                 Reply::Rejected | Reply::Refused | Reply::RateLimited => AttemptOutcome::Overload,
             };
-            let origin = self.requests[request].origin;
+            let (origin, measured) = (
+                self.requests[request].origin,
+                self.requests[request].measured,
+            );
             self.guards(origin)
-                .on_outcome(now, outcome, now.since(sent));
+                .on_outcome(now, outcome, now.since(sent), measured);
         }
         if matches!(reply, Reply::Ok | Reply::Garbage | Reply::Degraded) {
             if reply == Reply::Degraded {
                 self.requests[request].degraded = true;
             }
             if guarded && self.origin_alive(request) {
-                let origin = self.requests[request].origin;
+                let (origin, measured) = (
+                    self.requests[request].origin,
+                    self.requests[request].measured,
+                );
                 let guards = self.guards(origin);
                 guards.on_success_latency(now.since(sent));
-                if was_hedge {
+                if was_hedge && measured {
                     guards.counts.hedge_wins += 1;
                 }
             }
-            self.resolve(request, true, reply == Reply::Garbage, ctx);
+            let garbage = reply == Reply::Garbage;
+            self.resolve(request, Ending::Served { garbage }, ctx);
             return;
+        }
+        if let Some(failure) = Failure::of_reply(reply) {
+            self.requests[request].failure = failure;
         }
         if let Origin::Client(client) = self.requests[request].origin {
             let measured = self.requests[request].measured;
@@ -148,7 +183,7 @@ impl World {
             // Not retryable: every retry would get the same answer, so the request fails now
             // (`resolve` cancels a hedge copy still out).
             if self.origin_alive(request) {
-                self.resolve(request, false, false, ctx);
+                self.resolve(request, Ending::Failed(Failure::NonRetryable), ctx);
             } else if !other_waiting {
                 self.requests.remove(request);
             }
@@ -168,12 +203,20 @@ impl World {
         let (service, replica) = self.stop_waiting(attempt, ctx.now());
         let other_waiting = self.forget_live(request, attempt);
         let now = ctx.now();
+        self.requests[request].failure = Failure::Timeout;
         // Envoy maps a timeout to a 5xx for outlier detection.
         self.services[service.0 as usize].answer_seen(now, replica, true);
         if self.requests[request].guarded && self.origin_alive(request) {
-            let origin = self.requests[request].origin;
-            self.guards(origin)
-                .on_outcome(now, AttemptOutcome::Overload, now.since(sent));
+            let (origin, measured) = (
+                self.requests[request].origin,
+                self.requests[request].measured,
+            );
+            self.guards(origin).on_outcome(
+                now,
+                AttemptOutcome::Overload,
+                now.since(sent),
+                measured,
+            );
         }
         if let Origin::Client(client) = self.requests[request].origin {
             let measured = self.requests[request].measured;
@@ -207,14 +250,15 @@ impl World {
             self.note(now, |w| {
                 w.request_note(request, RequestNote::DeadlineExceeded)
             });
-            self.resolve(request, false, false, ctx);
+            self.resolve(request, Ending::Failed(Failure::DeadlineExceeded), ctx);
             return;
         }
         let (_, retry) = call_policy(&self.clients, &self.services, r.caller);
-        let (wants_retry, origin) = (r.attempts < retry.max_attempts, r.origin);
-        if wants_retry && r.guarded && !self.guards(origin).allow_retry(now) {
+        let (wants_retry, origin, measured) =
+            (r.attempts < retry.max_attempts, r.origin, r.measured);
+        if wants_retry && r.guarded && !self.guards(origin).allow_retry(now, measured) {
             self.note(now, |w| w.request_note(request, RequestNote::RetryDenied));
-            self.resolve(request, false, false, ctx);
+            self.resolve(request, Ending::Failed(Failure::RetryDenied), ctx);
             return;
         }
         let r = &mut self.requests[request];
@@ -239,7 +283,8 @@ impl World {
             ctx.schedule_at(at, Event::Retry { request });
             self.note(now, |w| w.request_note(request, RequestNote::RetryAt(at)));
         } else {
-            self.resolve(request, false, false, ctx);
+            let failure = r.failure;
+            self.resolve(request, Ending::Failed(failure), ctx);
         }
     }
 
@@ -247,8 +292,7 @@ impl World {
     pub(super) fn resolve(
         &mut self,
         request: RequestKey,
-        ok: bool,
-        garbage: bool,
+        ending: Ending,
         ctx: &mut Context<'_, PackedEvent>,
     ) {
         let r = &self.requests[request];
@@ -257,11 +301,11 @@ impl World {
             && r.cache.is_none()
             && self.tracer.is_none();
         if !plain {
-            return self.resolve_in_full(request, ok, garbage, ctx);
+            return self.resolve_in_full(request, ending, ctx);
         }
         // Nothing to cancel, settle or trace: read what the origin needs and free the request
         // without moving it out (a whole request is about 200 bytes).
-        let done = Done::of(r, ok, garbage);
+        let done = Done::of(r, ending);
         self.requests.remove(request);
         self.tell_origin(done, ctx);
     }
@@ -272,8 +316,7 @@ impl World {
     fn resolve_in_full(
         &mut self,
         request: RequestKey,
-        ok: bool,
-        garbage: bool,
+        ending: Ending,
         ctx: &mut Context<'_, PackedEvent>,
     ) {
         let r = self
@@ -292,40 +335,39 @@ impl World {
             }
             self.stop_waiting(loser, ctx.now());
         }
-        let (ok, garbage) = match r.cache {
+        let ending = match r.cache {
             Some(flight) => {
-                let outcome = (ok, garbage, r.measured);
-                self.settle_fetch(r.caller, r.node, (flight, r.id), outcome, ctx)
+                self.settle_fetch(r.caller, r.node, (flight, r.id), (ending, r.measured), ctx)
             }
-            None => (ok, garbage),
+            None => ending,
         };
         let now = ctx.now();
-        self.note(now, |_| trace::request_done(&r, ok, garbage, now));
-        self.tell_origin(Done::of(&r, ok, garbage), ctx);
+        self.note(now, |_| trace::request_done(&r, ending, now));
+        self.tell_origin(Done::of(&r, ending), ctx);
     }
 
     /// Tells a resolved request's origin how it ended: its client counts it, or its job's
     /// call counts it and the job moves on if the call is decided.
     #[inline]
     fn tell_origin(&mut self, r: Done, ctx: &mut Context<'_, PackedEvent>) {
-        let Done { ok, garbage, .. } = r;
+        let (ok, garbage) = (r.ending.ok(), r.ending.garbage());
         let now = ctx.now();
         match r.origin {
             Origin::Client(client) => {
                 let c = &mut self.clients[client.0 as usize];
                 c.history.closed(now);
-                if ok {
-                    c.record_success(now, now.since(r.arrived), r.measured);
-                    if garbage && r.measured {
-                        c.counts.garbage += 1;
+                match r.ending {
+                    Ending::Served { garbage } => {
+                        c.record_success(now, now.since(r.arrived), r.measured);
+                        if garbage && r.measured {
+                            c.counts.garbage += 1;
+                        }
+                        if r.degraded && r.measured {
+                            c.counts.degraded += 1;
+                        }
                     }
-                    if r.degraded && r.measured {
-                        c.counts.degraded += 1;
-                    }
-                } else {
-                    c.history.failed.add(now, 1);
-                    if r.measured {
-                        c.counts.failed += 1;
+                    Ending::Failed(failure) => {
+                        c.record_failure(now, now.since(r.arrived), failure, r.measured);
                     }
                 }
             }

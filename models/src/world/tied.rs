@@ -52,7 +52,8 @@ impl World {
         if let Some(copy) = copy {
             self.attempts[first].tied = Some(copy);
             self.attempts[copy].tied = Some(first);
-            self.guards(origin).counts.hedges += 1;
+            let measured = self.requests[request].measured;
+            self.guards(origin).counts.hedges += u64::from(measured);
         }
     }
 

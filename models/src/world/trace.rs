@@ -24,6 +24,7 @@ use sim_core::network::{Delivery, NodeId};
 use sim_core::{RunError, RunStats, SimDuration, SimTime};
 
 use super::beside::BesideRecord;
+use super::outcome::Ending;
 use super::state::WorldState;
 use super::{AttemptKey, Event, Job, JobKey, Reply, Request, RequestKey, World};
 use crate::config::{ServiceId, WorldConfig};
@@ -572,14 +573,14 @@ pub(super) enum RequestNote {
 }
 
 /// The record of a request that is over (`request` was just removed from the world).
-pub(super) fn request_done(request: &Request, ok: bool, garbage: bool, now: SimTime) -> Happening {
+pub(super) fn request_done(request: &Request, ending: Ending, now: SimTime) -> Happening {
     Happening::RequestDone {
         caller: request.node,
         request: request.id,
-        outcome: match (ok, garbage) {
-            (true, false) => Done::Ok,
-            (true, true) => Done::Garbage,
-            (false, _) => Done::Failed,
+        outcome: match ending {
+            Ending::Served { garbage: false } => Done::Ok,
+            Ending::Served { garbage: true } => Done::Garbage,
+            Ending::Failed(_) => Done::Failed,
         },
         latency: now.since(request.arrived),
         attempts: request.attempts,

@@ -51,17 +51,17 @@ pub struct DatabaseSummary {
     pub unavailable_s: f64,
 }
 
-/// Statistics of a count (versions behind).
+/// Statistics of a count (versions behind); each null when there was nothing to count.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Versions {
     /// Exact mean.
-    pub mean: f64,
+    pub mean: Option<f64>,
     /// Median.
-    pub p50: f64,
+    pub p50: Option<f64>,
     /// 99th percentile.
-    pub p99: f64,
+    pub p99: Option<f64>,
     /// Exact maximum.
-    pub max: f64,
+    pub max: Option<f64>,
 }
 
 impl DatabaseSummary {
@@ -105,12 +105,13 @@ impl Versions {
     /// Statistics of a histogram that holds one nanosecond per version.
     fn of(histogram: &Histogram) -> Versions {
         // Histogram quantiles carry up to 0.4% error; versions are whole numbers.
-        let whole = |nanos: f64| nanos.round();
+        let some = histogram.count() > 0;
+        let whole = |nanos: f64| some.then(|| nanos.round());
         Versions {
-            mean: round(histogram.mean_nanos(), 3),
+            mean: some.then(|| round(histogram.mean_nanos(), 3)),
             p50: whole(histogram.quantile_nanos(0.5)),
             p99: whole(histogram.quantile_nanos(0.99)),
-            max: histogram.max().as_nanos() as f64,
+            max: some.then(|| histogram.max().as_nanos() as f64),
         }
     }
 }

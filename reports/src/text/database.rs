@@ -26,17 +26,21 @@ pub(super) fn render(out: &mut String, d: &DatabaseSummary) {
         d.failovers,
         super::trim(d.unavailable_s)
     );
+    let staleness = match (d.staleness_ms.p50, d.staleness_ms.p99) {
+        (Some(p50), Some(p99)) => format!(
+            "; stale reads were p50 {p50:.3} ms / p99 {p99:.3} ms old and up to {} versions behind (mean {:.2})",
+            d.versions_behind.max.unwrap_or(0.0),
+            d.versions_behind.mean.unwrap_or(0.0)
+        ),
+        _ => String::new(),
+    };
     let _ = writeln!(
         out,
-        "  reads: {} arrived, {} stale ({:.2}%), {} failed; stale reads were p50 {:.3} ms / p99 {:.3} ms old and up to {} versions behind (mean {:.2})",
+        "  reads: {} arrived, {} stale ({:.2}%), {} failed{staleness}",
         d.reads,
         d.stale_reads,
         d.stale_fraction * 100.0,
         d.failed_reads,
-        d.staleness_ms.p50,
-        d.staleness_ms.p99,
-        d.versions_behind.max,
-        d.versions_behind.mean
     );
     let per_node: Vec<String> = d
         .reads_per_node
@@ -45,11 +49,13 @@ pub(super) fn render(out: &mut String, d: &DatabaseSummary) {
         .map(|(i, n)| format!("{}[{i}] {n}", d.name))
         .collect();
     let _ = writeln!(out, "  reads served: {}", per_node.join(", "));
-    if d.write_latency_ms.max > 0.0 {
-        let _ = writeln!(
-            out,
-            "  write latency (commit to acknowledgement): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-            d.write_latency_ms.p50, d.write_latency_ms.p99, d.write_latency_ms.max
-        );
+    let w = &d.write_latency_ms;
+    if let (Some(p50), Some(p99), Some(max)) = (w.p50, w.p99, w.max) {
+        if max > 0.0 {
+            let _ = writeln!(
+                out,
+                "  write latency (commit to acknowledgement): p50 {p50:.3} ms, p99 {p99:.3} ms, max {max:.3} ms"
+            );
+        }
     }
 }

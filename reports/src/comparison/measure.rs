@@ -1,0 +1,336 @@
+//! The metrics of one run: what a comparison puts in its tables, in report order.
+//!
+//! Each value is `Some` number, or `None` when the run gives it no meaning (a latency with no
+//! successful request, an SLO of a client that issued nothing): an undefined value is never
+//! written as 0. Latency metrics name their client and view (`LatencyOf`), so verdicts can
+//! refuse to compare the latencies of variants whose success rates differ.
+
+use super::{Better, LatencyOf, LatencyView, Metric};
+use crate::summary::RunSummary;
+
+/// The metrics of one run, in report order: SLO attainment first.
+pub(super) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
+    let metric = |key: String, label: String, unit: &str, better, headline| Metric {
+        key,
+        label,
+        unit: unit.to_string(),
+        better,
+        headline,
+        target: None,
+        latency_of: None,
+    };
+    let mut out = Vec::new();
+    for slo in &summary.slo {
+        out.push((
+            Metric {
+                target: Some(slo.target * 100.0),
+                ..metric(
+                    format!("slo.{}.{}ms", slo.client, slo.latency_below_ms),
+                    format!(
+                        "{} SLO attainment (within {} ms, target {}%)",
+                        slo.client,
+                        slo.latency_below_ms,
+                        slo.target * 100.0
+                    ),
+                    "%",
+                    Better::Higher,
+                    true,
+                )
+            },
+            slo.observed.map(|o| o * 100.0),
+        ));
+    }
+    for (name, client) in &summary.clients {
+        let key = |what: &str| format!("clients.{name}.{what}");
+        let latency = |view| {
+            Some(LatencyOf {
+                client: name.clone(),
+                view,
+            })
+        };
+        let rows = [
+            (
+                "success",
+                "requests succeeded",
+                "%",
+                Better::Higher,
+                true,
+                client.success.map(|s| s * 100.0),
+                None,
+            ),
+            (
+                "goodput_per_s",
+                "goodput",
+                "req/s",
+                Better::Higher,
+                true,
+                Some(client.goodput_per_s),
+                None,
+            ),
+            (
+                "latency_p50",
+                "p50 latency (successes)",
+                "ms",
+                Better::Lower,
+                false,
+                client.latency_ms.p50,
+                latency(LatencyView::Successes),
+            ),
+            (
+                "latency_p99",
+                "p99 latency (successes)",
+                "ms",
+                Better::Lower,
+                true,
+                client.latency_ms.p99,
+                latency(LatencyView::Successes),
+            ),
+            (
+                "latency_all_p99",
+                "p99 time to outcome (all requests)",
+                "ms",
+                Better::Lower,
+                false,
+                client.latency_all_ms.p99,
+                latency(LatencyView::All),
+            ),
+            (
+                "amplification",
+                "attempts per request",
+                "×",
+                Better::Lower,
+                false,
+                (client.requests > 0).then_some(client.amplification),
+                None,
+            ),
+        ];
+        for (what, label, unit, better, headline, value, latency_of) in rows {
+            let metric = Metric {
+                latency_of,
+                ..metric(key(what), format!("{name} {label}"), unit, better, headline)
+            };
+            out.push((metric, value));
+        }
+    }
+    for (name, client) in &summary.clients {
+        // Issue #4's patterns, when a run has them (a run without counts 0).
+        let key = |what: &str| format!("clients.{name}.{what}");
+        let mut rows: Vec<(&str, &str, &str, Better, bool, f64)> = Vec::new();
+        if let Some(cache) = &client.cache {
+            rows.push((
+                "cache_hit_ratio",
+                "cache hit ratio",
+                "%",
+                Better::Higher,
+                false,
+                cache.hit_ratio * 100.0,
+            ));
+            rows.push((
+                "cache_stale_served",
+                "stale answers served",
+                "requests",
+                Better::Neither,
+                false,
+                cache.stale_served as f64,
+            ));
+        }
+        if let Some(degraded) = client.degraded {
+            // A degraded answer is a cost paid instead of a failure: neither better nor worse.
+            rows.push((
+                "degraded",
+                "degraded answers",
+                "requests",
+                Better::Neither,
+                false,
+                degraded as f64,
+            ));
+        }
+        for (what, label, unit, better, headline, value) in rows {
+            out.push((
+                metric(key(what), format!("{name} {label}"), unit, better, headline),
+                Some(value),
+            ));
+        }
+    }
+    for (name, service) in &summary.services {
+        let key = |what: &str| format!("services.{name}.{what}");
+        let mut rows: Vec<(String, String, &str, Better, bool, f64)> = Vec::new();
+        if let Some(idempotency) = &service.idempotency {
+            rows.push((
+                key("duplicate_side_effects"),
+                format!("{name} duplicate side effects"),
+                "executions",
+                Better::Lower,
+                true,
+                idempotency.duplicate_side_effects as f64,
+            ));
+        }
+        for (pool, stats) in &service.pools {
+            rows.push((
+                key(&format!("pools.{pool}.rejected")),
+                format!("{name} pool {pool} rejected"),
+                "attempts",
+                Better::Lower,
+                false,
+                stats.rejected as f64,
+            ));
+        }
+        for (priority, stats) in service.priorities.iter().flatten() {
+            rows.push((
+                key(&format!("priorities.{priority}.shed")),
+                format!("{name} {priority} shed"),
+                "attempts",
+                Better::Lower,
+                false,
+                stats.shed as f64,
+            ));
+        }
+        for call in &service.calls {
+            if let Some(cache) = &call.cache {
+                let target = &call.target;
+                rows.push((
+                    key(&format!("calls.{target}.cache_hit_ratio")),
+                    format!("{name} → {target} cache hit ratio"),
+                    "%",
+                    Better::Higher,
+                    false,
+                    cache.hit_ratio * 100.0,
+                ));
+            }
+        }
+        for (what, label, unit, better, headline, value) in rows {
+            out.push((metric(what, label, unit, better, headline), Some(value)));
+        }
+    }
+    for (name, service) in &summary.services {
+        let key = |what: &str| format!("services.{name}.{what}");
+        let rows = [
+            (
+                "utilization",
+                "utilization",
+                "%",
+                Better::Neither,
+                service.utilization * 100.0,
+            ),
+            (
+                "queue_len_mean",
+                "mean queue",
+                "attempts",
+                Better::Lower,
+                service.queue_len_mean,
+            ),
+            (
+                "work_retries",
+                "work on retries",
+                "%",
+                Better::Lower,
+                service.work.retries * 100.0,
+            ),
+            (
+                "work_for_callers_gone",
+                "work for callers gone",
+                "%",
+                Better::Lower,
+                service.work.for_callers_gone * 100.0,
+            ),
+        ];
+        for (what, label, unit, better, value) in rows {
+            out.push((
+                metric(key(what), format!("{name} {label}"), unit, better, false),
+                Some(value),
+            ));
+        }
+    }
+    if let Some(d) = &summary.database {
+        // A leader–follower database: its stale reads and lost writes are what variants change.
+        let name = &d.name;
+        let rows = [
+            (
+                "stale_reads",
+                "stale reads",
+                "%",
+                true,
+                Some(d.stale_fraction * 100.0),
+            ),
+            (
+                "writes_lost_in_failover",
+                "acknowledged writes lost",
+                "writes",
+                true,
+                Some(d.writes_lost_in_failover as f64),
+            ),
+            (
+                "failed_writes",
+                "failed writes",
+                "writes",
+                false,
+                Some(d.failed_writes as f64),
+            ),
+            (
+                "failed_reads",
+                "failed reads",
+                "reads",
+                false,
+                Some(d.failed_reads as f64),
+            ),
+            (
+                "write_latency_p99",
+                "p99 write latency",
+                "ms",
+                false,
+                d.write_latency_ms.p99,
+            ),
+            (
+                "unavailable_s",
+                "time without a leader",
+                "s",
+                false,
+                Some(d.unavailable_s),
+            ),
+        ];
+        for (what, label, unit, headline, value) in rows {
+            let key = format!("database.{name}.{what}");
+            let label = format!("{name} {label}");
+            out.push((metric(key, label, unit, Better::Lower, headline), value));
+        }
+    }
+    if let Some(e) = &summary.election {
+        // A lease election: two leaders at once, and what the store let them write.
+        let rows = [
+            (
+                "split_brain_s",
+                "split brain",
+                "s",
+                true,
+                Some(e.split_brain_s),
+            ),
+            (
+                "stale_writes_accepted",
+                "stale writes accepted",
+                "writes",
+                true,
+                Some(e.stale_writes_accepted as f64),
+            ),
+            (
+                "leaderless_s",
+                "time without a leader",
+                "s",
+                false,
+                Some(e.leaderless_s),
+            ),
+            (
+                "writes_rejected",
+                "writes fenced off",
+                "writes",
+                false,
+                Some(e.writes_rejected as f64),
+            ),
+        ];
+        for (what, label, unit, headline, value) in rows {
+            let key = format!("election.{what}");
+            let label = format!("election {label}");
+            out.push((metric(key, label, unit, Better::Lower, headline), value));
+        }
+    }
+    out
+}
