@@ -1,4 +1,5 @@
-//! `faultline validate` and `faultline list`: looking at scenarios without running them.
+//! `faultline validate` and `faultline list`: looking at scenarios without running them, and
+//! `warnings`, the check of every variant that `validate` prints and `compare` runs up front.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -7,7 +8,8 @@ use crate::error::CliError;
 use crate::input;
 use crate::run::Outcome;
 
-/// Validates a scenario and every one of its variants; prints a one-paragraph description.
+/// Validates a scenario and every one of its variants; prints a one-paragraph description
+/// and the warnings (each line starting `warning:`), which do not change the exit code.
 pub fn validate(path: &Path) -> Result<Outcome, CliError> {
     let source = input::read(path)?;
     let base = scenarios::parse(
@@ -15,13 +17,9 @@ pub fn validate(path: &Path) -> Result<Outcome, CliError> {
         &source.origin,
         &scenarios::LoadOptions::default(),
     )?;
-    for variant in &base.variants {
-        let options = scenarios::LoadOptions {
-            variant: Some(variant.clone()),
-            overrides: vec![],
-        };
-        scenarios::parse(&source.text, &source.origin, &options)?;
-    }
+    let mut variants = vec![None];
+    variants.extend(base.variants.iter().cloned().map(Some));
+    let warnings = warnings(&source, &variants, &[])?;
     let world = &base.world;
     let mut out = String::new();
     let _ = writeln!(out, "{}: ok — scenario `{}`", source.origin, base.name);
@@ -38,10 +36,35 @@ pub fn validate(path: &Path) -> Result<Outcome, CliError> {
     if !base.variants.is_empty() {
         let _ = writeln!(out, "  variants (all valid): {}", base.variants.join(", "));
     }
+    for warning in &warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
     Ok(Outcome {
         stdout: out,
         exit_code: 0,
     })
+}
+
+/// Parses the scenario of `source` with each of `variants` (`None`: as written) after the
+/// `--set`s of `set`, refusing the first that is invalid, and returns their warnings in that
+/// order, each concern once: a fault every variant shares is named by the first origin that
+/// has it, and a variant that moves the warm-up or a fault adds its own.
+pub fn warnings(
+    source: &input::Source,
+    variants: &[Option<String>],
+    set: &[String],
+) -> Result<Vec<scenarios::ScenarioWarning>, CliError> {
+    let mut distinct: Vec<scenarios::ScenarioWarning> = Vec::new();
+    for variant in variants {
+        let options = crate::run::load_options(variant.as_deref(), set)?;
+        let scenario = scenarios::parse(&source.text, &source.origin, &options)?;
+        for warning in scenario.warnings {
+            if !distinct.iter().any(|seen| seen.concern == warning.concern) {
+                distinct.push(warning);
+            }
+        }
+    }
+    Ok(distinct)
 }
 
 /// Lists the catalog: name and one-line description of each built-in scenario.

@@ -25,8 +25,11 @@ pub struct Simulated {
 }
 
 /// Runs the scenario named by `args` and renders its summary (and writes a record if asked).
+/// Its warnings go to standard error first, so standard output stays the summary alone.
 pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
+    let options = load_options(args.variant.as_deref(), &args.set)?;
+    warn(&scenarios::parse(&source.text, &source.origin, &options)?.warnings);
     let simulated = simulate(
         &source.text,
         &source.origin,
@@ -199,6 +202,15 @@ pub fn simulate(
         result,
         description: scenario.description,
     })
+}
+
+/// Prints each warning on standard error as `warning: ORIGIN: SENTENCE`, at once (before a
+/// long run); standard output stays the command's result (`--format json` parses), and no
+/// warning changes an exit code.
+pub fn warn(warnings: &[scenarios::ScenarioWarning]) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
 }
 
 /// The name of the scenario as its file says, with no variant applied: a row of every

@@ -270,3 +270,55 @@ fn list_and_validate_cover_the_catalog() {
         assert_eq!(by_name.status.code(), Some(0), "{}", stderr(&by_name));
     }
 }
+
+// See: #13. `null` on a path the format lacks was accepted and ran the baseline; it is now
+// refused like the same typo with a value, in a `--set` and in a file's variant.
+#[test]
+fn null_on_a_path_that_does_not_exist_is_an_error() {
+    let nulled = faultline(&["run", "tiers", "--set", "services.api.calls.db.cach=null"]);
+    let valued = faultline(&["run", "tiers", "--set", "services.api.calls.db.cach=1"]);
+    assert_eq!(nulled.status.code(), Some(2), "{}", stderr(&nulled));
+    assert!(
+        stdout(&nulled).is_empty(),
+        "nothing ran: {}",
+        stdout(&nulled)
+    );
+    assert_eq!(
+        stderr(&nulled),
+        "error: catalog:tiers (--set services.api.calls.db.cach=null): services[0] (api).calls[0].cach: unknown field `cach`; did you mean `cache`?\n"
+    );
+    assert_eq!(
+        stderr(&valued).replace("cach=1", "cach=null"),
+        stderr(&nulled),
+        "worded exactly as the same typo with a value"
+    );
+    let element = faultline(&["run", "tiers", "--set", "services.apo.workers=null"]);
+    assert_eq!(element.status.code(), Some(2));
+    assert!(
+        stderr(&element).contains("`services` has no element named `apo`; did you mean `api`?"),
+        "{}",
+        stderr(&element)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let text = GOOD.replace(
+        "\"variants\": {",
+        "\"variants\": { \"breaker-off\": { \"clients.web.circuitbreaker\": null },",
+    );
+    let file = scenario_file(dir.path(), &text);
+    for command in [
+        &["run", &file, "--variant", "breaker-off"][..],
+        &["validate", &file][..],
+    ] {
+        let output = faultline(command);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{command:?}: {message}");
+        assert!(
+            message.contains("scenario.json (variant breaker-off): clients[0] (web).circuitbreaker: unknown field `circuitbreaker`; did you mean `circuit_breaker`?"),
+            "{command:?}: {message}"
+        );
+    }
+    // Removing what the format has but the file leaves out is fine.
+    let absent = faultline(&["run", &file, "--set", "clients.web.retry.budget=null"]);
+    assert_eq!(absent.status.code(), Some(0), "{}", stderr(&absent));
+}

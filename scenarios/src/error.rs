@@ -74,7 +74,8 @@ pub enum ScenarioError {
         /// Where, when the error came straight from the file's text.
         position: Option<Position>,
     },
-    /// Occurs when an object has a field the format does not define (often a typo).
+    /// Occurs when an object has a field the format does not define (often a typo), or when a
+    /// variant or `--set` removes one with `null` (the origin then notes that change).
     #[error(
         "{origin}: {}: unknown field `{field}`; {}",
         at(path),
@@ -174,7 +175,8 @@ pub enum ScenarioError {
         suggestion: Option<String>,
     },
     /// Occurs when a variant entry or a `--set PATH=VALUE` cannot be applied: malformed, a
-    /// path into a non-object, or an array element that does not exist.
+    /// path into a non-object, or an array element that does not exist (in an absent array
+    /// too).
     #[error("{origin}: {setting}: {reason}{}", suggest(suggestion))]
     BadOverride {
         /// File path or `catalog:NAME` (`command line` for a malformed `--set`).

@@ -5,7 +5,9 @@
 //! (`overrides`), deserializes it into serde structs that mirror the file (`raw`, where every
 //! default is listed), and checks those into a `Scenario` (`validate`, the only way to build
 //! one). Every refusal is a `ScenarioError` naming the origin, the JSON path, the value and
-//! the fix; nothing here panics on any input.
+//! the fix; nothing here panics on any input. What is valid but probably not meant (a fault
+//! inside the warm-up) is a `ScenarioWarning` in `Scenario::warnings`, data for the CLI to
+//! print.
 //!
 //! This crate does no file I/O (the CLI reads files and passes the text and its name) and
 //! runs nothing (`models` does). `catalog` embeds `library/*.json`.
@@ -18,12 +20,14 @@ pub mod overrides;
 pub mod raw;
 pub mod topology;
 mod validate;
+pub mod warning;
 
 use serde_json::Value;
 use sim_core::SimDuration;
 
 pub use error::{Position, Referent, ScenarioError};
 pub use overrides::Override;
+pub use warning::ScenarioWarning;
 
 /// A validated scenario: the world to build, its SLOs, and which variant produced it.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +45,9 @@ pub struct Scenario {
     pub variant: Option<String>,
     /// Every variant the file defines, in file order.
     pub variants: Vec<String>,
+    /// What this scenario says but probably does not mean (a fault inside the warm-up), in
+    /// file order; none changes what runs.
+    pub warnings: Vec<ScenarioWarning>,
 }
 
 /// A service-level objective: the fraction of a client's requests that must succeed in time.

@@ -8,10 +8,14 @@
 //! the default applies; removing something already absent does nothing. Variants apply
 //! first, in the file order of their keys, then `--set`s in command-line order.
 //!
-//! This module knows JSON, not the scenario format: a path to a key the format lacks is
-//! accepted here and refused by typed deserialization (with a "did you mean" there). It
-//! refuses only what it cannot apply: a malformed path, a path through a number or a string,
-//! an element name or index that does not exist, and paths into `variants` itself.
+//! This module edits JSON; it reads the format's field names from `raw` (`schema`) but
+//! leaves values to typed deserialization. A value set on a key the format lacks is refused
+//! there (with a "did you mean"); `null` leaves nothing to deserialize, so a `null` path is
+//! checked here against the format's fields, with the same error and suggestion (issue #13):
+//! a field the format defines but the file leaves out is fine to remove, a field it does not
+//! define is a typo. Here too are refused a malformed path, a path through a number or a
+//! string, an element name or index that does not exist (also in an absent list), and paths
+//! into `variants` itself.
 
 use std::fmt;
 
@@ -20,6 +24,8 @@ use serde_json::{Map, Value};
 use crate::error::{nearest, quoted, Path, ScenarioError};
 use crate::raw::kind_of;
 use crate::validate::name_problem;
+
+mod schema;
 
 /// One `PATH=VALUE` change, from `--set` (or a sweep point).
 #[derive(Clone, Debug, PartialEq)]
@@ -63,11 +69,12 @@ impl Override {
 
     /// Applies this change to `document`; errors name `origin` and the `--set`.
     pub(crate) fn apply(&self, document: &mut Value, origin: &str) -> Result<(), ScenarioError> {
-        apply(document, &self.path, &self.value).map_err(|refusal| ScenarioError::BadOverride {
-            origin: origin.to_string(),
-            setting: format!("--set {}", self.path),
-            reason: refusal.reason,
-            suggestion: refusal.suggestion,
+        apply(document, &self.path, &self.value).map_err(|refusal| {
+            refusal.error(
+                origin,
+                &format!("--set {}", self.path),
+                &format!("--set {self}"),
+            )
         })
     }
 }
@@ -133,17 +140,8 @@ impl Variants {
                 });
             };
             for path in changes.keys() {
-                segments(path).map_err(|reason| {
-                    variant_error(
-                        origin,
-                        &name,
-                        path,
-                        Refusal {
-                            reason,
-                            suggestion: None,
-                        },
-                    )
-                })?;
+                segments(path)
+                    .map_err(|reason| variant_error(origin, &name, path, Refusal::plain(reason)))?;
             }
             variants.entries.push((name, changes));
         }
@@ -181,18 +179,65 @@ impl Variants {
 }
 
 /// Why a change could not be applied, before it is given its origin and setting.
-struct Refusal {
-    reason: String,
-    suggestion: Option<String>,
+enum Refusal {
+    /// The change cannot be applied to this document.
+    Apply {
+        /// What is wrong.
+        reason: String,
+        /// The nearest existing name, when one is close.
+        suggestion: Option<String>,
+    },
+    /// `null` on a field the format does not define: the typo a value there would be.
+    UnknownField {
+        /// Where the field would be, elements named as typed errors name them.
+        path: Path,
+        /// The field as given.
+        field: String,
+        /// The fields allowed there.
+        expected: &'static [&'static str],
+    },
+}
+
+impl Refusal {
+    fn plain(reason: String) -> Refusal {
+        Refusal::Apply {
+            reason,
+            suggestion: None,
+        }
+    }
+
+    /// The error the user sees: `setting` names the change (`--set PATH`), `change` is how
+    /// `parse` notes it after the origin (`--set PATH=VALUE`, `variant NAME`).
+    fn error(self, origin: &str, setting: &str, change: &str) -> ScenarioError {
+        match self {
+            Refusal::Apply { reason, suggestion } => ScenarioError::BadOverride {
+                origin: origin.to_string(),
+                setting: setting.to_string(),
+                reason,
+                suggestion,
+            },
+            // Worded exactly as typed deserialization words a value on the same path.
+            Refusal::UnknownField {
+                path,
+                field,
+                expected,
+            } => ScenarioError::UnknownField {
+                origin: format!("{origin} ({change})"),
+                path: path.text(),
+                suggestion: nearest(&field, expected).map(str::to_string),
+                expected: expected.iter().map(|f| f.to_string()).collect(),
+                field,
+            },
+        }
+    }
 }
 
 fn variant_error(origin: &str, name: &str, path: &str, refusal: Refusal) -> ScenarioError {
-    ScenarioError::BadOverride {
-        origin: origin.to_string(),
-        setting: format!("variants.{name}[\"{path}\"]"),
-        reason: refusal.reason,
-        suggestion: refusal.suggestion,
-    }
+    refusal.error(
+        origin,
+        &format!("variants.{name}[\"{path}\"]"),
+        &format!("variant {name}"),
+    )
 }
 
 /// Splits a dotted path, refusing empty segments and paths into `variants`.
@@ -214,14 +259,12 @@ fn segments(path: &str) -> Result<Vec<&str>, String> {
 
 /// Sets (or, for `null`, removes) the value at dotted `path` in `document`.
 fn apply(document: &mut Value, path: &str, value: &Value) -> Result<(), Refusal> {
-    let parts = segments(path).map_err(|reason| Refusal {
-        reason,
-        suggestion: None,
-    })?;
+    let parts = segments(path).map_err(Refusal::plain)?;
+    let removing = value.is_null();
+    check(document, &parts, removing)?;
     let (last, parents) = parts
         .split_last()
         .expect("segments() returns at least one segment");
-    let removing = value.is_null();
     let mut here = document;
     for (depth, segment) in parents.iter().enumerate() {
         let walked = parts[..depth].join(".");
@@ -266,6 +309,60 @@ fn apply(document: &mut Value, path: &str, value: &Value) -> Result<(), Refusal>
     Ok(())
 }
 
+/// Checks `parts` against the format and `document` before a change: every element it names
+/// must exist (an absent list has none), and a path being removed must stay inside the
+/// format's fields (a value on any other path is refused later, by typed deserialization).
+fn check(document: &Value, parts: &[&str], removing: bool) -> Result<(), Refusal> {
+    let walk = schema::walk(parts);
+    let mut rendered = Path::root();
+    let mut here = Some(document);
+    for (depth, (segment, step)) in parts.iter().zip(&walk.steps).enumerate() {
+        let walked = parts[..depth].join(".");
+        match (step, here) {
+            (schema::Step::Field, _) => {
+                rendered = rendered.key(segment);
+                here = here
+                    .and_then(|value| value.get(*segment))
+                    .filter(|value| !value.is_null());
+            }
+            (schema::Step::Element, None) => {
+                // An absent list is empty: it has no element to change or remove.
+                element(&[], segment, &walked)?;
+            }
+            (schema::Step::Element, Some(Value::Array(items))) => {
+                let index = element(items, segment, &walked)?;
+                let name = items[index].get("name").and_then(Value::as_str);
+                rendered = rendered.element(index, name);
+                here = Some(&items[index]);
+            }
+            // Not the list the format expects, or inside a free-form value: the edit itself
+            // and typed deserialization judge it.
+            (schema::Step::Element, Some(_)) | (schema::Step::Free, _) => return Ok(()),
+        }
+    }
+    let at = walk.steps.len();
+    match walk.problem {
+        Some(schema::Problem::UnknownField { expected }) if removing => {
+            Err(Refusal::UnknownField {
+                path: rendered.key(parts[at]),
+                field: parts[at].to_string(),
+                expected,
+            })
+        }
+        Some(schema::Problem::Scalar) if removing => {
+            let walked = parts[..at].join(".");
+            Err(match here {
+                Some(found) => into_scalar(&walked, found, parts[at]),
+                None => Refusal::plain(format!(
+                    "`{walked}` holds a single value, not an object or array, so it has no `{}`",
+                    parts[at]
+                )),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// An element's label in a path: its `"name"`, or for a call (which has none) the
 /// `"service"` it calls, as in `services.api.calls.db.timeout`.
 fn label(item: &Value) -> Option<&str> {
@@ -279,38 +376,34 @@ fn element(items: &[Value], segment: &str, walked: &str) -> Result<usize, Refusa
     if segment.chars().all(|c| c.is_ascii_digit()) {
         return match segment.parse::<usize>() {
             Ok(index) if index < items.len() => Ok(index),
-            _ => Err(Refusal {
-                reason: format!(
-                    "`{walked}` has {} elements, so index {segment} does not exist",
-                    items.len()
-                ),
-                suggestion: None,
-            }),
+            _ => Err(Refusal::plain(format!(
+                "`{walked}` has {} elements, so index {segment} does not exist",
+                items.len()
+            ))),
         };
     }
     let names: Vec<&str> = items.iter().filter_map(label).collect();
     if let Some(index) = items.iter().position(|item| label(item) == Some(segment)) {
         return Ok(index);
     }
-    let reason = if names.is_empty() {
+    let reason = if items.is_empty() {
+        format!("`{walked}` has no elements (it is empty or absent), so none is named `{segment}`")
+    } else if names.is_empty() {
         format!("`{walked}` has no named elements; address them by index (0, 1, ...)")
     } else {
         format!("`{walked}` has no element named `{segment}`")
     };
-    Err(Refusal {
+    Err(Refusal::Apply {
         reason,
         suggestion: nearest(segment, &names).map(str::to_string),
     })
 }
 
 fn into_scalar(walked: &str, found: &Value, segment: &str) -> Refusal {
-    Refusal {
-        reason: format!(
-            "`{walked}` is {}, not an object or array, so it has no `{segment}`",
-            kind_of(found)
-        ),
-        suggestion: None,
-    }
+    Refusal::plain(format!(
+        "`{walked}` is {}, not an object or array, so it has no `{segment}`",
+        kind_of(found)
+    ))
 }
 
 #[cfg(test)]
@@ -394,10 +487,75 @@ mod tests {
 
     #[test]
     fn removal_keeps_the_order_of_the_other_keys() {
-        let mut doc = json!({"a": 1, "b": 2, "c": 3});
-        set(&mut doc, "a=null").unwrap();
+        let mut doc = json!({"description": "d", "name": "t", "duration": "1s"});
+        set(&mut doc, "description=null").unwrap();
         let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["b", "c"]);
+        assert_eq!(keys, ["name", "duration"]);
+    }
+
+    // See: #13. `null` left nothing for typed deserialization to check, so a typo in a
+    // removed path was silently accepted and the baseline ran.
+    #[test]
+    fn null_on_a_path_that_does_not_exist_is_an_error() {
+        let mut doc = json!({
+            "name": "t",
+            "clients": [{"name": "web", "target": "api", "retry": {"max_attempts": 4}}],
+            "services": [{"name": "api", "calls": [{"service": "db", "timeout": "1s"}]}, {"name": "db"}],
+        });
+        let original = doc.clone();
+        let refused = |doc: &mut Value, text: &str| set(doc, text).unwrap_err().to_string();
+        assert_eq!(
+            refused(&mut doc, "services.api.calls.db.cach=null"),
+            "f.json (--set services.api.calls.db.cach=null): services[0] (api).calls[0].cach: unknown field `cach`; did you mean `cache`?"
+        );
+        assert_eq!(
+            refused(&mut doc, "services.api.calls.db.circuitbreaker=null"),
+            "f.json (--set services.api.calls.db.circuitbreaker=null): services[0] (api).calls[0].circuitbreaker: unknown field `circuitbreaker`; did you mean `circuit_breaker`?"
+        );
+        // Below an absent key the fields are still the format's.
+        assert_eq!(
+            refused(&mut doc, "clients.web.retry.budgt.ratio=null"),
+            "f.json (--set clients.web.retry.budgt.ratio=null): clients[0] (web).retry.budgt: unknown field `budgt`; did you mean `budget`?"
+        );
+        assert_eq!(
+            refused(&mut doc, "warmpu=null"),
+            "f.json (--set warmpu=null): warmpu: unknown field `warmpu`; did you mean `warmup`?"
+        );
+        // Elements by name, in a list that exists or in one that is absent.
+        assert_eq!(
+            refused(&mut doc, "services.apo.workers=null"),
+            "f.json: --set services.apo.workers: `services` has no element named `apo`; did you mean `api`?"
+        );
+        assert_eq!(
+            refused(&mut doc, "services.api.calls.bd.retry=null"),
+            "f.json: --set services.api.calls.bd.retry: `services.api.calls` has no element named `bd`; did you mean `db`?"
+        );
+        assert_eq!(
+            refused(&mut doc, "services.db.calls.api.retry=null"),
+            "f.json: --set services.db.calls.api.retry: `services.db.calls` has no elements (it is empty or absent), so none is named `api`"
+        );
+        assert!(refused(&mut doc, "services.api.workers.x=null").ends_with(
+            "`services.api.workers` holds a single value, not an object or array, so it has no `x`"
+        ),);
+        assert_eq!(doc, original, "a refused change changes nothing");
+    }
+
+    #[test]
+    fn null_on_a_field_the_file_leaves_out_is_fine() {
+        let mut doc = document();
+        let original = doc.clone();
+        for text in [
+            "clients.web.retry.budget=null",
+            "clients.web.retry.budget.ratio=null",
+            "clients.web.circuit_breaker=null",
+            "services.api.calls=null",
+            "services.db.queue.codel.target=null",
+            "random_faults=null",
+            "random_faults.start=null",
+        ] {
+            set(&mut doc, text).unwrap();
+            assert_eq!(doc, original, "{text} removes nothing");
+        }
     }
 
     #[test]

@@ -182,6 +182,64 @@ fn broken_variants_are_refused_with_their_path() {
     );
 }
 
+// See: #13. A `null` on a path the format lacks was accepted silently, in a variant or a
+// `--set`, and the run was the baseline's.
+#[test]
+fn null_on_a_path_that_does_not_exist_is_an_error() {
+    let tiers = catalog::find("tiers").unwrap().text;
+    let mut document: Value = serde_json::from_str(tiers).unwrap();
+    document["variants"]["breaker-off"] = json!({ "services.api.calls.db.circuitbreaker": null });
+    document["variants"]["no-cache"] = json!({ "services.api.calls.bd.cache": null });
+    let text = document.to_string();
+    assert!(
+        parse(&text, "t.json", &LoadOptions::default()).is_ok(),
+        "the file is valid; only applying the variant fails"
+    );
+    let error = parse(&text, "t.json", &options(Some("breaker-off"), &[])).unwrap_err();
+    assert!(
+        matches!(error, ScenarioError::UnknownField { .. }),
+        "{error}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "t.json (variant breaker-off): services[0] (api).calls[0].circuitbreaker: unknown field `circuitbreaker`; did you mean `circuit_breaker`?"
+    );
+    let error = parse(&text, "t.json", &options(Some("no-cache"), &[])).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "t.json: variants.no-cache[\"services.api.calls.bd.cache\"]: `services.api.calls` has no element named `bd`; did you mean `db`?"
+    );
+    // The same typo with a value and with `null` reads the same.
+    let valued = parse(
+        tiers,
+        "t.json",
+        &options(None, &["services.api.calls.db.cach=1"]),
+    );
+    let nulled = parse(
+        tiers,
+        "t.json",
+        &options(None, &["services.api.calls.db.cach=null"]),
+    );
+    assert_eq!(
+        valued
+            .unwrap_err()
+            .to_string()
+            .replace("cach=1", "cach=null"),
+        nulled.unwrap_err().to_string()
+    );
+    // A field the format has but this file leaves out is still fine to remove.
+    let absent = options(
+        None,
+        &["clients.web.retry.budget=null", "services.db.calls=null"],
+    );
+    assert_eq!(
+        parse(tiers, "t.json", &absent).unwrap().world,
+        parse(tiers, "t.json", &LoadOptions::default())
+            .unwrap()
+            .world
+    );
+}
+
 #[test]
 fn variant_names_come_in_file_order() {
     assert_eq!(

@@ -32,6 +32,7 @@ pub(crate) fn scenario(
     let root = Path::root();
     check.name(&root.key("name"), &raw.name)?;
     let (world, slos) = check.world(&raw)?;
+    let warnings = check.warnings(&raw, &world)?;
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
@@ -39,6 +40,7 @@ pub(crate) fn scenario(
         slos,
         variant,
         variants,
+        warnings,
     })
 }
 
@@ -926,6 +928,7 @@ mod guard;
 mod idempotency;
 mod policy;
 mod random;
+mod warmup;
 
 #[cfg(test)]
 mod tests;
