@@ -173,6 +173,7 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
                 Series {
                     label: variant.clone(),
                     points,
+                    spread: Vec::new(),
                 }
             })
             .collect();
@@ -195,6 +196,7 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
                 mean: value.estimate.mean,
                 low: value.estimate.low(),
                 high: value.estimate.high(),
+                seeds: Vec::new(),
             })
             .collect();
         let title = format!("{} by variant", row.metric.label);
@@ -223,6 +225,7 @@ fn lines(comparison: &Comparison, key: &str) -> Vec<Series> {
                 .enumerate()
                 .map(|(second, &value)| (second as f64, value))
                 .collect(),
+            spread: Vec::new(),
         })
         .collect()
 }

@@ -154,24 +154,9 @@ fn latency_cdf_is_well_formed_and_deterministic() {
 #[test]
 fn bars_are_well_formed_and_deterministic() {
     let bars_in = vec![
-        Bar {
-            label: "baseline".into(),
-            mean: 61.5,
-            low: Some(55.0),
-            high: Some(68.2),
-        },
-        Bar {
-            label: "budget".into(),
-            mean: 88.0,
-            low: Some(86.0),
-            high: None,
-        },
-        Bar {
-            label: "breaker".into(),
-            mean: 90.25,
-            low: None,
-            high: None,
-        },
+        Bar::new("baseline", 61.5, Some(55.0), Some(68.2)),
+        Bar::new("budget", 88.0, Some(86.0), None),
+        Bar::new("breaker", 90.25, None, None),
     ];
     let draw = || bars("Goodput during the fault", "goodput (req/s)", &bars_in).unwrap();
     let svg = draw();
@@ -238,12 +223,7 @@ fn non_finite_points_are_skipped() {
     }
     let svg = time_series("T", "y", &all_bad, &[]).unwrap();
     assert_svg(&svg, &["no data", "bad"]);
-    let bars_in = [Bar {
-        label: "x".into(),
-        mean: nan,
-        low: Some(inf),
-        high: Some(nan),
-    }];
+    let bars_in = [Bar::new("x", nan, Some(inf), Some(nan))];
     let svg = bars("T", "y", &bars_in).unwrap();
     assert_svg(&svg, &["n/a", "no data"]);
 }
@@ -261,12 +241,7 @@ fn extreme_values_neither_panic_nor_print_non_finite_numbers() {
     let bands = [Band::new("far", -1e308, 1e308), Band::new("", 0.0, 1.0)];
     let long = "x".repeat(10_000);
     let states = [long.as_str(), "open"];
-    let bars_in = [Bar {
-        label: long.clone(),
-        mean: 1e99,
-        low: Some(-1e99),
-        high: Some(f64::MAX),
-    }];
+    let bars_in = [Bar::new(long.clone(), 1e99, Some(-1e99), Some(f64::MAX))];
     for svg in [
         time_series("T", "y", &huge, &bands).unwrap(),
         state_steps("T", &states, &huge, &bands).unwrap(),
@@ -351,30 +326,10 @@ fn samples_render_and_can_be_written_for_a_look() {
         ),
     ];
     let bars_in = vec![
-        Bar {
-            label: "baseline".into(),
-            mean: 21.3,
-            low: Some(18.0),
-            high: Some(24.9),
-        },
-        Bar {
-            label: "retry-budget".into(),
-            mean: 70.4,
-            low: Some(66.1),
-            high: Some(74.0),
-        },
-        Bar {
-            label: "breaker".into(),
-            mean: 83.0,
-            low: Some(80.5),
-            high: Some(85.2),
-        },
-        Bar {
-            label: "breaker+budget+hedging".into(),
-            mean: 91.7,
-            low: Some(90.0),
-            high: Some(93.1),
-        },
+        Bar::new("baseline", 21.3, Some(18.0), Some(24.9)),
+        Bar::new("retry-budget", 70.4, Some(66.1), Some(74.0)),
+        Bar::new("breaker", 83.0, Some(80.5), Some(85.2)),
+        Bar::new("breaker+budget+hedging", 91.7, Some(90.0), Some(93.1)),
     ];
     let samples = [
         (
@@ -423,7 +378,12 @@ fn samples_render_and_can_be_written_for_a_look() {
             .unwrap(),
         ),
     ];
-    let samples = [samples.as_slice(), hard_cases().as_slice()].concat();
+    let samples = [
+        samples.as_slice(),
+        hard_cases().as_slice(),
+        issue_13_cases().as_slice(),
+    ]
+    .concat();
     if let Some(dir) = std::env::var_os("FAULTLINE_PLOT_SAMPLES") {
         for (name, svg) in &samples {
             std::fs::write(std::path::Path::new(&dir).join(format!("{name}.svg")), svg).unwrap();
@@ -485,11 +445,13 @@ fn hard_cases() -> Vec<(&'static str, String)> {
     )];
     let single = [Series::new("one", vec![(12.0, 3.0)])];
     let mixed_bars: Vec<Bar> = (0..9)
-        .map(|i| Bar {
-            label: format!("a-rather-long-variant-name-{i}"),
-            mean: f64::from(i) * 1.7 - 4.0,
-            low: Some(f64::from(i) * 1.7 - 5.0),
-            high: Some(f64::from(i) * 1.7 - 3.0),
+        .map(|i| {
+            Bar::new(
+                format!("a-rather-long-variant-name-{i}"),
+                f64::from(i) * 1.7 - 4.0,
+                Some(f64::from(i) * 1.7 - 5.0),
+                Some(f64::from(i) * 1.7 - 3.0),
+            )
         })
         .collect();
     vec![
@@ -532,6 +494,178 @@ fn hard_cases() -> Vec<(&'static str, String)> {
         (
             "hard_bars",
             bars("Nine bars, some negative", "change (%)", &mixed_bars).unwrap(),
+        ),
+    ]
+}
+
+/// The charts of issue #13: coinciding lines, spread bands, the warm-up, a target line, and
+/// bars with their seeds.
+fn issue_13_cases() -> Vec<(&'static str, String)> {
+    let flat = |v: f64| -> Vec<(f64, f64)> { (0..=120).map(|t| (f64::from(t), v)).collect() };
+    let coinciding: Vec<Series> = [
+        "baseline",
+        "retry-budget",
+        "breaker",
+        "hedging",
+        "tied",
+        "shed",
+    ]
+    .iter()
+    .map(|name| Series::new(*name, flat(0.0)))
+    .collect();
+    let noisy = |seed: u32, level: f64, dip: f64| -> Vec<(f64, f64)> {
+        (0..120)
+            .map(|t| {
+                let wobble = f64::from((t * 37 + seed * 11) % 13) - 6.0;
+                let v = if (40..70).contains(&t) { dip } else { level };
+                (f64::from(t), v + wobble * 0.5)
+            })
+            .collect()
+    };
+    let with_band = |points: Vec<(f64, f64)>, width: f64| -> Vec<(f64, f64, f64)> {
+        points
+            .iter()
+            .map(|&(t, v)| {
+                let w = if (38.0..72.0).contains(&t) {
+                    width * 2.5
+                } else {
+                    width
+                };
+                (t, v - w, v + w * 0.6)
+            })
+            .collect()
+    };
+    let baseline = noisy(1, 95.0, 20.0);
+    let budget = noisy(2, 96.0, 70.0);
+    let mut gap = with_band(budget.clone(), 3.0);
+    gap[90].1 = f64::NAN;
+    let spread = vec![
+        Series::new("baseline", baseline.clone()).with_spread(with_band(baseline, 4.0)),
+        Series::new("retry-budget", budget).with_spread(gap),
+    ];
+    let options = TimeSeriesOptions {
+        warmup_s: Some(15.0),
+        target: Some(Target::new("SLO 90 req/s", 90.0)),
+        spread_label: Some("shaded: 10th–90th percentile of seeds".to_string()),
+    };
+    let ratio = [
+        Series::new(
+            "baseline",
+            (0..120)
+                .map(|t| {
+                    (
+                        f64::from(t),
+                        if (40..70).contains(&t) { 0.93 } else { 0.997 },
+                    )
+                })
+                .collect(),
+        ),
+        Series::new(
+            "breaker",
+            (0..120)
+                .map(|t| {
+                    (
+                        f64::from(t),
+                        if (40..70).contains(&t) { 0.985 } else { 0.998 },
+                    )
+                })
+                .collect(),
+        ),
+    ];
+    let strip_bars = vec![
+        Bar::new("baseline", 21.3, Some(18.0), Some(24.9))
+            .with_seeds(vec![19.0, 22.5, 18.2, 25.1, 21.7, 20.9, 22.0, 21.0]),
+        Bar::new("retry-budget", 55.0, Some(30.0), Some(80.0))
+            .with_seeds(vec![88.0, 21.0, 90.5, 22.0, 87.0, 23.5, 89.0, 19.0]),
+        Bar::new("breaker", 83.0, Some(80.5), Some(85.2)).with_seeds(vec![
+            83.0,
+            83.0,
+            83.0,
+            83.0,
+            82.0,
+            84.0,
+            f64::NAN,
+            f64::NAN,
+        ]),
+        Bar::new("no-successes", f64::NAN, None, None).with_seeds(vec![f64::NAN; 8]),
+    ];
+    vec![
+        (
+            "coinciding",
+            time_series(
+                "Six variants, one line",
+                "time open (fraction)",
+                &coinciding,
+                &faults(),
+            )
+            .unwrap(),
+        ),
+        (
+            "coinciding_steps",
+            state_steps(
+                "Breaker state: all closed",
+                &["closed", "half-open", "open"],
+                &coinciding[..4],
+                &[],
+            )
+            .unwrap(),
+        ),
+        (
+            "coinciding_cdf",
+            latency_cdf(
+                "Three identical CDFs",
+                &(0..3)
+                    .map(|i| {
+                        Series::new(
+                            format!("variant-{i}"),
+                            (0..=100)
+                                .map(|k| {
+                                    (2.0 * libm::pow(1.05, f64::from(k)), f64::from(k) / 100.0)
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap(),
+        ),
+        (
+            "spread_warmup_target",
+            time_series_with(
+                "Goodput (median of 20 seeds)",
+                "goodput (req/s)",
+                &spread,
+                &[Band::new("crash api-1", 40.0, 70.0)],
+                &options,
+            )
+            .unwrap(),
+        ),
+        (
+            "target_ratio",
+            time_series_with(
+                "Success ratio",
+                "success ratio",
+                &ratio,
+                &[Band::new("latency db", 40.0, 70.0)],
+                &TimeSeriesOptions {
+                    warmup_s: Some(10.0),
+                    target: Some(Target::new("SLO 99%", 0.99)),
+                    spread_label: None,
+                },
+            )
+            .unwrap(),
+        ),
+        (
+            "strip_bars",
+            bars_with(
+                "Goodput during the fault (mean, 95% CI, one dot per seed)",
+                "goodput (req/s)",
+                &strip_bars,
+                &BarOptions {
+                    target: Some(Target::new("SLO 50 req/s", 50.0)),
+                },
+            )
+            .unwrap(),
         ),
     ]
 }
