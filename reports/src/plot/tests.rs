@@ -3,6 +3,8 @@
 
 use super::*;
 
+mod issue_13;
+
 /// A chart is one `<svg>` element holding `texts` as text.
 fn assert_svg(svg: &str, texts: &[&str]) {
     assert!(
@@ -381,7 +383,7 @@ fn samples_render_and_can_be_written_for_a_look() {
     let samples = [
         samples.as_slice(),
         hard_cases().as_slice(),
-        issue_13_cases().as_slice(),
+        issue_13::samples().as_slice(),
     ]
     .concat();
     if let Some(dir) = std::env::var_os("FAULTLINE_PLOT_SAMPLES") {
@@ -494,178 +496,6 @@ fn hard_cases() -> Vec<(&'static str, String)> {
         (
             "hard_bars",
             bars("Nine bars, some negative", "change (%)", &mixed_bars).unwrap(),
-        ),
-    ]
-}
-
-/// The charts of issue #13: coinciding lines, spread bands, the warm-up, a target line, and
-/// bars with their seeds.
-fn issue_13_cases() -> Vec<(&'static str, String)> {
-    let flat = |v: f64| -> Vec<(f64, f64)> { (0..=120).map(|t| (f64::from(t), v)).collect() };
-    let coinciding: Vec<Series> = [
-        "baseline",
-        "retry-budget",
-        "breaker",
-        "hedging",
-        "tied",
-        "shed",
-    ]
-    .iter()
-    .map(|name| Series::new(*name, flat(0.0)))
-    .collect();
-    let noisy = |seed: u32, level: f64, dip: f64| -> Vec<(f64, f64)> {
-        (0..120)
-            .map(|t| {
-                let wobble = f64::from((t * 37 + seed * 11) % 13) - 6.0;
-                let v = if (40..70).contains(&t) { dip } else { level };
-                (f64::from(t), v + wobble * 0.5)
-            })
-            .collect()
-    };
-    let with_band = |points: Vec<(f64, f64)>, width: f64| -> Vec<(f64, f64, f64)> {
-        points
-            .iter()
-            .map(|&(t, v)| {
-                let w = if (38.0..72.0).contains(&t) {
-                    width * 2.5
-                } else {
-                    width
-                };
-                (t, v - w, v + w * 0.6)
-            })
-            .collect()
-    };
-    let baseline = noisy(1, 95.0, 20.0);
-    let budget = noisy(2, 96.0, 70.0);
-    let mut gap = with_band(budget.clone(), 3.0);
-    gap[90].1 = f64::NAN;
-    let spread = vec![
-        Series::new("baseline", baseline.clone()).with_spread(with_band(baseline, 4.0)),
-        Series::new("retry-budget", budget).with_spread(gap),
-    ];
-    let options = TimeSeriesOptions {
-        warmup_s: Some(15.0),
-        target: Some(Target::new("SLO 90 req/s", 90.0)),
-        spread_label: Some("shaded: 10th–90th percentile of seeds".to_string()),
-    };
-    let ratio = [
-        Series::new(
-            "baseline",
-            (0..120)
-                .map(|t| {
-                    (
-                        f64::from(t),
-                        if (40..70).contains(&t) { 0.93 } else { 0.997 },
-                    )
-                })
-                .collect(),
-        ),
-        Series::new(
-            "breaker",
-            (0..120)
-                .map(|t| {
-                    (
-                        f64::from(t),
-                        if (40..70).contains(&t) { 0.985 } else { 0.998 },
-                    )
-                })
-                .collect(),
-        ),
-    ];
-    let strip_bars = vec![
-        Bar::new("baseline", 21.3, Some(18.0), Some(24.9))
-            .with_seeds(vec![19.0, 22.5, 18.2, 25.1, 21.7, 20.9, 22.0, 21.0]),
-        Bar::new("retry-budget", 55.0, Some(30.0), Some(80.0))
-            .with_seeds(vec![88.0, 21.0, 90.5, 22.0, 87.0, 23.5, 89.0, 19.0]),
-        Bar::new("breaker", 83.0, Some(80.5), Some(85.2)).with_seeds(vec![
-            83.0,
-            83.0,
-            83.0,
-            83.0,
-            82.0,
-            84.0,
-            f64::NAN,
-            f64::NAN,
-        ]),
-        Bar::new("no-successes", f64::NAN, None, None).with_seeds(vec![f64::NAN; 8]),
-    ];
-    vec![
-        (
-            "coinciding",
-            time_series(
-                "Six variants, one line",
-                "time open (fraction)",
-                &coinciding,
-                &faults(),
-            )
-            .unwrap(),
-        ),
-        (
-            "coinciding_steps",
-            state_steps(
-                "Breaker state: all closed",
-                &["closed", "half-open", "open"],
-                &coinciding[..4],
-                &[],
-            )
-            .unwrap(),
-        ),
-        (
-            "coinciding_cdf",
-            latency_cdf(
-                "Three identical CDFs",
-                &(0..3)
-                    .map(|i| {
-                        Series::new(
-                            format!("variant-{i}"),
-                            (0..=100)
-                                .map(|k| {
-                                    (2.0 * libm::pow(1.05, f64::from(k)), f64::from(k) / 100.0)
-                                })
-                                .collect(),
-                        )
-                    })
-                    .collect::<Vec<_>>(),
-            )
-            .unwrap(),
-        ),
-        (
-            "spread_warmup_target",
-            time_series_with(
-                "Goodput (median of 20 seeds)",
-                "goodput (req/s)",
-                &spread,
-                &[Band::new("crash api-1", 40.0, 70.0)],
-                &options,
-            )
-            .unwrap(),
-        ),
-        (
-            "target_ratio",
-            time_series_with(
-                "Success ratio",
-                "success ratio",
-                &ratio,
-                &[Band::new("latency db", 40.0, 70.0)],
-                &TimeSeriesOptions {
-                    warmup_s: Some(10.0),
-                    target: Some(Target::new("SLO 99%", 0.99)),
-                    spread_label: None,
-                },
-            )
-            .unwrap(),
-        ),
-        (
-            "strip_bars",
-            bars_with(
-                "Goodput during the fault (mean, 95% CI, one dot per seed)",
-                "goodput (req/s)",
-                &strip_bars,
-                &BarOptions {
-                    target: Some(Target::new("SLO 50 req/s", 50.0)),
-                },
-            )
-            .unwrap(),
         ),
     ]
 }
