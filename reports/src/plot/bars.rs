@@ -25,7 +25,7 @@ const WHISKER: RGBAColor = RGBAColor(0x22, 0x22, 0x22, 0.9);
 /// Gap between a bar and its dot column, in pixels.
 const STRIP_GAP: i32 = 4;
 /// Widest a dot column may be, in pixels: a few lanes of dots, still plainly beside its bar.
-const STRIP_W_MAX: i32 = 18;
+const STRIP_W_MAX: i32 = 22;
 /// The "n/a ×k" note's top, below the plot (under the bar's name).
 const NOTE_TOP: i32 = 24;
 

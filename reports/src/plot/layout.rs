@@ -1,12 +1,11 @@
-//! Where things go on the page: the plot rectangle, fault-window labels and the legend.
+//! Where things go on the page: the plot rectangle, shade labels and the legend's corners.
 //!
 //! Every chart is `WIDTH` × `HEIGHT` pixels: a title line, one row per stack of fault-window
-//! labels (above the plot, so they never cover data), then the plot with its axes. The legend
-//! goes in the first corner of the plot (upper right, upper left, lower right, lower left)
-//! that no line crosses; failing that, a chart whose y axis may grow raises its top until the
-//! legend sits above the data; failing that, the legend moves out to the right of the plot.
-//! Text widths are estimates (the browser draws the text), so every test leaves a few pixels
-//! of slack.
+//! and warm-up labels (above the plot, so they never cover data), then the plot with its
+//! axes. A legend may take a corner of the plot (upper right, upper left, lower right, lower
+//! left) or the room right of it; `placement` decides which. A target's label takes one of
+//! four spots beside its line (`label_spot`). Text widths are estimates (the browser draws
+//! the text), so every test leaves a few pixels of slack.
 
 use super::axis::Axis;
 

@@ -9,8 +9,9 @@
 /// a cluster stays a cluster rather than a blot.
 pub(crate) fn radius(count: usize) -> f64 {
     match count {
-        0..=15 => 3.5,
-        16..=40 => 2.75,
+        0..=10 => 4.0,
+        11..=25 => 3.25,
+        26..=60 => 2.5,
         _ => 2.0,
     }
 }
