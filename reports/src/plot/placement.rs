@@ -106,11 +106,14 @@ fn collides(chart: &LineChart, frame: &Frame, rect: Rect) -> bool {
 }
 
 /// The y-axis top that leaves `rect` (in an upper corner) clear of every line, band and
-/// target, if the legend would then take less than half the plot's height.
+/// target line and label, if the legend would then take less than half the plot's height.
 fn top_needed(chart: &LineChart, frame: &Frame, rect: Rect) -> Option<f64> {
     let plot = frame.plot;
-    let share = f64::from(rect.y1 - plot.y0 + 8) / f64::from(plot.y1 - plot.y0);
-    if share >= 0.5 || matches!(chart.growth, Growth::Fixed) {
+    let height = f64::from(plot.y1 - plot.y0);
+    // The share of the plot's height, from its top, that must stay clear above a value whose
+    // pixel must be `air` pixels below the legend.
+    let share = |air: i32| f64::from(rect.y1 - plot.y0 + air) / height;
+    if share(8) >= 0.5 || matches!(chart.growth, Growth::Fixed) {
         return None;
     }
     let (x0, x1) = (chart.x.start(), chart.x.end());
@@ -122,22 +125,30 @@ fn top_needed(chart: &LineChart, frame: &Frame, rect: Rect) -> Option<f64> {
         .flat_map(|l| &l.spread)
         .map(|run| run.iter().map(|p| (p.0, p.1.max(p.2))).collect())
         .collect();
-    let targets: Vec<Vec<(f64, f64)>> = chart
-        .guides
-        .iter()
-        .filter(|g| g.kind == GuideKind::Target)
-        .map(|g| vec![(x0, g.y), (x1, g.y)])
-        .collect();
-    let highest = chart
+    let data = chart
         .lines
         .iter()
         .flat_map(|l| &l.runs)
         .chain(&highs)
-        .chain(&targets)
         .filter_map(|run| highest_within(run, lo, hi))
-        .max_by(f64::total_cmp)?;
+        .max_by(f64::total_cmp);
+    // A target line spans the plot, and its label may sit above it.
+    let target = chart
+        .guides
+        .iter()
+        .filter(|g| g.kind == GuideKind::Target)
+        .map(|g| g.y)
+        .max_by(f64::total_cmp);
     let bottom = chart.y.start();
-    let top = (highest - share * bottom) / (1.0 - share);
+    let top_for = |value: f64, air: i32| (value - share(air) * bottom) / (1.0 - share(air));
+    let label_air = 8 + SMALL_PX as i32 + 6;
+    let top = [
+        data.map(|v| top_for(v, 8)),
+        target.map(|v| top_for(v, label_air)),
+    ]
+    .into_iter()
+    .flatten()
+    .max_by(f64::total_cmp)?;
     Some(top.max(chart.y.end()))
 }
 

@@ -317,6 +317,58 @@ fn warmup_and_target_are_labelled_inside_the_plot_and_grow_the_axis() {
 }
 
 #[test]
+fn the_legend_hides_neither_a_target_line_nor_its_label() {
+    let wave: Vec<(f64, f64)> = (0..=100)
+        .map(|t| (f64::from(t), 50.0 + 30.0 * libm::sin(f64::from(t) / 8.0)))
+        .collect();
+    let series = [
+        Series::new("baseline", wave.clone()),
+        Series::new(
+            "retry-budget",
+            wave.iter().map(|p| (p.0, p.1 * 0.8)).collect(),
+        ),
+    ];
+    for value in [0.0, 20.0, 50.0, 79.0, 85.0, 100.0, 150.0] {
+        let options = TimeSeriesOptions {
+            target: Some(Target::new("SLO", value)),
+            ..TimeSeriesOptions::default()
+        };
+        let svg = time_series_with("T", "y", &series, &[], &options).unwrap();
+        let all = elements(&svg);
+        let legend = all
+            .iter()
+            .find(|e| {
+                e.tag == "rect"
+                    && e.get("fill") == Some("#FFFFFF")
+                    && e.get("fill-opacity").is_some()
+            })
+            .expect("a legend box");
+        let (x0, y0) = (legend.num("x"), legend.num("y"));
+        let (x1, y1) = (x0 + legend.num("width"), y0 + legend.num("height"));
+        for dash in all
+            .iter()
+            .filter(|e| e.tag == "polyline" && e.get("stroke") == Some("#333333"))
+        {
+            for point in dash.get("points").unwrap().split_whitespace() {
+                let (x, y) = point.split_once(',').unwrap();
+                let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+                let inside = x0 <= x && x <= x1 && y0 <= y && y <= y1;
+                assert!(
+                    !inside,
+                    "target {value}: ({x}, {y}) under the legend {legend:?}"
+                );
+            }
+        }
+        let (lx, ly) = text_at(&svg, "SLO");
+        let label_inside = x0 - 20.0 <= lx && lx <= x1 && y0 <= ly && ly - 12.0 <= y1;
+        assert!(
+            !label_inside,
+            "target {value}: label at ({lx}, {ly}) under {legend:?}"
+        );
+    }
+}
+
+#[test]
 fn a_target_below_the_data_grows_the_axis_down() {
     let series = [Series::new("baseline", flat(100.0, 60))];
     let options = TimeSeriesOptions {
@@ -569,7 +621,44 @@ pub(super) fn samples() -> Vec<(&'static str, String)> {
         ]),
         Bar::new("no-successes", f64::NAN, None, None).with_seeds(vec![f64::NAN; 8]),
     ];
+    // Per-second p99s jump from second to second: the dash patterns must still read.
+    let jagged = |seed: u64, level: f64| -> Vec<(f64, f64)> {
+        let mut odd = Odd(seed);
+        (0..300)
+            .map(|t| {
+                let spike = if (120..160).contains(&t) { 4.0 } else { 1.0 };
+                (
+                    f64::from(t),
+                    level * spike * (0.7 + (odd.next() % 1000) as f64 / 1000.0),
+                )
+            })
+            .collect()
+    };
+    let p99: Vec<Series> = [(1, 40.0), (2, 35.0), (3, 30.0)]
+        .iter()
+        .zip(["baseline", "retry-budget", "breaker"])
+        .map(|((seed, level), name)| {
+            let points = jagged(*seed, *level);
+            let spread = points.iter().map(|&(t, v)| (t, v * 0.8, v * 1.3)).collect();
+            Series::new(name, points).with_spread(spread)
+        })
+        .collect();
     vec![
+        (
+            "jagged_p99",
+            time_series_with(
+                "web: p99 latency (median of 10 seeds)",
+                "p99 latency (ms)",
+                &p99,
+                &[Band::new("latency db +200ms", 120.0, 160.0)],
+                &TimeSeriesOptions {
+                    warmup_s: Some(30.0),
+                    target: Some(Target::new("SLO p99 250 ms", 250.0)),
+                    spread_label: Some("shaded: p10–p90 of seeds".to_string()),
+                },
+            )
+            .unwrap(),
+        ),
         (
             "coinciding",
             time_series(
