@@ -643,7 +643,40 @@ pub(super) fn samples() -> Vec<(&'static str, String)> {
             Series::new(name, points).with_spread(spread)
         })
         .collect();
+    let mut odd = Odd(7);
+    let many_bars: Vec<Bar> = (0..9)
+        .map(|i| {
+            let center = f64::from(i) * 1.7 - 4.0;
+            let seeds: Vec<f64> = (0..40)
+                .map(|k| {
+                    let r = (odd.next() % 1000) as f64 / 1000.0;
+                    // Every third variant splits into two outcomes.
+                    let split = if i % 3 == 0 && k % 2 == 0 { 3.0 } else { 0.0 };
+                    center + split + r - 0.5
+                })
+                .collect();
+            Bar::new(
+                format!("a-rather-long-variant-name-{i}"),
+                center,
+                Some(center - 0.4),
+                Some(center + 0.4),
+            )
+            .with_seeds(seeds)
+        })
+        .collect();
     vec![
+        (
+            "hard_strip",
+            bars_with(
+                "Nine bars, forty seeds each",
+                "change (%)",
+                &many_bars,
+                &BarOptions {
+                    target: Some(Target::new("goal +2%", 2.0)),
+                },
+            )
+            .unwrap(),
+        ),
         (
             "jagged_p99",
             time_series_with(
