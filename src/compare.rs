@@ -27,28 +27,36 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, CliError> {
     let precision = args.precision.as_deref().map(parse_precision).transpose()?;
     let base_options = crate::run::load_options(None, &args.set)?;
     let scenario = scenarios::parse(&source.text, &source.origin, &base_options)?;
-    if scenario.variants.iter().any(|v| v == AS_WRITTEN) {
-        return Err(CliError::Usage {
-            flag: "--variants".to_string(),
-            problem: format!(
-                "the scenario defines a variant named `{AS_WRITTEN}`, the name of the scenario as written: rename that variant"
-            ),
-        });
-    }
-    // The scenario as written always leads (the default baseline), then every variant.
+    // The scenario as written always leads (the default baseline), then every variant. A
+    // variant that changes nothing (`{}`) is the scenario as written under its own name:
+    // it takes the `as-written` row instead of repeating it.
+    let written = scenario.as_written.clone();
     let variants: Vec<Option<String>> = if !args.variants.is_empty() {
         args.variants
             .iter()
-            .map(|v| (v != AS_WRITTEN).then(|| v.clone()))
+            .map(|v| {
+                let same = v == AS_WRITTEN || written.as_ref() == Some(v);
+                (!same).then(|| v.clone())
+            })
             .collect()
     } else {
         std::iter::once(None)
-            .chain(scenario.variants.iter().cloned().map(Some))
+            .chain(
+                scenario
+                    .variants
+                    .iter()
+                    .filter(|v| written.as_ref() != Some(*v))
+                    .cloned()
+                    .map(Some),
+            )
             .collect()
     };
     let names: Vec<String> = variants
         .iter()
-        .map(|v| v.clone().unwrap_or_else(|| AS_WRITTEN.to_string()))
+        .map(|v| {
+            v.clone()
+                .unwrap_or_else(|| written.clone().unwrap_or_else(|| AS_WRITTEN.to_string()))
+        })
         .collect();
     if let Some(twice) = names
         .iter()
@@ -67,6 +75,8 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, CliError> {
     }
 
     let (set, warmup_words) = warmup(args, &source, &variants[0], seeds.first)?;
+    // After the warm-up is chosen, so the warnings judge the one that applies.
+    crate::run::warn(&crate::inspect::warnings(&source, &variants, &set)?);
     let progress = progress_bar(args.quiet, seeds.len() * variants.len() as u64);
     let mut comparison = reports::comparison::Comparison::new(&names);
     let mut next = seeds.first;
@@ -128,6 +138,9 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, CliError> {
     let mut stdout = String::new();
     for verdict in report.verdicts() {
         stdout.push_str(&format!("{verdict}\n"));
+    }
+    for split in &findings.splits {
+        stdout.push_str(&format!("split outcome: {split}\n"));
     }
     if let Some(target) = precision {
         let worst = comparison.worst_headline_precision();

@@ -213,9 +213,7 @@ pub fn warn(warnings: &[scenarios::ScenarioWarning]) {
     }
 }
 
-/// The name of the scenario as its file says, with no variant applied: a row of every
-/// comparison (its default baseline) and a name `--variant` and `--variants` accept.
-pub const AS_WRITTEN: &str = "as-written";
+pub use scenarios::AS_WRITTEN;
 
 /// The variant and `--set PATH=VALUE` overrides of a command line, as `scenarios` takes them
 /// (`as-written` is no variant).

@@ -284,6 +284,16 @@ impl CircuitBreaker {
         }
     }
 
+    /// Gives back a permit whose call was never made (Resilience4j's `releasePermission`): a
+    /// HALF_OPEN trial call refused after the breaker let it through (by adaptive throttling)
+    /// must not use up a trial, or the breaker would wait forever for outcomes that never
+    /// come.
+    pub fn release(&mut self, permit: Permit) {
+        if permit.state == HalfOpen && self.state == HalfOpen {
+            self.permits_left = (self.permits_left + 1).min(self.config.half_open_calls_permitted);
+        }
+    }
+
     /// Records the outcome of a permitted call and applies the transition it causes.
     pub fn on_result(&mut self, now: SimTime, outcome: CallOutcome) {
         let now = self.advance(now);
@@ -634,6 +644,33 @@ mod tests {
         b.on_result(now, outcome('o'));
         assert!(b.try_acquire(now).is_err(), "permits do not come back");
         assert_eq!(b.calls_rejected(), 2);
+    }
+
+    /// Resilience4j `releasePermission`: a probe whose call is never made (adaptive throttling
+    /// refused it after the breaker let it through) is given back, so the trials still come.
+    // See: #13. With a throttle behind it, a half-open breaker leaked every permit and
+    // refused all calls for the rest of the run.
+    #[test]
+    fn a_released_probe_permit_can_be_used_again() {
+        let mut b = opened_at_1s();
+        let now = at_ms(7_000);
+        let mut permits = Vec::new();
+        for _ in 0..3 {
+            permits.push(b.try_acquire(now).expect("a probe"));
+        }
+        assert!(b.try_acquire(now).is_err());
+        b.release(permits[0]);
+        assert_eq!(
+            b.try_acquire(now),
+            PROBE,
+            "the released trial is available again"
+        );
+        assert!(b.try_acquire(now).is_err());
+        // A permit of CLOSED (no trials to count) gives nothing back.
+        let mut closed = CircuitBreaker::new(b.config);
+        let permit = closed.try_acquire(now).unwrap();
+        closed.release(permit);
+        assert_eq!(closed.state(now), Closed);
     }
 
     /// Resilience4j: HALF_OPEN → CLOSED when the probes' rates are below the thresholds, with

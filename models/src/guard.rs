@@ -291,15 +291,23 @@ impl GuardState {
 
     /// `admit` for a caller with a breaker or a throttle.
     fn admit_guarded(&mut self, now: SimTime, measured: bool) -> Result<(), LocalRejection> {
+        let mut permit = None;
         if let Some(breaker) = &mut self.breaker {
-            if breaker.try_acquire(now).is_err() {
-                self.counts.breaker_rejections += u64::from(measured);
-                return Err(LocalRejection::BreakerOpen);
+            match breaker.try_acquire(now) {
+                Ok(granted) => permit = Some(granted),
+                Err(_) => {
+                    self.counts.breaker_rejections += u64::from(measured);
+                    return Err(LocalRejection::BreakerOpen);
+                }
             }
         }
         if let Some((throttle, stream)) = &mut self.throttle {
             if throttle.should_reject(now, stream) {
                 self.counts.throttled += u64::from(measured);
+                // The call is not made: its breaker permit goes back.
+                if let (Some(breaker), Some(permit)) = (&mut self.breaker, permit) {
+                    breaker.release(permit);
+                }
                 return Err(LocalRejection::Throttled);
             }
         }

@@ -354,12 +354,13 @@ impl Comparison {
     pub fn series(&self, key: &str) -> Vec<Spread> {
         self.variants
             .iter()
-            .filter_map(|runs| {
+            .enumerate()
+            .filter_map(|(index, runs)| {
                 let per_seed = runs.series.get(key)?;
                 per_seed
                     .iter()
                     .any(|s| !s.is_empty())
-                    .then(|| spread::spread(&runs.name, per_seed))
+                    .then(|| spread::spread((index, &runs.name), per_seed))
             })
             .collect()
     }

@@ -2,9 +2,13 @@
 //! each rendered as a self-contained SVG string for inline use in HTML.
 //!
 //! Every chart is 860 × 380 px with a title, axes with units, a light grid and a legend that
-//! never covers data (see `plot/layout.rs` for how its place is chosen). Series `i` has the
-//! same colour in every chart (`series_color`), from the colour-blind-safe Okabe–Ito palette.
-//! Fault windows are shaded light red with their labels above the plot.
+//! never covers data (see `plot/placement.rs` for how its place is chosen). Series `i` looks
+//! the same in every chart: the same colour (`series_color`, from the colour-blind-safe
+//! Okabe–Ito palette), dash pattern and marker shape (see `plot/stroke.rs`), so series whose
+//! lines coincide stay distinguishable and every legend entry stays visible. Fault windows
+//! are shaded light red and the warm-up grey, with their labels above the plot. A time series
+//! may carry a spread band per series (e.g. the 10th–90th percentile over seeds) and a target
+//! line (e.g. an SLO); a bar may carry its per-seed values, drawn as dots beside it.
 //!
 //! Input is taken as it comes: non-finite points are skipped (a line breaks there), empty
 //! input draws an empty chart reading "no data", and nothing panics on odd values. Output is a
@@ -13,25 +17,70 @@
 //!
 //! Text is written as SVG `<text>` elements and laid out from estimated widths (plotters'
 //! "naive" font backend), so rendering needs no font files; the viewer's browser draws the
-//! text. This module does not write files or build the HTML page around the charts.
+//! text. Plotters draws the frame, grid, shades and fills; the lines, markers, legend and seed
+//! dots are written by hand on top (`plot/overlay.rs`), since plotters' SVG backend has no
+//! dash patterns. This module does not write files or build the HTML page around the charts.
 
 mod axis;
 mod bars;
 mod chart;
 mod layout;
+mod legend;
+mod overlay;
+mod placement;
+mod strip;
+mod stroke;
 #[cfg(test)]
 mod tests;
 
 use axis::Axis;
-use chart::{Growth, Guide, Line, LineChart};
+use chart::{Growth, Guide, GuideKind, Line, LineChart};
+use layout::{Shade, ShadeKind};
 
-/// One line of a chart: a label and its points (x, y).
+/// One line of a chart: a label, its points (x, y) and an optional spread band.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     /// Legend text.
     pub label: String,
     /// Points in increasing x; a non-finite coordinate breaks the line there.
     pub points: Vec<(f64, f64)>,
+    /// A band around the line as (x, low, high) in increasing x, e.g. the 10th and 90th
+    /// percentiles over seeds around their median; empty for none. Drawn by time series only,
+    /// filled in the series' colour under the lines; a non-finite value breaks the band there.
+    pub spread: Vec<(f64, f64, f64)>,
+    /// Which colour, dash pattern and marker to draw it with; None for its position in the
+    /// chart's list. A report sets it to the variant's index, so a variant keeps its look in a
+    /// chart that leaves other variants out.
+    pub style: Option<usize>,
+}
+
+/// A horizontal reference line the data should meet, e.g. an SLO target, with its label.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    /// Text beside the line (e.g. "SLO 99%").
+    pub label: String,
+    /// Where the line is, in y units; a non-finite value draws no line.
+    pub value: f64,
+}
+
+/// What a time series shows besides its lines and fault windows; the default adds nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimeSeriesOptions {
+    /// The warm-up excluded from measurements, [0, `warmup_s`) in seconds: shaded grey and
+    /// labelled "warm-up". None, or a value that is not positive and finite, shades nothing.
+    pub warmup_s: Option<f64>,
+    /// A target line; the y axis grows to include it.
+    pub target: Option<Target>,
+    /// What the spread bands are (e.g. "shaded: 10th–90th percentile of seeds"), shown as the
+    /// legend's last row when some series has a band.
+    pub spread_label: Option<String>,
+}
+
+/// What a bar chart shows besides its bars; the default adds nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BarOptions {
+    /// A target line; the y axis grows to include it.
+    pub target: Option<Target>,
 }
 
 /// A shaded span of the x axis (a fault window), with a short label.
@@ -45,7 +94,7 @@ pub struct Band {
     pub end: f64,
 }
 
-/// One bar with its 95% interval whiskers (low/high None = no whisker).
+/// One bar with its 95% interval whiskers (low/high None = no whisker) and its per-seed values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bar {
     /// Label under the bar (the variant's name).
@@ -56,6 +105,9 @@ pub struct Bar {
     pub low: Option<f64>,
     /// Upper end of the interval.
     pub high: Option<f64>,
+    /// The value of each seed, drawn as dots beside the bar; a non-finite value (undefined,
+    /// e.g. a ratio with no requests) is not drawn but counted in an "n/a ×k" note under the bar.
+    pub seeds: Vec<f64>,
 }
 
 /// Errors from rendering (plotters' DrawingAreaErrorKind, as text).
@@ -81,12 +133,69 @@ pub fn series_color(index: usize) -> String {
 }
 
 impl Series {
-    /// A series from a label and points.
+    /// A series from a label and points, without a spread band.
+    ///
+    /// ```
+    /// use reports::plot::Series;
+    /// let goodput = Series::new("baseline", vec![(0.0, 95.0), (1.0, 97.5)])
+    ///     .with_spread(vec![(0.0, 90.0, 99.0), (1.0, 93.0, 99.5)]);
+    /// assert_eq!(goodput.spread.len(), 2);
+    /// ```
     pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
         Series {
             label: label.into(),
             points,
+            spread: Vec::new(),
+            style: None,
         }
+    }
+
+    /// The series with a spread band of (x, low, high).
+    pub fn with_spread(self, spread: Vec<(f64, f64, f64)>) -> Series {
+        Series { spread, ..self }
+    }
+
+    /// The series drawn in style `index` (colour, dash and marker) whatever its position.
+    pub fn with_style(self, index: usize) -> Series {
+        Series {
+            style: Some(index),
+            ..self
+        }
+    }
+}
+
+impl Target {
+    /// A target line at `value` labelled `label`.
+    pub fn new(label: impl Into<String>, value: f64) -> Target {
+        Target {
+            label: label.into(),
+            value,
+        }
+    }
+}
+
+impl Bar {
+    /// A bar of height `mean` with optional interval ends and no per-seed values.
+    ///
+    /// ```
+    /// use reports::plot::Bar;
+    /// let bar = Bar::new("baseline", 61.5, Some(55.0), Some(68.2))
+    ///     .with_seeds(vec![58.0, 64.0, f64::NAN]);
+    /// assert_eq!(bar.seeds.len(), 3);
+    /// ```
+    pub fn new(label: impl Into<String>, mean: f64, low: Option<f64>, high: Option<f64>) -> Bar {
+        Bar {
+            label: label.into(),
+            mean,
+            low,
+            high,
+            seeds: Vec::new(),
+        }
+    }
+
+    /// The bar with one value per seed.
+    pub fn with_seeds(self, seeds: Vec<f64>) -> Bar {
+        Bar { seeds, ..self }
     }
 }
 
@@ -102,15 +211,49 @@ impl Band {
 }
 
 /// A time series chart: x in seconds of virtual time, one line per series, bands shaded.
+///
+/// The same as `time_series_with` and default options (spread bands are drawn if given).
 pub fn time_series(
     title: &str,
     y_label: &str,
     series: &[Series],
     bands: &[Band],
 ) -> Result<String, PlotError> {
-    let lines = lines(series);
-    let x = time_axis(&lines, bands);
-    let values = lines.iter().flat_map(|l| &l.runs).flatten().map(|p| p.1);
+    time_series_with(title, y_label, series, bands, &TimeSeriesOptions::default())
+}
+
+/// A time series chart with options: each series' spread band under its line, the warm-up
+/// shaded grey, a target line.
+///
+/// The y axis starts at 0 (lower if a value is negative) and includes every point, band edge
+/// and the target.
+pub fn time_series_with(
+    title: &str,
+    y_label: &str,
+    series: &[Series],
+    bands: &[Band],
+    options: &TimeSeriesOptions,
+) -> Result<String, PlotError> {
+    let lines = lines(series, true);
+    let warmup = options
+        .warmup_s
+        .filter(|w| usable(*w) && *w > 0.0)
+        .map(|end| Band::new("warm-up", 0.0, end));
+    let target = options.target.as_ref().filter(|t| usable(t.value));
+    let x = time_axis(&lines, warmup.iter().chain(bands));
+    let values = lines
+        .iter()
+        .flat_map(|l| &l.runs)
+        .flatten()
+        .map(|p| p.1)
+        .chain(
+            lines
+                .iter()
+                .flat_map(|l| &l.spread)
+                .flatten()
+                .flat_map(|p| [p.1, p.2]),
+        )
+        .chain(target.map(|t| t.value));
     let (low, high) = extent(values).unwrap_or((0.0, 1.0));
     // Rates and counts start at 0; headroom keeps the highest point off the frame.
     let (bottom, top) = (low.min(0.0), high.max(0.0));
@@ -122,7 +265,16 @@ pub fn time_series(
         0.0
     };
     let y = Axis::linear(bottom, top.max(bottom + span) + span * 0.08, Y_TICKS);
-    let bands = clip_bands(bands, &x);
+    let mut shades = clip_bands(warmup.as_slice(), &x, ShadeKind::WarmUp);
+    shades.extend(clip_bands(bands, &x, ShadeKind::Fault));
+    let guides = target
+        .map(|t| Guide {
+            y: t.value,
+            label: t.label.clone(),
+            kind: GuideKind::Target,
+        })
+        .into_iter()
+        .collect();
     let chart = LineChart {
         title: title.to_string(),
         x_desc: TIME_DESC.to_string(),
@@ -131,8 +283,9 @@ pub fn time_series(
         y,
         growth: Growth::Linear(Y_TICKS),
         lines,
-        bands,
-        guides: Vec::new(),
+        bands: shades,
+        guides,
+        spread_note: options.spread_label.clone(),
     };
     chart::render_lines(chart).map_err(|e| draw_error(title, &e))
 }
@@ -141,13 +294,14 @@ pub fn time_series(
 ///
 /// Each point's state holds until the next point, and the last one to the end of the chart.
 /// Series are nudged apart vertically by a fraction of a state so overlapping ones stay visible.
+/// Spread bands are not drawn (a state has no spread).
 pub fn state_steps(
     title: &str,
     states: &[&str],
     series: &[Series],
     bands: &[Band],
 ) -> Result<String, PlotError> {
-    let raw = lines(series);
+    let raw = lines(series, false);
     let x = time_axis(&raw, bands);
     let count = series.len().max(1) as f64;
     let nudge = (0.24 / count).min(0.08);
@@ -175,7 +329,7 @@ pub fn state_steps(
     let bottom = low.min(0.0) - 0.5;
     let top = high.max(names.len() as f64 - 1.0).max(0.0) + 0.5;
     let y = Axis::named(bottom, top, &names);
-    let bands = clip_bands(bands, &x);
+    let bands = clip_bands(bands, &x, ShadeKind::Fault);
     let chart = LineChart {
         title: title.to_string(),
         x_desc: TIME_DESC.to_string(),
@@ -186,6 +340,7 @@ pub fn state_steps(
         lines,
         bands,
         guides: Vec::new(),
+        spread_note: None,
     };
     chart::render_lines(chart).map_err(|e| draw_error(title, &e))
 }
@@ -194,9 +349,9 @@ pub fn state_steps(
 ///
 /// Latencies at or below 0 (and below 1 µs) are drawn at the axis's left edge, the decade at
 /// or below the smallest positive latency; fractions are clamped to 0..1. Dashed guides mark
-/// p50, p90 and p99.
+/// p50, p90 and p99. Spread bands are not drawn.
 pub fn latency_cdf(title: &str, series: &[Series]) -> Result<String, PlotError> {
-    let raw = lines(series);
+    let raw = lines(series, false);
     let xs = || raw.iter().flat_map(|l| &l.runs).flatten().map(|p| p.0);
     let smallest = xs().filter(|x| *x > 0.0).min_by(f64::total_cmp);
     let largest = xs().max_by(f64::total_cmp);
@@ -238,6 +393,7 @@ pub fn latency_cdf(title: &str, series: &[Series]) -> Result<String, PlotError> 
         .map(|(y, label)| Guide {
             y,
             label: label.to_string(),
+            kind: GuideKind::Quantile,
         })
         .collect();
     let chart = LineChart {
@@ -251,15 +407,29 @@ pub fn latency_cdf(title: &str, series: &[Series]) -> Result<String, PlotError> 
         lines,
         bands: Vec::new(),
         guides,
+        spread_note: None,
     };
     chart::render_lines(chart).map_err(|e| draw_error(title, &e))
 }
 
-/// A bar chart with CI whiskers, one bar per variant.
+/// A bar chart with CI whiskers, one bar per variant, each with its per-seed dots.
 ///
-/// Bar `i` has series colour `i`, so a variant's bar matches its line elsewhere.
+/// The same as `bars_with` and default options.
 pub fn bars(title: &str, y_label: &str, bars: &[Bar]) -> Result<String, PlotError> {
-    bars::render(title, y_label, bars).map_err(|e| draw_error(title, &e))
+    bars_with(title, y_label, bars, &BarOptions::default())
+}
+
+/// A bar chart with options: CI whiskers, per-seed dots beside each bar, a target line.
+///
+/// Bar `i` has series colour `i`, so a variant's bar matches its line elsewhere. The y axis
+/// includes 0, every bar, whisker end and seed value, and the target.
+pub fn bars_with(
+    title: &str,
+    y_label: &str,
+    bars: &[Bar],
+    options: &BarOptions,
+) -> Result<String, PlotError> {
+    bars::render(title, y_label, bars, options).map_err(|e| draw_error(title, &e))
 }
 
 /// The x description of time charts.
@@ -269,15 +439,21 @@ const Y_TICKS: usize = 6;
 /// About this many labelled ticks on a time axis.
 const X_TICKS: usize = 9;
 
-/// Lines in series order, colour `i` for series `i`, split into runs of usable points.
-fn lines(series: &[Series]) -> Vec<Line> {
+/// Lines in series order, look `i` for series `i`, split into runs of usable points (and of
+/// usable spread values, if `spread`).
+fn lines(series: &[Series], spread: bool) -> Vec<Line> {
     series
         .iter()
         .enumerate()
         .map(|(i, s)| Line {
-            color: i,
+            index: s.style.unwrap_or(i),
             label: s.label.clone(),
             runs: runs(&s.points),
+            spread: if spread {
+                spread_runs(&s.spread)
+            } else {
+                Vec::new()
+            },
         })
         .collect()
 }
@@ -300,6 +476,19 @@ fn runs(points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
         .collect()
 }
 
+/// The unbroken runs of usable spread values, each as (x, low, high) with low ≤ high.
+fn spread_runs(spread: &[(f64, f64, f64)]) -> Vec<Vec<(f64, f64, f64)>> {
+    spread
+        .split(|p| !(usable(p.0) && usable(p.1) && usable(p.2)))
+        .filter(|run| !run.is_empty())
+        .map(|run| {
+            run.iter()
+                .map(|p| (p.0, p.1.min(p.2), p.1.max(p.2)))
+                .collect()
+        })
+        .collect()
+}
+
 /// The smallest and largest of some values, if any.
 fn extent(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     values.fold(None, |range, v| match range {
@@ -308,13 +497,16 @@ fn extent(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     })
 }
 
-/// A time axis over the data and the finite edges of the bands (0..10 s when there is none).
-fn time_axis(lines: &[Line], bands: &[Band]) -> Axis {
+/// A time axis over the data, the spread bands and the finite edges of the bands (0..10 s
+/// when there is none).
+fn time_axis<'a>(lines: &[Line], bands: impl IntoIterator<Item = &'a Band>) -> Axis {
     let data = lines.iter().flat_map(|l| &l.runs).flatten().map(|p| p.0);
+    let spread = lines.iter().flat_map(|l| &l.spread).flatten().map(|p| p.0);
     let edges = bands
-        .iter()
+        .into_iter()
         .flat_map(|b| [b.start, b.end])
         .filter(|v| usable(*v));
+    let data = data.chain(spread);
     let (start, end) = extent(data.chain(edges)).unwrap_or((0.0, 10.0));
     // A single instant gets a second either side (not before 0 if it is not).
     let (start, end) = if end > start {
@@ -327,17 +519,18 @@ fn time_axis(lines: &[Line], bands: &[Band]) -> Axis {
     Axis::linear(start, end, X_TICKS)
 }
 
-/// Bands clipped to the axis, as (start, end, label); those outside it or with a NaN edge are
+/// Bands clipped to the axis, as shades of `kind`; those outside it or with a NaN edge are
 /// dropped, and a window that never closed runs to the axis's end.
-fn clip_bands(bands: &[Band], x: &Axis) -> Vec<(f64, f64, String)> {
+fn clip_bands(bands: &[Band], x: &Axis, kind: ShadeKind) -> Vec<Shade> {
     bands
         .iter()
         .filter(|b| !b.start.is_nan() && !b.end.is_nan() && b.start <= b.end)
         .filter(|b| b.start <= x.end() && x.start() <= b.end)
-        .map(|b| {
-            let start = b.start.max(x.start());
-            let end = b.end.min(x.end());
-            (start, end, b.label.clone())
+        .map(|b| Shade {
+            start: b.start.max(x.start()),
+            end: b.end.min(x.end()),
+            label: b.label.clone(),
+            kind,
         })
         .collect()
 }

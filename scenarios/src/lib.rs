@@ -29,6 +29,10 @@ pub use error::{Position, Referent, ScenarioError};
 pub use overrides::Override;
 pub use warning::ScenarioWarning;
 
+/// The name of the scenario as its file says, with no variant applied: a row of every
+/// comparison (its default baseline), accepted wherever a variant name is, and reserved.
+pub const AS_WRITTEN: &str = "as-written";
+
 /// A validated scenario: the world to build, its SLOs, and which variant produced it.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -45,6 +49,9 @@ pub struct Scenario {
     pub variant: Option<String>,
     /// Every variant the file defines, in file order.
     pub variants: Vec<String>,
+    /// The first variant that changes nothing (`{}`), if any: the scenario as written under
+    /// the name the file gives it, which `compare` shows instead of `as-written`.
+    pub as_written: Option<String>,
     /// What this scenario says but probably does not mean (a fault inside the warm-up), in
     /// file order; none changes what runs.
     pub warnings: Vec<ScenarioWarning>,
@@ -94,7 +101,9 @@ pub fn parse(text: &str, origin: &str, options: &LoadOptions) -> Result<Scenario
         // Read the text itself so that type errors carry a line and column.
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let raw = typed(&mut deserializer, &base, origin)?;
-        return validate::scenario(raw, origin, None, names);
+        let mut scenario = validate::scenario(raw, origin, None, names)?;
+        scenario.as_written = variants.as_written();
+        return Ok(scenario);
     }
     let mut changed = base;
     let mut notes = Vec::new();
@@ -108,7 +117,10 @@ pub fn parse(text: &str, origin: &str, options: &LoadOptions) -> Result<Scenario
     }
     let annotated = format!("{origin} ({})", notes.join(", "));
     let result = typed(&changed, &changed, &annotated).and_then(|raw| {
-        validate::scenario(raw, &annotated, options.variant.clone(), names.clone())
+        let mut scenario =
+            validate::scenario(raw, &annotated, options.variant.clone(), names.clone())?;
+        scenario.as_written = variants.as_written();
+        Ok(scenario)
     });
     match result {
         Ok(scenario) => Ok(scenario),

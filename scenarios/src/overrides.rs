@@ -128,6 +128,15 @@ impl Variants {
                     hint: "variant names are typed after --variant and in comma-separated lists; use letters, digits, `-` and `_`".to_string(),
                 });
             }
+            if name == crate::AS_WRITTEN {
+                return Err(ScenarioError::BadValue {
+                    origin: origin.to_string(),
+                    path: root.text(),
+                    rule: "has a variant named like the scenario as written, a reserved name".to_string(),
+                    got: quoted(&name),
+                    hint: format!("`{}` names the scenario with no variant in `compare`; rename this variant (a variant with no changes, `{{}}`, stands for the scenario as written)", crate::AS_WRITTEN),
+                });
+            }
             let Value::Object(changes) = changes else {
                 return Err(ScenarioError::Type {
                     origin: origin.to_string(),
@@ -146,6 +155,14 @@ impl Variants {
             variants.entries.push((name, changes));
         }
         Ok(variants)
+    }
+
+    /// The first variant that changes nothing: the scenario as written, under its own name.
+    pub(crate) fn as_written(&self) -> Option<String> {
+        self.entries
+            .iter()
+            .find(|(_, changes)| changes.is_empty())
+            .map(|(name, _)| name.clone())
     }
 
     /// Variant names in file order.

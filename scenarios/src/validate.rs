@@ -41,6 +41,7 @@ pub(crate) fn scenario(
         variant,
         variants,
         warnings,
+        as_written: None,
     })
 }
 

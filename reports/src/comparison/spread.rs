@@ -19,6 +19,8 @@ pub const BAND_HIGH: f64 = 0.9;
 pub struct Spread {
     /// The variant.
     pub variant: String,
+    /// The variant's position in the comparison (its colour in every chart).
+    pub index: usize,
     /// The lower median over seeds of each second (index i covers seconds i..i+1).
     pub median: Vec<f64>,
     /// The 10th percentile over seeds of each second.
@@ -29,8 +31,9 @@ pub struct Spread {
     pub seeds: usize,
 }
 
-/// Summarizes `per_seed` (one series per seed, possibly of different lengths) second by second.
-pub fn spread(variant: &str, per_seed: &[Vec<f64>]) -> Spread {
+/// Summarizes `per_seed` (one series per seed, possibly of different lengths) second by second,
+/// for variant number `index` named `variant`.
+pub fn spread((index, variant): (usize, &str), per_seed: &[Vec<f64>]) -> Spread {
     let length = per_seed.iter().map(Vec::len).max().unwrap_or(0);
     let mut median = Vec::with_capacity(length);
     let mut low = Vec::with_capacity(length);
@@ -51,6 +54,7 @@ pub fn spread(variant: &str, per_seed: &[Vec<f64>]) -> Spread {
     }
     Spread {
         variant: variant.to_string(),
+        index,
         median,
         low,
         high,
@@ -89,7 +93,7 @@ mod tests {
     fn the_line_of_a_split_is_a_seed_s_own_value_and_the_band_spans_both_groups() {
         let mut per_seed = vec![vec![600.0]; 5];
         per_seed.extend(vec![vec![95.0]; 5]);
-        let s = spread("deadline", &per_seed);
+        let s = spread((3, "deadline"), &per_seed);
         assert_eq!(s.median, vec![95.0], "never the 347.5 no seed had");
         assert_eq!(s.low, vec![95.0]);
         assert_eq!(s.high, vec![600.0]);
@@ -99,7 +103,7 @@ mod tests {
     #[test]
     fn quantiles_interpolate_between_order_statistics() {
         let per_seed: Vec<Vec<f64>> = (1..=11).map(|v| vec![f64::from(v)]).collect();
-        let s = spread("a", &per_seed);
+        let s = spread((0, "a"), &per_seed);
         assert_eq!(s.median, vec![6.0]);
         assert!((s.low[0] - 2.0).abs() < 1e-12);
         assert!((s.high[0] - 10.0).abs() < 1e-12);
@@ -108,7 +112,7 @@ mod tests {
     #[test]
     fn seconds_without_a_value_leave_gaps() {
         let per_seed = vec![vec![1.0, f64::NAN, 3.0], vec![2.0, f64::NAN]];
-        let s = spread("a", &per_seed);
+        let s = spread((0, "a"), &per_seed);
         assert_eq!(s.median[0], 1.0);
         assert!(s.median[1].is_nan() && s.low[1].is_nan() && s.high[1].is_nan());
         assert_eq!(

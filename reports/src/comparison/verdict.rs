@@ -370,6 +370,62 @@ mod tests {
         );
     }
 
+    /// Per-seed values around `center` with a per-seed `noise` in ±1.
+    fn around(center: f64, spread: f64, noise: &[f64]) -> Vec<Option<f64>> {
+        noise.iter().map(|e| Some(center + spread * e)).collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        // See: #13. For any two variants, a latency verdict is never issued in favour of a
+        // variant whose success rate is significantly lower.
+        #[test]
+        fn no_latency_verdict_favours_the_variant_that_succeeds_less(
+            seeds in 2usize..12,
+            ms in (1.0f64..500.0, 1.0f64..500.0, 0.0f64..50.0),
+            success in (0.0f64..100.0, 0.0f64..100.0, 0.0f64..5.0),
+            noise in proptest::collection::vec((-1.0f64..1.0, -1.0f64..1.0, -1.0f64..1.0, -1.0f64..1.0), 12),
+            view_all in proptest::bool::ANY,
+            undefined in proptest::option::of(0usize..12),
+        ) {
+            let noise = &noise[..seeds];
+            let pick = |i: usize| noise.iter().map(|n| [n.0, n.1, n.2, n.3][i]).collect::<Vec<f64>>();
+            let mut variant = around(ms.0, ms.2, &pick(0));
+            let baseline = around(ms.1, ms.2, &pick(1));
+            let clamp = |v: Vec<Option<f64>>| v.into_iter().map(|x| x.map(|x| x.clamp(0.0, 100.0))).collect::<Vec<_>>();
+            let success_v = clamp(around(success.0, success.2, &pick(2)));
+            let success_b = clamp(around(success.1, success.2, &pick(3)));
+            if let Some(seed) = undefined.filter(|s| *s < seeds) {
+                variant[seed] = None;
+            }
+            let mut m = latency();
+            if view_all {
+                m.latency_of = Some(LatencyOf { client: "web".into(), view: LatencyView::All });
+            }
+            let judged = judge(
+                ("v", "b"),
+                &m,
+                Paired { variant: &variant, baseline: &baseline },
+                Some(Paired { variant: &success_v, baseline: &success_b }),
+            );
+            let defined = |v: &[Option<f64>]| v.iter().flatten().copied().collect::<Vec<f64>>();
+            let rates = paired_difference(&defined(&success_v), &defined(&success_b));
+            let variant_succeeds_less = rates.excludes_zero() && rates.mean < 0.0;
+            let baseline_succeeds_less = rates.excludes_zero() && rates.mean > 0.0;
+            proptest::prop_assert!(
+                !(judged.judgement == Judgement::Better && variant_succeeds_less),
+                "{}", judged.verdict
+            );
+            proptest::prop_assert!(
+                !(judged.judgement == Judgement::Worse && baseline_succeeds_less),
+                "{}", judged.verdict
+            );
+            proptest::prop_assert!(!(variant_succeeds_less && judged.verdict.starts_with("v beats")), "{}", judged.verdict);
+            proptest::prop_assert!(!(baseline_succeeds_less && judged.verdict.starts_with("v is worse")), "{}", judged.verdict);
+        }
+    }
+
     #[test]
     fn numbers_keep_the_digits_their_interval_deserves() {
         assert_eq!(number(412.345, Some(35.2)), "412");

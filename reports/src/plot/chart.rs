@@ -1,27 +1,34 @@
-//! Drawing: a line chart (lines, fault windows, guides, legend) and the frame all charts share.
+//! Drawing: a line chart (lines, spread bands, shades, guides, legend) and the frame all
+//! charts share.
 //!
 //! Input arrives cleaned (finite values, split into runs at gaps, in axis units); this module
-//! only places and draws. It chooses the legend's place (see `layout`), then draws in a fixed
-//! order so later things sit on top: background, title, fault windows, grid and axes, guides,
-//! lines, legend, and "no data" when there is nothing to show.
+//! only draws, after `placement` has chosen where the legend and labels go. It draws in a
+//! fixed order so later things sit on top: background, title, fault windows and the warm-up,
+//! grid and axes, spread bands, guides and the target line, "no data" when there is nothing to
+//! show; then, written by hand over plotters' layer (see `overlay`), the lines with their dash
+//! patterns and markers, and the legend.
 
 use plotters::backend::SVGBackend;
 use plotters::chart::{ChartBuilder, ChartContext};
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, DrawingAreaErrorKind, IntoDrawingArea};
-use plotters::element::{Circle, PathElement, Rectangle, Text};
-use plotters::series::{DashedLineSeries, LineSeries};
+use plotters::element::{PathElement, Polygon, Rectangle, Text};
+use plotters::series::DashedLineSeries;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{
-    Color, FontDesc, FontFamily, FontStyle, RGBAColor, RGBColor, ShapeStyle, TextStyle, WHITE,
+    Color, FontDesc, FontFamily, FontStyle, RGBAColor, RGBColor, TextStyle, WHITE,
 };
 
 use super::axis::Axis;
 use super::layout::{
-    self, Corner, Frame, FrameSpec, Rect, BAND_ROW_H, HEIGHT, LABEL_PX, LEGEND_GAP, LEGEND_PAD,
-    LEGEND_ROW_H, LEGEND_SWATCH, MARGIN, SMALL_PX, TITLE_PX, TITLE_TOP, WIDTH, X_LABEL_H,
+    Frame, FrameSpec, Shade, ShadeKind, BAND_ROW_H, HEIGHT, LABEL_PX, MARGIN, SMALL_PX, TITLE_PX,
+    TITLE_TOP, WIDTH, X_LABEL_H,
 };
+use super::legend;
+use super::overlay::Overlay;
+use super::placement;
+use super::stroke::{self, MARKER_R, SPREAD_OPACITY};
 
 /// What drawing can fail with: plotters' error over the SVG backend's `io::Error`.
 pub(crate) type DrawError = DrawingAreaErrorKind<std::io::Error>;
@@ -48,10 +55,12 @@ pub(crate) struct LineChart {
     pub growth: Growth,
     /// One line per series, in series order.
     pub lines: Vec<Line>,
-    /// Fault windows as (start, end, label), clipped to the x axis.
-    pub bands: Vec<(f64, f64, String)>,
-    /// Dashed horizontal reference lines.
+    /// Fault windows and the warm-up, clipped to the x axis.
+    pub bands: Vec<Shade>,
+    /// Dashed horizontal reference lines: quantile guides and the target.
     pub guides: Vec<Guide>,
+    /// The legend's last row, saying what the spread bands are (shown if a line has one).
+    pub spread_note: Option<String>,
 }
 
 /// How a chart's y axis may be rebuilt with a higher top.
@@ -64,22 +73,35 @@ pub(crate) enum Growth {
     Named(Vec<String>),
 }
 
-/// One series: its palette index, legend label and unbroken runs of points.
+/// One series: its index, legend label, unbroken runs of points and of its spread band.
 pub(crate) struct Line {
-    /// Index into the palette.
-    pub color: usize,
+    /// The series' index, which picks its colour, dash pattern and marker (see `stroke`).
+    pub index: usize,
     /// Legend text.
     pub label: String,
-    /// Runs of points joined by straight segments; a run of one point is drawn as a dot.
+    /// Runs of points joined by straight segments; a run of one point is drawn as a marker.
     pub runs: Vec<Vec<(f64, f64)>>,
+    /// Runs of (x, low, high) filled between low and high, under the lines.
+    pub spread: Vec<Vec<(f64, f64, f64)>>,
 }
 
-/// A dashed horizontal line at `y` with a small label at the plot's left edge.
+/// A dashed horizontal line at `y` with a small label.
 pub(crate) struct Guide {
     /// Where, in y units.
     pub y: f64,
-    /// Its label (e.g. "p99").
+    /// Its label (e.g. "p99" or "SLO 99%").
     pub label: String,
+    /// What it marks, which decides its look and where its label goes.
+    pub kind: GuideKind,
+}
+
+/// What a guide marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GuideKind {
+    /// A quantile of a CDF: thin and grey, its label at the plot's left edge.
+    Quantile,
+    /// A target the data should meet (an SLO): darker, its label where no line is.
+    Target,
 }
 
 /// The fixed, colour-blind-safe palette (Okabe & Ito, 2008), ordered so the first colours are
@@ -99,24 +121,31 @@ pub(crate) const PALETTE: [RGBColor; 8] = [
 const BAND_FILL: RGBAColor = RGBAColor(0xE4, 0x57, 0x3C, 0.13);
 /// Fault-window labels: the same hue, dark enough to read.
 const BAND_TEXT: RGBColor = RGBColor(0xB0, 0x30, 0x1C);
+/// The warm-up: a neutral grey, so it does not read as a fault.
+const WARMUP_FILL: RGBAColor = RGBAColor(0x7A, 0x80, 0x88, 0.16);
+/// The warm-up's label.
+const WARMUP_TEXT: RGBColor = RGBColor(0x5A, 0x60, 0x68);
+/// Target lines and their labels: near-black, so they read over any band.
+pub(crate) const TARGET: RGBColor = RGBColor(0x33, 0x33, 0x33);
 /// Titles, legend text and bar values.
 pub(crate) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 /// Tick labels, axis descriptions, guide labels and "no data".
-const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
+pub(crate) const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
 
 /// Draws a line chart to an SVG string.
 pub(crate) fn render_lines(mut chart: LineChart) -> Result<String, DrawError> {
-    let entries = legend_entries(&chart.lines);
-    let labels: Vec<&str> = entries.iter().map(|e| e.1.as_str()).collect();
-    let size = layout::legend_size(&labels);
-    let (frame, legend) = if entries.is_empty() {
+    let entries = legend::entries(&chart.lines, chart.spread_note.as_deref());
+    let (frame, legend_rect) = if entries.is_empty() {
         (frame_of(&chart, 0), None)
     } else {
-        let (frame, rect) = place_legend(&mut chart, size);
+        let (frame, rect) = placement::place_legend(&mut chart, legend::size(&entries));
         (frame, Some(rect))
     };
-    let empty = chart.lines.iter().all(|l| l.runs.is_empty());
-    render(&chart.title, &frame, |root| {
+    let empty = chart
+        .lines
+        .iter()
+        .all(|l| l.runs.is_empty() && l.spread.is_empty());
+    let svg = render(&chart.title, &frame, |root| {
         let mut plot = plot_on(root, &frame, chart.x.clone(), chart.y.clone())?;
         draw_bands(&mut plot, &chart)?;
         let mut mesh = plot.configure_mesh();
@@ -126,18 +155,19 @@ pub(crate) fn render_lines(mut chart: LineChart) -> Result<String, DrawError> {
             mesh.y_desc(desc.as_str());
         }
         mesh.draw()?;
+        draw_spreads(&mut plot, &chart)?;
         draw_guides(root, &mut plot, &chart, &frame)?;
-        for line in &chart.lines {
-            draw_line(&mut plot, line)?;
-        }
-        if let Some(rect) = legend {
-            draw_legend(root, rect, &entries)?;
-        }
         if empty {
             draw_no_data(root, &frame)?;
         }
         Ok(())
-    })
+    })?;
+    let mut overlay = Overlay::default();
+    draw_lines(&mut overlay, &chart, &frame);
+    if let Some(rect) = legend_rect {
+        legend::draw(&mut overlay, rect, &entries);
+    }
+    Ok(overlay.splice(svg))
 }
 
 /// Draws the page every chart shares (background, title, fault-window labels), then `body`.
@@ -154,7 +184,11 @@ pub(crate) fn render(
         root.draw(&Text::new(title, (MARGIN + 2, TITLE_TOP), title_style))?;
         for label in &frame.band_labels {
             let y = frame.plot.y0 - 3 - label.row as i32 * BAND_ROW_H;
-            let style = text_style(SMALL_PX, BAND_TEXT, HPos::Left, VPos::Bottom);
+            let ink = match label.kind {
+                ShadeKind::Fault => BAND_TEXT,
+                ShadeKind::WarmUp => WARMUP_TEXT,
+            };
+            let style = text_style(SMALL_PX, ink, HPos::Left, VPos::Bottom);
             root.draw(&Text::new(label.text.as_str(), (label.x, y), style))?;
         }
         body(&root)?;
@@ -219,7 +253,7 @@ pub(crate) fn color(index: usize) -> RGBColor {
 }
 
 /// The frame of `chart` with `outside_w` pixels kept right of the plot.
-fn frame_of(chart: &LineChart, outside_w: i32) -> Frame {
+pub(crate) fn frame_of(chart: &LineChart, outside_w: i32) -> Frame {
     Frame::new(&FrameSpec {
         x: &chart.x,
         y: &chart.y,
@@ -229,113 +263,43 @@ fn frame_of(chart: &LineChart, outside_w: i32) -> Frame {
     })
 }
 
-/// Chooses the legend's place (see `layout`), growing the y axis if that makes room.
-fn place_legend(chart: &mut LineChart, size: (i32, i32)) -> (Frame, Rect) {
-    let frame = frame_of(chart, 0);
-    for corner in Corner::ALL {
-        let rect = corner.rect(frame.plot, size);
-        if !collides(chart, &frame, rect) {
-            return (frame, rect);
-        }
-    }
-    let grown = [Corner::UpperRight, Corner::UpperLeft]
-        .into_iter()
-        .filter_map(|corner| {
-            Some((
-                top_needed(chart, &frame, corner.rect(frame.plot, size))?,
-                corner,
-            ))
-        })
-        .min_by(|a, b| a.0.total_cmp(&b.0));
-    if let Some((top, corner)) = grown {
-        let y = match &chart.growth {
-            Growth::Fixed => None,
-            Growth::Linear(target) => Some(Axis::linear(chart.y.start(), top, *target)),
-            Growth::Named(names) => Some(Axis::named(chart.y.start(), top, names)),
-        };
-        if let Some(y) = y {
-            let before = std::mem::replace(&mut chart.y, y);
-            // New tick labels may change the plot's width; check again on the final frame.
-            let frame = frame_of(chart, 0);
-            let rect = corner.rect(frame.plot, size);
-            if !collides(chart, &frame, rect) {
-                return (frame, rect);
-            }
-            chart.y = before;
-        }
-    }
-    let frame = frame_of(chart, layout::outside_width(size.0));
-    let rect = layout::outside_rect(frame.plot, size);
-    (frame, rect)
-}
-
-/// Whether a legend at `rect` would cover a line, a dot or a guide label.
-fn collides(chart: &LineChart, frame: &Frame, rect: Rect) -> bool {
-    // Lines are 2 px wide and dots 3 px in radius; keep a little air around them.
-    let zone = rect.inflate(4);
-    let crosses = chart.lines.iter().flat_map(|l| &l.runs).any(|run| {
-        let pixels: Vec<(i32, i32)> = run
-            .iter()
-            .map(|p| frame.pixel(&chart.x, &chart.y, *p))
-            .collect();
-        match pixels.as_slice() {
-            [only] => zone.meets_segment(*only, *only),
-            _ => pixels.windows(2).any(|w| zone.meets_segment(w[0], w[1])),
-        }
-    });
-    crosses
-        || chart
-            .guides
-            .iter()
-            .any(|g| zone.overlaps(guide_label_rect(chart, frame, g)))
-}
-
-/// The y-axis top that leaves `rect` (in an upper corner) clear of every line, if the legend
-/// would then take less than half the plot's height.
-fn top_needed(chart: &LineChart, frame: &Frame, rect: Rect) -> Option<f64> {
-    let plot = frame.plot;
-    let share = f64::from(rect.y1 - plot.y0 + 8) / f64::from(plot.y1 - plot.y0);
-    if share >= 0.5 || matches!(chart.growth, Growth::Fixed) {
-        return None;
-    }
-    let (x0, x1) = (chart.x.start(), chart.x.end());
-    let at = |px: i32| x0 + f64::from(px - plot.x0) / f64::from(plot.x1 - plot.x0) * (x1 - x0);
-    let (lo, hi) = (at(rect.x0 - 6), at(rect.x1 + 6));
-    let highest = chart
-        .lines
-        .iter()
-        .flat_map(|l| &l.runs)
-        .filter_map(|run| highest_within(run, lo, hi))
-        .max_by(f64::total_cmp)?;
-    let bottom = chart.y.start();
-    let top = (highest - share * bottom) / (1.0 - share);
-    Some(top.max(chart.y.end()))
-}
-
-/// The highest y of a run's points and segments between `lo` and `hi` on the x axis.
-fn highest_within(run: &[(f64, f64)], lo: f64, hi: f64) -> Option<f64> {
-    let inside = run.iter().filter(|p| lo <= p.0 && p.0 <= hi).map(|p| p.1);
-    // A segment crossing an edge of the span is highest at an end or where it crosses.
-    let crossings = run.windows(2).flat_map(|w| {
-        let ((xa, ya), (xb, yb)) = (w[0], w[1]);
-        [lo, hi].into_iter().filter_map(move |edge| {
-            let crosses = (xa < edge && edge < xb) || (xb < edge && edge < xa);
-            crosses.then(|| ya + (yb - ya) * (edge - xa) / (xb - xa))
-        })
-    });
-    inside.chain(crossings).max_by(f64::total_cmp)
-}
-
-/// Fault windows as light red spans over the plot's full height.
+/// Fault windows as light red spans over the plot's full height, the warm-up as a grey one.
 fn draw_bands(plot: &mut Plot, chart: &LineChart) -> Result<(), DrawError> {
     let (bottom, top) = (chart.y.start(), chart.y.end());
-    plot.draw_series(chart.bands.iter().map(|(start, end, _)| {
-        Rectangle::new([(*start, bottom), (*end, top)], BAND_FILL.filled())
+    plot.draw_series(chart.bands.iter().map(|shade| {
+        let fill = match shade.kind {
+            ShadeKind::Fault => BAND_FILL,
+            ShadeKind::WarmUp => WARMUP_FILL,
+        };
+        Rectangle::new([(shade.start, bottom), (shade.end, top)], fill.filled())
     }))?;
     Ok(())
 }
 
-/// Guides: dashed grey lines with their labels just above them at the left.
+/// Spread bands: each run filled between its low and high edges in the series' colour, light
+/// enough that every line and band reads through; a run of one x as a short vertical bar.
+fn draw_spreads(plot: &mut Plot, chart: &LineChart) -> Result<(), DrawError> {
+    for line in &chart.lines {
+        let fill = color(line.index).mix(SPREAD_OPACITY);
+        for run in &line.spread {
+            if let [(x, low, high)] = run.as_slice() {
+                let bar = vec![(*x, *low), (*x, *high)];
+                plot.draw_series(std::iter::once(PathElement::new(bar, fill.stroke_width(4))))?;
+                continue;
+            }
+            let outline: Vec<(f64, f64)> = run
+                .iter()
+                .map(|p| (p.0, p.1))
+                .chain(run.iter().rev().map(|p| (p.0, p.2)))
+                .collect();
+            plot.draw_series(std::iter::once(Polygon::new(outline, fill.filled())))?;
+        }
+    }
+    Ok(())
+}
+
+/// Guides: dashed lines across the plot with their labels where `placement` puts them; a
+/// quantile guide thin and grey, a target darker and thicker.
 fn draw_guides(
     root: &Root,
     plot: &mut Plot,
@@ -344,97 +308,54 @@ fn draw_guides(
 ) -> Result<(), DrawError> {
     let (x0, x1) = (chart.x.start(), chart.x.end());
     for guide in &chart.guides {
-        let style = ShapeStyle {
-            color: MUTED.mix(0.6),
-            filled: false,
-            stroke_width: 1,
+        let (style, dash, ink) = match guide.kind {
+            GuideKind::Quantile => (MUTED.mix(0.6).stroke_width(1), (4, 4), MUTED),
+            GuideKind::Target => (TARGET.mix(0.85).stroke_width(2), (7, 4), TARGET),
         };
         plot.draw_series(DashedLineSeries::new(
             [(x0, guide.y), (x1, guide.y)],
-            4,
-            4,
+            dash.0,
+            dash.1,
             style,
         ))?;
-        let rect = guide_label_rect(chart, frame, guide);
-        let style = text_style(SMALL_PX, MUTED, HPos::Left, VPos::Bottom);
+        let rect = placement::guide_label_rect(chart, frame, guide);
+        let style = text_style(SMALL_PX, ink, HPos::Left, VPos::Bottom);
         root.draw(&Text::new(guide.label.as_str(), (rect.x0, rect.y1), style))?;
     }
     Ok(())
 }
 
-/// Where a guide's label is drawn: at the plot's left edge, just above the line (a CDF's
-/// lines reach the top on the right, so the left is where there is room).
-fn guide_label_rect(chart: &LineChart, frame: &Frame, guide: &Guide) -> Rect {
-    let (_, y) = frame.pixel(&chart.x, &chart.y, (chart.x.start(), guide.y));
-    let w = layout::text_width(&guide.label, SMALL_PX);
-    let x0 = frame.plot.x0 + 4;
-    Rect {
-        x0,
-        y0: y - 2 - SMALL_PX as i32,
-        x1: x0 + w,
-        y1: y - 2,
-    }
-}
-
-/// One series: its runs as 2 px lines, and runs of a single point as dots.
-fn draw_line(plot: &mut Plot, line: &Line) -> Result<(), DrawError> {
-    let style = color(line.color).stroke_width(2);
-    for run in &line.runs {
-        if let [only] = run.as_slice() {
-            plot.draw_series(std::iter::once(Circle::new(*only, 3, style.filled())))?;
-        } else {
-            plot.draw_series(LineSeries::new(run.iter().copied(), style))?;
-        }
-    }
-    Ok(())
-}
-
-/// At most this many legend rows fit beside the smallest plot; more lines share one last row.
-const LEGEND_ROWS_MAX: usize = 12;
-/// Legend labels are cut (in the middle) to this width, so the legend cannot crowd the plot.
-const LEGEND_TEXT_W_MAX: i32 = 200;
-
-/// The legend's rows: a palette index (none for the "more" row) and a label.
-fn legend_entries(lines: &[Line]) -> Vec<(Option<usize>, String)> {
-    let fit = |l: &Line| layout::fit_text(&l.label, LABEL_PX, LEGEND_TEXT_W_MAX);
-    if lines.len() <= LEGEND_ROWS_MAX {
-        return lines.iter().map(|l| (Some(l.color), fit(l))).collect();
-    }
-    let shown = LEGEND_ROWS_MAX - 1;
-    let mut entries: Vec<_> = lines[..shown]
-        .iter()
-        .map(|l| (Some(l.color), fit(l)))
-        .collect();
-    entries.push((None, format!("and {} more", lines.len() - shown)));
-    entries
-}
-
-/// The legend: a white, slightly see-through box with a border, one swatch and label per row.
-fn draw_legend(
-    root: &Root,
-    rect: Rect,
-    entries: &[(Option<usize>, String)],
-) -> Result<(), DrawError> {
-    let corners = [(rect.x0, rect.y0), (rect.x1, rect.y1)];
-    root.draw(&Rectangle::new(corners, WHITE.mix(0.85).filled()))?;
-    let border = ShapeStyle {
-        color: RGBAColor(0, 0, 0, 0.3),
-        filled: false,
-        stroke_width: 1,
+/// Every series' runs in its dash pattern, then every series' markers, so no line hides a
+/// marker: where lines coincide, each series' markers still show.
+fn draw_lines(overlay: &mut Overlay, chart: &LineChart, frame: &Frame) {
+    let count = chart.lines.len();
+    let pixels = |run: &Vec<(f64, f64)>| -> Vec<(i32, i32)> {
+        run.iter()
+            .map(|p| frame.pixel(&chart.x, &chart.y, *p))
+            .collect()
     };
-    root.draw(&Rectangle::new(corners, border))?;
-    for (row, (index, label)) in entries.iter().enumerate() {
-        let y = rect.y0 + LEGEND_PAD - 2 + row as i32 * LEGEND_ROW_H + LEGEND_ROW_H / 2;
-        let x = rect.x0 + LEGEND_PAD;
-        if let Some(index) = index {
-            let swatch = vec![(x, y), (x + LEGEND_SWATCH, y)];
-            root.draw(&PathElement::new(swatch, color(*index).stroke_width(3)))?;
+    for line in &chart.lines {
+        let look = stroke::stroke(line.index);
+        for run in line.runs.iter().filter(|r| r.len() > 1) {
+            overlay.polyline(&pixels(run), &look);
         }
-        let style = text_style(LABEL_PX, INK, HPos::Left, VPos::Center);
-        let at = (x + LEGEND_SWATCH + LEGEND_GAP, y);
-        root.draw(&Text::new(label.as_str(), at, style))?;
     }
-    Ok(())
+    for line in &chart.lines {
+        let look = stroke::stroke(line.index);
+        let first = frame.plot.x0 + stroke::marker_offset(line.index, count);
+        for run in &line.runs {
+            let pixels = pixels(run);
+            // A lone point is all there is of its run: draw it a little larger.
+            let r = if pixels.len() == 1 {
+                MARKER_R + 0.5
+            } else {
+                MARKER_R
+            };
+            for at in stroke::marker_places(&pixels, first) {
+                overlay.marker(at, &look, r);
+            }
+        }
+    }
 }
 
 /// "no data", centered in the plot.

@@ -1,12 +1,11 @@
-//! Where things go on the page: the plot rectangle, fault-window labels and the legend.
+//! Where things go on the page: the plot rectangle, shade labels and the legend's corners.
 //!
 //! Every chart is `WIDTH` × `HEIGHT` pixels: a title line, one row per stack of fault-window
-//! labels (above the plot, so they never cover data), then the plot with its axes. The legend
-//! goes in the first corner of the plot (upper right, upper left, lower right, lower left)
-//! that no line crosses; failing that, a chart whose y axis may grow raises its top until the
-//! legend sits above the data; failing that, the legend moves out to the right of the plot.
-//! Text widths are estimates (the browser draws the text), so every test leaves a few pixels
-//! of slack.
+//! and warm-up labels (above the plot, so they never cover data), then the plot with its
+//! axes. A legend may take a corner of the plot (upper right, upper left, lower right, lower
+//! left) or the room right of it; `placement` decides which. A target's label takes one of
+//! four spots beside its line (`label_spot`). Text widths are estimates (the browser draws
+//! the text), so every test leaves a few pixels of slack.
 
 use super::axis::Axis;
 
@@ -44,9 +43,10 @@ pub(crate) const LABEL_PX: f64 = 12.0;
 pub(crate) const SMALL_PX: f64 = 11.0;
 
 /// Legend geometry: padding, one row per entry, a line swatch and a gap before the text.
+/// The swatch is wide enough for two periods of the longest dash pattern and a marker.
 pub(crate) const LEGEND_PAD: i32 = 8;
 pub(crate) const LEGEND_ROW_H: i32 = 18;
-pub(crate) const LEGEND_SWATCH: i32 = 22;
+pub(crate) const LEGEND_SWATCH: i32 = 32;
 pub(crate) const LEGEND_GAP: i32 = 6;
 
 /// A rectangle in pixels, both ends included (as plotters' plotting areas are).
@@ -58,12 +58,31 @@ pub(crate) struct Rect {
     pub y1: i32,
 }
 
-/// A fault-window label above the plot: its left edge, its row (0 is nearest the plot) and text.
+/// A shaded span of the x axis, in x units, clipped to the axis.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Shade {
+    pub start: f64,
+    pub end: f64,
+    pub label: String,
+    pub kind: ShadeKind,
+}
+
+/// What a shaded span means, which decides its colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ShadeKind {
+    /// A fault window: light red.
+    Fault,
+    /// The warm-up, excluded from the measurements: neutral grey.
+    WarmUp,
+}
+
+/// A shade's label above the plot: its left edge, its row (0 is nearest the plot), text and kind.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct BandLabel {
     pub x: i32,
     pub row: usize,
     pub text: String,
+    pub kind: ShadeKind,
 }
 
 /// The page geometry of one chart.
@@ -85,8 +104,8 @@ pub(crate) struct FrameSpec<'a> {
     pub y: &'a Axis,
     /// Whether the y axis has a description (drawn rotated, left of the tick labels).
     pub y_desc: bool,
-    /// Fault windows as (start, end, label) in x units.
-    pub bands: &'a [(f64, f64, String)],
+    /// Fault windows and the warm-up, in x units.
+    pub bands: &'a [Shade],
     /// Width kept free right of the plot for a legend (0 if none).
     pub outside_w: i32,
 }
@@ -206,6 +225,35 @@ pub(crate) fn legend_size(labels: &[&str]) -> (i32, i32) {
     )
 }
 
+/// Where a target line's label goes: the first of four spots (above the line at the plot's
+/// right end, above at the left, below at the right, below at the left) that lies inside the
+/// plot and is `clear`; else the first inside the plot; else the first. The line is at pixel
+/// `y` and the label `w` pixels wide.
+pub(crate) fn label_spot(plot: Rect, y: i32, w: i32, clear: impl Fn(&Rect) -> bool) -> Rect {
+    let h = SMALL_PX as i32;
+    let at = |x0: i32, y0: i32| Rect {
+        x0,
+        y0,
+        x1: x0 + w,
+        y1: y0 + h,
+    };
+    let (left, right) = (plot.x0 + 4, plot.x1 - 6 - w);
+    let (above, below) = (y - 3 - h, y + 3);
+    let spots = [
+        at(right, above),
+        at(left, above),
+        at(right, below),
+        at(left, below),
+    ];
+    let inside = |r: &Rect| plot.y0 < r.y0 && r.y1 < plot.y1;
+    spots
+        .iter()
+        .find(|r| inside(r) && clear(r))
+        .or_else(|| spots.iter().find(|r| inside(r)))
+        .copied()
+        .unwrap_or(spots[0])
+}
+
 /// The estimated width of `text` in pixels at `px` CSS pixels.
 ///
 /// Sans-serif digits and lower-case letters average about 0.55 em; 0.6 em leaves slack for
@@ -289,16 +337,17 @@ impl Rect {
 /// each on the first row (nearest the plot first) where it overlaps no earlier label. When
 /// every row is taken there, it moves right on the row where it moves least, and it is left
 /// out if it would then run off the page.
-fn band_labels(x: &Axis, bands: &[(f64, f64, String)], plot_x: (i32, i32)) -> Vec<BandLabel> {
+fn band_labels(x: &Axis, bands: &[Shade], plot_x: (i32, i32)) -> Vec<BandLabel> {
     let page_right = WIDTH as i32 - MARGIN;
     // Placed labels as (left, right, row).
     let mut placed: Vec<(i32, i32, usize)> = Vec::new();
     let mut labels = Vec::new();
-    for (start, end, text) in bands {
+    for shade in bands {
+        let text = &shade.label;
         if text.is_empty() {
             continue;
         }
-        let (p0, p1) = (x.pixel(*start, plot_x), x.pixel(*end, plot_x));
+        let (p0, p1) = (x.pixel(shade.start, plot_x), x.pixel(shade.end, plot_x));
         let w = text_width(text, SMALL_PX);
         let left = if w <= p1 - p0 { (p0 + p1 - w) / 2 } else { p0 };
         let left = left.min(page_right - w).max(plot_x.0);
@@ -311,6 +360,7 @@ fn band_labels(x: &Axis, bands: &[(f64, f64, String)], plot_x: (i32, i32)) -> Ve
                 x: left,
                 row,
                 text: text.clone(),
+                kind: shade.kind,
             });
         }
     }
@@ -359,10 +409,16 @@ mod tests {
     #[test]
     fn band_labels_stack_when_they_would_overlap() {
         let x = Axis::linear(0.0, 100.0, 5);
+        let fault = |start, end, label: &str| Shade {
+            start,
+            end,
+            label: label.to_string(),
+            kind: ShadeKind::Fault,
+        };
         let bands = [
-            (10.0, 12.0, "partition api".to_string()),
-            (11.0, 13.0, "crash db".to_string()),
-            (60.0, 90.0, "slow".to_string()),
+            fault(10.0, 12.0, "partition api"),
+            fault(11.0, 13.0, "crash db"),
+            fault(60.0, 90.0, "slow"),
         ];
         let labels = band_labels(&x, &bands, (100, 800));
         let rows: Vec<usize> = labels.iter().map(|l| l.row).collect();

@@ -3,6 +3,8 @@
 
 use super::*;
 
+mod issue_13;
+
 /// A chart is one `<svg>` element holding `texts` as text.
 fn assert_svg(svg: &str, texts: &[&str]) {
     assert!(
@@ -154,24 +156,9 @@ fn latency_cdf_is_well_formed_and_deterministic() {
 #[test]
 fn bars_are_well_formed_and_deterministic() {
     let bars_in = vec![
-        Bar {
-            label: "baseline".into(),
-            mean: 61.5,
-            low: Some(55.0),
-            high: Some(68.2),
-        },
-        Bar {
-            label: "budget".into(),
-            mean: 88.0,
-            low: Some(86.0),
-            high: None,
-        },
-        Bar {
-            label: "breaker".into(),
-            mean: 90.25,
-            low: None,
-            high: None,
-        },
+        Bar::new("baseline", 61.5, Some(55.0), Some(68.2)),
+        Bar::new("budget", 88.0, Some(86.0), None),
+        Bar::new("breaker", 90.25, None, None),
     ];
     let draw = || bars("Goodput during the fault", "goodput (req/s)", &bars_in).unwrap();
     let svg = draw();
@@ -238,12 +225,7 @@ fn non_finite_points_are_skipped() {
     }
     let svg = time_series("T", "y", &all_bad, &[]).unwrap();
     assert_svg(&svg, &["no data", "bad"]);
-    let bars_in = [Bar {
-        label: "x".into(),
-        mean: nan,
-        low: Some(inf),
-        high: Some(nan),
-    }];
+    let bars_in = [Bar::new("x", nan, Some(inf), Some(nan))];
     let svg = bars("T", "y", &bars_in).unwrap();
     assert_svg(&svg, &["n/a", "no data"]);
 }
@@ -261,12 +243,7 @@ fn extreme_values_neither_panic_nor_print_non_finite_numbers() {
     let bands = [Band::new("far", -1e308, 1e308), Band::new("", 0.0, 1.0)];
     let long = "x".repeat(10_000);
     let states = [long.as_str(), "open"];
-    let bars_in = [Bar {
-        label: long.clone(),
-        mean: 1e99,
-        low: Some(-1e99),
-        high: Some(f64::MAX),
-    }];
+    let bars_in = [Bar::new(long.clone(), 1e99, Some(-1e99), Some(f64::MAX))];
     for svg in [
         time_series("T", "y", &huge, &bands).unwrap(),
         state_steps("T", &states, &huge, &bands).unwrap(),
@@ -351,30 +328,10 @@ fn samples_render_and_can_be_written_for_a_look() {
         ),
     ];
     let bars_in = vec![
-        Bar {
-            label: "baseline".into(),
-            mean: 21.3,
-            low: Some(18.0),
-            high: Some(24.9),
-        },
-        Bar {
-            label: "retry-budget".into(),
-            mean: 70.4,
-            low: Some(66.1),
-            high: Some(74.0),
-        },
-        Bar {
-            label: "breaker".into(),
-            mean: 83.0,
-            low: Some(80.5),
-            high: Some(85.2),
-        },
-        Bar {
-            label: "breaker+budget+hedging".into(),
-            mean: 91.7,
-            low: Some(90.0),
-            high: Some(93.1),
-        },
+        Bar::new("baseline", 21.3, Some(18.0), Some(24.9)),
+        Bar::new("retry-budget", 70.4, Some(66.1), Some(74.0)),
+        Bar::new("breaker", 83.0, Some(80.5), Some(85.2)),
+        Bar::new("breaker+budget+hedging", 91.7, Some(90.0), Some(93.1)),
     ];
     let samples = [
         (
@@ -423,7 +380,12 @@ fn samples_render_and_can_be_written_for_a_look() {
             .unwrap(),
         ),
     ];
-    let samples = [samples.as_slice(), hard_cases().as_slice()].concat();
+    let samples = [
+        samples.as_slice(),
+        hard_cases().as_slice(),
+        issue_13::samples().as_slice(),
+    ]
+    .concat();
     if let Some(dir) = std::env::var_os("FAULTLINE_PLOT_SAMPLES") {
         for (name, svg) in &samples {
             std::fs::write(std::path::Path::new(&dir).join(format!("{name}.svg")), svg).unwrap();
@@ -485,11 +447,13 @@ fn hard_cases() -> Vec<(&'static str, String)> {
     )];
     let single = [Series::new("one", vec![(12.0, 3.0)])];
     let mixed_bars: Vec<Bar> = (0..9)
-        .map(|i| Bar {
-            label: format!("a-rather-long-variant-name-{i}"),
-            mean: f64::from(i) * 1.7 - 4.0,
-            low: Some(f64::from(i) * 1.7 - 5.0),
-            high: Some(f64::from(i) * 1.7 - 3.0),
+        .map(|i| {
+            Bar::new(
+                format!("a-rather-long-variant-name-{i}"),
+                f64::from(i) * 1.7 - 4.0,
+                Some(f64::from(i) * 1.7 - 5.0),
+                Some(f64::from(i) * 1.7 - 3.0),
+            )
         })
         .collect();
     vec![
