@@ -13,13 +13,10 @@ pub fn validate(path: &Path) -> Result<Outcome, CliError> {
     let base = scenarios::parse(
         &source.text,
         &source.origin,
-        &scenarios::LoadOptions::default(),
+        &crate::run::load_options(None, &[])?,
     )?;
     for variant in &base.variants {
-        let options = scenarios::LoadOptions {
-            variant: Some(variant.clone()),
-            overrides: vec![],
-        };
+        let options = crate::run::load_options(Some(variant), &[])?;
         scenarios::parse(&source.text, &source.origin, &options)?;
     }
     let world = &base.world;

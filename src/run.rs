@@ -201,7 +201,8 @@ pub fn simulate(
     })
 }
 
-/// The variant and `--set PATH=VALUE` overrides of a command line, as `scenarios` takes them.
+/// The variant and `--set PATH=VALUE` overrides of a command line, as `scenarios` takes them,
+/// with the files a scenario names read from disk (`input::files`).
 pub fn load_options(
     variant: Option<&str>,
     set: &[String],
@@ -213,6 +214,7 @@ pub fn load_options(
     Ok(scenarios::LoadOptions {
         variant: variant.map(str::to_string),
         overrides,
+        files: input::files(),
     })
 }
 
