@@ -71,7 +71,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 21] = [
+const ENTRIES: [Entry; 22] = [
     Entry {
         name: "cache-stampede",
         text: include_str!("../library/cache-stampede.json"),
@@ -116,6 +116,14 @@ const ENTRIES: [Entry; 21] = [
         name: "md1",
         text: include_str!("../library/md1.json"),
         files: &[],
+    },
+    Entry {
+        name: "mg1-measured",
+        text: include_str!("../library/mg1-measured.json"),
+        files: &[CatalogFile {
+            name: "mg1-measured.csv",
+            text: include_str!("../library/mg1-measured.csv"),
+        }],
     },
     Entry {
         name: "mm1",
