@@ -41,6 +41,9 @@
 //! | `calls[].timeout`, `calls[].retry` | as for clients | |
 //! | `calls[].fanout` | `1` | |
 //! | `calls[].wait_for` | `"all"` | a fan-out usually needs every shard |
+//! | `quantiles.min`, `quantiles.max` (`p0`, `p100`) | absent: the lowest and the highest segment extended at their own slopes to q = 0 and q = 1 | bounded, so every moment is finite, and no tail heavier than the one measured (`sim_core::distribution::quantiles`) |
+//! | `empirical.column`, `histogram.column` | the file's only column (besides `unit`, and `count` for a histogram) | |
+//! | `histogram.min` | `"0s"` | Prometheus' lower bound for its first bucket |
 //! | `network` | `{latency: {kind: constant, value: "0s"}}` | an ideal network unless told otherwise |
 //! | `network.loss`, `network.duplicate` | `0` | |
 //! | `network.links` | `[]` | |
