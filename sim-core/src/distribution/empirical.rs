@@ -36,7 +36,7 @@ use crate::time::SimDuration;
 use super::{DistributionError, SAMPLE_NANOS_MAX};
 
 /// The measured values of an empirical distribution, sorted (see the module doc).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Samples {
     /// Nanoseconds, ascending; never empty. Shared, so cloning a configuration is cheap.
     sorted: Arc<[u64]>,
@@ -133,6 +133,20 @@ impl Samples {
     }
 }
 
+impl std::fmt::Debug for Samples {
+    /// A summary: a sample can hold millions of values, and a configuration is printed whole.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let last = self.sorted.len() - 1;
+        write!(
+            f,
+            "Samples {{ count: {}, min: {}, max: {} }}",
+            self.sorted.len(),
+            SimDuration::from_nanos(self.sorted[0]),
+            SimDuration::from_nanos(self.sorted[last])
+        )
+    }
+}
+
 impl Buckets {
     /// A histogram from the lower bound of its first bucket and its buckets in order.
     ///
@@ -176,6 +190,11 @@ impl Buckets {
         }
         if total == 0 {
             return Err(DistributionError::BucketsEmpty);
+        }
+        // Trailing empty buckets carry no probability; without them the last bucket is never
+        // empty, so a draw rounded up to the total count still lands in a bucket that counts.
+        while edges[edges.len() - 1].cumulative == edges[edges.len() - 2].cumulative {
+            edges.pop();
         }
         Ok(Buckets {
             edges: edges.into(),
@@ -256,6 +275,7 @@ mod tests {
         }
         assert!((19_500..20_500).contains(&counts[0]), "{counts:?}");
         assert_eq!(Samples::new(vec![]), Err(DistributionError::SamplesEmpty));
+        assert_eq!(format!("{s:?}"), "Samples { count: 3, min: 1ms, max: 4ms }");
     }
 
     #[test]
@@ -268,6 +288,9 @@ mod tests {
         assert_eq!(h.quantile_nanos(0.25), 4e6);
         assert_eq!(h.quantile_nanos(0.625), 6e6);
         assert_eq!(h.quantile_nanos(1.0), 8e6);
+        let trailing = Buckets::new(ms(1), &[b(2, 1), b(4, 0), b(8, 3), b(16, 0)]).unwrap();
+        assert_eq!(trailing, h, "a trailing empty bucket changes nothing");
+        assert_eq!(trailing.quantile_nanos(1.0), 8e6);
         // E[X] = 1/4 · 1.5 + 3/4 · 6 ms.
         assert!((h.mean_nanos() - 4.875e6).abs() < 1e-3);
         let second = 0.25 * (1.0 + 2.0 + 4.0) / 3.0 + 0.75 * (16.0 + 32.0 + 64.0) / 3.0;
