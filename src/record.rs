@@ -135,7 +135,7 @@ pub fn replay(path: &Path, variant: Option<&str>, set: &[String]) -> Result<Outc
     } else {
         (record.variant.as_deref(), record.overrides.clone())
     };
-    let origin = format!("{} (from {})", record.origin, path.display());
+    let origin = crate::input::record_origin(&record.origin, path);
     let run = simulate(
         &record.scenario_text,
         &origin,
