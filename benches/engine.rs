@@ -1003,7 +1003,11 @@ mod whole_run {
                 target: ServiceId(0),
                 arrival: Arrival::Poisson {
                     rate_per_s: RATE_PER_S,
-                },
+                }
+                .into(),
+                count: 1,
+                classes: Vec::new(),
+                report_members: false,
                 timeout: None,
                 retry: RetryPolicy::NONE,
                 guards: Guards::NONE,

@@ -21,7 +21,10 @@ fn client(name: &str, timeout: Option<SimDuration>, retry: RetryPolicy) -> Clien
     ClientConfig {
         name: name.into(),
         target: ServiceId(0),
-        arrival: Arrival::Poisson { rate_per_s: 450.0 },
+        arrival: Arrival::Poisson { rate_per_s: 450.0 }.into(),
+        count: 1,
+        classes: Vec::new(),
+        report_members: false,
         timeout,
         retry,
         guards: Guards::NONE,
@@ -70,6 +73,7 @@ fn arrivals(config: &WorldConfig, seed: u64) -> (Vec<Vec<SimTime>>, models::RunR
     let observer = Box::new(move |time: SimTime, event: &Event| {
         if let Event::Arrival {
             client: ClientId(index),
+            ..
         } = event
         {
             sink.borrow_mut()[*index as usize].push(time);

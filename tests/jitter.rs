@@ -19,7 +19,10 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
         .map(|i| ClientConfig {
             name: format!("c{i}"),
             target: ServiceId(0),
-            arrival: Arrival::Constant { rate_per_s: 1.0 },
+            arrival: Arrival::Constant { rate_per_s: 1.0 }.into(),
+            count: 1,
+            classes: Vec::new(),
+            report_members: false,
             timeout: Some(SimDuration::from_millis(100)),
             retry: RetryPolicy {
                 max_attempts: 2,

@@ -28,7 +28,10 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
         clients: vec![ClientConfig {
             name: "source".into(),
             target: ServiceId(0),
-            arrival: Arrival::Poisson { rate_per_s },
+            arrival: Arrival::Poisson { rate_per_s }.into(),
+            count: 1,
+            classes: Vec::new(),
+            report_members: false,
             timeout: None,
             retry: RetryPolicy::NONE,
             guards: Guards::NONE,
@@ -354,8 +357,11 @@ fn mg1_measured_catalog_scenario_matches_pollaczek_khinchine_over_seeds() {
     let scenario = entry.load(&Default::default()).expect("valid");
     let service = &scenario.world.services[0].service_time;
     let lambda = match scenario.world.clients[0].arrival {
-        Arrival::Poisson { rate_per_s } => rate_per_s,
-        Arrival::Constant { .. } => unreachable!("the catalog scenario is Poisson"),
+        models::Load::Open {
+            spacing: models::Spacing::Poisson,
+            rate: models::Rate::Fixed(rate_per_s),
+        } => rate_per_s,
+        _ => unreachable!("the catalog scenario is Poisson at a fixed rate"),
     };
     let expected = pollaczek_khinchine_ms(lambda, service);
     let waits: Vec<f64> = (1..=20)

@@ -46,6 +46,9 @@ pub struct ServiceClasses {
     pub rate_limit_per: RateLimitScope,
     /// Slower own work when more jobs run than the replica has cores (`overload`).
     pub overload: Option<OverloadConfig>,
+    /// The own work of some request classes, instead of the service's `service_time`
+    /// (`load::ClassServiceTime`), in class order.
+    pub service_times: Vec<crate::load::ClassServiceTime>,
 }
 
 /// A worker pool of each replica, reserved for some callers.
@@ -78,6 +81,8 @@ pub struct AttemptClass {
     pub caller: CallerId,
     /// Its criticality (priority shedding).
     pub priority: Priority,
+    /// The request class of the client request it serves (its own work at each service).
+    pub request: crate::load::ClassId,
 }
 
 /// What a service measured per caller class; empty parts are absent from reports.
@@ -119,12 +124,14 @@ pub struct CallerLimits {
 }
 
 impl ServiceClasses {
-    /// No pools, no priority shedding, one shared rate limit, no overload penalty.
+    /// No pools, no priority shedding, one shared rate limit, no overload penalty, no
+    /// per-class service times.
     pub const NONE: ServiceClasses = ServiceClasses {
         pools: Vec::new(),
         shed_sheddable_above: None,
         rate_limit_per: RateLimitScope::Global,
         overload: None,
+        service_times: Vec::new(),
     };
 
     /// The pool serving `caller`: 0 for the default pool, i + 1 for `pools[i]`.

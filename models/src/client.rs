@@ -1,17 +1,24 @@
-//! A client: an open-loop arrival process plus the bookkeeping of its requests' fates.
+//! A client: its arrival sources (`arrival`) plus the bookkeeping of its requests' fates.
 //!
-//! The client owns two random streams, `client/NAME/arrival` and `client/NAME/jitter`, so
-//! that changing its retry policy never changes when its requests arrive (common random
-//! numbers across variants). Routing and timers belong to `world`.
+//! A client entry may stand for a group of `count` identical clients: each member has its
+//! own arrival sources and streams (`arrival`), and the group keeps one set of figures
+//! (counts, histograms, per-second series), so a group of 10,000 costs about as much memory
+//! as one client plus its members' streams. Members' own counts (no histograms, no series)
+//! are kept only when the configuration asks (`report_members`).
+//!
+//! The client owns the streams `client/NAME/jitter` (retry jitter) and, with request
+//! classes, `client/NAME/class` (which class each request is); its sources own the arrival
+//! streams (`arrival`). Changing its retry policy never changes when its requests arrive
+//! (common random numbers across variants). Routing and timers belong to `world`.
 
-use sim_core::{
-    CountSeries, Draws, Histogram, LevelSeries, QuantileSeries, SimDuration, SimTime, Stream,
-};
+use sim_core::{CountSeries, Histogram, LevelSeries, QuantileSeries, SimDuration, SimTime, Stream};
 
-use crate::config::{Arrival, ClientConfig};
+use crate::arrival::{Arrivals, Spike};
+use crate::config::ClientConfig;
 use crate::failure::{Failure, FailureCounts};
 use crate::guard::GuardState;
-use crate::result::{ClientResult, ClientSeries};
+use crate::load::ClassId;
+use crate::result::{ClientResult, ClientSeries, MemberResult, RequestClassResult};
 
 /// Width of one row of every time series.
 pub const SERIES_INTERVAL: SimDuration = SimDuration::from_secs(1);
@@ -21,20 +28,14 @@ pub const SERIES_INTERVAL: SimDuration = SimDuration::from_secs(1);
 pub struct Client {
     /// The validated configuration.
     pub config: ClientConfig,
-    /// Draws inter-arrival gaps.
-    arrival_stream: Stream,
+    /// Every member's arrival sources.
+    pub(crate) arrivals: Arrivals,
     /// Draws retry jitter.
     pub jitter_stream: Stream,
-    /// The exact (fractional-nanosecond) time of the latest constant-rate arrival, so that
-    /// rounding never accumulates.
-    constant_clock: f64,
-    /// Load-spike windows: (start, end, rate factor).
-    spikes: Vec<(SimTime, SimTime, f64)>,
-    /// The mean gap between arrivals in nanoseconds, `1e9 / rate_per_s`, computed once (the
-    /// same division `next_arrival` used to make on every arrival, so the same bits).
-    gap_ns: f64,
-    /// Poisson gaps drawn ahead (see `next_arrival`).
-    gaps: Draws<f64>,
+    /// The request classes' draws and figures; `None` without classes.
+    pub(crate) classes: Option<Box<Classes>>,
+    /// Each member's own counts, when reported individually (else empty).
+    pub members: Vec<MemberCounts>,
     /// Counters over requests that arrived after the warm-up.
     pub counts: ClientCounts,
     /// End-to-end latency of successful requests.
@@ -155,26 +156,115 @@ pub struct ClientCounts {
     pub conflicts: u64,
 }
 
+/// One member's own counts of its measured requests (`report_members`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemberCounts {
+    /// Requests issued.
+    pub requests: u64,
+    /// Requests that succeeded.
+    pub succeeded: u64,
+    /// Requests that failed.
+    pub failed: u64,
+    /// Attempts sent.
+    pub attempts: u64,
+    /// The sum of the successes' latencies, in nanoseconds (for their mean).
+    pub latency_sum_ns: u128,
+}
+
+/// A client's request classes: the stream that draws them and what each measured.
+#[derive(Debug)]
+pub(crate) struct Classes {
+    stream: Stream,
+    /// Cumulative weights, parallel to the classes.
+    cumulative: Vec<f64>,
+    /// Each class's world-wide number.
+    ids: Vec<ClassId>,
+    /// The number of the client's first class: class `id` is `classes[id - first]`.
+    first: u16,
+    /// Per class, in the client's order.
+    figures: Vec<ClassFigures>,
+}
+
+/// What one request class measured (its measured requests only).
+#[derive(Debug)]
+struct ClassFigures {
+    requests: u64,
+    succeeded: u64,
+    failed: u64,
+    latency: Histogram,
+    /// The class's latency marks (from its SLOs) and the successes within each.
+    marks: Vec<SimDuration>,
+    within_marks: Vec<u64>,
+}
+
+impl Classes {
+    fn new(config: &ClientConfig, seed: u64) -> Option<Box<Classes>> {
+        let first = config.classes.first()?.id.0;
+        let mut total = 0.0;
+        Some(Box::new(Classes {
+            stream: Stream::new(seed, &format!("client/{}/class", config.name)),
+            cumulative: config
+                .classes
+                .iter()
+                .map(|c| {
+                    total += c.weight;
+                    total
+                })
+                .collect(),
+            ids: config.classes.iter().map(|c| c.id).collect(),
+            first,
+            figures: config
+                .classes
+                .iter()
+                .map(|c| ClassFigures {
+                    requests: 0,
+                    succeeded: 0,
+                    failed: 0,
+                    latency: Histogram::new(),
+                    marks: c.latency_marks.clone(),
+                    within_marks: vec![0; c.latency_marks.len()],
+                })
+                .collect(),
+        }))
+    }
+
+    /// The class of a new request: the one a trace gives (an index), or one drawn by weight.
+    fn draw(&mut self, traced: Option<u16>) -> ClassId {
+        if let Some(index) = traced {
+            return self.ids[usize::from(index)];
+        }
+        let u = self.stream.unit();
+        let index = self.cumulative.partition_point(|c| *c <= u);
+        // Rounding can leave the last cumulative weight a hair below 1: use the last class.
+        self.ids[index.min(self.ids.len() - 1)]
+    }
+
+    fn figures(&mut self, class: ClassId) -> &mut ClassFigures {
+        &mut self.figures[usize::from(class.0 - self.first)]
+    }
+}
+
 impl Client {
     /// A client whose streams derive from `seed` and its name; `spikes` are its load-spike
-    /// windows (start, end, rate factor).
-    pub fn new(config: ClientConfig, seed: u64, spikes: Vec<(SimTime, SimTime, f64)>) -> Client {
-        let arrival_stream = Stream::new(seed, &format!("client/{}/arrival", config.name));
+    /// windows (start, end, rate factor); arrivals end at `end`.
+    pub fn new(config: ClientConfig, seed: u64, spikes: Vec<Spike>, end: SimTime) -> Client {
         let jitter_stream = Stream::new(seed, &format!("client/{}/jitter", config.name));
         let marks = config.latency_marks.len();
         let throttle_stream = format!("client/{}/throttle", config.name);
         let guards = GuardState::new(&config.guards, seed, &throttle_stream);
-        let gap_ns = match config.arrival {
-            Arrival::Poisson { rate_per_s } | Arrival::Constant { rate_per_s } => 1e9 / rate_per_s,
+        let arrivals = Arrivals::new(&config, seed, spikes, end);
+        let members = if config.report_members {
+            vec![MemberCounts::default(); config.count as usize]
+        } else {
+            Vec::new()
         };
+        let classes = Classes::new(&config, seed);
         Client {
             config,
-            arrival_stream,
-            gaps: Draws::new(),
+            arrivals,
             jitter_stream,
-            constant_clock: 0.0,
-            spikes,
-            gap_ns,
+            classes,
+            members,
             counts: ClientCounts::default(),
             latency: Histogram::new(),
             latency_failed: Histogram::new(),
@@ -185,41 +275,68 @@ impl Client {
         }
     }
 
-    /// The instant of the next arrival after the one at `now`.
-    ///
-    /// A load spike active at `now` divides the gap by its factor. A Poisson client draws
-    /// exactly one number per arrival whatever the spikes, so its stream stays aligned. The
-    /// gaps are drawn a batch at a time (`sim_core::Draws`), so that the logarithms overlap
-    /// instead of delaying each arrival's scheduling; they are the stream's draws in order.
+    /// A measured request of `member` (of request class `class`) was issued.
     #[inline]
-    pub fn next_arrival(&mut self, now: SimTime) -> SimTime {
-        match self.config.arrival {
-            Arrival::Poisson { .. } => {
-                let (stream, mean) = (&mut self.arrival_stream, self.gap_ns);
-                let gap = self.gaps.take(|| stream.exponential(mean));
-                now.add(SimDuration::from_nanos_f64(self.spiked(now, gap)))
-            }
-            Arrival::Constant { .. } => {
-                self.constant_clock += self.spiked(now, self.gap_ns);
-                SimTime::from_nanos(SimDuration::from_nanos_f64(self.constant_clock).as_nanos())
-                    .max(now)
-            }
+    pub(crate) fn count_request(&mut self, member: u32, class: ClassId) {
+        self.counts.requests += 1;
+        if let Some(m) = self.members.get_mut(member as usize) {
+            m.requests += 1;
+        }
+        if class != ClassId::NONE {
+            self.class_figures(class).requests += 1;
         }
     }
 
-    /// `gap` divided by the product of the factors of the spikes active at `now`. Without
-    /// spikes that factor is exactly 1.0 and `x / 1.0 == x`, so the division is skipped.
-    fn spiked(&self, now: SimTime, gap: f64) -> f64 {
-        if self.spikes.is_empty() {
-            return gap;
+    /// The class of a new request (`ClassId::NONE` without classes): the one a trace names
+    /// (an index into the client's classes), or one drawn by weight.
+    #[inline]
+    pub(crate) fn draw_class(&mut self, traced: Option<u16>) -> ClassId {
+        match &mut self.classes {
+            None => ClassId::NONE,
+            Some(classes) => classes.draw(traced),
         }
-        let factor: f64 = self
-            .spikes
-            .iter()
-            .filter(|(start, end, _)| *start <= now && now < *end)
-            .map(|(_, _, f)| f)
-            .product();
-        gap / factor
+    }
+
+    fn class_figures(&mut self, class: ClassId) -> &mut ClassFigures {
+        self.classes
+            .as_mut()
+            .expect("a request has a class only if its client has classes")
+            .figures(class)
+    }
+
+    /// A measured request of `member`, of `class`, ended after `elapsed`, successfully or
+    /// not: the member's and the class's own counts (the client's are `record_success` and
+    /// `record_failure`).
+    pub(crate) fn record_outcome(
+        &mut self,
+        member: u32,
+        class: ClassId,
+        elapsed: SimDuration,
+        ok: bool,
+    ) {
+        if let Some(m) = self.members.get_mut(member as usize) {
+            if ok {
+                m.succeeded += 1;
+                m.latency_sum_ns += u128::from(elapsed.as_nanos());
+            } else {
+                m.failed += 1;
+            }
+        }
+        if class == ClassId::NONE {
+            return;
+        }
+        let figures = self.class_figures(class);
+        if ok {
+            figures.succeeded += 1;
+            figures.latency.record(elapsed);
+            for (mark, within) in figures.marks.iter().zip(&mut figures.within_marks) {
+                if elapsed <= *mark {
+                    *within += 1;
+                }
+            }
+        } else {
+            figures.failed += 1;
+        }
     }
 
     /// Records a success at `now` with the given end-to-end latency; `measured` requests
@@ -311,61 +428,52 @@ impl Client {
             degraded: c.degraded,
             conflicts: c.conflicts,
             cache: None,
+            count: self.config.count,
+            members: self
+                .members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| MemberResult {
+                    name: crate::arrival::member_name(
+                        &self.config.name,
+                        self.config.count,
+                        i as u32,
+                    ),
+                    requests: m.requests,
+                    succeeded: m.succeeded,
+                    failed: m.failed,
+                    attempts: m.attempts,
+                    latency_sum_ns: m.latency_sum_ns,
+                })
+                .collect(),
+            classes: self.class_results(),
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::ServiceId;
-
-    /// The precomputed gap and the skipped `/ 1.0` give the very gaps of the original
-    /// formula, `exponential(1e9 / rate) / factor`, with and without a spike.
-    #[test]
-    fn arrival_gaps_match_the_per_arrival_formula() {
-        let rate_per_s = 7.3;
-        let config = ClientConfig::plain("web", ServiceId(0), Arrival::Poisson { rate_per_s });
-        let spike = (SimTime::from_nanos(1_000_000_000), SimTime::MAX, 3.1);
-        for spikes in [vec![], vec![spike]] {
-            let mut client = Client::new(config.clone(), 9, spikes.clone());
-            let mut stream = Stream::new(9, "client/web/arrival");
-            let mut now = SimTime::ZERO;
-            for _ in 0..1_000 {
-                let factor: f64 = spikes
+impl Client {
+    /// What each request class measured, in the client's order (empty without classes).
+    fn class_results(&self) -> Vec<RequestClassResult> {
+        let Some(classes) = &self.classes else {
+            return Vec::new();
+        };
+        self.config
+            .classes
+            .iter()
+            .zip(&classes.figures)
+            .map(|(class, f)| RequestClassResult {
+                name: class.name.clone(),
+                requests: f.requests,
+                succeeded: f.succeeded,
+                failed: f.failed,
+                latency: f.latency.clone(),
+                within_marks: class
+                    .latency_marks
                     .iter()
-                    .filter(|(start, end, _)| *start <= now && now < *end)
-                    .map(|(_, _, f)| f)
-                    .product();
-                let gap = stream.exponential(1e9 / rate_per_s) / factor;
-                let expected = now.add(SimDuration::from_nanos_f64(gap));
-                now = client.next_arrival(now);
-                assert_eq!(now, expected);
-            }
-        }
-    }
-
-    /// Constant arrivals keep their exact fractional clock: `1e9 / rate / factor` per gap.
-    #[test]
-    fn constant_gaps_match_the_per_arrival_formula() {
-        let rate_per_s = 3.0;
-        let config = ClientConfig::plain("web", ServiceId(0), Arrival::Constant { rate_per_s });
-        let spike = (SimTime::from_nanos(2_000_000_000), SimTime::MAX, 1.7);
-        for spikes in [vec![], vec![spike]] {
-            let mut client = Client::new(config.clone(), 9, spikes.clone());
-            let (mut clock, mut now) = (0.0, SimTime::ZERO);
-            for _ in 0..100 {
-                let factor: f64 = spikes
-                    .iter()
-                    .filter(|(start, end, _)| *start <= now && now < *end)
-                    .map(|(_, _, f)| f)
-                    .product();
-                clock += 1e9 / rate_per_s / factor;
-                let expected =
-                    SimTime::from_nanos(SimDuration::from_nanos_f64(clock).as_nanos()).max(now);
-                now = client.next_arrival(now);
-                assert_eq!(now, expected);
-            }
-        }
+                    .copied()
+                    .zip(f.within_marks.iter().copied())
+                    .collect(),
+            })
+            .collect()
     }
 }

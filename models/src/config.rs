@@ -12,6 +12,7 @@ use crate::caller_class::ServiceClasses;
 use crate::fault::{Endpoint, Fault, RandomFaults};
 use crate::guard::Guards;
 use crate::idempotency::IdempotencyConfig;
+use crate::load::{Load, RequestClass};
 use crate::outlier::OutlierDetectionConfig;
 use crate::priority::Priority;
 use crate::rate_limiter::RateLimiterConfig;
@@ -81,13 +82,16 @@ impl WorldConfig {
 }
 
 impl ClientConfig {
-    /// A critical client of `target` with no timeout, retries, guards, deadline, cache or
-    /// latency marks.
-    pub fn plain(name: &str, target: ServiceId, arrival: Arrival) -> ClientConfig {
+    /// A single critical client of `target` with no timeout, retries, guards, deadline,
+    /// cache, latency marks or request classes.
+    pub fn plain(name: &str, target: ServiceId, arrival: impl Into<Load>) -> ClientConfig {
         ClientConfig {
             name: name.to_string(),
             target,
-            arrival,
+            arrival: arrival.into(),
+            count: 1,
+            classes: Vec::new(),
+            report_members: false,
             timeout: None,
             retry: RetryPolicy::NONE,
             guards: Guards::NONE,
@@ -133,15 +137,24 @@ pub struct ClockSetting {
     pub drift_ppb: i64,
 }
 
-/// An open-loop source of requests to one service.
+/// A source of requests to one service: one client, or a group of `count` identical ones.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClientConfig {
-    /// Unique name; also names the client's random streams.
+    /// Unique name; also names the client's random streams (a group member's are named
+    /// `NAME[i]`, see `arrival`).
     pub name: String,
     /// The service it calls.
     pub target: ServiceId,
-    /// When requests arrive.
-    pub arrival: Arrival,
+    /// When requests arrive: open loop, closed loop, sessions or a trace (`load`).
+    pub arrival: Load,
+    /// Identical clients it stands for (≥ 1): each member has its own arrival streams; they
+    /// share one node (clock and network links), the guards, the cache and the figures.
+    pub count: u32,
+    /// The classes its requests are drawn from; empty: every request is of `ClassId::NONE`.
+    pub classes: Vec<RequestClass>,
+    /// Report each member's own counts beside the group's (a group reports as one
+    /// otherwise; no member ever has its own per-second series).
+    pub report_members: bool,
     /// Per-attempt timeout; `None` waits forever.
     pub timeout: Option<SimDuration>,
     /// What happens after a failed attempt.
@@ -168,7 +181,8 @@ pub struct Deadline {
     pub propagate: bool,
 }
 
-/// An arrival process.
+/// A fixed-rate open-loop arrival process: what the election's and the database's
+/// workloads take, and the simplest `Load` of a client (`Load::from`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Arrival {
     /// Exponential inter-arrival times (a Poisson process) at `rate_per_s` requests per second.

@@ -1,12 +1,14 @@
 //! models: the components faultline simulates, built on `sim-core`.
 //!
-//! Clients (open-loop arrivals, timeouts, retries with backoff and jitter), replicated services
+//! Clients (open- and closed-loop arrivals, groups, request classes, timeouts, retries with
+//! backoff and jitter), replicated services
 //! (workers, bounded FIFO queues, balancers) and the network between them. `World` wires them
 //! into one `sim_core::Model`; `run` builds a world from a validated `WorldConfig` and runs it.
 
 #![deny(missing_docs)]
 
 pub mod adaptive_throttle;
+pub mod arrival;
 pub mod backoff;
 pub mod balancer;
 pub mod bulkhead;
@@ -21,6 +23,7 @@ pub mod failure;
 pub mod fault;
 pub mod guard;
 pub mod idempotency;
+pub mod load;
 pub mod outlier;
 pub mod overload;
 pub mod priority;
@@ -64,12 +67,16 @@ pub use guard::{GuardCounts, Guards, LocalRejection};
 pub use idempotency::{
     IdempotencyConfig, IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLedger,
 };
+pub use load::{
+    ArrivalTrace, ClassId, ClassServiceTime, Load, OnOff, Profile, Rate, RequestClass, Spacing,
+};
 pub use outlier::{OutlierDetectionConfig, OutlierDetector};
 pub use overload::OverloadConfig;
 pub use priority::{Priority, PriorityCounts, PriorityResult};
 pub use rate_limiter::{RateLimiter, RateLimiterConfig};
 pub use result::{
-    CallResult, ClientResult, ClientSeries, FaultRecord, RunResult, ServiceResult, ServiceSeries,
+    CallResult, ClientResult, ClientSeries, FaultRecord, MemberResult, RequestClassResult,
+    RunResult, ServiceResult, ServiceSeries,
 };
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget, RetryBudgetConfig};
 pub use service::{WorkKind, WorkSplit};

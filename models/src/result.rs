@@ -97,6 +97,48 @@ pub struct ClientResult {
     pub conflicts: u64,
     /// What the client's cache did, if it has one.
     pub cache: Option<CacheCounts>,
+    /// Identical clients it stands for (1: a single client); every figure above is the
+    /// group's.
+    pub count: u32,
+    /// Each member's own counts, in member order, when the configuration asks for them
+    /// (`report_members`); empty otherwise.
+    pub members: Vec<MemberResult>,
+    /// What each request class measured, in the client's order; empty without classes.
+    pub classes: Vec<RequestClassResult>,
+}
+
+/// One member of a client group: its own counts of its measured requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberResult {
+    /// Its name, `NAME[i]`.
+    pub name: String,
+    /// Requests issued.
+    pub requests: u64,
+    /// Requests that succeeded.
+    pub succeeded: u64,
+    /// Requests that failed.
+    pub failed: u64,
+    /// Attempts sent.
+    pub attempts: u64,
+    /// The sum of its successes' latencies in nanoseconds.
+    pub latency_sum_ns: u128,
+}
+
+/// What one request class of a client measured (its measured requests only).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestClassResult {
+    /// The class's name.
+    pub name: String,
+    /// Requests of the class issued.
+    pub requests: u64,
+    /// Of them, those that succeeded.
+    pub succeeded: u64,
+    /// Of them, those that failed.
+    pub failed: u64,
+    /// Latency of its successes.
+    pub latency: Histogram,
+    /// For each of the class's latency marks, the requests that succeeded within it.
+    pub within_marks: Vec<(SimDuration, u64)>,
 }
 
 /// A client's per-second history (index i covers seconds i..i+1 of the run).

@@ -6,7 +6,9 @@
 //!   balancer   └ ...                                          ┘
 //! ```
 //!
-//! The service owns its `service/NAME/service_time` and `service/NAME/client_error` streams,
+//! The service owns its `service/NAME/service_time` and `service/NAME/client_error` streams
+//! (and `service/NAME/class/CLIENT/CLASS/service_time` for a request class with its own
+//! service time here),
 //! its balancer (`balancer`, with `service/NAME/balancer` and `service/NAME/p2c`), its rate
 //! limiter and its metrics. It decides what happens to an arriving attempt (start, queue,
 //! reject, rate-limit, answer with a client error) and which attempt a freed worker takes next
@@ -23,6 +25,7 @@ use crate::config::{ServiceConfig, ServiceId};
 use crate::fault::{Fault, FaultKind};
 use crate::guard::GuardState;
 use crate::idempotency::{IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLedger};
+use crate::load::ClassId;
 use crate::priority::{sheddable_room, Priority, PriorityResult};
 use crate::rate_limiter::RateLimiter;
 use crate::result::{CallResult, ServiceResult, ServiceSeries};
@@ -41,6 +44,12 @@ pub struct Service<K> {
     service_time_stream: Stream,
     /// Service-time draws made a batch at a time (see `work`).
     works: Draws<SimDuration>,
+    /// The request classes with their own service time here: `class_times[i]` is the
+    /// distribution and stream of `config.classes.service_times[i]`.
+    class_times: Vec<(sim_core::Distribution, Stream)>,
+    /// `class_index[id]` is the position in `class_times` of request class `id`, if it has
+    /// one; empty when no class has its own service time here.
+    class_index: Vec<Option<u16>>,
     jitter_stream: Stream,
     /// Draws which attempts get a 4xx-like answer (`service/NAME/client_error`), only when
     /// the service has a `client_error_fraction`.
@@ -239,6 +248,23 @@ impl<K: Copy> Service<K> {
             .collect();
         let service_time_stream =
             Stream::new(seed, &format!("service/{}/service_time", config.name));
+        let class_times: Vec<(sim_core::Distribution, Stream)> = config
+            .classes
+            .service_times
+            .iter()
+            .map(|c| {
+                let name = format!("service/{}/class/{}/service_time", config.name, c.label);
+                (c.service_time.clone(), Stream::new(seed, &name))
+            })
+            .collect();
+        let mut class_index = Vec::new();
+        for (i, c) in config.classes.service_times.iter().enumerate() {
+            let id = usize::from(c.class.0);
+            if class_index.len() <= id {
+                class_index.resize(id + 1, None);
+            }
+            class_index[id] = Some(i as u16);
+        }
         let balancer = BalancerState::new(
             config.balancer,
             config.replicas,
@@ -284,6 +310,8 @@ impl<K: Copy> Service<K> {
             balancer,
             service_time_stream,
             works: Draws::new(),
+            class_times,
+            class_index,
             jitter_stream,
             client_error_stream,
             rate_limiter,
@@ -352,14 +380,14 @@ impl<K: Copy> Service<K> {
     /// by slowdowns and by the overload penalty (`overload`) at the replica's concurrency.
     // Always inlined: it runs for every job, and its three callers are on the hot path.
     #[inline(always)]
-    fn start_own_work(&mut self, replica: u32, now: SimTime) -> SimDuration {
+    fn start_own_work(&mut self, replica: u32, now: SimTime, class: ClassId) -> SimDuration {
         let Some(overload) = self.config.classes.overload else {
-            return self.work(replica, now);
+            return self.work(replica, now, class);
         };
         let running = &mut self.running[replica as usize];
         *running += 1;
         let running = *running;
-        let work = self.work(replica, now);
+        let work = self.work(replica, now, class);
         let factor = overload.factor(running);
         if factor == 1.0 {
             work
@@ -533,10 +561,30 @@ impl<K: Copy> Service<K> {
     /// scheduling of the work each one times (about 13% of a whole M/M/1 run with the arrival gaps,
     /// BENCHMARKS.md). Nothing else draws from this stream.
     // Always inlined into `start_own_work`: a call costs as much as an exponential's draw.
+    ///
+    /// A request class with its own service time here draws it from its own stream instead
+    /// (one at a time), leaving the service's stream to the other requests.
     #[inline(always)]
-    fn work(&mut self, replica: u32, now: SimTime) -> SimDuration {
-        let (distribution, stream) = (&self.config.service_time, &mut self.service_time_stream);
-        let base = self.works.take(|| distribution.sample(stream));
+    fn work(&mut self, replica: u32, now: SimTime, class: ClassId) -> SimDuration {
+        let own = match self.class_index.is_empty() {
+            true => None,
+            false => self
+                .class_index
+                .get(usize::from(class.0))
+                .copied()
+                .flatten(),
+        };
+        let base = match own {
+            None => {
+                let (distribution, stream) =
+                    (&self.config.service_time, &mut self.service_time_stream);
+                self.works.take(|| distribution.sample(stream))
+            }
+            Some(index) => {
+                let (distribution, stream) = &mut self.class_times[usize::from(index)];
+                distribution.sample(stream)
+            }
+        };
         let mut factor = 1.0;
         for &(target, start, end, f) in &self.slowdowns {
             if start <= now && now < end && target.is_none_or(|r| r == replica) {
@@ -624,7 +672,7 @@ impl<K: Copy> Service<K> {
             if measured {
                 self.wait.record(SimDuration::ZERO);
             }
-            return Admission::Started(self.start_own_work(replica, now));
+            return Admission::Started(self.start_own_work(replica, now, class.request));
         }
         let waiting = queue.len() as u64;
         let sheddable = class.priority == Priority::Sheddable;
@@ -642,7 +690,7 @@ impl<K: Copy> Service<K> {
             }
         }
         if waiting < u64::from(capacity) {
-            queue.push_prioritized(key, now, deadline, class.priority);
+            queue.push_classed(key, now, deadline, class);
             self.queued_total += 1;
             self.queue_len.set(now, self.queued_total);
             self.history.queue_len.set(now, self.queued_total);
@@ -650,7 +698,7 @@ impl<K: Copy> Service<K> {
         }
         if shedding.is_some() && !sheddable {
             if let Some(displaced) = queue.displace_sheddable() {
-                queue.push_prioritized(key, now, deadline, class.priority);
+                queue.push_classed(key, now, deadline, class);
                 self.displaced = Some(displaced.key);
                 self.history.rejected.add(now, 1);
                 if displaced.at >= self.warmup_end {
@@ -748,13 +796,16 @@ impl<K: Copy> Service<K> {
             self.count_dropped(now, dropped);
         }
         let Queued {
-            key, at: queued_at, ..
+            key,
+            at: queued_at,
+            class,
+            ..
         } = next?;
         self.queued_total -= 1;
         if queued_at >= self.warmup_end {
             self.wait.record(now.since(queued_at));
         }
-        Some((key, self.start_own_work(replica, now)))
+        Some((key, self.start_own_work(replica, now, class)))
     }
 
     /// Counts the entries the queue policy dropped into `dropped_scratch` at `now` and hands

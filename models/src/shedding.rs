@@ -26,6 +26,8 @@ use std::collections::VecDeque;
 
 use sim_core::{SimDuration, SimTime};
 
+use crate::caller_class::AttemptClass;
+use crate::load::ClassId;
 use crate::priority::Priority;
 
 /// A replica queue's policy: discipline, queue-time limit and CoDel.
@@ -81,6 +83,8 @@ pub struct Queued<K> {
     pub deadline: Option<SimTime>,
     /// Its criticality (`priority`): a full queue may displace a sheddable entry.
     pub priority: Priority,
+    /// The request class it serves (its own work when a worker takes it).
+    pub class: ClassId,
 }
 
 /// One replica's waiting line and its shedding state.
@@ -163,6 +167,23 @@ impl<K: Copy> ReplicaQueue<K> {
         deadline: Option<SimTime>,
         priority: Priority,
     ) {
+        let class = AttemptClass {
+            caller: crate::caller_class::CallerId::Client(crate::config::ClientId(0)),
+            priority,
+            request: ClassId::NONE,
+        };
+        self.push_classed(key, now, deadline, class);
+    }
+
+    /// `key`, of `class` (its priority and request class), joins the back of the queue at
+    /// `now`.
+    pub fn push_classed(
+        &mut self,
+        key: K,
+        now: SimTime,
+        deadline: Option<SimTime>,
+        class: AttemptClass,
+    ) {
         if self.entries.is_empty() {
             self.standing_since = Some(now);
         }
@@ -170,7 +191,8 @@ impl<K: Copy> ReplicaQueue<K> {
             key,
             at: now,
             deadline,
-            priority,
+            priority: class.priority,
+            class: class.request,
         });
     }
 

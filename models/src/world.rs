@@ -30,11 +30,13 @@ use sim_core::{
     Stream, TraceCode,
 };
 
+use crate::arrival::Start;
 use crate::caller_class::AttemptClass;
 use crate::client::Client;
 use crate::config::{ClientId, RetryPolicy, ServiceId, WorldConfig};
 use crate::fault::{Drawn, Fault, FaultKind, Target};
 use crate::guard::{Guards, Hedge};
+use crate::load::ClassId;
 use crate::priority::Priority;
 use crate::result::{FaultRecord, RunResult, ServiceResult};
 use crate::service::{Service, WorkKind};
@@ -93,20 +95,26 @@ pub(super) fn run_to_end(sim: &mut Simulation<World>) -> Result<sim_core::RunSta
 /// A simulation of `world` (built from `config`, random faults drawn) with its first arrivals
 /// and crash faults scheduled: every entry point starts a run here, so they all agree.
 fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulation<World> {
-    // Each client's first arrival is one gap after time zero, drawn like every later one.
-    let first: Vec<SimTime> = world
+    // Each source's first arrival is one gap after time zero, drawn like every later one;
+    // each closed-loop user's first request one think time after it.
+    let first: Vec<Vec<(u32, SimTime, Start)>> = world
         .clients
         .iter_mut()
-        .map(|c| c.next_arrival(SimTime::ZERO))
+        .map(|c| c.arrivals.first())
         .collect();
     let mut sim = Simulation::new(world, limits);
-    for (index, at) in first.into_iter().enumerate() {
-        sim.schedule_at(
-            at,
-            Event::Arrival {
-                client: ClientId(index as u32),
-            },
-        );
+    for (index, sources) in first.into_iter().enumerate() {
+        let client = ClientId(index as u32);
+        for (source, at, start) in sources {
+            let event = match start {
+                Start::Arrival => Event::Arrival { client, source },
+                Start::Wake => Event::Wake {
+                    client,
+                    user: source,
+                },
+            };
+            sim.schedule_at(at, event);
+        }
     }
     for (index, fault) in config.faults.iter().enumerate() {
         if let FaultKind::Crash { .. } | FaultKind::Pause { .. } = fault.kind {
@@ -192,10 +200,13 @@ pub enum Reply {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32, align(8))]
 pub enum Event {
-    /// A new request arrives at a client.
+    /// A new request arrives at a client (from an open-loop source), or a new session user
+    /// arrives and sends its first request.
     Arrival {
         /// The client.
         client: ClientId,
+        /// Which of its sources (a member of a group; 0 for a single client).
+        source: u32,
     },
     /// A backoff delay has passed: send the request's next attempt.
     Retry {
@@ -249,6 +260,13 @@ pub enum Event {
         /// The copy to cancel.
         attempt: AttemptKey,
     },
+    /// A closed-loop or session user has thought: it sends its next request.
+    Wake {
+        /// The client.
+        client: ClientId,
+        /// The user (its tag: a closed-loop user's index, or a session's slot).
+        user: u32,
+    },
 }
 
 impl TraceCode for Event {
@@ -260,9 +278,10 @@ impl TraceCode for Event {
 /// An `Event` as the engine stores it: a one-byte code and a 64-bit id, which the compiler
 /// keeps in two registers and moves as two scalars.
 ///
-/// The code is the kind in the event's trace code (1 to 10, or 16 plus the reply for a
-/// response) and the id is the entity (a client or fault index, or a slot-map key as
-/// `KeyData::as_ffi`, whose (index, version) pairs are assigned in a deterministic order), so
+/// The code is the kind in the event's trace code (1 to 11, or 16 plus the reply for a
+/// response) and the id is the entity (a client index with its source or user in the high
+/// 32 bits, a fault index, or a slot-map key as `KeyData::as_ffi`, whose (index, version)
+/// pairs are assigned in a deterministic order), so
 /// the trace code is `code << 56 ^ id` with no branch. The `Event` enum itself was copied as
 /// a 16-byte blob: built in narrow pieces and reloaded whole, each copy stalled store
 /// forwarding (in the next lane, the queue and the event loop).
@@ -291,6 +310,13 @@ fn id<K: Key>(key: K) -> u64 {
     key.data().as_ffi()
 }
 
+/// A client and one of its sources (or users) as an event id: a single client's source 0
+/// gives the client's index, as before sources existed.
+#[inline]
+fn pair(client: ClientId, source: u32) -> u64 {
+    u64::from(client.0) | u64::from(source) << 32
+}
+
 /// The slot-map key an event id holds.
 #[inline]
 fn key<K: Key>(id: u64) -> K {
@@ -302,7 +328,7 @@ impl Event {
     #[inline]
     pub fn pack(self) -> PackedEvent {
         let (code, id) = match self {
-            Event::Arrival { client } => (1, u64::from(client.0)),
+            Event::Arrival { client, source } => (1, pair(client, source)),
             Event::Retry { request } => (2, id(request)),
             Event::AttemptArrive { attempt } => (3, id(attempt)),
             Event::WorkDone { job } => (4, id(job)),
@@ -312,6 +338,7 @@ impl Event {
             Event::Hedge { request } => (8, id(request)),
             Event::BulkheadTimeout { request } => (9, id(request)),
             Event::TiedCancel { attempt } => (10, id(attempt)),
+            Event::Wake { client, user } => (11, pair(client, user)),
             Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
         };
         PackedEvent { code, id }
@@ -333,6 +360,7 @@ impl PackedEvent {
         match self.code {
             1 => Event::Arrival {
                 client: ClientId(id as u32),
+                source: (id >> 32) as u32,
             },
             2 => Event::Retry { request: key(id) },
             3 => Event::AttemptArrive { attempt: key(id) },
@@ -343,6 +371,10 @@ impl PackedEvent {
             8 => Event::Hedge { request: key(id) },
             9 => Event::BulkheadTimeout { request: key(id) },
             10 => Event::TiedCancel { attempt: key(id) },
+            11 => Event::Wake {
+                client: ClientId(id as u32),
+                user: (id >> 32) as u32,
+            },
             code => Event::Response {
                 attempt: key(id),
                 reply: REPLIES[usize::from(code - 16)],
@@ -411,8 +443,9 @@ pub struct World {
 /// Who is waiting for a request's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Origin {
-    /// A client's own request.
-    Client(ClientId),
+    /// A client's own request, with the tag of its source: a member of a group, a
+    /// closed-loop user, or a session's slot (`arrival::Arrivals::member_of`).
+    Client(ClientId, u32),
     /// Call number `call` of `job`.
     Call { job: JobKey, call: u32 },
 }
@@ -454,6 +487,8 @@ struct Request {
     cache: Option<crate::cache::Flight>,
     /// Its criticality: the client's, or that of the request its job serves.
     priority: Priority,
+    /// Its request class: drawn for a client request, inherited by downstream calls.
+    class: ClassId,
     /// Its caller has guards (`Guards` other than `NONE`); without any, every guard call
     /// would do nothing, so none is made.
     guarded: bool,
@@ -543,6 +578,7 @@ impl World {
     /// A world at time zero with every stream derived from `seed`.
     pub fn new(config: WorldConfig, seed: u64) -> World {
         let warmup_end = SimTime::ZERO.add(config.warmup);
+        let arrivals_end = SimTime::ZERO.add(config.duration);
         let mut replica_nodes = Vec::with_capacity(config.services.len());
         let mut next_node = config.clients.len() as u32;
         for service in &config.services {
@@ -597,7 +633,7 @@ impl World {
                 .clients
                 .iter()
                 .enumerate()
-                .map(|(i, c)| Client::new(c.clone(), seed, spikes(i)))
+                .map(|(i, c)| Client::new(c.clone(), seed, spikes(i), arrivals_end))
                 .collect(),
             services: config
                 .services
@@ -620,7 +656,7 @@ impl World {
             fault_streams,
             warmup_end,
             measured: config.duration.saturating_sub(config.warmup),
-            arrivals_end: SimTime::ZERO.add(config.duration),
+            arrivals_end,
             open_measured: 0,
             services_at_end: None,
             series_at_end: None,
@@ -689,7 +725,7 @@ impl World {
         // then (slot order: deterministic).
         let mut unresolved: Vec<Vec<SimDuration>> = vec![Vec::new(); self.clients.len()];
         for (_, r) in &self.requests {
-            if let (Origin::Client(client), true) = (r.origin, r.measured) {
+            if let (Origin::Client(client, _), true) = (r.origin, r.measured) {
                 unresolved[client.0 as usize].push(stats.end.since(r.arrived));
             }
         }
@@ -735,25 +771,69 @@ impl World {
     }
 
     #[inline(never)]
-    fn on_arrival(&mut self, client: ClientId, ctx: &mut Context<'_, PackedEvent>) {
+    fn on_arrival(&mut self, client: ClientId, source: u32, ctx: &mut Context<'_, PackedEvent>) {
         let now = ctx.now();
         if now > self.arrivals_end {
             return; // The run is draining: no request arrives any more.
         }
+        let c = &mut self.clients[client.0 as usize];
+        let class = c.draw_class(c.arrivals.traced_class());
+        let tag = if c.arrivals.waits() {
+            // A new session user: its first request now, the next ones after thinking.
+            c.arrivals.start_session(source)
+        } else {
+            source
+        };
+        let next = c.arrivals.next(source, now);
+        let request = self.new_request(client, tag, class, now);
+        // Scheduled after the request is stored (no other event is scheduled in between, so
+        // the order is the same): scheduling first stalled the store of the request.
+        if let Some(next) = next {
+            ctx.schedule_at(next, Event::Arrival { client, source });
+        }
+        self.send_new(client, request, now, ctx);
+    }
+
+    /// A closed-loop or session user has thought: it sends its next request.
+    fn on_wake(&mut self, client: ClientId, user: u32, ctx: &mut Context<'_, PackedEvent>) {
+        let now = ctx.now();
+        if now > self.arrivals_end {
+            return; // The run is draining: the user leaves.
+        }
+        let c = &mut self.clients[client.0 as usize];
+        let class = c.draw_class(None);
+        let request = self.new_request(client, user, class, now);
+        self.send_new(client, request, now, ctx);
+    }
+
+    /// A new request of `client`'s source `tag`, of request class `class`, issued at `now`
+    /// and stored (not sent yet).
+    #[inline]
+    fn new_request(
+        &mut self,
+        client: ClientId,
+        tag: u32,
+        class: ClassId,
+        now: SimTime,
+    ) -> RequestKey {
         let measured = now >= self.warmup_end;
         let c = &mut self.clients[client.0 as usize];
-        let next = c.next_arrival(now);
         c.history.offered.add(now, 1);
         c.history.opened(now);
         if measured {
-            c.counts.requests += 1;
+            let member = if c.members.is_empty() {
+                0
+            } else {
+                c.arrivals.member_of(tag)
+            };
+            c.count_request(member, class);
             self.open_measured += 1;
         }
         let guarded = self.guarded_clients[client.0 as usize];
         let request = self.requests.insert(Request {
             id: self.requests_made,
             key: self.requests_made,
-            origin: Origin::Client(client),
+            origin: Origin::Client(client, tag),
             node: NodeId(client.0),
             target: c.config.target,
             arrived: now,
@@ -773,17 +853,28 @@ impl World {
             degraded: false,
             cache: None,
             priority: c.config.priority,
+            class,
             guarded,
             failure: crate::failure::Failure::Timeout,
         });
-        // Scheduled after the request is stored (no other event is scheduled in between, so
-        // the order is the same): scheduling first stalled the store of the request.
-        ctx.schedule_at(next, Event::Arrival { client });
         self.requests_made += 1;
+        request
+    }
+
+    /// Sends a client's new `request`: its cache may answer it, or its first attempt goes
+    /// out (through the guards, if the client has any).
+    #[inline]
+    fn send_new(
+        &mut self,
+        client: ClientId,
+        request: RequestKey,
+        now: SimTime,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) {
         if self.cache_takes(request, ctx) {
             return;
         }
-        if guarded {
+        if self.requests[request].guarded {
             self.clients[client.0 as usize].guards.on_request(now);
             self.send_attempt(request, false, ctx);
         } else {
@@ -865,6 +956,7 @@ impl World {
                 degraded: false,
                 cache: None,
                 priority: j.class.priority,
+                class: j.class.request,
                 guarded: call.guards != Guards::NONE,
                 failure: crate::failure::Failure::Timeout,
             }));
@@ -979,7 +1071,8 @@ impl Model for World {
         let event = event.unpack();
         self.begin_event(ctx.now(), &event);
         match event {
-            Event::Arrival { client } => self.on_arrival(client, ctx),
+            Event::Arrival { client, source } => self.on_arrival(client, source, ctx),
+            Event::Wake { client, user } => self.on_wake(client, user, ctx),
             Event::Retry { request } => self.on_retry(request, ctx),
             Event::AttemptArrive { attempt } => self.on_attempt_arrive(attempt, ctx),
             Event::WorkDone { job } => self.on_work_done(job, ctx),

@@ -278,11 +278,10 @@ mod tests {
             let requests: f64 = world
                 .clients
                 .iter()
-                .map(|c| match c.arrival {
-                    models::Arrival::Poisson { rate_per_s }
-                    | models::Arrival::Constant { rate_per_s } => {
-                        rate_per_s * world.duration.as_secs_f64() * f64::from(c.retry.max_attempts)
-                    }
+                .map(|c| {
+                    c.arrival.requests_bound(world.duration)
+                        * f64::from(c.count)
+                        * f64::from(c.retry.max_attempts)
                 })
                 .sum();
             assert!(

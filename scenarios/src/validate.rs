@@ -493,7 +493,10 @@ impl Checker<'_> {
         Ok(ClientConfig {
             name: raw.name.clone(),
             target: ServiceId(target),
-            arrival,
+            arrival: arrival.into(),
+            count: 1,
+            classes: Vec::new(),
+            report_members: false,
             timeout,
             retry,
             guards: self.guards(

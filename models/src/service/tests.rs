@@ -15,6 +15,7 @@ fn class(client: u32, priority: Priority) -> AttemptClass {
     AttemptClass {
         caller: CallerId::Client(ClientId(client)),
         priority,
+        request: crate::load::ClassId::NONE,
     }
 }
 
@@ -245,6 +246,9 @@ fn work_is_the_streams_draws_in_order() {
     let mut stream = Stream::new(1, "service/api/service_time");
     let distribution = s.config.service_time.clone();
     for _ in 0..1_000 {
-        assert_eq!(s.work(0, SimTime::ZERO), distribution.sample(&mut stream));
+        assert_eq!(
+            s.work(0, SimTime::ZERO, crate::load::ClassId::NONE),
+            distribution.sample(&mut stream)
+        );
     }
 }

@@ -124,11 +124,15 @@ impl World {
         let replica = pick_for(&mut self.services[service.0 as usize], twin, now);
         r.attempts += 1;
         match origin {
-            Origin::Client(client) => {
+            Origin::Client(client, tag) => {
                 let c = &mut self.clients[client.0 as usize];
                 c.history.attempts.add(now, 1);
                 if r.measured {
                     c.counts.attempts += 1;
+                    if !c.members.is_empty() {
+                        let member = c.arrivals.member_of(tag);
+                        c.members[member as usize].attempts += 1;
+                    }
                 }
             }
             Origin::Call { job, call } => {
@@ -176,6 +180,7 @@ impl World {
                     Caller::Edge { service, .. } => CallerId::Service(service),
                 },
                 priority: r.priority,
+                request: r.class,
             },
         });
         let slot = r.live.iter_mut().find(|slot| slot.is_none());
@@ -299,7 +304,7 @@ impl World {
     #[inline]
     pub(super) fn guards(&mut self, origin: Origin) -> &mut GuardState {
         match origin {
-            Origin::Client(client) => &mut self.clients[client.0 as usize].guards,
+            Origin::Client(client, _) => &mut self.clients[client.0 as usize].guards,
             Origin::Call { job, call } => {
                 let j = &self.jobs[job];
                 self.services[j.service.0 as usize].call_guards(j.replica, call)

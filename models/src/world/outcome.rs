@@ -12,6 +12,7 @@ use crate::backoff::retry_delay;
 use crate::config::ServiceId;
 use crate::failure::Failure;
 use crate::guard::AttemptOutcome;
+use crate::load::ClassId;
 
 /// How a request ends: served (perhaps with a silently wrong answer), or failed for a cause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +47,7 @@ struct Done {
     arrived: SimTime,
     measured: bool,
     degraded: bool,
+    class: ClassId,
     ending: Ending,
 }
 
@@ -58,6 +60,7 @@ impl Done {
             arrived: r.arrived,
             measured: r.measured,
             degraded: r.degraded,
+            class: r.class,
             ending,
         }
     }
@@ -164,7 +167,7 @@ impl World {
         if let Some(failure) = Failure::of_reply(reply) {
             self.requests[request].failure = failure;
         }
-        if let Origin::Client(client) = self.requests[request].origin {
+        if let Origin::Client(client, _) = self.requests[request].origin {
             let measured = self.requests[request].measured;
             let c = &mut self.clients[client.0 as usize];
             if measured {
@@ -218,7 +221,7 @@ impl World {
                 measured,
             );
         }
-        if let Origin::Client(client) = self.requests[request].origin {
+        if let Origin::Client(client, _) = self.requests[request].origin {
             let measured = self.requests[request].measured;
             let c = &mut self.clients[client.0 as usize];
             c.history.timeouts.add(ctx.now(), 1);
@@ -244,7 +247,7 @@ impl World {
         let now = ctx.now();
         let r = &self.requests[request];
         if r.deadline.is_some_and(|d| d <= now) {
-            if let (Origin::Client(client), true) = (r.origin, r.measured) {
+            if let (Origin::Client(client, _), true) = (r.origin, r.measured) {
                 self.clients[client.0 as usize].counts.deadline_exceeded += 1;
             }
             self.note(now, |w| {
@@ -264,7 +267,7 @@ impl World {
         let r = &mut self.requests[request];
         if wants_retry {
             let stream = match r.origin {
-                Origin::Client(client) => &mut self.clients[client.0 as usize].jitter_stream,
+                Origin::Client(client, _) => &mut self.clients[client.0 as usize].jitter_stream,
                 Origin::Call { job, .. } => {
                     let service = self.jobs[job].service;
                     self.services[service.0 as usize].jitter_stream()
@@ -353,13 +356,14 @@ impl World {
         let (ok, garbage) = (r.ending.ok(), r.ending.garbage());
         let now = ctx.now();
         match r.origin {
-            Origin::Client(client) => {
+            Origin::Client(client, tag) => {
                 self.open_measured -= u64::from(r.measured);
                 let c = &mut self.clients[client.0 as usize];
                 c.history.closed(now);
+                let elapsed = now.since(r.arrived);
                 match r.ending {
                     Ending::Served { garbage } => {
-                        c.record_success(now, now.since(r.arrived), r.measured);
+                        c.record_success(now, elapsed, r.measured);
                         if garbage && r.measured {
                             c.counts.garbage += 1;
                         }
@@ -368,7 +372,17 @@ impl World {
                         }
                     }
                     Ending::Failed(failure) => {
-                        c.record_failure(now, now.since(r.arrived), failure, r.measured);
+                        c.record_failure(now, elapsed, failure, r.measured);
+                    }
+                }
+                if r.measured && (r.class != ClassId::NONE || !c.members.is_empty()) {
+                    let member = c.arrivals.member_of(tag);
+                    c.record_outcome(member, r.class, elapsed, ok);
+                }
+                if c.arrivals.waits() {
+                    // A closed-loop or session user thinks, then sends its next request.
+                    if let Some(at) = c.arrivals.after_outcome(tag, now) {
+                        ctx.schedule_at(at, Event::Wake { client, user: tag });
                     }
                 }
             }
@@ -431,7 +445,7 @@ impl World {
     #[inline]
     pub(super) fn origin_alive(&self, request: RequestKey) -> bool {
         match self.requests[request].origin {
-            Origin::Client(_) => true,
+            Origin::Client(..) => true,
             Origin::Call { job, call } => self
                 .jobs
                 .get(job)

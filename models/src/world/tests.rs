@@ -186,9 +186,26 @@ fn packed_events_unpack_to_themselves_with_the_documented_trace_codes() {
         (
             Event::Arrival {
                 client: ClientId(7),
+                source: 0,
             },
             1,
             7,
+        ),
+        (
+            Event::Arrival {
+                client: ClientId(7),
+                source: 3,
+            },
+            1,
+            7 | 3 << 32,
+        ),
+        (
+            Event::Wake {
+                client: ClientId(2),
+                user: 5,
+            },
+            11,
+            2 | 5 << 32,
         ),
         (Event::Retry { request }, 2, ffi(request.data())),
         (Event::AttemptArrive { attempt }, 3, ffi(attempt.data())),

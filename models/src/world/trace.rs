@@ -623,9 +623,9 @@ impl World {
     /// The primary record of `event`, read before it is handled.
     fn describe(&self, event: &Event) -> Happening {
         match *event {
-            Event::Arrival { client } => Happening::Arrival {
+            Event::Arrival { client, .. } | Event::Wake { client, .. } => Happening::Arrival {
                 client: NodeId(client.0),
-                // `on_arrival` makes exactly one request, first thing.
+                // `on_arrival` and `on_wake` make exactly one request, first thing.
                 request: self.requests_made,
             },
             Event::Retry { request } => match self.requests.get(request) {
@@ -928,7 +928,10 @@ mod tests {
             clients: vec![ClientConfig {
                 name: "web".to_string(),
                 target: ServiceId(0),
-                arrival: Arrival::Poisson { rate_per_s: 400.0 },
+                arrival: Arrival::Poisson { rate_per_s: 400.0 }.into(),
+                count: 1,
+                classes: Vec::new(),
+                report_members: false,
                 timeout: Some(ms(60)),
                 retry,
                 guards: Guards::NONE,

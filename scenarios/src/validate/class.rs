@@ -78,6 +78,8 @@ impl Checker<'_> {
             shed_sheddable_above,
             rate_limit_per,
             overload,
+            // Filled in by `world`, once the clients' request classes are known.
+            service_times: Vec::new(),
         })
     }
 
