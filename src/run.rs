@@ -192,6 +192,7 @@ pub fn simulate(
         .iter()
         .map(|slo| reports::SloSpec {
             client: slo.client_name.clone(),
+            class: slo.class.clone(),
             latency_below: slo.latency_below,
             target: slo.target,
         })

@@ -319,7 +319,12 @@ impl Profile {
 
     /// The mean rate over `0..duration` (the integral divided by the duration).
     pub fn mean_over(&self, duration: SimDuration) -> f64 {
-        let end = duration.as_nanos() as f64;
+        self.integral(duration) / duration.as_secs_f64()
+    }
+
+    /// The expected arrivals in `0..end`: the integral of the rate.
+    pub fn integral(&self, end: SimDuration) -> f64 {
+        let end = end.as_nanos() as f64;
         if let Profile::Daily {
             mean_per_s,
             amplitude,
@@ -330,9 +335,8 @@ impl Profile {
             let omega = 2.0 * std::f64::consts::PI / period.as_nanos() as f64;
             let offset = peak_at.as_nanos() as f64;
             // ∫ cos(ω(t − p)) dt from 0 to T = (sin(ω(T − p)) + sin(ω p)) / ω.
-            let swing =
-                (libm::sin(omega * (end - offset)) + libm::sin(omega * offset)) / (omega * end);
-            return mean_per_s * (1.0 + amplitude * swing);
+            let swing = (libm::sin(omega * (end - offset)) + libm::sin(omega * offset)) / omega;
+            return mean_per_s * (end + amplitude * swing) / 1e9;
         }
         let points = self.points().expect("every other kind has points");
         let mut area = 0.0;
@@ -349,7 +353,7 @@ impl Profile {
         if end > last_at {
             area += last.1 * (end - last_at);
         }
-        area / end
+        area / 1e9
     }
 
     /// The highest rate the profile takes.

@@ -18,7 +18,7 @@ pub mod warmup;
 
 pub use stats::Interval;
 pub use summary::{
-    CallSummary, ClientSummary, FaultWindow, Quantiles, RunIdentity, RunSummary, ServiceSummary,
-    SloSpec, SloVerdict,
+    CallSummary, ClientSummary, FaultWindow, MemberSummary, Quantiles, RequestClassSummary,
+    RunIdentity, RunSummary, ServiceSummary, SloSpec, SloVerdict,
 };
 pub use text::render;

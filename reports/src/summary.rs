@@ -17,11 +17,13 @@ mod class;
 mod database;
 mod election;
 mod idempotency;
+mod load;
 pub use cache::CacheSummary;
 pub use class::{PoolSummary, PrioritySummary};
 pub use database::{DatabaseSummary, Versions};
 pub use election::ElectionSummary;
 pub use idempotency::{IdempotencySummary, TiedSummary};
+pub use load::{MemberSummary, RequestClassSummary};
 
 /// Which run a summary describes: what the CLI knows and the result does not.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +44,8 @@ pub struct RunIdentity {
 pub struct SloSpec {
     /// Client name.
     pub client: String,
+    /// The client's request class it judges; `None`: all its requests.
+    pub class: Option<String>,
     /// Latency threshold.
     pub latency_below: SimDuration,
     /// Required fraction in (0, 1].
@@ -192,6 +196,17 @@ pub struct ClientSummary {
     /// What the client's cache did; absent (not null) without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheSummary>,
+    /// The identical clients a group stands for (every figure above is summed over them);
+    /// absent for a single client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Each member's own counts, in member order; absent unless the client sets
+    /// `report_members`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<MemberSummary>,
+    /// Per request class, by name; absent without classes.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub classes: BTreeMap<String, RequestClassSummary>,
 }
 
 /// One service's line of the summary.
@@ -325,6 +340,9 @@ pub struct Quantiles {
 pub struct SloVerdict {
     /// Client name.
     pub client: String,
+    /// The request class judged; absent when the SLO judges all the client's requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
     /// Threshold in milliseconds.
     pub latency_below_ms: f64,
     /// Required fraction.
@@ -471,6 +489,9 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         degraded: idempotency::nonzero(c.degraded),
         conflicts: idempotency::nonzero(c.conflicts),
         cache: c.cache.as_ref().map(CacheSummary::of),
+        count: load::count(c),
+        members: load::members(c),
+        classes: load::classes(c),
     }
 }
 
@@ -540,16 +561,20 @@ fn judge(slo: &SloSpec, clients: &[ClientResult]) -> SloVerdict {
         .iter()
         .find(|c| c.name == slo.client)
         .and_then(|c| {
-            let within = c
-                .within_marks
-                .iter()
-                .find(|(mark, _)| *mark == slo.latency_below)?
-                .1;
-            (c.requests > 0).then(|| within as f64 / c.requests as f64)
+            let (marks, requests) = match &slo.class {
+                None => (&c.within_marks, c.requests),
+                Some(name) => {
+                    let class = c.classes.iter().find(|k| &k.name == name)?;
+                    (&class.within_marks, class.requests)
+                }
+            };
+            let within = marks.iter().find(|(mark, _)| *mark == slo.latency_below)?.1;
+            (requests > 0).then(|| within as f64 / requests as f64)
         })
         .map(|fraction| round(fraction, 6));
     SloVerdict {
         client: slo.client.clone(),
+        class: slo.class.clone(),
         latency_below_ms: round(slo.latency_below.as_millis_f64(), 3),
         target: slo.target,
         observed,

@@ -36,10 +36,14 @@ pub fn render(summary: &RunSummary) -> String {
             let observed = v.observed.map_or("n/a (no requests)".to_string(), |o| {
                 format!("{:.4}%", o * 100.0)
             });
+            let who = match &v.class {
+                None => v.client.clone(),
+                Some(class) => format!("{} ({class})", v.client),
+            };
             let _ = writeln!(
                 out,
                 "SLO {}: {} of requests within {}ms (target {:.4}%)  {}",
-                v.client,
+                who,
                 observed,
                 trim(v.latency_below_ms),
                 v.target * 100.0,
@@ -82,6 +86,7 @@ pub fn render(summary: &RunSummary) -> String {
     }
     out.push_str(&clients.render());
     for (name, c) in &summary.clients {
+        load_lines(&mut out, name, c);
         let guards = [
             (c.retries_denied, "retries denied by the budget"),
             (c.breaker_rejections, "attempts refused by the open breaker"),
@@ -349,4 +354,38 @@ fn nonzero(counts: &[(u64, &str)]) -> Vec<String> {
         .filter(|(n, _)| *n > 0)
         .map(|(n, what)| format!("{n} {what}"))
         .collect()
+}
+
+/// A group's size and members, and each request class's line (issue #14); nothing for a
+/// single client without classes.
+fn load_lines(out: &mut String, name: &str, c: &crate::summary::ClientSummary) {
+    if let Some(count) = c.count {
+        let _ = writeln!(
+            out,
+            "{name}: a group of {count} identical clients, counted together"
+        );
+    }
+    for m in &c.members {
+        let _ = writeln!(
+            out,
+            "  {}: {} requests, {} ok, {} failed, {} attempts, mean {} ms",
+            m.name,
+            m.requests,
+            m.succeeded,
+            m.failed,
+            m.attempts,
+            ms(m.latency_mean_ms)
+        );
+    }
+    for (class, k) in &c.classes {
+        let _ = writeln!(
+            out,
+            "{name} ({class}): {} requests, {} ok, {} failed; latency p50 {} ms, p99 {} ms",
+            k.requests,
+            k.succeeded,
+            k.failed,
+            ms(k.latency_ms.p50),
+            ms(k.latency_ms.p99)
+        );
+    }
 }

@@ -20,6 +20,11 @@
 //!    `BOUND,COUNT` (`5ms,800`).
 //! 7. Values are finite and not negative, at most `ROWS_MAX` rows; a value is rounded to
 //!    the nearest nanosecond (`3.2` ms is 3,200,000 ns).
+//! 8. Arrival times (`trace`): the column named by `column`, or else the only column other
+//!    than `unit` and the class column; the class column is the one named by
+//!    `class_column`, or else a column called `class` when the client has classes. Without
+//!    a header each line is `TIME` or `TIME,UNIT`, and rows have no class. Times must not
+//!    decrease from one row to the next.
 //!
 //! A problem names its line (from 1, counting every line) when there is one.
 
@@ -70,6 +75,89 @@ pub(crate) fn buckets(
     if rows.is_empty() {
         return Err(no_values(
             "the file needs one bucket per line, e.g. a header `le_ms,count` and then `5,800`",
+        ));
+    }
+    Ok(rows)
+}
+
+/// One row of a trace: its line, its time and, with a class column, its class's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TraceRow<'t> {
+    /// The line, from 1.
+    pub line: usize,
+    /// The arrival time.
+    pub time: SimDuration,
+    /// The class named in the class column, if there is one.
+    pub class: Option<&'t str>,
+}
+
+/// The rows of a trace of arrival times in `bytes` (rule 8 of the module doc); `classes`
+/// says whether a column called `class` is the class column when `class_column` is absent.
+pub(crate) fn trace<'t>(
+    bytes: &'t [u8],
+    column: Option<&str>,
+    class_column: Option<&str>,
+    classes: bool,
+) -> Result<Vec<TraceRow<'t>>, CsvError> {
+    let table = Table::read(bytes)?;
+    let class_column = match (class_column, &table.header) {
+        (Some(name), _) => Some(name),
+        (None, Some((_, names))) if classes && names.contains(&"class") => Some("class"),
+        (None, _) => None,
+    };
+    match (class_column, &table.header) {
+        (Some(name), None) => {
+            return Err(CsvError {
+                line: None,
+                problem: format!("has no header line, so no column is called `{name}`"),
+                hint: "add a header line naming the columns (e.g. `time_s,class`)",
+            })
+        }
+        (Some(name), Some((line, names))) if !names.contains(&name) => {
+            return Err(CsvError {
+                line: Some(*line),
+                problem: format!(
+                    "has no column `{name}` (its columns are {})",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                hint: "name the column that holds each request's class in `class_column`",
+            })
+        }
+        _ => {}
+    }
+    let layout = table.layout(column, class_column)?;
+    let mut rows: Vec<TraceRow<'t>> = Vec::with_capacity(table.rows.len());
+    for row in &table.rows {
+        let time = layout.value(row)?;
+        if let Some(previous) = rows.last() {
+            if time < previous.time {
+                return Err(CsvError {
+                    line: Some(row.line),
+                    problem: format!(
+                        "goes back in time: {time} after {} on line {}",
+                        previous.time, previous.line
+                    ),
+                    hint: "a trace lists arrivals in time order; sort it by time (e.g. `sort -n`)",
+                });
+            }
+        }
+        let class = match layout.count {
+            Some(index) => Some(layout.field(row, index)?),
+            None => None,
+        };
+        rows.push(TraceRow {
+            line: row.line,
+            time,
+            class,
+        });
+    }
+    if rows.is_empty() {
+        return Err(no_values(
+            "the file needs one arrival time per line, e.g. a header `time_s` and then `0.25`",
         ));
     }
     Ok(rows)
@@ -287,7 +375,7 @@ impl Layout {
         })
     }
 
-    fn field<'r>(&self, row: &'r Row<'_>, index: usize) -> Result<&'r str, CsvError> {
+    fn field<'t>(&self, row: &Row<'t>, index: usize) -> Result<&'t str, CsvError> {
         row.fields.get(index).copied().ok_or_else(|| CsvError {
             line: Some(row.line),
             problem: format!(
@@ -434,6 +522,29 @@ mod tests {
             problem("a_ms,b_ms\n1,2\n3\n"),
             (Some(1), "has several columns (`a_ms`, `b_ms`)".to_string())
         );
+    }
+
+    #[test]
+    fn traces_keep_their_times_and_classes_in_order() {
+        let text = "time_s,class\n0.25,read\n0.25,write\n1.5,read\n";
+        let rows = trace(text.as_bytes(), None, None, true).unwrap();
+        let times: Vec<_> = rows.iter().map(|r| r.time).collect();
+        assert_eq!(times, [ms(250), ms(250), ms(1500)]);
+        let classes: Vec<_> = rows.iter().map(|r| r.class).collect();
+        assert_eq!(classes, [Some("read"), Some("write"), Some("read")]);
+        // Without classes, a `class` column is just another column: name the time column.
+        let e = trace(text.as_bytes(), None, None, false).unwrap_err();
+        assert!(e.problem.contains("several columns"), "{e:?}");
+        let rows = trace(b"1s\n2500ms\n", None, None, false).unwrap();
+        assert_eq!(rows[1].time, ms(2500));
+        assert_eq!(rows[1].class, None);
+        let e = trace(b"t_ms\n5\n3\n", None, None, false).unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.problem, "goes back in time: 3ms after 5ms on line 2");
+        let e = trace(b"t_ms\n", None, None, false).unwrap_err();
+        assert_eq!(e.problem, "holds no values");
+        let e = trace(b"1s\n", None, Some("kind"), true).unwrap_err();
+        assert!(e.problem.contains("no header line"), "{e:?}");
     }
 
     #[test]

@@ -265,6 +265,8 @@ pub enum Referent {
     Zone,
     /// A worker pool's caller: a client or a calling service.
     Caller,
+    /// An SLO's `class`: one of its client's request classes.
+    Class,
 }
 
 impl fmt::Display for Referent {
@@ -275,6 +277,7 @@ impl fmt::Display for Referent {
             Referent::Endpoint => "service or client",
             Referent::Zone => "zone",
             Referent::Caller => "client or service",
+            Referent::Class => "request class",
         })
     }
 }

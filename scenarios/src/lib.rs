@@ -72,6 +72,8 @@ pub struct Slo {
     pub client: models::ClientId,
     /// That client's name.
     pub client_name: String,
+    /// The request class of that client it judges (its name); `None`: all its requests.
+    pub class: Option<String>,
     /// A request is good if it succeeds within this (also one of the client's latency marks).
     pub latency_below: SimDuration,
     /// Fraction of good requests required, in `(0, 1]`.

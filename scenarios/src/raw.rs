@@ -75,7 +75,18 @@
 //! | `services[].pools` | `[]`: every caller uses the service's `workers` | `[{callers: [NAMES], workers: N, queue_capacity: C}]`: each replica reserves N workers and a queue for these clients or calling services; `queue_capacity` defaults to `queue.capacity`, the queue policy is the service's |
 //! | `rate_limit.per` | `"global"`: one bucket | `"caller"`: one bucket per client or calling service, each with `rate_per_s` and `burst` |
 //! | `services[].overload` | absent: no penalty; `penalty` defaults to `0` | `{cores: c, penalty: p}`: a job starting with n > c jobs doing their own work on its replica takes (n / c) × (1 + p × (n − c)) times its service time (processor sharing plus thrashing; fixed at its start) |
+//! | `clients[].count` | `1` | a group of `count` identical clients `NAME[0]`.. with their own arrival streams, reported as one |
+//! | `clients[].report_members` | `false` | `true` adds each member's own counts to the report |
+//! | `clients[].classes` | `[]`: one kind of request | `[{name, weight, service_time: {SERVICE: DIST}}]` |
+//! | `arrival.profile` | absent: `rate_per_s` holds throughout | `steps`, `table`, `ramp` or `daily`; rates in requests per second |
+//! | `profile.period` (daily) | `"24h"` | a real day; shorten it to compress one |
+//! | `arrival.off_rate_per_s` (on_off) | `0` | silence between bursts |
+//! | `arrival.speed` (trace) | `1` | the trace's own pace |
+//! | `arrival.loop` (trace) | absent: the trace plays once | |
+//! | `arrival.column` (trace) | the file's only column besides `unit` and the class column | |
+//! | `arrival.class_column` (trace) | absent: a column named `class` if the client has classes | |
 //! | `slo` | `[]` | |
+//! | `slo[].class` | absent: all the client's requests | |
 //! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
 //! | `variants` | `{}` | |
 //! | `clients`, `services` | `[]` | allowed empty only beside a `database` (or another self-contained model) |
@@ -118,6 +129,8 @@ mod class;
 pub use class::{Overload, Pool, Priority, RateLimitPer};
 mod distribution;
 pub use distribution::{Bucket, Distribution, DistributionKind, MixtureArm};
+mod arrival;
+pub use arrival::{ClientArrival, ClientArrivalKind, Profile, ProfileKind, RequestClass};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize)]
@@ -176,8 +189,17 @@ pub struct Client {
     pub name: String,
     /// Name of the service it calls.
     pub target: String,
-    /// The arrival process.
-    pub arrival: Arrival,
+    /// The arrival process (open loop, closed loop, sessions or a trace).
+    pub arrival: ClientArrival,
+    /// Identical clients it stands for, `NAME[0]` .. `NAME[count-1]`.
+    #[serde(default = "one")]
+    pub count: Count,
+    /// Report each member's own counts beside the group's.
+    #[serde(default)]
+    pub report_members: bool,
+    /// The classes its requests are drawn from.
+    #[serde(default)]
+    pub classes: Vec<RequestClass>,
     /// Per-attempt timeout; absent waits forever.
     #[serde(default)]
     pub timeout: Option<Duration>,
@@ -207,7 +229,7 @@ pub struct Client {
     pub priority: Priority,
 }
 
-/// An arrival process.
+/// A fixed-rate arrival process (the election's and the database's workloads).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Arrival {
@@ -779,6 +801,9 @@ pub struct ClockSetting {
 pub struct Slo {
     /// Name of the client it judges.
     pub client: String,
+    /// The request class of that client it judges; absent: all its requests.
+    #[serde(default)]
+    pub class: Option<String>,
     /// A request is good if it succeeds within this.
     pub latency_below: Duration,
     /// The fraction of good requests required.

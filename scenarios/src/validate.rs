@@ -11,7 +11,7 @@ use std::fmt::Display;
 use std::ops::RangeInclusive;
 
 use models::{
-    Arrival, Backoff, CallConfig, ClientConfig, ClientId, Jitter, RetryPolicy, ServiceConfig,
+    Backoff, CallConfig, ClassId, ClientConfig, ClientId, Jitter, RetryPolicy, ServiceConfig,
     ServiceId, WorldConfig,
 };
 use sim_core::{DurationError, Limits, Probability, SimDuration};
@@ -159,7 +159,7 @@ impl Checker<'_> {
             let names = (client_names.as_slice(), service_names.as_slice());
             service.classes = self.classes(&path, raw_service, names, service.queue_capacity)?;
         }
-        let mut clients = raw
+        let checked = raw
             .clients
             .iter()
             .enumerate()
@@ -167,10 +167,37 @@ impl Checker<'_> {
                 self.client(
                     &root.key("clients").element(i, Some(&c.name)),
                     c,
-                    &service_names,
+                    &services,
+                    duration,
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let mut clients = Vec::with_capacity(checked.len());
+        let mut next_class = 1u32;
+        for (mut client, classes) in checked {
+            for (class, checked) in client.classes.iter_mut().zip(classes) {
+                // At most 100 classes per client, and a world's ids are u16: refuse more.
+                class.id = ClassId(u16::try_from(next_class).map_err(|_| {
+                    self.bad(
+                        &root.key("clients"),
+                        "must have at most 65535 request classes in all",
+                        next_class,
+                        "merge classes that cost the same",
+                    )
+                })?);
+                next_class += 1;
+                for (service, service_time) in checked.service_times {
+                    let label = format!("{}/{}", client.name, class.name);
+                    let times = &mut services[service.0 as usize].classes.service_times;
+                    times.push(models::ClassServiceTime {
+                        class: class.id,
+                        label,
+                        service_time,
+                    });
+                }
+            }
+            clients.push(client);
+        }
         let names = fault::Names {
             services: &raw.services,
             clients: &client_names,
@@ -210,13 +237,26 @@ impl Checker<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         let mut slos = Vec::with_capacity(raw.slo.len());
         for (i, slo) in raw.slo.iter().enumerate() {
-            let slo = self.slo(&root.key("slo").element(i, None), slo, &client_names)?;
-            let marks = &mut clients[slo.client.0 as usize].latency_marks;
+            let slo = self.slo(
+                &root.key("slo").element(i, None),
+                slo,
+                &client_names,
+                &clients,
+            )?;
+            let client = &mut clients[slo.client.0 as usize];
+            let marks = match &slo.class {
+                None => &mut client.latency_marks,
+                Some(name) => {
+                    let class = client.classes.iter_mut().find(|c| &c.name == name);
+                    &mut class.expect("an SLO's class is validated").latency_marks
+                }
+            };
             marks.push(slo.latency_below);
             marks.sort_unstable();
             marks.dedup();
             slos.push(slo);
         }
+        self.spikes_apply(raw, &clients)?;
         let limits = self.limits(&root.key("limits"), &raw.limits)?;
         Ok((
             WorldConfig {
@@ -459,44 +499,34 @@ impl Checker<'_> {
         }
     }
 
+    /// A client, and each of its request classes' own service times.
     fn client(
         &self,
         path: &Path,
         raw: &raw::Client,
-        services: &[&str],
-    ) -> Result<ClientConfig, ScenarioError> {
-        let target = self.reference(
-            &path.key("target"),
-            &raw.target,
-            Referent::Service,
-            services,
-        )?;
-        let rate_path = path.key("arrival").key("rate_per_s");
-        let rate_per_s = raw.arrival.rate_per_s;
-        if !(rate_per_s > 0.0 && rate_per_s <= RATE_PER_S_MAX) {
-            return Err(self.bad(
-                &rate_path,
-                "must be greater than 0 and at most 1e9",
-                rate_per_s,
-                "it is requests per second; above one per nanosecond (virtual time's resolution) arrivals would coincide",
-            ));
-        }
-        let arrival = match raw.arrival.kind {
-            raw::ArrivalKind::Poisson => Arrival::Poisson { rate_per_s },
-            raw::ArrivalKind::Constant => Arrival::Constant { rate_per_s },
-        };
+        services: &[ServiceConfig],
+        duration: SimDuration,
+    ) -> Result<(ClientConfig, Vec<arrival::CheckedClass>), ScenarioError> {
+        let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        let target = self.reference(&path.key("target"), &raw.target, Referent::Service, &names)?;
+        let count = self.group_count(path, raw)?;
+        let class_names: Vec<&str> = raw.classes.iter().map(|c| c.name.as_str()).collect();
+        let arrival = self.load(path, &raw.arrival, count, &class_names, duration)?;
+        let traced = matches!(&arrival, models::Load::Trace(t) if !t.classes.is_empty());
+        let reached = arrival::reached(services, ServiceId(target));
+        let classes = self.request_classes(path, &raw.classes, traced, (services, &reached))?;
         let timeout = self.timeout(path, &raw.timeout)?;
         let retry = match &raw.retry {
             None => RetryPolicy::NONE,
             Some(retry) => self.retry(&path.key("retry"), retry)?,
         };
-        Ok(ClientConfig {
+        let config = ClientConfig {
             name: raw.name.clone(),
             target: ServiceId(target),
-            arrival: arrival.into(),
-            count: 1,
-            classes: Vec::new(),
-            report_members: false,
+            arrival,
+            count,
+            classes: classes.iter().map(|c| c.class.clone()).collect(),
+            report_members: raw.report_members,
             timeout,
             retry,
             guards: self.guards(
@@ -511,7 +541,37 @@ impl Checker<'_> {
             latency_marks: Vec::new(),
             cache: self.cache(&path.key("cache"), raw.cache.as_ref(), 1)?,
             priority: self.priority(raw.priority),
-        })
+        };
+        Ok((config, classes))
+    }
+
+    /// Refuses a load spike on a client whose load it cannot multiply: a closed loop (whose
+    /// rate comes from its users) or a trace (whose times are given).
+    fn spikes_apply(
+        &self,
+        raw: &raw::Scenario,
+        clients: &[ClientConfig],
+    ) -> Result<(), ScenarioError> {
+        for (i, fault) in raw.faults.iter().enumerate() {
+            let (raw::FaultKind::LoadSpike, Some(name)) = (fault.kind, &fault.client) else {
+                continue;
+            };
+            let Some(client) = clients.iter().find(|c| &c.name == name) else {
+                continue;
+            };
+            let what = match client.arrival {
+                models::Load::Closed { .. } => "a closed loop's rate comes from its users",
+                models::Load::Trace(_) => "a trace's times are given",
+                _ => continue,
+            };
+            return Err(self.bad(
+                &Path::root().key("faults").element(i, None).key("client"),
+                "names a client whose load a spike cannot multiply",
+                quoted(name),
+                format!("{what}; add users or a second client for the extra load, or speed the trace up"),
+            ));
+        }
+        Ok(())
     }
 
     fn retry(&self, path: &Path, raw: &raw::Retry) -> Result<RetryPolicy, ScenarioError> {
@@ -592,8 +652,22 @@ impl Checker<'_> {
         }
     }
 
-    fn slo(&self, path: &Path, raw: &raw::Slo, clients: &[&str]) -> Result<Slo, ScenarioError> {
+    fn slo(
+        &self,
+        path: &Path,
+        raw: &raw::Slo,
+        clients: &[&str],
+        configs: &[ClientConfig],
+    ) -> Result<Slo, ScenarioError> {
         let client = self.reference(&path.key("client"), &raw.client, Referent::Client, clients)?;
+        if let Some(class) = &raw.class {
+            let names: Vec<&str> = configs[client as usize]
+                .classes
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            self.reference(&path.key("class"), class, Referent::Class, &names)?;
+        }
         let latency_below = self.positive_duration(
             &path.key("latency_below"),
             &raw.latency_below,
@@ -613,6 +687,7 @@ impl Checker<'_> {
         Ok(Slo {
             client: ClientId(client),
             client_name: raw.client.clone(),
+            class: raw.class.clone(),
             latency_below,
             target,
         })
@@ -766,6 +841,7 @@ impl Checker<'_> {
     }
 }
 
+mod arrival;
 mod cache;
 mod class;
 mod database;

@@ -21,14 +21,18 @@ pub(super) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
     };
     let mut out = Vec::new();
     for slo in &summary.slo {
+        // A class's SLO is keyed and labelled with its class: `web/write`.
+        let who = match &slo.class {
+            None => slo.client.clone(),
+            Some(class) => format!("{}/{class}", slo.client),
+        };
         out.push((
             Metric {
                 target: Some(slo.target * 100.0),
                 ..metric(
-                    format!("slo.{}.{}ms", slo.client, slo.latency_below_ms),
+                    format!("slo.{who}.{}ms", slo.latency_below_ms),
                     format!(
-                        "{} SLO attainment (within {} ms, target {}%)",
-                        slo.client,
+                        "{who} SLO attainment (within {} ms, target {}%)",
                         slo.latency_below_ms,
                         slo.target * 100.0
                     ),

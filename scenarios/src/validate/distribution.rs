@@ -566,7 +566,7 @@ impl Checker<'_> {
     }
 
     /// Reads `name` through the options' `FileSource`, once per parse.
-    fn read_file(&self, path: &Path, name: &str) -> Result<ScenarioFile, ScenarioError> {
+    pub(super) fn read_file(&self, path: &Path, name: &str) -> Result<ScenarioFile, ScenarioError> {
         if let Some(read) = self.read.borrow().iter().find(|f| f.name == name) {
             return Ok(read.clone());
         }
@@ -591,7 +591,7 @@ impl Checker<'_> {
         Ok(read)
     }
 
-    fn file_error(&self, path: &Path, location: &str, error: CsvError) -> ScenarioError {
+    pub(super) fn file_error(&self, path: &Path, location: &str, error: CsvError) -> ScenarioError {
         ScenarioError::File {
             origin: self.origin.to_string(),
             path: path.text(),

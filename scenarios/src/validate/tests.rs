@@ -56,7 +56,10 @@ fn defaults_are_applied() {
         Distribution::Exponential { mean: MS(1) }
     );
     let client = &world.clients[0];
-    assert_eq!(client.arrival, Arrival::Poisson { rate_per_s: 100.0 });
+    assert_eq!(
+        client.arrival,
+        Arrival::Poisson { rate_per_s: 100.0 }.into()
+    );
     assert_eq!(client.timeout, None);
     assert_eq!(client.retry, RetryPolicy::NONE);
     assert!(client.latency_marks.is_empty());
@@ -240,7 +243,7 @@ fn an_unknown_choice_lists_the_choices_and_suggests_one() {
     );
     assert_eq!(
         message,
-        "t.json: clients[0] (web).arrival.kind: `poison` is not one of `poisson`, `constant`; did you mean `poisson`?"
+        "t.json: clients[0] (web).arrival.kind: `poison` is not one of `poisson`, `constant`, `on_off`, `closed`, `sessions`, `trace`; did you mean `poisson`?"
     );
     let (_, message) = refused(|d| d["clients"][0]["retry"] = json!({ "jitter": "ful" }));
     assert!(
