@@ -379,18 +379,29 @@ impl Arrivals {
 
     /// When open-loop `source` fires next after firing at `now` (or its first arrival, from
     /// `SimTime::ZERO` at the start); `None` if it never does again before the end.
+    ///
+    /// A fixed-rate Poisson source (row (d) of `benches/engine.rs`) is handled inline; every
+    /// other kind out of line.
     #[inline]
     pub(crate) fn next(&mut self, source: u32, now: SimTime) -> Option<SimTime> {
+        if let Process::Poisson {
+            gap_ns,
+            spikes,
+            sources,
+        } = &mut self.process
+        {
+            let gap = sources[source as usize].take(*gap_ns);
+            return Some(now.add(SimDuration::from_nanos_f64(spiked(spikes, now, gap))));
+        }
+        self.next_other(source, now)
+    }
+
+    /// `next` for every kind of source but a fixed-rate Poisson one.
+    #[inline(never)]
+    fn next_other(&mut self, source: u32, now: SimTime) -> Option<SimTime> {
         let horizon = self.horizon;
         match &mut self.process {
-            Process::Poisson {
-                gap_ns,
-                spikes,
-                sources,
-            } => {
-                let gap = sources[source as usize].take(*gap_ns);
-                Some(now.add(SimDuration::from_nanos_f64(spiked(spikes, now, gap))))
-            }
+            Process::Poisson { .. } => unreachable!("handled inline by `next`"),
             Process::Constant {
                 gap_ns,
                 spikes,

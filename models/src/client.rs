@@ -36,6 +36,11 @@ pub struct Client {
     pub(crate) classes: Option<Box<Classes>>,
     /// Each member's own counts, when reported individually (else empty).
     pub members: Vec<MemberCounts>,
+    /// Its users wait for each outcome (closed loop or sessions), decided once.
+    pub(crate) waits: bool,
+    /// A plain open-loop client: no users, no classes, no members reported (so a request
+    /// needs no class draw, no session and no member's count), decided once.
+    pub(crate) plain: bool,
     /// Counters over requests that arrived after the warm-up.
     pub counts: ClientCounts,
     /// End-to-end latency of successful requests.
@@ -259,7 +264,10 @@ impl Client {
             Vec::new()
         };
         let classes = Classes::new(&config, seed);
+        let waits = arrivals.waits();
         Client {
+            waits,
+            plain: !waits && classes.is_none() && !config.report_members,
             config,
             arrivals,
             jitter_stream,
@@ -275,12 +283,12 @@ impl Client {
         }
     }
 
-    /// A measured request of `member` (of request class `class`) was issued.
-    #[inline]
-    pub(crate) fn count_request(&mut self, member: u32, class: ClassId) {
-        self.counts.requests += 1;
-        if let Some(m) = self.members.get_mut(member as usize) {
-            m.requests += 1;
+    /// A measured request of source `tag`, of request class `class`, was issued: its
+    /// member's and its class's counts (the client's own `counts` are the caller's).
+    pub(crate) fn count_request(&mut self, tag: u32, class: ClassId) {
+        if !self.members.is_empty() {
+            let member = self.arrivals.member_of(tag);
+            self.members[member as usize].requests += 1;
         }
         if class != ClassId::NONE {
             self.class_figures(class).requests += 1;

@@ -4,12 +4,12 @@
 //! failure is retried after a backoff (if the policy and the budget allow), and a request that
 //! succeeded or ran out of attempts is resolved: its client counts it, or its job moves on.
 
-use sim_core::{Context, SimTime};
+use sim_core::{Context, SimDuration, SimTime};
 
 use super::trace::{self, RequestNote};
 use super::{call_policy, AttemptKey, Event, Origin, PackedEvent, Reply, RequestKey, World};
 use crate::backoff::retry_delay;
-use crate::config::ServiceId;
+use crate::config::{ClientId, ServiceId};
 use crate::failure::Failure;
 use crate::guard::AttemptOutcome;
 use crate::load::ClassId;
@@ -375,15 +375,8 @@ impl World {
                         c.record_failure(now, elapsed, failure, r.measured);
                     }
                 }
-                if r.measured && (r.class != ClassId::NONE || !c.members.is_empty()) {
-                    let member = c.arrivals.member_of(tag);
-                    c.record_outcome(member, r.class, elapsed, ok);
-                }
-                if c.arrivals.waits() {
-                    // A closed-loop or session user thinks, then sends its next request.
-                    if let Some(at) = c.arrivals.after_outcome(tag, now) {
-                        ctx.schedule_at(at, Event::Wake { client, user: tag });
-                    }
+                if !c.plain {
+                    self.client_outcome(client, tag, (r, elapsed), ctx);
                 }
             }
             Origin::Call { job, call } => {
@@ -423,6 +416,30 @@ impl World {
                         self.finish_job(job, Reply::Error, ctx);
                     }
                 }
+            }
+        }
+    }
+
+    /// What a client that is not plain does with a request's outcome besides counting it:
+    /// its member's and its class's counts, and a waiting user's next request after it
+    /// thinks.
+    #[inline(never)]
+    fn client_outcome(
+        &mut self,
+        client: ClientId,
+        tag: u32,
+        (r, elapsed): (Done, SimDuration),
+        ctx: &mut Context<'_, PackedEvent>,
+    ) {
+        let c = &mut self.clients[client.0 as usize];
+        if r.measured && (r.class != ClassId::NONE || !c.members.is_empty()) {
+            let member = c.arrivals.member_of(tag);
+            c.record_outcome(member, r.class, elapsed, r.ending.ok());
+        }
+        if c.waits {
+            // A closed-loop or session user thinks, then sends its next request.
+            if let Some(at) = c.arrivals.after_outcome(tag, ctx.now()) {
+                ctx.schedule_at(at, Event::Wake { client, user: tag });
             }
         }
     }
