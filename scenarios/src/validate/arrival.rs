@@ -646,3 +646,6 @@ pub(super) fn reached(services: &[ServiceConfig], target: ServiceId) -> Vec<bool
     }
     reached
 }
+
+#[cfg(test)]
+mod tests;
