@@ -1,9 +1,12 @@
 //! Run records and `faultline replay`: an incident captured in one file, replayed exactly.
 //!
 //! A record holds the scenario itself (inlined, with its FNV-1a-64 hash), the variant, the
-//! `--set` overrides, the seed, the faultline version, and what the run produced: the trace
-//! hash, the event count and the summary. `replay` re-runs it and checks the trace hash and
-//! event count; given a variant or overrides instead, it runs the counterfactual ("the same
+//! `--set` overrides, the seed, the faultline version, the hash of every file the scenario
+//! read (a trace of arrivals, a CSV of latencies; absent when it read none), and what the
+//! run produced: the trace hash, the event count and the summary. `replay` re-runs it and
+//! checks the files first (a changed trace is named as the reason a replay differs), then
+//! the trace hash and event count; given a variant or overrides instead, it runs the
+//! counterfactual ("the same
 //! incident with a retry budget") on the same seed — every exogenous stream (arrivals, service
 //! times, network, faults) is unchanged — and shows the difference.
 
@@ -40,6 +43,9 @@ pub struct Record {
     pub variant: Option<String>,
     /// The `--set` overrides, in order.
     pub overrides: Vec<String>,
+    /// Every file the scenario read, in first-reference order; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<RecordedFile>,
     /// The master seed.
     pub seed: u64,
     /// The run's trace hash.
@@ -48,6 +54,28 @@ pub struct Record {
     pub events: u64,
     /// The run's JSON summary.
     pub summary: serde_json::Value,
+}
+
+/// A file a recorded run read: its name in the scenario, where it was found, and the
+/// FNV-1a-64 hash of its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedFile {
+    /// The name as written in the scenario.
+    pub name: String,
+    /// Where it was read (a path, or `catalog:NAME/FILE`).
+    pub location: String,
+    /// FNV-1a-64 of its bytes, as 16 hex digits.
+    pub hash: String,
+}
+
+impl RecordedFile {
+    fn of(file: &scenarios::ScenarioFile) -> RecordedFile {
+        RecordedFile {
+            name: file.name.clone(),
+            location: file.location.clone(),
+            hash: format!("{:016x}", sim_core::rng::fnv1a64(&file.bytes)),
+        }
+    }
 }
 
 impl Record {
@@ -69,6 +97,7 @@ impl Record {
             scenario_text: text.to_string(),
             variant: variant.map(str::to_string),
             overrides: overrides.to_vec(),
+            files: run.files.iter().map(RecordedFile::of).collect(),
             seed,
             trace_hash: run.summary.trace_hash.clone(),
             events: run.summary.events,
@@ -159,7 +188,25 @@ pub fn replay(path: &Path, variant: Option<&str>, set: &[String]) -> Result<Outc
             exit_code: 0,
         });
     }
-    let same = run.summary.trace_hash == record.trace_hash && run.summary.events == record.events;
+    let now: Vec<RecordedFile> = run.files.iter().map(RecordedFile::of).collect();
+    let changed: Vec<String> = record
+        .files
+        .iter()
+        .filter_map(|then| match now.iter().find(|f| f.name == then.name) {
+            Some(f) if f.hash == then.hash => None,
+            Some(f) => Some(format!(
+                "file {} ({}) changed since the record: hash {} then, {} now",
+                then.name, f.location, then.hash, f.hash
+            )),
+            None => Some(format!("file {} is no longer read", then.name)),
+        })
+        .collect();
+    for line in &changed {
+        let _ = writeln!(out, "{line}");
+    }
+    let same = changed.is_empty()
+        && run.summary.trace_hash == record.trace_hash
+        && run.summary.events == record.events;
     if same {
         let _ = writeln!(
             out,

@@ -22,6 +22,8 @@ pub struct Simulated {
     pub result: models::RunResult,
     /// The scenario's one-line description.
     pub description: String,
+    /// The files the scenario read (CSV samples, traces), for a record's hashes.
+    pub files: Vec<scenarios::ScenarioFile>,
 }
 
 /// Runs the scenario named by `args` and renders its summary (and writes a record if asked).
@@ -202,6 +204,7 @@ pub fn simulate(
         summary,
         result,
         description: scenario.description,
+        files: scenario.files,
     })
 }
 
