@@ -15,7 +15,11 @@
 //! drift_change), and sometimes a leader–follower `database` with 0–3 faults on its nodes
 //! (crash, replica_loss, slowdown, latency, partition), and sometimes a `random_faults` recipe
 //! with its defaults (every kind that can hit a service, the election, the database or a
-//! zone). Every name refers to an
+//! zone). Clients arrive in every way issue #14 offers: fixed-rate Poisson or constant,
+//! profiles (steps, table, ramp, daily), on/off bursts, closed-loop users, sessions and a
+//! trace (`TRACE`, written beside the scenario), sometimes as groups (`count`, with members
+//! reported), sometimes with request classes that cost their own service time; a
+//! `load_spike` names only a client whose load it can multiply. Every name refers to an
 //! existing service (`s0`..), replica (`s0[1]` only if `s0` has two) or client (`c0`..), and
 //! every fault starts before the run ends. Each scenario is written to a file and run through
 //! the CLI's own `run` path twice: the JSON must be byte-identical and the trace hash equal.
@@ -120,6 +124,9 @@ struct Shape {
     replicas: Vec<u32>,
     /// Number of clients `c0`, `c1`, ...
     clients: usize,
+    /// Each client's kind of load (`LOADS`); `c0`'s is always random (Poisson, fixed or
+    /// with a profile), so that every scenario has randomness and a new seed changes its trace.
+    loads: Vec<u8>,
     /// Run length in milliseconds; every fault starts before it.
     duration_ms: u64,
 }
@@ -153,6 +160,13 @@ impl Shape {
             Unit::Client(c) => format!("c{c}"),
             Unit::Service(s) => self.target_name(s, pick, r),
         }
+    }
+
+    /// The clients a load spike can multiply (never empty: `c0` always can).
+    fn spikeable(&self) -> Vec<usize> {
+        (0..self.clients)
+            .filter(|&c| spikeable(self.loads[c]))
+            .collect()
     }
 
     /// How many replicas zone a holds: replicas 0, 2, .. of the even-numbered services.
@@ -299,7 +313,7 @@ impl Shape {
                     r#"{{ "kind": "flapping_link", "between": [{}], "period": "{period}ms", "down": "{down}ms", {w} }}"#,
                     names.join(", ")
                 )),
-            (0..clients, 0.2f64..5.0, self.window()).prop_map(|(c, f, w)| format!(
+            (prop::sample::select(self.spikeable()), 0.2f64..5.0, self.window()).prop_map(|(c, f, w)| format!(
                 r#"{{ "kind": "load_spike", "client": "c{c}", "factor": {f}, {w} }}"#
             )),
             (self.target(), prop::bool::ANY, 1u64..=2_000, self.instant()).prop_map(
@@ -471,7 +485,124 @@ fn service_policies() -> impl Strategy<Value = String> {
         .prop_map(|(b, o, c, r, i, k)| format!(r#", "balancer": "{b}"{o}{c}{r}{i}{k}"#))
 }
 
-fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
+/// The trace a trace-driven client replays, written as `trace.csv` beside every scenario.
+const TRACE: &str = "time_ms,class\n0,a\n3,b\n3,a\n40,a\n41,b\n250,a\n";
+
+/// The kinds of load a client may have: 0 fixed-rate Poisson, 1 fixed-rate constant, 2 a
+/// profile, 3 on/off bursts, 4 closed-loop users, 5 sessions, 6 a trace.
+const LOADS: u8 = 7;
+
+/// Whether a load spike can multiply a client of load `kind` (not a closed loop, not a trace).
+fn spikeable(kind: u8) -> bool {
+    !matches!(kind, 4 | 6)
+}
+
+/// A think time with a mean above 0.
+fn think() -> impl Strategy<Value = String> {
+    prop_oneof![
+        duration_ms(1, 50).prop_map(|v| format!(r#"{{ "kind": "exponential", "mean": {v} }}"#)),
+        (1u64..10, 10u64..60).prop_map(|(a, b)| format!(
+            r#"{{ "kind": "uniform", "min": "{a}ms", "max": "{b}ms" }}"#
+        )),
+        (1u64..5, 5u64..50).prop_map(|(a, b)| format!(
+            r#"{{ "kind": "empirical", "samples": ["{a}ms", "{b}ms"] }}"#
+        )),
+        (2u64..10, 20u64..80).prop_map(|(p50, p99)| format!(
+            r#"{{ "kind": "quantiles", "p50": "{p50}ms", "p99": "{p99}ms" }}"#
+        )),
+    ]
+}
+
+/// A rate over time for a run of up to 3 s.
+fn profile() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (20u32..800, 20u32..800, 1u64..3000).prop_map(|(a, b, at)| format!(
+            r#"{{ "kind": "steps", "rates": [["0s", {a}], ["{at}ms", {b}]] }}"#
+        )),
+        (0u32..800, 20u32..800, 1u64..1500, 0u32..300).prop_map(|(a, b, at, c)| format!(
+            r#"{{ "kind": "table", "rates": [["0s", {a}], ["{at}ms", {b}], ["{at}ms", {c}], ["3s", {a}]] }}"#
+        )),
+        (0u32..800, 20u32..800, 0u64..2000, 1u64..2000).prop_map(|(a, b, at, lasts)| format!(
+            r#"{{ "kind": "ramp", "from_per_s": {a}, "to_per_s": {b}, "at": "{at}ms", "for": "{lasts}ms" }}"#
+        )),
+        (20u32..800, 0u32..=10, 0u64..2000).prop_map(|(mean, amplitude, peak)| format!(
+            r#"{{ "kind": "daily", "mean_per_s": {mean}, "amplitude": {}, "peak_at": "{peak}ms", "period": "2s" }}"#,
+            f64::from(amplitude) / 10.0
+        )),
+    ]
+}
+
+/// The `"arrival": {...}` of a client of load `kind` (see `LOADS`), with a rate of `rate`
+/// where it takes one.
+fn arrival(kind: u8, rate: u32) -> BoxedStrategy<String> {
+    fn wrap(body: String) -> String {
+        format!(r#""arrival": {body}"#)
+    }
+    match kind {
+        0 => Just(wrap(format!(r#"{{ "kind": "poisson", "rate_per_s": {rate} }}"#))).boxed(),
+        1 => Just(wrap(format!(r#"{{ "kind": "constant", "rate_per_s": {rate} }}"#))).boxed(),
+        2 => (prop::bool::ANY, profile())
+            .prop_map(move |(poisson, p)| {
+                let spacing = if poisson { "poisson" } else { "constant" };
+                // A daily curve is thinned, which takes a Poisson process.
+                let spacing = if p.contains("daily") { "poisson" } else { spacing };
+                wrap(format!(r#"{{ "kind": "{spacing}", "profile": {p} }}"#))
+            })
+            .boxed(),
+        3 => (0u32..50, 5u64..500, 5u64..500)
+            .prop_map(move |(off, on_ms, off_ms)| {
+                wrap(format!(
+                    r#"{{ "kind": "on_off", "rate_per_s": {rate}, "off_rate_per_s": {off}, "on": "{on_ms}ms", "off": "{off_ms}ms" }}"#
+                ))
+            })
+            .boxed(),
+        4 => (1u32..20, think())
+            .prop_map(|(users, t)| wrap(format!(r#"{{ "kind": "closed", "users": {users}, "think": {t} }}"#)))
+            .boxed(),
+        5 => (1u32..50, 1u32..6, think())
+            .prop_map(|(users, requests, t)| {
+                wrap(format!(
+                    r#"{{ "kind": "sessions", "rate_per_s": {users}, "requests": {requests}, "think": {t} }}"#
+                ))
+            })
+            .boxed(),
+        _ => prop_oneof![Just(1.0), Just(0.5), Just(3.0)]
+            .prop_map(|speed| {
+                wrap(format!(
+                    r#"{{ "kind": "trace", "file": "trace.csv", "column": "time_ms", "speed": {speed}, "loop": "300ms" }}"#
+                ))
+            })
+            .boxed(),
+    }
+}
+
+/// A client's group size and request classes (with their own service time at `target`), or
+/// nothing. A trace plays in one client, and names its requests' classes when there are any.
+fn group_and_classes(kind: u8, target: usize) -> impl Strategy<Value = String> {
+    let count = if kind == 6 {
+        Just(String::new()).boxed()
+    } else {
+        prop_oneof![
+            3 => Just(String::new()),
+            1 => (2u32..4).prop_map(|n| format!(r#", "count": {n}"#)),
+            1 => (2u32..4).prop_map(|n| format!(r#", "count": {n}, "report_members": true"#)),
+        ]
+        .boxed()
+    };
+    let classes = prop_oneof![
+        2 => Just(String::new()),
+        1 => distribution().prop_map(move |d| {
+            if kind == 6 {
+                format!(r#", "classes": [ {{ "name": "a" }}, {{ "name": "b", "service_time": {{ "s{target}": {d} }} }} ]"#)
+            } else {
+                format!(r#", "classes": [ {{ "name": "a", "weight": 0.7 }}, {{ "name": "b", "weight": 0.3, "service_time": {{ "s{target}": {d} }} }} ]"#)
+            }
+        }),
+    ];
+    (count, classes).prop_map(|(c, k)| format!("{c}{k}"))
+}
+
+fn client(index: usize, services: usize, kind: u8) -> impl Strategy<Value = String> {
     let retry = prop_oneof![Just(String::new()), retry()];
     let deadline = prop_oneof![
         Just(String::new()),
@@ -486,16 +617,19 @@ fn client(index: usize, services: usize) -> impl Strategy<Value = String> {
     ];
     let extra =
         (guards(), deadline, priority, cache).prop_map(|(g, d, p, c)| format!("{g}{d}{p}{c}"));
-    (0..services, 20u32..1500, prop::bool::ANY, timeout(), retry, extra).prop_map(
-        move |(target, rate, poisson, timeout, retry, extra)| {
-            // Client c0 is always Poisson so that every scenario has randomness and a new
-            // seed must change its trace; the others may be fully deterministic.
-            let kind = if poisson || index == 0 { "poisson" } else { "constant" };
-            format!(
-                r#"{{ "name": "c{index}", "target": "s{target}", "arrival": {{ "kind": "{kind}", "rate_per_s": {rate} }}{timeout}{retry}{extra} }}"#
+    (0..services, 20u32..1500, timeout(), retry, extra)
+        .prop_flat_map(move |(target, rate, timeout, retry, extra)| {
+            (
+                arrival(kind, rate),
+                group_and_classes(kind, target),
+                Just((target, timeout, retry, extra)),
             )
-        },
-    )
+        })
+        .prop_map(move |(arrival, group, (target, timeout, retry, extra))| {
+            format!(
+                r#"{{ "name": "c{index}", "target": "s{target}", {arrival}{group}{timeout}{retry}{extra} }}"#
+            )
+        })
 }
 
 /// Maybe a lease `election` block (issue #3), as `, "election": {...}`, with 0–3 faults that
@@ -599,11 +733,20 @@ fn random_faults() -> BoxedStrategy<(String, usize)> {
 
 /// A scenario's text, the number of faults in its schedule, and the least number drawn.
 fn scenario() -> impl Strategy<Value = (String, usize, usize)> {
-    (prop::collection::vec(1u32..3, 1..4), 1usize..4, 1u64..4)
-        .prop_map(|(replicas, clients, secs)| Shape {
-            replicas,
-            clients,
-            duration_ms: secs * 1_000,
+    (
+        prop::collection::vec(1u32..3, 1..4),
+        prop::collection::vec(0u8..LOADS, 1..4),
+        1u64..4,
+    )
+        .prop_map(|(replicas, mut loads, secs)| {
+            // c0 is Poisson: at a fixed rate, or following a profile.
+            loads[0] = if loads[0] % 2 == 0 { 0 } else { 2 };
+            Shape {
+                replicas,
+                clients: loads.len(),
+                loads,
+                duration_ms: secs * 1_000,
+            }
         })
         .prop_flat_map(|shape| {
             let services = shape.replicas.len();
@@ -614,7 +757,7 @@ fn scenario() -> impl Strategy<Value = (String, usize, usize)> {
                 .map(|(i, &r)| service(i, r, services))
                 .collect::<Vec<_>>();
             let clients_json = (0..shape.clients)
-                .map(|i| client(i, services))
+                .map(|i| client(i, services, shape.loads[i]))
                 .collect::<Vec<_>>();
             let faults = prop::collection::vec(shape.fault(), 0..=4);
             (
@@ -686,6 +829,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("random.json");
         std::fs::write(&file, &text).unwrap();
+        std::fs::write(dir.path().join("trace.csv"), TRACE).unwrap();
         let (first, code_first) = run_json(&file, seed);
         let (second, code_second) = run_json(&file, seed);
         prop_assert_eq!(&first, &second, "replay: faultline run {} --seed {}", file.display(), seed);
@@ -722,7 +866,11 @@ fn the_generator_covers_the_failure_model() {
     let mut note = |feature: String| *seen.entry(feature).or_default() += 1;
     for _ in 0..400 {
         let (text, faults, _) = strategy.new_tree(&mut runner).unwrap().current();
-        scenarios::parse(&text, "generated", &Default::default())
+        let options = scenarios::LoadOptions {
+            files: scenarios::Files::new(scenarios::files::InMemory::new([("trace.csv", TRACE)])),
+            ..Default::default()
+        };
+        scenarios::parse(&text, "generated", &options)
             .unwrap_or_else(|e| panic!("the generator drew an invalid scenario: {e}\n{text}"));
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         // A zone-a crash, pause or slowdown is listed once per replica in zone a: replicas
@@ -798,6 +946,19 @@ fn the_generator_covers_the_failure_model() {
         if text.contains("\"retryable\": false") {
             note("retryable: false".to_string());
         }
+        for client in value["clients"].as_array().unwrap() {
+            let arrival = &client["arrival"];
+            let kind = arrival["kind"].as_str().unwrap();
+            match arrival.get("profile") {
+                Some(p) => note(format!("arrival {kind} {}", p["kind"].as_str().unwrap())),
+                None => note(format!("arrival {kind}")),
+            }
+            note(format!("count: {}", client.get("count").is_some()));
+            note(format!("classes: {}", client.get("classes").is_some()));
+            if client.get("report_members").is_some() {
+                note("report_members".to_string());
+            }
+        }
         note(format!("election: {}", value.get("election").is_some()));
         note(format!("database: {}", value.get("database").is_some()));
         note(format!(
@@ -859,6 +1020,28 @@ fn the_generator_covers_the_failure_model() {
     ] {
         expected.push(policy.to_string());
     }
+    for arrival in [
+        "poisson",
+        "constant",
+        "on_off",
+        "closed",
+        "sessions",
+        "trace",
+        "poisson steps",
+        "poisson table",
+        "poisson ramp",
+        "poisson daily",
+        "constant steps",
+        "constant table",
+        "constant ramp",
+    ] {
+        expected.push(format!("arrival {arrival}"));
+    }
+    for flag in ["count", "classes"] {
+        expected.push(format!("{flag}: true"));
+        expected.push(format!("{flag}: false"));
+    }
+    expected.push("report_members".to_string());
     for one_way in [false, true] {
         for mode in ["black_hole", "refuse"] {
             expected.push(format!("partition, one_way: {one_way}, {mode}"));

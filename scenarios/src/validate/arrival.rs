@@ -11,6 +11,8 @@
 //!   resolution); a profile's points start at 0 s, go forward in time (`table` may repeat a
 //!   time once, for a jump) and are not all 0.
 //! - At most `USERS_MAX` users in all (`count` × `users`): each has its own stream.
+//! - A think time's mean is above 0: a user who never pauses could loop at one instant
+//!   forever when its requests resolve at once (a cache hit, an open breaker).
 //! - A trace is not empty, is in time order (`csv`), starts before the run ends, loops
 //!   after its last time, and plays in one client (`count` 1): copies of one trace would
 //!   arrive together. Its file is read through the options' `FileSource` and listed in
@@ -243,9 +245,20 @@ impl Checker<'_> {
         Ok(rate)
     }
 
+    /// A think time whose mean is above 0: a user who never stops to think could loop at
+    /// one instant forever when its requests resolve at once (a cache hit, an open breaker).
     fn think(&self, path: &Path, raw: &raw::ClientArrival) -> Result<Distribution, ScenarioError> {
         let think = self.required(path, "think", &raw.think)?;
-        self.distribution(&path.key("think"), think)
+        let distribution = self.distribution(&path.key("think"), think)?;
+        if distribution.mean_nanos() <= 0.0 {
+            return Err(self.bad(
+                &path.key("think"),
+                "must have a mean above 0",
+                "a think time that is always 0",
+                "a user who never pauses could loop at one instant when its requests resolve at once; give a short think time (\"1ms\") or use an open loop",
+            ));
+        }
+        Ok(distribution)
     }
 
     fn profile(&self, path: &Path, raw: &raw::Profile) -> Result<Profile, ScenarioError> {
