@@ -1,12 +1,15 @@
 //! `faultline explain`: a scenario's call graph, its worst-case attempt amplification and its
-//! resilience anti-patterns, as text or as a Graphviz DOT digraph, without running anything.
+//! resilience anti-patterns, as text or as a Graphviz DOT digraph, and (as text) each
+//! client's offered load over time with the utilization it implies at each service, without
+//! running anything.
 //!
-//! The analysis is `scenarios::topology`; this module only renders it. Everything is printed
-//! in configuration order, so the output is byte-stable.
+//! The analyses are `scenarios::topology` and `scenarios::offered`; this module only renders
+//! them. Everything is printed in configuration order, so the output is byte-stable.
 
 use std::fmt::Write;
 use std::path::Path;
 
+use scenarios::offered::Offered;
 use scenarios::topology::{CallPath, Edge, EdgeId, Exposure, NodeKind, Topology, Warning};
 
 use crate::error::CliError;
@@ -45,7 +48,15 @@ pub fn explain(
         title.push_str(&format!(" ({})", changes.join(", ")));
     }
     let stdout = match form {
-        Form::Text => text(&title, &topology),
+        Form::Text => {
+            let mut out = text(&title, &topology);
+            offered(
+                &mut out,
+                &scenarios::offered::analyze(&scenario),
+                scenario.world.duration,
+            );
+            out
+        }
         Form::Dot => dot(&scenario.name, &title, &topology),
     };
     Ok(Outcome {
@@ -133,6 +144,124 @@ pub fn text(title: &str, topology: &Topology) -> String {
         let _ = writeln!(out, "  warning: {}", warning_text(topology, warning));
     }
     out
+}
+
+/// The offered-load sections: each client's rate (mean, peak, and a sparkline over the run
+/// from 0 to its peak) and each service's implied utilization.
+pub fn offered(out: &mut String, offered: &Offered, duration: sim_core::SimDuration) {
+    let _ = writeln!(
+        out,
+        "\noffered load (from the arrival settings and load spikes; a group counts all its members):"
+    );
+    let width = offered
+        .clients
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for c in &offered.clients {
+        let group = if c.count > 1 {
+            format!(" × {} clients", c.count)
+        } else {
+            String::new()
+        };
+        let figures = match &c.closed {
+            Some(b) => format!(
+                "at most {}/s: min(N/(D+Z) = {}/(D {} + Z {}) = {}/s, bottleneck {}/s); the bottleneck saturates near N* = {} users",
+                rate(c.mean_per_s),
+                b.users,
+                seconds(b.demand_s),
+                seconds(b.think_s),
+                rate(b.light_per_s),
+                rate(b.bottleneck_per_s),
+                number(b.saturation_users)
+            ),
+            None => format!(
+                "mean {}/s, peak {}/s",
+                rate(c.mean_per_s),
+                rate(c.peak_per_s)
+            ),
+        };
+        let name = &c.name;
+        let _ = writeln!(
+            out,
+            "  {name}{}  {}{group}: {figures}",
+            pad(name, width),
+            c.kind
+        );
+        if !c.over_time.is_empty() && c.peak_per_s > 0.0 {
+            let _ = writeln!(
+                out,
+                "  {}  {}  (0s..{duration}, 0 to {}/s)",
+                " ".repeat(width),
+                sparkline(&c.over_time, c.peak_per_s),
+                rate(c.peak_per_s)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nimplied utilization (U = X × S over replicas × workers: each request served once, no retries):"
+    );
+    let width = offered
+        .services
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for s in &offered.services {
+        let bound = if s.bounded { " at most" } else { "" };
+        let over = if s.utilization_peak > 1.0 {
+            "; over capacity: queues grow while it lasts"
+        } else {
+            ""
+        };
+        let name = &s.name;
+        let _ = writeln!(
+            out,
+            "  {name}{}  mean{bound} {}, peak{bound} {} of {} worker{} ({}/s arriving on average){over}",
+            pad(name, width),
+            percent(s.utilization_mean),
+            percent(s.utilization_peak),
+            s.workers,
+            if s.workers == 1 { "" } else { "s" },
+            rate(s.arrivals_per_s)
+        );
+    }
+}
+
+/// `values` as a line of block characters scaled from 0 to `peak`.
+fn sparkline(values: &[f64], peak: f64) -> String {
+    const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    values
+        .iter()
+        .map(|v| {
+            let level = (v / peak * 8.0).floor().clamp(0.0, 7.0) as usize;
+            BLOCKS[level]
+        })
+        .collect()
+}
+
+/// A rate: whole numbers from 100 on, otherwise at most two decimals.
+fn rate(value: f64) -> String {
+    if value.is_infinite() {
+        return "unbounded".to_string();
+    }
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        number(value)
+    }
+}
+
+/// A fraction as a percentage with one decimal.
+fn percent(value: f64) -> String {
+    format!("{:.1}%", value * 100.0)
+}
+
+/// Seconds as a duration (`5ms`, `1.2s`).
+fn seconds(value: f64) -> String {
+    sim_core::SimDuration::from_nanos_f64(value * 1e9).to_string()
 }
 
 /// Renders the analysis as a Graphviz DOT digraph named `name`.

@@ -173,3 +173,43 @@ fn the_call_graph_names_optional_calls_bulkheads_and_caches() {
         "{text}"
     );
 }
+
+/// Issue #14: the offered load over time and the utilization it implies, before any run.
+#[test]
+fn the_offered_load_and_its_utilization_are_read_before_running() {
+    let text = ok(&["explain", "retry-storm"]);
+    assert!(
+        text.contains("\noffered load (from the arrival settings and load spikes; a group counts all its members):\n  web  poisson: mean 600/s, peak 600/s\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  api  mean 60.0%, peak 60.0% of 10 workers (600/s arriving on average)\n"),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("load.json");
+    std::fs::write(
+        &path,
+        r#"{ "name": "load", "duration": "100s",
+  "clients": [ { "name": "web", "target": "api", "count": 2,
+                 "arrival": { "kind": "poisson", "profile": { "kind": "steps", "rates": [["0s", 100], ["50s", 300]] } } },
+               { "name": "users", "target": "api",
+                 "arrival": { "kind": "closed", "users": 50, "think": { "kind": "exponential", "mean": "990ms" } } } ],
+  "services": [ { "name": "api", "workers": 2, "service_time": { "kind": "constant", "value": "2ms" } } ] }"#,
+    )
+    .unwrap();
+    let text = ok(&["explain", &path.display().to_string()]);
+    assert!(
+        text.contains("  web    poisson, 2 steps × 2 clients: mean 400/s, peak 600/s\n         ▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃▃████████████████████████  (0s..100s, 0 to 600/s)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  users  closed loop: 50 users thinking 990ms on average: at most 50.4/s: min(N/(D+Z) = 50/(D 2ms + Z 990ms) = 50.4/s, bottleneck 1000/s)"),
+        "{text}"
+    );
+    // (400 + 50.4) × 2 ms / 2 workers, the closed loop's share at its bound.
+    assert!(
+        text.contains("  api  mean at most 45.0%, peak at most 65.0% of 2 workers (450/s arriving on average)\n"),
+        "{text}"
+    );
+}
