@@ -71,7 +71,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 22] = [
+const ENTRIES: [Entry; 24] = [
     Entry {
         name: "cache-stampede",
         text: include_str!("../library/cache-stampede.json"),
@@ -88,8 +88,18 @@ const ENTRIES: [Entry; 22] = [
         files: &[],
     },
     Entry {
+        name: "closed-loop-storm",
+        text: include_str!("../library/closed-loop-storm.json"),
+        files: &[],
+    },
+    Entry {
         name: "crash",
         text: include_str!("../library/crash.json"),
+        files: &[],
+    },
+    Entry {
+        name: "diurnal-storm",
+        text: include_str!("../library/diurnal-storm.json"),
         files: &[],
     },
     Entry {
