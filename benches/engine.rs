@@ -2,7 +2,7 @@
 //!
 //! Run with `cargo bench --bench engine`, optionally followed by `-- WORD...` to run only the
 //! rows whose key contains one of the words: `mm1`, `retry`, `hold-1e3`, `hold-1e5`,
-//! `hold-1e6`, `hold-1e7`, `run`. It takes about 80 s on two cores, most of it the binary heap
+//! `hold-1e6`, `hold-1e7`, `run`, `users`. It takes about 90 s on two cores, most of it the binary heap
 //! at 1e7 pending. Every row runs the same model twice, once on the engine and once on a
 //! hand-written loop over `std::collections::BinaryHeap<Reverse<(time, seq, event)>>`, and
 //! prints nanoseconds per event for both and their ratio. Both variants draw the same random
@@ -16,6 +16,9 @@
 //! - `hold`: the classic hold model (pop the minimum, push it back at now + Exp) with 1e3 to
 //!   1e7 pending events, on `EventQueue` directly and through `Simulation`.
 //! - `run`: a whole `models::run` of an M/M/1 world, per simulated customer.
+//! - `users`: a whole `models::run` of 10,000 closed-loop users against one of a group of
+//!   10,000 open-loop clients offering the same rate, per request (the "baseline" column is
+//!   the open loop: issue #14 asks that a closed-loop user cost no more per request).
 
 // A benchmark has to read the wall clock. The ban on `Instant::now` protects simulated time
 // inside the library crates; here the clock only times runs from outside the simulation.
@@ -58,6 +61,9 @@ fn main() {
     hold::bench(&mut table, &wanted);
     if wanted("run") {
         whole_run::bench(&mut table);
+    }
+    if wanted("users") {
+        users::bench(&mut table);
     }
     table.print();
     println!("times are wall time; each is the fastest of its runs");
@@ -1075,6 +1081,91 @@ mod whole_run {
             engine: nanos_per(elapsed, client.requests),
             baseline: nanos_per(baseline, mm1::CUSTOMERS),
             target: Target::Ratio(3.0),
+        });
+    }
+}
+
+/// Row (f): 10,000 closed-loop users against a group of 10,000 open-loop clients, per request.
+mod users {
+    use super::*;
+    use models::{
+        Arrival, Balancer, ClientConfig, Load, NetworkConfig, ServiceConfig, ServiceId, WorldConfig,
+    };
+
+    /// Users, and members of the open-loop group.
+    const SOURCES: u32 = 10_000;
+    /// 100 simulated seconds at about 10,000 requests a second: about 1M requests.
+    const DURATION: SimDuration = SimDuration::from_secs(100);
+
+    /// `load` for `count` clients (one for the closed loop, whose users are its sources) into
+    /// one replica of 32 exponential(1 ms) workers: about 31% busy at 10,000 requests a second.
+    fn world(load: Load, count: u32) -> WorldConfig {
+        WorldConfig {
+            clients: vec![ClientConfig {
+                count,
+                ..ClientConfig::plain("web", ServiceId(0), load)
+            }],
+            services: vec![ServiceConfig {
+                name: "api".into(),
+                replicas: 1,
+                workers: 32,
+                queue_capacity: 1_000_000,
+                balancer: Balancer::RoundRobin,
+                policies: models::ServicePolicies::NONE,
+                service_time: Distribution::Exponential {
+                    mean: SimDuration::from_millis(1),
+                },
+                calls: Vec::new(),
+                classes: models::ServiceClasses::NONE,
+            }],
+            network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
+            limits: Limits {
+                pending_events_max: 10_000_000,
+                events_max: u64::MAX,
+            },
+            ..WorldConfig::plain(DURATION, SimDuration::ZERO, Vec::new(), Vec::new())
+        }
+    }
+
+    pub fn bench(table: &mut Table) {
+        // Each closed-loop user thinks 999 ms on average and waits about 1 ms: 1 request a
+        // second, as each open-loop member sends.
+        let closed = world(
+            Load::Closed {
+                users: SOURCES,
+                think: Distribution::Exponential {
+                    mean: SimDuration::from_millis(999),
+                },
+            },
+            1,
+        );
+        let open = world(Arrival::Poisson { rate_per_s: 1.0 }.into(), SOURCES);
+        let ((closed_time, closed_result), (open_time, open_result)) = compare(
+            5,
+            || models::run(&closed, SEED).expect("the limits are far away"),
+            || models::run(&open, SEED).expect("the limits are far away"),
+        );
+        let (closed_requests, open_requests) = (
+            closed_result.clients[0].requests,
+            open_result.clients[0].requests,
+        );
+        for requests in [closed_requests, open_requests] {
+            assert!(
+                (950_000..1_050_000).contains(&requests),
+                "about 1M requests ({requests})"
+            );
+        }
+        println!(
+            "  users: closed {} requests, {} events; open {} requests, {} events",
+            closed_requests, closed_result.stats.events, open_requests, open_result.stats.events
+        );
+        table.add(Row {
+            name: "(f) 10,000 closed users / open clients".to_string(),
+            count: closed_requests,
+            unit: "request",
+            engine: nanos_per(closed_time, closed_requests),
+            baseline: nanos_per(open_time, open_requests),
+            target: Target::Ratio(1.0),
         });
     }
 }

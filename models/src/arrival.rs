@@ -505,8 +505,16 @@ impl Arrivals {
 
     /// The user `tag` got its request's outcome at `now`: when it sends its next one, or
     /// `None` if it leaves (its session is over) or would send it after the end.
+    #[inline]
     pub(crate) fn after_outcome(&mut self, tag: u32, now: SimTime) -> Option<SimTime> {
-        let think = if let Process::Sessions(s) = &mut self.process {
+        let think = if let Process::Closed {
+            think, thinkers, ..
+        } = &mut self.process
+        {
+            let t = &mut thinkers[tag as usize];
+            let stream = &mut t.stream;
+            t.draws.take(|| think.sample(stream))
+        } else if let Process::Sessions(s) = &mut self.process {
             let slot = &mut s.live[tag as usize];
             let session = slot.as_mut().expect("a session with an outcome is live");
             if session.left == 0 {
@@ -517,13 +525,14 @@ impl Arrivals {
             session.left -= 1;
             s.think.sample(&mut session.think)
         } else {
-            self.think(tag)
+            unreachable!("only users wait for outcomes")
         };
         let at = now.add(think);
         (at.as_nanos() as f64 <= self.horizon).then_some(at)
     }
 
     /// A think time of closed-loop user `user`.
+    #[inline]
     fn think(&mut self, user: u32) -> SimDuration {
         let Process::Closed {
             think, thinkers, ..

@@ -41,6 +41,9 @@ pub struct Client {
     /// A plain open-loop client: no users, no classes, no members reported (so a request
     /// needs no class draw, no session and no member's count), decided once.
     pub(crate) plain: bool,
+    /// No classes and no members reported: a request's outcome is counted by the client's
+    /// own counters alone, decided once.
+    pub(crate) counted_once: bool,
     /// Counters over requests that arrived after the warm-up.
     pub counts: ClientCounts,
     /// End-to-end latency of successful requests.
@@ -268,6 +271,7 @@ impl Client {
         Client {
             waits,
             plain: !waits && classes.is_none() && !config.report_members,
+            counted_once: classes.is_none() && !config.report_members,
             config,
             arrivals,
             jitter_stream,

@@ -800,6 +800,7 @@ impl World {
     }
 
     /// A closed-loop or session user has thought: it sends its next request.
+    #[inline(never)]
     fn on_wake(&mut self, client: ClientId, user: u32, ctx: &mut Context<'_, PackedEvent>) {
         let now = ctx.now();
         if now > self.arrivals_end {
@@ -827,7 +828,7 @@ impl World {
         c.history.opened(now);
         if measured {
             c.counts.requests += 1;
-            if !c.plain {
+            if !c.counted_once {
                 c.count_request(tag, class);
             }
             self.open_measured += 1;

@@ -375,8 +375,10 @@ impl World {
                         c.record_failure(now, elapsed, failure, r.measured);
                     }
                 }
+                // A plain open-loop client is done; the others may count a member's or a
+                // class's outcome, and a user thinks and then sends its next request.
                 if !c.plain {
-                    self.client_outcome(client, tag, (r, elapsed), ctx);
+                    self.not_plain_outcome(client, tag, (r, elapsed), ctx);
                 }
             }
             Origin::Call { job, call } => {
@@ -420,11 +422,11 @@ impl World {
         }
     }
 
-    /// What a client that is not plain does with a request's outcome besides counting it:
-    /// its member's and its class's counts, and a waiting user's next request after it
-    /// thinks.
+    /// What a client that is not plain does with its request's outcome besides counting it
+    /// (`tell_origin`): its member's and its class's counts, and a waiting user's next
+    /// request after it thinks. Out of line, so that a plain client's path stays short.
     #[inline(never)]
-    fn client_outcome(
+    fn not_plain_outcome(
         &mut self,
         client: ClientId,
         tag: u32,
@@ -432,12 +434,11 @@ impl World {
         ctx: &mut Context<'_, PackedEvent>,
     ) {
         let c = &mut self.clients[client.0 as usize];
-        if r.measured && (r.class != ClassId::NONE || !c.members.is_empty()) {
+        if !c.counted_once && r.measured {
             let member = c.arrivals.member_of(tag);
             c.record_outcome(member, r.class, elapsed, r.ending.ok());
         }
         if c.waits {
-            // A closed-loop or session user thinks, then sends its next request.
             if let Some(at) = c.arrivals.after_outcome(tag, ctx.now()) {
                 ctx.schedule_at(at, Event::Wake { client, user: tag });
             }
