@@ -152,3 +152,50 @@ fn a_counterfactual_replay_shows_what_a_policy_would_have_changed() {
     assert!((20..=30).contains(&counterfactual_s), "{line}");
     assert!(said.contains("recorded/s"), "no timeline: {said}");
 }
+
+/// Issue #14: a trace-driven client's CSV is hashed into the record, and a replay after the
+/// file changed names it and does not reproduce (exit 4); a record of a scenario that reads
+/// no file has no `files`.
+#[test]
+fn a_changed_trace_is_named_and_the_replay_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("traced.json");
+    std::fs::write(
+        &scenario,
+        r#"{ "name": "traced", "duration": "10s",
+  "clients": [ { "name": "log", "target": "api",
+                 "arrival": { "kind": "trace", "file": "log.csv", "loop": "2.5s" } } ],
+  "services": [ { "name": "api", "service_time": { "kind": "exponential", "mean": "10ms" } } ] }"#,
+    )
+    .unwrap();
+    let trace = dir.path().join("log.csv");
+    std::fs::write(&trace, "time_s\n0.5\n1.0\n1.2\n2.0\n").unwrap();
+    let path = dir.path().join("record.json").display().to_string();
+    let scenario = scenario.display().to_string();
+    let output = faultline(&["run", &scenario, "--record", &path, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        summary["clients"]["log"]["requests"], 16,
+        "4 arrivals, looped 4 times"
+    );
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(recorded["files"][0]["name"], "log.csv");
+    assert_eq!(recorded["files"][0]["hash"].as_str().unwrap().len(), 16);
+    let replay = faultline(&["replay", &path]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stdout));
+    std::fs::write(&trace, "time_s\n0.5\n1.0\n1.3\n2.0\n").unwrap();
+    let replay = faultline(&["replay", &path]);
+    assert_eq!(replay.status.code(), Some(4));
+    let out = text(&replay.stdout);
+    assert!(
+        out.contains("file log.csv (") && out.contains(") changed since the record: hash "),
+        "{out}"
+    );
+    let other = tempfile::tempdir().unwrap();
+    let plain = record(other.path(), "crash", "1");
+    let plain: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(plain).unwrap()).unwrap();
+    assert!(plain.get("files").is_none());
+}
