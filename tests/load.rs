@@ -80,7 +80,7 @@ fn mean_se(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
     let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, (var / n).sqrt())
+    (mean, libm::sqrt(var / n))
 }
 
 /// The interactive response-time law, X = N / (R + Z), holds for every run, and X and R
@@ -207,7 +207,7 @@ fn a_piecewise_linear_profile_yields_the_integral_of_its_rate() {
         // Four members, each with the profile's rate.
         let expected = 4.0 * (profile.integral(b) - profile.integral(a));
         assert!(
-            (count - expected).abs() < 4.5 * expected.sqrt(),
+            (count - expected).abs() < 4.5 * libm::sqrt(expected),
             "{interval}: {count} arrivals against {expected}"
         );
         chi_square += (count - expected).powi(2) / expected;
@@ -276,7 +276,7 @@ fn sessions_offer_their_rate_times_their_length() {
     let c = &result.clients[0];
     let t = result.measured.as_secs_f64();
     let expected = lambda * k * t;
-    let sd = k * (lambda * t).sqrt();
+    let sd = k * libm::sqrt(lambda * t);
     let edge = lambda * k * 2.5; // Sessions last about 2.5 s: some start before the window.
     assert!(
         (c.requests as f64 - expected).abs() < 4.5 * sd + edge,

@@ -234,7 +234,7 @@ impl Checker<'_> {
 
     /// A rate that may be 0.
     fn rate_or_zero(&self, path: &Path, rate: f64) -> Result<f64, ScenarioError> {
-        if !(rate >= 0.0 && rate <= RATE_PER_S_MAX) {
+        if !(0.0..=RATE_PER_S_MAX).contains(&rate) {
             return Err(self.bad(
                 path,
                 "must be at least 0 and at most 1e9",
