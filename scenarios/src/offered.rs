@@ -253,8 +253,23 @@ fn client_load(world: &WorldConfig, index: usize, c: &ClientConfig, visits: &[f6
             load.closed = Some(bound);
         }
         Load::OnOff(on_off) => {
-            load.mean_per_s = on_off.mean_rate_per_s() * members;
-            load.peak_per_s = on_off.on_rate_per_s.max(on_off.off_rate_per_s) * members;
+            // The long-run mean of the two states, times the spikes' factors over the run.
+            let fine = 4 * 1024;
+            let step = duration.as_nanos() as f64 / fine as f64;
+            let factors: Vec<f64> = (0..fine)
+                .map(|i| {
+                    spike_factor(
+                        world,
+                        index,
+                        SimDuration::from_nanos_f64(step * (i as f64 + 0.5)),
+                    )
+                })
+                .collect();
+            let factor_mean = factors.iter().sum::<f64>() / fine as f64;
+            let factor_max = factors.iter().copied().fold(0.0, f64::max);
+            load.mean_per_s = on_off.mean_rate_per_s() * members * factor_mean;
+            load.peak_per_s =
+                on_off.on_rate_per_s.max(on_off.off_rate_per_s) * members * factor_max;
         }
         Load::Trace(trace) => {
             let per_slice = |i: usize| {
