@@ -402,6 +402,8 @@ pub struct World {
     faults: Vec<Fault>,
     /// One stream per fault, for faults that draw (error bursts, garbage).
     fault_streams: Vec<Stream>,
+    /// The faults active at the latest query, so per-attempt fault draws walk only those.
+    fault_windows: sim_core::Active,
     warmup_end: SimTime,
     measured: SimDuration,
     /// The end of the run as configured: no request arrives after it, and the drain
@@ -652,6 +654,9 @@ impl World {
             network,
             replica_nodes,
             clocks,
+            fault_windows: sim_core::Active::new(
+                config.faults.iter().map(|f| (f.start, f.end)).collect(),
+            ),
             faults: config.faults,
             fault_streams,
             warmup_end,

@@ -9,6 +9,7 @@
 
 #![deny(missing_docs)]
 
+pub mod active;
 pub mod clock;
 pub mod distribution;
 pub mod draws;
@@ -23,6 +24,7 @@ pub mod time;
 pub mod time_average;
 pub mod trace;
 
+pub use active::Active;
 pub use clock::{Clock, ClockError, Drift, LocalTime};
 pub use distribution::{Distribution, DistributionError, MixtureArm, QuantilePoint};
 pub use draws::Draws;
