@@ -118,6 +118,8 @@ mod class;
 pub use class::{Overload, Pool, Priority, RateLimitPer};
 mod distribution;
 pub use distribution::{Bucket, Distribution, DistributionKind, MixtureArm};
+mod check;
+pub(crate) use check::check_document;
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize)]
