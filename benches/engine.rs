@@ -38,6 +38,7 @@ const SEED: u64 = 2024;
 const LIMITS_NONE: Limits = Limits {
     pending_events_max: u64::MAX,
     events_max: u64::MAX,
+    memory_max: u64::MAX,
 };
 
 fn main() {
@@ -1029,6 +1030,7 @@ mod whole_run {
             limits: Limits {
                 pending_events_max: 10_000_000,
                 events_max: u64::MAX,
+                memory_max: u64::MAX,
             },
             faults: Vec::new(),
             clocks: Vec::new(),

@@ -15,7 +15,7 @@ use models::{
     Arrival, Backoff, CallConfig, ClientConfig, ClientId, Jitter, RetryPolicy, ServiceConfig,
     ServiceId, WorldConfig,
 };
-use sim_core::{DurationError, Limits, Probability, SimDuration};
+use sim_core::{Bytes, BytesError, DurationError, Limits, Probability, SimDuration};
 
 use crate::error::{nearest, quoted, Path, Referent, ScenarioError};
 use crate::raw;
@@ -164,6 +164,14 @@ impl Checker<'_> {
                 "a run needs some virtual time, e.g. \"60s\"",
             ));
         }
+        if duration > SimDuration::RUN_MAX {
+            return Err(self.bad(
+                &root.key("duration"),
+                "must be at most 30 days (\"720h\")",
+                quoted(&raw.duration.0),
+                "every run keeps a row per simulated second for each client and service; simulate a representative day, or scale rates and times down, rather than a month",
+            ));
+        }
         let warmup = self.duration(&root.key("warmup"), &raw.warmup)?;
         if warmup >= duration {
             return Err(self.bad(
@@ -256,22 +264,21 @@ impl Checker<'_> {
             slos.push(slo);
         }
         let limits = self.limits(&root.key("limits"), &raw.limits)?;
-        Ok((
-            WorldConfig {
-                duration,
-                warmup,
-                clients,
-                services,
-                network,
-                limits,
-                faults,
-                clocks,
-                random_faults,
-                database,
-                election,
-            },
-            slos,
-        ))
+        let world = WorldConfig {
+            duration,
+            warmup,
+            clients,
+            services,
+            network,
+            limits,
+            faults,
+            clocks,
+            random_faults,
+            database,
+            election,
+        };
+        self.within_limits(&world)?;
+        Ok((world, slos))
     }
 
     /// Checks every name and that clients and services share one namespace without clashes.
@@ -662,7 +669,27 @@ impl Checker<'_> {
     fn limits(&self, path: &Path, raw: &raw::Limits) -> Result<Limits, ScenarioError> {
         let hint =
             "a limit of 0 would stop every run at once; raise it or remove it for the default";
+        let memory_path = path.key("memory_max");
+        let memory_max = match &raw.memory_max {
+            raw::Size::Bytes(count) => self.count(&memory_path, *count, 1..=u64::MAX, (hint, hint))?,
+            raw::Size::Text(text) => match Bytes::parse(text) {
+                Ok(Bytes(0)) => return Err(self.bad(&memory_path, "must be more than 0 bytes", quoted(text), hint)),
+                Ok(Bytes(bytes)) => bytes,
+                Err(error) => {
+                    return Err(self.bad(
+                        &memory_path,
+                        "is not a size",
+                        quoted(text),
+                        match error {
+                            BytesError::Invalid { .. } => "write a number and a unit, e.g. \"2GiB\", \"512MB\", or a number of bytes",
+                            BytesError::TooLarge { .. } => "sizes must be below 16 EiB",
+                        },
+                    ))
+                }
+            },
+        };
         Ok(Limits {
+            memory_max,
             pending_events_max: self.count(
                 &path.key("pending_events_max"),
                 raw.pending_events_max,
@@ -676,6 +703,46 @@ impl Checker<'_> {
                 (hint, hint),
             )?,
         })
+    }
+
+    /// Refuses a scenario that cannot run within its limits, by estimates made before the
+    /// run (`models::budget`): its fixed memory (clients, services and per-second series)
+    /// beyond `limits.memory_max`, or its expected arrivals (each at least one event) beyond
+    /// `limits.events_max`. The run's guards would stop it anyway, after a long wait or a
+    /// large allocation; the estimate says why at once.
+    fn within_limits(&self, world: &WorldConfig) -> Result<(), ScenarioError> {
+        let limits = world.limits;
+        let fixed = models::budget::Fixed::of(world);
+        if fixed.total() > limits.memory_max {
+            let (path, hint) = if fixed.mostly_series() {
+                ("duration", "every run keeps a row per simulated second for each client and service: shorten the run")
+            } else {
+                ("clients", "each client and service holds its latency histograms: model fewer, larger clients or services")
+            };
+            return Err(ScenarioError::BeyondLimit {
+                origin: self.origin.to_string(),
+                path: path.to_string(),
+                limit: "limits.memory_max".to_string(),
+                allowed: Bytes(limits.memory_max).to_string(),
+                estimate: format!("the clients, services and per-second series alone take {fixed}"),
+                hint: format!("{hint}, or raise the limit if the machine has the memory (`--set limits.memory_max=16GiB`)"),
+            });
+        }
+        let arrivals = models::budget::arrivals_expected(world);
+        if arrivals > limits.events_max as f64 {
+            return Err(ScenarioError::BeyondLimit {
+                origin: self.origin.to_string(),
+                path: "clients".to_string(),
+                limit: "limits.events_max".to_string(),
+                allowed: format!("{} events", limits.events_max),
+                estimate: format!(
+                    "the clients are expected to make about {arrivals:.3e} requests over {} (each rate × the duration), each at least one event",
+                    world.duration
+                ),
+                hint: "lower the rates or shorten the run, or raise the limit (`--set limits.events_max=1e10`) and expect a long run".to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// Resolves `name` among `names` (services or clients) to its index.

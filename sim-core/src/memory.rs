@@ -14,7 +14,9 @@ pub struct Bytes(pub u64);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BytesError {
     /// Occurs when the text is not a number with an optional unit, e.g. `"lots"` or `"2XB"`.
-    #[error("`{text}` is not a size; write a number and a unit, e.g. \"2GiB\", \"512MB\" or \"1.5GiB\"")]
+    #[error(
+        "`{text}` is not a size; write a number and a unit, e.g. \"2GiB\", \"512MB\" or \"1.5GiB\""
+    )]
     Invalid {
         /// The text as given.
         text: String,
@@ -99,9 +101,11 @@ impl Bytes {
         let fraction = &fraction[..fraction_digits];
         let bytes = digits(whole)? * u128::from(scale)
             + digits(fraction)? * u128::from(scale) / 10u128.pow(fraction_digits as u32);
-        u64::try_from(bytes).map(Bytes).map_err(|_| BytesError::TooLarge {
-            text: text.to_string(),
-        })
+        u64::try_from(bytes)
+            .map(Bytes)
+            .map_err(|_| BytesError::TooLarge {
+                text: text.to_string(),
+            })
     }
 }
 

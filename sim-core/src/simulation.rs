@@ -146,7 +146,7 @@ pub enum RunError {
     },
     /// Occurs when the live state (pending events plus what the model holds) is estimated
     /// at more than `Limits::memory_max` bytes (e.g. a retry storm against a long queue).
-    #[error("live state of about {} at {at} ({holders}), more than limits.memory_max ({}); work in flight is piling up (a retry storm, a wide fan-out or long latencies), so change the design, or raise the limit if the machine has the memory (`--set limits.memory_max=8GiB`, or `\"limits\": {{\"memory_max\": \"8GiB\"}}` in the scenario)", Bytes(*used), Bytes(*limit))]
+    #[error("live state passed limits.memory_max ({}) at {at}: {holders}; work in flight is piling up (a retry storm, a wide fan-out or long latencies hold it), so change the design, or raise the limit if the machine has the memory (`--set limits.memory_max={}`, or `\"limits\": {{\"memory_max\": \"{}\"}}` in the scenario)", Bytes(*limit), compact(limit.saturating_mul(2)), compact(limit.saturating_mul(2)))]
     MemoryExceeded {
         /// The configured limit, in bytes.
         limit: u64,
@@ -157,6 +157,11 @@ pub enum RunError {
         /// What held the memory, in words.
         holders: String,
     },
+}
+
+/// A size as one word (`4GiB`), to paste after `--set`.
+fn compact(bytes: u64) -> String {
+    Bytes(bytes).to_string().replace(' ', "")
 }
 
 /// What the engine itself measured about a finished run.
@@ -295,7 +300,8 @@ impl<M: Model> Simulation<M> {
     #[cold]
     fn memory_exceeded(&self, used: u64, pending: u64, at: SimTime) -> RunError {
         let events = format!(
-            "{pending} events pending, {}",
+            "about {} in all; {pending} events pending ({})",
+            Bytes(used),
             Bytes(pending.saturating_mul(event_bytes::<M>()))
         );
         let model = self.model.memory_holders();
@@ -554,7 +560,9 @@ mod tests {
             limits,
         );
         sim.schedule_at(SimTime::ZERO, Tick(0));
-        let err = sim.run_until(SimTime::from_nanos(10_000_000_000)).unwrap_err();
+        let err = sim
+            .run_until(SimTime::from_nanos(10_000_000_000))
+            .unwrap_err();
         let RunError::MemoryExceeded {
             limit, used, at, ..
         } = &err
@@ -570,10 +578,10 @@ mod tests {
         assert_eq!(*at, SimTime::from_nanos(1_023_000_000), "the 1024th tick");
         let message = err.to_string();
         for part in [
-            "limits.memory_max (1 GiB)",
+            "limits.memory_max (1 GiB) at 1.023s",
             "1 events pending",
             "1048576 bytes hoarded",
-            "--set limits.memory_max=",
+            "--set limits.memory_max=2MiB",
         ] {
             let part = part.replace("1 GiB", "1 MiB");
             assert!(message.contains(&part), "{part} in {message}");
@@ -595,7 +603,9 @@ mod tests {
         };
         let mut sim = Simulation::new(ticker, limits);
         sim.schedule_at(SimTime::ZERO, Tick(0));
-        let err = sim.run_until(SimTime::from_nanos(1_000_000_000)).unwrap_err();
+        let err = sim
+            .run_until(SimTime::from_nanos(1_000_000_000))
+            .unwrap_err();
         assert!(
             matches!(err, RunError::MemoryExceeded { used, .. } if used == 101 * per_event),
             "{err}"
