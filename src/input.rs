@@ -134,12 +134,18 @@ pub fn read(path: &Path) -> Result<Source, CliError> {
         }
     }
     let bytes = std::fs::read(path).map_err(unreadable)?;
-    let text = decode(bytes).map_err(|(problem, hint)| CliError::Input {
+    let text = decode(bytes, path)?;
+    Ok(Source { text, origin })
+}
+
+/// The text of the bytes of the scenario file at `path` (named in errors): UTF-8, with a
+/// byte order mark skipped; UTF-16 is named, and invalid UTF-8 located.
+pub fn decode(bytes: Vec<u8>, path: &Path) -> Result<String, CliError> {
+    utf8(bytes).map_err(|(problem, hint)| CliError::Input {
         path: path.to_path_buf(),
         problem,
         hint,
-    })?;
-    Ok(Source { text, origin })
+    })
 }
 
 /// Whether `path` is written as a path rather than a catalog name: it has a directory part
@@ -150,7 +156,7 @@ pub fn looks_like_path(path: &Path) -> bool {
 }
 
 /// The text of a scenario file's bytes, or what is wrong with its encoding and the fix.
-fn decode(mut bytes: Vec<u8>) -> Result<String, (String, String)> {
+fn utf8(mut bytes: Vec<u8>) -> Result<String, (String, String)> {
     const SAVE_AS_UTF8: &str =
         "save the file as UTF-8 (most editors offer it under \"Save as\" or \"Encoding\")";
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {

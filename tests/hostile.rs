@@ -10,6 +10,8 @@
 use std::path::Path;
 use std::process::Output;
 
+use proptest::prelude::*;
+
 #[path = "support/binary.rs"]
 mod binary;
 
@@ -439,4 +441,123 @@ fn r17_encodings_are_accepted_or_named() {
         ),
         "{message}"
     );
+}
+
+/// The corpus of malformed scenarios in `tests/data/malformed` (written by its
+/// `generate.py`): each is refused with its exit code (2, or 3 for a scenario beyond its
+/// limits) and a message holding the JSON path (or, for a syntax error, the position) that
+/// `EXPECTED` lists, and never a panic. Every file of the corpus is listed.
+#[test]
+fn r17_every_malformed_scenario_of_the_corpus_is_refused_with_its_path() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/malformed");
+    let manifest = std::fs::read_to_string(dir.join("EXPECTED")).unwrap();
+    let mut listed = Vec::new();
+    for line in manifest.lines().filter(|l| !l.starts_with('#')) {
+        let mut fields = line.splitn(3, '\t');
+        let (file, code, part) = (
+            fields.next().unwrap(),
+            fields.next().unwrap().parse::<i32>().unwrap(),
+            fields.next().unwrap(),
+        );
+        let path = dir.join(file).display().to_string();
+        let message = refused(&faultline(&["validate", &path]), code);
+        assert!(message.contains(part), "{file}: `{part}` in {message}");
+        assert!(
+            message.contains(file),
+            "{file}: the file named in {message}"
+        );
+        listed.push(file.to_string());
+    }
+    assert!(listed.len() >= 60, "{} cases", listed.len());
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    files.sort();
+    listed.sort();
+    assert_eq!(files, listed, "every file of the corpus is in EXPECTED");
+}
+
+/// A catalog scenario's text with one random edit: a range cut out, or a token put in.
+fn mutated_catalog() -> impl Strategy<Value = String> {
+    let entries = scenarios::catalog::entries();
+    let tokens = [
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        "\"",
+        "null",
+        "0",
+        "-1",
+        "1e309",
+        "1e9",
+        "\"1000000h\"",
+        "\"584y\"",
+        "\"0s\"",
+        "\"name\"",
+        "\"x.y.z\"",
+        "true",
+        "\"\u{FEFF}\"",
+        "\u{0}",
+        "[[[[[[[[",
+        "\"2GiB\"",
+        "\"clients\": []",
+    ];
+    (
+        0..entries.len(),
+        any::<prop::sample::Index>(),
+        0usize..40,
+        prop::option::of(prop::sample::select(tokens.to_vec())),
+    )
+        .prop_map(move |(entry, at, cut, token)| {
+            let text = entries[entry].text;
+            let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            let start = boundaries[at.index(boundaries.len())];
+            let end = boundaries
+                .iter()
+                .copied()
+                .find(|&i| i >= start + cut)
+                .unwrap_or(text.len());
+            format!("{}{}{}", &text[..start], token.unwrap_or(""), &text[end..])
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Byte-level fuzz of the loader: whatever the bytes, reading them and parsing the text
+    /// ends in a value or a typed error, never a panic.
+    #[test]
+    fn r17_arbitrary_bytes_never_panic_the_loader(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+        let path = Path::new("fuzz.json");
+        if let Ok(text) = faultline::input::decode(bytes, path) {
+            if let Err(error) = scenarios::parse(&text, "fuzz.json", &Default::default()) {
+                prop_assert!(error.to_string().len() < 4_000, "{}", error);
+            }
+        }
+    }
+
+    /// Structure-aware fuzz: a catalog scenario with one random edit is refused with a
+    /// typed error, or validated and run (under small guards, so a mutation that explodes
+    /// stops quickly) to a result or a guard's error; never a panic.
+    #[test]
+    fn r17_mutated_catalog_scenarios_validate_and_run_or_are_refused(text in mutated_catalog()) {
+        let options = scenarios::LoadOptions {
+            overrides: vec![
+                scenarios::Override::parse("limits.events_max=200000").unwrap(),
+                scenarios::Override::parse("limits.memory_max=256MiB").unwrap(),
+            ],
+            ..Default::default()
+        };
+        match scenarios::parse(&text, "fuzz.json", &options) {
+            Ok(scenario) => {
+                let _ = models::run(&scenario.world, 1);
+            }
+            Err(error) => prop_assert!(error.to_string().starts_with("fuzz.json"), "{}", error),
+        }
+    }
 }

@@ -27,7 +27,10 @@ pub struct Position {
 #[non_exhaustive]
 pub enum ScenarioError {
     /// Occurs when the text is not valid JSON (or nests deeper than serde_json allows).
-    #[error("{origin}: {position}: invalid JSON: {message}")]
+    #[error(
+        "{origin}: {position}: invalid JSON: {message}{}",
+        syntax_hint(message)
+    )]
     Syntax {
         /// File path or `catalog:NAME`.
         origin: String,
@@ -54,7 +57,12 @@ pub enum ScenarioError {
         position: Option<Position>,
     },
     /// Occurs when a value has the wrong JSON type (e.g. a number where a duration string goes).
-    #[error("{origin}: {}: {message}{}", at(path), near(position))]
+    #[error(
+        "{origin}: {}: {message}{}{}",
+        at(path),
+        near(position),
+        type_hint(message)
+    )]
     Type {
         /// File path or `catalog:NAME`.
         origin: String,
@@ -568,6 +576,80 @@ pub(crate) fn clip(text: &str) -> std::borrow::Cow<'_, str> {
     tail.reverse();
     let tail: String = tail.into_iter().collect();
     format!("{head}…{tail}").into()
+}
+
+/// How to fix a JSON syntax error, by serde_json's message (empty when there is nothing
+/// better to say than the message itself).
+fn syntax_hint(message: &str) -> &'static str {
+    const HINTS: [(&str, &str); 8] = [
+        (
+            "trailing comma",
+            "; remove the comma before the closing bracket",
+        ),
+        (
+            "key must be a string",
+            "; keys are written in double quotes (\"name\"), and JSON has no comments",
+        ),
+        (
+            "EOF while parsing",
+            "; the text ends before the JSON does: a `}` or `]` is missing",
+        ),
+        (
+            "trailing characters",
+            "; remove what follows the scenario's closing `}`",
+        ),
+        (
+            "recursion limit exceeded",
+            "; JSON nested more than 128 levels deep is refused",
+        ),
+        (
+            "control character",
+            "; write tabs and line breaks inside strings as \\t and \\n",
+        ),
+        (
+            "expected value",
+            "; a value is missing or malformed here (JSON has no comments, NaN or single quotes)",
+        ),
+        (
+            "expected `,` or",
+            "; a comma is missing between two entries",
+        ),
+    ];
+    HINTS
+        .iter()
+        .find(|(found, _)| message.contains(found))
+        .map_or("", |(_, hint)| hint)
+}
+
+/// How to fix a value of the wrong JSON type, by serde's message: `"4"` where a number goes,
+/// a bare number where a duration goes, one value where a list goes.
+fn type_hint(message: &str) -> String {
+    let numeric =
+        message.contains("expected a number") || message.contains("expected a whole number");
+    if let (true, Some(rest)) = (numeric, message.strip_prefix("invalid type: string \"")) {
+        if let Some((value, _)) = rest.split_once('"') {
+            if value.trim().parse::<f64>().is_ok() {
+                return format!("; drop the quotes: {}", value.trim());
+            }
+        }
+        return "; write a number".to_string();
+    }
+    if message.contains("expected a duration string") {
+        for prefix in ["invalid type: integer `", "invalid type: floating point `"] {
+            if let Some((value, _)) = message.strip_prefix(prefix).and_then(|r| r.split_once('`')) {
+                return format!(
+                    "; a duration is a string with a unit: \"{value}s\" or \"{value}ms\""
+                );
+            }
+        }
+    }
+    if message.contains("expected a sequence") {
+        return "; write a list: [ ... ]".to_string();
+    }
+    if message.contains("expected a string") {
+        return "; write it in double quotes".to_string();
+    }
+    String::new()
 }
 
 fn on_line(line: &Option<u32>) -> String {
