@@ -887,6 +887,7 @@ mod hold {
         let limits = Limits {
             pending_events_max: u64::MAX,
             events_max: holds,
+            memory_max: u64::MAX,
         };
         let holder = Holder {
             increments,

@@ -121,18 +121,21 @@ fn r17_the_memory_budget_defaults_to_2_gib_and_reads_units() {
         r#""workers": 1"#,
         "",
     );
-    let parse = |extra: &str| {
+    // The budget, or the error's message.
+    let budget = |extra: &str| {
         let text = text.replace("\"duration\"", &format!("{extra}\"duration\""));
         scenarios::parse(&text, "t.json", &Default::default())
+            .map(|scenario| scenario.world.limits.memory_max)
+            .map_err(|error| error.to_string())
     };
-    assert_eq!(parse("").unwrap().world.limits.memory_max, 2 << 30);
-    let set = parse(r#""limits": { "memory_max": "512MB" }, "#).unwrap();
-    assert_eq!(set.world.limits.memory_max, 512_000_000);
-    let set = parse(r#""limits": { "memory_max": 4e9 }, "#).unwrap();
-    assert_eq!(set.world.limits.memory_max, 4_000_000_000);
-    let error = parse(r#""limits": { "memory_max": "lots" }, "#).unwrap_err();
+    assert_eq!(budget(""), Ok(2 << 30));
+    let set = budget(r#""limits": { "memory_max": "512MB" }, "#);
+    assert_eq!(set, Ok(512_000_000));
+    let set = budget(r#""limits": { "memory_max": 4e9 }, "#);
+    assert_eq!(set, Ok(4_000_000_000));
+    let error = budget(r#""limits": { "memory_max": "lots" }, "#).unwrap_err();
     assert_eq!(
-        error.to_string(),
+        error,
         "t.json: limits.memory_max: is not a size (got \"lots\"); write a number and a unit, e.g. \"2GiB\", \"512MB\", or a number of bytes"
     );
 }

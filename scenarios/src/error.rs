@@ -224,15 +224,16 @@ pub enum ScenarioError {
         /// File path or `catalog:NAME`.
         origin: String,
         /// Path of what makes the estimate large (`duration`, `clients`).
-        path: String,
+        path: &'static str,
         /// The limit, as a path (`limits.memory_max`).
-        limit: String,
-        /// The limit's value, in words (`1 GiB`).
+        limit: &'static str,
+        /// The limit's value, in words (`2 GiB`).
         allowed: String,
         /// The estimate, in words, with how it was made.
         estimate: String,
-        /// How to fix it: what to shorten, or how to raise the limit.
-        hint: String,
+        /// How to fix it: what to shorten, or how to raise the limit (static, which keeps
+        /// this variant within clippy's error size).
+        hint: &'static str,
     },
     /// Occurs when a variant entry or a `--set PATH=VALUE` cannot be applied: malformed, a
     /// path into a non-object, or an array element that does not exist (in an absent array
@@ -281,8 +282,8 @@ impl ScenarioError {
             | ScenarioError::BadValue { path, .. }
             | ScenarioError::DuplicateName { path, .. }
             | ScenarioError::File { path, .. }
-            | ScenarioError::BeyondLimit { path, .. }
             | ScenarioError::UnknownReference { path, .. } => Some(path),
+            ScenarioError::BeyondLimit { path, .. } => Some(path),
             ScenarioError::Syntax { .. }
             | ScenarioError::UnknownVariant { .. }
             | ScenarioError::BadOverride { .. } => None,

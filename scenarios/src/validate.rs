@@ -715,31 +715,31 @@ impl Checker<'_> {
         let fixed = models::budget::Fixed::of(world);
         if fixed.total() > limits.memory_max {
             let (path, hint) = if fixed.mostly_series() {
-                ("duration", "every run keeps a row per simulated second for each client and service: shorten the run")
+                ("duration", "every run keeps a row per simulated second for each client and service: shorten the run, or raise the limit if the machine has the memory (`--set limits.memory_max=16GiB`)")
             } else {
-                ("clients", "each client and service holds its latency histograms: model fewer, larger clients or services")
+                ("clients", "each client and service holds its latency histograms: model fewer, larger clients or services, or raise the limit if the machine has the memory (`--set limits.memory_max=16GiB`)")
             };
             return Err(ScenarioError::BeyondLimit {
                 origin: self.origin.to_string(),
-                path: path.to_string(),
-                limit: "limits.memory_max".to_string(),
+                path,
+                limit: "limits.memory_max",
                 allowed: Bytes(limits.memory_max).to_string(),
                 estimate: format!("the clients, services and per-second series alone take {fixed}"),
-                hint: format!("{hint}, or raise the limit if the machine has the memory (`--set limits.memory_max=16GiB`)"),
+                hint,
             });
         }
         let arrivals = models::budget::arrivals_expected(world);
         if arrivals > limits.events_max as f64 {
             return Err(ScenarioError::BeyondLimit {
                 origin: self.origin.to_string(),
-                path: "clients".to_string(),
-                limit: "limits.events_max".to_string(),
+                path: "clients",
+                limit: "limits.events_max",
                 allowed: format!("{} events", limits.events_max),
                 estimate: format!(
                     "the clients are expected to make about {arrivals:.3e} requests over {} (each rate × the duration), each at least one event",
                     world.duration
                 ),
-                hint: "lower the rates or shorten the run, or raise the limit (`--set limits.events_max=1e10`) and expect a long run".to_string(),
+                hint: "lower the rates or shorten the run, or raise the limit (`--set limits.events_max=1e10`) and expect a long run",
             });
         }
         Ok(())
