@@ -41,6 +41,7 @@ const SEED: u64 = 2024;
 const LIMITS_NONE: Limits = Limits {
     pending_events_max: u64::MAX,
     events_max: u64::MAX,
+    memory_max: u64::MAX,
 };
 
 fn main() {
@@ -892,6 +893,7 @@ mod hold {
         let limits = Limits {
             pending_events_max: u64::MAX,
             events_max: holds,
+            memory_max: u64::MAX,
         };
         let holder = Holder {
             increments,
@@ -1039,6 +1041,7 @@ mod whole_run {
             limits: Limits {
                 pending_events_max: 10_000_000,
                 events_max: u64::MAX,
+                memory_max: u64::MAX,
             },
             faults: Vec::new(),
             clocks: Vec::new(),
@@ -1122,6 +1125,7 @@ mod users {
             limits: Limits {
                 pending_events_max: 10_000_000,
                 events_max: u64::MAX,
+                memory_max: u64::MAX,
             },
             ..WorldConfig::plain(DURATION, SimDuration::ZERO, Vec::new(), Vec::new())
         }

@@ -24,6 +24,7 @@ const PRECISION_BATCH: u64 = 10;
 pub fn compare(args: &CompareArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
     let seeds = SeedRange::parse(&args.seeds, "--seeds")?;
+    crate::seeds::check_max_seeds(args.max_seeds, "--max-seeds")?;
     let precision = args.precision.as_deref().map(parse_precision).transpose()?;
     let base_options = crate::run::load_options(None, &args.set)?;
     let scenario = scenarios::parse(&source.text, &source.origin, &base_options)?;
@@ -103,7 +104,11 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, CliError> {
             let run = run?;
             comparison.add(v, &run.summary, &run.result);
         }
-        next = last + 1;
+        // The range was checked, but a batch may end at the last seed there is.
+        let Some(after) = last.checked_add(1) else {
+            break;
+        };
+        next = after;
         let Some(target) = precision else { break };
         let done = comparison
             .worst_headline_precision()
@@ -112,13 +117,15 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, CliError> {
         if done || used >= args.max_seeds {
             break;
         }
-        last = (next + PRECISION_BATCH - 1).min(seeds.first + args.max_seeds - 1);
+        last = next
+            .saturating_add(PRECISION_BATCH - 1)
+            .min(seeds.first.saturating_add(args.max_seeds - 1));
         progress.inc_length((last - next + 1) * variants.len() as u64);
     }
     progress.finish_and_clear();
 
     let findings = comparison.finish();
-    let command = command_line(args, &source.origin, seeds.first, next - 1);
+    let command = command_line(args, &source.origin, seeds.first, last);
     let figures =
         reports::figures::figures(&comparison, &findings).map_err(|e| CliError::Report {
             problem: e.to_string(),

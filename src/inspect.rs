@@ -1,6 +1,7 @@
 //! `faultline validate` and `faultline list`: looking at scenarios without running them, and
 //! `warnings`, the check of every variant that `validate` prints and `compare` runs up front.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -17,9 +18,7 @@ pub fn validate(path: &Path) -> Result<Outcome, CliError> {
         &source.origin,
         &crate::run::load_options(None, &[])?,
     )?;
-    let mut variants = vec![None];
-    variants.extend(base.variants.iter().cloned().map(Some));
-    let warnings = warnings(&source, &variants, &[])?;
+    let variants: Vec<Option<String>> = base.variants.iter().cloned().map(Some).collect();
     let world = &base.world;
     let mut out = String::new();
     let _ = writeln!(out, "{}: ok — scenario `{}`", source.origin, base.name);
@@ -36,8 +35,13 @@ pub fn validate(path: &Path) -> Result<Outcome, CliError> {
     if !base.variants.is_empty() {
         let _ = writeln!(out, "  variants (all valid): {}", base.variants.join(", "));
     }
-    for warning in &warnings {
-        let _ = writeln!(out, "warning: {warning}");
+    // The scenario as written is parsed once, and its world is dropped before the variants'
+    // parses: validating a large file costs one parse's memory, not two.
+    let known = base.warnings;
+    drop(base.world);
+    let warnings = warnings_after(known, &source, &variants, &[])?;
+    for line in crate::run::warning_lines(&warnings) {
+        let _ = writeln!(out, "{line}");
     }
     Ok(Outcome {
         stdout: out,
@@ -54,15 +58,31 @@ pub fn warnings(
     variants: &[Option<String>],
     set: &[String],
 ) -> Result<Vec<scenarios::ScenarioWarning>, CliError> {
+    warnings_after(Vec::new(), source, variants, set)
+}
+
+/// `warnings`, after those of a scenario already parsed (`known`, listed first).
+fn warnings_after(
+    known: Vec<scenarios::ScenarioWarning>,
+    source: &input::Source,
+    variants: &[Option<String>],
+    set: &[String],
+) -> Result<Vec<scenarios::ScenarioWarning>, CliError> {
     let mut distinct: Vec<scenarios::ScenarioWarning> = Vec::new();
-    for variant in variants {
-        let options = crate::run::load_options(variant.as_deref(), set)?;
-        let scenario = scenarios::parse(&source.text, &source.origin, &options)?;
-        for warning in scenario.warnings {
-            if !distinct.iter().any(|seen| seen.concern == warning.concern) {
+    // Concerns seen so far, in a set: a file with a million faults in its warm-up has a
+    // million warnings, which comparing each with every earlier one took hours to list.
+    let mut seen = BTreeSet::new();
+    let mut add = |warnings: Vec<scenarios::ScenarioWarning>| {
+        for warning in warnings {
+            if seen.insert(warning.concern.clone()) {
                 distinct.push(warning);
             }
         }
+    };
+    add(known);
+    for variant in variants {
+        let options = crate::run::load_options(variant.as_deref(), set)?;
+        add(scenarios::parse(&source.text, &source.origin, &options)?.warnings);
     }
     Ok(distinct)
 }

@@ -440,7 +440,24 @@ pub struct World {
     /// Some fault draws per request (error bursts, brownouts, garbage); if none does,
     /// `draw_fault` and `draw_error_burst` have nothing to look at.
     drawing_faults: bool,
+    /// The fixed part of its memory (`budget::Fixed`: nodes and per-second series), which
+    /// the memory guard counts from the first event.
+    memory_fixed: u64,
 }
+
+/// Bytes of a slot map's entry beyond its value (the version, rounded up to the alignment).
+const SLOT_BYTES: usize = 8;
+
+/// Bytes per request in flight, for the memory guard (`sim_core::Model::memory_used`).
+const REQUEST_BYTES: u64 = (std::mem::size_of::<Request>() + SLOT_BYTES) as u64;
+
+/// Bytes per attempt in flight.
+const ATTEMPT_BYTES: u64 = (std::mem::size_of::<Attempt>() + SLOT_BYTES) as u64;
+
+/// Bytes per job, counted as if it were queued (its entry in a replica's queue).
+const JOB_BYTES: u64 = (std::mem::size_of::<Job>()
+    + SLOT_BYTES
+    + std::mem::size_of::<crate::shedding::Queued<JobKey>>()) as u64;
 
 /// Who is waiting for a request's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -579,6 +596,7 @@ enum Frozen {
 impl World {
     /// A world at time zero with every stream derived from `seed`.
     pub fn new(config: WorldConfig, seed: u64) -> World {
+        let memory_fixed = crate::budget::Fixed::of(&config).total();
         let warmup_end = SimTime::ZERO.add(config.warmup);
         let arrivals_end = SimTime::ZERO.add(config.duration);
         let mut replica_nodes = Vec::with_capacity(config.services.len());
@@ -682,6 +700,7 @@ impl World {
             tying,
             hedging,
             drawing_faults,
+            memory_fixed,
         };
         if sheddable {
             world
@@ -1097,6 +1116,30 @@ impl Model for World {
         if !self.granted.is_empty() {
             self.grant_bulkhead_slots(ctx);
         }
+    }
+
+    /// The fixed part, and what grows with the work in flight: requests, attempts and jobs
+    /// (queued, in service or waiting on calls), each at its slot's size.
+    #[inline]
+    fn memory_used(&self) -> u64 {
+        let in_flight = self.requests.len() as u64 * REQUEST_BYTES
+            + self.attempts.len() as u64 * ATTEMPT_BYTES
+            + self.jobs.len() as u64 * JOB_BYTES;
+        self.memory_fixed.saturating_add(in_flight)
+    }
+
+    fn memory_holders(&self) -> String {
+        let bytes = |count: usize, each: u64| sim_core::Bytes(count as u64 * each);
+        format!(
+            "{} requests ({}), {} attempts ({}) and {} jobs ({}) in flight; clients, services and per-second series {}",
+            self.requests.len(),
+            bytes(self.requests.len(), REQUEST_BYTES),
+            self.attempts.len(),
+            bytes(self.attempts.len(), ATTEMPT_BYTES),
+            self.jobs.len(),
+            bytes(self.jobs.len(), JOB_BYTES),
+            sim_core::Bytes(self.memory_fixed),
+        )
     }
 }
 

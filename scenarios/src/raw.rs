@@ -87,7 +87,7 @@
 //! | `arrival.class_column` (trace) | absent: a column named `class` if the client has classes | |
 //! | `slo` | `[]` | |
 //! | `slo[].class` | absent: all the client's requests | |
-//! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
+//! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000, memory_max: "2GiB"}` | stops a runaway run before memory runs out (`raw/limits.rs` says why each) |
 //! | `variants` | `{}` | |
 //! | `clients`, `services` | `[]` | allowed empty only beside a `database` (or another self-contained model) |
 //! | `database` | absent: no database | |
@@ -131,6 +131,10 @@ mod distribution;
 pub use distribution::{Bucket, Distribution, DistributionKind, MixtureArm};
 mod arrival;
 pub use arrival::{ClientArrival, ClientArrivalKind, Profile, ProfileKind, RequestClass};
+mod check;
+pub(crate) use check::check_document;
+mod limits;
+pub use limits::{Limits, Size};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize)]
@@ -810,18 +814,6 @@ pub struct Slo {
     pub target: f64,
 }
 
-/// Engine guards.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Limits {
-    /// Most events scheduled at once.
-    #[serde(default = "pending_events_max_default")]
-    pub pending_events_max: Count,
-    /// Most events processed in a run.
-    #[serde(default = "events_max_default")]
-    pub events_max: Count,
-}
-
 /// A duration as written, e.g. `"250ms"`; `validate` parses it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Duration(pub String);
@@ -1065,14 +1057,6 @@ fn latency_default() -> Distribution {
     Distribution::constant("0s")
 }
 
-fn pending_events_max_default() -> Count {
-    Count(10_000_000)
-}
-
-fn events_max_default() -> Count {
-    Count(2_000_000_000)
-}
-
 impl Default for Queue {
     fn default() -> Queue {
         Queue {
@@ -1082,15 +1066,6 @@ impl Default for Queue {
             lifo_after: None,
             codel: None,
             shed_sheddable_above: None,
-        }
-    }
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            pending_events_max: pending_events_max_default(),
-            events_max: events_max_default(),
         }
     }
 }

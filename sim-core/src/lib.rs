@@ -15,6 +15,7 @@ pub mod distribution;
 pub mod draws;
 pub mod fault;
 pub mod histogram;
+pub mod memory;
 pub mod network;
 pub mod queue;
 pub mod rng;
@@ -30,6 +31,7 @@ pub use distribution::{Distribution, DistributionError, MixtureArm, QuantilePoin
 pub use draws::Draws;
 pub use fault::{Rule, RuleAction, RuleError, Verdict};
 pub use histogram::Histogram;
+pub use memory::{Bytes, BytesError};
 pub use network::{Delivery, LinkConfig, Network, NetworkConfig, NodeId, NodeSet};
 pub use queue::{EventId, EventQueue};
 pub use rng::{Probability, Stream};

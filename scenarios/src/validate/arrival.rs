@@ -26,7 +26,7 @@ use models::{ArrivalTrace, ClassId, Load, OnOff, Profile, Rate, RequestClass, Se
 use models::{ServiceId, Spacing};
 use sim_core::{Distribution, SimDuration};
 
-use super::{Checker, NAME_HINT, RATE_PER_S_MAX, TYPO_GUARD, UNITS_MAX};
+use super::{Checker, NameList, NAME_HINT, RATE_PER_S_MAX, TYPO_GUARD, UNITS_MAX};
 use crate::csv;
 use crate::error::{quoted, Path, Referent, ScenarioError};
 use crate::raw::{self, ClientArrivalKind as Kind, ProfileKind};
@@ -544,7 +544,7 @@ impl Checker<'_> {
         path: &Path,
         raw: &[raw::RequestClass],
         traced: bool,
-        (services, reached): (&[ServiceConfig], &[bool]),
+        (names, reached): (&NameList<'_>, &[bool]),
     ) -> Result<Vec<CheckedClass>, ScenarioError> {
         let at = path.key("classes");
         if raw.len() > CLASSES_MAX {
@@ -603,10 +603,9 @@ impl Checker<'_> {
                 }
             };
             let mut service_times = Vec::with_capacity(class.service_time.len());
-            let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
             for (service, distribution) in &class.service_time {
                 let dist_path = class_path.key("service_time").key(service);
-                let index = self.reference(&dist_path, service, Referent::Service, &names)?;
+                let index = self.reference(&dist_path, service, Referent::Service, names)?;
                 if !reached[index as usize] {
                     return Err(self.bad(
                         &dist_path,
