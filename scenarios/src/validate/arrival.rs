@@ -7,6 +7,7 @@
 //!   optionally `off_rate_per_s`; `closed` `users` and `think`; `sessions` `rate_per_s`,
 //!   `requests` and `think`; `trace` `file` and optionally `column`, `class_column`, `speed`
 //!   and `loop`.
+//! - A daily profile takes `poisson` (it is sampled by thinning, `models::arrival`).
 //! - Rates are at most 1e9 per second (one request per nanosecond, virtual time's
 //!   resolution); a profile's points start at 0 s, go forward in time (`table` may repeat a
 //!   time once, for a jump) and are not all 0.
@@ -84,7 +85,16 @@ impl Checker<'_> {
                 let rate = match (&raw.rate_per_s, &raw.profile) {
                     (Some(rate), None) => Rate::Fixed(self.rate(&at.key("rate_per_s"), *rate)?),
                     (None, Some(profile)) => {
-                        Rate::Profile(self.profile(&at.key("profile"), profile)?)
+                        let profile = self.profile(&at.key("profile"), profile)?;
+                        if let (Profile::Daily { .. }, Spacing::Constant) = (&profile, spacing) {
+                            return Err(self.bad(
+                                &at.key("kind"),
+                                "must be `poisson` with a daily profile",
+                                quoted("constant"),
+                                "a daily curve is sampled by thinning a Poisson process; for evenly spaced arrivals along a day, write its rates as a `table`",
+                            ));
+                        }
+                        Rate::Profile(profile)
                     }
                     (rate, _) => {
                         return Err(self.bad(

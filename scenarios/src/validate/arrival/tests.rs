@@ -166,6 +166,12 @@ fn each_kind_takes_its_own_keys() {
         message.contains("profile.rates: is not a parameter of the `ramp` profile"),
         "{message}"
     );
+    let message = refused(arrival(json!({"kind": "constant", "profile": {
+        "kind": "daily", "mean_per_s": 10, "amplitude": 0.5, "peak_at": "1h"}})));
+    assert!(
+        message.contains("arrival.kind: must be `poisson` with a daily profile"),
+        "{message}"
+    );
     let message = refused(arrival(json!({"kind": "bursty"})));
     assert!(message.contains("`bursty` is not one of"), "{message}");
 }
