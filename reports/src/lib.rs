@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod comparison;
+pub mod digest;
 pub mod figures;
 pub mod html;
 pub mod plot;
