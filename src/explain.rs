@@ -20,6 +20,8 @@ pub enum Form {
     Text,
     /// A Graphviz DOT digraph, with the warnings as a comment block.
     Dot,
+    /// One JSON object (`json`; its shape is in the README).
+    Json,
 }
 
 /// Reads the scenario at `path` (with `variant` and the `set` overrides applied, as `run`
@@ -47,6 +49,7 @@ pub fn explain(
     let stdout = match form {
         Form::Text => text(&title, &topology),
         Form::Dot => dot(&scenario.name, &title, &topology),
+        Form::Json => crate::output::json_text(&json(&scenario.name, &title, &topology)),
     };
     Ok(Outcome {
         stdout,
@@ -133,6 +136,67 @@ pub fn text(title: &str, topology: &Topology) -> String {
         let _ = writeln!(out, "  warning: {}", warning_text(topology, warning));
     }
     out
+}
+
+/// The analysis as one JSON object: `{scenario, title, edges: [{from, to, label, details,
+/// fanout}], paths: [{path, factor, factor_budgeted}], paths_omitted, services: [{service,
+/// client, factor_max, factor_total, paths, factor_budgeted_max, path}], warnings: [text]}`,
+/// in configuration order. A saturated factor is `u64::MAX`.
+pub fn json(name: &str, title: &str, topology: &Topology) -> serde_json::Value {
+    use serde_json::json;
+    let edges: Vec<serde_json::Value> = topology
+        .edges
+        .iter()
+        .map(|e| {
+            json!({
+                "from": topology.node(e.from).name,
+                "to": topology.node(e.to).name,
+                "label": label(e),
+                "details": details(e),
+                "fanout": e.fanout,
+            })
+        })
+        .collect();
+    let paths: Vec<serde_json::Value> = topology
+        .paths
+        .iter()
+        .map(|p| {
+            json!({
+                "path": topology.names(&p.edges),
+                "factor": p.factor,
+                "factor_budgeted": p.factor_budgeted,
+            })
+        })
+        .collect();
+    let services: Vec<serde_json::Value> = topology
+        .exposures
+        .iter()
+        .map(|x| {
+            json!({
+                "service": topology.node(x.service).name,
+                "client": topology.node(x.client).name,
+                "factor_max": x.factor_max,
+                "factor_total": x.factor_total,
+                "paths": x.path_count,
+                "factor_budgeted_max": x.factor_budgeted_max,
+                "path": topology.names(&x.path_max),
+            })
+        })
+        .collect();
+    let warnings: Vec<String> = topology
+        .warnings
+        .iter()
+        .map(|w| warning_text(topology, w))
+        .collect();
+    json!({
+        "scenario": name,
+        "title": title,
+        "edges": edges,
+        "paths": paths,
+        "paths_omitted": topology.paths_omitted,
+        "services": services,
+        "warnings": warnings,
+    })
 }
 
 /// Renders the analysis as a Graphviz DOT digraph named `name`.

@@ -4,13 +4,17 @@
 use std::fmt::Write;
 use std::path::Path;
 
+use crate::cli::Format;
 use crate::error::CliError;
 use crate::input;
 use crate::run::Outcome;
 
 /// Validates a scenario and every one of its variants; prints a one-paragraph description
 /// and the warnings (each line starting `warning:`), which do not change the exit code.
-pub fn validate(path: &Path) -> Result<Outcome, CliError> {
+///
+/// With `--format json`: `{origin, scenario, description, clients, services, slos,
+/// duration, warmup, variants: [names], warnings: [text]}`.
+pub fn validate(path: &Path, format: Format) -> Result<Outcome, CliError> {
     let source = input::read(path)?;
     let base = scenarios::parse(
         &source.text,
@@ -21,6 +25,24 @@ pub fn validate(path: &Path) -> Result<Outcome, CliError> {
     variants.extend(base.variants.iter().cloned().map(Some));
     let warnings = warnings(&source, &variants, &[])?;
     let world = &base.world;
+    if format == Format::Json {
+        let json = serde_json::json!({
+            "origin": source.origin,
+            "scenario": base.name,
+            "description": base.description,
+            "clients": world.clients.len(),
+            "services": world.services.len(),
+            "slos": base.slos.len(),
+            "duration": world.duration.to_string(),
+            "warmup": world.warmup.to_string(),
+            "variants": base.variants,
+            "warnings": warnings.iter().map(ToString::to_string).collect::<Vec<String>>(),
+        });
+        return Ok(Outcome {
+            stdout: crate::output::json_text(&json),
+            exit_code: 0,
+        });
+    }
     let mut out = String::new();
     let _ = writeln!(out, "{}: ok — scenario `{}`", source.origin, base.name);
     let _ = writeln!(out, "  {}", base.description);
@@ -67,10 +89,29 @@ pub fn warnings(
     Ok(distinct)
 }
 
-/// Lists the catalog: name and one-line description of each built-in scenario.
-pub fn list() -> Result<Outcome, CliError> {
+/// Lists the catalog: name and one-line description of each built-in scenario (with
+/// `--format json`: `[{name, description}]`).
+pub fn list(format: Format) -> Result<Outcome, CliError> {
     let mut out = String::new();
     let entries = scenarios::catalog::entries();
+    if format == Format::Json {
+        let mut list = Vec::new();
+        for entry in entries {
+            let scenario = scenarios::parse(
+                entry.text,
+                &format!("catalog:{}", entry.name),
+                &Default::default(),
+            )?;
+            list.push(serde_json::json!({
+                "name": entry.name,
+                "description": scenario.description,
+            }));
+        }
+        return Ok(Outcome {
+            stdout: crate::output::json_text(&serde_json::Value::Array(list)),
+            exit_code: 0,
+        });
+    }
     let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
     for entry in entries {
         let scenario = scenarios::parse(
