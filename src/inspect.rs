@@ -19,7 +19,7 @@ pub fn validate(path: &Path, format: Format) -> Result<Outcome, CliError> {
     let base = scenarios::parse(
         &source.text,
         &source.origin,
-        &scenarios::LoadOptions::default(),
+        &crate::run::load_options(None, &[])?,
     )?;
     let mut variants = vec![None];
     variants.extend(base.variants.iter().cloned().map(Some));

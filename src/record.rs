@@ -146,7 +146,7 @@ pub fn replay(
     } else {
         (record.variant.as_deref(), record.overrides.clone())
     };
-    let origin = format!("{} (from {})", record.origin, path.display());
+    let origin = crate::input::record_origin(&record.origin, path);
     let run = simulate(
         &record.scenario_text,
         &origin,

@@ -215,8 +215,8 @@ pub fn warn(warnings: &[scenarios::ScenarioWarning]) {
 
 pub use scenarios::AS_WRITTEN;
 
-/// The variant and `--set PATH=VALUE` overrides of a command line, as `scenarios` takes them
-/// (`as-written` is no variant).
+/// The variant and `--set PATH=VALUE` overrides of a command line, as `scenarios` takes them,
+/// with the files a scenario names read from disk (`input::files`); `as-written` is no variant.
 pub fn load_options(
     variant: Option<&str>,
     set: &[String],
@@ -228,6 +228,7 @@ pub fn load_options(
     Ok(scenarios::LoadOptions {
         variant: variant.filter(|v| *v != AS_WRITTEN).map(str::to_string),
         overrides,
+        files: input::files(),
     })
 }
 

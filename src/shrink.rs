@@ -56,7 +56,7 @@ const MILLISECOND: u64 = 1_000_000;
 pub fn shrink(path: &Path, out: Option<&Path>) -> Result<Outcome, CliError> {
     let record = Record::read(path)?;
     let out = out.map_or_else(|| minimal_path(path), Path::to_path_buf);
-    let origin = format!("{} (from {})", record.origin, path.display());
+    let origin = crate::input::record_origin(&record.origin, path);
     let options = load_options(record.variant.as_deref(), &record.overrides)?;
     let scenario = scenarios::parse(&record.scenario_text, &origin, &options)?;
     let faults = models::with_random_faults(&scenario.world, record.seed).faults;

@@ -52,7 +52,7 @@ pub fn replay_traced(record: &Path, request: &TraceRequest) -> Result<Outcome, C
     let (record_value, mut out) = load(record)?;
     let options =
         crate::run::load_options(record_value.variant.as_deref(), &record_value.overrides)?;
-    let origin = format!("{} (from {})", record_value.origin, record.display());
+    let origin = crate::input::record_origin(&record_value.origin, record);
     let scenario = scenarios::parse(&record_value.scenario_text, &origin, &options)?;
     if let Some((from, to)) = window {
         let end = SimTime::ZERO.add(scenario.world.duration);

@@ -127,7 +127,7 @@ fn the_fail_slow_catalog_scenario_teaches_what_its_lesson_says() {
     ] {
         let options = scenarios::LoadOptions {
             variant: Some(variant.to_string()),
-            overrides: vec![],
+            ..Default::default()
         };
         let scenario = entry.load(&options).unwrap_or_else(|e| panic!("{e}"));
         let result = models::run(&scenario.world, 1).expect("run completes");

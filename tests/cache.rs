@@ -23,7 +23,7 @@ fn run(variant: &str) -> RunResult {
     let entry = scenarios::catalog::find("cache-stampede").expect("catalog has cache-stampede");
     let options = scenarios::LoadOptions {
         variant: Some(variant.to_string()),
-        overrides: vec![],
+        ..Default::default()
     };
     let scenario = entry.load(&options).unwrap_or_else(|e| panic!("{e}"));
     models::run(&scenario.world, 1).expect("run completes")
@@ -207,7 +207,7 @@ fn a_trace_records_the_cache_and_changes_nothing() {
     let entry = scenarios::catalog::find("cache-stampede").unwrap();
     let options = scenarios::LoadOptions {
         variant: Some("serve-stale".to_string()),
-        overrides: vec![],
+        ..Default::default()
     };
     let world = entry.load(&options).unwrap().world;
     let plain = models::run(&world, 1).unwrap();

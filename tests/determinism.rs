@@ -41,6 +41,29 @@ fn distribution() -> impl Strategy<Value = String> {
         (1u64..5, 50u64..400).prop_map(|(fast, slow)| format!(
             r#"{{ "kind": "mixture", "of": [ {{ "weight": 0.95, "dist": {{ "kind": "constant", "value": "{fast}ms" }} }}, {{ "weight": 0.05, "dist": {{ "kind": "constant", "value": "{slow}ms" }} }} ] }}"#
         )),
+        // Issue #14's kinds: measured and heavy-tailed.
+        (1u64..4, 5u64..20, 20u64..200).prop_map(|(p50, p99, p999)| format!(
+            r#"{{ "kind": "quantiles", "p50": "{p50}ms", "p99": "{p99}ms", "p99.9": "{p999}ms" }}"#
+        )),
+        (1u64..5, 5u64..50).prop_map(|(a, b)| format!(
+            r#"{{ "kind": "empirical", "samples": ["{a}ms", "{b}ms", "{a}500us"] }}"#
+        )),
+        (1u64..4, 20u64..60).prop_map(|(a, b)| format!(
+            r#"{{ "kind": "histogram", "buckets": [ {{ "le": "{a}ms", "count": 90 }}, {{ "le": "{b}ms", "count": 10 }} ] }}"#
+        )),
+        (11u32..30, 20u64..500).prop_map(|(alpha, max)| format!(
+            r#"{{ "kind": "pareto", "alpha": {}, "min": "1ms", "max": "{max}ms" }}"#, f64::from(alpha) / 10.0
+        )),
+        (5u32..20, 1u64..5).prop_map(|(shape, mean)| format!(
+            r#"{{ "kind": "weibull", "shape": {}, "mean": "{mean}ms" }}"#, f64::from(shape) / 10.0
+        )),
+        (3u32..30, 1u64..5).prop_map(|(shape, mean)| format!(
+            r#"{{ "kind": "gamma", "shape": {}, "mean": "{mean}ms" }}"#, f64::from(shape) / 10.0
+        )),
+        (1u32..6, 1u64..5).prop_map(|(k, mean)| format!(r#"{{ "kind": "erlang", "k": {k}, "mean": "{mean}ms" }}"#)),
+        (1u64..3, 10u64..60).prop_map(|(fast, slow)| format!(
+            r#"{{ "kind": "hyperexponential", "of": [ {{ "weight": 0.9, "mean": "{fast}ms" }}, {{ "weight": 0.1, "mean": "{slow}ms" }} ] }}"#
+        )),
     ]
 }
 

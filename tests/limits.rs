@@ -60,14 +60,16 @@ fn a_bulkhead_wait_is_bounded_and_served_in_arrival_order() {
         "10s",
     ));
     let web = &result.clients[0];
+    // 40 a second for 10 s, then the drain serves the requests still waiting at the end
+    // (at most 100 ms of them at 25 ms each) and times the rest out.
     assert!(
-        web.succeeded.abs_diff(400) <= 2,
+        web.succeeded >= 398 && web.succeeded <= 406,
         "one permit, 25 ms each: 40 a second for 10 s, got {}",
         web.succeeded
     );
-    assert!(
-        web.in_flight <= 11,
-        "at the end: the last 100 ms of arrivals waiting, and one in service"
+    assert_eq!(
+        web.in_flight, 0,
+        "the drain follows every request to its end"
     );
     assert_eq!(web.guards.bulkhead_rejections, web.failed);
     assert_eq!(web.requests, web.succeeded + web.failed + web.in_flight);
@@ -148,8 +150,10 @@ fn a_rate_limited_attempt_is_retried() {
         web.attempts > web.requests,
         "rate-limited attempts are retried"
     );
+    // 509 tokens by 10 s (the test above), plus at most one refilled while the drain follows
+    // the last retries (a few 5 ms backoffs at 50 tokens a second).
     assert!(
-        web.succeeded <= 509,
+        web.succeeded <= 510,
         "retries take no extra tokens: {}",
         web.succeeded
     );

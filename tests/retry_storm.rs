@@ -14,7 +14,7 @@ fn run(variant: &str) -> RunResult {
     let entry = scenarios::catalog::find("retry-storm").expect("catalog has retry-storm");
     let options = scenarios::LoadOptions {
         variant: Some(variant.to_string()),
-        overrides: vec![],
+        ..Default::default()
     };
     let scenario = entry.load(&options).unwrap_or_else(|e| panic!("{e}"));
     models::run(&scenario.world, 1).expect("run completes")

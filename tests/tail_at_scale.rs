@@ -14,7 +14,7 @@ fn run(variant: Option<&str>) -> RunResult {
     let entry = scenarios::catalog::find("tail-at-scale").expect("catalog has tail-at-scale");
     let options = scenarios::LoadOptions {
         variant: variant.map(str::to_string),
-        overrides: vec![],
+        ..Default::default()
     };
     let scenario = entry.load(&options).unwrap_or_else(|e| panic!("{e}"));
     models::run(&scenario.world, 1).expect("run completes")

@@ -210,7 +210,8 @@ fn d4_split_outcomes_are_stated_and_every_seed_is_kept() {
 }
 
 // See: #13, defect 5. "Within 300 ms" divided by resolved requests (17.757%) but success by
-// all requests (17.735%): two denominators for fractions of the same requests.
+// all requests (17.735%), because requests still in flight at the end were counted
+// differently: two denominators for fractions of the same requests.
 #[test]
 fn d5_one_denominator_for_every_fraction_of_requests() {
     // With a threshold no request reaches, every success is within it: the SLO's fraction and
@@ -225,10 +226,10 @@ fn d5_one_denominator_for_every_fraction_of_requests() {
     let succeeded = web["succeeded"].as_u64().unwrap();
     let failed = web["failed"].as_u64().unwrap();
     let in_flight = web["in_flight"].as_u64().unwrap();
-    assert!(
-        in_flight > 0,
-        "the storm leaves requests unresolved at the end"
-    );
+    // The drain follows every request of the measured window to its outcome: none is cut
+    // off by the end of the run (counting those as failures would bias every short run).
+    assert_eq!(in_flight, 0);
+    assert!(summary["drain_s"].as_f64().unwrap() > 0.0);
     assert_eq!(requests, succeeded + failed + in_flight);
     let rounded = |x: f64| (x * 1e6).round() / 1e6;
     let success = rounded(succeeded as f64 / requests as f64);

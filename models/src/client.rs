@@ -258,6 +258,14 @@ impl Client {
         self.latency_failed.record(elapsed);
     }
 
+    /// The client's per-second series up to `end`.
+    pub fn series(&self, end: SimTime) -> ClientSeries {
+        ClientSeries {
+            breaker_open: self.guards.breaker_open_per_s(end),
+            ..self.history.result(end)
+        }
+    }
+
     /// The client's measurements up to `end`, with `in_flight` = measured requests unresolved,
     /// whose ages at `end` are `unresolved` (they join `latency_all` at those ages: lower
     /// bounds of the time they will take).
@@ -299,10 +307,7 @@ impl Client {
                 .copied()
                 .zip(self.within_marks.iter().copied())
                 .collect(),
-            series: ClientSeries {
-                breaker_open: self.guards.breaker_open_per_s(end),
-                ..self.history.result(end)
-            },
+            series: self.series(end),
             degraded: c.degraded,
             conflicts: c.conflicts,
             cache: None,

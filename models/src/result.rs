@@ -16,6 +16,9 @@ use crate::tied::TiedCounts;
 pub struct RunResult {
     /// Engine figures: events processed, trace hash, end time.
     pub stats: RunStats,
+    /// The configured duration: requests arrive until then; the run then drains (its
+    /// `stats.end` is later) until every measured request has an outcome.
+    pub duration: SimDuration,
     /// Length of the measured window (duration minus warm-up).
     pub measured: SimDuration,
     /// Per client, in configuration order.

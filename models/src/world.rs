@@ -36,7 +36,7 @@ use crate::config::{ClientId, RetryPolicy, ServiceId, WorldConfig};
 use crate::fault::{Drawn, Fault, FaultKind, Target};
 use crate::guard::{Guards, Hedge};
 use crate::priority::Priority;
-use crate::result::{FaultRecord, RunResult};
+use crate::result::{FaultRecord, RunResult, ServiceResult};
 use crate::service::{Service, WorkKind};
 use dispatch::Caller;
 
@@ -61,11 +61,33 @@ pub fn run_observed(
             observer(at, &event.unpack());
         }));
     }
-    let stats = sim.run_until(SimTime::ZERO.add(config.duration))?;
+    let stats = run_to_end(&mut sim)?;
     let mut result = sim.into_model().result(stats);
     crate::database::attach(&mut result, config, seed)?;
     crate::election::attach(&mut result, config, seed)?;
     Ok(result)
+}
+
+/// The longest a run drains after its configured end (see `run_to_end`); requests still
+/// unresolved then count as unresolved (not succeeded) at their age.
+pub const DRAIN_MAX: SimDuration = SimDuration::from_secs(60);
+
+/// Runs `sim` to the configured end of its world, then drains it: no request arrives any
+/// more, and the world runs on (for at most `DRAIN_MAX`) until every client request issued in
+/// the measured window has an outcome. So every measured request counts once, with its real
+/// outcome: none is cut off by the end of the run (counting those as failures would bias
+/// every short run; leaving them out would hide requests that hang). The services' figures
+/// are taken when arrivals end, so the drain is not part of their measured window.
+pub(super) fn run_to_end(sim: &mut Simulation<World>) -> Result<sim_core::RunStats, RunError> {
+    let end = sim.model().arrivals_end;
+    sim.run_until(end)?;
+    let world = sim.model();
+    let services = world.service_results(end);
+    let series = world.clients.iter().map(|c| c.series(end)).collect();
+    let world = sim.model_mut();
+    world.services_at_end = Some(services);
+    world.series_at_end = Some(series);
+    sim.run_until_done(end.add(DRAIN_MAX), |world| world.open_measured == 0)
 }
 
 /// A simulation of `world` (built from `config`, random faults drawn) with its first arrivals
@@ -350,6 +372,15 @@ pub struct World {
     fault_streams: Vec<Stream>,
     warmup_end: SimTime,
     measured: SimDuration,
+    /// The end of the run as configured: no request arrives after it, and the drain
+    /// follows the measured requests still open then to their outcome (`run_to_end`).
+    arrivals_end: SimTime,
+    /// Client requests of the measured window not yet resolved.
+    open_measured: u64,
+    /// What the services measured, taken when arrivals end (the drain is not theirs).
+    services_at_end: Option<Vec<ServiceResult>>,
+    /// The clients' per-second series, taken when arrivals end.
+    series_at_end: Option<Vec<crate::result::ClientSeries>>,
     requests: SlotMap<RequestKey, Request>,
     attempts: SlotMap<AttemptKey, Attempt>,
     jobs: SlotMap<JobKey, Job>,
@@ -589,6 +620,10 @@ impl World {
             fault_streams,
             warmup_end,
             measured: config.duration.saturating_sub(config.warmup),
+            arrivals_end: SimTime::ZERO.add(config.duration),
+            open_measured: 0,
+            services_at_end: None,
+            series_at_end: None,
             requests: SlotMap::with_key(),
             attempts: SlotMap::with_key(),
             jobs: SlotMap::with_key(),
@@ -616,7 +651,29 @@ impl World {
         world
     }
 
-    /// What the run measured, given the engine's final figures.
+    /// What the services measured by `end`, their call edges' caches included.
+    fn service_results(&self, end: SimTime) -> Vec<ServiceResult> {
+        let names: Vec<String> = self
+            .services
+            .iter()
+            .map(|s| s.config.name.clone())
+            .collect();
+        let mut services: Vec<_> = self
+            .services
+            .iter()
+            .map(|s| s.result_with_names(end, &names))
+            .collect();
+        for (index, service) in services.iter_mut().enumerate() {
+            for (call, result) in service.calls.iter_mut().enumerate() {
+                result.cache = self.caches.call_counts(index, call);
+            }
+        }
+        services
+    }
+
+    /// What the run measured, given the engine's final figures: the clients' measured
+    /// requests with their outcomes (after the drain), per-second series up to the configured
+    /// end, and the services as they stood then.
     pub fn result(&self, stats: sim_core::RunStats) -> RunResult {
         let names: Vec<String> = self
             .services
@@ -625,8 +682,11 @@ impl World {
             .collect();
         let client_names: Vec<String> =
             self.clients.iter().map(|c| c.config.name.clone()).collect();
-        // Measured client requests still unresolved at the end, with their ages then (slot
-        // order: deterministic).
+        // Series stop where arrivals stop (taken then); a run stopped early by a guard has them
+        // up to where it stopped.
+        let series_end = stats.end.min(self.arrivals_end);
+        // Measured client requests still unresolved when the run stopped, with their ages
+        // then (slot order: deterministic).
         let mut unresolved: Vec<Vec<SimDuration>> = vec![Vec::new(); self.clients.len()];
         for (_, r) in &self.requests {
             if let (Origin::Client(client), true) = (r.origin, r.measured) {
@@ -641,19 +701,17 @@ impl World {
             .collect();
         for (index, client) in clients.iter_mut().enumerate() {
             client.cache = self.caches.client_counts(index);
-        }
-        let mut services: Vec<_> = self
-            .services
-            .iter()
-            .map(|s| s.result_with_names(stats.end, &names))
-            .collect();
-        for (index, service) in services.iter_mut().enumerate() {
-            for (call, result) in service.calls.iter_mut().enumerate() {
-                result.cache = self.caches.call_counts(index, call);
+            if let Some(series) = &self.series_at_end {
+                client.series = series[index].clone();
             }
         }
+        let services = self
+            .services_at_end
+            .clone()
+            .unwrap_or_else(|| self.service_results(series_end));
         RunResult {
             stats,
+            duration: self.arrivals_end.since(SimTime::ZERO),
             measured: self.measured,
             clients,
             services,
@@ -679,6 +737,9 @@ impl World {
     #[inline(never)]
     fn on_arrival(&mut self, client: ClientId, ctx: &mut Context<'_, PackedEvent>) {
         let now = ctx.now();
+        if now > self.arrivals_end {
+            return; // The run is draining: no request arrives any more.
+        }
         let measured = now >= self.warmup_end;
         let c = &mut self.clients[client.0 as usize];
         let next = c.next_arrival(now);
@@ -686,6 +747,7 @@ impl World {
         c.history.opened(now);
         if measured {
             c.counts.requests += 1;
+            self.open_measured += 1;
         }
         let guarded = self.guarded_clients[client.0 as usize];
         let request = self.requests.insert(Request {

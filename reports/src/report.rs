@@ -93,7 +93,18 @@ impl Report<'_> {
     /// How to read the numbers: the one denominator, the two latency views, what is
     /// undefined, and how time series summarize seeds.
     pub fn reading() -> &'static str {
-        "Every fraction of a client's requests (requests succeeded, each SLO's attainment) has          one denominator: the requests the client issued after the warm-up; failed requests and          those still unresolved when the run ended have not succeeded, and count against the          SLO. Nothing before the warm-up is counted. SLO attainment leads because it counts          failures as bad. Latency has two views: of successful requests only (undefined,          shown as n/a, when none succeeded), and the time to an outcome of all requests, where          a failure counts at the moment its caller gave up. No latency verdict is drawn          between variants whose success rates differ significantly in favour of the one that          succeeds less: failing fast is not being fast. Time series show the median seed          (a seed's own value each second) with a band from the 10th to the 90th percentile          over seeds."
+        "Every fraction of a client's requests (requests succeeded, each SLO's attainment) has \
+         one denominator: the requests the client issued after the warm-up. A run drains after \
+         its duration (no new requests) until each of them has its outcome, so none is cut off \
+         by the end; one still unresolved 60 s later has not succeeded. Failed requests count \
+         against the SLO. Nothing before the warm-up is counted, and the services' figures stop \
+         where arrivals stop. SLO attainment leads because it counts failures as bad. Latency \
+         has two views: of successful requests only (undefined, shown as n/a, when none \
+         succeeded), and the time to an outcome of all requests, where a failure counts at the \
+         moment its caller gave up. No latency verdict is drawn between variants whose success \
+         rates differ significantly in favour of the one that succeeds less: failing fast is \
+         not being fast. Time series show the median seed (a seed's own value each second) \
+         with a band from the 10th to the 90th percentile over seeds."
     }
 
     /// The verdict sentences of the headline metrics, one per variant and metric.

@@ -63,8 +63,11 @@ pub struct RunSummary {
     pub trace_hash: String,
     /// Events processed.
     pub events: u64,
-    /// Virtual seconds simulated (including warm-up).
+    /// Virtual seconds simulated (including warm-up): the scenario's duration.
     pub sim_time_s: f64,
+    /// Virtual seconds the run went on after its duration so the requests of the measured
+    /// window still open then got their outcomes (no request arrives meanwhile).
+    pub drain_s: f64,
     /// Virtual seconds measured (after warm-up).
     pub measured_s: f64,
     /// Per client, by name.
@@ -345,7 +348,16 @@ impl RunSummary {
             version: identity.version.clone(),
             trace_hash: result.stats.trace_hash.to_hex(),
             events: result.stats.events,
-            sim_time_s: round(result.stats.end.as_secs_f64(), 9),
+            sim_time_s: round(result.duration.as_secs_f64(), 9),
+            drain_s: round(
+                result
+                    .stats
+                    .end
+                    .since(SimTime::ZERO)
+                    .saturating_sub(result.duration)
+                    .as_secs_f64(),
+                9,
+            ),
             measured_s: round(measured_s, 9),
             clients: result
                 .clients

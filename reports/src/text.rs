@@ -22,12 +22,13 @@ pub fn render(summary: &RunSummary) -> String {
     );
     let _ = writeln!(
         out,
-        "trace {}  events {}  simulated {}s (measured {}s after {}s warm-up)\n",
+        "trace {}  events {}  simulated {}s (measured {}s after {}s warm-up; {}s of drain)\n",
         summary.trace_hash,
         summary.events,
         trim(summary.sim_time_s),
         trim(summary.measured_s),
-        trim(warmup_s)
+        trim(warmup_s),
+        trim(summary.drain_s)
     );
     // SLO attainment leads: it is the one figure that counts failures as bad.
     if !summary.slo.is_empty() {

@@ -2,7 +2,9 @@
 //!
 //! Entries are listed by hand, sorted by name, so adding a file is a visible change; a test
 //! checks the list against the directory and validates every entry and every variant of it.
-//! Origins in messages read `catalog:NAME`.
+//! Origins in messages read `catalog:NAME`. A data file a scenario names (a CSV of measured
+//! latencies) sits beside it in `library/` and is embedded with it (`Entry::files`), so a
+//! catalog scenario needs no disk; `files::catalog_file` serves it.
 
 use crate::error::nearest;
 use crate::{parse, LoadOptions, Scenario, ScenarioError};
@@ -13,6 +15,17 @@ pub struct Entry {
     /// The file name without `.json`, e.g. `mm1`.
     pub name: &'static str,
     /// The file's text.
+    pub text: &'static str,
+    /// The data files it names, embedded from `library/`.
+    pub files: &'static [CatalogFile],
+}
+
+/// A data file embedded beside a catalog scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CatalogFile {
+    /// The name the scenario uses (`mg1-measured.csv`), a file in `library/`.
+    pub name: &'static str,
+    /// Its text.
     pub text: &'static str,
 }
 
@@ -58,90 +71,119 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 21] = [
+const ENTRIES: [Entry; 22] = [
     Entry {
         name: "cache-stampede",
         text: include_str!("../library/cache-stampede.json"),
+        files: &[],
     },
     Entry {
         name: "cascading-failure",
         text: include_str!("../library/cascading-failure.json"),
+        files: &[],
     },
     Entry {
         name: "clock-skew",
         text: include_str!("../library/clock-skew.json"),
+        files: &[],
     },
     Entry {
         name: "crash",
         text: include_str!("../library/crash.json"),
+        files: &[],
     },
     Entry {
         name: "errors",
         text: include_str!("../library/errors.json"),
+        files: &[],
     },
     Entry {
         name: "fail-slow",
         text: include_str!("../library/fail-slow.json"),
+        files: &[],
     },
     Entry {
         name: "flapping",
         text: include_str!("../library/flapping.json"),
+        files: &[],
     },
     Entry {
         name: "lease-split-brain",
         text: include_str!("../library/lease-split-brain.json"),
+        files: &[],
     },
     Entry {
         name: "md1",
         text: include_str!("../library/md1.json"),
+        files: &[],
+    },
+    Entry {
+        name: "mg1-measured",
+        text: include_str!("../library/mg1-measured.json"),
+        files: &[CatalogFile {
+            name: "mg1-measured.csv",
+            text: include_str!("../library/mg1-measured.csv"),
+        }],
     },
     Entry {
         name: "mm1",
         text: include_str!("../library/mm1.json"),
+        files: &[],
     },
     Entry {
         name: "mmc",
         text: include_str!("../library/mmc.json"),
+        files: &[],
     },
     Entry {
         name: "noisy-neighbor",
         text: include_str!("../library/noisy-neighbor.json"),
+        files: &[],
     },
     Entry {
         name: "partition",
         text: include_str!("../library/partition.json"),
+        files: &[],
     },
     Entry {
         name: "replication-lag",
         text: include_str!("../library/replication-lag.json"),
+        files: &[],
     },
     Entry {
         name: "retries",
         text: include_str!("../library/retries.json"),
+        files: &[],
     },
     Entry {
         name: "retry-storm",
         text: include_str!("../library/retry-storm.json"),
+        files: &[],
     },
     Entry {
         name: "slowdown",
         text: include_str!("../library/slowdown.json"),
+        files: &[],
     },
     Entry {
         name: "steady-state",
         text: include_str!("../library/steady-state.json"),
+        files: &[],
     },
     Entry {
         name: "tail-at-scale",
         text: include_str!("../library/tail-at-scale.json"),
+        files: &[],
     },
     Entry {
         name: "tiers",
         text: include_str!("../library/tiers.json"),
+        files: &[],
     },
     Entry {
         name: "zone-outage",
         text: include_str!("../library/zone-outage.json"),
+        files: &[],
     },
 ];
 
@@ -163,6 +205,25 @@ mod tests {
             })
             .collect();
         on_disk.sort();
+        let (scenarios, mut data): (Vec<String>, Vec<String>) = on_disk
+            .into_iter()
+            .partition(|name| name.ends_with(".json"));
+        let on_disk = scenarios;
+        let mut embedded_data: Vec<&str> = ENTRIES
+            .iter()
+            .flat_map(|e| e.files.iter().map(|f| f.name))
+            .collect();
+        embedded_data.sort_unstable();
+        data.sort();
+        assert_eq!(
+            embedded_data, data,
+            "embed every data file of library/ in the entry that names it, and nothing else"
+        );
+        for file in ENTRIES.iter().flat_map(|e| e.files) {
+            let on_disk =
+                std::fs::read_to_string(format!("{directory}/{}", file.name)).expect("readable");
+            assert_eq!(on_disk, file.text, "{} is embedded as it is", file.name);
+        }
         let embedded: Vec<String> = ENTRIES.iter().map(|e| format!("{}.json", e.name)).collect();
         assert_eq!(
             embedded, on_disk,
@@ -198,7 +259,7 @@ mod tests {
             for variant in &scenario.variants {
                 let options = LoadOptions {
                     variant: Some(variant.clone()),
-                    overrides: Vec::new(),
+                    ..LoadOptions::default()
                 };
                 let varied = entry.load(&options).unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(varied.variant.as_deref(), Some(variant.as_str()));

@@ -159,6 +159,24 @@ pub enum ScenarioError {
         /// The nearest existing name, when one is close.
         suggestion: Option<String>,
     },
+    /// Occurs when a file the scenario names (a CSV of samples) cannot be read, or a line of
+    /// it is not what the distribution needs.
+    #[error("{origin}: {}: {file}{}: {problem}; {hint}", at(path), on_line(line))]
+    File {
+        /// File path or `catalog:NAME` of the scenario.
+        origin: String,
+        /// Path of the key that names the file (`services[0] (db).service_time.file`).
+        path: String,
+        /// Where the file was looked for or found.
+        file: String,
+        /// The line of the file at fault (from 1), if one is (`u32` keeps the variant within
+        /// clippy's error size; a file past 4 billion lines is refused long before).
+        line: Option<u32>,
+        /// What is wrong.
+        problem: String,
+        /// How to fix it (static, which keeps this variant within clippy's error size).
+        hint: &'static str,
+    },
     /// Occurs when `--variant` names a variant the file does not define.
     #[error(
         "{origin}: no variant named `{name}`{}",
@@ -204,6 +222,7 @@ impl ScenarioError {
             | ScenarioError::DuplicateName { origin, .. }
             | ScenarioError::UnknownReference { origin, .. }
             | ScenarioError::UnknownVariant { origin, .. }
+            | ScenarioError::File { origin, .. }
             | ScenarioError::BadOverride { origin, .. } => origin,
         }
     }
@@ -218,6 +237,7 @@ impl ScenarioError {
             | ScenarioError::UnknownKind { path, .. }
             | ScenarioError::BadValue { path, .. }
             | ScenarioError::DuplicateName { path, .. }
+            | ScenarioError::File { path, .. }
             | ScenarioError::UnknownReference { path, .. } => Some(path),
             ScenarioError::Syntax { .. }
             | ScenarioError::UnknownVariant { .. }
@@ -456,6 +476,10 @@ fn at(path: &str) -> &str {
     } else {
         path
     }
+}
+
+fn on_line(line: &Option<u32>) -> String {
+    line.map(|l| format!(" line {l}")).unwrap_or_default()
 }
 
 fn near(position: &Option<Position>) -> String {

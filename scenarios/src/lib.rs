@@ -10,12 +10,16 @@
 //! print.
 //!
 //! This crate does no file I/O (the CLI reads files and passes the text and its name) and
-//! runs nothing (`models` does). `catalog` embeds `library/*.json`.
+//! runs nothing (`models` does). A file the scenario names (a CSV of measured latencies)
+//! comes from the `FileSource` in `LoadOptions::files` (`files`), and `Scenario::files`
+//! lists what was read. `catalog` embeds `library/*.json` and the files beside them.
 
 #![deny(missing_docs)]
 
 pub mod catalog;
+mod csv;
 pub mod error;
+pub mod files;
 pub mod overrides;
 pub mod raw;
 pub mod topology;
@@ -26,6 +30,7 @@ use serde_json::Value;
 use sim_core::SimDuration;
 
 pub use error::{Position, Referent, ScenarioError};
+pub use files::{FileSource, Files, ScenarioFile};
 pub use overrides::Override;
 pub use warning::ScenarioWarning;
 
@@ -55,6 +60,8 @@ pub struct Scenario {
     /// What this scenario says but probably does not mean (a fault inside the warm-up), in
     /// file order; none changes what runs.
     pub warnings: Vec<ScenarioWarning>,
+    /// The files the scenario read (CSV samples, ...), in the order first referenced.
+    pub files: Vec<ScenarioFile>,
 }
 
 /// A service-level objective: the fraction of a client's requests that must succeed in time.
@@ -71,13 +78,17 @@ pub struct Slo {
     pub target: f64,
 }
 
-/// What to change before validating: a variant, then `--set` overrides in order.
+/// What to change before validating: a variant, then `--set` overrides in order; and where
+/// the files the scenario names come from.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadOptions {
     /// The variant to apply, by name.
     pub variant: Option<String>,
     /// Overrides applied after the variant, in order.
     pub overrides: Vec<Override>,
+    /// Where files named in the scenario are read (the default: a catalog scenario's own
+    /// embedded files, nothing else).
+    pub files: Files,
 }
 
 /// Parses and validates scenario `text`; `origin` (a file path or `catalog:NAME`) names it
@@ -101,7 +112,11 @@ pub fn parse(text: &str, origin: &str, options: &LoadOptions) -> Result<Scenario
         // Read the text itself so that type errors carry a line and column.
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let raw = typed(&mut deserializer, &base, origin)?;
-        let mut scenario = validate::scenario(raw, origin, None, names)?;
+        let source = validate::Source {
+            origin,
+            files: &options.files,
+        };
+        let mut scenario = validate::scenario(raw, origin, source, None, names)?;
         scenario.as_written = variants.as_written();
         return Ok(scenario);
     }
@@ -116,17 +131,30 @@ pub fn parse(text: &str, origin: &str, options: &LoadOptions) -> Result<Scenario
         notes.push(format!("--set {change}"));
     }
     let annotated = format!("{origin} ({})", notes.join(", "));
+    let source = validate::Source {
+        origin,
+        files: &options.files,
+    };
     let result = typed(&changed, &changed, &annotated).and_then(|raw| {
-        let mut scenario =
-            validate::scenario(raw, &annotated, options.variant.clone(), names.clone())?;
+        let mut scenario = validate::scenario(
+            raw,
+            &annotated,
+            source,
+            options.variant.clone(),
+            names.clone(),
+        )?;
         scenario.as_written = variants.as_written();
         Ok(scenario)
     });
     match result {
         Ok(scenario) => Ok(scenario),
         Err(error) => {
-            // Blame the file when the file alone is already wrong.
-            let plain = parse(text, origin, &LoadOptions::default());
+            // Blame the file when the file alone is already wrong (reading the same files).
+            let unchanged = LoadOptions {
+                files: options.files.clone(),
+                ..LoadOptions::default()
+            };
+            let plain = parse(text, origin, &unchanged);
             Err(plain.err().unwrap_or(error))
         }
     }

@@ -41,6 +41,9 @@
 //! | `calls[].timeout`, `calls[].retry` | as for clients | |
 //! | `calls[].fanout` | `1` | |
 //! | `calls[].wait_for` | `"all"` | a fan-out usually needs every shard |
+//! | `quantiles.min`, `quantiles.max` (`p0`, `p100`) | absent: the lowest and the highest segment extended at their own slopes to q = 0 and q = 1 | bounded, so every moment is finite, and no tail heavier than the one measured (`sim_core::distribution::quantiles`) |
+//! | `empirical.column`, `histogram.column` | the file's only column (besides `unit`, and `count` for a histogram) | |
+//! | `histogram.min` | `"0s"` | Prometheus' lower bound for its first bucket |
 //! | `network` | `{latency: {kind: constant, value: "0s"}}` | an ideal network unless told otherwise |
 //! | `network.loss`, `network.duplicate` | `0` | |
 //! | `network.links` | `[]` | |
@@ -113,6 +116,8 @@ mod cache;
 pub use cache::Cache;
 mod class;
 pub use class::{Overload, Pool, Priority, RateLimitPer};
+mod distribution;
+pub use distribution::{Bucket, Distribution, DistributionKind, MixtureArm};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize)]
@@ -792,64 +797,6 @@ pub struct Limits {
     pub events_max: Count,
 }
 
-/// A distribution of durations; which fields apply depends on `kind`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Distribution {
-    /// Which family.
-    pub kind: DistributionKind,
-    /// The value (constant).
-    #[serde(default)]
-    pub value: Option<Duration>,
-    /// Smallest value (uniform).
-    #[serde(default)]
-    pub min: Option<Duration>,
-    /// Largest value (uniform).
-    #[serde(default)]
-    pub max: Option<Duration>,
-    /// Mean (exponential; lognormal with `sd`).
-    #[serde(default)]
-    pub mean: Option<Duration>,
-    /// Standard deviation (lognormal with `mean`).
-    #[serde(default)]
-    pub sd: Option<Duration>,
-    /// Median (lognormal with `p99`).
-    #[serde(default)]
-    pub p50: Option<Duration>,
-    /// 99th percentile (lognormal with `p50`).
-    #[serde(default)]
-    pub p99: Option<Duration>,
-    /// Arms (mixture).
-    #[serde(default)]
-    pub of: Option<Vec<MixtureArm>>,
-}
-
-/// The distribution families.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DistributionKind {
-    /// Always `value`.
-    Constant,
-    /// Uniform on `min..=max`.
-    Uniform,
-    /// Exponential with `mean`.
-    Exponential,
-    /// Lognormal by `mean`/`sd` or by `p50`/`p99`.
-    Lognormal,
-    /// A weighted choice among `of`.
-    Mixture,
-}
-
-/// One arm of a mixture.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MixtureArm {
-    /// Probability of this arm.
-    pub weight: f64,
-    /// The arm's distribution.
-    pub dist: Distribution,
-}
-
 /// A duration as written, e.g. `"250ms"`; `validate` parses it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Duration(pub String);
@@ -1090,17 +1037,7 @@ fn network_default() -> Network {
 }
 
 fn latency_default() -> Distribution {
-    Distribution {
-        kind: DistributionKind::Constant,
-        value: Some(Duration("0s".to_string())),
-        min: None,
-        max: None,
-        mean: None,
-        sd: None,
-        p50: None,
-        p99: None,
-        of: None,
-    }
+    Distribution::constant("0s")
 }
 
 fn pending_events_max_default() -> Count {

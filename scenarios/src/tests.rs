@@ -17,6 +17,7 @@ fn options(variant: Option<&str>, sets: &[&str]) -> LoadOptions {
     LoadOptions {
         variant: variant.map(str::to_string),
         overrides: sets.iter().map(|s| Override::parse(s).unwrap()).collect(),
+        ..LoadOptions::default()
     }
 }
 
@@ -347,14 +348,24 @@ fn mutated_catalog() -> impl Strategy<Value = (String, LoadOptions)> {
             .iter()
             .filter_map(|s| Override::parse(s).ok())
             .collect();
-        (document.to_string(), LoadOptions { variant, overrides })
+        (
+            document.to_string(),
+            LoadOptions {
+                variant,
+                overrides,
+                ..LoadOptions::default()
+            },
+        )
     })
 }
 
 proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,200}", variant in prop::option::of("\\PC{0,8}")) {
-        let options = LoadOptions { variant, overrides: Vec::new() };
+        let options = LoadOptions {
+            variant,
+            ..LoadOptions::default()
+        };
         let _ = parse(&text, "fuzz.json", &options);
         let _ = variant_names(&text, "fuzz.json");
         let _ = Override::parse(&text);

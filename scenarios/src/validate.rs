@@ -6,6 +6,7 @@
 //! on each check, with the reason for every bound); it does not own defaults (`raw` does)
 //! or dotted paths (`overrides` does).
 
+use std::cell::RefCell;
 use std::fmt::Display;
 use std::ops::RangeInclusive;
 
@@ -13,22 +14,33 @@ use models::{
     Arrival, Backoff, CallConfig, ClientConfig, ClientId, Jitter, RetryPolicy, ServiceConfig,
     ServiceId, WorldConfig,
 };
-use sim_core::{
-    Distribution, DistributionError, DurationError, Limits, MixtureArm, Probability, SimDuration,
-};
+use sim_core::{DurationError, Limits, Probability, SimDuration};
 
 use crate::error::{nearest, quoted, Path, Referent, ScenarioError};
 use crate::raw;
-use crate::{Scenario, Slo};
+use crate::{Files, Scenario, ScenarioFile, Slo};
+
+/// Where the scenario came from, for reading the files it names: its plain origin (without
+/// the variant and `--set` notes of the one in messages) and the source to ask.
+#[derive(Clone, Copy)]
+pub(crate) struct Source<'a> {
+    pub(crate) origin: &'a str,
+    pub(crate) files: &'a Files,
+}
 
 /// Validates `raw` into a `Scenario`; errors name `origin` and the JSON path.
 pub(crate) fn scenario(
     raw: raw::Scenario,
     origin: &str,
+    source: Source<'_>,
     variant: Option<String>,
     variants: Vec<String>,
 ) -> Result<Scenario, ScenarioError> {
-    let check = Checker { origin };
+    let check = Checker {
+        origin,
+        source,
+        read: RefCell::new(Vec::new()),
+    };
     let root = Path::root();
     check.name(&root.key("name"), &raw.name)?;
     let (world, slos) = check.world(&raw)?;
@@ -42,6 +54,7 @@ pub(crate) fn scenario(
         variants,
         warnings,
         as_written: None,
+        files: check.read.into_inner(),
     })
 }
 
@@ -95,9 +108,12 @@ const ATTEMPTS_MAX: u64 = 100;
 /// Highest arrival rate: one request per nanosecond, the resolution of virtual time.
 const RATE_PER_S_MAX: f64 = 1e9;
 
-/// Runs the checks for one scenario; holds only what every message needs.
+/// Runs the checks for one scenario; holds what every message needs, and the files read.
 struct Checker<'a> {
     origin: &'a str,
+    source: Source<'a>,
+    /// Every file read so far, so that a file named twice is read once and listed once.
+    read: RefCell<Vec<ScenarioFile>>,
 }
 
 impl Checker<'_> {
@@ -618,179 +634,6 @@ impl Checker<'_> {
         })
     }
 
-    /// Builds a distribution; which fields are allowed and required depends on `kind`.
-    fn distribution(
-        &self,
-        path: &Path,
-        raw: &raw::Distribution,
-    ) -> Result<Distribution, ScenarioError> {
-        use raw::DistributionKind as Kind;
-        let (kind, allowed): (&str, &[&str]) = match raw.kind {
-            Kind::Constant => ("constant", &["value"]),
-            Kind::Uniform => ("uniform", &["min", "max"]),
-            Kind::Exponential => ("exponential", &["mean"]),
-            Kind::Lognormal => ("lognormal", &["mean", "sd", "p50", "p99"]),
-            Kind::Mixture => ("mixture", &["of"]),
-        };
-        let durations = [
-            ("value", &raw.value),
-            ("min", &raw.min),
-            ("max", &raw.max),
-            ("mean", &raw.mean),
-            ("sd", &raw.sd),
-            ("p50", &raw.p50),
-            ("p99", &raw.p99),
-        ];
-        let family = format!("the `{kind}` distribution");
-        for (field, value) in durations {
-            if let (Some(value), false) = (value, allowed.contains(&field)) {
-                return Err(self.not_a_parameter(
-                    &path.key(field),
-                    quoted(&value.0),
-                    &family,
-                    allowed,
-                ));
-            }
-        }
-        if raw.of.is_some() && raw.kind != Kind::Mixture {
-            return Err(self.not_a_parameter(&path.key("of"), "an array", &family, allowed));
-        }
-        let built = match raw.kind {
-            Kind::Constant => Distribution::Constant(self.duration(
-                &path.key("value"),
-                self.required(path, "value", &raw.value)?,
-            )?),
-            Kind::Uniform => {
-                let low = self.duration(&path.key("min"), self.required(path, "min", &raw.min)?)?;
-                let high =
-                    self.duration(&path.key("max"), self.required(path, "max", &raw.max)?)?;
-                Distribution::uniform(low, high).map_err(|e| self.distribution_error(path, e))?
-            }
-            Kind::Exponential => {
-                let mean = self.required(path, "mean", &raw.mean)?;
-                let hint = "an exponential with mean 0 is always 0; write {\"kind\": \"constant\", \"value\": \"0s\"} if that is meant";
-                Distribution::Exponential {
-                    mean: self.positive_duration(&path.key("mean"), mean, hint)?,
-                }
-            }
-            Kind::Lognormal => self.lognormal(path, raw)?,
-            Kind::Mixture => self.mixture(path, self.required(path, "of", &raw.of)?)?,
-        };
-        Ok(built)
-    }
-
-    fn lognormal(
-        &self,
-        path: &Path,
-        raw: &raw::Distribution,
-    ) -> Result<Distribution, ScenarioError> {
-        let moments = raw.mean.is_some() || raw.sd.is_some();
-        let quantiles = raw.p50.is_some() || raw.p99.is_some();
-        let hint = "a lognormal is given either by `mean` and `sd`, or by `p50` and `p99`";
-        let rule = "needs exactly one of the pairs `mean` + `sd` or `p50` + `p99`";
-        match (moments, quantiles) {
-            (true, true) => {
-                let given = [
-                    ("mean", &raw.mean),
-                    ("sd", &raw.sd),
-                    ("p50", &raw.p50),
-                    ("p99", &raw.p99),
-                ]
-                .iter()
-                .filter(|(_, v)| v.is_some())
-                .map(|(f, _)| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-                Err(self.bad(path, rule, given, hint))
-            }
-            (false, false) => Err(self.bad(path, rule, "none of them", hint)),
-            (true, false) => {
-                let mean =
-                    self.duration(&path.key("mean"), self.required(path, "mean", &raw.mean)?)?;
-                let sd = self.duration(&path.key("sd"), self.required(path, "sd", &raw.sd)?)?;
-                Distribution::lognormal_mean_sd(mean, sd)
-                    .map_err(|e| self.distribution_error(path, e))
-            }
-            (false, true) => {
-                let p50 = self.duration(&path.key("p50"), self.required(path, "p50", &raw.p50)?)?;
-                let p99 = self.duration(&path.key("p99"), self.required(path, "p99", &raw.p99)?)?;
-                Distribution::lognormal_p50_p99(p50, p99)
-                    .map_err(|e| self.distribution_error(path, e))
-            }
-        }
-    }
-
-    fn mixture(
-        &self,
-        path: &Path,
-        arms: &[raw::MixtureArm],
-    ) -> Result<Distribution, ScenarioError> {
-        let of = path.key("of");
-        if arms.is_empty() {
-            return Err(self.bad(
-                &of,
-                "must list at least one arm",
-                "[]",
-                "write [{\"weight\": 1, \"dist\": {...}}] for a single distribution",
-            ));
-        }
-        let mut built = Vec::with_capacity(arms.len());
-        for (i, arm) in arms.iter().enumerate() {
-            let arm_path = of.element(i, None);
-            let weight = Probability::new(arm.weight).ok_or_else(|| {
-                self.bad(
-                    &arm_path.key("weight"),
-                    "must be between 0 and 1",
-                    arm.weight,
-                    "a weight is the probability of choosing this arm",
-                )
-            })?;
-            let distribution = self.distribution(&arm_path.key("dist"), &arm.dist)?;
-            built.push(MixtureArm {
-                weight: weight.get(),
-                distribution,
-            });
-        }
-        Distribution::mixture(built).map_err(|e| self.distribution_error(path, e))
-    }
-
-    /// Turns a refusal from a `sim_core::Distribution` constructor into a `BadValue`.
-    fn distribution_error(&self, path: &Path, error: DistributionError) -> ScenarioError {
-        match error {
-            DistributionError::UniformReversed { low, high } => self.bad(
-                &path.key("min"),
-                format!("must not exceed `max` ({high})"),
-                low,
-                "swap `min` and `max`",
-            ),
-            DistributionError::LogNormalMoments { mean, .. } => self.bad(
-                &path.key("mean"),
-                "must be greater than 0",
-                mean,
-                "a lognormal takes only positive values, so its mean is positive (`sd` may be 0)",
-            ),
-            DistributionError::LogNormalQuantiles { p50, p99 } if p50 == SimDuration::ZERO => self
-                .bad(
-                    &path.key("p50"),
-                    "must be greater than 0",
-                    p99,
-                    "a lognormal takes only positive values, so its median is positive",
-                ),
-            DistributionError::LogNormalQuantiles { p50, p99 } => self.bad(
-                &path.key("p99"),
-                format!("must be at least `p50` ({p50})"),
-                p99,
-                "the 99th percentile cannot lie below the median",
-            ),
-            DistributionError::MixtureWeights { sum } => self.bad(
-                &path.key("of"),
-                "needs weights that sum to 1 (within 1e-9)",
-                format!("a sum of {sum}"),
-                "scale the weights so that they add up to exactly 1",
-            ),
-        }
-    }
-
     /// Resolves `name` among `names` (services or clients) to its index.
     fn reference(
         &self,
@@ -923,6 +766,7 @@ impl Checker<'_> {
 mod cache;
 mod class;
 mod database;
+mod distribution;
 mod election;
 mod fault;
 mod guard;

@@ -2,14 +2,58 @@
 //!
 //! A `Distribution` is already validated (its constructors check their arguments); sampling
 //! draws from a caller-owned `Stream` and uses `libm` only, so a seed gives the same durations
-//! on every platform. Moments (`mean`, `second_moment`) are exact where a closed form exists;
-//! they feed theory checks and `explain`, never the simulation itself.
+//! on every platform. Moments (`mean_nanos`, `second_moment_nanos`, `variance_nanos`) are
+//! exact closed forms of what is sampled (before the rounding of each draw to whole
+//! nanoseconds); they feed theory checks and `explain`, never the simulation itself.
+//!
+//! # Kinds, and the draws each sample takes
+//!
+//! | kind | sampling | draws per sample |
+//! |---|---|---|
+//! | `Constant` | the value | 0 |
+//! | `Uniform` | `Stream::between` | 1 (Lemire: another with probability < n/2^64) |
+//! | `Exponential` | `−mean · ln U` | 1 |
+//! | `LogNormal` | `exp(μ + σZ)`, Z by Box–Muller | 2 |
+//! | `Mixture` | an arm by one uniform, then the arm | 1 + the arm's |
+//! | `Quantiles` (`quantiles`) | inverse CDF, log-linear between measured quantiles | 1 |
+//! | `Empirical` (`empirical`) | one measured value, chosen uniformly | 1 (as `Uniform`) |
+//! | `Histogram` (`empirical`) | inverse CDF, uniform inside each bucket | 1 |
+//! | `Pareto` (`pareto`) | inverse CDF of the bounded Pareto | 1 |
+//! | `Weibull` (`weibull`) | inverse CDF, `λ(−ln U)^(1/k)` | 1 |
+//! | `Gamma` (`gamma`, `erlang`) | Marsaglia–Tsang 2000 | about 3 (rejection; +1 for shape < 1) |
+//!
+//! A hyperexponential is a `Mixture` of `Exponential`s (two draws). Each kind's module
+//! (`quantiles`, `empirical`, `pareto`, `weibull`, `gamma`) documents its definition,
+//! its sampling rule and its moment formulas.
+//!
+//! # Speed
+//!
+//! `sample` handles `Constant` and `Exponential` inline (zero network latency and the usual
+//! service time sit on the hot path of every request); every other kind goes through the
+//! out-of-line `draw`. Variants larger than two words are boxed so the enum stays 32 bytes.
+
+pub mod empirical;
+pub mod gamma;
+pub mod pareto;
+pub mod quantiles;
+pub mod weibull;
+
+pub use empirical::{Bucket, Buckets, Samples};
+pub use gamma::Gamma;
+pub use pareto::Pareto;
+pub use quantiles::{QuantilePoint, QuantileTable};
+pub use weibull::Weibull;
 
 use crate::rng::Stream;
 use crate::time::SimDuration;
 
 /// The standard normal quantile at 0.99, Φ⁻¹(0.99), used to fit a lognormal to (p50, p99).
 pub const Z_99: f64 = 2.326_347_874_040_841;
+
+/// The largest value a bounded kind may reach, in nanoseconds: 2^53 ns (104 days). Every
+/// whole number of nanoseconds up to it is an exact `f64`, so rounding a draw is exact, and
+/// no request in a simulation runs for longer.
+pub const SAMPLE_NANOS_MAX: f64 = 9_007_199_254_740_992.0;
 
 /// A distribution of non-negative durations.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +81,18 @@ pub enum Distribution {
     },
     /// A weighted choice among other distributions.
     Mixture(Vec<MixtureArm>),
+    /// Measured quantiles, interpolated log-linearly (`quantiles`).
+    Quantiles(QuantileTable),
+    /// Measured values, resampled (`empirical`).
+    Empirical(Samples),
+    /// A histogram of measured values, uniform inside each bucket (`empirical`).
+    Histogram(Buckets),
+    /// A bounded Pareto (`pareto`).
+    Pareto(Box<Pareto>),
+    /// A Weibull (`weibull`).
+    Weibull(Weibull),
+    /// A gamma or Erlang (`gamma`).
+    Gamma(Box<Gamma>),
 }
 
 /// One arm of a mixture: its probability and its distribution.
@@ -81,6 +137,103 @@ pub enum DistributionError {
         /// Sum of the weights as given.
         sum: f64,
     },
+    /// Occurs when a quantile table has fewer than two points.
+    #[error("a quantile table needs at least two points (got {count})")]
+    QuantilePoints {
+        /// How many points were given.
+        count: usize,
+    },
+    /// Occurs when a quantile's probability lies outside `0..=1` (or is NaN).
+    #[error("a quantile's probability must lie in 0..=1 (got {q})")]
+    QuantileProbability {
+        /// The probability as given.
+        q: f64,
+    },
+    /// Occurs when a quantile is zero: log-linear interpolation needs positive values.
+    #[error("the quantile at {q} must be greater than 0")]
+    QuantileZero {
+        /// Its probability.
+        q: f64,
+    },
+    /// Occurs when two points share a probability (`min` and `p0`, `p999` and `p99.9`).
+    #[error("two points of a quantile table are at probability {q}")]
+    QuantileDuplicate {
+        /// The shared probability.
+        q: f64,
+    },
+    /// Occurs when a higher quantile is smaller than a lower one.
+    #[error("the quantile at {} ({}) is below the one at {} ({})", .high.q, .high.value, .low.q, .low.value)]
+    QuantileOrder {
+        /// The lower point.
+        low: QuantilePoint,
+        /// The higher point, whose value is smaller.
+        high: QuantilePoint,
+    },
+    /// Occurs when extending a table's last segment to q = 1 passes `SAMPLE_NANOS_MAX`.
+    #[error("extending the last segment from q = {q} to 1 reaches {nanos:e} ns")]
+    QuantileExtrapolation {
+        /// The probability of the last point given.
+        q: f64,
+        /// The value reached at q = 1, in nanoseconds.
+        nanos: f64,
+    },
+    /// Occurs when an empirical distribution has no values.
+    #[error("an empirical distribution needs at least one value")]
+    SamplesEmpty,
+    /// Occurs when a histogram's bounds do not increase (or its first is not above `min`).
+    #[error("bucket {index}'s bound ({le}) must be above the previous one ({previous})")]
+    BucketOrder {
+        /// The bucket, from 0.
+        index: usize,
+        /// The previous bound (the histogram's lower bound for bucket 0).
+        previous: SimDuration,
+        /// The bucket's bound as given.
+        le: SimDuration,
+    },
+    /// Occurs when a histogram's bound passes `SAMPLE_NANOS_MAX`.
+    #[error("bucket {index}'s bound ({le}) is longer than 2^53 ns")]
+    BucketTooLong {
+        /// The bucket, from 0.
+        index: usize,
+        /// The bound as given.
+        le: SimDuration,
+    },
+    /// Occurs when a histogram has no buckets or counts nothing.
+    #[error("a histogram needs a bucket with a count above 0")]
+    BucketsEmpty,
+    /// Occurs when a histogram's counts sum past 2^53.
+    #[error("a histogram's counts must sum to at most 2^53")]
+    BucketCountTooLarge,
+    /// Occurs when a Pareto's shape is not a positive number.
+    #[error("a Pareto's alpha must be a number greater than 0 (got {alpha})")]
+    ParetoShape {
+        /// The shape as given.
+        alpha: f64,
+    },
+    /// Occurs when a Pareto's bounds are not 0 < min < max ≤ 2^53 ns.
+    #[error("a Pareto needs 0 < min < max ≤ 2^53 ns (got min {low}, max {high})")]
+    ParetoBounds {
+        /// The lower bound as given.
+        low: SimDuration,
+        /// The upper bound as given.
+        high: SimDuration,
+    },
+    /// Occurs when a Weibull's shape lies outside `WEIBULL_SHAPE_MIN..=WEIBULL_SHAPE_MAX`.
+    #[error("a Weibull's shape must lie in 0.1..=100 (got {shape})")]
+    WeibullShape {
+        /// The shape as given.
+        shape: f64,
+    },
+    /// Occurs when a gamma's shape lies outside `GAMMA_SHAPE_MIN..=GAMMA_SHAPE_MAX` (an
+    /// Erlang's k outside 1..=10^6).
+    #[error("a gamma's shape must lie in 0.01..=1e6 (got {shape})")]
+    GammaShape {
+        /// The shape as given.
+        shape: f64,
+    },
+    /// Occurs when a Weibull's or a gamma's scale (or mean) is zero.
+    #[error("the scale (or mean) must be greater than 0")]
+    ScaleZero,
 }
 
 impl Distribution {
@@ -141,6 +294,54 @@ impl Distribution {
         Ok(Distribution::Mixture(arms))
     }
 
+    /// A quantile table from measured points (see `quantiles`).
+    pub fn quantiles(points: &[QuantilePoint]) -> Result<Distribution, DistributionError> {
+        QuantileTable::new(points).map(Distribution::Quantiles)
+    }
+
+    /// The empirical distribution of measured values (see `empirical`).
+    pub fn empirical(values: Vec<SimDuration>) -> Result<Distribution, DistributionError> {
+        Samples::new(values).map(Distribution::Empirical)
+    }
+
+    /// A histogram from the lower bound of its first bucket and its buckets (see `empirical`).
+    pub fn histogram(
+        low: SimDuration,
+        buckets: &[Bucket],
+    ) -> Result<Distribution, DistributionError> {
+        Buckets::new(low, buckets).map(Distribution::Histogram)
+    }
+
+    /// A bounded Pareto with shape `alpha` on `low..=high` (see `pareto`).
+    pub fn pareto(
+        alpha: f64,
+        low: SimDuration,
+        high: SimDuration,
+    ) -> Result<Distribution, DistributionError> {
+        Pareto::new(alpha, low, high).map(|p| Distribution::Pareto(Box::new(p)))
+    }
+
+    /// A hyperexponential: a mixture of exponentials, each `(weight, mean)` a phase.
+    pub fn hyperexponential(
+        phases: &[(f64, SimDuration)],
+    ) -> Result<Distribution, DistributionError> {
+        Distribution::mixture(
+            phases
+                .iter()
+                .map(|&(weight, mean)| MixtureArm {
+                    weight,
+                    distribution: Distribution::Exponential { mean },
+                })
+                .collect(),
+        )
+    }
+
+    /// An Erlang-k with the given mean: the sum of k exponential phases of mean `mean / k`,
+    /// sampled as a gamma of shape k (see `gamma`).
+    pub fn erlang(k: u32, mean: SimDuration) -> Result<Distribution, DistributionError> {
+        Gamma::with_mean(f64::from(k), mean).map(|g| Distribution::Gamma(Box::new(g)))
+    }
+
     /// Draws one duration.
     #[inline]
     pub fn sample(&self, stream: &mut Stream) -> SimDuration {
@@ -166,6 +367,12 @@ impl Distribution {
             Distribution::LogNormal { mu, sigma } => {
                 SimDuration::from_nanos_f64(libm::exp(mu + sigma * stream.standard_normal()))
             }
+            Distribution::Quantiles(table) => table.sample(stream),
+            Distribution::Empirical(samples) => samples.sample(stream),
+            Distribution::Histogram(buckets) => buckets.sample(stream),
+            Distribution::Pareto(pareto) => pareto.sample(stream),
+            Distribution::Weibull(weibull) => weibull.sample(stream),
+            Distribution::Gamma(gamma) => gamma.sample(stream),
             Distribution::Mixture(arms) => {
                 let u = stream.unit();
                 let mut cumulative = 0.0;
@@ -197,6 +404,12 @@ impl Distribution {
                 .iter()
                 .map(|a| a.weight * a.distribution.mean_nanos())
                 .sum(),
+            Distribution::Quantiles(table) => table.moment_nanos(1),
+            Distribution::Empirical(samples) => samples.mean_nanos(),
+            Distribution::Histogram(buckets) => buckets.mean_nanos(),
+            Distribution::Pareto(pareto) => pareto.moment_nanos(1),
+            Distribution::Weibull(weibull) => weibull.moment_nanos(1),
+            Distribution::Gamma(gamma) => gamma.moment_nanos(1),
         }
     }
 
@@ -214,7 +427,19 @@ impl Distribution {
                 .iter()
                 .map(|a| a.weight * a.distribution.second_moment_nanos())
                 .sum(),
+            Distribution::Quantiles(table) => table.moment_nanos(2),
+            Distribution::Empirical(samples) => samples.second_moment_nanos(),
+            Distribution::Histogram(buckets) => buckets.second_moment_nanos(),
+            Distribution::Pareto(pareto) => pareto.moment_nanos(2),
+            Distribution::Weibull(weibull) => weibull.moment_nanos(2),
+            Distribution::Gamma(gamma) => gamma.moment_nanos(2),
         }
+    }
+
+    /// The exact variance in nanoseconds²: `E(X²) − E(X)²`, never below 0.
+    pub fn variance_nanos(&self) -> f64 {
+        let mean = self.mean_nanos();
+        (self.second_moment_nanos() - mean * mean).max(0.0)
     }
 }
 
@@ -255,6 +480,41 @@ mod tests {
                 },
             ])
             .unwrap(),
+            Distribution::quantiles(&[
+                QuantilePoint {
+                    q: 0.5,
+                    value: ms(3),
+                },
+                QuantilePoint {
+                    q: 0.9,
+                    value: ms(5),
+                },
+                QuantilePoint {
+                    q: 1.0,
+                    value: ms(9),
+                },
+            ])
+            .unwrap(),
+            Distribution::empirical(vec![ms(1), ms(2), ms(6)]).unwrap(),
+            Distribution::histogram(
+                ms(1),
+                &[
+                    Bucket {
+                        le: ms(2),
+                        count: 3,
+                    },
+                    Bucket {
+                        le: ms(5),
+                        count: 1,
+                    },
+                ],
+            )
+            .unwrap(),
+            Distribution::pareto(2.5, ms(1), ms(100)).unwrap(),
+            Distribution::Weibull(Weibull::new(0.8, ms(2)).unwrap()),
+            Distribution::Gamma(Box::new(Gamma::new(0.5, ms(4)).unwrap())),
+            Distribution::erlang(3, ms(3)).unwrap(),
+            Distribution::hyperexponential(&[(0.9, ms(1)), (0.1, ms(10))]).unwrap(),
         ];
         for d in &cases {
             let exact = d.mean_nanos();
@@ -300,6 +560,70 @@ mod tests {
             fresh.next_u64(),
             "a constant draws nothing"
         );
+    }
+
+    #[test]
+    fn the_enum_stays_four_words() {
+        // `sample` is on the hot path of every request: large kinds are boxed so that adding
+        // them did not grow the enum (it was 32 bytes with the first five kinds).
+        assert!(std::mem::size_of::<Distribution>() <= 32);
+    }
+
+    #[test]
+    fn inverse_cdf_kinds_take_one_draw_per_sample() {
+        let ms = SimDuration::from_millis;
+        let cases = [
+            Distribution::quantiles(&[
+                QuantilePoint {
+                    q: 0.5,
+                    value: ms(3),
+                },
+                QuantilePoint {
+                    q: 0.99,
+                    value: ms(40),
+                },
+            ])
+            .unwrap(),
+            Distribution::empirical(vec![ms(1), ms(2), ms(6)]).unwrap(),
+            Distribution::histogram(
+                ms(0),
+                &[Bucket {
+                    le: ms(2),
+                    count: 3,
+                }],
+            )
+            .unwrap(),
+            Distribution::pareto(1.5, ms(1), ms(100)).unwrap(),
+            Distribution::Weibull(Weibull::new(0.5, ms(2)).unwrap()),
+        ];
+        for d in &cases {
+            let mut sampled = Stream::new(24, "one");
+            let mut counted = Stream::new(24, "one");
+            for _ in 0..1_000 {
+                d.sample(&mut sampled);
+                counted.next_u64();
+            }
+            assert_eq!(sampled.next_u64(), counted.next_u64(), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn marsaglia_tsang_accepts_about_95_percent_at_shape_1() {
+        // Each attempt draws 2 uniforms for the normal and 1 for the test (2 when 1 + cx ≤ 0),
+        // so 1,000 samples at shape 1 take about 3,000 / 0.95 ≈ 3,160 draws.
+        let gamma = Gamma::new(1.0, SimDuration::from_millis(1)).unwrap();
+        let mut stream = Stream::new(25, "gamma");
+        for _ in 0..1_000 {
+            gamma.sample(&mut stream);
+        }
+        let mut draws = 0;
+        let mut marker = Stream::new(25, "gamma");
+        let after = stream.next_u64();
+        while marker.next_u64() != after {
+            draws += 1;
+            assert!(draws < 10_000, "the stream never lined up");
+        }
+        assert!((3_000..3_300).contains(&draws), "{draws} draws");
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod time_average;
 pub mod trace;
 
 pub use clock::{Clock, ClockError, Drift, LocalTime};
-pub use distribution::{Distribution, DistributionError, MixtureArm};
+pub use distribution::{Distribution, DistributionError, MixtureArm, QuantilePoint};
 pub use draws::Draws;
 pub use fault::{Rule, RuleAction, RuleError, Verdict};
 pub use histogram::Histogram;

@@ -172,9 +172,33 @@ impl<M: Model> Simulation<M> {
 
     /// Processes every event at or before `end`, then sets the clock to `end`.
     pub fn run_until(&mut self, end: SimTime) -> Result<RunStats, RunError> {
+        self.run_loop(end, |_| false)?;
+        self.now = self.now.max(end);
+        Ok(self.stats())
+    }
+
+    /// Processes events at or before `end` until `done(model)` holds (checked before each
+    /// event, so a model already done processes none); the clock stays at the last event.
+    /// A run drains this way: it stops as soon as nothing it waits for is left.
+    pub fn run_until_done(
+        &mut self,
+        end: SimTime,
+        done: impl Fn(&M) -> bool,
+    ) -> Result<RunStats, RunError> {
+        self.run_loop(end, done)?;
+        Ok(self.stats())
+    }
+
+    /// The event loop: pop, hash, observe, handle, check the guards, until the queue has
+    /// nothing at or before `end` or `done(model)` holds.
+    #[inline(always)]
+    fn run_loop(&mut self, end: SimTime, done: impl Fn(&M) -> bool) -> Result<(), RunError> {
         // `pop_until` never moves the queue's horizon past `end`, so events may still be
         // scheduled from `end` on between two runs (a peek would have moved it further).
         loop {
+            if done(&self.model) {
+                break;
+            }
             // Events scheduled to run next go first; they are due now, which is at most `end`.
             let (time, event) = match self.next.pop_front() {
                 Some(event) => (self.now, event),
@@ -209,8 +233,7 @@ impl<M: Model> Simulation<M> {
                 });
             }
         }
-        self.now = self.now.max(end);
-        Ok(self.stats())
+        Ok(())
     }
 
     /// Events processed, trace hash and current time so far.
@@ -299,6 +322,34 @@ mod tests {
         assert_eq!(sim.model().ticks, 11, "ticks at 0, 10, ..., 100 ms");
         assert_eq!(stats.events, 11);
         assert_eq!(stats.end, SimTime::from_nanos(100_000_000));
+    }
+
+    #[test]
+    fn a_drain_stops_as_soon_as_the_model_is_done_and_never_past_its_end() {
+        let ticker = Ticker {
+            period: SimDuration::from_millis(10),
+            ticks: 0,
+            spawn: false,
+        };
+        let mut sim = Simulation::new(ticker, limits());
+        sim.schedule_at(SimTime::ZERO, Tick(0));
+        sim.run_until(SimTime::from_nanos(100_000_000)).unwrap();
+        // Done after 15 ticks: the loop checks before each event, so it stops at the 15th.
+        let end = SimTime::from_nanos(1_000_000_000);
+        let stats = sim.run_until_done(end, |t| t.ticks >= 15).unwrap();
+        assert_eq!(sim.model().ticks, 15);
+        assert_eq!(
+            stats.end,
+            SimTime::from_nanos(140_000_000),
+            "the last event's time"
+        );
+        // Already done: nothing more runs.
+        let again = sim.run_until_done(end, |t| t.ticks >= 15).unwrap();
+        assert_eq!(again.events, stats.events);
+        // Never done: it stops at `end`, having run every event up to it.
+        let stats = sim.run_until_done(end, |_| false).unwrap();
+        assert_eq!(sim.model().ticks, 101, "ticks at 0, 10, ..., 1000 ms");
+        assert_eq!(stats.end, end);
     }
 
     #[test]

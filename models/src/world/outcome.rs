@@ -354,6 +354,7 @@ impl World {
         let now = ctx.now();
         match r.origin {
             Origin::Client(client) => {
+                self.open_measured -= u64::from(r.measured);
                 let c = &mut self.clients[client.0 as usize];
                 c.history.closed(now);
                 match r.ending {

@@ -454,7 +454,7 @@ pub fn run_traced(
         limits.events_max = limits.events_max.min(stop);
     }
     let mut sim = super::simulation(config, world, limits);
-    let outcome = sim.run_until(SimTime::ZERO.add(config.duration));
+    let outcome = super::run_to_end(&mut sim);
     let stats = match outcome {
         Ok(stats) => Some(stats),
         // The stop we asked for, not the scenario's own guard.

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::{Arrival, ArrivalKind, Distribution, DistributionKind};
+use super::{Arrival, ArrivalKind, Distribution};
 use super::{Count, Duration};
 
 /// A lease election: nodes `NAME[0]` .. `NAME[nodes-1]` and the store `NAME.store`.
@@ -65,17 +65,7 @@ fn safety_margin_default() -> Duration {
 }
 
 fn store_latency_default() -> Distribution {
-    Distribution {
-        kind: DistributionKind::Constant,
-        value: Some(Duration("1ms".to_string())),
-        min: None,
-        max: None,
-        mean: None,
-        sd: None,
-        p50: None,
-        p99: None,
-        of: None,
-    }
+    Distribution::constant("1ms")
 }
 
 fn writes_default() -> Arrival {

@@ -150,6 +150,7 @@ mod tests {
         let options = LoadOptions {
             variant: None,
             overrides: sets.iter().map(|s| Override::parse(s).unwrap()).collect(),
+            ..LoadOptions::default()
         };
         let parsed = parse(text, "w.json", &options).unwrap();
         parsed.warnings.into_iter().map(|w| w.concern).collect()
