@@ -192,11 +192,7 @@ impl Batch {
     }
 
     /// Every run's result from the journal; an error naming the first missing run otherwise.
-    fn read_back<R: Journaled>(
-        &self,
-        runs: &[RunId],
-        keys: &[String],
-    ) -> Result<Vec<R>, CliError> {
+    fn read_back<R: Journaled>(&self, runs: &[RunId], keys: &[String]) -> Result<Vec<R>, CliError> {
         let found: Vec<Option<R>> = self.pool.install(|| {
             keys.par_iter()
                 .map(|key| {

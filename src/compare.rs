@@ -354,16 +354,29 @@ fn warmup(
 
 /// `2%` or `0.02` as a fraction in (0, 1).
 fn parse_precision(text: &str) -> Result<f64, CliError> {
+    match parse_fraction(text, "--precision") {
+        Ok(fraction) if fraction < 1.0 => Ok(fraction),
+        _ => Err(CliError::Usage {
+            flag: "--precision".to_string(),
+            problem: format!("`{text}` is not a relative precision; write a percentage like `2%`"),
+        }),
+    }
+}
+
+/// `50%` or `0.5` as a fraction in (0, 1]; `flag` names the flag in errors.
+pub fn parse_fraction(text: &str, flag: &str) -> Result<f64, CliError> {
     let trimmed = text.trim();
     let value = match trimmed.strip_suffix('%') {
         Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
         None => trimmed.parse::<f64>(),
     };
     match value {
-        Ok(fraction) if fraction > 0.0 && fraction < 1.0 => Ok(fraction),
+        Ok(fraction) if fraction > 0.0 && fraction <= 1.0 => Ok(fraction),
         _ => Err(CliError::Usage {
-            flag: "--precision".to_string(),
-            problem: format!("`{text}` is not a relative precision; write a percentage like `2%`"),
+            flag: flag.to_string(),
+            problem: format!(
+                "`{text}` is not a fraction above 0 and at most 100%; write a percentage like `5%`"
+            ),
         }),
     }
 }

@@ -5,6 +5,7 @@
 
 #![deny(missing_docs)]
 
+pub mod capacity;
 pub mod comparison;
 pub mod digest;
 pub mod figures;
