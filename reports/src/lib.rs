@@ -10,6 +10,7 @@ pub mod comparison;
 pub mod digest;
 pub mod figures;
 pub mod html;
+pub mod map;
 pub mod page;
 pub mod plot;
 pub mod report;

@@ -1,5 +1,5 @@
-//! Plots for the reports: time series, state steps, latency CDFs, bar charts and curves over
-//! a swept value, each rendered as a self-contained SVG string for inline use in HTML.
+//! Plots for the reports: time series, state steps, latency CDFs, bar charts, curves over a
+//! swept value and heat maps of classes, each rendered as a self-contained SVG string for inline use in HTML.
 //!
 //! Every chart is 860 × 380 px with a title, axes with units, a light grid and a legend that
 //! never covers data (see `plot/placement.rs` for how its place is chosen). Series `i` looks
@@ -25,6 +25,7 @@ mod axis;
 mod bars;
 mod chart;
 mod curve;
+mod heatmap;
 mod layout;
 mod legend;
 mod overlay;
@@ -152,6 +153,36 @@ pub struct XScale {
 pub struct CurveOptions {
     /// A target line (an SLO); the y axis grows to include it.
     pub target: Option<Target>,
+}
+
+/// A grid of classified cells (`heat_map`): x and y are categories.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatMap {
+    /// The chart's title.
+    pub title: String,
+    /// The description under the x axis.
+    pub x_desc: String,
+    /// The x categories, left to right.
+    pub x_names: Vec<String>,
+    /// The description left of the y axis.
+    pub y_desc: String,
+    /// The y categories, bottom to top.
+    pub y_names: Vec<String>,
+    /// The cells row by row from the bottom, each row left to right (`y_names.len()` rows
+    /// of `x_names.len()` cells).
+    pub cells: Vec<HeatCell>,
+    /// The classes' names, for the legend; class `i` is drawn in colour `i` (green, orange,
+    /// vermillion, then greys).
+    pub classes: Vec<String>,
+}
+
+/// One cell of a heat map.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatCell {
+    /// Its class: an index into `HeatMap::classes`.
+    pub class: usize,
+    /// A short text drawn in the cell (e.g. `M 4/5`).
+    pub text: String,
 }
 
 /// Errors from rendering (plotters' DrawingAreaErrorKind, as text).
@@ -488,6 +519,11 @@ pub fn curves(
     options: &CurveOptions,
 ) -> Result<String, PlotError> {
     curve::render(title, x, y_label, curves, options)
+}
+
+/// A heat map of classes with a legend right of the grid (see `plot/heatmap.rs`).
+pub fn heat_map(map: &HeatMap) -> Result<String, PlotError> {
+    heatmap::render(map)
 }
 
 /// The x description of time charts.
