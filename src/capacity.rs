@@ -64,6 +64,11 @@ const BISECTIONS_MAX: u32 = 60;
 pub fn capacity(args: &CapacityArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
     let plan = Plan::new(args, &source)?;
+    crate::run::warn(&crate::inspect::warnings(
+        &source,
+        &plan.variants,
+        &args.set,
+    )?);
     let job = serde_json::to_value(args).expect("arguments serialize");
     let batch = Batch::start(&args.out, &args.batch, COMMAND, job, &source)?;
     plan.execute(&batch)

@@ -57,6 +57,15 @@ impl<'a> Plan<'a> {
     fn new(args: &'a CompareArgs, source: &'a Source) -> Result<Plan<'a>, CliError> {
         let seeds = SeedRange::parse(&args.seeds, "--seeds")?;
         let precision = args.precision.as_deref().map(parse_precision).transpose()?;
+        if precision.is_some() && args.max_seeds < 2 {
+            return Err(CliError::Usage {
+                flag: "--max-seeds".to_string(),
+                problem: format!(
+                    "{}: --precision needs at least 2 seeds for an interval",
+                    args.max_seeds
+                ),
+            });
+        }
         if precision.is_some() && args.batch.shard.is_some() {
             return Err(CliError::Usage {
                 flag: "--shard".to_string(),
@@ -118,8 +127,11 @@ impl<'a> Plan<'a> {
             for ((v, _), digest) in runs.iter().zip(&digests) {
                 comparison.add_digest(*v, digest);
             }
-            next = last + 1;
             let Some(target) = self.precision else { break };
+            let Some(after) = last.checked_add(1) else {
+                break; // The last seed there is.
+            };
+            next = after;
             let done = comparison
                 .worst_headline_precision()
                 .is_some_and(|worst| worst <= target);
@@ -127,7 +139,9 @@ impl<'a> Plan<'a> {
             if done || used >= args.max_seeds {
                 break;
             }
-            last = (next + PRECISION_BATCH - 1).min(seeds.first + args.max_seeds - 1);
+            last = next
+                .saturating_add(PRECISION_BATCH - 1)
+                .min(seeds.first.saturating_add(args.max_seeds - 1));
         }
         if batch.is_partial() {
             return Ok(batch.partial_outcome(COMMAND, &args.out));
@@ -135,7 +149,7 @@ impl<'a> Plan<'a> {
         batch.finish();
 
         let findings = comparison.finish();
-        let command = command_line(args, &self.source.origin, seeds.first, next - 1);
+        let command = command_line(args, &self.source.origin, seeds.first, last);
         let figures =
             reports::figures::figures(&comparison, &findings).map_err(|e| CliError::Report {
                 problem: e.to_string(),

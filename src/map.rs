@@ -33,6 +33,11 @@ pub const COMMAND: &str = "map";
 pub fn map(args: &MapArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
     let plan = Plan::new(args, &source)?;
+    crate::run::warn(&crate::inspect::warnings(
+        &source,
+        &plan.variants,
+        &args.set,
+    )?);
     let job = serde_json::to_value(args).expect("arguments serialize");
     let batch = Batch::start(&args.out, &args.batch, COMMAND, job, &source)?;
     plan.execute(&batch)

@@ -37,6 +37,12 @@ impl SeedRange {
                 "`{text}` is empty: the first seed must not exceed the last (`{last}..{first}`?)"
             )));
         }
+        if last - first == u64::MAX {
+            // Every seed there is: one more than a count can hold. Nothing would finish it.
+            return Err(bad(format!(
+                "`{text}` holds 2^64 seeds; give a range a command can finish"
+            )));
+        }
         Ok(SeedRange { first, last })
     }
 
@@ -78,5 +84,9 @@ mod tests {
         );
         let error = SeedRange::parse("9..3", "--seeds").unwrap_err().to_string();
         assert!(error.contains("3..9"), "{error}");
+        let all = format!("0..{}", u64::MAX);
+        assert!(SeedRange::parse(&all, "--seeds").is_err());
+        let most = format!("1..{}", u64::MAX);
+        assert_eq!(SeedRange::parse(&most, "--seeds").unwrap().len(), u64::MAX);
     }
 }
