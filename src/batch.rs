@@ -224,6 +224,12 @@ impl Batch {
         Ok(found.into_iter().flatten().collect())
     }
 
+    /// Runs `work` on the batch's pool (`--threads`), for work after the runs that is also
+    /// split across cores (its results must not depend on how).
+    pub fn install<T: Send>(&self, work: impl FnOnce() -> T + Send) -> T {
+        self.pool.install(work)
+    }
+
     /// Clears the progress display; returns (runs made, runs read back from the journal).
     pub fn finish(&self) -> (u64, u64) {
         self.progress.finish();

@@ -10,6 +10,7 @@
 //! split. `reports::sweep` turns the points' findings into results.json, report.md,
 //! report.html and the plots, all written at once (`output::publish`).
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::axis::Axis;
@@ -161,14 +162,29 @@ impl<'a> Plan<'a> {
         }
         batch.finish();
 
-        let mut comparisons: Vec<reports::comparison::Comparison> = self
-            .points
-            .iter()
-            .map(|_| reports::comparison::Comparison::new(&self.names))
-            .collect();
+        // Each point's comparison takes its runs in (variant, seed) order; points are
+        // independent, so they are built on every core. A sweep draws no latency CDF, so the
+        // histograms are left out rather than rebuilt.
+        let mut by_point: Vec<Vec<(usize, &reports::digest::RunDigest)>> =
+            vec![Vec::new(); self.points.len()];
         for ((p, v, _), digest) in planned.iter().zip(&digests) {
-            comparisons[*p].add_digest(*v, digest);
+            by_point[*p].push((*v, digest));
         }
+        let findings_by_point: Vec<reports::comparison::Findings> = batch.install(|| {
+            by_point
+                .par_iter()
+                .map(|runs| {
+                    let mut comparison = reports::comparison::Comparison::new(&self.names);
+                    for (v, digest) in runs {
+                        let mut digest = (*digest).clone();
+                        digest.latency.clear();
+                        digest.latency_all.clear();
+                        comparison.add_digest(*v, &digest);
+                    }
+                    comparison.finish()
+                })
+                .collect()
+        });
         let findings = reports::sweep::SweepFindings {
             scenario: self.scenario.name.clone(),
             command: self.command_line(),
@@ -187,15 +203,15 @@ impl<'a> Plan<'a> {
             points: self
                 .points
                 .iter()
-                .zip(&comparisons)
-                .map(|(point, comparison)| reports::sweep::SweepPoint {
+                .zip(findings_by_point)
+                .map(|(point, findings)| reports::sweep::SweepPoint {
                     values: self
                         .axes
                         .iter()
                         .zip(point)
                         .map(|(axis, &i)| axis.values[i].clone())
                         .collect::<Vec<Value>>(),
-                    findings: comparison.finish(),
+                    findings,
                 })
                 .collect(),
         };
