@@ -296,7 +296,7 @@ fn a_sweep_killed_midway_resumes_to_the_same_bytes() {
         .spawn()
         .unwrap();
     let journaled = |dir: &Path| journal_lines(dir).iter().map(|(_, n)| n).sum::<usize>();
-    for _ in 0..3000 {
+    for _ in 0..12_000 {
         if journaled(&cut) >= 3 || child.try_wait().unwrap().is_some() {
             break;
         }
