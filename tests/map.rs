@@ -107,3 +107,43 @@ fn a_longer_timeout_moves_the_boundary_up_as_the_lesson_says() {
     );
     assert_eq!(counts[3], 0, "a 1 s timeout outlasts the queue: {counts:?}");
 }
+
+#[test]
+fn a_duration_axis_makes_a_heat_map_per_duration_and_two_seconds_suffice() {
+    // The lesson's "Try next": even a 2 s slowdown tips naive over for good.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let output = faultline(&[
+        "map",
+        "retry-storm",
+        "--load",
+        "clients.web.arrival.rate_per_s=600",
+        "--trigger",
+        "faults.0.factor=3",
+        "--duration",
+        "faults.0.for=2s,20s",
+        "--variants",
+        "naive",
+        "--seeds",
+        "1..2",
+        "--quiet",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let found: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("map.json")).unwrap())
+            .unwrap();
+    let cells = found["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 2);
+    for cell in cells {
+        assert_eq!(cell["class"], "metastable", "{cell}");
+    }
+    assert_eq!(cells[0]["duration"], "2s");
+    for name in [
+        "map-naive-faults-0-for-2s.svg",
+        "map-naive-faults-0-for-20s.svg",
+    ] {
+        assert!(dir.path().join("plots").join(name).exists(), "{name}");
+    }
+}
