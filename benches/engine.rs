@@ -38,6 +38,7 @@ const SEED: u64 = 2024;
 const LIMITS_NONE: Limits = Limits {
     pending_events_max: u64::MAX,
     events_max: u64::MAX,
+    memory_max: u64::MAX,
 };
 
 fn main() {
@@ -886,6 +887,7 @@ mod hold {
         let limits = Limits {
             pending_events_max: u64::MAX,
             events_max: holds,
+            memory_max: u64::MAX,
         };
         let holder = Holder {
             increments,
@@ -1029,6 +1031,7 @@ mod whole_run {
             limits: Limits {
                 pending_events_max: 10_000_000,
                 events_max: u64::MAX,
+                memory_max: u64::MAX,
             },
             faults: Vec::new(),
             clocks: Vec::new(),

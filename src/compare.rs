@@ -56,6 +56,7 @@ struct Plan<'a> {
 impl<'a> Plan<'a> {
     fn new(args: &'a CompareArgs, source: &'a Source) -> Result<Plan<'a>, CliError> {
         let seeds = SeedRange::parse(&args.seeds, "--seeds")?;
+        crate::seeds::check_max_seeds(args.max_seeds, "--max-seeds")?;
         let precision = args.precision.as_deref().map(parse_precision).transpose()?;
         if precision.is_some() && args.max_seeds < 2 {
             return Err(CliError::Usage {

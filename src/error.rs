@@ -7,15 +7,26 @@ use std::path::PathBuf;
 /// Everything that can stop a command.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// Occurs when a scenario file cannot be read and is not a catalog name either.
-    #[error("{path}: cannot read ({source}); catalog scenarios are: {catalog}")]
+    /// Occurs when a file cannot be read (a scenario that is not a catalog name either, or
+    /// a record).
+    #[error("{path}: cannot read ({source}); {hint}")]
     Read {
         /// The path as given.
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
-        /// Names of the catalog scenarios, comma-separated.
-        catalog: String,
+        /// What to do instead (for a scenario: the catalog's names).
+        hint: String,
+    },
+    /// Occurs when a file is read but cannot be a scenario: too large, or not UTF-8.
+    #[error("{path}: {problem}; {hint}")]
+    Input {
+        /// The path as given.
+        path: PathBuf,
+        /// What is wrong (with the line, column and byte where there is one).
+        problem: String,
+        /// How to fix it.
+        hint: String,
     },
     /// Occurs when a scenario or an override is invalid.
     #[error(transparent)]
@@ -50,7 +61,7 @@ pub enum CliError {
         /// What failed.
         problem: String,
     },
-    /// Occurs when a run guard trips (too many pending or processed events).
+    /// Occurs when a run guard trips (too many pending or processed events, too much memory).
     #[error("run stopped: {source}\n  seed {seed}; reproduce with: {replay}")]
     Guard {
         /// The engine's error.
@@ -72,7 +83,11 @@ impl CliError {
     /// The process exit code DESIGN.md assigns to this error.
     pub fn exit_code(&self) -> i32 {
         match self {
+            // A scenario refused because it cannot run within its limits (the estimate is
+            // beyond them) is a guard that tripped before the run, not a typo.
+            CliError::Scenario(error) if error.is_guard() => 3,
             CliError::Read { .. }
+            | CliError::Input { .. }
             | CliError::Scenario(_)
             | CliError::Write { .. }
             | CliError::Record { .. }

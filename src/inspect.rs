@@ -1,6 +1,7 @@
 //! `faultline validate` and `faultline list`: looking at scenarios without running them, and
 //! `warnings`, the check of every variant that `validate` prints and `compare` runs up front.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -21,28 +22,8 @@ pub fn validate(path: &Path, format: Format) -> Result<Outcome, CliError> {
         &source.origin,
         &crate::run::load_options(None, &[])?,
     )?;
-    let mut variants = vec![None];
-    variants.extend(base.variants.iter().cloned().map(Some));
-    let warnings = warnings(&source, &variants, &[])?;
+    let variants: Vec<Option<String>> = base.variants.iter().cloned().map(Some).collect();
     let world = &base.world;
-    if format == Format::Json {
-        let json = serde_json::json!({
-            "origin": source.origin,
-            "scenario": base.name,
-            "description": base.description,
-            "clients": world.clients.len(),
-            "services": world.services.len(),
-            "slos": base.slos.len(),
-            "duration": world.duration.to_string(),
-            "warmup": world.warmup.to_string(),
-            "variants": base.variants,
-            "warnings": warnings.iter().map(ToString::to_string).collect::<Vec<String>>(),
-        });
-        return Ok(Outcome {
-            stdout: crate::output::json_text(&json),
-            exit_code: 0,
-        });
-    }
     let mut out = String::new();
     let _ = writeln!(out, "{}: ok — scenario `{}`", source.origin, base.name);
     let _ = writeln!(out, "  {}", base.description);
@@ -58,8 +39,42 @@ pub fn validate(path: &Path, format: Format) -> Result<Outcome, CliError> {
     if !base.variants.is_empty() {
         let _ = writeln!(out, "  variants (all valid): {}", base.variants.join(", "));
     }
-    for warning in &warnings {
-        let _ = writeln!(out, "warning: {warning}");
+    // The scenario as written is parsed once, and its world is dropped before the variants'
+    // parses: validating a large file costs one parse's memory, not two.
+    let counts = (
+        world.clients.len(),
+        world.services.len(),
+        world.duration.to_string(),
+        world.warmup.to_string(),
+    );
+    let known = base.warnings;
+    drop(base.world);
+    let warnings = warnings_after(known, &source, &variants, &[])?;
+    if format == Format::Json {
+        // The warnings listed as `warning_lines` lists them (the same cap), without the prefix.
+        let listed: Vec<String> = crate::run::warning_lines(&warnings)
+            .into_iter()
+            .map(|line| line.trim_start_matches("warning: ").to_string())
+            .collect();
+        let json = serde_json::json!({
+            "origin": source.origin,
+            "scenario": base.name,
+            "description": base.description,
+            "clients": counts.0,
+            "services": counts.1,
+            "slos": base.slos.len(),
+            "duration": counts.2,
+            "warmup": counts.3,
+            "variants": base.variants,
+            "warnings": listed,
+        });
+        return Ok(Outcome {
+            stdout: crate::output::json_text(&json),
+            exit_code: 0,
+        });
+    }
+    for line in crate::run::warning_lines(&warnings) {
+        let _ = writeln!(out, "{line}");
     }
     Ok(Outcome {
         stdout: out,
@@ -76,15 +91,31 @@ pub fn warnings(
     variants: &[Option<String>],
     set: &[String],
 ) -> Result<Vec<scenarios::ScenarioWarning>, CliError> {
+    warnings_after(Vec::new(), source, variants, set)
+}
+
+/// `warnings`, after those of a scenario already parsed (`known`, listed first).
+fn warnings_after(
+    known: Vec<scenarios::ScenarioWarning>,
+    source: &input::Source,
+    variants: &[Option<String>],
+    set: &[String],
+) -> Result<Vec<scenarios::ScenarioWarning>, CliError> {
     let mut distinct: Vec<scenarios::ScenarioWarning> = Vec::new();
-    for variant in variants {
-        let options = crate::run::load_options(variant.as_deref(), set)?;
-        let scenario = scenarios::parse(&source.text, &source.origin, &options)?;
-        for warning in scenario.warnings {
-            if !distinct.iter().any(|seen| seen.concern == warning.concern) {
+    // Concerns seen so far, in a set: a file with a million faults in its warm-up has a
+    // million warnings, which comparing each with every earlier one took hours to list.
+    let mut seen = BTreeSet::new();
+    let mut add = |warnings: Vec<scenarios::ScenarioWarning>| {
+        for warning in warnings {
+            if seen.insert(warning.concern.clone()) {
                 distinct.push(warning);
             }
         }
+    };
+    add(known);
+    for variant in variants {
+        let options = crate::run::load_options(variant.as_deref(), set)?;
+        add(scenarios::parse(&source.text, &source.origin, &options)?.warnings);
     }
     Ok(distinct)
 }

@@ -81,7 +81,7 @@ impl Record {
         let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
             path: path.to_path_buf(),
             source,
-            catalog: String::new(),
+            hint: "give the path of a record written by `faultline run --record`".to_string(),
         })?;
         let record: Record = serde_json::from_str(&text).map_err(|e| CliError::Record {
             path: path.to_path_buf(),

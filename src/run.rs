@@ -208,9 +208,29 @@ pub fn simulate(
 /// long run); standard output stays the command's result (`--format json` parses), and no
 /// warning changes an exit code.
 pub fn warn(warnings: &[scenarios::ScenarioWarning]) {
-    for warning in warnings {
-        eprintln!("warning: {warning}");
+    for line in warning_lines(warnings) {
+        eprintln!("{line}");
     }
+}
+
+/// The most warnings printed one per line; the rest are counted on one more line, so a file
+/// with a million faults in its warm-up does not print a million lines.
+pub const WARNINGS_LISTED_MAX: usize = 50;
+
+/// The `warning: …` lines of `warnings`, at most `WARNINGS_LISTED_MAX` and a count of the rest.
+pub fn warning_lines(warnings: &[scenarios::ScenarioWarning]) -> Vec<String> {
+    let mut lines: Vec<String> = warnings
+        .iter()
+        .take(WARNINGS_LISTED_MAX)
+        .map(|warning| format!("warning: {warning}"))
+        .collect();
+    if warnings.len() > WARNINGS_LISTED_MAX {
+        lines.push(format!(
+            "warning: … and {} more warnings like these",
+            warnings.len() - WARNINGS_LISTED_MAX
+        ));
+    }
+    lines
 }
 
 pub use scenarios::AS_WRITTEN;

@@ -54,6 +54,7 @@ fn world(web: ClientConfig) -> WorldConfig {
         limits: Limits {
             pending_events_max: 1_000_000,
             events_max: 100_000_000,
+            memory_max: u64::MAX,
         },
         faults: vec![],
         clocks: vec![],

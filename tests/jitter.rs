@@ -55,6 +55,7 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
         limits: Limits {
             pending_events_max: 1_000_000,
             events_max: 10_000_000,
+            memory_max: u64::MAX,
         },
         faults: vec![],
         clocks: vec![],

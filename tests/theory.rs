@@ -52,6 +52,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
         limits: Limits {
             pending_events_max: 10_000_000,
             events_max: 1_000_000_000,
+            memory_max: u64::MAX,
         },
         faults: vec![],
         clocks: vec![],

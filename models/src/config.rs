@@ -70,6 +70,7 @@ impl WorldConfig {
             limits: Limits {
                 pending_events_max: 1_000_000,
                 events_max: 1_000_000_000,
+                memory_max: u64::MAX,
             },
             faults: Vec::new(),
             clocks: Vec::new(),

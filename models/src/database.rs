@@ -342,6 +342,7 @@ fn run_beside(
     let limits = Limits {
         pending_events_max: config.limits.pending_events_max,
         events_max: config.limits.events_max.saturating_sub(world.events),
+        memory_max: config.limits.memory_max,
     };
     let (own, measured) = run(database, seed, config.duration, config.warmup, limits)?;
     let mut trace_hash = world.trace_hash;

@@ -6,10 +6,8 @@
 //! of attempts, in which case the cause is how its last attempt failed (a timeout, an overload
 //! rejection, a 5xx-like error, a refused connection, a rate limit or an idempotency
 //! conflict). Counting causes per request (not per attempt) keeps one denominator: the causes
-//! of a client's failed requests add up to its `failed` count.
-
-use crate::guard::LocalRejection;
-use crate::world::Reply;
+//! of a client's failed requests add up to its `failed` count. Plain data: the world maps its
+//! replies and its guards' refusals onto these causes (`world/outcome.rs`).
 
 /// The cause of one failed request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,28 +79,6 @@ impl Failure {
             Failure::DeadlineExceeded => "deadline_exceeded",
         }
     }
-
-    /// How a failed attempt's reply fails its request, if it is a failure.
-    pub fn of_reply(reply: Reply) -> Option<Failure> {
-        match reply {
-            Reply::Ok | Reply::Garbage | Reply::Degraded => None,
-            Reply::Rejected => Some(Failure::Overload),
-            Reply::Error => Some(Failure::Error),
-            Reply::Refused => Some(Failure::Refused),
-            Reply::ClientError => Some(Failure::NonRetryable),
-            Reply::RateLimited => Some(Failure::RateLimited),
-            Reply::Conflict => Some(Failure::Conflict),
-        }
-    }
-
-    /// The failure of a request whose guards refused to send its attempt.
-    pub fn of_rejection(why: LocalRejection) -> Failure {
-        match why {
-            LocalRejection::BreakerOpen => Failure::BreakerOpen,
-            LocalRejection::Throttled => Failure::Throttled,
-            LocalRejection::BulkheadFull => Failure::BulkheadFull,
-        }
-    }
 }
 
 impl FailureCounts {
@@ -152,16 +128,5 @@ mod tests {
         assert_eq!(counts.get(Failure::Timeout), 2);
         assert_eq!(counts.total(), 3);
         assert_eq!(counts.iter().map(|(_, n)| n).sum::<u64>(), 3);
-    }
-
-    #[test]
-    fn only_failed_replies_are_failures() {
-        assert_eq!(Failure::of_reply(Reply::Ok), None);
-        assert_eq!(Failure::of_reply(Reply::Degraded), None);
-        assert_eq!(Failure::of_reply(Reply::Rejected), Some(Failure::Overload));
-        assert_eq!(
-            Failure::of_reply(Reply::ClientError),
-            Some(Failure::NonRetryable)
-        );
     }
 }

@@ -9,6 +9,7 @@
 pub mod adaptive_throttle;
 pub mod backoff;
 pub mod balancer;
+pub mod budget;
 pub mod bulkhead;
 pub mod cache;
 pub mod caller_class;

@@ -370,6 +370,8 @@ pub struct World {
     faults: Vec<Fault>,
     /// One stream per fault, for faults that draw (error bursts, garbage).
     fault_streams: Vec<Stream>,
+    /// The faults active at the latest query, so per-attempt fault draws walk only those.
+    fault_windows: sim_core::Active,
     warmup_end: SimTime,
     measured: SimDuration,
     /// The end of the run as configured: no request arrives after it, and the drain
@@ -406,7 +408,24 @@ pub struct World {
     /// Some fault draws per request (error bursts, brownouts, garbage); if none does,
     /// `draw_fault` and `draw_error_burst` have nothing to look at.
     drawing_faults: bool,
+    /// The fixed part of its memory (`budget::Fixed`: nodes and per-second series), which
+    /// the memory guard counts from the first event.
+    memory_fixed: u64,
 }
+
+/// Bytes of a slot map's entry beyond its value (the version, rounded up to the alignment).
+const SLOT_BYTES: usize = 8;
+
+/// Bytes per request in flight, for the memory guard (`sim_core::Model::memory_used`).
+const REQUEST_BYTES: u64 = (std::mem::size_of::<Request>() + SLOT_BYTES) as u64;
+
+/// Bytes per attempt in flight.
+const ATTEMPT_BYTES: u64 = (std::mem::size_of::<Attempt>() + SLOT_BYTES) as u64;
+
+/// Bytes per job, counted as if it were queued (its entry in a replica's queue).
+const JOB_BYTES: u64 = (std::mem::size_of::<Job>()
+    + SLOT_BYTES
+    + std::mem::size_of::<crate::shedding::Queued<JobKey>>()) as u64;
 
 /// Who is waiting for a request's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -542,6 +561,7 @@ enum Frozen {
 impl World {
     /// A world at time zero with every stream derived from `seed`.
     pub fn new(config: WorldConfig, seed: u64) -> World {
+        let memory_fixed = crate::budget::Fixed::of(&config).total();
         let warmup_end = SimTime::ZERO.add(config.warmup);
         let mut replica_nodes = Vec::with_capacity(config.services.len());
         let mut next_node = config.clients.len() as u32;
@@ -616,6 +636,9 @@ impl World {
             network,
             replica_nodes,
             clocks,
+            fault_windows: sim_core::Active::new(
+                config.faults.iter().map(|f| (f.start, f.end)).collect(),
+            ),
             faults: config.faults,
             fault_streams,
             warmup_end,
@@ -641,6 +664,7 @@ impl World {
             tying,
             hedging,
             drawing_faults,
+            memory_fixed,
         };
         if sheddable {
             world
@@ -995,6 +1019,30 @@ impl Model for World {
         if !self.granted.is_empty() {
             self.grant_bulkhead_slots(ctx);
         }
+    }
+
+    /// The fixed part, and what grows with the work in flight: requests, attempts and jobs
+    /// (queued, in service or waiting on calls), each at its slot's size.
+    #[inline]
+    fn memory_used(&self) -> u64 {
+        let in_flight = self.requests.len() as u64 * REQUEST_BYTES
+            + self.attempts.len() as u64 * ATTEMPT_BYTES
+            + self.jobs.len() as u64 * JOB_BYTES;
+        self.memory_fixed.saturating_add(in_flight)
+    }
+
+    fn memory_holders(&self) -> String {
+        let bytes = |count: usize, each: u64| sim_core::Bytes(count as u64 * each);
+        format!(
+            "{} requests ({}), {} attempts ({}) and {} jobs ({}) in flight; clients, services and per-second series {}",
+            self.requests.len(),
+            bytes(self.requests.len(), REQUEST_BYTES),
+            self.attempts.len(),
+            bytes(self.attempts.len(), ATTEMPT_BYTES),
+            self.jobs.len(),
+            bytes(self.jobs.len(), JOB_BYTES),
+            sim_core::Bytes(self.memory_fixed),
+        )
     }
 }
 

@@ -28,7 +28,9 @@ mod curve;
 mod heatmap;
 mod layout;
 mod legend;
+mod line;
 mod overlay;
+mod palette;
 mod placement;
 mod strip;
 mod stroke;
@@ -203,7 +205,7 @@ pub const SIZE: (u32, u32) = (layout::WIDTH, layout::HEIGHT);
 
 /// The colour of series `index` in every chart, as `#rrggbb` (for matching table swatches).
 pub fn series_color(index: usize) -> String {
-    let c = chart::color(index);
+    let c = palette::color(index);
     format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
 }
 

@@ -11,6 +11,8 @@ use std::fmt;
 
 use serde_json::Value;
 
+mod locate;
+
 /// A line and column in the scenario text (both from 1), as serde_json reports them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
@@ -25,7 +27,10 @@ pub struct Position {
 #[non_exhaustive]
 pub enum ScenarioError {
     /// Occurs when the text is not valid JSON (or nests deeper than serde_json allows).
-    #[error("{origin}: {position}: invalid JSON: {message}")]
+    #[error(
+        "{origin}: {position}: invalid JSON: {message}{}",
+        syntax_hint(message)
+    )]
     Syntax {
         /// File path or `catalog:NAME`.
         origin: String,
@@ -36,8 +41,9 @@ pub enum ScenarioError {
     },
     /// Occurs when one JSON object has the same key twice (JSON parsers would keep only one).
     #[error(
-        "{origin}: {}: duplicate key `{key}` in one object{}; keep only one",
+        "{origin}: {}: duplicate key `{}` in one object{}; keep only one",
         at(path),
+        shortened(key),
         near(position)
     )]
     DuplicateKey {
@@ -51,7 +57,12 @@ pub enum ScenarioError {
         position: Option<Position>,
     },
     /// Occurs when a value has the wrong JSON type (e.g. a number where a duration string goes).
-    #[error("{origin}: {}: {message}{}", at(path), near(position))]
+    #[error(
+        "{origin}: {}: {message}{}{}",
+        at(path),
+        near(position),
+        type_hint(message)
+    )]
     Type {
         /// File path or `catalog:NAME`.
         origin: String,
@@ -63,7 +74,12 @@ pub enum ScenarioError {
         position: Option<Position>,
     },
     /// Occurs when a required field is absent.
-    #[error("{origin}: {}: missing field `{field}`{}", at(path), near(position))]
+    #[error(
+        "{origin}: {}: missing field `{}`{}",
+        at(path),
+        shortened(field),
+        near(position)
+    )]
     MissingField {
         /// File path or `catalog:NAME`.
         origin: String,
@@ -77,8 +93,9 @@ pub enum ScenarioError {
     /// Occurs when an object has a field the format does not define (often a typo), or when a
     /// variant or `--set` removes one with `null` (the origin then notes that change).
     #[error(
-        "{origin}: {}: unknown field `{field}`; {}",
+        "{origin}: {}: unknown field `{}`; {}",
         at(path),
+        shortened(field),
         suggest_or_expected(suggestion, expected)
     )]
     UnknownField {
@@ -96,8 +113,9 @@ pub enum ScenarioError {
     /// Occurs when a `kind` or another fixed-choice string (jitter, balancer, ...) is not one
     /// of the choices.
     #[error(
-        "{origin}: {}: `{found}` is not one of {}{}",
+        "{origin}: {}: `{}` is not one of {}{}",
         at(path),
+        shortened(found),
         backquoted(expected),
         suggest(suggestion)
     )]
@@ -128,7 +146,7 @@ pub enum ScenarioError {
         hint: String,
     },
     /// Occurs when two clients, two services, or a client and a service share a name.
-    #[error("{origin}: {}: the name `{name}` is already used by {first}; names must be unique across clients and services", at(path))]
+    #[error("{origin}: {}: the name `{}` is already used by {first}; names must be unique across clients and services", at(path), shortened(name))]
     DuplicateName {
         /// File path or `catalog:NAME`.
         origin: String,
@@ -141,8 +159,9 @@ pub enum ScenarioError {
     },
     /// Occurs when a client's `target` names no service, or an SLO's `client` names no client.
     #[error(
-        "{origin}: {}: no {wanted} named `{name}`{}",
+        "{origin}: {}: no {wanted} named `{}`{}",
         at(path),
+        shortened(name),
         suggest_or_list(suggestion, available)
     )]
     UnknownReference {
@@ -179,7 +198,8 @@ pub enum ScenarioError {
     },
     /// Occurs when `--variant` names a variant the file does not define.
     #[error(
-        "{origin}: no variant named `{name}`{}",
+        "{origin}: no variant named `{}`{}",
+        shortened(name),
         suggest_or_list(suggestion, available)
     )]
     UnknownVariant {
@@ -191,6 +211,29 @@ pub enum ScenarioError {
         available: Vec<String>,
         /// The nearest variant name, when one is close.
         suggestion: Option<String>,
+    },
+    /// Occurs when a scenario cannot run within its `limits`: what it needs, estimated before
+    /// the run (its per-second series and fixed state against `limits.memory_max`, its
+    /// arrivals against `limits.events_max`), is beyond one. The run guard would stop it,
+    /// so it is refused before it starts (the CLI exits 3, as for a guard).
+    #[error(
+        "{origin}: {}: {estimate}, beyond `{limit}` ({allowed}); {hint}",
+        at(path)
+    )]
+    BeyondLimit {
+        /// File path or `catalog:NAME`.
+        origin: String,
+        /// Path of what makes the estimate large (`duration`, `clients`).
+        path: &'static str,
+        /// The limit, as a path (`limits.memory_max`).
+        limit: &'static str,
+        /// The limit's value, in words (`2 GiB`).
+        allowed: String,
+        /// The estimate, in words, with how it was made.
+        estimate: String,
+        /// How to fix it: what to shorten, or how to raise the limit (static, which keeps
+        /// this variant within clippy's error size).
+        hint: &'static str,
     },
     /// Occurs when a variant entry or a `--set PATH=VALUE` cannot be applied: malformed, a
     /// path into a non-object, or an array element that does not exist (in an absent array
@@ -223,6 +266,7 @@ impl ScenarioError {
             | ScenarioError::UnknownReference { origin, .. }
             | ScenarioError::UnknownVariant { origin, .. }
             | ScenarioError::File { origin, .. }
+            | ScenarioError::BeyondLimit { origin, .. }
             | ScenarioError::BadOverride { origin, .. } => origin,
         }
     }
@@ -239,10 +283,19 @@ impl ScenarioError {
             | ScenarioError::DuplicateName { path, .. }
             | ScenarioError::File { path, .. }
             | ScenarioError::UnknownReference { path, .. } => Some(path),
+            ScenarioError::BeyondLimit { path, .. } => Some(path),
             ScenarioError::Syntax { .. }
             | ScenarioError::UnknownVariant { .. }
             | ScenarioError::BadOverride { .. } => None,
         }
+    }
+}
+
+impl ScenarioError {
+    /// Whether the scenario is refused because it cannot run within its limits
+    /// (`BeyondLimit`): a run guard tripped before the run, not a mistake in the file's form.
+    pub fn is_guard(&self) -> bool {
+        matches!(self, ScenarioError::BeyondLimit { .. })
     }
 }
 
@@ -355,14 +408,27 @@ pub(crate) fn quoted(text: &str) -> String {
     }
 }
 
-/// Converts a serde error met while deserializing `document` (or its text) into a
-/// `ScenarioError`, with the path rendered by `Path` (element names looked up in `document`).
+/// Where the names of the elements on an error's path are read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Within<'a> {
+    /// A document held as a value (after a variant or `--set` changed it).
+    Document(&'a Value),
+    /// The scenario text, re-read along the path only (`locate`): the file as written is never
+    /// held as a value, which cost tens of times its size.
+    Text(&'a str),
+}
+
+/// Converts a serde error met while deserializing a document into a `ScenarioError`, with the
+/// path rendered by `Path` (element names read `within` the document).
 pub(crate) fn from_serde(
     origin: &str,
     error: serde_path_to_error::Error<serde_json::Error>,
-    document: &Value,
+    within: Within<'_>,
 ) -> ScenarioError {
-    let path = render(error.path(), document);
+    let path = match within {
+        Within::Document(document) => render(error.path(), document),
+        Within::Text(text) => render_names(error.path(), locate::names_along(error.path(), text)),
+    };
     let inner = error.inner();
     let position = (inner.line() > 0).then_some(Position {
         line: inner.line(),
@@ -422,6 +488,23 @@ pub(crate) fn from_serde(
     }
 }
 
+/// Renders a serde path, naming its array elements by `names` (one per element, in order).
+fn render_names(path: &serde_path_to_error::Path, names: Vec<Option<String>>) -> Path {
+    let mut names = names.into_iter();
+    let mut rendered = Path::root();
+    for segment in path {
+        rendered = match segment {
+            serde_path_to_error::Segment::Seq { index } => {
+                rendered.element(*index, names.next().flatten().as_deref())
+            }
+            serde_path_to_error::Segment::Map { key } => rendered.key(key),
+            serde_path_to_error::Segment::Enum { variant } => rendered.key(variant),
+            serde_path_to_error::Segment::Unknown => rendered.key("?"),
+        };
+    }
+    rendered
+}
+
 /// Renders a serde path, naming array elements from `document` where it can.
 pub(crate) fn render(path: &serde_path_to_error::Path, document: &Value) -> Path {
     let mut rendered = Path::root();
@@ -470,12 +553,104 @@ fn split_unknown(rest: &str) -> (String, Vec<String>) {
     (name.to_string(), expected)
 }
 
-fn at(path: &str) -> &str {
+/// A path as a message shows it: "top level" for the document itself, others `clip`ped.
+fn at(path: &str) -> std::borrow::Cow<'_, str> {
     if path.is_empty() {
-        "top level"
+        "top level".into()
     } else {
-        path
+        clip(path)
     }
+}
+
+/// Text from the input as a message shows it: longer than any path or setting the format
+/// has (a key of a megabyte, a path 200,000 segments deep), it is shortened in its middle,
+/// so the message stays a line.
+pub(crate) fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    const HEAD: usize = 120;
+    const TAIL: usize = 80;
+    // Counting stops early: a megabyte of text is not walked to its end.
+    if text.chars().nth(HEAD + TAIL).is_none() {
+        return text.into();
+    }
+    let head: String = text.chars().take(HEAD).collect();
+    let mut tail: Vec<char> = text.chars().rev().take(TAIL).collect();
+    tail.reverse();
+    let tail: String = tail.into_iter().collect();
+    format!("{head}…{tail}").into()
+}
+
+/// How to fix a JSON syntax error, by serde_json's message (empty when there is nothing
+/// better to say than the message itself).
+fn syntax_hint(message: &str) -> &'static str {
+    const HINTS: [(&str, &str); 8] = [
+        (
+            "trailing comma",
+            "; remove the comma before the closing bracket",
+        ),
+        (
+            "key must be a string",
+            "; keys are written in double quotes (\"name\"), and JSON has no comments",
+        ),
+        (
+            "EOF while parsing",
+            "; the text ends before the JSON does: a `}` or `]` is missing",
+        ),
+        (
+            "trailing characters",
+            "; remove what follows the scenario's closing `}`",
+        ),
+        (
+            "recursion limit exceeded",
+            "; JSON nested more than 128 levels deep is refused",
+        ),
+        (
+            "control character",
+            "; write tabs and line breaks inside strings as \\t and \\n",
+        ),
+        (
+            "expected value",
+            "; a value is missing or malformed here (JSON has no comments, NaN or single quotes)",
+        ),
+        (
+            "expected `,` or",
+            "; a comma is missing between two entries",
+        ),
+    ];
+    HINTS
+        .iter()
+        .find(|(found, _)| message.contains(found))
+        .map_or("", |(_, hint)| hint)
+}
+
+/// How to fix a value of the wrong JSON type, by serde's message: `"4"` where a number goes,
+/// a bare number where a duration goes, one value where a list goes.
+fn type_hint(message: &str) -> String {
+    let numeric =
+        message.contains("expected a number") || message.contains("expected a whole number");
+    if let (true, Some(rest)) = (numeric, message.strip_prefix("invalid type: string \"")) {
+        if let Some((value, _)) = rest.split_once('"') {
+            if value.trim().parse::<f64>().is_ok() {
+                return format!("; drop the quotes: {}", value.trim());
+            }
+        }
+        return "; write a number".to_string();
+    }
+    if message.contains("expected a duration string") {
+        for prefix in ["invalid type: integer `", "invalid type: floating point `"] {
+            if let Some((value, _)) = message.strip_prefix(prefix).and_then(|r| r.split_once('`')) {
+                return format!(
+                    "; a duration is a string with a unit: \"{value}s\" or \"{value}ms\""
+                );
+            }
+        }
+    }
+    if message.contains("expected a sequence") {
+        return "; write a list: [ ... ]".to_string();
+    }
+    if message.contains("expected a string") {
+        return "; write it in double quotes".to_string();
+    }
+    String::new()
 }
 
 fn on_line(line: &Option<u32>) -> String {
@@ -510,12 +685,30 @@ fn suggest_or_list(suggestion: &Option<String>, available: &[String]) -> String 
     }
 }
 
+/// The most names a message lists; the rest are counted ("and 999980 more"), so a file with
+/// a million clients cannot make a megabyte of error message.
+pub(crate) const LISTED_MAX: usize = 20;
+
 fn backquoted(names: &[String]) -> String {
-    names
+    let mut listed = names
         .iter()
-        .map(|n| format!("`{n}`"))
+        .take(LISTED_MAX)
+        .map(|n| format!("`{}`", shortened(n)))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if names.len() > LISTED_MAX {
+        listed.push_str(&format!(" and {} more", names.len() - LISTED_MAX));
+    }
+    listed
+}
+
+/// A name as a message shows it: at most 64 characters (longer names are refused anyway).
+fn shortened(name: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN_MAX: usize = 64;
+    match name.char_indices().nth(SHOWN_MAX) {
+        Some((cut, _)) => format!("{}…", &name[..cut]).into(),
+        None => name.into(),
+    }
 }
 
 #[cfg(test)]

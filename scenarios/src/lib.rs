@@ -104,14 +104,15 @@ pub struct LoadOptions {
 /// assert_eq!(scenario.world.services[0].workers, 1);
 /// ```
 pub fn parse(text: &str, origin: &str, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
-    let mut document = raw::read_document(text, origin)?;
-    let variants = overrides::Variants::take(&mut document, origin)?;
-    let names = variants.names();
-    let base = Value::Object(document);
     if options.variant.is_none() && options.overrides.is_empty() {
-        // Read the text itself so that type errors carry a line and column.
+        // The file as written is checked and typed straight from its text, never held as a
+        // JSON value (which cost tens of times its size), and type errors carry a line and
+        // column.
+        let block = raw::check_document(text, origin)?;
+        let variants = overrides::Variants::from_value(block, origin)?;
+        let names = variants.names();
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        let raw = typed(&mut deserializer, &base, origin)?;
+        let raw = typed(&mut deserializer, error::Within::Text(text), origin)?;
         let source = validate::Source {
             origin,
             files: &options.files,
@@ -120,7 +121,10 @@ pub fn parse(text: &str, origin: &str, options: &LoadOptions) -> Result<Scenario
         scenario.as_written = variants.as_written();
         return Ok(scenario);
     }
-    let mut changed = base;
+    let mut document = raw::read_document(text, origin)?;
+    let variants = overrides::Variants::take(&mut document, origin)?;
+    let names = variants.names();
+    let mut changed = Value::Object(document);
     let mut notes = Vec::new();
     if let Some(variant) = &options.variant {
         variants.apply(variant, &mut changed, origin)?;
@@ -128,14 +132,14 @@ pub fn parse(text: &str, origin: &str, options: &LoadOptions) -> Result<Scenario
     }
     for change in &options.overrides {
         change.apply(&mut changed, origin)?;
-        notes.push(format!("--set {change}"));
+        notes.push(format!("--set {}", error::clip(&change.to_string())));
     }
     let annotated = format!("{origin} ({})", notes.join(", "));
     let source = validate::Source {
         origin,
         files: &options.files,
     };
-    let result = typed(&changed, &changed, &annotated).and_then(|raw| {
+    let result = typed(&changed, error::Within::Document(&changed), &annotated).and_then(|raw| {
         let mut scenario = validate::scenario(
             raw,
             &annotated,
@@ -184,17 +188,16 @@ pub fn variant_names(text: &str, origin: &str) -> Result<Vec<String>, ScenarioEr
 }
 
 /// Deserializes a raw scenario, turning serde's error into a `ScenarioError` whose path names
-/// elements as found in `document`.
+/// elements as found `within` the document.
 fn typed<'de, D>(
     deserializer: D,
-    document: &Value,
+    within: error::Within<'_>,
     origin: &str,
 ) -> Result<raw::Scenario, ScenarioError>
 where
     D: serde::Deserializer<'de, Error = serde_json::Error>,
 {
-    serde_path_to_error::deserialize(deserializer)
-        .map_err(|e| error::from_serde(origin, e, document))
+    serde_path_to_error::deserialize(deserializer).map_err(|e| error::from_serde(origin, e, within))
 }
 #[cfg(test)]
 mod tests;

@@ -21,7 +21,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::error::{nearest, quoted, Path, ScenarioError};
+use crate::error::{clip, nearest, quoted, Path, ScenarioError};
 use crate::raw::kind_of;
 use crate::validate::name_problem;
 
@@ -48,7 +48,7 @@ impl Override {
     pub fn parse(text: &str) -> Result<Override, ScenarioError> {
         let refuse = |reason: String| ScenarioError::BadOverride {
             origin: "command line".to_string(),
-            setting: format!("--set {text}"),
+            setting: format!("--set {}", clip(text)),
             reason,
             suggestion: None,
         };
@@ -72,8 +72,8 @@ impl Override {
         apply(document, &self.path, &self.value).map_err(|refusal| {
             refusal.error(
                 origin,
-                &format!("--set {}", self.path),
-                &format!("--set {self}"),
+                &format!("--set {}", clip(&self.path)),
+                &format!("--set {}", clip(&self.to_string())),
             )
         })
     }
@@ -101,8 +101,16 @@ impl Variants {
         document: &mut Map<String, Value>,
         origin: &str,
     ) -> Result<Variants, ScenarioError> {
+        Variants::from_value(document.shift_remove("variants"), origin)
+    }
+
+    /// Checks a `variants` block (absent: `None`), its shape, every name and every path.
+    pub(crate) fn from_value(
+        block: Option<Value>,
+        origin: &str,
+    ) -> Result<Variants, ScenarioError> {
         let root = Path::root().key("variants");
-        let entries = match document.shift_remove("variants") {
+        let entries = match block {
             None | Some(Value::Null) => return Ok(Variants::default()),
             Some(Value::Object(entries)) => entries,
             Some(other) => {
@@ -252,15 +260,37 @@ impl Refusal {
 fn variant_error(origin: &str, name: &str, path: &str, refusal: Refusal) -> ScenarioError {
     refusal.error(
         origin,
-        &format!("variants.{name}[\"{path}\"]"),
+        &format!("variants.{name}[\"{}\"]", clip(path)),
         &format!("variant {name}"),
     )
 }
 
-/// Splits a dotted path, refusing empty segments and paths into `variants`.
+/// The most segments a dotted path may have. The deepest path of the format is about ten
+/// segments (`services.api.calls.db.retry.budget.ttl`; a mixture nested in a mixture adds
+/// three a level); walking and rendering a path costs time and stack with its depth, so a
+/// path 10,000 segments deep is refused here, before either (issue #17).
+pub const PATH_SEGMENTS_MAX: usize = 64;
+
+/// The longest dotted path, in bytes: 64 segments of names of at most 64 characters fit.
+pub const PATH_BYTES_MAX: usize = 4096;
+
+/// Splits a dotted path, refusing empty segments, paths into `variants`, and paths longer or
+/// deeper than any the format has (`PATH_BYTES_MAX`, `PATH_SEGMENTS_MAX`).
 fn segments(path: &str) -> Result<Vec<&str>, String> {
     if path.is_empty() {
         return Err("the path is empty; write e.g. services.api.workers".to_string());
+    }
+    let depth = path.bytes().filter(|&b| b == b'.').count() + 1;
+    if depth > PATH_SEGMENTS_MAX {
+        return Err(format!(
+            "the path has {depth} segments, more than any the format has (at most {PATH_SEGMENTS_MAX}); check how it was generated"
+        ));
+    }
+    if path.len() > PATH_BYTES_MAX {
+        return Err(format!(
+            "the path is {} bytes long, more than any the format has (at most {PATH_BYTES_MAX}); check how it was generated",
+            path.len()
+        ));
     }
     let parts: Vec<&str> = path.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {

@@ -76,7 +76,7 @@
 //! | `rate_limit.per` | `"global"`: one bucket | `"caller"`: one bucket per client or calling service, each with `rate_per_s` and `burst` |
 //! | `services[].overload` | absent: no penalty; `penalty` defaults to `0` | `{cores: c, penalty: p}`: a job starting with n > c jobs doing their own work on its replica takes (n / c) × (1 + p × (n − c)) times its service time (processor sharing plus thrashing; fixed at its start) |
 //! | `slo` | `[]` | |
-//! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000}` | stops a runaway run long before memory runs out |
+//! | `limits` | `{pending_events_max: 10000000, events_max: 2000000000, memory_max: "2GiB"}` | stops a runaway run before memory runs out (`raw/limits.rs` says why each) |
 //! | `variants` | `{}` | |
 //! | `clients`, `services` | `[]` | allowed empty only beside a `database` (or another self-contained model) |
 //! | `database` | absent: no database | |
@@ -118,6 +118,10 @@ mod class;
 pub use class::{Overload, Pool, Priority, RateLimitPer};
 mod distribution;
 pub use distribution::{Bucket, Distribution, DistributionKind, MixtureArm};
+mod check;
+pub(crate) use check::check_document;
+mod limits;
+pub use limits::{Limits, Size};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize)]
@@ -785,18 +789,6 @@ pub struct Slo {
     pub target: f64,
 }
 
-/// Engine guards.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Limits {
-    /// Most events scheduled at once.
-    #[serde(default = "pending_events_max_default")]
-    pub pending_events_max: Count,
-    /// Most events processed in a run.
-    #[serde(default = "events_max_default")]
-    pub events_max: Count,
-}
-
 /// A duration as written, e.g. `"250ms"`; `validate` parses it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Duration(pub String);
@@ -1040,14 +1032,6 @@ fn latency_default() -> Distribution {
     Distribution::constant("0s")
 }
 
-fn pending_events_max_default() -> Count {
-    Count(10_000_000)
-}
-
-fn events_max_default() -> Count {
-    Count(2_000_000_000)
-}
-
 impl Default for Queue {
     fn default() -> Queue {
         Queue {
@@ -1057,15 +1041,6 @@ impl Default for Queue {
             lifo_after: None,
             codel: None,
             shed_sheddable_above: None,
-        }
-    }
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            pending_events_max: pending_events_max_default(),
-            events_max: events_max_default(),
         }
     }
 }

@@ -7,14 +7,15 @@
 //! or dotted paths (`overrides` does).
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt::Display;
-use std::ops::RangeInclusive;
+use std::ops::{Deref, RangeInclusive};
 
 use models::{
     Arrival, Backoff, CallConfig, ClientConfig, ClientId, Jitter, RetryPolicy, ServiceConfig,
     ServiceId, WorldConfig,
 };
-use sim_core::{DurationError, Limits, Probability, SimDuration};
+use sim_core::{Bytes, BytesError, DurationError, Limits, Probability, SimDuration};
 
 use crate::error::{nearest, quoted, Path, Referent, ScenarioError};
 use crate::raw;
@@ -108,6 +109,41 @@ const ATTEMPTS_MAX: u64 = 100;
 /// Highest arrival rate: one request per nanosecond, the resolution of virtual time.
 const RATE_PER_S_MAX: f64 = 1e9;
 
+/// Names (of services, clients, zones or callers) in file order, with an index: each
+/// reference is resolved in O(log n), so a file with a million clients or faults validates in
+/// linear time (it took minutes when each lookup scanned the list; issue #17). It reads as
+/// the slice of names.
+pub(crate) struct NameList<'n> {
+    names: Vec<&'n str>,
+    /// Each name's first position.
+    index: BTreeMap<&'n str, usize>,
+}
+
+impl<'n> NameList<'n> {
+    /// The names in order.
+    pub(crate) fn new(names: impl IntoIterator<Item = &'n str>) -> NameList<'n> {
+        let names: Vec<&str> = names.into_iter().collect();
+        let mut index = BTreeMap::new();
+        for (i, name) in names.iter().enumerate() {
+            index.entry(*name).or_insert(i);
+        }
+        NameList { names, index }
+    }
+
+    /// Where `name` first appears.
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+}
+
+impl<'n> Deref for NameList<'n> {
+    type Target = [&'n str];
+
+    fn deref(&self) -> &[&'n str] {
+        &self.names
+    }
+}
+
 /// Runs the checks for one scenario; holds what every message needs, and the files read.
 struct Checker<'a> {
     origin: &'a str,
@@ -128,6 +164,14 @@ impl Checker<'_> {
                 "a run needs some virtual time, e.g. \"60s\"",
             ));
         }
+        if duration > SimDuration::RUN_MAX {
+            return Err(self.bad(
+                &root.key("duration"),
+                "must be at most 30 days (\"720h\")",
+                quoted(&raw.duration.0),
+                "every run keeps a row per simulated second for each client and service; simulate a representative day, or scale rates and times down, rather than a month",
+            ));
+        }
         let warmup = self.duration(&root.key("warmup"), &raw.warmup)?;
         if warmup >= duration {
             return Err(self.bad(
@@ -138,8 +182,8 @@ impl Checker<'_> {
             ));
         }
         self.names(raw)?;
-        let service_names: Vec<&str> = raw.services.iter().map(|s| s.name.as_str()).collect();
-        let client_names: Vec<&str> = raw.clients.iter().map(|c| c.name.as_str()).collect();
+        let service_names = NameList::new(raw.services.iter().map(|s| s.name.as_str()));
+        let client_names = NameList::new(raw.clients.iter().map(|c| c.name.as_str()));
         let services = raw
             .services
             .iter()
@@ -156,7 +200,7 @@ impl Checker<'_> {
         let mut services = services;
         for (i, (service, raw_service)) in services.iter_mut().zip(&raw.services).enumerate() {
             let path = root.key("services").element(i, Some(&raw_service.name));
-            let names = (client_names.as_slice(), service_names.as_slice());
+            let names = (&client_names, &service_names);
             service.classes = self.classes(&path, raw_service, names, service.queue_capacity)?;
         }
         let mut clients = raw
@@ -173,15 +217,17 @@ impl Checker<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         let names = fault::Names {
             services: &raw.services,
+            service_names: &service_names,
             clients: &client_names,
             election: raw.election.as_ref().map(|e| e.name.as_str()),
         };
         let network = self.network(&root.key("network"), &raw.network, &names)?;
+        let owner = database::Owner::new(raw);
         let faults = raw
             .faults
             .iter()
             .enumerate()
-            .filter(|(_, f)| !database::owned(raw, f))
+            .filter(|(_, f)| !owner.owns(f))
             .filter(|(_, f)| !election::claims_fault(raw.election.as_ref(), f))
             .map(|(i, f)| self.faults(&root.key("faults").element(i, None), f, &names, duration))
             .collect::<Result<Vec<_>, _>>()?
@@ -218,22 +264,21 @@ impl Checker<'_> {
             slos.push(slo);
         }
         let limits = self.limits(&root.key("limits"), &raw.limits)?;
-        Ok((
-            WorldConfig {
-                duration,
-                warmup,
-                clients,
-                services,
-                network,
-                limits,
-                faults,
-                clocks,
-                random_faults,
-                database,
-                election,
-            },
-            slos,
-        ))
+        let world = WorldConfig {
+            duration,
+            warmup,
+            clients,
+            services,
+            network,
+            limits,
+            faults,
+            clocks,
+            random_faults,
+            database,
+            election,
+        };
+        self.within_limits(&world)?;
+        Ok((world, slos))
     }
 
     /// Checks every name and that clients and services share one namespace without clashes.
@@ -256,29 +301,30 @@ impl Checker<'_> {
                 "every client needs a service to call",
             ));
         }
-        let clients = raw
+        // Each name's first use, by position in clients-then-services: a map, so a million
+        // names are checked in O(n log n), not by comparing each with every earlier one.
+        let list = |i: usize| match i.checked_sub(raw.clients.len()) {
+            None => root.key("clients").element(i, None),
+            Some(s) => root.key("services").element(s, None),
+        };
+        let names = raw
             .clients
             .iter()
-            .enumerate()
-            .map(|(i, c)| (root.key("clients").element(i, None), &c.name));
-        let services = raw
-            .services
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (root.key("services").element(i, None), &s.name));
-        let mut seen: Vec<(&str, Path)> = Vec::new();
-        for (path, name) in clients.chain(services) {
-            let path_name = path.key("name");
+            .map(|c| &c.name)
+            .chain(raw.services.iter().map(|s| &s.name));
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, name) in names.enumerate() {
+            let path_name = list(i).key("name");
             self.name(&path_name, name)?;
-            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name.as_str()) {
+            if let Some(&first) = seen.get(name.as_str()) {
                 return Err(ScenarioError::DuplicateName {
                     origin: self.origin.to_string(),
                     path: path_name.text(),
                     name: name.clone(),
-                    first: first.text(),
+                    first: list(first).text(),
                 });
             }
-            seen.push((name, path));
+            seen.insert(name, i);
         }
         Ok(())
     }
@@ -294,7 +340,7 @@ impl Checker<'_> {
         &self,
         path: &Path,
         raw: &raw::Service,
-        services: &[&str],
+        services: &NameList<'_>,
     ) -> Result<ServiceConfig, ScenarioError> {
         let replicas = self.count(
             &path.key("replicas"),
@@ -350,7 +396,7 @@ impl Checker<'_> {
         &self,
         path: &Path,
         raw: &raw::Call,
-        services: &[&str],
+        services: &NameList<'_>,
     ) -> Result<CallConfig, ScenarioError> {
         let target = self.reference(
             &path.key("service"),
@@ -463,7 +509,7 @@ impl Checker<'_> {
         &self,
         path: &Path,
         raw: &raw::Client,
-        services: &[&str],
+        services: &NameList<'_>,
     ) -> Result<ClientConfig, ScenarioError> {
         let target = self.reference(
             &path.key("target"),
@@ -589,7 +635,12 @@ impl Checker<'_> {
         }
     }
 
-    fn slo(&self, path: &Path, raw: &raw::Slo, clients: &[&str]) -> Result<Slo, ScenarioError> {
+    fn slo(
+        &self,
+        path: &Path,
+        raw: &raw::Slo,
+        clients: &NameList<'_>,
+    ) -> Result<Slo, ScenarioError> {
         let client = self.reference(&path.key("client"), &raw.client, Referent::Client, clients)?;
         let latency_below = self.positive_duration(
             &path.key("latency_below"),
@@ -618,7 +669,27 @@ impl Checker<'_> {
     fn limits(&self, path: &Path, raw: &raw::Limits) -> Result<Limits, ScenarioError> {
         let hint =
             "a limit of 0 would stop every run at once; raise it or remove it for the default";
+        let memory_path = path.key("memory_max");
+        let memory_max = match &raw.memory_max {
+            raw::Size::Bytes(count) => self.count(&memory_path, *count, 1..=u64::MAX, (hint, hint))?,
+            raw::Size::Text(text) => match Bytes::parse(text) {
+                Ok(Bytes(0)) => return Err(self.bad(&memory_path, "must be more than 0 bytes", quoted(text), hint)),
+                Ok(Bytes(bytes)) => bytes,
+                Err(error) => {
+                    return Err(self.bad(
+                        &memory_path,
+                        "is not a size",
+                        quoted(text),
+                        match error {
+                            BytesError::Invalid { .. } => "write a number and a unit, e.g. \"2GiB\", \"512MB\", or a number of bytes",
+                            BytesError::TooLarge { .. } => "sizes must be below 16 EiB",
+                        },
+                    ))
+                }
+            },
+        };
         Ok(Limits {
+            memory_max,
             pending_events_max: self.count(
                 &path.key("pending_events_max"),
                 raw.pending_events_max,
@@ -634,15 +705,55 @@ impl Checker<'_> {
         })
     }
 
+    /// Refuses a scenario that cannot run within its limits, by estimates made before the
+    /// run (`models::budget`): its fixed memory (clients, services and per-second series)
+    /// beyond `limits.memory_max`, or its expected arrivals (each at least one event) beyond
+    /// `limits.events_max`. The run's guards would stop it anyway, after a long wait or a
+    /// large allocation; the estimate says why at once.
+    fn within_limits(&self, world: &WorldConfig) -> Result<(), ScenarioError> {
+        let limits = world.limits;
+        let fixed = models::budget::Fixed::of(world);
+        if fixed.total() > limits.memory_max {
+            let (path, hint) = if fixed.mostly_series() {
+                ("duration", "every run keeps a row per simulated second for each client and service: shorten the run, or raise the limit if the machine has the memory (`--set limits.memory_max=16GiB`)")
+            } else {
+                ("clients", "each client and service holds its latency histograms: model fewer, larger clients or services, or raise the limit if the machine has the memory (`--set limits.memory_max=16GiB`)")
+            };
+            return Err(ScenarioError::BeyondLimit {
+                origin: self.origin.to_string(),
+                path,
+                limit: "limits.memory_max",
+                allowed: Bytes(limits.memory_max).to_string(),
+                estimate: format!("the clients, services and per-second series alone take {fixed}"),
+                hint,
+            });
+        }
+        let arrivals = models::budget::arrivals_expected(world);
+        if arrivals > limits.events_max as f64 {
+            return Err(ScenarioError::BeyondLimit {
+                origin: self.origin.to_string(),
+                path: "clients",
+                limit: "limits.events_max",
+                allowed: format!("{} events", limits.events_max),
+                estimate: format!(
+                    "the clients are expected to make about {arrivals:.3e} requests over {} (each rate × the duration), each at least one event",
+                    world.duration
+                ),
+                hint: "lower the rates or shorten the run, or raise the limit (`--set limits.events_max=1e10`) and expect a long run",
+            });
+        }
+        Ok(())
+    }
+
     /// Resolves `name` among `names` (services or clients) to its index.
     fn reference(
         &self,
         path: &Path,
         name: &str,
         wanted: Referent,
-        names: &[&str],
+        names: &NameList<'_>,
     ) -> Result<u32, ScenarioError> {
-        match names.iter().position(|n| *n == name) {
+        match names.position(name) {
             // Name lists come from a JSON array that validation bounded to u32 ids.
             Some(index) => u32::try_from(index).map_err(|_| {
                 self.bad(

@@ -24,8 +24,8 @@ pub struct ScenarioWarning {
     pub concern: Concern,
 }
 
-/// What a warning is about.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a warning is about (ordered, so a long list of them can be deduplicated quickly).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Concern {
     /// Occurs when an entry of `faults` starts inside the warm-up: all of it or its first
@@ -59,7 +59,7 @@ pub enum Concern {
 }
 
 /// When a fault acts, from the start of the run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Window {
     /// From `start` until `end` (`at` and `for`).
     Between {

@@ -104,6 +104,10 @@ pub struct Clock {
     changes: Vec<Change>,
     /// Derived from the three fields above; the first starts at true zero.
     segments: Vec<Segment>,
+    /// The offset of a clock that never drifts or changes (one segment, zero drift): its
+    /// reading is `t + offset`, so it answers without a segment search or a 128-bit division
+    /// (most clocks of most runs). Derived with `segments`.
+    steady: Option<i128>,
     /// The latest true instant any answer so far depended on; changes must come after it.
     answered_until: Cell<Option<SimTime>>,
 }
@@ -206,6 +210,7 @@ impl Clock {
             drift,
             changes: Vec::new(),
             segments: Vec::new(),
+            steady: None,
             answered_until: Cell::new(None),
         };
         clock.rebuild();
@@ -327,6 +332,10 @@ impl Clock {
             segments.windows(2).all(|w| w[0].start < w[1].start),
             "segments start at strictly increasing instants"
         );
+        self.steady = match segments.as_slice() {
+            [only] if only.drift.rate() == BILLION => Some(only.local_start),
+            _ => None,
+        };
         self.segments = segments;
     }
 
@@ -337,17 +346,40 @@ impl Clock {
     }
 
     /// The unsaturated reading at true time `t`.
+    #[inline]
     fn reading(&self, t: SimTime) -> i128 {
+        match self.steady {
+            Some(offset) => offset + i128::from(t.as_nanos()),
+            None => self.reading_by_segments(t),
+        }
+    }
+
+    /// `reading` without the steady fast path.
+    fn reading_by_segments(&self, t: SimTime) -> i128 {
         self.segments[self.segment_index(t)].reading_at(t)
     }
 
     /// The earliest true time at or after `not_before` whose unsaturated reading is at least
     /// `target`.
+    #[inline]
     fn first_reaching(&self, target: i128, not_before: SimTime) -> Option<SimTime> {
         if target <= i128::from(i64::MIN) {
             // Every saturated reading is at least `LocalTime::MIN`.
             return Some(not_before);
         }
+        match self.steady {
+            // The reading `t + offset` first reaches `target` at `target − offset`, or at once;
+            // past the last representable instant, never.
+            Some(offset) => {
+                let reached = (target - offset).max(i128::from(not_before.as_nanos()));
+                u64::try_from(reached).ok().map(SimTime::from_nanos)
+            }
+            None => self.first_reaching_by_segments(target, not_before),
+        }
+    }
+
+    /// `first_reaching` without the steady fast path.
+    fn first_reaching_by_segments(&self, target: i128, not_before: SimTime) -> Option<SimTime> {
         // One past the last representable instant: the end of the final segment.
         let horizon = i128::from(u64::MAX) + 1;
         let first = self.segment_index(not_before);
@@ -768,6 +800,42 @@ mod tests {
     }
 
     proptest! {
+        /// See: #19. A steady clock (no drift, no change) answers by its fast path exactly as
+        /// its segments would: readings, `true_at` and `deadline`, offsets and spans at every
+        /// scale up to the ends of time.
+        #[test]
+        fn a_steady_clock_s_fast_path_matches_its_segments(
+            offset in prop_oneof![
+                -1_000_000_000_000i64..1_000_000_000_000,
+                Just(i64::MIN),
+                Just(i64::MAX),
+                any::<i64>(),
+            ],
+            now in prop_oneof![0..1_000 * SEC, Just(u64::MAX), Just(u64::MAX - 1), any::<u64>()],
+            span in prop_oneof![0..10 * SEC, Just(0u64), Just(u64::MAX), any::<u64>()],
+            target in any::<i64>(),
+        ) {
+            let clock = Clock::new(offset, Drift::ZERO);
+            prop_assert!(clock.steady.is_some());
+            let now = t(now);
+            prop_assert_eq!(clock.reading(now), clock.reading_by_segments(now));
+            let target = i128::from(target);
+            let expected = if target <= i128::from(i64::MIN) {
+                Some(now)
+            } else {
+                clock.first_reaching_by_segments(target, now)
+            };
+            prop_assert_eq!(clock.first_reaching(target, now), expected);
+            // A deadline's target, computed as `deadline` does.
+            let target = clock.reading(now) + i128::from(span);
+            let expected = if target <= i128::from(i64::MIN) {
+                Some(now)
+            } else {
+                clock.first_reaching_by_segments(target, now)
+            };
+            prop_assert_eq!(clock.first_reaching(target, now), expected);
+        }
+
         /// `true_at` is the exact inverse: the clock reads at least the target at the answer,
         /// and less at every instant from `not_before` up to it.
         #[test]

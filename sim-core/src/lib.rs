@@ -9,11 +9,13 @@
 
 #![deny(missing_docs)]
 
+pub mod active;
 pub mod clock;
 pub mod distribution;
 pub mod draws;
 pub mod fault;
 pub mod histogram;
+pub mod memory;
 pub mod network;
 pub mod queue;
 pub mod rng;
@@ -23,11 +25,13 @@ pub mod time;
 pub mod time_average;
 pub mod trace;
 
+pub use active::Active;
 pub use clock::{Clock, ClockError, Drift, LocalTime};
 pub use distribution::{Distribution, DistributionError, MixtureArm, QuantilePoint};
 pub use draws::Draws;
 pub use fault::{Rule, RuleAction, RuleError, Verdict};
 pub use histogram::Histogram;
+pub use memory::{Bytes, BytesError};
 pub use network::{Delivery, LinkConfig, Network, NetworkConfig, NodeId, NodeSet};
 pub use queue::{EventId, EventQueue};
 pub use rng::{Probability, Stream};

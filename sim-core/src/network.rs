@@ -53,6 +53,7 @@
 //! loopback special case: a message from a node to itself is a message like any other, and the
 //! models decide whether local calls go through the network at all. No knowledge of services.
 
+use crate::active::Active;
 use crate::distribution::Distribution;
 use crate::fault::{Rule, RuleAction, Verdict};
 use crate::rng::{Probability, Stream};
@@ -117,6 +118,9 @@ pub enum Delivery {
 pub struct Network {
     config: NetworkConfig,
     rules: Vec<Rule>,
+    /// The rules active at the latest send (`Active`), so a send checks only those: with
+    /// many faults a run would otherwise pay for every rule on every message.
+    active: Active,
     /// Some loss setting or rule can drop a message, so the loss stream is drawn.
     loss_possible: bool,
     /// Some duplication setting is positive, so the duplicate stream is drawn.
@@ -264,9 +268,11 @@ impl Network {
             Distribution::Constant(latency) if plain => Some(latency),
             _ => None,
         };
+        let active = Active::new(rules.iter().map(|r| (r.start, r.end)).collect());
         Network {
             config,
             rules,
+            active,
             loss_possible,
             duplicate_possible,
             plain,
@@ -334,10 +340,13 @@ impl Network {
         let duplicated = duplicate_uniform < duplicate.get();
         let latency_second = duplicated.then(|| distribution.sample(&mut self.duplicate_latency));
 
+        // Rules outside their window pass; the active ones, in list order, decide as before.
+        let rules = &self.rules;
         let verdict = self
-            .rules
+            .active
+            .at(now)
             .iter()
-            .map(|rule| rule.verdict(from, to, now, loss_uniform))
+            .map(|&index| rules[index as usize].verdict(from, to, now, loss_uniform))
             .find(|verdict| *verdict != Verdict::Pass)
             .unwrap_or(Verdict::Pass);
         let delay = match verdict {

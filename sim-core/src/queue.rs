@@ -153,6 +153,13 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// The most memory one live event takes in the queue, for the memory guard: its entry,
+    /// and as much again for a cancelled one still stored (stale entries are purged once they
+    /// outnumber live ones by `STALE_SLACK`), each with the two slots' holders kept per
+    /// stored entry.
+    pub const BYTES_PER_EVENT: u64 =
+        (2 * (std::mem::size_of::<Entry<E>>() + 2 * std::mem::size_of::<Holder>())) as u64;
+
     /// Number of scheduled events that have not been popped or cancelled.
     pub fn len(&self) -> usize {
         self.live

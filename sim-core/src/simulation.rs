@@ -15,6 +15,7 @@
 
 use std::collections::VecDeque;
 
+use crate::memory::Bytes;
 use crate::queue::{EventId, EventQueue};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{TraceCode, TraceHash};
@@ -26,6 +27,20 @@ pub trait Model {
 
     /// Reacts to one event at `ctx.now()`, scheduling or cancelling future events.
     fn handle(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event>);
+
+    /// The bytes of memory the model holds beyond the engine's events (requests, jobs,
+    /// per-second series, ...), estimated, for the memory guard (`Limits::memory_max`). It is
+    /// read after every event, so it must cost O(1). The default, 0, leaves the guard to
+    /// count events alone.
+    fn memory_used(&self) -> u64 {
+        0
+    }
+
+    /// What holds that memory, in words (`"120000 requests, 80000 jobs"`), for the guard's
+    /// message; read only when the guard trips.
+    fn memory_holders(&self) -> String {
+        String::new()
+    }
 }
 
 /// What a handler may do: read the time, schedule, cancel.
@@ -94,6 +109,20 @@ pub struct Limits {
     pub pending_events_max: u64,
     /// Most events a run may process.
     pub events_max: u64,
+    /// Most bytes of live state: the pending events (`EventQueue::BYTES_PER_EVENT` each) plus
+    /// what the model holds (`Model::memory_used`), both estimated and checked after every
+    /// event. A retry storm against a long queue, a wide fan-out or long latencies hold work
+    /// in flight without bound; this stops them before the process runs out of memory.
+    pub memory_max: u64,
+}
+
+impl Limits {
+    /// Limits that never trip (for tests and tools that bound a run otherwise).
+    pub const NONE: Limits = Limits {
+        pending_events_max: u64::MAX,
+        events_max: u64::MAX,
+        memory_max: u64::MAX,
+    };
 }
 
 /// Why a run stopped before its end time.
@@ -115,6 +144,24 @@ pub enum RunError {
         /// Virtual time when it tripped.
         at: SimTime,
     },
+    /// Occurs when the live state (pending events plus what the model holds) is estimated
+    /// at more than `Limits::memory_max` bytes (e.g. a retry storm against a long queue).
+    #[error("live state passed limits.memory_max ({}) at {at}: {holders}; work in flight is piling up (a retry storm, a wide fan-out or long latencies hold it), so change the design, or raise the limit if the machine has the memory (`--set limits.memory_max={}`, or `\"limits\": {{\"memory_max\": \"{}\"}}` in the scenario)", Bytes(*limit), compact(limit.saturating_mul(2)), compact(limit.saturating_mul(2)))]
+    MemoryExceeded {
+        /// The configured limit, in bytes.
+        limit: u64,
+        /// The estimate that passed it, in bytes.
+        used: u64,
+        /// Virtual time when it tripped.
+        at: SimTime,
+        /// What held the memory, in words.
+        holders: String,
+    },
+}
+
+/// A size as one word (`4GiB`), to paste after `--set`.
+fn compact(bytes: u64) -> String {
+    Bytes(bytes).to_string().replace(' ', "")
 }
 
 /// What the engine itself measured about a finished run.
@@ -142,6 +189,11 @@ pub struct Simulation<M: Model> {
     events: u64,
     limits: Limits,
     observer: Option<Observer<M::Event>>,
+}
+
+/// Bytes per pending event of a simulation of `M` (`EventQueue::BYTES_PER_EVENT`).
+const fn event_bytes<M: Model>() -> u64 {
+    EventQueue::<M::Event>::BYTES_PER_EVENT
 }
 
 impl<M: Model> Simulation<M> {
@@ -226,14 +278,43 @@ impl<M: Model> Simulation<M> {
                 next: &mut self.next,
             };
             self.model.handle(event, &mut ctx);
-            if (self.queue.len() + self.next.len()) as u64 > self.limits.pending_events_max {
+            let pending = (self.queue.len() + self.next.len()) as u64;
+            if pending > self.limits.pending_events_max {
                 return Err(RunError::PendingEventsExceeded {
                     limit: self.limits.pending_events_max,
                     at: time,
                 });
             }
+            // Checked after every event: one event may add a fan-out's worth of work.
+            let used = pending
+                .saturating_mul(event_bytes::<M>())
+                .saturating_add(self.model.memory_used());
+            if used > self.limits.memory_max {
+                return Err(self.memory_exceeded(used, pending, time));
+            }
         }
         Ok(())
+    }
+
+    /// The memory guard's error, saying what held the memory.
+    #[cold]
+    fn memory_exceeded(&self, used: u64, pending: u64, at: SimTime) -> RunError {
+        let events = format!(
+            "about {} in all; {pending} events pending ({})",
+            Bytes(used),
+            Bytes(pending.saturating_mul(event_bytes::<M>()))
+        );
+        let model = self.model.memory_holders();
+        RunError::MemoryExceeded {
+            limit: self.limits.memory_max,
+            used,
+            at,
+            holders: if model.is_empty() {
+                events
+            } else {
+                format!("{events}; {model}")
+            },
+        }
     }
 
     /// Events processed, trace hash and current time so far.
@@ -306,6 +387,7 @@ mod tests {
         Limits {
             pending_events_max: 1_000,
             events_max: 1_000_000,
+            memory_max: u64::MAX,
         }
     }
 
@@ -442,6 +524,94 @@ mod tests {
         assert!(err.to_string().contains("pending_events_max"));
     }
 
+    /// Holds `grow` more bytes after each tick, as a model piling up work would.
+    struct Hoarder {
+        held: u64,
+        grow: u64,
+    }
+
+    impl Model for Hoarder {
+        type Event = Tick;
+        fn handle(&mut self, event: Tick, ctx: &mut Context<'_, Tick>) {
+            self.held += self.grow;
+            ctx.schedule_in(SimDuration::from_millis(1), Tick(event.0 + 1));
+        }
+        fn memory_used(&self) -> u64 {
+            self.held
+        }
+        fn memory_holders(&self) -> String {
+            format!("{} bytes hoarded", self.held)
+        }
+    }
+
+    // See: #17. Queued jobs did not count toward any limit, so a retry storm against a long
+    // queue grew until the allocator failed; the model's own state now counts.
+    #[test]
+    fn r17_memory_guard_counts_the_models_state_and_says_what_held_it() {
+        let limits = Limits {
+            memory_max: 1 << 20,
+            ..limits()
+        };
+        let mut sim = Simulation::new(
+            Hoarder {
+                held: 0,
+                grow: 1 << 10,
+            },
+            limits,
+        );
+        sim.schedule_at(SimTime::ZERO, Tick(0));
+        let err = sim
+            .run_until(SimTime::from_nanos(10_000_000_000))
+            .unwrap_err();
+        let RunError::MemoryExceeded {
+            limit, used, at, ..
+        } = &err
+        else {
+            panic!("{err}")
+        };
+        assert_eq!(*limit, 1 << 20);
+        assert_eq!(
+            *used,
+            (1 << 20) + EventQueue::<Tick>::BYTES_PER_EVENT,
+            "1 MiB hoarded and one pending event"
+        );
+        assert_eq!(*at, SimTime::from_nanos(1_023_000_000), "the 1024th tick");
+        let message = err.to_string();
+        for part in [
+            "limits.memory_max (1 GiB) at 1.023s",
+            "1 events pending",
+            "1048576 bytes hoarded",
+            "--set limits.memory_max=2MiB",
+        ] {
+            let part = part.replace("1 GiB", "1 MiB");
+            assert!(message.contains(&part), "{part} in {message}");
+        }
+    }
+
+    #[test]
+    fn r17_memory_guard_counts_pending_events() {
+        let ticker = Ticker {
+            period: SimDuration::from_millis(1),
+            ticks: 0,
+            spawn: true,
+        };
+        let per_event = EventQueue::<Tick>::BYTES_PER_EVENT;
+        let limits = Limits {
+            pending_events_max: u64::MAX,
+            events_max: u64::MAX,
+            memory_max: 100 * per_event,
+        };
+        let mut sim = Simulation::new(ticker, limits);
+        sim.schedule_at(SimTime::ZERO, Tick(0));
+        let err = sim
+            .run_until(SimTime::from_nanos(1_000_000_000))
+            .unwrap_err();
+        assert!(
+            matches!(err, RunError::MemoryExceeded { used, .. } if used == 101 * per_event),
+            "{err}"
+        );
+    }
+
     #[test]
     fn events_guard_trips_with_a_clear_error() {
         let ticker = Ticker {
@@ -454,6 +624,7 @@ mod tests {
             Limits {
                 pending_events_max: 10,
                 events_max: 500,
+                memory_max: u64::MAX,
             },
         );
         sim.schedule_at(SimTime::ZERO, Tick(0));

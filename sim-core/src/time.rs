@@ -75,6 +75,13 @@ impl SimDuration {
     pub const ZERO: SimDuration = SimDuration(0);
     /// The longest representable span.
     pub const MAX: SimDuration = SimDuration(u64::MAX);
+    /// The longest run the engine is meant for: 30 days of virtual time. Every run keeps
+    /// per-second series (a row per second per client and per service, about 2.6 million rows
+    /// at 30 days), and a question about a month of traffic is answered by a representative
+    /// day, not by simulating each request of the month; without a bound a typo such as
+    /// `"1000000h"` grew until memory ran out (issue #17). Scenario validation refuses a
+    /// longer `duration`.
+    pub const RUN_MAX: SimDuration = SimDuration::from_secs(30 * 24 * 60 * 60);
 
     /// A span of `nanos` nanoseconds.
     pub const fn from_nanos(nanos: u64) -> SimDuration {

@@ -43,6 +43,7 @@ fn run_for(config: &DatabaseConfig, secs: u64) -> (RunStats, DatabaseResult) {
     let limits = Limits {
         pending_events_max: 10_000,
         events_max: 10_000_000,
+        memory_max: u64::MAX,
     };
     run(
         config,
@@ -230,6 +231,7 @@ fn the_same_seed_is_the_same_run_and_another_seed_is_not() {
     let limits = Limits {
         pending_events_max: 10_000,
         events_max: 10_000_000,
+        memory_max: u64::MAX,
     };
     let once = run(&c, 7, SimDuration::from_secs(10), ms(500), limits).unwrap();
     let again = run(&c, 7, SimDuration::from_secs(10), ms(500), limits).unwrap();

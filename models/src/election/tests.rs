@@ -20,6 +20,7 @@ fn limits() -> Limits {
     Limits {
         pending_events_max: 100_000,
         events_max: 10_000_000,
+        memory_max: u64::MAX,
     }
 }
 

@@ -74,7 +74,11 @@ impl World {
             self.note(now, |w| w.rejected_locally(request, why));
             // Refused locally (breaker open or throttled): fail fast, without a retry.
             if !is_hedge {
-                self.resolve(request, Ending::Failed(Failure::of_rejection(why)), ctx);
+                self.resolve(
+                    request,
+                    Ending::Failed(super::outcome::failure_of_rejection(why)),
+                    ctx,
+                );
             }
             return;
         }

@@ -13,6 +13,29 @@ use crate::config::ServiceId;
 use crate::failure::Failure;
 use crate::guard::AttemptOutcome;
 
+/// How a failed attempt's reply fails its request, if it is a failure.
+pub(super) fn failure_of_reply(reply: Reply) -> Option<Failure> {
+    match reply {
+        Reply::Ok | Reply::Garbage | Reply::Degraded => None,
+        Reply::Rejected => Some(Failure::Overload),
+        Reply::Error => Some(Failure::Error),
+        Reply::Refused => Some(Failure::Refused),
+        Reply::ClientError => Some(Failure::NonRetryable),
+        Reply::RateLimited => Some(Failure::RateLimited),
+        Reply::Conflict => Some(Failure::Conflict),
+    }
+}
+
+/// The failure of a request whose guards refused to send its attempt.
+pub(super) fn failure_of_rejection(why: crate::guard::LocalRejection) -> Failure {
+    use crate::guard::LocalRejection;
+    match why {
+        LocalRejection::BreakerOpen => Failure::BreakerOpen,
+        LocalRejection::Throttled => Failure::Throttled,
+        LocalRejection::BulkheadFull => Failure::BulkheadFull,
+    }
+}
+
 /// How a request ends: served (perhaps with a silently wrong answer), or failed for a cause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Ending {
@@ -161,7 +184,7 @@ impl World {
             self.resolve(request, Ending::Served { garbage }, ctx);
             return;
         }
-        if let Some(failure) = Failure::of_reply(reply) {
+        if let Some(failure) = failure_of_reply(reply) {
             self.requests[request].failure = failure;
         }
         if let Origin::Client(client) = self.requests[request].origin {
@@ -437,5 +460,21 @@ impl World {
                 .get(job)
                 .is_some_and(|j| j.calls_made == call + 1 && !j.call_decided),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_failed_replies_are_failures() {
+        assert_eq!(failure_of_reply(Reply::Ok), None);
+        assert_eq!(failure_of_reply(Reply::Degraded), None);
+        assert_eq!(failure_of_reply(Reply::Rejected), Some(Failure::Overload));
+        assert_eq!(
+            failure_of_reply(Reply::ClientError),
+            Some(Failure::NonRetryable)
+        );
     }
 }

@@ -344,7 +344,12 @@ impl World {
             return false;
         }
         let mut hit = false;
-        for (fault, stream) in self.faults.iter().zip(&mut self.fault_streams) {
+        // Only the faults active now (in schedule order, as every one was checked before).
+        for &index in self.fault_windows.at(now) {
+            let (fault, stream) = (
+                &self.faults[index as usize],
+                &mut self.fault_streams[index as usize],
+            );
             if !kind(&fault.kind) || !fault.active(now) {
                 continue;
             }
@@ -370,7 +375,11 @@ impl World {
             return None;
         }
         let mut hit = None;
-        for (fault, stream) in self.faults.iter().zip(&mut self.fault_streams) {
+        for &index in self.fault_windows.at(now) {
+            let (fault, stream) = (
+                &self.faults[index as usize],
+                &mut self.fault_streams[index as usize],
+            );
             let (target, fraction, retryable) = match fault.kind {
                 FaultKind::ErrorBurst {
                     target,

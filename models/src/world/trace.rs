@@ -942,6 +942,7 @@ mod tests {
             limits: Limits {
                 pending_events_max: 1_000_000,
                 events_max: 10_000_000,
+                memory_max: u64::MAX,
             },
             // api[1] is down from 1.2 s to 1.5 s.
             faults: vec![Fault {

@@ -16,6 +16,7 @@ use super::axis::{self, Axis};
 use super::chart::{self, DrawError, Plot, Root};
 use super::layout::{self, Frame, FrameSpec, Rect, LABEL_PX, SMALL_PX};
 use super::overlay::Overlay;
+use super::palette;
 use super::{strip, Bar, BarOptions, Target};
 
 /// Widest a bar may be, in pixels, however few there are.
@@ -169,10 +170,10 @@ fn draw_bar(
     bar: &Bar,
 ) -> Result<(), DrawError> {
     let center = (slot.bar.0 + slot.bar.1) / 2;
-    let label_style = |v| chart::text_style(LABEL_PX, chart::INK, HPos::Center, v);
+    let label_style = |v| chart::text_style(LABEL_PX, palette::INK, HPos::Center, v);
     let undefined = bar.seeds.iter().filter(|v| !super::usable(**v)).count();
     if undefined > 0 {
-        let note_style = chart::text_style(SMALL_PX, chart::MUTED, HPos::Center, VPos::Top);
+        let note_style = chart::text_style(SMALL_PX, palette::MUTED, HPos::Center, VPos::Top);
         let at = ((slot.bar.0 + slot.column.1) / 2, frame.plot.y1 + NOTE_TOP);
         root.draw(&Text::new(format!("n/a ×{undefined}"), at, note_style))?;
     }
@@ -186,7 +187,7 @@ fn draw_bar(
         return Ok(());
     }
     let px = |v: f64| frame.pixel(x, y, (0.0, v)).1;
-    let fill = chart::color(index).mix(0.85).filled();
+    let fill = palette::color(index).mix(0.85).filled();
     let corners = [(slot.bar.0, px(0.0)), (slot.bar.1, px(bar.mean))];
     root.draw(&Rectangle::new(corners, fill))?;
     let finite = |v: Option<f64>| v.filter(|v| super::usable(*v));
@@ -242,7 +243,7 @@ fn draw_seeds(
         .filter(|v| super::usable(**v))
         .map(|v| frame.pixel(x, y, (0.0, *v)).1)
         .collect();
-    let color = chart::color(index);
+    let color = palette::color(index);
     let rim = RGBColor(
         (f64::from(color.0) * 0.55) as u8,
         (f64::from(color.1) * 0.55) as u8,
@@ -263,7 +264,7 @@ fn draw_target(
     target: &Target,
     (bars, slots): (&[Bar], &[Slot]),
 ) -> Result<(), DrawError> {
-    let style = chart::TARGET.mix(0.85).stroke_width(2);
+    let style = palette::TARGET.mix(0.85).stroke_width(2);
     plot.draw_series(DashedLineSeries::new(
         [(x.start(), target.value), (x.end(), target.value)],
         7,
@@ -295,7 +296,7 @@ fn draw_target(
     let spot = layout::label_spot(frame.plot, py(target.value), w, |r| {
         !taken.iter().any(|t| t.overlaps(r.inflate(2)))
     });
-    let style = chart::text_style(SMALL_PX, chart::TARGET, HPos::Left, VPos::Bottom);
+    let style = chart::text_style(SMALL_PX, palette::TARGET, HPos::Left, VPos::Bottom);
     root.draw(&Text::new(target.label.as_str(), (spot.x0, spot.y1), style))?;
     Ok(())
 }

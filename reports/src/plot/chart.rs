@@ -22,11 +22,13 @@ use plotters::style::{
 
 use super::axis::Axis;
 use super::layout::{
-    Frame, FrameSpec, Shade, ShadeKind, BAND_ROW_H, HEIGHT, LABEL_PX, MARGIN, SMALL_PX, TITLE_PX,
-    TITLE_TOP, WIDTH, X_LABEL_H,
+    Frame, ShadeKind, BAND_ROW_H, HEIGHT, LABEL_PX, MARGIN, SMALL_PX, TITLE_PX, TITLE_TOP, WIDTH,
+    X_LABEL_H,
 };
 use super::legend;
+pub(crate) use super::line::{frame_of, Growth, Guide, GuideKind, Line, LineChart};
 use super::overlay::Overlay;
+use super::palette::{color, BAND_FILL, BAND_TEXT, INK, MUTED, TARGET, WARMUP_FILL, WARMUP_TEXT};
 use super::placement;
 use super::stroke::{self, MARKER_R, SPREAD_OPACITY};
 
@@ -38,99 +40,6 @@ pub(crate) type Root<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
 /// A chart context over two of our axes.
 pub(crate) type Plot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<Axis, Axis>>;
-
-/// A line chart ready to draw, in axis units.
-pub(crate) struct LineChart {
-    /// Title above the chart.
-    pub title: String,
-    /// Description under the x axis, with its unit.
-    pub x_desc: String,
-    /// Description left of the y axis, with its unit (none for named states).
-    pub y_desc: Option<String>,
-    /// The x axis.
-    pub x: Axis,
-    /// The y axis.
-    pub y: Axis,
-    /// How the y axis may grow to make room for the legend.
-    pub growth: Growth,
-    /// One line per series, in series order.
-    pub lines: Vec<Line>,
-    /// Fault windows and the warm-up, clipped to the x axis.
-    pub bands: Vec<Shade>,
-    /// Dashed horizontal reference lines: quantile guides and the target.
-    pub guides: Vec<Guide>,
-    /// The legend's last row, saying what the spread bands are (shown if a line has one).
-    pub spread_note: Option<String>,
-}
-
-/// How a chart's y axis may be rebuilt with a higher top.
-pub(crate) enum Growth {
-    /// It may not (a fraction stays within 0..1).
-    Fixed,
-    /// A linear axis with about this many ticks.
-    Linear(usize),
-    /// Named states.
-    Named(Vec<String>),
-}
-
-/// One series: its index, legend label, unbroken runs of points and of its spread band.
-pub(crate) struct Line {
-    /// The series' index, which picks its colour, dash pattern and marker (see `stroke`).
-    pub index: usize,
-    /// Legend text.
-    pub label: String,
-    /// Runs of points joined by straight segments; a run of one point is drawn as a marker.
-    pub runs: Vec<Vec<(f64, f64)>>,
-    /// Runs of (x, low, high) filled between low and high, under the lines.
-    pub spread: Vec<Vec<(f64, f64, f64)>>,
-}
-
-/// A dashed horizontal line at `y` with a small label.
-pub(crate) struct Guide {
-    /// Where, in y units.
-    pub y: f64,
-    /// Its label (e.g. "p99" or "SLO 99%").
-    pub label: String,
-    /// What it marks, which decides its look and where its label goes.
-    pub kind: GuideKind,
-}
-
-/// What a guide marks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum GuideKind {
-    /// A quantile of a CDF: thin and grey, its label at the plot's left edge.
-    Quantile,
-    /// A target the data should meet (an SLO): darker, its label where no line is.
-    Target,
-}
-
-/// The fixed, colour-blind-safe palette (Okabe & Ito, 2008), ordered so the first colours are
-/// the most distinct on white. Series `i` is drawn in colour `i % 8` in every chart.
-pub(crate) const PALETTE: [RGBColor; 8] = [
-    RGBColor(0x00, 0x72, 0xB2), // Blue.
-    RGBColor(0xE6, 0x9F, 0x00), // Orange.
-    RGBColor(0x00, 0x9E, 0x73), // Bluish green.
-    RGBColor(0xCC, 0x79, 0xA7), // Reddish purple.
-    RGBColor(0x56, 0xB4, 0xE9), // Sky blue.
-    RGBColor(0xD5, 0x5E, 0x00), // Vermillion.
-    RGBColor(0x00, 0x00, 0x00), // Black.
-    RGBColor(0xF0, 0xE4, 0x42), // Yellow, last: faint on white.
-];
-
-/// Fault windows: a light red, light enough that lines in any palette colour read over it.
-const BAND_FILL: RGBAColor = RGBAColor(0xE4, 0x57, 0x3C, 0.13);
-/// Fault-window labels: the same hue, dark enough to read.
-const BAND_TEXT: RGBColor = RGBColor(0xB0, 0x30, 0x1C);
-/// The warm-up: a neutral grey, so it does not read as a fault.
-const WARMUP_FILL: RGBAColor = RGBAColor(0x7A, 0x80, 0x88, 0.16);
-/// The warm-up's label.
-const WARMUP_TEXT: RGBColor = RGBColor(0x5A, 0x60, 0x68);
-/// Target lines and their labels: near-black, so they read over any band.
-pub(crate) const TARGET: RGBColor = RGBColor(0x33, 0x33, 0x33);
-/// Titles, legend text and bar values.
-pub(crate) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
-/// Tick labels, axis descriptions, guide labels and "no data".
-pub(crate) const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
 
 /// Draws a line chart to an SVG string.
 pub(crate) fn render_lines(mut chart: LineChart) -> Result<String, DrawError> {
@@ -245,22 +154,6 @@ pub(crate) fn text_style(px: f64, color: RGBColor, h: HPos, v: VPos) -> TextStyl
         color: color.to_backend_color(),
         pos: Pos::new(h, v),
     }
-}
-
-/// The palette colour of series `index` (the palette repeats after eight).
-pub(crate) fn color(index: usize) -> RGBColor {
-    PALETTE[index % PALETTE.len()]
-}
-
-/// The frame of `chart` with `outside_w` pixels kept right of the plot.
-pub(crate) fn frame_of(chart: &LineChart, outside_w: i32) -> Frame {
-    Frame::new(&FrameSpec {
-        x: &chart.x,
-        y: &chart.y,
-        y_desc: chart.y_desc.is_some(),
-        bands: &chart.bands,
-        outside_w,
-    })
 }
 
 /// Fault windows as light red spans over the plot's full height, the warm-up as a grey one.

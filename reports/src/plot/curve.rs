@@ -10,9 +10,11 @@
 //! hides no dot either.
 
 use super::axis::Axis;
-use super::chart::{self, Growth, Line, LineChart};
+use super::chart;
 use super::layout::Frame;
+use super::line::{frame_of, Growth, Guide, GuideKind, Line, LineChart};
 use super::overlay::Overlay;
+use super::palette::color;
 use super::stroke::{self, MARKER_R};
 use super::{legend, placement, strip, usable, Curve, CurveOptions, PlotError, XScale, Y_TICKS};
 use plotters::style::RGBColor;
@@ -60,10 +62,10 @@ pub(crate) fn render(
         lines: lines(curves, with_dots),
         bands: Vec::new(),
         guides: target
-            .map(|t| chart::Guide {
+            .map(|t| Guide {
                 y: t.value,
                 label: t.label.clone(),
-                kind: chart::GuideKind::Target,
+                kind: GuideKind::Target,
             })
             .into_iter()
             .collect(),
@@ -74,7 +76,7 @@ pub(crate) fn render(
     let mut drawn = build(false, probe.y.clone());
     let entries = legend::entries(&drawn.lines, drawn.spread_note.as_deref());
     let (frame, legend_rect) = if entries.is_empty() {
-        (chart::frame_of(&drawn, 0), None)
+        (frame_of(&drawn, 0), None)
     } else {
         let (frame, rect) = placement::place_legend(&mut probe, legend::size(&entries));
         drawn.y = probe.y.clone();
@@ -190,7 +192,7 @@ fn draw_lines(overlay: &mut Overlay, chart: &LineChart, frame: &Frame) {
 fn draw_dots(overlay: &mut Overlay, (frame, x, y): (&Frame, &Axis, &Axis), curves: &[Curve]) {
     let count = curves.len();
     for (k, curve) in curves.iter().enumerate() {
-        let color = chart::color(curve.style.unwrap_or(k));
+        let color = color(curve.style.unwrap_or(k));
         let rim = RGBColor(
             (f64::from(color.0) * 0.55) as u8,
             (f64::from(color.1) * 0.55) as u8,

@@ -13,9 +13,10 @@ use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor};
 
 use super::axis::Axis;
-use super::chart::{self, INK};
+use super::chart;
 use super::layout::{self, Frame, FrameSpec, LABEL_PX, LEGEND_GAP, LEGEND_PAD, LEGEND_ROW_H};
 use super::overlay::{Overlay, Paint};
+use super::palette::INK;
 use super::{HeatMap, PlotError};
 
 /// The colour of each class, in class order.

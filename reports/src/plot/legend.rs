@@ -7,9 +7,10 @@
 
 use plotters::style::{RGBColor, WHITE};
 
-use super::chart::{Line, INK};
 use super::layout::{self, Rect, LABEL_PX, LEGEND_GAP, LEGEND_PAD, LEGEND_ROW_H, LEGEND_SWATCH};
+use super::line::Line;
 use super::overlay::{Overlay, Paint};
+use super::palette::INK;
 use super::stroke::{self, Marker, Stroke, MARKER_R, SPREAD_OPACITY};
 
 /// One row of the legend.

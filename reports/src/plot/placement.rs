@@ -9,8 +9,8 @@
 //! plotters uses, so what is checked here is what is drawn.
 
 use super::axis::Axis;
-use super::chart::{frame_of, Growth, Guide, GuideKind, LineChart};
 use super::layout::{self, Corner, Frame, Rect, SMALL_PX};
+use super::line::{frame_of, Growth, Guide, GuideKind, LineChart};
 
 /// Chooses the legend's place, growing the y axis if that makes room.
 pub(crate) fn place_legend(chart: &mut LineChart, size: (i32, i32)) -> (Frame, Rect) {

@@ -11,7 +11,7 @@
 
 use plotters::style::RGBColor;
 
-use super::chart;
+use super::palette;
 
 /// The look of one series.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,7 +73,7 @@ const MARKERS: [Marker; 6] = [
 pub(crate) fn stroke(index: usize) -> Stroke {
     let (dash, width, round) = PATTERNS[index % PATTERNS.len()];
     Stroke {
-        color: chart::color(index),
+        color: palette::color(index),
         dash,
         width,
         round,

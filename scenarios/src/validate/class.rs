@@ -7,7 +7,7 @@ use models::{
 };
 use sim_core::Probability;
 
-use super::{Checker, QUEUE_CAPACITY_MAX, TYPO_GUARD, UNITS_MAX};
+use super::{Checker, NameList, QUEUE_CAPACITY_MAX, TYPO_GUARD, UNITS_MAX};
 use crate::error::{quoted, Path, Referent, ScenarioError};
 use crate::raw;
 
@@ -32,7 +32,7 @@ impl Checker<'_> {
         &self,
         path: &Path,
         raw: &raw::Service,
-        (clients, services): (&[&str], &[&str]),
+        (clients, services): (&NameList<'_>, &NameList<'_>),
         queue_capacity: u32,
     ) -> Result<ServiceClasses, ScenarioError> {
         let mut pools: Vec<PoolConfig> = Vec::with_capacity(raw.pools.len());
@@ -85,7 +85,7 @@ impl Checker<'_> {
         &self,
         path: &Path,
         raw: &raw::Pool,
-        (clients, services): (&[&str], &[&str]),
+        (clients, services): (&NameList<'_>, &NameList<'_>),
         queue_capacity: u32,
     ) -> Result<PoolConfig, ScenarioError> {
         if raw.callers.is_empty() {
@@ -96,7 +96,7 @@ impl Checker<'_> {
                 "list the clients or calling services whose attempts this pool serves",
             ));
         }
-        let everyone: Vec<&str> = clients.iter().chain(services).copied().collect();
+        let everyone = NameList::new(clients.iter().chain(services.iter()).copied());
         let callers = raw
             .callers
             .iter()

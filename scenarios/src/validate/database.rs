@@ -13,7 +13,7 @@ use models::{
 };
 use sim_core::SimDuration;
 
-use super::{Checker, RATE_PER_S_MAX};
+use super::{Checker, NameList, RATE_PER_S_MAX};
 use crate::error::{nearest, quoted, Path, ScenarioError};
 use crate::raw;
 
@@ -27,7 +27,11 @@ const KINDS: &str = "`crash`, `replica_loss`, `slowdown`, `latency` and `partiti
 /// Whether `fault` belongs to `database`: one of its targets names the database or one of its
 /// nodes, or none names an existing client, service or election (`others`) and one names nothing, so
 /// that a typo such as `"dbb[0]"` is reported with the database's name among the suggestions.
-pub(super) fn owns(database: Option<&raw::Database>, fault: &raw::Fault, others: &[&str]) -> bool {
+pub(super) fn owns(
+    database: Option<&raw::Database>,
+    fault: &raw::Fault,
+    others: &NameList<'_>,
+) -> bool {
     let Some(database) = database else {
         return false;
     };
@@ -41,7 +45,7 @@ pub(super) fn owns(database: Option<&raw::Database>, fault: &raw::Fault, others:
         let base = base_name(name);
         if base == database.name {
             database_named = true;
-        } else if others.contains(&base) || name.starts_with("zone:") {
+        } else if others.position(base).is_some() || name.starts_with("zone:") {
             // A zone (`"zone:a"`) holds service replicas: the world's, never the database's.
             known = true;
         } else {
@@ -51,20 +55,41 @@ pub(super) fn owns(database: Option<&raw::Database>, fault: &raw::Fault, others:
     database_named || (unknown && !known)
 }
 
-/// Whether `fault` of `raw` belongs to its database (see `owns`).
-pub(super) fn owned(raw: &raw::Scenario, fault: &raw::Fault) -> bool {
-    let others = other_names(raw);
-    owns(raw.database.as_ref(), fault, &others)
+/// Which faults of a scenario belong to its database (see `owns`); the names are indexed
+/// once, not once per fault (issue #17).
+pub(super) struct Owner<'a> {
+    database: Option<&'a raw::Database>,
+    others: NameList<'a>,
+}
+
+impl<'a> Owner<'a> {
+    /// The owner of `raw`'s database faults.
+    pub(super) fn new(raw: &'a raw::Scenario) -> Owner<'a> {
+        Owner {
+            database: raw.database.as_ref(),
+            // Without a database nothing is owned, and the names are never looked at.
+            others: match raw.database {
+                Some(_) => other_names(raw),
+                None => NameList::new([]),
+            },
+        }
+    }
+
+    /// Whether `fault` belongs to the database.
+    pub(super) fn owns(&self, fault: &raw::Fault) -> bool {
+        owns(self.database, fault, &self.others)
+    }
 }
 
 /// Every other name a fault may target: clients, services, and the election's.
-fn other_names(raw: &raw::Scenario) -> Vec<&str> {
-    raw.clients
-        .iter()
-        .map(|c| c.name.as_str())
-        .chain(raw.services.iter().map(|s| s.name.as_str()))
-        .chain(raw.election.iter().map(|e| e.name.as_str()))
-        .collect()
+fn other_names(raw: &raw::Scenario) -> NameList<'_> {
+    NameList::new(
+        raw.clients
+            .iter()
+            .map(|c| c.name.as_str())
+            .chain(raw.services.iter().map(|s| s.name.as_str()))
+            .chain(raw.election.iter().map(|e| e.name.as_str())),
+    )
 }
 
 impl Checker<'_> {
@@ -314,7 +339,7 @@ impl Checker<'_> {
         for (i, group) in groups.iter().enumerate() {
             for (j, name) in group.iter().enumerate() {
                 let at = path.key("groups").element(i, None).element(j, None);
-                if nodes.others.contains(&base_name(name)) {
+                if nodes.others.position(base_name(name)).is_some() {
                     return Err(self.bad(
                         &at,
                         format!(
@@ -408,7 +433,7 @@ struct Nodes<'a> {
     /// Its number of nodes.
     count: u32,
     /// Every client, service and election name (for suggestions).
-    others: &'a [&'a str],
+    others: &'a NameList<'a>,
 }
 
 /// The name a target starts with: `"db"` of `"db[1]"` and of `"db"`, `"election"` of

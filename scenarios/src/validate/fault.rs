@@ -9,14 +9,16 @@
 use models::{ClockSetting, Endpoint, Fault, FaultKind, Link, NetworkConfig, Target, Unreachable};
 use sim_core::{Drift, Probability, SimDuration, SimTime};
 
-use super::Checker;
+use super::{Checker, NameList};
 use crate::error::{nearest, quoted, Path, Referent, ScenarioError};
 use crate::raw;
 
 /// The names endpoints are resolved against.
 pub(super) struct Names<'a> {
     pub(super) services: &'a [raw::Service],
-    pub(super) clients: &'a [&'a str],
+    /// The services' names, indexed.
+    pub(super) service_names: &'a NameList<'a>,
+    pub(super) clients: &'a NameList<'a>,
     /// The election's name, if the scenario has one (offered in "did you mean" hints).
     pub(super) election: Option<&'a str>,
 }
@@ -139,7 +141,7 @@ impl Checker<'_> {
                 }
             }
         }
-        self.reference(path, zone, Referent::Zone, &all)?;
+        self.reference(path, zone, Referent::Zone, &NameList::new(all))?;
         let mut targets = Vec::new();
         for (index, service) in names.services.iter().enumerate() {
             let Some(slot) = service.zones.iter().position(|z| z == zone) else {
@@ -186,7 +188,7 @@ impl Checker<'_> {
                 "name a service or a replica; a partition takes a zone in its `groups`",
             ));
         }
-        let services: Vec<&str> = names.services.iter().map(|s| s.name.as_str()).collect();
+        let services = names.service_names;
         self.zone(&path.key("target"), zone, names)?
             .into_iter()
             .map(|target| {
@@ -572,7 +574,7 @@ impl Checker<'_> {
         text: &str,
         names: &Names<'_>,
     ) -> Result<Endpoint, ScenarioError> {
-        if let Some(client) = names.clients.iter().position(|c| *c == text) {
+        if let Some(client) = names.clients.position(text) {
             return Ok(Endpoint::Client(models::ClientId(client as u32)));
         }
         self.target(path, text, names)
@@ -623,9 +625,8 @@ impl Checker<'_> {
             },
             None => (text, None),
         };
-        let services: Vec<&str> = names.services.iter().map(|s| s.name.as_str()).collect();
         let service = self
-            .reference(path, name, Referent::Service, &services)
+            .reference(path, name, Referent::Service, names.service_names)
             .map_err(|error| super::election::suggest(error, names.election))?;
         if let Some(replica) = replica {
             let replicas = names.services[service as usize].replicas.0;

@@ -68,7 +68,8 @@ fn defaults_are_applied() {
         world.limits,
         Limits {
             pending_events_max: 10_000_000,
-            events_max: 2_000_000_000
+            events_max: 2_000_000_000,
+            memory_max: 2 << 30,
         }
     );
     assert!(scenario.slos.is_empty() && scenario.variants.is_empty() && scenario.variant.is_none());
