@@ -24,7 +24,7 @@ use sim_core::{Histogram, SimDuration};
 
 use models::RunResult;
 
-use crate::comparison::Metric;
+use crate::metric::Metric;
 use crate::summary::{FaultWindow, RunSummary, SloVerdict};
 
 /// What a report reads of one run.

@@ -11,6 +11,7 @@ pub mod digest;
 pub mod figures;
 pub mod html;
 pub mod map;
+pub mod metric;
 pub mod page;
 pub mod plot;
 pub mod report;

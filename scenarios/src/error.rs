@@ -356,7 +356,7 @@ impl Path {
 
     /// Array element `index`, labelled with its `name` when that is a valid name.
     pub(crate) fn element(&self, index: usize, name: Option<&str>) -> Path {
-        match name.filter(|n| crate::validate::name_problem(n).is_none()) {
+        match name.filter(|n| crate::name::name_problem(n).is_none()) {
             Some(name) => Path(format!("{}[{index}] ({name})", self.0)),
             None => Path(format!("{}[{index}]", self.0)),
         }

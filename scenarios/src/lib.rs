@@ -20,6 +20,7 @@ pub mod catalog;
 mod csv;
 pub mod error;
 pub mod files;
+mod name;
 pub mod offered;
 pub mod overrides;
 pub mod raw;

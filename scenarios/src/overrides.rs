@@ -22,8 +22,8 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::error::{clip, nearest, quoted, Path, ScenarioError};
+use crate::name::name_problem;
 use crate::raw::kind_of;
-use crate::validate::name_problem;
 
 mod schema;
 

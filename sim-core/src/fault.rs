@@ -47,7 +47,7 @@
 //! (a `Loss` rule reads the uniform the network hands it). Node and process faults (crashes,
 //! slowdowns, clock jumps) belong to the models and to `clock`; sim-core knows only `NodeId`s.
 
-use crate::network::{NodeId, NodeSet};
+use crate::node::{NodeId, NodeSet};
 use crate::rng::Probability;
 use crate::time::{SimDuration, SimTime};
 

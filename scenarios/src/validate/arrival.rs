@@ -568,7 +568,7 @@ impl Checker<'_> {
         let mut checked: Vec<CheckedClass> = Vec::with_capacity(raw.len());
         for (i, class) in raw.iter().enumerate() {
             let class_path = at.element(i, Some(&class.name));
-            if let Some(problem) = super::name_problem(&class.name) {
+            if let Some(problem) = crate::name::name_problem(&class.name) {
                 return Err(self.bad(
                     &class_path.key("name"),
                     problem,
