@@ -17,21 +17,21 @@ use crate::error::CliError;
 pub struct LimitArgs {
     /// Stop a run whose live state passes SIZE (`512MiB`, `8GiB`; exit 3): the scenario's
     /// `limits.memory_max` (default 2GiB), set for every run.
-    #[arg(long, value_name = "SIZE")]
-    pub max_memory: Option<String>,
+    #[arg(long = "max-memory", value_name = "SIZE")]
+    pub memory_max: Option<String>,
     /// Stop the command after DURATION of wall time (`30s`, `10m`, `2h`; exit 3). Results
     /// never depend on it; a multi-run command's finished runs stay journaled for --resume.
-    #[arg(long, value_name = "DURATION")]
-    pub max_wall: Option<String>,
+    #[arg(long = "max-wall", value_name = "DURATION")]
+    pub wall_max: Option<String>,
 }
 
 impl LimitArgs {
     /// Checks the flags, adds `--max-memory` to `set` and starts the `--max-wall` watchdog.
     pub fn apply(&self, set: &mut Vec<String>) -> Result<(), CliError> {
-        if let Some(size) = &self.max_memory {
+        if let Some(size) = &self.memory_max {
             set.push(memory_override(size)?);
         }
-        if let Some(text) = &self.max_wall {
+        if let Some(text) = &self.wall_max {
             let limit = crate::interrupt::parse_wall(text)?;
             crate::interrupt::watch_wall(limit, text)?;
         }
