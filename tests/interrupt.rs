@@ -1,5 +1,5 @@
 //! Ctrl-C during a multi-run command (issue #17), end to end through the binary: `compare`,
-//! `sweep` and `explore` each get SIGINT once their journal holds a finished run; each
+//! `sweep`, `explore`, `capacity` and `map` each get SIGINT once their journal holds a finished run; each
 //! stops with exit 130, saying how to resume, leaves the report of an earlier command in the
 //! folder whole (never half old, half new), and `--resume` then writes the same bytes as an
 //! uninterrupted command.
@@ -119,12 +119,13 @@ fn interrupt(args: &[String], out: &Path) -> (Option<i32>, String) {
     (output.status.code(), stderr(&output))
 }
 
-/// The whole check for one command: `args` (without `--out`) planning `runs` runs, and
-/// `earlier`, a different command of the same kind whose report is in the folder first.
-fn interrupted_then_resumed(args: &[&str], earlier: &[&str], runs: usize) {
+/// The whole check for one command: `args` (without `--out`), and `earlier`, a different
+/// command of the same kind whose report is in the folder first.
+fn interrupted_then_resumed(args: &[&str], earlier: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole");
     let code = finish(&command(args, &whole, &[]));
+    let runs = journaled(&whole);
 
     // An earlier command's report in the folder: the interrupted one must leave it whole.
     let cut = dir.path().join("cut");
@@ -195,7 +196,7 @@ fn r17_compare_interrupted_by_sigint_resumes_to_the_same_bytes() {
         "--set",
         SHORT,
     ];
-    interrupted_then_resumed(&args, &earlier, 40);
+    interrupted_then_resumed(&args, &earlier);
 }
 
 // See: #17 (and #16's sweep): Ctrl-C during a sweep.
@@ -225,7 +226,7 @@ fn r17_sweep_interrupted_by_sigint_resumes_to_the_same_bytes() {
         "--set",
         SHORT,
     ];
-    interrupted_then_resumed(&args, &earlier, 36);
+    interrupted_then_resumed(&args, &earlier);
 }
 
 // See: #17. `explore` killed midway kept its records but lost findings.json, and its records
@@ -242,7 +243,80 @@ fn r17_explore_interrupted_by_sigint_resumes_to_the_same_bytes() {
         "--set",
         SHORT,
     ];
-    interrupted_then_resumed(&args, &earlier, 40);
+    interrupted_then_resumed(&args, &earlier);
+}
+
+// See: #17. Ctrl-C between the bisection rounds of `capacity`.
+#[test]
+fn r17_capacity_interrupted_by_sigint_resumes_to_the_same_bytes() {
+    let slo = r#"slo=[{"client":"arrivals","latency_below":"20ms","target":0.99}]"#;
+    let args = [
+        "capacity",
+        "mm1",
+        "--client",
+        "arrivals",
+        "--seeds",
+        "1..6",
+        "--tolerance",
+        "1%",
+        "--set",
+        "duration=60s",
+        "--set",
+        slo,
+    ];
+    let earlier = [
+        "capacity",
+        "mm1",
+        "--client",
+        "arrivals",
+        "--seeds",
+        "1..2",
+        "--tolerance",
+        "5%",
+        "--set",
+        "duration=60s",
+        "--set",
+        slo,
+    ];
+    interrupted_then_resumed(&args, &earlier);
+}
+
+// See: #17. Ctrl-C during `map`.
+#[test]
+fn r17_map_interrupted_by_sigint_resumes_to_the_same_bytes() {
+    let args = [
+        "map",
+        "retry-storm",
+        "--load",
+        "clients.web.arrival.rate_per_s=300,600",
+        "--trigger",
+        "faults.0.factor=1.5,3",
+        "--variants",
+        "naive,budget",
+        "--seeds",
+        "1..3",
+        "--settle",
+        "5s",
+        "--set",
+        SHORT,
+    ];
+    let earlier = [
+        "map",
+        "retry-storm",
+        "--load",
+        "clients.web.arrival.rate_per_s=300,600",
+        "--trigger",
+        "faults.0.factor=1.5,3",
+        "--variants",
+        "naive",
+        "--seeds",
+        "1..1",
+        "--settle",
+        "5s",
+        "--set",
+        SHORT,
+    ];
+    interrupted_then_resumed(&args, &earlier);
 }
 
 /// A second explore into the same folder replaces the first one's records, but never
