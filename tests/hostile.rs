@@ -643,8 +643,17 @@ fn mutated_catalog() -> impl Strategy<Value = String> {
         })
 }
 
+/// Cases per fuzz test: 64 in CI (each case is bounded: 600 bytes, or a catalog scenario
+/// under small guards), `FAULTLINE_FUZZ_CASES=100000` for a long local session.
+fn fuzz_cases() -> u32 {
+    std::env::var("FAULTLINE_FUZZ_CASES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(64)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
 
     /// Byte-level fuzz of the loader: whatever the bytes, reading them and parsing the text
     /// ends in a value or a typed error, never a panic.
