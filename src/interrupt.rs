@@ -93,6 +93,20 @@ fn install(stop: &Stop) {
         let _ = flag::register_usize(signal, Arc::clone(&stop.signal), signal as usize);
         let _ = flag::register(signal, Arc::clone(&stop.asked));
     }
+    // A signal handler may not print; this thread says, once, that the stop was heard, since
+    // the runs in flight may take a while. It reads no clock: it only naps between looks.
+    let asked = Arc::clone(&stop.asked);
+    let _ = std::thread::Builder::new()
+        .name("stop-notice".to_string())
+        .spawn(move || {
+            while !asked.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            eprintln!(
+                "faultline: stopping: no new runs; finishing the runs in flight (press Ctrl-C \
+                 again to stop at once; every finished run is journaled)"
+            );
+        });
 }
 
 /// Elsewhere a signal ends the process as it always did.
