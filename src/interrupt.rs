@@ -5,9 +5,9 @@
 //! flight finish (each is journaled as it ends), and the command stops with
 //! `CliError::Interrupted`, which names the journal and the command that resumes
 //! (`resume_command`) and exits 128 + the signal's number (130 for SIGINT, the shell's
-//! convention). A second signal ends the process at once (signal-hook's conditional
-//! shutdown), for a user who will not wait for the runs in flight; what is journaled stays
-//! journaled. A single `run` installs no handler: Ctrl-C ends it as it would any program.
+//! convention). A small thread says on standard error, once, that the stop was heard. A
+//! second signal ends the process at once (signal-hook's conditional shutdown), for a user
+//! who will not wait for the runs in flight; what is journaled stays journaled. A single `run` installs no handler: Ctrl-C ends it as it would any program.
 //!
 //! `--max-wall` is a watchdog thread that sleeps for the limit and then ends the process
 //! with exit 3. It reads no clock and touches no run, so it can only decide whether a
