@@ -10,6 +10,12 @@
 //!   order the runs were planned, so nothing downstream depends on the thread count;
 //! - journals each result the moment its run ends (`journal`), so Ctrl-C or a crash keeps
 //!   every finished run;
+//! - after Ctrl-C (SIGINT) or SIGTERM (`interrupt::Stop`) starts no more runs, lets the runs
+//!   in flight finish, and stops the command with `CliError::Interrupted`, which says how to
+//!   resume;
+//! - catches a panic inside one run (`catch_unwind`: a bug, never bad input), lets the rest
+//!   continue, and ends with `CliError::Panicked`, naming each failed run's variant, seed and
+//!   the `faultline run` command that replays it;
 //! - with `--resume`, takes a run's result from the journal instead of running it again;
 //! - when merging (`faultline merge`), takes every result from the journals of the shards
 //!   and runs nothing: a run missing from them is an error.
@@ -23,7 +29,8 @@
 //! anything is allocated, so a mistyped `--seeds 1..1000000000000` is an error at once, not
 //! an hour of allocation.
 
-use std::path::Path;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -31,6 +38,7 @@ use rayon::prelude::*;
 use crate::cli::BatchArgs;
 use crate::error::CliError;
 use crate::input::Source;
+use crate::interrupt::Stop;
 use crate::journal::{self, JobFile, Journal, Journaled, RunId};
 use crate::progress::Progress;
 use crate::shard::Shard;
@@ -46,8 +54,60 @@ pub struct Batch {
     pool: rayon::ThreadPool,
     progress: Progress,
     scenario_hash: String,
+    /// The scenario as a `faultline run` argument (a path, or a catalog name).
+    scenario_argument: String,
+    /// The journal's folder, named when the command is interrupted.
+    journal_dir: PathBuf,
+    stop: Stop,
     ran: AtomicU64,
     reused: AtomicU64,
+}
+
+/// A run of a batch that panicked: which run, what it said, and how to replay it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    /// The run.
+    pub run: RunId,
+    /// The panic's message.
+    pub message: String,
+    /// The `faultline run` command that runs it alone.
+    pub replay: String,
+}
+
+/// The most failures an error lists one by one (then a count).
+const FAILURES_LISTED_MAX: usize = 20;
+
+/// The lines of `CliError::Panicked`: each failure (at most `FAILURES_LISTED_MAX`) on its
+/// own indented lines, then how many more there are.
+pub fn failure_lines(failures: &[Failure]) -> String {
+    let mut text = String::new();
+    for failure in failures.iter().take(FAILURES_LISTED_MAX) {
+        text.push_str(&format!(
+            "\n  {}: {}\n    replay: {}",
+            describe(&failure.run),
+            failure.message,
+            failure.replay
+        ));
+    }
+    if failures.len() > FAILURES_LISTED_MAX {
+        text.push_str(&format!(
+            "\n  and {} more",
+            failures.len() - FAILURES_LISTED_MAX
+        ));
+    }
+    text
+}
+
+/// How one planned run ended inside `Batch::run`.
+enum Ended<R> {
+    /// Run (or read back) and journaled.
+    Done(R),
+    /// Stopped by an error (a guard, a write).
+    Failed(CliError),
+    /// Panicked: a bug.
+    Panicked(Failure),
+    /// Not started: a stop was requested first.
+    Skipped,
 }
 
 impl Batch {
@@ -66,6 +126,7 @@ impl Batch {
         };
         let pool = pool(flags.threads)?;
         let journal = Journal::open(out, shard, flags.resume)?;
+        crate::interrupt::note_journal(out.join(journal::JOURNAL_DIR));
         if journal.skipped() > 0 {
             eprintln!(
                 "faultline: {} journal line(s) in {} could not be read (cut short by a crash); \
@@ -90,9 +151,18 @@ impl Batch {
             pool,
             progress: Progress::new(flags.quiet, command, "runs", 0),
             scenario_hash: crate::record::hash_text(&source.text),
+            scenario_argument: scenario_argument(source),
+            journal_dir: out.join(journal::JOURNAL_DIR),
+            stop: Stop::signals(),
             ran: AtomicU64::new(0),
             reused: AtomicU64::new(0),
         })
+    }
+
+    /// The same batch stopped by `stop` instead of by signals (a library caller's, a test's).
+    pub fn with_stop(mut self, stop: Stop) -> Batch {
+        self.stop = stop;
+        self
     }
 
     /// A batch that takes every run from `journal` (the shards' journals) and runs nothing.
@@ -109,6 +179,9 @@ impl Batch {
             pool: pool(flags.threads)?,
             progress: Progress::new(flags.quiet, command, "runs", 0),
             scenario_hash: crate::record::hash_text(&source.text),
+            scenario_argument: scenario_argument(source),
+            journal_dir: PathBuf::from(journal::JOURNAL_DIR),
+            stop: Stop::new(),
             ran: AtomicU64::new(0),
             reused: AtomicU64::new(0),
         })
@@ -156,8 +229,10 @@ impl Batch {
     }
 
     /// Runs `runs` (each with `simulate`, or read back from the journal), journaling each as
-    /// it finishes; returns their results in the order given. The first error in that order
-    /// is returned after every run has ended (the others are journaled).
+    /// it finishes; returns their results in the order given. After every run has ended, the
+    /// first error in that order is returned (the others are journaled); then, if runs
+    /// panicked, `CliError::Panicked` with each of them; then, if a stop was requested and
+    /// runs were left unstarted, `CliError::Interrupted`.
     pub fn run<R, F>(&self, runs: &[RunId], simulate: F) -> Result<Vec<R>, CliError>
     where
         R: Journaled,
@@ -171,24 +246,81 @@ impl Batch {
         if self.merging {
             return self.read_back(runs, &keys);
         }
-        let results: Vec<Result<R, CliError>> = self.pool.install(|| {
+        let ended: Vec<Ended<R>> = self.pool.install(|| {
             runs.par_iter()
                 .zip(&keys)
-                .map(|(run, key)| {
-                    if let Some(result) = self.journal.get::<R>(key) {
-                        self.reused.fetch_add(1, Ordering::Relaxed);
-                        self.progress.advance(1);
-                        return Ok(result);
-                    }
-                    let result = simulate(run)?;
-                    self.journal.append(key, run, &result)?;
-                    self.ran.fetch_add(1, Ordering::Relaxed);
-                    self.progress.advance(1);
-                    Ok(result)
-                })
+                .map(|(run, key)| self.one(run, key, &simulate))
                 .collect()
         });
-        results.into_iter().collect()
+        let mut results = Vec::with_capacity(ended.len());
+        let (mut failed, mut failures, mut skipped) = (None, Vec::new(), false);
+        for end in ended {
+            match end {
+                Ended::Done(result) => results.push(result),
+                Ended::Failed(error) => {
+                    failed.get_or_insert(error);
+                }
+                Ended::Panicked(failure) => failures.push(failure),
+                Ended::Skipped => skipped = true,
+            }
+        }
+        if failed.is_some() || !failures.is_empty() || skipped {
+            self.progress.finish();
+        }
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        if !failures.is_empty() {
+            return Err(CliError::Panicked { failures });
+        }
+        if skipped {
+            return Err(CliError::Interrupted {
+                signal: self.stop.requested().unwrap_or(0),
+                finished: self.ran.load(Ordering::Relaxed) + self.reused.load(Ordering::Relaxed),
+                journal: self.journal_dir.clone(),
+                resume: crate::interrupt::resume_command(),
+            });
+        }
+        Ok(results)
+    }
+
+    /// One run of `run`: read back, skipped after a stop, or simulated (a panic caught) and
+    /// journaled.
+    fn one<R, F>(&self, run: &RunId, key: &str, simulate: &F) -> Ended<R>
+    where
+        R: Journaled,
+        F: Fn(&RunId) -> Result<R, CliError> + Sync,
+    {
+        if let Some(result) = self.journal.get::<R>(key) {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+            crate::interrupt::note_finished();
+            self.progress.advance(1);
+            return Ended::Done(result);
+        }
+        if self.stop.requested().is_some() {
+            return Ended::Skipped;
+        }
+        // A run shares nothing mutable with the others (it is a pure function of its
+        // `RunId`), so a panic in it leaves nothing half-changed that another run could see.
+        let result = match catch_unwind(AssertUnwindSafe(|| simulate(run))) {
+            Ok(Ok(result)) => result,
+            Ok(Err(error)) => return Ended::Failed(error),
+            Err(payload) => {
+                self.progress.advance(1);
+                return Ended::Panicked(Failure {
+                    run: run.clone(),
+                    message: panic_message(payload.as_ref()),
+                    replay: replay_command(&self.scenario_argument, run),
+                });
+            }
+        };
+        if let Err(error) = self.journal.append(key, run, &result) {
+            return Ended::Failed(error);
+        }
+        self.ran.fetch_add(1, Ordering::Relaxed);
+        crate::interrupt::note_finished();
+        self.progress.advance(1);
+        Ended::Done(result)
     }
 
     /// Every run's result from the journal; an error naming the first missing run otherwise.
@@ -276,6 +408,38 @@ pub fn describe(run: &RunId) -> String {
     words
 }
 
+/// The text of a panic's payload (a `&str` or a `String`, as `panic!` makes them).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+/// The scenario as `faultline run` takes it: its path, or its catalog name.
+fn scenario_argument(source: &Source) -> String {
+    source
+        .origin
+        .strip_prefix("catalog:")
+        .unwrap_or(&source.origin)
+        .to_string()
+}
+
+/// `faultline run SCENARIO --seed N [--variant V] [--set S]...`: the one run of `run`.
+fn replay_command(scenario: &str, run: &RunId) -> String {
+    let mut command = format!("faultline run {scenario} --seed {}", run.seed);
+    if let Some(variant) = &run.variant {
+        command.push_str(&format!(" --variant {variant}"));
+    }
+    for set in &run.set {
+        command.push_str(&format!(" --set '{}'", set.replace('\'', r"'\''")));
+    }
+    command
+}
+
 /// A rayon pool of `threads` workers (default: one per core).
 pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
     let usage = |problem: String| CliError::Usage {
@@ -291,4 +455,130 @@ pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
         .num_threads(threads.unwrap_or(0))
         .build()
         .map_err(|e| usage(format!("cannot start the worker threads: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    /// A result as small as a test needs: the seed it ran.
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Ran(u64);
+
+    impl Journaled for Ran {
+        const KIND: &'static str = "test";
+    }
+
+    fn batch(out: &Path, resume: bool) -> Batch {
+        let flags = BatchArgs {
+            resume,
+            quiet: true,
+            threads: Some(2),
+            ..BatchArgs::default()
+        };
+        let source = Source {
+            text: "{}".to_string(),
+            origin: "catalog:mm1".to_string(),
+        };
+        Batch::start(out, &flags, "test", serde_json::json!({}), &source)
+            .unwrap()
+            .with_stop(Stop::new())
+    }
+
+    fn runs(seeds: std::ops::RangeInclusive<u64>) -> Vec<RunId> {
+        seeds
+            .map(|seed| RunId {
+                variant: Some("naive".to_string()),
+                set: vec!["duration=10s".to_string()],
+                seed,
+            })
+            .collect()
+    }
+
+    // See: #17. A panic inside one run of a multi-run command took the whole command down
+    // with it; now it is caught, named with its run and replay command, and the rest finish.
+    #[test]
+    fn r17_a_panic_in_one_run_is_reported_and_the_other_runs_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let batch = batch(dir.path(), false);
+        let error = batch
+            .run(&runs(1..=6), |run| {
+                assert_ne!(run.seed, 4, "a deliberate bug at seed 4");
+                Ok(Ran(run.seed))
+            })
+            .unwrap_err();
+        assert_eq!(error.exit_code(), 101);
+        let CliError::Panicked { failures } = &error else {
+            panic!("not a panic report: {error}");
+        };
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].run.seed, 4);
+        assert!(failures[0].message.contains("a deliberate bug at seed 4"));
+        let message = error.to_string();
+        for part in [
+            "1 run(s) panicked, a bug in faultline",
+            "variant naive, seed 4, --set duration=10s: assertion",
+            "replay: faultline run mm1 --seed 4 --variant naive --set 'duration=10s'",
+        ] {
+            assert!(message.contains(part), "{part} in {message}");
+        }
+        // The five others were journaled: a resumed batch runs only the one that panicked.
+        let resumed = batch_after(dir.path());
+        let ran = AtomicU64::new(0);
+        let results = resumed
+            .run(&runs(1..=6), |run| {
+                ran.fetch_add(1, Ordering::Relaxed);
+                Ok(Ran(run.seed))
+            })
+            .unwrap();
+        assert_eq!(results, (1..=6).map(Ran).collect::<Vec<_>>());
+        assert_eq!(ran.load(Ordering::Relaxed), 1);
+    }
+
+    fn batch_after(out: &Path) -> Batch {
+        batch(out, true)
+    }
+
+    // See: #17. After a stop (Ctrl-C) a batch starts no run; what was journaled is kept and
+    // the error says how to resume.
+    #[test]
+    fn r17_a_stopped_batch_starts_no_run_and_says_how_to_resume() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = batch(dir.path(), false);
+        first.run(&runs(1..=2), |run| Ok(Ran(run.seed))).unwrap();
+        let stop = Stop::new();
+        let second = batch(dir.path(), true).with_stop(stop.clone());
+        stop.request(2);
+        let error = second
+            .run(&runs(1..=5), |run| -> Result<Ran, CliError> {
+                panic!("seed {} ran after the stop", run.seed)
+            })
+            .unwrap_err();
+        assert_eq!(error.exit_code(), 130);
+        let message = error.to_string();
+        for part in [
+            "interrupted by SIGINT (Ctrl-C): 2 run(s) finished and are journaled in ",
+            "continue with: faultline ",
+            "--resume",
+        ] {
+            assert!(message.contains(part), "{part} in {message}");
+        }
+    }
+
+    #[test]
+    fn failures_past_twenty_are_counted() {
+        let failure = |seed| Failure {
+            run: RunId {
+                variant: None,
+                set: vec![],
+                seed,
+            },
+            message: "boom".to_string(),
+            replay: format!("faultline run mm1 --seed {seed}"),
+        };
+        let lines = failure_lines(&(1..=25).map(failure).collect::<Vec<_>>());
+        assert_eq!(lines.matches("replay: ").count(), 20);
+        assert!(lines.ends_with("\n  and 5 more"), "{lines}");
+    }
 }

@@ -106,7 +106,7 @@ pub enum Command {
 }
 
 /// Flags of `faultline run`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
     /// A scenario file, or the name of a catalog scenario (see `faultline list`).
     pub file: PathBuf,
@@ -128,6 +128,9 @@ pub struct RunArgs {
     /// Also write a report of this run (report.html, report.md, results.json) into DIR.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Run guards: --max-memory, --max-wall.
+    #[command(flatten)]
+    pub limits: crate::limit::LimitArgs,
 }
 
 /// Flags of `faultline compare`.
@@ -190,6 +193,9 @@ pub struct BatchArgs {
     /// No progress on standard error.
     #[arg(long)]
     pub quiet: bool,
+    /// Run guards: --max-memory, --max-wall.
+    #[command(flatten)]
+    pub limits: crate::limit::LimitArgs,
 }
 
 /// Flags of `faultline explore`.

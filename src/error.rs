@@ -1,4 +1,6 @@
-//! The CLI's errors and their exit codes: 2 for bad input, 3 for a tripped run guard.
+//! The CLI's errors and their exit codes: 2 for bad input, 3 for a tripped run guard (or
+//! `--max-wall`), 128 + the signal's number (130 for Ctrl-C) for a multi-run command stopped
+//! by a signal, 101 (Rust's code for a panic) when runs of a multi-run command panicked.
 //!
 //! (Exit 1, "the run completed but an SLO failed", is an outcome, not an error.)
 
@@ -71,6 +73,36 @@ pub enum CliError {
         /// The command that reproduces it.
         replay: String,
     },
+    /// Occurs when a signal (Ctrl-C) stops a multi-run command: no run was started after
+    /// it, the runs in flight finished, and every finished run is journaled.
+    #[error(
+        "interrupted by {}: {finished} run(s) finished and are journaled in {}; no report was \
+         written (a report already in the folder is left whole); continue with: {resume}",
+        crate::interrupt::signal_name(*signal),
+        journal.display()
+    )]
+    Interrupted {
+        /// The signal's number (0: a request without one).
+        signal: i32,
+        /// Runs finished (run, or read back from the journal) before the command stopped.
+        finished: u64,
+        /// The journal's folder.
+        journal: PathBuf,
+        /// The command that continues where this one stopped.
+        resume: String,
+    },
+    /// Occurs when runs of a multi-run command panicked (a bug in faultline): the other
+    /// runs finished and are journaled; each failure names its run and how to replay it.
+    #[error(
+        "{} run(s) panicked, a bug in faultline (please report it with these lines); the other \
+         runs finished and are journaled, so after a fix --resume runs only these:{}",
+        failures.len(),
+        crate::batch::failure_lines(failures)
+    )]
+    Panicked {
+        /// Each failed run, in plan order.
+        failures: Vec<crate::batch::Failure>,
+    },
 }
 
 impl From<scenarios::ScenarioError> for CliError {
@@ -94,6 +126,8 @@ impl CliError {
             | CliError::Usage { .. }
             | CliError::Report { .. } => 2,
             CliError::Guard { .. } => 3,
+            CliError::Interrupted { signal, .. } => crate::interrupt::exit_code(*signal),
+            CliError::Panicked { .. } => 101,
         }
     }
 }

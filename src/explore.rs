@@ -10,7 +10,7 @@
 //! lasting 1s to 30s; see `scenarios::raw` for the ranges) to a scenario that has none.
 //!
 //! Every run is checked (`check`: the SLOs now, invariants as they come); a failing seed's
-//! run record goes to `DIR/seed-N.json`, with any drawn faults written out as explicit
+//! run record becomes `DIR/seed-N.json`, with any drawn faults written out as explicit
 //! `--set` overrides (`schedule`; see `Plan::record_overrides` for the one exception), so
 //! that `replay` reproduces it and `shrink` can cut it down. `DIR/findings.json` lists the failing seeds ranked by severity (highest first, then
 //! lowest seed), and the command prints the top of that list and exits 1 if there is any.
@@ -21,6 +21,12 @@
 //! Every seed's outcome is journaled as it finishes (`batch`): `--resume` skips the seeds
 //! already tried, `--shard I/N` tries every N-th seed and writes no findings, and `merge`
 //! ranks the shards' findings together (copying their records), as one machine would.
+//!
+//! Findings are kept as they are found: each seed's finding goes into its journal line and
+//! a failing seed's record into `DIR/journal/records/` the moment the seed ends, so Ctrl-C
+//! or a crash loses nothing finished. `findings.json` and the records are then published
+//! together (`output::publish_replacing`), replacing an earlier explore's findings and
+//! records whole: the folder never holds one run's findings beside another's records.
 
 pub mod check;
 pub mod schedule;
@@ -34,8 +40,8 @@ use crate::batch::Batch;
 use crate::cli::{ExploreArgs, Format};
 use crate::error::CliError;
 use crate::input::{self, Source};
-use crate::journal::{Journaled, RunId};
-use crate::output::write_atomic;
+use crate::journal::{Journaled, RunId, JOURNAL_DIR};
+use crate::output::{publish_replacing, write_atomic};
 use crate::record::Record;
 use crate::run::{load_options, simulate, Outcome};
 use crate::seeds::SeedRange;
@@ -48,6 +54,9 @@ pub const DEFAULT_RECIPE: &str = r#"random_faults={"count":3}"#;
 
 /// The name of the ranked list `explore` writes into its directory.
 pub const FINDINGS_FILE: &str = "findings.json";
+
+/// Where failing seeds' records wait, inside the output folder, until they are published.
+pub const RECORDS_DIR: &str = "records";
 
 /// How many findings the printed table shows (findings.json has them all).
 const TABLE_ROWS: usize = 20;
@@ -123,7 +132,6 @@ impl Plan<'_> {
                 .total_cmp(&a.severity)
                 .then_with(|| a.seed.cmp(&b.seed))
         });
-        copy_records(&findings, shards, &args.out)?;
 
         let report = Findings {
             scenario: &self.scenario_name,
@@ -146,7 +154,9 @@ impl Plan<'_> {
         };
         let mut json = serde_json::to_string_pretty(&report).expect("findings always serialize");
         json.push('\n');
-        write_atomic(&args.out.join(FINDINGS_FILE), json.as_bytes())?;
+        let mut files = records(&findings, shards, &args.out)?;
+        files.push((FINDINGS_FILE.to_string(), json.clone().into_bytes()));
+        publish_replacing(&args.out, &files, &[], &old_records(&args.out))?;
 
         Ok(Outcome {
             stdout: match args.format {
@@ -158,26 +168,53 @@ impl Plan<'_> {
     }
 }
 
-/// Copies each finding's record into `out` from the first of `shards` that has it (a merge;
-/// nothing to do for a command that wrote them there itself).
-fn copy_records(
+/// Each finding's record (name, bytes): when merging, from the first of `shards` that has
+/// it in its journal; otherwise from this command's journal in `out`.
+fn records(
     findings: &[Finding],
     shards: &[std::path::PathBuf],
     out: &Path,
-) -> Result<(), CliError> {
+) -> Result<Vec<(String, Vec<u8>)>, CliError> {
+    let mut files = Vec::new();
     for record in findings.iter().filter_map(|f| f.record.as_ref()) {
-        let to = out.join(record);
-        if let Some(from) = shards.iter().map(|s| s.join(record)).find(|p| p.exists()) {
-            if from != to {
-                let bytes = std::fs::read(&from).map_err(|source| CliError::Write {
-                    path: from.clone(),
-                    source,
-                })?;
-                write_atomic(&to, &bytes)?;
-            }
-        }
+        let waiting = |dir: &Path| dir.join(JOURNAL_DIR).join(RECORDS_DIR).join(record);
+        let from = shards
+            .iter()
+            .map(|s| s.as_path())
+            .chain(std::iter::once(out))
+            .map(waiting)
+            .find(|p| p.exists())
+            .unwrap_or_else(|| waiting(out));
+        let bytes = std::fs::read(&from).map_err(|e| CliError::Usage {
+            flag: "--resume".to_string(),
+            problem: format!(
+                "{}: the record of a failing seed cannot be read ({e}); run the command \
+                 again without --resume",
+                from.display()
+            ),
+        })?;
+        files.push((record.clone(), bytes));
     }
-    Ok(())
+    Ok(files)
+}
+
+/// The records of an earlier explore in `out` (`seed-N.json`, not `shrink`'s
+/// `seed-N.min.json`), which a new set of findings replaces.
+fn old_records(out: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|name| {
+            name.strip_prefix("seed-")
+                .and_then(|rest| rest.strip_suffix(".json"))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// One failing seed.
@@ -311,7 +348,8 @@ impl<'a> Plan<'a> {
         let name = format!("seed-{seed}.json");
         let overrides = self.record_overrides(&drawn)?;
         let record = Record::new(text, origin, variant, &overrides, seed, &run);
-        write_atomic(&self.args.out.join(&name), record.to_json().as_bytes())?;
+        let waiting = self.args.out.join(JOURNAL_DIR).join(RECORDS_DIR);
+        write_atomic(&waiting.join(&name), record.to_json().as_bytes())?;
         Ok(Some(Finding {
             seed,
             severity: check::severity(&violations),

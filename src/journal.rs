@@ -305,8 +305,11 @@ impl Journal {
             writer.file = Some(file);
         }
         let file = writer.file.as_mut().expect("opened above");
-        file.write_all(line.as_bytes()).map_err(fail)?;
-        file.sync_data().map_err(fail)
+        crate::interrupt::critical(|| {
+            file.write_all(line.as_bytes())?;
+            file.sync_data()
+        })
+        .map_err(fail)
     }
 }
 

@@ -15,7 +15,9 @@ pub mod explain;
 pub mod explore;
 pub mod input;
 pub mod inspect;
+pub mod interrupt;
 pub mod journal;
+pub mod limit;
 pub mod map;
 pub mod merge;
 pub mod output;
@@ -38,7 +40,11 @@ use run::Outcome;
 /// Executes a parsed command line.
 pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {
     match &cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => {
+            let mut args = args.clone();
+            args.limits.apply(&mut args.set)?;
+            run::run(&args)
+        }
         Command::Replay {
             record,
             variant,
@@ -68,11 +74,31 @@ pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {
                 record::replay(record, variant.as_deref(), set, *format)
             }
         }
-        Command::Compare(args) => compare::compare(args),
-        Command::Explore(args) => explore::explore(args),
-        Command::Sweep(args) => sweep::sweep(args),
-        Command::Capacity(args) => capacity::capacity(args),
-        Command::Map(args) => map::map(args),
+        Command::Compare(args) => {
+            let mut args = args.clone();
+            args.batch.limits.apply(&mut args.set)?;
+            compare::compare(&args)
+        }
+        Command::Explore(args) => {
+            let mut args = args.clone();
+            args.batch.limits.apply(&mut args.set)?;
+            explore::explore(&args)
+        }
+        Command::Sweep(args) => {
+            let mut args = args.clone();
+            args.batch.limits.apply(&mut args.set)?;
+            sweep::sweep(&args)
+        }
+        Command::Capacity(args) => {
+            let mut args = args.clone();
+            args.batch.limits.apply(&mut args.set)?;
+            capacity::capacity(&args)
+        }
+        Command::Map(args) => {
+            let mut args = args.clone();
+            args.batch.limits.apply(&mut args.set)?;
+            map::map(&args)
+        }
         Command::Merge(args) => merge::merge(args),
         Command::Shrink { record, out } => shrink::shrink(record, out.as_deref()),
         Command::Validate { file, format } => inspect::validate(file, *format),

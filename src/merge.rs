@@ -50,6 +50,7 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome, CliError> {
         resume: false,
         threads: args.threads,
         quiet: args.quiet,
+        limits: Default::default(),
     };
     let bad_args = |e: serde_json::Error| CliError::Usage {
         flag: "merge".to_string(),

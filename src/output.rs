@@ -70,6 +70,28 @@ struct Manifest {
 /// the old ones or none does (see the module doc). Files of the old set under the
 /// sub-folders named in `prune` (e.g. `plots`) that the new set lacks are deleted with it.
 pub fn publish(dir: &Path, files: &[(String, Vec<u8>)], prune: &[&str]) -> Result<(), CliError> {
+    publish_replacing(dir, files, prune, &[])
+}
+
+/// `publish`, also deleting the files `stale` names (relative to `dir`, e.g. an earlier
+/// explore's records) with the old set, unless the new set has them.
+pub fn publish_replacing(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    prune: &[&str],
+    stale: &[String],
+) -> Result<(), CliError> {
+    // The `--max-wall` watchdog waits for a publication to end before it stops the process.
+    crate::interrupt::critical(|| publish_now(dir, files, prune, stale))
+}
+
+/// `publish_replacing`'s work.
+fn publish_now(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    prune: &[&str],
+    stale: &[String],
+) -> Result<(), CliError> {
     recover(dir)?;
     let staging = dir.join(STAGING);
     let fail = |path: &Path| {
@@ -100,6 +122,12 @@ pub fn publish(dir: &Path, files: &[(String, Vec<u8>)], prune: &[&str]) -> Resul
         old.sort();
         remove.extend(old);
     }
+    remove.extend(
+        stale
+            .iter()
+            .filter(|name| !files.iter().any(|(new, _)| new == *name))
+            .cloned(),
+    );
     let manifest = Manifest {
         files: files.iter().map(|(name, _)| name.clone()).collect(),
         remove,

@@ -811,6 +811,7 @@ fn run_json(file: &Path, seed: u64) -> (String, i32) {
         format: Format::Json,
         record: None,
         out: None,
+        limits: Default::default(),
     };
     let outcome = faultline::run::run(&args).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     (outcome.stdout, outcome.exit_code)

@@ -112,6 +112,120 @@ fn r17_an_hour_of_latency_at_1e5_per_second_stops_at_the_memory_budget() {
     assert!(message.contains(" attempts ("), "{message}");
 }
 
+/// The storm of the first test above, written into `dir`.
+fn storm(dir: &Path) -> String {
+    let text = scenario(
+        "300s",
+        r#""arrival": { "kind": "poisson", "rate_per_s": 20000 }, "timeout": "100ms",
+           "retry": { "max_attempts": 10, "backoff": { "kind": "none" } }"#,
+        r#""workers": 10, "queue": { "capacity": 10000000 }"#,
+        "",
+    );
+    write(dir, "storm.json", &text)
+}
+
+// See: #17. The memory budget could only be changed inside the scenario or with `--set`;
+// `--max-memory` sets it for `run` and every multi-run command.
+#[test]
+fn r17_max_memory_sets_the_memory_budget_of_run_and_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = storm(dir.path());
+    let message = refused(&faultline(&["run", &file, "--max-memory", "64MiB"]), 3);
+    for part in [
+        "live state passed limits.memory_max (64 MiB)",
+        "--set limits.memory_max=128MiB",
+        "reproduce with: faultline run",
+        "--set 'limits.memory_max=64MiB'",
+    ] {
+        assert!(message.contains(part), "{part} in {message}");
+    }
+    let out = dir.path().join("compare").display().to_string();
+    let args = [
+        "compare",
+        &file,
+        "--seeds",
+        "1..2",
+        "--max-memory",
+        "64MiB",
+        "--quiet",
+        "--out",
+        &out,
+    ];
+    let message = refused(&faultline(&args), 3);
+    assert!(message.contains("limits.memory_max (64 MiB)"), "{message}");
+    for (size, part) in [
+        ("0", "--max-memory: must be more than 0 bytes"),
+        ("lots", "--max-memory: \"lots\" is not a size"),
+    ] {
+        let message = refused(&faultline(&["run", &file, "--max-memory", size]), 2);
+        assert!(message.contains(part), "{part} in {message}");
+    }
+}
+
+/// A run long enough that `--max-wall 1s` always stops it first: 1.6e9 arrivals (under
+/// `events_max`), minutes of work on any machine.
+fn long_run(dir: &Path) -> String {
+    let text = scenario(
+        "16000s",
+        r#""arrival": { "kind": "poisson", "rate_per_s": 100000 }"#,
+        r#""workers": 200"#,
+        "",
+    );
+    write(dir, "long.json", &text)
+}
+
+// See: #17. Nothing bounded a command's wall time: `--max-wall` stops it with exit 3, naming
+// the limit and how to raise it.
+#[test]
+fn r17_max_wall_stops_a_long_run_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = long_run(dir.path());
+    let message = refused(&faultline(&["run", &file, "--max-wall", "1s"]), 3);
+    for part in [
+        "the command ran longer than --max-wall 1s of wall time",
+        "it never changes a result",
+        "--max-wall 2s",
+    ] {
+        assert!(message.contains(part), "{part} in {message}");
+    }
+    // A multi-run command says what is journaled and how to continue.
+    let out = dir.path().join("compare").display().to_string();
+    let args = [
+        "compare",
+        &file,
+        "--seeds",
+        "1..2",
+        "--max-wall",
+        "1s",
+        "--quiet",
+        "--out",
+        &out,
+    ];
+    let message = refused(&faultline(&args), 3);
+    for part in [
+        "--max-wall 1s",
+        "0 run(s) finished and are journaled in",
+        "--resume",
+    ] {
+        assert!(message.contains(part), "{part} in {message}");
+    }
+    let message = refused(&faultline(&["run", &file, "--max-wall", "0s"]), 2);
+    assert!(
+        message.contains("--max-wall: must be longer than 0s"),
+        "{message}"
+    );
+}
+
+/// A wall limit never changes a result: the same summary with and without it.
+#[test]
+fn r17_max_wall_leaves_results_unchanged() {
+    let plain = faultline(&["run", "mm1", "--format", "json"]);
+    let limited = faultline(&["run", "mm1", "--format", "json", "--max-wall", "1h"]);
+    assert_eq!(plain.status.code(), Some(0));
+    assert_eq!(limited.status.code(), Some(0));
+    assert_eq!(plain.stdout, limited.stdout);
+}
+
 /// The default budget is 2 GiB, and a size reads with a unit or as bytes.
 #[test]
 fn r17_the_memory_budget_defaults_to_2_gib_and_reads_units() {
@@ -529,8 +643,17 @@ fn mutated_catalog() -> impl Strategy<Value = String> {
         })
 }
 
+/// Cases per fuzz test: 64 in CI (each case is bounded: 600 bytes, or a catalog scenario
+/// under small guards), `FAULTLINE_FUZZ_CASES=100000` for a long local session.
+fn fuzz_cases() -> u32 {
+    std::env::var("FAULTLINE_FUZZ_CASES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(64)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
 
     /// Byte-level fuzz of the loader: whatever the bytes, reading them and parsing the text
     /// ends in a value or a typed error, never a panic.
