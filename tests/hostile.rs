@@ -69,7 +69,7 @@ fn r17_a_retry_storm_against_a_queue_of_ten_million_stops_at_the_memory_budget()
     for part in [
         "live state passed limits.memory_max (64 MiB)",
         " jobs (",
-        "--set limits.memory_max=128MiB",
+        "--max-memory 128MiB",
         "seed 1; reproduce with: faultline run",
     ] {
         assert!(message.contains(part), "{part} in {message}");
@@ -133,7 +133,7 @@ fn r17_max_memory_sets_the_memory_budget_of_run_and_compare() {
     let message = refused(&faultline(&["run", &file, "--max-memory", "64MiB"]), 3);
     for part in [
         "live state passed limits.memory_max (64 MiB)",
-        "--set limits.memory_max=128MiB",
+        "--max-memory 128MiB",
         "reproduce with: faultline run",
         "--set 'limits.memory_max=64MiB'",
     ] {
@@ -295,7 +295,7 @@ fn r17_fixed_state_beyond_the_budget_is_refused_before_the_run() {
         "month.json: duration: the clients, services and per-second series alone take about 3.28 GiB",
         "4 clients × 256 KiB",
         "beyond `limits.memory_max` (2 GiB)",
-        "--set limits.memory_max=",
+        "--max-memory 16GiB",
     ] {
         assert!(message.contains(part), "{part} in {message}");
     }

@@ -770,9 +770,9 @@ impl Checker<'_> {
         let fixed = models::budget::Fixed::of(world);
         if fixed.total() > limits.memory_max {
             let (path, hint) = if fixed.mostly_series() {
-                ("duration", "every run keeps a row per simulated second for each client and service: shorten the run, or raise the limit if the machine has the memory (`--set limits.memory_max=16GiB`)")
+                ("duration", "every run keeps a row per simulated second for each client and service: shorten the run, or raise the limit if the machine has the memory (`--max-memory 16GiB`)")
             } else {
-                ("clients", "each client and service holds its latency histograms: model fewer, larger clients or services, or raise the limit if the machine has the memory (`--set limits.memory_max=16GiB`)")
+                ("clients", "each client and service holds its latency histograms: model fewer, larger clients or services, or raise the limit if the machine has the memory (`--max-memory 16GiB`)")
             };
             return Err(ScenarioError::BeyondLimit {
                 origin: self.origin.to_string(),

@@ -146,7 +146,7 @@ pub enum RunError {
     },
     /// Occurs when the live state (pending events plus what the model holds) is estimated
     /// at more than `Limits::memory_max` bytes (e.g. a retry storm against a long queue).
-    #[error("live state passed limits.memory_max ({}) at {at}: {holders}; work in flight is piling up (a retry storm, a wide fan-out or long latencies hold it), so change the design, or raise the limit if the machine has the memory (`--set limits.memory_max={}`, or `\"limits\": {{\"memory_max\": \"{}\"}}` in the scenario)", Bytes(*limit), compact(limit.saturating_mul(2)), compact(limit.saturating_mul(2)))]
+    #[error("live state passed limits.memory_max ({}) at {at}: {holders}; work in flight is piling up (a retry storm, a wide fan-out or long latencies hold it), so change the design, or raise the limit if the machine has the memory (`--max-memory {}` on the command line, or `\"limits\": {{\"memory_max\": \"{}\"}}` in the scenario)", Bytes(*limit), compact(limit.saturating_mul(2)), compact(limit.saturating_mul(2)))]
     MemoryExceeded {
         /// The configured limit, in bytes.
         limit: u64,
@@ -581,7 +581,7 @@ mod tests {
             "limits.memory_max (1 GiB) at 1.023s",
             "1 events pending",
             "1048576 bytes hoarded",
-            "--set limits.memory_max=2MiB",
+            "--max-memory 2MiB",
         ] {
             let part = part.replace("1 GiB", "1 MiB");
             assert!(message.contains(&part), "{part} in {message}");
