@@ -527,11 +527,11 @@ fn details(edge: &Edge) -> String {
     }
     let guards = &edge.guards;
     match guards.hedge {
-        Some(models::guard::Hedge::After(delay)) => parts.push(format!("hedge after {delay}")),
-        Some(models::guard::Hedge::Percentile(quantile)) => {
+        Some(models::Hedge::After(delay)) => parts.push(format!("hedge after {delay}")),
+        Some(models::Hedge::Percentile(quantile)) => {
             parts.push(format!("hedge at p{}", number(quantile * 100.0)))
         }
-        Some(models::guard::Hedge::Tied) => parts.push("tied requests".to_string()),
+        Some(models::Hedge::Tied) => parts.push("tied requests".to_string()),
         None => {}
     }
     if let Some(budget) = &guards.budget {

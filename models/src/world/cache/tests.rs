@@ -1,9 +1,8 @@
 //! The caches in a running world: exact stampede and serve-stale counts, and the TTL-cache
 //! hit ratio of Jung, Berger and Balakrishnan against a long run.
 use super::super::*;
-use crate::cache::{CacheConfig, Zipf};
-use crate::config::{Arrival, ClientConfig, ServiceConfig};
-use crate::fault::Target;
+use crate::cache::Zipf;
+use crate::config::{Arrival, CacheConfig, ClientConfig, ServiceConfig, Target};
 use sim_core::{Distribution, Probability};
 
 fn ms(n: u64) -> SimDuration {
@@ -189,7 +188,7 @@ fn the_ttl_runs_on_the_callers_drifting_clock() {
             SimDuration::from_secs(10),
         );
         config.clocks.push(crate::config::ClockSetting {
-            target: crate::fault::Endpoint::Client(ClientId(0)),
+            target: crate::config::Endpoint::Client(ClientId(0)),
             offset_ns: 0,
             drift_ppb,
         });
