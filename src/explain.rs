@@ -23,6 +23,8 @@ pub enum Form {
     Text,
     /// A Graphviz DOT digraph, with the warnings as a comment block.
     Dot,
+    /// One JSON object (`json`; its shape is in the README).
+    Json,
 }
 
 /// Reads the scenario at `path` (with `variant` and the `set` overrides applied, as `run`
@@ -58,6 +60,7 @@ pub fn explain(
             out
         }
         Form::Dot => dot(&scenario.name, &title, &topology),
+        Form::Json => crate::output::json_text(&json(&scenario.name, &title, &topology)),
     };
     Ok(Outcome {
         stdout,
@@ -262,6 +265,67 @@ fn percent(value: f64) -> String {
 /// Seconds as a duration (`5ms`, `1.2s`).
 fn seconds(value: f64) -> String {
     sim_core::SimDuration::from_nanos_f64(value * 1e9).to_string()
+}
+
+/// The analysis as one JSON object: `{scenario, title, edges: [{from, to, label, details,
+/// fanout}], paths: [{path, factor, factor_budgeted}], paths_omitted, services: [{service,
+/// client, factor_max, factor_total, paths, factor_budgeted_max, path}], warnings: [text]}`,
+/// in configuration order. A saturated factor is `u64::MAX`.
+pub fn json(name: &str, title: &str, topology: &Topology) -> serde_json::Value {
+    use serde_json::json;
+    let edges: Vec<serde_json::Value> = topology
+        .edges
+        .iter()
+        .map(|e| {
+            json!({
+                "from": topology.node(e.from).name,
+                "to": topology.node(e.to).name,
+                "label": label(e),
+                "details": details(e),
+                "fanout": e.fanout,
+            })
+        })
+        .collect();
+    let paths: Vec<serde_json::Value> = topology
+        .paths
+        .iter()
+        .map(|p| {
+            json!({
+                "path": topology.names(&p.edges),
+                "factor": p.factor,
+                "factor_budgeted": p.factor_budgeted,
+            })
+        })
+        .collect();
+    let services: Vec<serde_json::Value> = topology
+        .exposures
+        .iter()
+        .map(|x| {
+            json!({
+                "service": topology.node(x.service).name,
+                "client": topology.node(x.client).name,
+                "factor_max": x.factor_max,
+                "factor_total": x.factor_total,
+                "paths": x.path_count,
+                "factor_budgeted_max": x.factor_budgeted_max,
+                "path": topology.names(&x.path_max),
+            })
+        })
+        .collect();
+    let warnings: Vec<String> = topology
+        .warnings
+        .iter()
+        .map(|w| warning_text(topology, w))
+        .collect();
+    json!({
+        "scenario": name,
+        "title": title,
+        "edges": edges,
+        "paths": paths,
+        "paths_omitted": topology.paths_omitted,
+        "services": services,
+        "warnings": warnings,
+    })
 }
 
 /// Renders the analysis as a Graphviz DOT digraph named `name`.

@@ -18,6 +18,9 @@
 //! Seeds run in parallel on a rayon pool (`--threads`, default every core); each run is
 //! single-threaded and a pure function of its seed, and the results are sorted before
 //! anything is written, so the findings never depend on the thread count or on scheduling.
+//! Every seed's outcome is journaled as it finishes (`batch`): `--resume` skips the seeds
+//! already tried, `--shard I/N` tries every N-th seed and writes no findings, and `merge`
+//! ranks the shards' findings together (copying their records), as one machine would.
 
 pub mod check;
 pub mod schedule;
@@ -25,13 +28,13 @@ pub mod schedule;
 use std::fmt::Write;
 use std::path::Path;
 
-use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::cli::ExploreArgs;
+use crate::batch::Batch;
+use crate::cli::{ExploreArgs, Format};
 use crate::error::CliError;
 use crate::input::{self, Source};
+use crate::journal::{Journaled, RunId};
 use crate::output::write_atomic;
 use crate::record::Record;
 use crate::run::{load_options, simulate, Outcome};
@@ -49,68 +52,136 @@ pub const FINDINGS_FILE: &str = "findings.json";
 /// How many findings the printed table shows (findings.json has them all).
 const TABLE_ROWS: usize = 20;
 
+/// The command's name, in the journal and in messages.
+pub const COMMAND: &str = "explore";
+
 /// `faultline explore FILE --seeds A..B [--random-faults]`.
 pub fn explore(args: &ExploreArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
     let seeds = SeedRange::parse(&args.seeds, "--seeds")?;
-    let pool = pool(args.threads)?;
+    crate::batch::pool(args.batch.threads)?;
     let plan = Plan::new(&source, args)?;
+    let job = serde_json::to_value(args).expect("arguments serialize");
+    let batch = Batch::start(&args.out, &args.batch, COMMAND, job, &source)?;
+    plan.execute(seeds, &batch, &[])
+}
 
-    let progress = progress_bar(args.quiet, seeds.len());
-    let mut outcomes: Vec<(u64, Result<Finding, CliError>)> = pool.install(|| {
-        (seeds.first..=seeds.last)
-            .into_par_iter()
-            .filter_map(|seed| {
-                let outcome = plan.seed(seed).transpose();
-                progress.inc(1);
-                outcome.map(|outcome| (seed, outcome))
+/// `faultline merge` of an explore: every seed's outcome from the shards' journals, and each
+/// failing seed's record copied from the shard folder that wrote it.
+pub fn merged(
+    args: &ExploreArgs,
+    source: &Source,
+    batch: &Batch,
+    shards: &[std::path::PathBuf],
+) -> Result<Outcome, CliError> {
+    let seeds = SeedRange::parse(&args.seeds, "--seeds")?;
+    Plan::new(source, args)?.execute(seeds, batch, shards)
+}
+
+/// What the journal keeps of one seed: its finding, or none if it passed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Tried {
+    finding: Option<Finding>,
+}
+
+impl Journaled for Tried {
+    const KIND: &'static str = "explore";
+}
+
+impl Plan<'_> {
+    /// Tries every seed (this shard's), then ranks and writes the findings; `shards` are the
+    /// folders a merge copies failing seeds' records from.
+    fn execute(
+        &self,
+        seeds: SeedRange,
+        batch: &Batch,
+        shards: &[std::path::PathBuf],
+    ) -> Result<Outcome, CliError> {
+        let args = self.args;
+        let units = u128::from(seeds.last - seeds.first) + 1;
+        let runs: Vec<RunId> = batch
+            .owned(units, "seeds")?
+            .into_iter()
+            .map(|unit| RunId {
+                variant: args.variant.clone(),
+                set: self.set.clone(),
+                seed: seeds.first + unit,
             })
-            .collect()
-    });
-    progress.finish_and_clear();
+            .collect();
+        let tried = batch.run(&runs, |run| {
+            Ok(Tried {
+                finding: self.seed(run.seed)?,
+            })
+        })?;
+        if batch.is_partial() {
+            return Ok(batch.partial_outcome(COMMAND, &args.out));
+        }
+        batch.finish();
+        let mut findings: Vec<Finding> = tried.into_iter().filter_map(|t| t.finding).collect();
+        findings.sort_by(|a, b| {
+            b.severity
+                .total_cmp(&a.severity)
+                .then_with(|| a.seed.cmp(&b.seed))
+        });
+        copy_records(&findings, shards, &args.out)?;
 
-    let mut findings = Vec::with_capacity(outcomes.len());
-    outcomes.sort_by_key(|(seed, _)| *seed);
-    for (_, outcome) in outcomes {
-        findings.push(outcome?);
+        let report = Findings {
+            scenario: &self.scenario_name,
+            origin: &self.source.origin,
+            variant: args.variant.as_deref(),
+            overrides: &args.set,
+            seeds: format!("{}..{}", seeds.first, seeds.last),
+            faults: self.faults_words(),
+            version: crate::VERSION,
+            runs: seeds.len(),
+            failing: findings.len(),
+            findings: findings
+                .iter()
+                .enumerate()
+                .map(|(index, finding)| Ranked {
+                    rank: index + 1,
+                    finding,
+                })
+                .collect(),
+        };
+        let mut json = serde_json::to_string_pretty(&report).expect("findings always serialize");
+        json.push('\n');
+        write_atomic(&args.out.join(FINDINGS_FILE), json.as_bytes())?;
+
+        Ok(Outcome {
+            stdout: match args.format {
+                Format::Text => table(&report, &args.out),
+                Format::Json => json,
+            },
+            exit_code: if findings.is_empty() { 0 } else { 1 },
+        })
     }
-    findings.sort_by(|a, b| {
-        b.severity
-            .total_cmp(&a.severity)
-            .then_with(|| a.seed.cmp(&b.seed))
-    });
+}
 
-    let report = Findings {
-        scenario: &plan.scenario_name,
-        origin: &source.origin,
-        variant: args.variant.as_deref(),
-        overrides: &args.set,
-        seeds: format!("{}..{}", seeds.first, seeds.last),
-        faults: plan.faults_words(),
-        version: crate::VERSION,
-        runs: seeds.len(),
-        failing: findings.len(),
-        findings: findings
-            .iter()
-            .enumerate()
-            .map(|(index, finding)| Ranked {
-                rank: index + 1,
-                finding,
-            })
-            .collect(),
-    };
-    let mut json = serde_json::to_string_pretty(&report).expect("findings always serialize");
-    json.push('\n');
-    write_atomic(&args.out.join(FINDINGS_FILE), json.as_bytes())?;
-
-    Ok(Outcome {
-        stdout: table(&report, &args.out),
-        exit_code: if findings.is_empty() { 0 } else { 1 },
-    })
+/// Copies each finding's record into `out` from the first of `shards` that has it (a merge;
+/// nothing to do for a command that wrote them there itself).
+fn copy_records(
+    findings: &[Finding],
+    shards: &[std::path::PathBuf],
+    out: &Path,
+) -> Result<(), CliError> {
+    for record in findings.iter().filter_map(|f| f.record.as_ref()) {
+        let to = out.join(record);
+        if let Some(from) = shards.iter().map(|s| s.join(record)).find(|p| p.exists()) {
+            if from != to {
+                let bytes = std::fs::read(&from).map_err(|source| CliError::Write {
+                    path: from.clone(),
+                    source,
+                })?;
+                write_atomic(&to, &bytes)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One failing seed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The master seed.
     pub seed: u64,
@@ -312,23 +383,6 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// A rayon pool of `threads` workers (default: one per core).
-fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
-    let usage = |problem: String| CliError::Usage {
-        flag: "--threads".to_string(),
-        problem,
-    };
-    if threads == Some(0) {
-        return Err(usage(
-            "must be at least 1 (leave it out to use every core)".to_string(),
-        ));
-    }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()
-        .map_err(|e| usage(format!("cannot start the worker threads: {e}")))
-}
-
 /// The printed ranking: a header, the top `TABLE_ROWS` findings, where everything went.
 fn table(report: &Findings<'_>, out: &Path) -> String {
     let mut text = String::new();
@@ -400,17 +454,4 @@ fn table(report: &Findings<'_>, out: &Path) -> String {
         }
     }
     text
-}
-
-/// A progress bar on standard error for `total` seeds; hidden with `--quiet` (indicatif also
-/// hides it when standard error is not a terminal).
-fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {eta} left") {
-        bar.set_style(style);
-    }
-    bar
 }

@@ -5,13 +5,17 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;
 
+use crate::cli::Format;
 use crate::error::CliError;
 use crate::input;
 use crate::run::Outcome;
 
 /// Validates a scenario and every one of its variants; prints a one-paragraph description
 /// and the warnings (each line starting `warning:`), which do not change the exit code.
-pub fn validate(path: &Path) -> Result<Outcome, CliError> {
+///
+/// With `--format json`: `{origin, scenario, description, clients, services, slos,
+/// duration, warmup, variants: [names], warnings: [text]}`.
+pub fn validate(path: &Path, format: Format) -> Result<Outcome, CliError> {
     let source = input::read(path)?;
     let base = scenarios::parse(
         &source.text,
@@ -37,9 +41,38 @@ pub fn validate(path: &Path) -> Result<Outcome, CliError> {
     }
     // The scenario as written is parsed once, and its world is dropped before the variants'
     // parses: validating a large file costs one parse's memory, not two.
+    let counts = (
+        world.clients.len(),
+        world.services.len(),
+        world.duration.to_string(),
+        world.warmup.to_string(),
+    );
     let known = base.warnings;
     drop(base.world);
     let warnings = warnings_after(known, &source, &variants, &[])?;
+    if format == Format::Json {
+        // The warnings listed as `warning_lines` lists them (the same cap), without the prefix.
+        let listed: Vec<String> = crate::run::warning_lines(&warnings)
+            .into_iter()
+            .map(|line| line.trim_start_matches("warning: ").to_string())
+            .collect();
+        let json = serde_json::json!({
+            "origin": source.origin,
+            "scenario": base.name,
+            "description": base.description,
+            "clients": counts.0,
+            "services": counts.1,
+            "slos": base.slos.len(),
+            "duration": counts.2,
+            "warmup": counts.3,
+            "variants": base.variants,
+            "warnings": listed,
+        });
+        return Ok(Outcome {
+            stdout: crate::output::json_text(&json),
+            exit_code: 0,
+        });
+    }
     for line in crate::run::warning_lines(&warnings) {
         let _ = writeln!(out, "{line}");
     }
@@ -87,10 +120,29 @@ fn warnings_after(
     Ok(distinct)
 }
 
-/// Lists the catalog: name and one-line description of each built-in scenario.
-pub fn list() -> Result<Outcome, CliError> {
+/// Lists the catalog: name and one-line description of each built-in scenario (with
+/// `--format json`: `[{name, description}]`).
+pub fn list(format: Format) -> Result<Outcome, CliError> {
     let mut out = String::new();
     let entries = scenarios::catalog::entries();
+    if format == Format::Json {
+        let mut list = Vec::new();
+        for entry in entries {
+            let scenario = scenarios::parse(
+                entry.text,
+                &format!("catalog:{}", entry.name),
+                &Default::default(),
+            )?;
+            list.push(serde_json::json!({
+                "name": entry.name,
+                "description": scenario.description,
+            }));
+        }
+        return Ok(Outcome {
+            stdout: crate::output::json_text(&serde_json::Value::Array(list)),
+            exit_code: 0,
+        });
+    }
     let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
     for entry in entries {
         let scenario = scenarios::parse(

@@ -5,6 +5,9 @@
 
 #![deny(missing_docs)]
 
+pub mod axis;
+pub mod batch;
+pub mod capacity;
 pub mod cli;
 pub mod compare;
 pub mod error;
@@ -12,11 +15,17 @@ pub mod explain;
 pub mod explore;
 pub mod input;
 pub mod inspect;
+pub mod journal;
+pub mod map;
+pub mod merge;
 pub mod output;
+pub mod progress;
 pub mod record;
 pub mod run;
 pub mod seeds;
+pub mod shard;
 pub mod shrink;
+pub mod sweep;
 pub mod trace;
 
 /// This build's version, recorded in every summary.
@@ -37,6 +46,7 @@ pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {
             trace_window,
             until_event,
             out,
+            format,
         } => {
             if trace_window.is_some() || until_event.is_some() {
                 if variant.is_some() || !set.is_empty() {
@@ -55,24 +65,29 @@ pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {
                 };
                 trace::replay_traced(record, &request)
             } else {
-                record::replay(record, variant.as_deref(), set)
+                record::replay(record, variant.as_deref(), set, *format)
             }
         }
         Command::Compare(args) => compare::compare(args),
         Command::Explore(args) => explore::explore(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Capacity(args) => capacity::capacity(args),
+        Command::Map(args) => map::map(args),
+        Command::Merge(args) => merge::merge(args),
         Command::Shrink { record, out } => shrink::shrink(record, out.as_deref()),
-        Command::Validate { file } => inspect::validate(file),
-        Command::List => inspect::list(),
+        Command::Validate { file, format } => inspect::validate(file, *format),
+        Command::List { format } => inspect::list(*format),
         Command::Explain {
             file,
             dot,
             variant,
             set,
+            format,
         } => {
-            let form = if *dot {
-                explain::Form::Dot
-            } else {
-                explain::Form::Text
+            let form = match (*dot, format) {
+                (true, _) => explain::Form::Dot,
+                (false, cli::Format::Json) => explain::Form::Json,
+                (false, cli::Format::Text) => explain::Form::Text,
             };
             explain::explain(file, variant.as_deref(), set, form)
         }

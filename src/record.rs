@@ -153,8 +153,19 @@ pub fn hash_text(text: &str) -> String {
 }
 
 /// `faultline replay RECORD [--variant V] [--set PATH=VALUE]...`.
-pub fn replay(path: &Path, variant: Option<&str>, set: &[String]) -> Result<Outcome, CliError> {
+///
+/// With `--format json` it prints one object: `{record, scenario, seed, version_warning,
+/// reproduced, recorded: {trace_hash, events}, replayed: {trace_hash, events}}`, or for a
+/// counterfactual `{record, scenario, seed, version_warning, counterfactual: {variant, set},
+/// recorded: SUMMARY, replayed: SUMMARY}` (SUMMARY: `run --format json`'s object).
+pub fn replay(
+    path: &Path,
+    variant: Option<&str>,
+    set: &[String],
+    format: crate::cli::Format,
+) -> Result<Outcome, CliError> {
     let record = Record::read(path)?;
+    let json = format == crate::cli::Format::Json;
     let mut out = record.version_warning();
     let counterfactual = variant.is_some() || !set.is_empty();
     let (run_variant, run_set) = if counterfactual {
@@ -181,6 +192,24 @@ pub fn replay(path: &Path, variant: Option<&str>, set: &[String]) -> Result<Outc
             &record.overrides,
             record.seed,
         )?;
+        if json {
+            let summary = |s: &Simulated| -> serde_json::Value {
+                serde_json::from_str(&s.summary.to_json()).expect("a summary is JSON")
+            };
+            let value = serde_json::json!({
+                "record": path.display().to_string(),
+                "scenario": record.scenario_name,
+                "seed": record.seed,
+                "version_warning": (!out.is_empty()).then(|| out.trim_end().to_string()),
+                "counterfactual": { "variant": run_variant, "set": set },
+                "recorded": summary(&recorded),
+                "replayed": summary(&run),
+            });
+            return Ok(Outcome {
+                stdout: crate::output::json_text(&value),
+                exit_code: 0,
+            });
+        }
         out.push_str(&compare(&record, &run));
         out.push_str(&timeline(&recorded, &run));
         return Ok(Outcome {
@@ -201,12 +230,28 @@ pub fn replay(path: &Path, variant: Option<&str>, set: &[String]) -> Result<Outc
             None => Some(format!("file {} is no longer read", then.name)),
         })
         .collect();
-    for line in &changed {
-        let _ = writeln!(out, "{line}");
-    }
     let same = changed.is_empty()
         && run.summary.trace_hash == record.trace_hash
         && run.summary.events == record.events;
+    if json {
+        let value = serde_json::json!({
+            "record": path.display().to_string(),
+            "scenario": record.scenario_name,
+            "seed": record.seed,
+            "version_warning": (!out.is_empty()).then(|| out.trim_end().to_string()),
+            "reproduced": same,
+            "changed_files": changed,
+            "recorded": { "trace_hash": record.trace_hash, "events": record.events },
+            "replayed": { "trace_hash": run.summary.trace_hash, "events": run.summary.events },
+        });
+        return Ok(Outcome {
+            stdout: crate::output::json_text(&value),
+            exit_code: if same { 0 } else { EXIT_NOT_REPRODUCED },
+        });
+    }
+    for line in &changed {
+        let _ = writeln!(out, "{line}");
+    }
     if same {
         let _ = writeln!(
             out,

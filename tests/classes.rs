@@ -382,27 +382,29 @@ fn the_noisy_neighbor_lesson_holds() {
         let result = models::run(&scenario.world, 1).expect("run completes");
         client(&result, "checkout").failed
     };
-    assert_eq!(checkout_failed("no-classes"), 8_238);
+    assert_eq!(checkout_failed("no-classes"), 7_665);
     assert_eq!(checkout_failed("priority"), 0);
     assert_eq!(checkout_failed("pools"), 0);
-    assert_eq!(checkout_failed("per-caller-limit"), 182);
+    assert_eq!(checkout_failed("per-caller-limit"), 140);
 }
 
 /// The overload penalty makes metastability possible (Bronson et al., "Metastable Failures in
 /// Distributed Systems", HotOS 2021: a trigger, then a sustaining effect that outlives it).
-/// web offers 200 per second to 16 workers on 4 cores (10 ms mean of own work: 400 per second
+/// web offers 180 per second to 16 workers on 4 cores (10 ms mean of own work: 400 per second
 /// while at most 4 jobs run). A 5 s load spike (×3) fills the queue; once all 16 workers run,
-/// with p = 0.1 the replica completes 400 / (1 + 0.1 × 12) ≈ 182 per second, less than the 200
-/// arriving, so the queue never drains, every wait passes the 1 s timeout and goodput stays
+/// with p = 0.1 the replica completes 400 / (1 + 0.1 × 12) ≈ 182 per second, so the full queue
+/// (500) drains at about 2 per second: every wait passes the 1 s timeout and goodput stays
 /// near zero long after the spike. Without the penalty the same spike passes: 400 per second
-/// drains the queue and goodput returns to the offered load.
+/// drains the queue and goodput returns to the offered load. (At 200 per second the system is
+/// so close to its tipping point that ordinary Poisson bursts tip some seeds before any spike:
+/// 3 of seeds 1–10; at 180, none of seeds 1–20 tips early, and all 20 stay down after it.)
 #[test]
 fn the_overload_penalty_sustains_a_collapse_after_its_trigger() {
     let goodput = |penalty: f64, seed: u64| {
         let result = run(
             &format!(
                 r#"{{ "name": "metastable", "duration": "60s", "warmup": "5s",
-  "clients": [ {{ "name": "web", "target": "api", "arrival": {{ "kind": "poisson", "rate_per_s": 200 }}, "timeout": "1s" }} ],
+  "clients": [ {{ "name": "web", "target": "api", "arrival": {{ "kind": "poisson", "rate_per_s": 180 }}, "timeout": "1s" }} ],
   "services": [ {{ "name": "api", "workers": 16, "queue": {{ "capacity": 500 }},
                   "overload": {{ "cores": 4, "penalty": {penalty} }},
                   "service_time": {{ "kind": "exponential", "mean": "10ms" }} }} ],

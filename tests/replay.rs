@@ -128,9 +128,9 @@ fn a_counterfactual_replay_shows_what_a_policy_would_have_changed() {
         said.starts_with("counterfactual of retry-storm seed 1"),
         "{said}"
     );
-    // Recorded goodput 106.1/s under naive retries; with a budget 520.6/s (seed 1).
+    // Recorded goodput 106.2/s under naive retries; with a budget 520.9/s (seed 1).
     assert!(
-        said.contains("106.088") && said.contains("520.629"),
+        said.contains("106.212") && said.contains("520.935"),
         "{said}"
     );
     // The incident in time: naive retries never recover from the 20 s slowdown at 60 s;

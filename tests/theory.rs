@@ -231,13 +231,16 @@ fn mg1_lognormal_mean_wait_matches_pollaczek_khinchine() {
     let second_moment_s2 = service.second_moment_nanos() / 1e18;
     let rho = lambda * service.mean_nanos() / 1e9;
     let expected_ms = lambda * second_moment_s2 / (2.0 * (1.0 - rho)) * 1e3;
-    let result = queue(lambda, 1, service, 7);
-    assert_close(
-        "M/G/1 lognormal W_q (ms)",
-        mean_ms(&result.services[0].wait),
-        expected_ms,
-        0.03,
-    );
+    // One run's mean wait scatters by about 1.2% (sd over 12 seeds of 1,800 s): the heavy tail
+    // makes a single seed's luck visible. The mean of four seeds scatters by about 0.6%, so a
+    // 3% tolerance is five standard deviations.
+    let seeds = [1, 2, 3, 4];
+    let mean_wait = seeds
+        .iter()
+        .map(|&seed| mean_ms(&queue(lambda, 1, service.clone(), seed).services[0].wait))
+        .sum::<f64>()
+        / seeds.len() as f64;
+    assert_close("M/G/1 lognormal W_q (ms)", mean_wait, expected_ms, 0.03);
 }
 
 /// How much longer than the tests above a measured distribution's M/G/1 runs (see the

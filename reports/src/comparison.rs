@@ -15,11 +15,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sim_core::Histogram;
 
 use models::RunResult;
 
+use crate::digest::RunDigest;
 use crate::stats::{interval, Interval};
 use crate::summary::{FaultWindow, RunSummary};
 
@@ -32,8 +33,10 @@ pub use split::Split;
 pub use spread::Spread;
 pub use verdict::{number, Judgement};
 
+pub(crate) use measure::measure;
+
 /// Which direction of a metric is good.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Better {
     /// More is better (goodput, SLO attainment).
@@ -45,7 +48,7 @@ pub enum Better {
 }
 
 /// A number measured once per run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     /// Stable identifier (`clients.web.goodput_per_s`).
     pub key: String,
@@ -65,7 +68,7 @@ pub struct Metric {
 }
 
 /// The requests a latency metric describes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LatencyOf {
     /// The client.
     pub client: String,
@@ -74,7 +77,7 @@ pub struct LatencyOf {
 }
 
 /// The two latency views.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LatencyView {
     /// Successful requests only: undefined when none succeeded.
@@ -208,14 +211,20 @@ impl Comparison {
     /// Adds one run of variant number `variant`. Add runs in a fixed order (variant by
     /// variant, seed by seed) so the findings never depend on scheduling.
     pub fn add(&mut self, variant: usize, summary: &RunSummary, result: &RunResult) {
+        self.add_digest(variant, &RunDigest::new(summary, result));
+    }
+
+    /// Adds one run of variant number `variant` from its digest (a run just simulated, or one
+    /// read back from a journal: the same findings either way).
+    pub fn add_digest(&mut self, variant: usize, digest: &RunDigest) {
         match &self.faults {
             None => {
-                self.faults = Some(summary.faults.clone());
-                self.warmup_s = summary.sim_time_s - summary.measured_s;
+                self.faults = Some(digest.faults.clone());
+                self.warmup_s = digest.sim_time_s - digest.measured_s;
             }
             Some(shown) => {
-                let same = shown.len() == summary.faults.len()
-                    && shown.iter().zip(&summary.faults).all(|(a, b)| {
+                let same = shown.len() == digest.faults.len()
+                    && shown.iter().zip(&digest.faults).all(|(a, b)| {
                         a.kind == b.kind
                             && a.target == b.target
                             && a.start_s == b.start_s
@@ -224,8 +233,8 @@ impl Comparison {
                 self.faults_vary |= !same;
             }
         }
-        let values = measure::measure(summary);
-        for (metric, _) in &values {
+        let values = &digest.values;
+        for (metric, _) in values {
             if !self.metrics.iter().any(|m| m.key == metric.key) {
                 self.metrics.push(metric.clone());
                 // A metric first seen now counts something the runs added before did not
@@ -238,9 +247,9 @@ impl Comparison {
             }
         }
         let runs = &mut self.variants[variant];
-        runs.seeds.push(summary.seed);
-        runs.trace_hashes.push(summary.trace_hash.clone());
-        runs.slo_met += u32::from(summary.slos_met());
+        runs.seeds.push(digest.seed);
+        runs.trace_hashes.push(digest.trace_hash.clone());
+        runs.slo_met += u32::from(digest.slos_met());
         for metric in &self.metrics {
             let value = values
                 .iter()
@@ -251,55 +260,23 @@ impl Comparison {
                 .or_default()
                 .push(value);
         }
-        for client in &result.clients {
-            let series = &client.series;
-            let named = [
-                ("offered", series.offered_per_s.clone()),
-                ("attempts", series.attempts_per_s.clone()),
-                ("goodput", series.goodput_per_s.clone()),
-                ("failed", series.failed_per_s.clone()),
-                ("timeouts", series.timeouts_per_s.clone()),
-                ("p50", gaps(&series.latency_p50_ms)),
-                ("p99", gaps(&series.latency_p99_ms)),
-                ("breaker_open", series.breaker_open.clone()),
-                ("in_flight", series.in_flight.clone()),
-            ];
-            for (what, values) in named {
-                let key = format!("clients.{}.{what}", client.name);
-                runs.series.entry(key).or_default().push(values);
-            }
+        for (key, values) in &digest.series {
+            runs.series
+                .entry(key.clone())
+                .or_default()
+                .push(values.clone());
+        }
+        for (client, buckets) in &digest.latency {
             runs.latency
-                .entry(client.name.clone())
+                .entry(client.clone())
                 .or_default()
-                .merge(&client.latency);
+                .merge(&buckets.histogram());
+        }
+        for (client, buckets) in &digest.latency_all {
             runs.latency_all
-                .entry(client.name.clone())
+                .entry(client.clone())
                 .or_default()
-                .merge(&client.latency_all);
-        }
-        if let Some(database) = &result.database {
-            let series = &database.series;
-            let named = [
-                ("stale_reads", series.stale_reads_per_s.clone()),
-                ("failed_writes", series.failed_writes_per_s.clone()),
-                ("staleness_p99", gaps(&series.staleness_p99_ms)),
-            ];
-            for (what, values) in named {
-                let key = format!("database.{}.{what}", database.name);
-                runs.series.entry(key).or_default().push(values);
-            }
-        }
-        for service in &result.services {
-            let series = &service.series;
-            let named = [
-                ("queue", &series.queue_len),
-                ("busy", &series.busy),
-                ("arrivals", &series.arrivals_per_s),
-            ];
-            for (what, values) in named {
-                let key = format!("services.{}.{what}", service.name);
-                runs.series.entry(key).or_default().push(values.clone());
-            }
+                .merge(&buckets.histogram());
         }
     }
 
@@ -496,11 +473,6 @@ impl Comparison {
                 .collect(),
         }
     }
-}
-
-/// A series with undefined seconds as NaN, the gaps plots leave.
-fn gaps(values: &[Option<f64>]) -> Vec<f64> {
-    values.iter().map(|v| v.unwrap_or(f64::NAN)).collect()
 }
 
 impl Findings {

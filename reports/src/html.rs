@@ -10,7 +10,7 @@ use crate::comparison::{Findings, MetricRow, VariantValue};
 use crate::report::{difference_text, estimate, judge, Judgement, Report};
 
 /// The page's style sheet.
-const STYLE: &str = "
+pub(crate) const STYLE: &str = "
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif;
        margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #1d232a; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
@@ -276,7 +276,7 @@ fn table(out: &mut String, findings: &Findings, headline: bool) {
 }
 
 /// An SVG document without its XML prolog, ready to inline in HTML.
-fn strip_prolog(svg: &str) -> &str {
+pub(crate) fn strip_prolog(svg: &str) -> &str {
     match svg.find("<svg") {
         Some(start) => &svg[start..],
         None => svg,

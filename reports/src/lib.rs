@@ -5,14 +5,19 @@
 
 #![deny(missing_docs)]
 
+pub mod capacity;
 pub mod comparison;
+pub mod digest;
 pub mod figures;
 pub mod html;
+pub mod map;
+pub mod page;
 pub mod plot;
 pub mod report;
 pub mod sequence;
 pub mod stats;
 pub mod summary;
+pub mod sweep;
 pub mod text;
 pub mod warmup;
 

@@ -1,5 +1,5 @@
-//! Plots for the comparison report: time series, state steps, latency CDFs and bar charts,
-//! each rendered as a self-contained SVG string for inline use in HTML.
+//! Plots for the reports: time series, state steps, latency CDFs, bar charts, curves over a
+//! swept value and heat maps of classes, each rendered as a self-contained SVG string for inline use in HTML.
 //!
 //! Every chart is 860 × 380 px with a title, axes with units, a light grid and a legend that
 //! never covers data (see `plot/placement.rs` for how its place is chosen). Series `i` looks
@@ -24,6 +24,8 @@
 mod axis;
 mod bars;
 mod chart;
+mod curve;
+mod heatmap;
 mod layout;
 mod legend;
 mod line;
@@ -110,6 +112,79 @@ pub struct Bar {
     /// The value of each seed, drawn as dots beside the bar; a non-finite value (undefined,
     /// e.g. a ratio with no requests) is not drawn but counted in an "n/a ×k" note under the bar.
     pub seeds: Vec<f64>,
+}
+
+/// One curve of a `curves` chart: a variant's mean at each swept value, with its interval and
+/// every seed's value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curve {
+    /// Legend text (the variant's name).
+    pub label: String,
+    /// Which colour, dash pattern and marker to draw it with; None for its position.
+    pub style: Option<usize>,
+    /// The points in increasing x.
+    pub points: Vec<CurvePoint>,
+}
+
+/// One point of a curve.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurvePoint {
+    /// The swept value (or the category's position, 0, 1, …).
+    pub x: f64,
+    /// The mean over seeds; a non-finite mean breaks the line.
+    pub mean: f64,
+    /// Lower end of the 95% interval (None: no band here).
+    pub low: Option<f64>,
+    /// Upper end of the 95% interval.
+    pub high: Option<f64>,
+    /// Each seed's value, drawn as dots; non-finite ones are left out.
+    pub seeds: Vec<f64>,
+}
+
+/// The x axis of a `curves` chart: what it is, and names if the values are categories.
+#[derive(Clone, Debug, PartialEq)]
+pub struct XScale {
+    /// The description under the axis, with its unit.
+    pub desc: String,
+    /// For categories (values that are not numbers): the name of position 0, 1, ….
+    pub names: Option<Vec<String>>,
+}
+
+/// What a `curves` chart shows besides its curves; the default adds nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CurveOptions {
+    /// A target line (an SLO); the y axis grows to include it.
+    pub target: Option<Target>,
+}
+
+/// A grid of classified cells (`heat_map`): x and y are categories.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatMap {
+    /// The chart's title.
+    pub title: String,
+    /// The description under the x axis.
+    pub x_desc: String,
+    /// The x categories, left to right.
+    pub x_names: Vec<String>,
+    /// The description left of the y axis.
+    pub y_desc: String,
+    /// The y categories, bottom to top.
+    pub y_names: Vec<String>,
+    /// The cells row by row from the bottom, each row left to right (`y_names.len()` rows
+    /// of `x_names.len()` cells).
+    pub cells: Vec<HeatCell>,
+    /// The classes' names, for the legend; class `i` is drawn in colour `i` (green, orange,
+    /// vermillion, then greys).
+    pub classes: Vec<String>,
+}
+
+/// One cell of a heat map.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatCell {
+    /// Its class: an index into `HeatMap::classes`.
+    pub class: usize,
+    /// A short text drawn in the cell (e.g. `M 4/5`).
+    pub text: String,
 }
 
 /// Errors from rendering (plotters' DrawingAreaErrorKind, as text).
@@ -432,6 +507,25 @@ pub fn bars_with(
     options: &BarOptions,
 ) -> Result<String, PlotError> {
     bars::render(title, y_label, bars, options).map_err(|e| draw_error(title, &e))
+}
+
+/// A metric against a swept value: one line per curve through its means, its 95% interval as
+/// a band, one dot per seed beside it (see `plot/curve.rs`).
+///
+/// The y axis includes 0, every mean, interval end and seed value, and the target.
+pub fn curves(
+    title: &str,
+    x: &XScale,
+    y_label: &str,
+    curves: &[Curve],
+    options: &CurveOptions,
+) -> Result<String, PlotError> {
+    curve::render(title, x, y_label, curves, options)
+}
+
+/// A heat map of classes with a legend right of the grid (see `plot/heatmap.rs`).
+pub fn heat_map(map: &HeatMap) -> Result<String, PlotError> {
+    heatmap::render(map)
 }
 
 /// The x description of time charts.

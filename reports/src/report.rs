@@ -101,9 +101,9 @@ impl Report<'_> {
          where arrivals stop. SLO attainment leads because it counts failures as bad. Latency \
          has two views: of successful requests only (undefined, shown as n/a, when none \
          succeeded), and the time to an outcome of all requests, where a failure counts at the \
-         moment its caller gave up. No latency verdict is drawn between variants whose success \
-         rates differ significantly in favour of the one that succeeds less: failing fast is \
-         not being fast. Time series show the median seed (a seed's own value each second) \
+         moment its caller gave up. No latency verdict is drawn in favour of a variant that \
+         succeeds less (significantly, or by a percentage point or more on average): failing \
+         fast is not being fast. Time series show the median seed (a seed's own value each second) \
          with a band from the 10th to the 90th percentile over seeds."
     }
 

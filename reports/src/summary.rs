@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sim_core::{Histogram, SimDuration, SimTime};
 
 use models::{ClientResult, RunResult, ServiceResult};
@@ -91,7 +91,7 @@ pub struct RunSummary {
 }
 
 /// A fault and when it was active.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FaultWindow {
     /// The kind, as in scenario files.
     pub kind: String,
@@ -107,7 +107,7 @@ pub struct FaultWindow {
 }
 
 /// Mean goodput around one fault window, from the per-second series.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WindowGoodput {
     /// The 10 s before the fault started (or less, near the start of the run).
     pub before: Option<f64>,
@@ -336,7 +336,7 @@ pub struct Quantiles {
 }
 
 /// One SLO's outcome.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SloVerdict {
     /// Client name.
     pub client: String,

@@ -609,8 +609,9 @@ mod tests {
 
     #[test]
     fn marsaglia_tsang_accepts_about_95_percent_at_shape_1() {
-        // Each attempt draws 2 uniforms for the normal and 1 for the test (2 when 1 + cx ≤ 0),
-        // so 1,000 samples at shape 1 take about 3,000 / 0.95 ≈ 3,160 draws.
+        // Each attempt draws a normal (one 64-bit word in about 99% of ziggurat samples) and a
+        // uniform for the test (two when 1 + cx ≤ 0), so 1,000 samples at shape 1 take about
+        // 2,000 / 0.95 ≈ 2,110 draws.
         let gamma = Gamma::new(1.0, SimDuration::from_millis(1)).unwrap();
         let mut stream = Stream::new(25, "gamma");
         for _ in 0..1_000 {
@@ -623,7 +624,7 @@ mod tests {
             draws += 1;
             assert!(draws < 10_000, "the stream never lined up");
         }
-        assert!((3_000..3_300).contains(&draws), "{draws} draws");
+        assert!((2_000..2_250).contains(&draws), "{draws} draws");
     }
 
     #[test]

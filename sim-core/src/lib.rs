@@ -24,6 +24,7 @@ pub mod simulation;
 pub mod time;
 pub mod time_average;
 pub mod trace;
+pub mod ziggurat;
 
 pub use active::Active;
 pub use clock::{Clock, ClockError, Drift, LocalTime};

@@ -12,9 +12,13 @@
 //! never shifts the draws of another. Names are paths such as `client/web/arrival`.
 //!
 //! Sampling uses only integer operations and the `libm` crate (never the platform's libm), so
-//! a seed gives the same numbers on every machine.
+//! a seed gives the same numbers on every machine; exponential and normal draws use the
+//! ziggurat method (`ziggurat`), which takes a variable number of 64-bit draws (one in about
+//! 99% of samples), so a consumer's stream stays aligned by samples, not by draws.
 
 use rand_chacha::ChaCha8Rng;
+
+use crate::ziggurat;
 use rand_core::{RngCore, SeedableRng};
 
 /// A probability, checked to lie in `0..=1`.
@@ -116,18 +120,34 @@ impl Stream {
         }
     }
 
-    /// An exponential draw with the given mean (inverse transform, `-mean * ln(U)`).
+    /// An exponential draw with the given mean (the ziggurat method, `ziggurat`: one 64-bit
+    /// draw for almost every sample, `libm` on the rare slow path).
     #[inline]
     pub fn exponential(&mut self, mean: f64) -> f64 {
-        -mean * libm::log(self.unit_open_zero())
+        mean * ziggurat::exponential(self)
     }
 
-    /// A standard normal draw (Box–Muller, one of the pair; `libm` for every function).
+    /// A standard normal draw (the ziggurat method, `ziggurat`).
     #[inline]
     pub fn standard_normal(&mut self) -> f64 {
-        let u1 = self.unit_open_zero();
-        let u2 = self.unit();
-        libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * std::f64::consts::PI * u2)
+        ziggurat::normal(self)
+    }
+}
+
+impl ziggurat::Source for Stream {
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        Stream::next_u64(self)
+    }
+
+    #[inline]
+    fn unit(&mut self) -> f64 {
+        Stream::unit(self)
+    }
+
+    #[inline]
+    fn unit_open_zero(&mut self) -> f64 {
+        Stream::unit_open_zero(self)
     }
 }
 

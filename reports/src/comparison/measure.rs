@@ -9,7 +9,7 @@ use super::{Better, LatencyOf, LatencyView, Metric};
 use crate::summary::RunSummary;
 
 /// The metrics of one run, in report order: SLO attainment first.
-pub(super) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
+pub(crate) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
     let metric = |key: String, label: String, unit: &str, better, headline| Metric {
         key,
         label,

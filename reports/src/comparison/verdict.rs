@@ -4,17 +4,24 @@
 //! 95% interval. Three rules keep it honest:
 //! - A metric undefined in some seed (a latency with no successful request) gets no verdict,
 //!   and the verdict says why ("not comparable: slow-db succeeds on 0% of requests").
-//! - A latency verdict between variants whose success rates differ significantly (the paired
-//!   interval of the success-rate difference excludes 0) is never issued in favour of the
-//!   variant that succeeds less: failing fast is not being fast. It reads "not comparable"
-//!   instead, and points to SLO attainment, which counts failures as bad. A latency win by the
-//!   variant that also succeeds more is stated with both success rates.
+//! - A latency verdict is never issued in favour of a variant that succeeds less: failing fast
+//!   is not being fast. "Succeeds less" means its success rate is significantly lower (the
+//!   paired interval of the difference excludes 0) or lower by at least
+//!   `SUCCESS_GAP_MATERIAL` percentage points on average (seeds that split into recovered and
+//!   stuck runs widen the interval past any significance, while every seed may still fail
+//!   more). Such a verdict reads "not comparable" instead, and points to SLO attainment, which
+//!   counts failures as bad. A latency win by the variant that also succeeds more is stated
+//!   with both success rates.
 //! - Otherwise: better, worse, or "not significant" when the interval contains 0.
 
 use serde::Serialize;
 
 use super::{Better, Metric};
 use crate::stats::{interval, paired_difference, Interval};
+
+/// A mean success-rate gap, in percentage points, that makes two variants' latencies not
+/// comparable whatever its interval.
+pub const SUCCESS_GAP_MATERIAL: f64 = 1.0;
 
 /// How a variant's difference from the baseline reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -144,7 +151,8 @@ pub fn judge(
         };
     };
     let rates = paired_difference(&defined(success.variant), &defined(success.baseline));
-    if !rates.excludes_zero() {
+    let material = rates.mean.abs() >= SUCCESS_GAP_MATERIAL;
+    if !rates.excludes_zero() && !material {
         return Judged {
             difference: Some(difference),
             judgement,
@@ -379,7 +387,8 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
 
         // See: #13. For any two variants, a latency verdict is never issued in favour of a
-        // variant whose success rate is significantly lower.
+        // variant whose success rate is significantly lower (or lower by a percentage point or
+        // more on average).
         #[test]
         fn no_latency_verdict_favours_the_variant_that_succeeds_less(
             seeds in 2usize..12,
@@ -411,8 +420,9 @@ mod tests {
             );
             let defined = |v: &[Option<f64>]| v.iter().flatten().copied().collect::<Vec<f64>>();
             let rates = paired_difference(&defined(&success_v), &defined(&success_b));
-            let variant_succeeds_less = rates.excludes_zero() && rates.mean < 0.0;
-            let baseline_succeeds_less = rates.excludes_zero() && rates.mean > 0.0;
+            let differ = rates.excludes_zero() || rates.mean.abs() >= SUCCESS_GAP_MATERIAL;
+            let variant_succeeds_less = differ && rates.mean < 0.0;
+            let baseline_succeeds_less = differ && rates.mean > 0.0;
             proptest::prop_assert!(
                 !(judged.judgement == Judgement::Better && variant_succeeds_less),
                 "{}", judged.verdict
@@ -424,6 +434,45 @@ mod tests {
             proptest::prop_assert!(!(variant_succeeds_less && judged.verdict.starts_with("v beats")), "{}", judged.verdict);
             proptest::prop_assert!(!(baseline_succeeds_less && judged.verdict.starts_with("v is worse")), "{}", judged.verdict);
         }
+    }
+
+    /// See: #13. Deadline's seeds split between recovered and stuck, so the interval of its
+    /// success-rate gap to naive is wide, yet naive succeeds less on every seed: naive's fast
+    /// failures must not win it the latency verdict.
+    #[test]
+    fn a_wide_but_material_success_gap_still_blocks_a_latency_win() {
+        let m = latency();
+        let (v, b) = (
+            some(&[50.0, 51.0, 50.5, 49.0]),
+            some(&[300.0, 320.0, 310.0, 290.0]),
+        );
+        let (sv, sb) = (
+            some(&[17.7, 17.8, 17.6, 17.9]),
+            some(&[75.0, 29.0, 29.5, 74.0]),
+        );
+        let judged = judge(
+            ("naive", "deadline"),
+            &m,
+            Paired {
+                variant: &v,
+                baseline: &b,
+            },
+            Some(Paired {
+                variant: &sv,
+                baseline: &sb,
+            }),
+        );
+        let rates = paired_difference(&[17.7, 17.8, 17.6, 17.9], &[75.0, 29.0, 29.5, 74.0]);
+        assert!(
+            !rates.excludes_zero(),
+            "the gap is not significant: {rates:?}"
+        );
+        assert_eq!(
+            judged.judgement,
+            Judgement::NotComparable,
+            "{}",
+            judged.verdict
+        );
     }
 
     #[test]

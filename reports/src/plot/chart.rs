@@ -171,7 +171,7 @@ fn draw_bands(plot: &mut Plot, chart: &LineChart) -> Result<(), DrawError> {
 
 /// Spread bands: each run filled between its low and high edges in the series' colour, light
 /// enough that every line and band reads through; a run of one x as a short vertical bar.
-fn draw_spreads(plot: &mut Plot, chart: &LineChart) -> Result<(), DrawError> {
+pub(crate) fn draw_spreads(plot: &mut Plot, chart: &LineChart) -> Result<(), DrawError> {
     for line in &chart.lines {
         let fill = color(line.index).mix(SPREAD_OPACITY);
         for run in &line.spread {
@@ -193,7 +193,7 @@ fn draw_spreads(plot: &mut Plot, chart: &LineChart) -> Result<(), DrawError> {
 
 /// Guides: dashed lines across the plot with their labels where `placement` puts them; a
 /// quantile guide thin and grey, a target darker and thicker.
-fn draw_guides(
+pub(crate) fn draw_guides(
     root: &Root,
     plot: &mut Plot,
     chart: &LineChart,
