@@ -170,3 +170,41 @@ fn architecture_names_every_public_module() {
         }
     }
 }
+
+/// ARCHITECTURE.md's invariant for `models`: the validated configuration is plain data at
+/// the bottom of the crate. `config.rs` and `config/*.rs` name nothing of the crate but each
+/// other, so no component reaches another (or `world`) through the configuration.
+#[test]
+fn config_is_plain_data_that_imports_no_behaviour() {
+    let mut files = vec![root().join("models/src/config.rs")];
+    let mut children: Vec<PathBuf> = fs::read_dir(root().join("models/src/config"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    children.sort();
+    files.extend(children);
+    let mut bad = Vec::new();
+    for file in &files {
+        let text = fs::read_to_string(file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            let outside = code
+                .match_indices("crate::")
+                .any(|(at, _)| !code[at..].starts_with("crate::config"));
+            if outside || code.contains("scenarios::") {
+                bad.push(format!(
+                    "{}:{}: {}",
+                    relative(file),
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "config must import no behaviour (only sim-core values, std and config's own modules): {bad:?}"
+    );
+}

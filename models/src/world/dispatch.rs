@@ -14,13 +14,14 @@ use sim_core::{Context, SimDuration, SimTime};
 
 use super::call_policy;
 use super::holders::Holders;
-use super::tied::pick_for;
-use super::{Attempt, Event, Origin, PackedEvent, Reply, RequestKey, World};
+use super::{Attempt, Event, JobKey, Origin, PackedEvent, Reply, RequestKey, World};
 use crate::caller_class::AttemptClass;
 use crate::config::{CallerId, ClientId, ServiceId};
 use crate::failure::Ending;
 use crate::failure::Failure;
 use crate::guard::{Entry, GuardState, LocalRejection};
+use crate::service::Service;
+use crate::tied::second_replica;
 
 /// Whose guards a request's attempts go through: a client, or one replica's call edge. Unlike
 /// an `Origin`, it stays valid after the job that made a call is gone.
@@ -343,5 +344,17 @@ impl World {
         );
         self.guards(origin).counts.hedges += u64::from(measured);
         self.send_attempt(request, Sending::Hedge, ctx);
+    }
+}
+
+/// The replica for an attempt to `service`: the balancer's pick, moved off a tied `twin`'s.
+#[inline]
+fn pick_for(service: &mut Service<JobKey>, twin: Option<u32>, now: SimTime) -> u32 {
+    match twin {
+        None => service.pick_replica(now),
+        Some(twin) => {
+            let replicas = service.config.replicas;
+            service.pick_replica_with(now, |picked| second_replica(picked, twin, replicas))
+        }
     }
 }

@@ -3,12 +3,10 @@
 //! when it reaches the twin's replica.
 
 use sim_core::network::Delivery;
-use sim_core::{Context, SimTime};
+use sim_core::Context;
 
 use super::dispatch::Sending;
 use super::{AttemptKey, Event, JobKey, PackedEvent, RequestKey, World};
-use crate::service::Service;
-use crate::tied::second_replica;
 
 impl World {
     /// The replica of the twin that a tied copy of `request` must avoid, if it is a hedge
@@ -134,17 +132,5 @@ impl World {
             return;
         }
         self.release(attempt);
-    }
-}
-
-/// The replica for an attempt to `service`: the balancer's pick, moved off a tied `twin`'s.
-#[inline]
-pub(super) fn pick_for(service: &mut Service<JobKey>, twin: Option<u32>, now: SimTime) -> u32 {
-    match twin {
-        None => service.pick_replica(now),
-        Some(twin) => {
-            let replicas = service.config.replicas;
-            service.pick_replica_with(now, |picked| second_replica(picked, twin, replicas))
-        }
     }
 }
