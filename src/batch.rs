@@ -89,7 +89,7 @@ impl Batch {
             merging: false,
             pool,
             progress: Progress::new(flags.quiet, command, "runs", 0),
-            scenario_hash: crate::record::hash_text(&source.text),
+            scenario_hash: crate::simulate::hash_text(&source.text),
             ran: AtomicU64::new(0),
             reused: AtomicU64::new(0),
         })
@@ -108,7 +108,7 @@ impl Batch {
             merging: true,
             pool: pool(flags.threads)?,
             progress: Progress::new(flags.quiet, command, "runs", 0),
-            scenario_hash: crate::record::hash_text(&source.text),
+            scenario_hash: crate::simulate::hash_text(&source.text),
             ran: AtomicU64::new(0),
             reused: AtomicU64::new(0),
         })
@@ -240,7 +240,7 @@ impl Batch {
     }
 
     /// What a shard prints instead of a report: what it did and how to finish the job.
-    pub fn partial_outcome(&self, command: &str, out: &Path) -> crate::run::Outcome {
+    pub fn partial_outcome(&self, command: &str, out: &Path) -> crate::simulate::Outcome {
         let (ran, reused) = self.finish();
         let mut stdout = format!(
             "{command}: shard {} ran {ran} run(s){} into {}\n",
@@ -256,7 +256,7 @@ impl Batch {
             "when all {} shards are done: faultline merge DIR... (each shard's --out folder)\n",
             self.shard.count
         ));
-        crate::run::Outcome {
+        crate::simulate::Outcome {
             stdout,
             exit_code: 0,
         }
@@ -267,7 +267,9 @@ impl Batch {
 pub fn describe(run: &RunId) -> String {
     let mut words = format!(
         "variant {}, seed {}",
-        run.variant.as_deref().unwrap_or(crate::run::AS_WRITTEN),
+        run.variant
+            .as_deref()
+            .unwrap_or(crate::simulate::AS_WRITTEN),
         run.seed
     );
     for set in &run.set {

@@ -14,7 +14,7 @@ use scenarios::topology::{CallPath, Edge, EdgeId, Exposure, NodeKind, Topology, 
 
 use crate::error::CliError;
 use crate::input;
-use crate::run::{load_options, Outcome};
+use crate::simulate::{load_options, Outcome};
 
 /// How `explain` prints its analysis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
