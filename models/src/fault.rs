@@ -46,8 +46,8 @@ struct Values {
 
 impl RandomFaults {
     /// Draws the schedule from `seed`; `replicas[s]` is the replica count of service `s`.
-    /// Election and database faults take the positions `first_position`, `first_position + 1`,
-    /// ... in draw order (their place among the world's faults in reports).
+    /// Draw `i` takes the position `first_position + i` (its place in the run's one fault
+    /// schedule, after the file's entries); a zone outage's faults share their draw's.
     pub fn draw(&self, seed: u64, replicas: &[u32], first_position: usize) -> Drawn {
         let mut stream = Stream::new(seed, "faults/random");
         let mut clock = Stream::new(seed, "faults/random/clock");
@@ -84,6 +84,7 @@ impl RandomFaults {
                         },
                         start: values.start,
                         end: values.end,
+                        position,
                     });
                 }
                 continue;
@@ -99,6 +100,7 @@ impl RandomFaults {
                         kind: service_fault(kind, service, other, replica, &values),
                         start: values.start,
                         end: values.end,
+                        position,
                     });
                 }
                 RandomTarget::Election { nodes } => drawn.election.push(ElectionFault {

@@ -71,6 +71,7 @@ pub fn run_observed(
     let mut result = sim.into_model().result(stats);
     beside::attach_database(&mut result, config, seed)?;
     beside::attach_election(&mut result, config, seed)?;
+    beside::list_faults(&mut result, config);
     Ok(result)
 }
 
@@ -136,9 +137,20 @@ pub fn draw_random_faults(config: &WorldConfig, seed: u64) -> Drawn {
         return Drawn::default();
     };
     let replicas: Vec<u32> = config.services.iter().map(|s| s.replicas).collect();
-    let election = config.election.as_ref().map_or(0, |e| e.faults.len());
-    let database = config.database.as_ref().map_or(0, |d| d.faults.len());
-    recipe.draw(seed, &replicas, config.faults.len() + election + database)
+    recipe.draw(seed, &replicas, positions_end(config))
+}
+
+/// One past the last position of `config`'s fault schedule (the world's, the election's and
+/// the database's faults together): where random draws are placed, after the file's entries.
+fn positions_end(config: &WorldConfig) -> usize {
+    let world = config.faults.iter().map(|f| f.position);
+    let election = config.election.iter().flat_map(|e| &e.faults);
+    let database = config.database.iter().flat_map(|d| &d.faults);
+    world
+        .chain(election.map(|f| f.position))
+        .chain(database.map(|f| f.position))
+        .max()
+        .map_or(0, |last| last + 1)
 }
 
 /// `config` with its random faults drawn from `seed` and appended to its schedules (the

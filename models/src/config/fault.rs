@@ -23,6 +23,11 @@ pub struct Fault {
     pub start: SimTime,
     /// When it heals (`SimTime::MAX`: never).
     pub end: SimTime,
+    /// Its place in the run's one fault schedule, shared with the database's and the
+    /// election's faults: the index of its entry in the file's `faults` (every fault a zone
+    /// target expands into shares it), or a random draw's index after the file's entries.
+    /// Reports list all faults by it, so they read in file order.
+    pub position: usize,
 }
 
 /// Which replicas of a service a fault hits.
@@ -347,6 +352,7 @@ mod tests {
             kind: FaultKind::Brownout { target, peak },
             start: second(10),
             end: second(30),
+            position: 0,
         };
         let at = |s: u64| fault.brownout_fraction(peak, second(s)).get();
         assert_eq!(at(9), 0.0, "before the window");

@@ -38,11 +38,7 @@ pub enum Beside {
 }
 
 /// Runs the database of `config` (if any) beside the world and adds it to `result`: its figures
-/// folded into `result.stats`, its faults listed in schedule order, its measurements attached.
-///
-/// Call it before `attach_election`: each inserts its faults at their index in the file, which
-/// is right only if every earlier fault is already listed, so this one leaves room for the
-/// election's earlier faults and the election, inserting last, fills them in.
+/// folded into `result.stats`, its measurements attached (`list_faults` lists its faults).
 pub(crate) fn attach_database(
     result: &mut RunResult,
     config: &WorldConfig,
@@ -53,19 +49,33 @@ pub(crate) fn attach_database(
     };
     let (stats, measured) = run_beside(database, config, seed, result.stats)?;
     result.stats = stats;
-    for fault in &database.faults {
-        let election_before = config.election.as_ref().map_or(0, |election| {
-            election
-                .faults
-                .iter()
-                .filter(|f| f.position < fault.position)
-                .count()
-        });
-        let at = (fault.position - election_before).min(result.faults.len());
-        result.faults.insert(at, database_record(database, fault));
-    }
     result.database = Some(measured);
     Ok(())
+}
+
+/// Lists every fault of `config`'s one schedule in `result.faults`, in schedule order: the
+/// world's (which `World::result` listed in `config.faults` order), the database's and the
+/// election's, sorted by `position` (their entry in the file, then random draws in draw
+/// order). The sort is stable, so the faults a zone target expands into keep their service,
+/// then replica order.
+pub(crate) fn list_faults(result: &mut RunResult, config: &WorldConfig) {
+    assert_eq!(
+        result.faults.len(),
+        config.faults.len(),
+        "the world lists exactly its own faults, one per configured fault"
+    );
+    let world = config.faults.iter().map(|f| f.position);
+    let mut listed: Vec<(usize, FaultRecord)> = world.zip(result.faults.drain(..)).collect();
+    if let Some(database) = &config.database {
+        let records = database.faults.iter();
+        listed.extend(records.map(|f| (f.position, database_record(database, f))));
+    }
+    if let Some(election) = &config.election {
+        let records = election.faults.iter();
+        listed.extend(records.map(|f| (f.position, election_record(election, f))));
+    }
+    listed.sort_by_key(|(position, _)| *position);
+    result.faults = listed.into_iter().map(|(_, record)| record).collect();
 }
 
 /// The world's figures with those of `config`'s database (if any) folded in, for entry points
@@ -145,8 +155,8 @@ pub(crate) fn database_record(config: &DatabaseConfig, fault: &DatabaseFault) ->
     }
 }
 
-/// Runs the world's election, if it has one, and adds it to `result`: its measurements, its
-/// faults (in file order among the world's), and its events and trace hash.
+/// Runs the world's election, if it has one, and adds it to `result`: its measurements, and
+/// its events and trace hash (`list_faults` lists its faults).
 pub(crate) fn attach_election(
     result: &mut RunResult,
     config: &WorldConfig,
@@ -163,12 +173,6 @@ pub(crate) fn attach_election(
         config.limits,
     )?;
     result.stats = combine(result.stats, run.stats);
-    for fault in &election.faults {
-        let index = fault.position.min(result.faults.len());
-        result
-            .faults
-            .insert(index, election_record(election, fault));
-    }
     result.election = Some(run.result);
     Ok(())
 }

@@ -174,6 +174,7 @@ fn the_copy_that_starts_first_cancels_its_queued_twin() {
         },
         start: SimTime::ZERO,
         end: SimTime::MAX,
+        position: 0,
     });
     let result = run(&config, 1).unwrap();
     let (web, api) = (&result.clients[0], &result.services[0]);

@@ -999,6 +999,7 @@ mod tests {
                 },
                 start: SimTime::ZERO.add(ms(1_200)),
                 end: SimTime::ZERO.add(ms(1_500)),
+                position: 0,
             }],
             clocks: Vec::new(),
             random_faults: None,

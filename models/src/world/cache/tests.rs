@@ -80,6 +80,7 @@ fn serve_stale_turns_each_failure_of_an_outage_into_a_stale_answer() {
         },
         start: SimTime::ZERO.add(SimDuration::from_secs(1)),
         end: SimTime::ZERO.add(SimDuration::from_secs(2)),
+        position: 0,
     };
     let results: Vec<RunResult> = [false, true]
         .into_iter()
