@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::cli::BatchArgs;
-use crate::error::CliError;
+use crate::error::{CliError, Failure};
 use crate::input::Source;
 use crate::interrupt::Stop;
 use crate::journal::{self, JobFile, Journal, Journaled, RunId};
@@ -61,41 +61,6 @@ pub struct Batch {
     stop: Stop,
     ran: AtomicU64,
     reused: AtomicU64,
-}
-
-/// A run of a batch that panicked: which run, what it said, and how to replay it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Failure {
-    /// The run.
-    pub run: RunId,
-    /// The panic's message.
-    pub message: String,
-    /// The `faultline run` command that runs it alone.
-    pub replay: String,
-}
-
-/// The most failures an error lists one by one (then a count).
-const FAILURES_LISTED_MAX: usize = 20;
-
-/// The lines of `CliError::Panicked`: each failure (at most `FAILURES_LISTED_MAX`) on its
-/// own indented lines, then how many more there are.
-pub fn failure_lines(failures: &[Failure]) -> String {
-    let mut text = String::new();
-    for failure in failures.iter().take(FAILURES_LISTED_MAX) {
-        text.push_str(&format!(
-            "\n  {}: {}\n    replay: {}",
-            describe(&failure.run),
-            failure.message,
-            failure.replay
-        ));
-    }
-    if failures.len() > FAILURES_LISTED_MAX {
-        text.push_str(&format!(
-            "\n  and {} more",
-            failures.len() - FAILURES_LISTED_MAX
-        ));
-    }
-    text
 }
 
 /// How one planned run ended inside `Batch::run`.
@@ -150,7 +115,7 @@ impl Batch {
             merging: false,
             pool,
             progress: Progress::new(flags.quiet, command, "runs", 0),
-            scenario_hash: crate::record::hash_text(&source.text),
+            scenario_hash: crate::simulate::hash_text(&source.text),
             scenario_argument: scenario_argument(source),
             journal_dir: out.join(journal::JOURNAL_DIR),
             stop: Stop::signals(),
@@ -178,7 +143,7 @@ impl Batch {
             merging: true,
             pool: pool(flags.threads)?,
             progress: Progress::new(flags.quiet, command, "runs", 0),
-            scenario_hash: crate::record::hash_text(&source.text),
+            scenario_hash: crate::simulate::hash_text(&source.text),
             scenario_argument: scenario_argument(source),
             journal_dir: PathBuf::from(journal::JOURNAL_DIR),
             stop: Stop::new(),
@@ -308,7 +273,8 @@ impl Batch {
             Err(payload) => {
                 self.progress.advance(1);
                 return Ended::Panicked(Failure {
-                    run: run.clone(),
+                    run: describe(run),
+                    seed: run.seed,
                     message: panic_message(payload.as_ref()),
                     replay: replay_command(&self.scenario_argument, run),
                 });
@@ -372,7 +338,7 @@ impl Batch {
     }
 
     /// What a shard prints instead of a report: what it did and how to finish the job.
-    pub fn partial_outcome(&self, command: &str, out: &Path) -> crate::run::Outcome {
+    pub fn partial_outcome(&self, command: &str, out: &Path) -> crate::simulate::Outcome {
         let (ran, reused) = self.finish();
         let mut stdout = format!(
             "{command}: shard {} ran {ran} run(s){} into {}\n",
@@ -388,7 +354,7 @@ impl Batch {
             "when all {} shards are done: faultline merge DIR... (each shard's --out folder)\n",
             self.shard.count
         ));
-        crate::run::Outcome {
+        crate::simulate::Outcome {
             stdout,
             exit_code: 0,
         }
@@ -399,7 +365,9 @@ impl Batch {
 pub fn describe(run: &RunId) -> String {
     let mut words = format!(
         "variant {}, seed {}",
-        run.variant.as_deref().unwrap_or(crate::run::AS_WRITTEN),
+        run.variant
+            .as_deref()
+            .unwrap_or(crate::simulate::AS_WRITTEN),
         run.seed
     );
     for set in &run.set {
@@ -513,7 +481,7 @@ mod tests {
             panic!("not a panic report: {error}");
         };
         assert_eq!(failures.len(), 1);
-        assert_eq!(failures[0].run.seed, 4);
+        assert_eq!(failures[0].seed, 4);
         assert!(failures[0].message.contains("a deliberate bug at seed 4"));
         let message = error.to_string();
         for part in [
@@ -569,15 +537,12 @@ mod tests {
     #[test]
     fn failures_past_twenty_are_counted() {
         let failure = |seed| Failure {
-            run: RunId {
-                variant: None,
-                set: vec![],
-                seed,
-            },
+            run: format!("variant as-written, seed {seed}"),
+            seed,
             message: "boom".to_string(),
             replay: format!("faultline run mm1 --seed {seed}"),
         };
-        let lines = failure_lines(&(1..=25).map(failure).collect::<Vec<_>>());
+        let lines = crate::error::failure_lines(&(1..=25).map(failure).collect::<Vec<_>>());
         assert_eq!(lines.matches("replay: ").count(), 20);
         assert!(lines.ends_with("\n  and 5 more"), "{lines}");
     }

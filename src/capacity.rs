@@ -48,8 +48,8 @@ use crate::error::CliError;
 use crate::input::{self, Source};
 use crate::journal::{Journaled, RunId};
 use crate::output::publish;
-use crate::run::{simulate, Outcome};
 use crate::seeds::SeedRange;
+use crate::simulate::{simulate, Outcome};
 
 /// The command's name, in the journal and in messages.
 pub const COMMAND: &str = "capacity";
@@ -64,7 +64,7 @@ const BISECTIONS_MAX: u32 = 60;
 pub fn capacity(args: &CapacityArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
     let plan = Plan::new(args, &source)?;
-    crate::run::warn(&crate::inspect::warnings(
+    crate::simulate::warn(&crate::inspect::warnings(
         &source,
         &plan.variants,
         &args.set,
@@ -228,7 +228,7 @@ impl<'a> Plan<'a> {
         let seeds = SeedRange::parse(&args.seeds, "--seeds")?;
         let tolerance = crate::compare::parse_fraction(&args.tolerance, "--tolerance")?;
         let range = args.range.as_deref().map(parse_range).transpose()?;
-        let base = crate::run::load_options(None, &args.set)?;
+        let base = crate::simulate::load_options(None, &args.set)?;
         let scenario = scenarios::parse(&source.text, &source.origin, &base)?;
         if scenario.slos.is_empty() {
             return Err(CliError::Usage {
@@ -260,7 +260,7 @@ impl<'a> Plan<'a> {
         let (variants, names) = crate::compare::variants(&scenario, &args.variants)?;
         let mut starts = Vec::with_capacity(variants.len());
         for variant in &variants {
-            let options = crate::run::load_options(variant.as_deref(), &args.set)?;
+            let options = crate::simulate::load_options(variant.as_deref(), &args.set)?;
             scenarios::parse(&source.text, &source.origin, &options)?;
             let document = scenarios::document(&source.text, &source.origin, &options)?;
             let rate = rate_of(&document, &args.client).filter(|r| *r > 0.0);

@@ -7,8 +7,6 @@
 //! every headline interval is narrow enough. The report's command line leaves out where it
 //! was written, so a merged report and one machine's are the same bytes.
 
-use std::path::Path;
-
 use reports::digest::RunDigest;
 
 use crate::batch::Batch;
@@ -16,9 +14,8 @@ use crate::cli::{CompareArgs, Format};
 use crate::error::CliError;
 use crate::input::{self, Source};
 use crate::journal::RunId;
-use crate::output::publish;
-use crate::run::{simulate, Outcome, AS_WRITTEN};
 use crate::seeds::SeedRange;
+use crate::simulate::{simulate, Outcome, AS_WRITTEN};
 
 /// Seeds added per round while `--precision` is not yet met.
 const PRECISION_BATCH: u64 = 10;
@@ -75,12 +72,12 @@ impl<'a> Plan<'a> {
                     .to_string(),
             });
         }
-        let base_options = crate::run::load_options(None, &args.set)?;
+        let base_options = crate::simulate::load_options(None, &args.set)?;
         let scenario = scenarios::parse(&source.text, &source.origin, &base_options)?;
         let (variants, names) = variants(&scenario, &args.variants)?;
         // Validate every variant up front: a typo should fail before minutes of runs.
         for variant in &variants {
-            let options = crate::run::load_options(variant.as_deref(), &args.set)?;
+            let options = crate::simulate::load_options(variant.as_deref(), &args.set)?;
             scenarios::parse(&source.text, &source.origin, &options)?;
         }
         Ok(Plan {
@@ -101,7 +98,7 @@ impl<'a> Plan<'a> {
         let (set, warmup_words) = warmup(args, self.source, &variants[0], seeds.first, batch)?;
         if !batch.is_merging() {
             // After the warm-up is chosen, so the warnings judge the one that applies.
-            crate::run::warn(&crate::inspect::warnings(self.source, variants, &set)?);
+            crate::simulate::warn(&crate::inspect::warnings(self.source, variants, &set)?);
         }
         let mut comparison = reports::comparison::Comparison::new(&self.names);
         let mut next = seeds.first;
@@ -165,7 +162,7 @@ impl<'a> Plan<'a> {
             findings: &findings,
             figures: &figures,
         };
-        write_report(&args.out, &report)?;
+        crate::output::write_report(&args.out, &report)?;
 
         let precision_words = self.precision.map(|target| {
             let worst = comparison.worst_headline_precision();
@@ -281,34 +278,6 @@ pub fn variants(
     Ok((variants, names))
 }
 
-/// Writes report.html, report.md, results.json and plots/*.svg into `dir`, all at once
-/// (`output::publish`: never half old, half new).
-pub fn write_report(dir: &Path, report: &reports::report::Report) -> Result<(), CliError> {
-    let mut files: Vec<(String, Vec<u8>)> = report
-        .figures
-        .iter()
-        .map(|figure| {
-            (
-                format!("plots/{}.svg", figure.name),
-                figure.svg.as_bytes().to_vec(),
-            )
-        })
-        .collect();
-    files.push((
-        "results.json".to_string(),
-        report.findings.to_json().into_bytes(),
-    ));
-    files.push((
-        "report.md".to_string(),
-        reports::report::markdown(report).into_bytes(),
-    ));
-    files.push((
-        "report.html".to_string(),
-        reports::html::html(report).into_bytes(),
-    ));
-    publish(dir, &files, &["plots"])
-}
-
 /// The `--set` list every run uses (the user's, plus the warm-up if one was chosen here) and
 /// the warm-up in words.
 fn warmup(
@@ -320,7 +289,7 @@ fn warmup(
 ) -> Result<(Vec<String>, String), CliError> {
     let mut set = args.set.clone();
     let Some(choice) = args.warmup.as_deref() else {
-        let options = crate::run::load_options(baseline.as_deref(), &set)?;
+        let options = crate::simulate::load_options(baseline.as_deref(), &set)?;
         let scenario = scenarios::parse(&source.text, &source.origin, &options)?;
         let warmup = scenario.world.warmup;
         return Ok((set, format!("{warmup}, the scenario's own")));

@@ -78,7 +78,7 @@ pub enum CliError {
     #[error(
         "interrupted by {}: {finished} run(s) finished and are journaled in {}; no report was \
          written (a report already in the folder is left whole); continue with: {resume}",
-        crate::interrupt::signal_name(*signal),
+        signal_name(*signal),
         journal.display()
     )]
     Interrupted {
@@ -97,11 +97,11 @@ pub enum CliError {
         "{} run(s) panicked, a bug in faultline (please report it with these lines); the other \
          runs finished and are journaled, so after a fix --resume runs only these:{}",
         failures.len(),
-        crate::batch::failure_lines(failures)
+        failure_lines(failures)
     )]
     Panicked {
         /// Each failed run, in plan order.
-        failures: Vec<crate::batch::Failure>,
+        failures: Vec<Failure>,
     },
 }
 
@@ -126,8 +126,65 @@ impl CliError {
             | CliError::Usage { .. }
             | CliError::Report { .. } => 2,
             CliError::Guard { .. } => 3,
-            CliError::Interrupted { signal, .. } => crate::interrupt::exit_code(*signal),
+            CliError::Interrupted { signal, .. } => signal_exit_code(*signal),
             CliError::Panicked { .. } => 101,
         }
+    }
+}
+
+/// A run of a multi-run command that panicked: which run, what it said, and how to replay it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    /// The run in words (`variant naive, seed 4, --set duration=10s`).
+    pub run: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// The panic's message.
+    pub message: String,
+    /// The `faultline run` command that runs it alone.
+    pub replay: String,
+}
+
+/// The most failures an error lists one by one (then a count).
+const FAILURES_LISTED_MAX: usize = 20;
+
+/// The lines of `CliError::Panicked`: each failure (at most `FAILURES_LISTED_MAX`) on its
+/// own indented lines, then how many more there are.
+pub fn failure_lines(failures: &[Failure]) -> String {
+    let mut text = String::new();
+    for failure in failures.iter().take(FAILURES_LISTED_MAX) {
+        text.push_str(&format!(
+            "\n  {}: {}\n    replay: {}",
+            failure.run, failure.message, failure.replay
+        ));
+    }
+    if failures.len() > FAILURES_LISTED_MAX {
+        text.push_str(&format!(
+            "\n  and {} more",
+            failures.len() - FAILURES_LISTED_MAX
+        ));
+    }
+    text
+}
+
+/// The exit code of a command stopped by SIGINT: 128 + 2, as shells report it.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// The exit code of a command stopped by `signal`: 128 + its number (130 without one).
+pub fn signal_exit_code(signal: i32) -> i32 {
+    if signal > 0 {
+        128 + signal
+    } else {
+        EXIT_INTERRUPTED
+    }
+}
+
+/// The signal's name in messages.
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        2 => "SIGINT (Ctrl-C)".to_string(),
+        15 => "SIGTERM".to_string(),
+        0 => "a stop request".to_string(),
+        other => format!("signal {other}"),
     }
 }

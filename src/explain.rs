@@ -14,7 +14,7 @@ use scenarios::topology::{CallPath, Edge, EdgeId, Exposure, NodeKind, Topology, 
 
 use crate::error::CliError;
 use crate::input;
-use crate::run::{load_options, Outcome};
+use crate::simulate::{load_options, Outcome};
 
 /// How `explain` prints its analysis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -591,11 +591,11 @@ fn details(edge: &Edge) -> String {
     }
     let guards = &edge.guards;
     match guards.hedge {
-        Some(models::guard::Hedge::After(delay)) => parts.push(format!("hedge after {delay}")),
-        Some(models::guard::Hedge::Percentile(quantile)) => {
+        Some(models::Hedge::After(delay)) => parts.push(format!("hedge after {delay}")),
+        Some(models::Hedge::Percentile(quantile)) => {
             parts.push(format!("hedge at p{}", number(quantile * 100.0)))
         }
-        Some(models::guard::Hedge::Tied) => parts.push("tied requests".to_string()),
+        Some(models::Hedge::Tied) => parts.push("tied requests".to_string()),
         None => {}
     }
     if let Some(budget) = &guards.budget {

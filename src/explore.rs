@@ -43,8 +43,8 @@ use crate::input::{self, Source};
 use crate::journal::{Journaled, RunId, JOURNAL_DIR};
 use crate::output::{publish_replacing, write_atomic};
 use crate::record::Record;
-use crate::run::{load_options, simulate, Outcome};
 use crate::seeds::SeedRange;
+use crate::simulate::{load_options, simulate, Outcome};
 use check::Violation;
 use schedule::Names;
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::cli::Format;
 use crate::error::CliError;
 use crate::input;
-use crate::run::Outcome;
+use crate::simulate::Outcome;
 
 /// Validates a scenario and every one of its variants; prints a one-paragraph description
 /// and the warnings (each line starting `warning:`), which do not change the exit code.
@@ -20,7 +20,7 @@ pub fn validate(path: &Path, format: Format) -> Result<Outcome, CliError> {
     let base = scenarios::parse(
         &source.text,
         &source.origin,
-        &crate::run::load_options(None, &[])?,
+        &crate::simulate::load_options(None, &[])?,
     )?;
     let variants: Vec<Option<String>> = base.variants.iter().cloned().map(Some).collect();
     let world = &base.world;
@@ -52,7 +52,7 @@ pub fn validate(path: &Path, format: Format) -> Result<Outcome, CliError> {
     let warnings = warnings_after(known, &source, &variants, &[])?;
     if format == Format::Json {
         // The warnings listed as `warning_lines` lists them (the same cap), without the prefix.
-        let listed: Vec<String> = crate::run::warning_lines(&warnings)
+        let listed: Vec<String> = crate::simulate::warning_lines(&warnings)
             .into_iter()
             .map(|line| line.trim_start_matches("warning: ").to_string())
             .collect();
@@ -73,7 +73,7 @@ pub fn validate(path: &Path, format: Format) -> Result<Outcome, CliError> {
             exit_code: 0,
         });
     }
-    for line in crate::run::warning_lines(&warnings) {
+    for line in crate::simulate::warning_lines(&warnings) {
         let _ = writeln!(out, "{line}");
     }
     Ok(Outcome {
@@ -114,7 +114,7 @@ fn warnings_after(
     };
     add(known);
     for variant in variants {
-        let options = crate::run::load_options(variant.as_deref(), set)?;
+        let options = crate::simulate::load_options(variant.as_deref(), set)?;
         add(scenarios::parse(&source.text, &source.origin, &options)?.warnings);
     }
     Ok(distinct)

@@ -25,8 +25,7 @@ use std::time::Duration;
 
 use crate::error::CliError;
 
-/// The exit code of a command stopped by SIGINT: 128 + 2, as shells report it.
-pub const EXIT_INTERRUPTED: i32 = 130;
+pub use crate::error::EXIT_INTERRUPTED;
 
 /// A request to stop starting runs: raised by a signal (`Stop::signals`) or by a test.
 #[derive(Clone, Debug)]
@@ -112,25 +111,6 @@ fn install(stop: &Stop) {
 /// Elsewhere a signal ends the process as it always did.
 #[cfg(not(unix))]
 fn install(_stop: &Stop) {}
-
-/// The exit code of a command stopped by `signal`: 128 + its number (130 without one).
-pub fn exit_code(signal: i32) -> i32 {
-    if signal > 0 {
-        128 + signal
-    } else {
-        EXIT_INTERRUPTED
-    }
-}
-
-/// The signal's name in messages.
-pub fn signal_name(signal: i32) -> String {
-    match signal {
-        2 => "SIGINT (Ctrl-C)".to_string(),
-        15 => "SIGTERM".to_string(),
-        0 => "a stop request".to_string(),
-        other => format!("signal {other}"),
-    }
-}
 
 /// The command line this process was started with, `--resume` added if it is missing, as a
 /// shell would read it: what continues an interrupted multi-run command.
@@ -267,9 +247,9 @@ mod tests {
         let copy = stop.clone();
         copy.request(2);
         assert_eq!(stop.requested(), Some(2));
-        assert_eq!(exit_code(2), 130);
-        assert_eq!(exit_code(15), 143);
-        assert_eq!(exit_code(0), EXIT_INTERRUPTED);
+        assert_eq!(crate::error::signal_exit_code(2), 130);
+        assert_eq!(crate::error::signal_exit_code(15), 143);
+        assert_eq!(crate::error::signal_exit_code(0), EXIT_INTERRUPTED);
     }
 
     #[test]

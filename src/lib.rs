@@ -27,6 +27,7 @@ pub mod run;
 pub mod seeds;
 pub mod shard;
 pub mod shrink;
+pub mod simulate;
 pub mod sweep;
 pub mod trace;
 
@@ -35,7 +36,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 use cli::{Cli, Command};
 use error::CliError;
-use run::Outcome;
+use simulate::Outcome;
 
 /// Executes a parsed command line.
 pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {

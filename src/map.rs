@@ -23,8 +23,8 @@ use crate::error::CliError;
 use crate::input::{self, Source};
 use crate::journal::{Journaled, RunId};
 use crate::output::publish;
-use crate::run::{simulate, Outcome};
 use crate::seeds::SeedRange;
+use crate::simulate::{simulate, Outcome};
 
 /// The command's name, in the journal and in messages.
 pub const COMMAND: &str = "map";
@@ -33,7 +33,7 @@ pub const COMMAND: &str = "map";
 pub fn map(args: &MapArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
     let plan = Plan::new(args, &source)?;
-    crate::run::warn(&crate::inspect::warnings(
+    crate::simulate::warn(&crate::inspect::warnings(
         &source,
         &plan.variants,
         &args.set,
@@ -134,7 +134,7 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        let base = crate::run::load_options(None, &args.set)?;
+        let base = crate::simulate::load_options(None, &args.set)?;
         let scenario = scenarios::parse(&source.text, &source.origin, &base)?;
         let names_of_clients: Vec<String> = scenario
             .world
@@ -204,7 +204,7 @@ impl<'a> Plan<'a> {
         cell: &(usize, usize, usize),
         fault: usize,
     ) -> Result<Window, CliError> {
-        let options = crate::run::load_options(variant, &self.set(cell))?;
+        let options = crate::simulate::load_options(variant, &self.set(cell))?;
         let scenario = scenarios::parse(&self.source.text, &self.source.origin, &options)?;
         let document = scenarios::document(&self.source.text, &self.source.origin, &options)?;
         let entry = &document["faults"][fault];

@@ -18,7 +18,7 @@ use crate::cli::{
 use crate::error::CliError;
 use crate::input::Source;
 use crate::journal::{self, JobFile, Journal};
-use crate::run::Outcome;
+use crate::simulate::Outcome;
 
 /// `faultline merge DIR... [--out DIR]`.
 pub fn merge(args: &MergeArgs) -> Result<Outcome, CliError> {

@@ -169,6 +169,34 @@ pub fn recover(dir: &Path) -> Result<(), CliError> {
     std::fs::remove_dir_all(&staging).map_err(fail(&staging))
 }
 
+/// Writes report.html, report.md, results.json and plots/*.svg into `dir`, all at once
+/// (`output::publish`: never half old, half new).
+pub fn write_report(dir: &Path, report: &reports::report::Report) -> Result<(), CliError> {
+    let mut files: Vec<(String, Vec<u8>)> = report
+        .figures
+        .iter()
+        .map(|figure| {
+            (
+                format!("plots/{}.svg", figure.name),
+                figure.svg.as_bytes().to_vec(),
+            )
+        })
+        .collect();
+    files.push((
+        "results.json".to_string(),
+        report.findings.to_json().into_bytes(),
+    ));
+    files.push((
+        "report.md".to_string(),
+        reports::report::markdown(report).into_bytes(),
+    ));
+    files.push((
+        "report.html".to_string(),
+        reports::html::html(report).into_bytes(),
+    ));
+    publish(dir, &files, &["plots"])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
-use crate::run::{simulate, Outcome, Simulated};
+use crate::simulate::{hash_text, simulate, Outcome, Simulated};
 
 /// The format version of records this build writes and reads.
 pub const RECORD_FORMAT: u32 = 1;
@@ -145,11 +145,6 @@ impl Record {
         text.push('\n');
         text
     }
-}
-
-/// The scenario hash: FNV-1a-64 of the text's bytes, as 16 hex digits.
-pub fn hash_text(text: &str) -> String {
-    format!("{:016x}", sim_core::rng::fnv1a64(text.as_bytes()))
 }
 
 /// `faultline replay RECORD [--variant V] [--set PATH=VALUE]...`.

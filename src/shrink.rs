@@ -40,7 +40,7 @@ use crate::explore::check::{self, Violation};
 use crate::explore::schedule::{self, Names};
 use crate::output::write_atomic;
 use crate::record::Record;
-use crate::run::{load_options, simulate, Outcome, Simulated};
+use crate::simulate::{load_options, simulate, Outcome, Simulated};
 
 /// Candidate subsets ddmin tries at once. A constant, not the core count, so that the runs
 /// made (and reported) never depend on the machine.

@@ -21,8 +21,8 @@ use crate::error::CliError;
 use crate::input::{self, Source};
 use crate::journal::RunId;
 use crate::output::publish;
-use crate::run::Outcome;
 use crate::seeds::SeedRange;
+use crate::simulate::Outcome;
 
 /// The command's name, in the journal and in messages.
 pub const COMMAND: &str = "sweep";
@@ -31,7 +31,7 @@ pub const COMMAND: &str = "sweep";
 pub fn sweep(args: &SweepArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
     let plan = Plan::new(args, &source)?;
-    crate::run::warn(&crate::inspect::warnings(
+    crate::simulate::warn(&crate::inspect::warnings(
         &source,
         &plan.variants,
         &args.set,
@@ -94,7 +94,7 @@ impl<'a> Plan<'a> {
             });
         }
         let points = cross(&axes);
-        let base = crate::run::load_options(None, &args.set)?;
+        let base = crate::simulate::load_options(None, &args.set)?;
         let scenario = scenarios::parse(&source.text, &source.origin, &base)?;
         let (variants, names) = crate::compare::variants(&scenario, &args.variants)?;
         // A typo in a variant, a path or a value fails here, before any run: every variant
@@ -128,7 +128,7 @@ impl<'a> Plan<'a> {
 
     /// Parses the scenario at `point` with `variant` (to check it).
     fn parse(&self, variant: Option<&str>, point: &[usize]) -> Result<(), CliError> {
-        let options = crate::run::load_options(variant, &self.set(point))?;
+        let options = crate::simulate::load_options(variant, &self.set(point))?;
         scenarios::parse(&self.source.text, &self.source.origin, &options)?;
         Ok(())
     }

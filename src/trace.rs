@@ -22,7 +22,7 @@ use sim_core::{Drift, LocalTime, SimDuration, SimTime};
 
 use crate::error::CliError;
 use crate::record::{Record, EXIT_NOT_REPRODUCED};
-use crate::run::Outcome;
+use crate::simulate::Outcome;
 
 /// What a traced replay should capture.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub fn replay_traced(record: &Path, request: &TraceRequest) -> Result<Outcome, C
     let window = request.window.as_deref().map(parse_window).transpose()?;
     let (record_value, mut out) = load(record)?;
     let options =
-        crate::run::load_options(record_value.variant.as_deref(), &record_value.overrides)?;
+        crate::simulate::load_options(record_value.variant.as_deref(), &record_value.overrides)?;
     let origin = crate::input::record_origin(&record_value.origin, record);
     let scenario = scenarios::parse(&record_value.scenario_text, &origin, &options)?;
     if let Some((from, to)) = window {

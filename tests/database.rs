@@ -1,5 +1,5 @@
 //! The leader–follower database end to end (issue #3): scenario JSON through
-//! `faultline::run::simulate`, with the exact or theoretical consequence of each mechanism.
+//! `faultline::simulate::simulate`, with the exact or theoretical consequence of each mechanism.
 //!
 //! Sources: Kleppmann, *Designing Data-Intensive Applications* (O'Reilly, 2017), ch. 5
 //! "Replication" (replication lag makes follower reads stale; a failover under asynchronous
@@ -14,7 +14,7 @@
 // rule (which keeps sampled values identical across platforms) does not apply.
 #![allow(clippy::disallowed_methods)]
 
-use faultline::run::{simulate, Simulated};
+use faultline::simulate::{simulate, Simulated};
 use reports::summary::DatabaseSummary;
 
 /// A database-only scenario lasting `duration`, with `database` and `faults` spliced in.

@@ -6,7 +6,7 @@
 //! asks at 0 s and acts from 2 ms; it renews every 2 s from 2.002 s; node 1 asks at 1/3 s
 //! past each second, node 2 at 2/3 s.
 
-use faultline::run::{simulate, Simulated};
+use faultline::simulate::{simulate, Simulated};
 use reports::summary::ElectionSummary;
 
 /// One idle client and service (the format needs them), and an election of three nodes with a

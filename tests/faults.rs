@@ -703,3 +703,81 @@ fn random_faults_can_hit_a_lease_election() {
         assert!(fault.target.starts_with("election["), "{fault:?}");
     }
 }
+
+/// A service in zones a and b (api[0] and api[2] in zone a) and a database `db` beside it,
+/// with `faults` and `extra` spliced in.
+fn zoned_with_database(faults: &str, extra: &str) -> String {
+    format!(
+        r#"{{ "name": "zones-and-db", "duration": "20s",
+      "clients": [ {{ "name": "web", "target": "api", "arrival": {{ "kind": "constant", "rate_per_s": 20 }} }} ],
+      "services": [ {{ "name": "api", "replicas": 3, "zones": ["a", "b"],
+                       "service_time": {{ "kind": "constant", "value": "5ms" }} }} ],
+      "database": {{ "name": "db", "followers": 2,
+                    "writes": {{ "kind": "constant", "rate_per_s": 10 }},
+                    "reads": {{ "kind": "constant", "rate_per_s": 10 }},
+                    "replication_lag": {{ "kind": "constant", "value": "10ms" }} }},
+      "faults": [ {faults} ]{extra} }}"#
+    )
+}
+
+#[test]
+fn r15_faults_are_listed_in_file_order_with_a_zone_target() {
+    // See: #15. A zone target expands into one fault per replica, and the database's faults
+    // used to be spliced in by their index in the file, so this schedule printed
+    // `api[0], db[1], api[2], api`. One schedule, resolved once by validation: every fault
+    // keeps its entry's position, and a zone's faults share it.
+    let listed = run(&zoned_with_database(
+        r#"{ "kind": "crash", "target": "zone:a", "at": "5s", "for": "1s" },
+           { "kind": "crash", "target": "db[1]", "at": "6s", "for": "1s" },
+           { "kind": "slowdown", "target": "api", "at": "7s", "for": "1s", "factor": 2 },
+           { "kind": "crash", "target": "db[2]", "at": "8s", "for": "1s" }"#,
+        "",
+    ));
+    let targets: Vec<_> = listed.faults.iter().map(|f| f.target.as_str()).collect();
+    assert_eq!(targets, ["api[0]", "api[2]", "db[1]", "api", "db[2]"]);
+}
+
+#[test]
+fn r15_random_zone_outages_stay_together_in_the_listing() {
+    // See: #15. A random recipe with zone outages, the database and the service: each drawn
+    // outage is listed as its two replicas side by side (same window, api[0] then api[2]),
+    // on the seeds where index arithmetic used to split them (9, 13, 20, 24, 28).
+    let text = zoned_with_database(
+        "",
+        r#", "random_faults": { "count": 6, "kinds": ["zone_outage", "crash", "slowdown"],
+                                "targets": ["api", "db"] }"#,
+    );
+    let scenario = scenarios::parse(&text, "faults-test", &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut outages_seen = 0;
+    for seed in [9, 13, 20, 24, 28] {
+        let result = models::run(&scenario.world, seed).expect("run completes");
+        assert_eq!(result.faults.len(), {
+            let drawn = models::draw_random_faults(&scenario.world, seed);
+            drawn.world.len() + drawn.database.len() + drawn.election.len()
+        });
+        for (i, fault) in result.faults.iter().enumerate() {
+            if fault.target != "api[0]" || fault.kind != "crash" {
+                continue;
+            }
+            let twin = result.faults.iter().position(|f| {
+                f.target == "api[2]"
+                    && f.kind == "crash"
+                    && (f.start, f.end) == (fault.start, fault.end)
+            });
+            if let Some(twin) = twin {
+                outages_seen += 1;
+                assert_eq!(
+                    twin,
+                    i + 1,
+                    "seed {seed}: a zone outage split in {:?}",
+                    result.faults
+                );
+            }
+        }
+    }
+    assert!(
+        outages_seen > 0,
+        "the recipe drew no zone outage on these seeds"
+    );
+}

@@ -1,7 +1,7 @@
 //! The statistics of `faultline compare`, end to end: 95% intervals over seeds cover a known
 //! mean about 95% of the time, and pairing by seed tightens differences.
 //!
-//! See: #5. Both tests go through the real pipeline (`faultline::run::simulate`: parse,
+//! See: #5. Both tests go through the real pipeline (`faultline::simulate::simulate`: parse,
 //! validate, run, summarize) and `reports::stats`.
 //!
 //! The model is M/M/1 at ρ = 0.5: Poisson arrivals at λ = 500/s, one worker with exponential
@@ -55,7 +55,7 @@ fn mm1() -> String {
 
 /// The mean sojourn time (arrival to completion) at the server, in ms, of one run.
 fn mean_sojourn_ms(text: &str, variant: Option<&str>, seed: u64) -> f64 {
-    let simulated = faultline::run::simulate(text, "test:mm1-statistics", variant, &[], seed)
+    let simulated = faultline::simulate::simulate(text, "test:mm1-statistics", variant, &[], seed)
         .unwrap_or_else(|e| panic!("seed {seed}: the M/M/1 scenario runs: {e}"));
     simulated.summary.services["server"]
         .sojourn_ms

@@ -170,3 +170,93 @@ fn architecture_names_every_public_module() {
         }
     }
 }
+
+/// ARCHITECTURE.md's invariant for `models`: the validated configuration is plain data at
+/// the bottom of the crate. `config.rs` and `config/*.rs` name nothing of the crate but each
+/// other, so no component reaches another (or `world`) through the configuration.
+#[test]
+fn config_is_plain_data_that_imports_no_behaviour() {
+    let mut files = vec![root().join("models/src/config.rs")];
+    let mut children: Vec<PathBuf> = fs::read_dir(root().join("models/src/config"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    children.sort();
+    files.extend(children);
+    let mut bad = Vec::new();
+    for file in &files {
+        let text = fs::read_to_string(file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            let outside = code
+                .match_indices("crate::")
+                .any(|(at, _)| !code[at..].starts_with("crate::config"));
+            if outside || code.contains("scenarios::") {
+                bad.push(format!(
+                    "{}:{}: {}",
+                    relative(file),
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "config must import no behaviour (only sim-core values, std and config's own modules): {bad:?}"
+    );
+}
+
+/// STYLE habit 21 (and #15's "boolean arguments → named types"): no function takes two or
+/// more `bool` parameters; a call like `resolve(request, false, false, ctx)` cannot be read
+/// without its signature, so such flags are enums or options structs.
+#[test]
+fn no_function_takes_two_booleans() {
+    let mut bad = Vec::new();
+    for path in rust_files() {
+        let text = fs::read_to_string(&path).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("fn ") {
+            let after = &rest[at + 3..];
+            let name: String = after
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            rest = after;
+            // The parameter list: from the first `(` after the name to its matching `)`.
+            let Some(open) = after.find('(') else {
+                break;
+            };
+            if name.is_empty() || after[name.len()..open].contains(['{', ';']) {
+                continue;
+            }
+            let mut depth = 0usize;
+            let mut end = open;
+            for (i, c) in after[open..].char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    end = open + i;
+                    break;
+                }
+            }
+            let parameters = &after[open + 1..end];
+            let booleans = parameters.matches(": bool").count();
+            if booleans >= 2 {
+                bad.push(format!(
+                    "{}: fn {name} takes {booleans} bools",
+                    relative(&path)
+                ));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "name the flags (an enum or an options struct) instead of passing bools: {bad:?}"
+    );
+}

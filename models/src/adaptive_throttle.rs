@@ -42,17 +42,8 @@
 
 use sim_core::{Probability, SimDuration, SimTime, Stream};
 
+use crate::config::AdaptiveThrottleConfig;
 use crate::retry_budget::SecondWindow;
-
-/// The parameters of an adaptive throttle.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct AdaptiveThrottleConfig {
-    /// The trailing window the counts cover: a whole number of seconds, at least one.
-    pub window: SimDuration,
-    /// The book's K: requests may reach `multiplier × accepts` before any local rejection.
-    /// Finite and positive; below 1 it rejects even when every request is accepted.
-    pub multiplier: f64,
-}
 
 /// One client's adaptive throttle (see the module doc for the formula and the draw rule).
 #[derive(Clone, Debug)]

@@ -52,8 +52,8 @@ use std::sync::Arc;
 
 use sim_core::{Distribution, Draws, SimDuration, SimTime, Stream};
 
-use crate::config::ClientConfig;
-use crate::load::{daily_phase, ArrivalTrace, Load, OnOff, Profile, Rate, Spacing};
+use crate::config::load::daily_phase;
+use crate::config::{ArrivalTrace, ClientConfig, Load, OnOff, Profile, Rate, Spacing};
 
 mod curve;
 

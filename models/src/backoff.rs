@@ -14,39 +14,8 @@
 //! For constant backoff `d` is the constant delay, and decorrelated jitter uses the constant
 //! delay as both base and cap. All arithmetic is in integer nanoseconds.
 
+use crate::config::{Backoff, Jitter};
 use sim_core::{SimDuration, Stream};
-
-/// The un-jittered delay schedule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backoff {
-    /// Retry at once.
-    None,
-    /// The same delay before every retry.
-    Constant {
-        /// The delay.
-        delay: SimDuration,
-    },
-    /// `min(cap, base · 2^(attempt-1))`.
-    Exponential {
-        /// Delay before the first retry.
-        base: SimDuration,
-        /// Largest delay.
-        cap: SimDuration,
-    },
-}
-
-/// How a delay is randomized so that clients that failed together do not retry together.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Jitter {
-    /// Exactly the backoff delay.
-    None,
-    /// Uniform between zero and the delay.
-    Full,
-    /// Half the delay plus uniform up to the other half.
-    Equal,
-    /// Uniform between base and three times the previous delay, capped.
-    Decorrelated,
-}
 
 impl Backoff {
     /// The un-jittered delay before retry number `attempt` (1 for the first retry).

@@ -26,8 +26,8 @@
 
 use sim_core::{SimTime, Stream};
 
-use crate::config::Balancer;
-use crate::outlier::{OutlierDetectionConfig, OutlierDetector};
+use crate::config::{Balancer, OutlierDetectionConfig};
+use crate::outlier::OutlierDetector;
 
 /// A service's balancer: its policy, cursor, streams, outstanding counts and outlier detector.
 #[derive(Clone, Debug)]
@@ -209,7 +209,7 @@ impl BalancerState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outlier::OutlierDetectionConfig;
+    use crate::config::OutlierDetectionConfig;
 
     fn balancer(policy: Balancer, replicas: u32) -> BalancerState {
         BalancerState::new(policy, replicas, None, 7, "api")

@@ -23,9 +23,7 @@ use std::fmt;
 
 use sim_core::memory::Bytes;
 
-use crate::config::WorldConfig;
-use crate::load::Load;
-use crate::world::DRAIN_MAX;
+use crate::config::{Load, WorldConfig, DRAIN_MAX};
 
 /// Fixed state per client: its latency histograms (of successes, of failures, and the
 /// current second's), their copies in the result, streams and counters (10,000 clients: 2.5 GB).

@@ -29,18 +29,8 @@
 
 use std::collections::VecDeque;
 
+use crate::config::BulkheadConfig;
 use sim_core::{SimDuration, SimTime};
-
-/// The parameters of a bulkhead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BulkheadConfig {
-    /// Calls allowed inside at once, at least one (Resilience4j `maxConcurrentCalls`).
-    pub calls_concurrent_max: u32,
-    /// Calls allowed to wait for a slot; 0 means no queue.
-    pub waiters_max: u32,
-    /// Longest a call waits for a slot (Resilience4j `maxWaitDuration`); zero means no waiting.
-    pub wait_max: SimDuration,
-}
 
 /// What happened to a call that asked to enter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

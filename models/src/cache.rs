@@ -18,24 +18,10 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use sim_core::{LocalTime, SimDuration, Stream};
+use sim_core::{LocalTime, Stream};
 
-/// A cache's validated settings.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CacheConfig {
-    /// Distinct keys requested (≥ 1); key 0 is the most popular.
-    pub keys: u32,
-    /// The Zipf exponent s: key k (from 1) is requested with probability ∝ k^-s (0 = uniform).
-    pub zipf: f64,
-    /// How long an entry stays fresh after it is stored, on the owner's local clock.
-    pub ttl: SimDuration,
-    /// Misses on a key that is already being fetched wait for that fetch.
-    pub single_flight: bool,
-    /// A failed fetch is answered with the expired entry, if there is one.
-    pub serve_stale: bool,
-    /// Most entries held (least recently used evicted first); `None` holds every key.
-    pub capacity: Option<u32>,
-}
+use crate::config::CacheConfig;
+use crate::failure::Ending;
 
 /// What a cache counted, over requests that arrived after the warm-up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -181,6 +167,13 @@ pub struct Cache<K> {
     pub counts: CacheCounts,
 }
 
+/// What a fetch that succeeded stores.
+#[derive(Clone, Copy, Debug)]
+struct Stored {
+    /// The answer was silently wrong (a garbage fault), and so is every hit on it.
+    garbage: bool,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     /// Fresh while the owner's clock reads below this.
@@ -256,18 +249,19 @@ impl<K: Copy> Cache<K> {
         Lookup::Fetch(Flight { key, id })
     }
 
-    /// The fetch `flight` ended at local reading `now`, `ok` (with a `garbage` answer) or not:
-    /// a success is stored until `now` + ttl; a failure is answered with the expired entry
-    /// under `serve_stale`; `measured` if the fetch's request counts. Returns the answer and the requests that waited for it; a fetch
-    /// forgotten by `clear` stores nothing and has no waiters.
+    /// The fetch `flight` ended at local reading `now` as `ending` says: a success (perhaps a
+    /// garbage answer) is stored until `now` + ttl; a failure is answered with the expired
+    /// entry under `serve_stale`; `measured` if the fetch's request counts. Returns the answer
+    /// and the requests that waited for it; a fetch forgotten by `clear` stores nothing and has
+    /// no waiters.
     pub fn complete(
         &mut self,
         flight: Flight,
-        ok: bool,
-        garbage: bool,
+        ending: Ending,
         now: LocalTime,
         measured: bool,
     ) -> Settled<K> {
+        let (ok, garbage) = (ending.ok(), ending.garbage());
         if flight.id < self.cleared {
             // Started before the cache was emptied: its answer is not kept.
             return Settled {
@@ -286,7 +280,7 @@ impl<K: Copy> Cache<K> {
             _ => Vec::new(),
         };
         if ok {
-            self.store(flight.key, now, garbage, measured);
+            self.store(flight.key, now, Stored { garbage }, measured);
             return Settled {
                 ok,
                 garbage,
@@ -329,7 +323,8 @@ impl<K: Copy> Cache<K> {
 
     /// Stores `key`'s answer fetched at local reading `now`, evicting the least recently used
     /// entry if the cache is full.
-    fn store(&mut self, key: u32, now: LocalTime, garbage: bool, measured: bool) {
+    fn store(&mut self, key: u32, now: LocalTime, answer: Stored, measured: bool) {
+        let garbage = answer.garbage;
         let expires = now.checked_add(self.config.ttl).unwrap_or(LocalTime::MAX);
         if self.entries[key as usize].is_none() {
             if let Some(capacity) = self.config.capacity {

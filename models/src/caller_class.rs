@@ -17,62 +17,11 @@
 
 use std::collections::BTreeMap;
 
-use sim_core::{Probability, SimTime};
+use sim_core::SimTime;
 
-use crate::config::{ClientId, ServiceId};
-use crate::overload::OverloadConfig;
-use crate::priority::{Priority, PriorityResult};
-use crate::rate_limiter::{RateLimiter, RateLimiterConfig};
-
-/// Who sent an attempt: a client, or a replica of a service (a job's downstream call).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CallerId {
-    /// A client.
-    Client(ClientId),
-    /// Any replica of a calling service.
-    Service(ServiceId),
-}
-
-/// A service's caller-class settings. `NONE` changes nothing.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ServiceClasses {
-    /// Worker pools reserved for some callers; everyone else uses the default pool.
-    pub pools: Vec<PoolConfig>,
-    /// Priority shedding on every queue: sheddable arrivals are refused once this fraction of
-    /// the queue's capacity is taken, and a full queue makes room for a critical arrival by
-    /// displacing the newest sheddable attempt (`priority`).
-    pub shed_sheddable_above: Option<Probability>,
-    /// Whether the rate limit is one bucket for everyone or one per caller.
-    pub rate_limit_per: RateLimitScope,
-    /// Slower own work when more jobs run than the replica has cores (`overload`).
-    pub overload: Option<OverloadConfig>,
-    /// The own work of some request classes, instead of the service's `service_time`
-    /// (`load::ClassServiceTime`), in class order.
-    pub service_times: Vec<crate::load::ClassServiceTime>,
-}
-
-/// A worker pool of each replica, reserved for some callers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PoolConfig {
-    /// The name reports use: its callers' names joined with `+`.
-    pub name: String,
-    /// The callers whose attempts it serves.
-    pub callers: Vec<CallerId>,
-    /// Its workers per replica (≥ 1).
-    pub workers: u32,
-    /// Its queue's capacity per replica (the service's unless set).
-    pub queue_capacity: u32,
-}
-
-/// Who shares a rate limit's token bucket.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum RateLimitScope {
-    /// One bucket for every caller (the default).
-    #[default]
-    Global,
-    /// One bucket per caller, each with the configured rate and burst.
-    Caller,
-}
+use crate::config::{CallerId, Priority, RateLimiterConfig};
+use crate::priority::PriorityResult;
+use crate::rate_limiter::RateLimiter;
 
 /// Who sent an attempt and how critical it is: what a replica needs to place it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +31,7 @@ pub struct AttemptClass {
     /// Its criticality (priority shedding).
     pub priority: Priority,
     /// The request class of the client request it serves (its own work at each service).
-    pub request: crate::load::ClassId,
+    pub request: crate::config::ClassId,
 }
 
 /// What a service measured per caller class; empty parts are absent from reports.
@@ -123,26 +72,6 @@ pub struct CallerLimits {
     buckets: BTreeMap<CallerId, (RateLimiter, u64)>,
 }
 
-impl ServiceClasses {
-    /// No pools, no priority shedding, one shared rate limit, no overload penalty, no
-    /// per-class service times.
-    pub const NONE: ServiceClasses = ServiceClasses {
-        pools: Vec::new(),
-        shed_sheddable_above: None,
-        rate_limit_per: RateLimitScope::Global,
-        overload: None,
-        service_times: Vec::new(),
-    };
-
-    /// The pool serving `caller`: 0 for the default pool, i + 1 for `pools[i]`.
-    pub fn pool_of(&self, caller: CallerId) -> u32 {
-        self.pools
-            .iter()
-            .position(|p| p.callers.contains(&caller))
-            .map_or(0, |i| i as u32 + 1)
-    }
-}
-
 impl CallerLimits {
     /// Empty: every caller's bucket is made, full, on its first attempt.
     pub fn new(config: RateLimiterConfig) -> CallerLimits {
@@ -181,6 +110,7 @@ impl CallerLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::*;
 
     /// Unlisted callers use the default pool; listed ones their own, in configuration order.
     #[test]

@@ -59,49 +59,13 @@ use std::collections::VecDeque;
 
 use sim_core::{LevelSeries, Probability, SimDuration, SimTime};
 
+use crate::config::{CircuitBreakerConfig, SlidingWindow};
 use crate::retry_budget::SecondWindow;
 use BreakerState::{Closed, HalfOpen, Open};
 
 /// Transitions kept in the log. Later ones are only counted, so that a breaker flapping for a
 /// long run cannot exhaust memory.
 pub const TRANSITIONS_LOGGED_MAX: usize = 1024;
-
-/// The parameters of a circuit breaker, named after Resilience4j's.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CircuitBreakerConfig {
-    /// Failure rate at or above which it trips, above zero (`failureRateThreshold` ÷ 100).
-    pub failure_rate_threshold: Probability,
-    /// Slow-call rate at or above which it trips, above zero (`slowCallRateThreshold` ÷ 100).
-    pub slow_call_rate_threshold: Probability,
-    /// A call lasting strictly longer is slow (`slowCallDurationThreshold`).
-    pub slow_call_duration_threshold: SimDuration,
-    /// What CLOSED computes its rates over (`slidingWindowType`, `slidingWindowSize`).
-    pub sliding_window: SlidingWindow,
-    /// Results needed before rates are evaluated, at least one (`minimumNumberOfCalls`).
-    pub calls_min: u32,
-    /// How long OPEN rejects calls (`waitDurationInOpenState`).
-    pub wait_duration_in_open_state: SimDuration,
-    /// Calls HALF_OPEN permits, at least one (`permittedNumberOfCallsInHalfOpenState`).
-    pub half_open_calls_permitted: u32,
-    /// Leave OPEN when the wait ends rather than on the next call
-    /// (`automaticTransitionFromOpenToHalfOpenEnabled`).
-    pub automatic_transition: bool,
-}
-
-/// The window CLOSED evaluates its rates over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SlidingWindow {
-    /// The last `calls` results, at least one (Resilience4j `COUNT_BASED`).
-    Count {
-        /// Results in the window.
-        calls: u32,
-    },
-    /// The results of the last `seconds` whole seconds, at least one (`TIME_BASED`).
-    Time {
-        /// Seconds in the window.
-        seconds: u32,
-    },
-}
 
 /// The states of the published state diagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -14,14 +14,10 @@
 use sim_core::{CountSeries, Histogram, LevelSeries, QuantileSeries, SimDuration, SimTime, Stream};
 
 use crate::arrival::{Arrivals, Spike};
-use crate::config::ClientConfig;
+use crate::config::{ClassId, ClientConfig, SERIES_INTERVAL};
 use crate::failure::{Failure, FailureCounts};
 use crate::guard::GuardState;
-use crate::load::ClassId;
 use crate::result::{ClientResult, ClientSeries, MemberResult, RequestClassResult};
-
-/// Width of one row of every time series.
-pub const SERIES_INTERVAL: SimDuration = SimDuration::from_secs(1);
 
 /// One client's configuration, streams and counters.
 #[derive(Debug)]

@@ -3,28 +3,62 @@
 //! Every value here has already been checked (rates positive, names resolved to ids,
 //! distributions well-formed), so building a world from a `WorldConfig` cannot fail. Defaults
 //! live in the scenario format, not here.
+//!
+//! Plain data at the bottom of `models`, as `scenarios::raw` is for the file format: this
+//! module and its children import nothing of the crate but each other, and every component
+//! above imports the part it acts on. `config.rs` holds the world as a whole and re-exports
+//! its parts:
+//!
+//! ```text
+//! config ── id        ClientId, ServiceId, CallerId
+//!        ├─ load      a client's workload (Load, request classes), Arrival
+//!        ├─ guard     a caller's retries, deadline, guards, cache, priority
+//!        ├─ service   a service's balancer, policies, queues, caller classes
+//!        ├─ fault     the fault schedule and the random-fault recipe
+//!        ├─ database  the leader–follower database
+//!        └─ election  the lease election
+//! ```
 
 use sim_core::{Distribution, Limits, Probability, SimDuration};
 
-use crate::backoff::{Backoff, Jitter};
-use crate::cache::CacheConfig;
-use crate::caller_class::ServiceClasses;
-use crate::fault::{Endpoint, Fault, RandomFaults};
-use crate::guard::Guards;
-use crate::idempotency::IdempotencyConfig;
-use crate::load::{Load, RequestClass};
-use crate::outlier::OutlierDetectionConfig;
-use crate::priority::Priority;
-use crate::rate_limiter::RateLimiterConfig;
-use crate::shedding::QueuePolicy;
+pub mod database;
+pub mod election;
+pub mod fault;
+pub mod guard;
+pub mod id;
+pub mod load;
+pub mod service;
 
-/// Index of a client in `WorldConfig::clients`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ClientId(pub u32);
+pub use database::{
+    DatabaseConfig, DatabaseFault, DatabaseFaultKind, Promotion, ReadFrom, Replication,
+};
+pub use election::{
+    Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, Member,
+};
+pub use fault::{
+    Endpoint, Fault, FaultKind, RandomFaults, RandomKind, RandomTarget, Target, Unreachable,
+};
+pub use guard::{
+    AdaptiveThrottleConfig, Backoff, BulkheadConfig, CacheConfig, CircuitBreakerConfig, Deadline,
+    Guards, Hedge, Jitter, Priority, RetryBudgetConfig, RetryPolicy, SlidingWindow,
+};
+pub use id::{CallerId, ClientId, ServiceId};
+pub use load::{
+    Arrival, ArrivalTrace, ClassId, ClassServiceTime, Load, OnOff, Profile, Rate, RequestClass,
+    Spacing,
+};
+pub use service::{
+    Balancer, CodelConfig, Discipline, IdempotencyConfig, OutlierDetectionConfig, OverloadConfig,
+    PoolConfig, QueuePolicy, RateLimitScope, RateLimiterConfig, ServiceClasses, ServicePolicies,
+};
 
-/// Index of a service in `WorldConfig::services`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ServiceId(pub u32);
+/// The interval of every per-second series (clients, services, the database): one row per
+/// second of the run.
+pub const SERIES_INTERVAL: SimDuration = SimDuration::from_secs(1);
+
+/// The longest a run drains after its configured end (see `world::run_to_end`); requests
+/// still unresolved then count as unresolved (not succeeded) at their age.
+pub const DRAIN_MAX: SimDuration = SimDuration::from_secs(60);
 
 /// Everything needed to build and run one world.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,9 +82,9 @@ pub struct WorldConfig {
     /// Faults drawn from the seed, added after the scheduled ones.
     pub random_faults: Option<RandomFaults>,
     /// A leader election through a lease store, run alongside the world (`election`).
-    pub election: Option<crate::election::ElectionConfig>,
+    pub election: Option<ElectionConfig>,
     /// A leader–follower database with replication lag, run alongside the world (`database`).
-    pub database: Option<crate::database::DatabaseConfig>,
+    pub database: Option<DatabaseConfig>,
 }
 
 impl WorldConfig {
@@ -99,7 +133,7 @@ impl ClientConfig {
             deadline: None,
             latency_marks: Vec::new(),
             cache: None,
-            priority: crate::priority::Priority::Critical,
+            priority: Priority::Critical,
         }
     }
 }
@@ -122,7 +156,7 @@ impl ServiceConfig {
             policies: ServicePolicies::NONE,
             service_time,
             calls: Vec::new(),
-            classes: crate::caller_class::ServiceClasses::NONE,
+            classes: ServiceClasses::NONE,
         }
     }
 }
@@ -172,52 +206,6 @@ pub struct ClientConfig {
     pub priority: Priority,
 }
 
-/// An overall deadline for each request of a client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Deadline {
-    /// The request fails this long after it was issued (no attempt or retry outlives it).
-    pub after: SimDuration,
-    /// Downstream calls inherit the deadline, and servers drop queued work whose deadline has
-    /// passed instead of doing it.
-    pub propagate: bool,
-}
-
-/// A fixed-rate open-loop arrival process: what the election's and the database's
-/// workloads take, and the simplest `Load` of a client (`Load::from`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Arrival {
-    /// Exponential inter-arrival times (a Poisson process) at `rate_per_s` requests per second.
-    Poisson {
-        /// Mean arrivals per second (> 0).
-        rate_per_s: f64,
-    },
-    /// Evenly spaced arrivals at `rate_per_s` requests per second.
-    Constant {
-        /// Arrivals per second (> 0).
-        rate_per_s: f64,
-    },
-}
-
-/// Retries after a failed attempt (a timeout or an overload rejection).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RetryPolicy {
-    /// Attempts per request including the first (1 = never retry).
-    pub max_attempts: u32,
-    /// The delay before each retry, before jitter.
-    pub backoff: Backoff,
-    /// How the delay is randomized.
-    pub jitter: Jitter,
-}
-
-impl RetryPolicy {
-    /// One attempt, no retries.
-    pub const NONE: RetryPolicy = RetryPolicy {
-        max_attempts: 1,
-        backoff: Backoff::None,
-        jitter: Jitter::None,
-    };
-}
-
 /// A replicated service: each replica has workers and a bounded FIFO queue.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceConfig {
@@ -264,51 +252,6 @@ pub struct CallConfig {
     pub optional: bool,
     /// A cache in front of the called service (one per calling replica; `fanout` is 1).
     pub cache: Option<CacheConfig>,
-}
-
-/// How a caller picks one replica of a service (see `balancer`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Balancer {
-    /// Replicas in turn.
-    RoundRobin,
-    /// A uniformly random replica (its own random stream).
-    Random,
-    /// The replica with the fewest outstanding attempts (Envoy `LEAST_REQUEST`, full scan).
-    LeastOutstanding,
-    /// The less loaded of two random replicas (Mitzenmacher 2001; JSON `"p2c"`).
-    PowerOfTwoChoices,
-}
-
-/// What a service does beyond serving: how its replicas are ejected, and which arriving
-/// attempts it turns away. `NONE` changes nothing.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ServicePolicies {
-    /// Envoy-style outlier detection: replicas failing in a row leave the balancer for a while.
-    pub outlier_detection: Option<OutlierDetectionConfig>,
-    /// Fraction of arriving attempts answered at once with a non-retryable, 4xx-like error.
-    pub client_error_fraction: Probability,
-    /// A token bucket shared by all replicas: attempts beyond it are answered at once with a
-    /// retryable "too many requests".
-    pub rate_limit: Option<RateLimiterConfig>,
-    /// Each replica's queue discipline and load shedding.
-    pub queue: QueuePolicy,
-    /// Each job performs a non-idempotent side effect when it finishes its own work
-    /// (counted in `idempotency`: executions and duplicates).
-    pub side_effect: bool,
-    /// An idempotency-key store shared by the replicas (`idempotency`).
-    pub idempotency: Option<IdempotencyConfig>,
-}
-
-impl ServicePolicies {
-    /// No outlier detection, no client errors, no rate limit, plain FIFO queues.
-    pub const NONE: ServicePolicies = ServicePolicies {
-        outlier_detection: None,
-        client_error_fraction: Probability::ZERO,
-        rate_limit: None,
-        queue: QueuePolicy::FIFO,
-        side_effect: false,
-        idempotency: None,
-    };
 }
 
 /// The network: default latency, loss and duplication, with per-link overrides.

@@ -83,114 +83,13 @@
 //! Not modelled: the application tier (services do not call the database), per-key data
 //! (versions are LSNs), replica read load and queueing, split brain, and semi-sync's timeout.
 
-use sim_core::{Distribution, Histogram, Limits, RunError, RunStats, SimDuration, SimTime};
+use sim_core::{Histogram, Limits, RunError, RunStats, SimDuration, SimTime};
 
-use crate::config::{Arrival, WorldConfig};
-use crate::result::{FaultRecord, RunResult};
-use crate::world::beside::Watch;
+use crate::beside::Watch;
+use crate::config::{DatabaseConfig, ReadFrom, Replication};
 
 mod model;
 mod node;
-
-/// A validated leader–follower database: nodes `NAME[0]` (the first leader) to `NAME[n-1]`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DatabaseConfig {
-    /// Unique name; nodes are `NAME[i]`, streams `database/NAME/...`.
-    pub name: String,
-    /// Nodes in all (the leader plus its followers), ≥ 2.
-    pub nodes: u32,
-    /// When writes arrive (at the leader).
-    pub writes: Arrival,
-    /// When reads arrive.
-    pub reads: Arrival,
-    /// Which nodes serve reads.
-    pub read_from: ReadFrom,
-    /// Time from a write's commit on the leader to its arrival on a follower.
-    pub replication_lag: Distribution,
-    /// When a write is acknowledged to its client.
-    pub replication: Replication,
-    /// Time from a leader's crash to a follower's promotion (detection plus promotion).
-    pub failover_after: SimDuration,
-    /// Which follower a failover promotes.
-    pub promote: Promotion,
-    /// The faults that hit the database's nodes, in schedule order.
-    pub faults: Vec<DatabaseFault>,
-}
-
-/// Which nodes serve reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReadFrom {
-    /// Any live node but the leader (read replicas).
-    Followers,
-    /// The leader only.
-    Leader,
-    /// Any live node.
-    Any,
-}
-
-/// When a write is acknowledged to its client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Replication {
-    /// At commit on the leader, before any follower has it.
-    Async,
-    /// Once at least one follower has it.
-    SemiSync,
-}
-
-/// Which live node a failover promotes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Promotion {
-    /// The one with the highest LSN (ties to the lowest index).
-    MostCaughtUp,
-    /// The one with the lowest index.
-    First,
-}
-
-/// A fault on the database's nodes, active in `[start, end)`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DatabaseFault {
-    /// What goes wrong.
-    pub kind: DatabaseFaultKind,
-    /// When it starts.
-    pub start: SimTime,
-    /// When it heals (`SimTime::MAX`: never).
-    pub end: SimTime,
-    /// Its index in the scenario's whole fault schedule (reports list faults in that order).
-    pub position: usize,
-}
-
-/// The kinds of database fault; `node: None` means every node.
-#[derive(Clone, Debug, PartialEq)]
-pub enum DatabaseFaultKind {
-    /// The nodes are down: they serve nothing and replicate nothing.
-    Crash {
-        /// One node, or every node.
-        node: Option<u32>,
-    },
-    /// Replication lag of entries shipped from or to the nodes is multiplied by `factor`.
-    Slowdown {
-        /// One node, or every node.
-        node: Option<u32>,
-        /// Lag multiplier (> 0).
-        factor: f64,
-    },
-    /// Replication lag of entries shipped from or to the nodes is lengthened by `add`.
-    Latency {
-        /// One node, or every node.
-        node: Option<u32>,
-        /// Added lag.
-        add: SimDuration,
-    },
-    /// Replication connections between a node of `from` and a node of `to` break.
-    Partition {
-        /// One side (node indexes).
-        from: Vec<u32>,
-        /// The other side.
-        to: Vec<u32>,
-        /// Written as one-way (a cut either way breaks a replication connection all the same).
-        one_way: bool,
-    },
-}
 
 /// What the database measured after the warm-up.
 #[derive(Clone, Debug, PartialEq)]
@@ -277,129 +176,24 @@ pub fn run(
     Ok((stats, result))
 }
 
-/// Runs `config`'s database (if it has one) as `run` does, handing `watch` every processed
-/// event.
-pub(crate) fn watch(config: &WorldConfig, seed: u64, watch: Watch) -> Result<(), RunError> {
-    let Some(database) = &config.database else {
-        return Ok(());
-    };
-    let mut model = model::Database::new(database.clone(), seed, SimTime::ZERO.add(config.warmup));
-    let initial = model.initial_events();
-    crate::world::beside::run_watched(model, initial, config, watch, model::Event::happening)
-}
-
-/// Runs the database of `config` (if any) beside the world and adds it to `result`: its figures
-/// folded into `result.stats`, its faults listed in schedule order, its measurements attached.
-///
-/// Call it before `election::attach`: each inserts its faults at their index in the file, which
-/// is right only if every earlier fault is already listed, so this one leaves room for the
-/// election's earlier faults and the election, inserting last, fills them in.
-pub(crate) fn attach(
-    result: &mut RunResult,
-    config: &WorldConfig,
+/// Runs `config` as `run` does, handing `watch` every processed event.
+pub(crate) fn watch(
+    config: &DatabaseConfig,
     seed: u64,
+    (warmup, duration): (SimDuration, SimDuration),
+    limits: Limits,
+    watch: Watch,
 ) -> Result<(), RunError> {
-    let Some(database) = &config.database else {
-        return Ok(());
-    };
-    let (stats, measured) = run_beside(database, config, seed, result.stats)?;
-    result.stats = stats;
-    for fault in &database.faults {
-        let election_before = config.election.as_ref().map_or(0, |election| {
-            election
-                .faults
-                .iter()
-                .filter(|f| f.position < fault.position)
-                .count()
-        });
-        let at = (fault.position - election_before).min(result.faults.len());
-        result.faults.insert(at, fault.record(database));
-    }
-    result.database = Some(measured);
-    Ok(())
-}
-
-/// The world's figures with those of `config`'s database (if any) folded in, for entry points
-/// that need only the figures (traced replays).
-pub(crate) fn combined_stats(
-    config: &WorldConfig,
-    seed: u64,
-    world: RunStats,
-) -> Result<RunStats, RunError> {
-    match &config.database {
-        None => Ok(world),
-        Some(database) => Ok(run_beside(database, config, seed, world)?.0),
-    }
-}
-
-/// Runs `database` with `config`'s span and what is left of its event budget, and folds it.
-fn run_beside(
-    database: &DatabaseConfig,
-    config: &WorldConfig,
-    seed: u64,
-    world: RunStats,
-) -> Result<(RunStats, DatabaseResult), RunError> {
-    let limits = Limits {
-        pending_events_max: config.limits.pending_events_max,
-        events_max: config.limits.events_max.saturating_sub(world.events),
-        memory_max: config.limits.memory_max,
-    };
-    let (own, measured) = run(database, seed, config.duration, config.warmup, limits)?;
-    let mut trace_hash = world.trace_hash;
-    trace_hash.combine(own.trace_hash, own.events);
-    let stats = RunStats {
-        events: world.events + own.events,
-        trace_hash,
-        end: world.end.max(own.end),
-    };
-    Ok((stats, measured))
-}
-
-impl DatabaseFault {
-    /// Whether the fault is active at `now` (`start <= now < end`).
-    pub fn active(&self, now: SimTime) -> bool {
-        self.start <= now && now < self.end
-    }
-
-    /// The fault as reports list it: kind as in scenario files, target in words.
-    pub fn record(&self, config: &DatabaseConfig) -> FaultRecord {
-        let name = &config.name;
-        let node = |n: Option<u32>| match n {
-            Some(i) => format!("{name}[{i}]"),
-            None => name.clone(),
-        };
-        let list = |nodes: &[u32]| {
-            nodes
-                .iter()
-                .map(|&i| node(Some(i)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let (kind, target) = match &self.kind {
-            // A crash that never heals is a node lost for good, as for services.
-            DatabaseFaultKind::Crash { node: n } if self.end == SimTime::MAX => {
-                ("replica_loss", node(*n))
-            }
-            DatabaseFaultKind::Crash { node: n } => ("crash", node(*n)),
-            DatabaseFaultKind::Slowdown { node: n, .. } => ("slowdown", node(*n)),
-            DatabaseFaultKind::Latency { node: n, .. } => ("latency", node(*n)),
-            DatabaseFaultKind::Partition { from, to, one_way } => (
-                "partition",
-                format!(
-                    "{} {} {}",
-                    list(from),
-                    if *one_way { "→" } else { "↔" },
-                    list(to)
-                ),
-            ),
-        };
-        FaultRecord {
-            kind: kind.to_string(),
-            target,
-            start: self.start,
-            end: self.end,
-        }
-    }
+    let mut model = model::Database::new(config.clone(), seed, SimTime::ZERO.add(warmup));
+    let initial = model.initial_events();
+    let end = SimTime::ZERO.add(duration);
+    crate::beside::run_watched(
+        model,
+        initial,
+        (end, limits),
+        watch,
+        model::Event::happening,
+    )
 }
 
 #[cfg(test)]

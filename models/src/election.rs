@@ -63,132 +63,10 @@
 //! node's behaviour (a write event carries the flag, so the trace hash still tells a fenced run
 //! from an unfenced one).
 
-use sim_core::{
-    Distribution, Limits, RunError, RunStats, SimDuration, SimTime, Simulation, TraceHash,
-};
+use sim_core::{Limits, RunError, RunStats, SimDuration, SimTime, Simulation};
 
-use crate::config::{Arrival, WorldConfig};
-use crate::fault::Unreachable;
-use crate::result::{FaultRecord, RunResult};
-use crate::world::beside::Watch;
-
-/// A lease election: its nodes, timings, store and faults (validated).
-#[derive(Clone, Debug, PartialEq)]
-pub struct ElectionConfig {
-    /// Names the nodes (`NAME[0]`, ...) and the store (`NAME.store`) in faults and reports.
-    pub name: String,
-    /// Number of nodes competing for the lease (≥ 1).
-    pub nodes: u32,
-    /// Lease duration, granted from the store's receipt of a request.
-    pub lease: SimDuration,
-    /// How often the holder renews, by its own clock.
-    pub renew_every: SimDuration,
-    /// How often a node that is not leader asks for the lease, by its own clock.
-    pub retry_every: SimDuration,
-    /// Subtracted from the lease when a holder computes how long it may act (< `lease`).
-    pub safety_margin: SimDuration,
-    /// One-way latency of every message between a node and the store.
-    pub store_latency: Distribution,
-    /// The acting leader's writes to the store; `None` writes nothing.
-    pub writes: Option<Arrival>,
-    /// The store rejects writes whose token is not its current, unexpired lease.
-    pub fencing: bool,
-    /// Initial clock settings, in file order (later ones override earlier ones).
-    pub clocks: Vec<ElectionClock>,
-    /// The election's part of the fault schedule, in file order.
-    pub faults: Vec<ElectionFault>,
-}
-
-/// A clock owner in an election: one node or the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Member {
-    /// Node `i` (`NAME[i]`).
-    Node(u32),
-    /// The store (`NAME.store`).
-    Store,
-}
-
-/// The initial clock of one election member.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ElectionClock {
-    /// Whose clock.
-    pub member: Member,
-    /// Offset from true time at time zero, in nanoseconds.
-    pub offset_ns: i64,
-    /// Drift in parts per billion.
-    pub drift_ppb: i64,
-}
-
-/// One fault of the election's schedule.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ElectionFault {
-    /// What goes wrong.
-    pub kind: ElectionFaultKind,
-    /// When it starts.
-    pub start: SimTime,
-    /// When it heals (`SimTime::MAX`: never).
-    pub end: SimTime,
-    /// Its index in the scenario's `faults` list, so reports list faults in file order.
-    pub position: usize,
-}
-
-/// Which way a cut between nodes and the store goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// Both ways.
-    Both,
-    /// Only messages from the nodes to the store are lost.
-    ToStore,
-    /// Only messages from the store to the nodes are lost.
-    FromStore,
-}
-
-/// The kinds of election fault.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ElectionFaultKind {
-    /// The nodes stop and forget their lease; they restart as followers at the end.
-    Crash {
-        /// Which nodes.
-        nodes: Vec<u32>,
-    },
-    /// The nodes freeze (a stop-the-world pause); their events wait until the end.
-    Pause {
-        /// Which nodes.
-        nodes: Vec<u32>,
-    },
-    /// Messages between the nodes and the store are lost.
-    Cut {
-        /// Which nodes.
-        nodes: Vec<u32>,
-        /// Which way.
-        direction: Direction,
-        /// How the scenario wrote it: a `partition` (true) or a `black_hole`/`refuse` (false).
-        partition: bool,
-        /// Drop or refuse (the same to a lease election; kept for reports).
-        mode: Unreachable,
-    },
-    /// Every message to or from the nodes takes `add` longer.
-    Latency {
-        /// Which nodes.
-        nodes: Vec<u32>,
-        /// Added one-way latency.
-        add: SimDuration,
-    },
-    /// The members' clocks step by `by` nanoseconds at the start.
-    ClockJump {
-        /// Whose clocks.
-        members: Vec<Member>,
-        /// Signed step in nanoseconds.
-        by: i64,
-    },
-    /// The members' clocks drift at `drift_ppb` from the start on.
-    DriftChange {
-        /// Whose clocks.
-        members: Vec<Member>,
-        /// New drift in parts per billion.
-        drift_ppb: i64,
-    },
-}
+use crate::beside::Watch;
+use crate::config::ElectionConfig;
 
 /// What an election measured, after the warm-up.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -247,137 +125,24 @@ pub fn run(
     let result = sim.into_model().result(end);
     Ok(ElectionRun { stats, result })
 }
-
-/// Runs the world's election (if it has one) as `run_observed` does, handing `watch` every
-/// processed event.
-pub(crate) fn watch(config: &WorldConfig, seed: u64, watch: Watch) -> Result<(), RunError> {
-    let Some(election) = &config.election else {
-        return Ok(());
-    };
-    let model = model::Election::new(election.clone(), seed, SimTime::ZERO.add(config.warmup));
-    let initial = model.initial_events();
-    crate::world::beside::run_watched(model, initial, config, watch, model::Event::happening)
-}
-
-/// Runs the world's election, if it has one, and adds it to `result`: its measurements, its
-/// faults (in file order among the world's), and its events and trace hash.
-pub(crate) fn attach(
-    result: &mut RunResult,
-    config: &WorldConfig,
+/// Runs `config` as `run` does, handing `watch` every processed event.
+pub(crate) fn watch(
+    config: &ElectionConfig,
     seed: u64,
+    (warmup, duration): (SimDuration, SimDuration),
+    limits: Limits,
+    watch: Watch,
 ) -> Result<(), RunError> {
-    let Some(election) = &config.election else {
-        return Ok(());
-    };
-    let run = run(
-        election,
-        seed,
-        config.warmup,
-        config.duration,
-        config.limits,
-    )?;
-    result.stats = combine(result.stats, run.stats);
-    for fault in &election.faults {
-        let index = fault.position.min(result.faults.len());
-        result.faults.insert(index, record(election, fault));
-    }
-    result.election = Some(run.result);
-    Ok(())
-}
-
-/// The world's `stats` with its election's (if any) folded in; for traced runs.
-pub(crate) fn extend(
-    stats: RunStats,
-    config: &WorldConfig,
-    seed: u64,
-) -> Result<RunStats, RunError> {
-    match &config.election {
-        None => Ok(stats),
-        Some(election) => {
-            let run = run(
-                election,
-                seed,
-                config.warmup,
-                config.duration,
-                config.limits,
-            )?;
-            Ok(combine(stats, run.stats))
-        }
-    }
-}
-
-/// One run's figures from two simulations: events add up, hashes combine, the end is the later.
-fn combine(world: RunStats, election: RunStats) -> RunStats {
-    let mut trace_hash: TraceHash = world.trace_hash;
-    trace_hash.combine(election.trace_hash, election.events);
-    RunStats {
-        events: world.events + election.events,
-        trace_hash,
-        end: world.end.max(election.end),
-    }
-}
-
-/// An election fault as reports show it.
-fn record(config: &ElectionConfig, fault: &ElectionFault) -> FaultRecord {
-    let nodes = |nodes: &[u32]| -> String {
-        if nodes.len() == config.nodes as usize && config.nodes > 1 {
-            config.name.clone()
-        } else {
-            nodes
-                .iter()
-                .map(|i| format!("{}[{i}]", config.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    };
-    let members = |members: &[Member]| -> String {
-        members
-            .iter()
-            .map(|m| match m {
-                Member::Node(i) => format!("{}[{i}]", config.name),
-                Member::Store => format!("{}.store", config.name),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let (kind, target) = match &fault.kind {
-        ElectionFaultKind::Crash { nodes: n } if fault.end == SimTime::MAX => {
-            ("replica_loss", nodes(n))
-        }
-        ElectionFaultKind::Crash { nodes: n } => ("crash", nodes(n)),
-        ElectionFaultKind::Pause { nodes: n } => ("pause", nodes(n)),
-        ElectionFaultKind::Cut {
-            nodes: n,
-            direction,
-            partition: true,
-            ..
-        } => {
-            let arrow = match direction {
-                Direction::Both => "↔",
-                Direction::ToStore => "→",
-                Direction::FromStore => "←",
-            };
-            (
-                "partition",
-                format!("{} {arrow} {}.store", nodes(n), config.name),
-            )
-        }
-        ElectionFaultKind::Cut {
-            nodes: n,
-            mode: Unreachable::BlackHole,
-            ..
-        } => ("black_hole", nodes(n)),
-        ElectionFaultKind::Cut { nodes: n, .. } => ("refuse", nodes(n)),
-        ElectionFaultKind::Latency { nodes: n, .. } => ("latency", nodes(n)),
-        ElectionFaultKind::ClockJump { members: m, .. } => ("clock_jump", members(m)),
-        ElectionFaultKind::DriftChange { members: m, .. } => ("drift_change", members(m)),
-    };
-    FaultRecord {
-        kind: kind.to_string(),
-        target,
-        start: fault.start,
-        end: fault.end,
-    }
+    let model = model::Election::new(config.clone(), seed, SimTime::ZERO.add(warmup));
+    let initial = model.initial_events();
+    let end = SimTime::ZERO.add(duration);
+    crate::beside::run_watched(
+        model,
+        initial,
+        (end, limits),
+        watch,
+        model::Event::happening,
+    )
 }
 
 mod level;

@@ -7,7 +7,8 @@
 //! rejection, a 5xx-like error, a refused connection, a rate limit or an idempotency
 //! conflict). Counting causes per request (not per attempt) keeps one denominator: the causes
 //! of a client's failed requests add up to its `failed` count. Plain data: the world maps its
-//! replies and its guards' refusals onto these causes (`world/outcome.rs`).
+//! replies and its guards' refusals onto these causes (`world/outcome.rs`), and carries a
+//! request's fate to its caller as an `Ending`: served, or failed for one of them.
 
 /// The cause of one failed request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,6 +102,32 @@ impl FailureCounts {
     /// Every cause with its count, in `Failure::ALL` order (zeros included).
     pub fn iter(&self) -> impl Iterator<Item = (Failure, u64)> + '_ {
         Failure::ALL.iter().map(|&cause| (cause, self.get(cause)))
+    }
+}
+
+/// How a request ends: served (perhaps with a silently wrong answer), or failed for a cause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// It got a successful answer; `garbage` if that answer was silently wrong.
+    Served {
+        /// The answer was garbage (a garbage fault).
+        garbage: bool,
+    },
+    /// Its caller gave up on it, for this cause.
+    Failed(Failure),
+}
+
+impl Ending {
+    /// Whether the request succeeded.
+    #[inline]
+    pub fn ok(self) -> bool {
+        matches!(self, Ending::Served { .. })
+    }
+
+    /// Whether it succeeded with a garbage answer.
+    #[inline]
+    pub fn garbage(self) -> bool {
+        self == Ending::Served { garbage: true }
     }
 }
 

@@ -1,252 +1,293 @@
-//! The fault schedule: what goes wrong, where, and when.
+//! Fault schedules drawn from the seed (`random_faults`).
 //!
-//! A `Fault` is a kind plus a window `[start, end)` of virtual time (`end` may be
-//! `SimTime::MAX`: it never heals). Service-side kinds (slowdown, error burst, garbage, crash)
-//! are applied by `world` and `service`; network kinds become `sim_core::fault::Rule`s on the
-//! nodes involved; clock kinds become changes of node `Clock`s. Several faults may overlap:
-//! slowdown factors multiply, error and garbage fractions are drawn independently per fault,
-//! a brownout's fraction ramps linearly from 0 to its peak over the first half of its window
-//! and back to 0 over the second, and a replica is down while any crash covering it is active. A pause (a GC or VM stall)
-//! freezes a replica without losing anything: its in-service work resumes where it stopped,
-//! and it stays frozen while any pause covering it is active.
+//! A recipe says how many faults to draw, of which kinds, on which targets and within which
+//! ranges; `RandomFaults::draw` turns it into faults of the world, of its lease election and of
+//! its database. Each draw first picks a kind (uniformly among the listed kinds), then a target
+//! among the listed targets that kind can hit (a zone outage picks a zone instead), then the
+//! window and the magnitudes.
+//!
+//! The draw uses its own streams (`faults/random`, and `faults/random/clock` for clock steps
+//! and drifts), so adding random faults never shifts any other stream, and the same seed always
+//! draws the same schedule (explore and shrink rely on it). Every fault draws the same number of
+//! values whatever its kind, so the later faults of a schedule do not depend on the kinds drawn
+//! earlier.
 
-use sim_core::{Probability, SimDuration, SimTime};
+use sim_core::{Probability, SimDuration, SimTime, Stream};
 
-use crate::config::{ClientId, ServiceId};
+use crate::config::{
+    DatabaseFault, DatabaseFaultKind, Direction, ElectionFault, ElectionFaultKind, Endpoint, Fault,
+    FaultKind, Member, RandomFaults, RandomKind, RandomTarget, ServiceId, Target, Unreachable,
+};
 
-mod random;
-pub use random::{Drawn, RandomFaults, RandomKind, RandomTarget};
-
-/// One scheduled fault.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Fault {
-    /// What goes wrong.
-    pub kind: FaultKind,
-    /// When it starts.
-    pub start: SimTime,
-    /// When it heals (`SimTime::MAX`: never).
-    pub end: SimTime,
+/// A drawn schedule, split by the model each fault belongs to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Drawn {
+    /// Faults of the world (services, network, clocks).
+    pub world: Vec<Fault>,
+    /// Faults of the lease election.
+    pub election: Vec<ElectionFault>,
+    /// Faults of the database.
+    pub database: Vec<DatabaseFault>,
 }
 
-/// Which replicas of a service a fault hits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Target {
-    /// The service.
-    pub service: ServiceId,
-    /// One replica, or every replica (`None`).
-    pub replica: Option<u32>,
+/// The values every draw takes, whatever its kind.
+struct Values {
+    pick: usize,
+    other: usize,
+    replica: u64,
+    start: SimTime,
+    end: SimTime,
+    factor: f64,
+    fraction: Probability,
+    add: SimDuration,
+    jump: i64,
+    drift_ppb: i64,
 }
 
-/// A network endpoint in a fault: a client, or some replicas of a service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Endpoint {
-    /// A client's node.
-    Client(ClientId),
-    /// Replicas of a service.
-    Service(Target),
-}
-
-/// How an unreachable node or link fails its callers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unreachable {
-    /// Messages vanish: the caller waits for its timeout.
-    BlackHole,
-    /// The caller gets a fast connection error.
-    Refuse,
-}
-
-/// The kinds of fault.
-#[derive(Clone, Debug, PartialEq)]
-pub enum FaultKind {
-    /// Work started on the target takes `factor` times longer (CPU contention, a slow disk).
-    Slowdown {
-        /// Where.
-        target: Target,
-        /// Multiplier of service time (> 0).
-        factor: f64,
-    },
-    /// A fraction of attempts reaching the target fail fast with an error.
-    ErrorBurst {
-        /// Where.
-        target: Target,
-        /// Fraction failed.
-        fraction: Probability,
-        /// 5xx-like errors, which callers retry; false: 4xx-like errors, never retried.
-        retryable: bool,
-    },
-    /// A brownout: attempts reaching the target fail fast with 5xx-like errors, at a rate that
-    /// ramps linearly from 0 at the start to `peak` at the middle of the window and back to 0
-    /// at its end (`Fault::brownout_fraction`); the window must end.
-    Brownout {
-        /// Where.
-        target: Target,
-        /// Fraction failed at the middle of the window.
-        peak: Probability,
-    },
-    /// A fraction of the target's successful replies are silently wrong.
-    Garbage {
-        /// Where.
-        target: Target,
-        /// Fraction corrupted.
-        fraction: Probability,
-    },
-    /// The target's replicas crash: queued and in-flight work is lost; they restart empty at
-    /// the window's end.
-    Crash {
-        /// Where.
-        target: Target,
-        /// What callers see while it is down.
-        while_down: Unreachable,
-    },
-    /// The target's replicas freeze (a stop-the-world GC or VM stall): no work progresses,
-    /// queued work stays queued, arrivals still queue (or are rejected when the queue is
-    /// full); at the window's end each job in service finishes exactly the pause later than
-    /// it would have. Nothing is lost, unlike a crash.
-    Pause {
-        /// Where.
-        target: Target,
-    },
-    /// Messages from any node in `from` to any node in `to` are dropped or refused (and the
-    /// reverse direction too unless `one_way`).
-    Partition {
-        /// One side.
-        from: Vec<Endpoint>,
-        /// The other side.
-        to: Vec<Endpoint>,
-        /// Only `from → to` is cut.
-        one_way: bool,
-        /// Drop or refuse.
-        mode: Unreachable,
-    },
-    /// Every message to or from the target is dropped or refused.
-    Isolate {
-        /// Where.
-        target: Target,
-        /// Drop (`black_hole`) or refuse.
-        mode: Unreachable,
-    },
-    /// Every message to or from the target takes `add` longer.
-    Latency {
-        /// Where.
-        target: Target,
-        /// Added one-way latency.
-        add: SimDuration,
-    },
-    /// The link between two endpoints goes down for `down` at the start of every `period`.
-    FlappingLink {
-        /// One end.
-        a: Endpoint,
-        /// The other end.
-        b: Endpoint,
-        /// Cycle length.
-        period: SimDuration,
-        /// Down time per cycle (messages dropped).
-        down: SimDuration,
-    },
-    /// A client's arrival rate is multiplied by `factor`.
-    LoadSpike {
-        /// Which client.
-        client: ClientId,
-        /// Rate multiplier (> 0).
-        factor: f64,
-    },
-    /// The target's clocks step by `by` nanoseconds at the start (an NTP step; the window
-    /// is the instant).
-    ClockJump {
-        /// Where: a client or some replicas.
-        target: Endpoint,
-        /// Signed step in nanoseconds.
-        by: i64,
-    },
-    /// The target's clocks drift at `drift_ppb` from the start on.
-    DriftChange {
-        /// Where: a client or some replicas.
-        target: Endpoint,
-        /// New drift in parts per billion.
-        drift_ppb: i64,
-    },
-}
-
-impl Fault {
-    /// Whether the fault is active at `now` (`start <= now < end`).
-    #[inline]
-    pub fn active(&self, now: SimTime) -> bool {
-        self.start <= now && now < self.end
-    }
-
-    /// A brownout's error fraction at `now` inside its window: `peak` × (1 − |2·e/L − 1|),
-    /// where `e` is the time since the start and `L` the window's length (0 outside it).
-    pub fn brownout_fraction(&self, peak: Probability, now: SimTime) -> Probability {
-        if !self.active(now) || self.end == SimTime::MAX {
-            return Probability::new(0.0).expect("0 is a probability");
+impl RandomFaults {
+    /// Draws the schedule from `seed`; `replicas[s]` is the replica count of service `s`.
+    /// Draw `i` takes the position `first_position + i` (its place in the run's one fault
+    /// schedule, after the file's entries); a zone outage's faults share their draw's.
+    pub fn draw(&self, seed: u64, replicas: &[u32], first_position: usize) -> Drawn {
+        let mut stream = Stream::new(seed, "faults/random");
+        let mut clock = Stream::new(seed, "faults/random/clock");
+        let mut drawn = Drawn::default();
+        for index in 0..self.count as usize {
+            let kind = self.kinds[stream.below(self.kinds.len() as u64) as usize];
+            let candidates: Vec<RandomTarget> = self
+                .targets
+                .iter()
+                .copied()
+                .filter(|t| kind.hits(*t))
+                .collect();
+            let choices = if kind == RandomKind::ZoneOutage {
+                self.zones.len()
+            } else {
+                candidates.len()
+            };
+            // Validation guarantees every listed kind has something to hit; a recipe built by
+            // hand that breaks this draws nothing for that kind.
+            let Some(mut values) = self.values(&mut stream, &mut clock, choices) else {
+                continue;
+            };
+            if matches!(kind, RandomKind::ClockJump | RandomKind::DriftChange) {
+                // A clock step or a new drift happens at an instant and lasts.
+                values.end = SimTime::MAX;
+            }
+            let position = first_position + index;
+            if kind == RandomKind::ZoneOutage {
+                for &target in &self.zones[values.pick] {
+                    drawn.world.push(Fault {
+                        kind: FaultKind::Crash {
+                            target,
+                            while_down: Unreachable::Refuse,
+                        },
+                        start: values.start,
+                        end: values.end,
+                        position,
+                    });
+                }
+                continue;
+            }
+            match candidates[values.pick] {
+                RandomTarget::Service(service) => {
+                    let other = match candidates[values.other] {
+                        RandomTarget::Service(other) => Some(other),
+                        _ => None,
+                    };
+                    let replica = (values.replica % u64::from(replicas[service.0 as usize])) as u32;
+                    drawn.world.push(Fault {
+                        kind: service_fault(kind, service, other, replica, &values),
+                        start: values.start,
+                        end: values.end,
+                        position,
+                    });
+                }
+                RandomTarget::Election { nodes } => drawn.election.push(ElectionFault {
+                    kind: election_fault(kind, (values.replica % u64::from(nodes)) as u32, &values),
+                    start: values.start,
+                    end: values.end,
+                    position,
+                }),
+                RandomTarget::Database { nodes } => drawn.database.push(DatabaseFault {
+                    kind: database_fault(
+                        kind,
+                        nodes,
+                        (values.replica % u64::from(nodes)) as u32,
+                        &values,
+                    ),
+                    start: values.start,
+                    end: values.end,
+                    position,
+                }),
+            }
         }
-        let length = self.end.since(self.start).as_nanos() as f64;
-        let elapsed = now.since(self.start).as_nanos() as f64;
-        let ramp = 1.0 - (2.0 * elapsed / length - 1.0).abs();
-        Probability::new((peak.get() * ramp).clamp(0.0, 1.0))
-            .expect("a clamped fraction is a probability")
+        drawn
     }
 
-    /// The short name of the fault's kind, as in scenario files.
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            FaultKind::Slowdown { .. } => "slowdown",
-            FaultKind::ErrorBurst { .. } => "error_burst",
-            FaultKind::Garbage { .. } => "garbage",
-            FaultKind::Brownout { .. } => "brownout",
-            // A crash that never heals is a replica loss (capacity reduction).
-            FaultKind::Crash { .. } if self.end == SimTime::MAX => "replica_loss",
-            FaultKind::Crash { .. } => "crash",
-            FaultKind::Pause { .. } => "pause",
-            FaultKind::Partition { .. } => "partition",
-            FaultKind::Isolate {
+    /// One draw's values, in a fixed order; `None` (after drawing them all) if there is
+    /// nothing to pick from.
+    fn values(&self, stream: &mut Stream, clock: &mut Stream, choices: usize) -> Option<Values> {
+        let pick = stream.below(choices.max(1) as u64) as usize;
+        let other = stream.below(choices.max(1) as u64) as usize;
+        let replica = stream.next_u64();
+        let start =
+            SimTime::from_nanos(stream.between(self.start.0.as_nanos(), self.start.1.as_nanos()));
+        let end = start.add(span(stream, self.duration));
+        let factor = uniform(stream, self.factor);
+        let fraction = uniform(stream, self.fraction);
+        let add = span(stream, self.add);
+        let jump = signed(clock, self.jump);
+        let drift_ppb = signed(clock, self.drift_ppb);
+        (choices > 0).then(|| Values {
+            pick,
+            other,
+            replica,
+            start,
+            end,
+            factor,
+            fraction: Probability::new(fraction.clamp(0.0, 1.0))
+                .expect("a clamped fraction is a probability"),
+            add,
+            jump,
+            drift_ppb,
+        })
+    }
+}
+
+/// A fault of service `service` (`other`: the service a partition cuts it from, if the second
+/// pick was a service; `replica`: the replica hit by single-replica kinds).
+fn service_fault(
+    kind: RandomKind,
+    service: ServiceId,
+    other: Option<ServiceId>,
+    replica: u32,
+    values: &Values,
+) -> FaultKind {
+    let every = Target {
+        service,
+        replica: None,
+    };
+    let one = Target {
+        service,
+        replica: Some(replica),
+    };
+    match kind {
+        RandomKind::Slowdown => FaultKind::Slowdown {
+            target: every,
+            factor: values.factor,
+        },
+        RandomKind::Crash => FaultKind::Crash {
+            target: one,
+            while_down: Unreachable::Refuse,
+        },
+        RandomKind::ErrorBurst => FaultKind::ErrorBurst {
+            target: every,
+            fraction: values.fraction,
+            retryable: true,
+        },
+        RandomKind::Latency => FaultKind::Latency {
+            target: every,
+            add: values.add,
+        },
+        RandomKind::Partition => match other {
+            Some(other) if other != service => FaultKind::Partition {
+                from: vec![Endpoint::Service(every)],
+                to: vec![Endpoint::Service(Target {
+                    service: other,
+                    replica: None,
+                })],
+                one_way: false,
                 mode: Unreachable::BlackHole,
-                ..
-            } => "black_hole",
-            FaultKind::Isolate {
-                mode: Unreachable::Refuse,
-                ..
-            } => "refuse",
-            FaultKind::Latency { .. } => "latency",
-            FaultKind::FlappingLink { .. } => "flapping_link",
-            FaultKind::LoadSpike { .. } => "load_spike",
-            FaultKind::ClockJump { .. } => "clock_jump",
-            FaultKind::DriftChange { .. } => "drift_change",
-        }
+            },
+            // A service cannot be partitioned from itself (or from an election or database,
+            // which the world's network does not carry): black-hole it.
+            _ => FaultKind::Isolate {
+                target: every,
+                mode: Unreachable::BlackHole,
+            },
+        },
+        RandomKind::Pause => FaultKind::Pause { target: one },
+        RandomKind::Brownout => FaultKind::Brownout {
+            target: every,
+            peak: values.fraction,
+        },
+        RandomKind::ClockJump => FaultKind::ClockJump {
+            target: Endpoint::Service(one),
+            by: values.jump,
+        },
+        RandomKind::DriftChange => FaultKind::DriftChange {
+            target: Endpoint::Service(one),
+            drift_ppb: values.drift_ppb,
+        },
+        RandomKind::ZoneOutage => unreachable!("a zone outage hits a zone, not a service"),
     }
 }
 
-impl Target {
-    /// Whether replica `replica` of `service` is hit.
-    #[inline]
-    pub fn covers(&self, service: ServiceId, replica: u32) -> bool {
-        self.service == service && self.replica.is_none_or(|r| r == replica)
+/// A fault of election node `node`.
+fn election_fault(kind: RandomKind, node: u32, values: &Values) -> ElectionFaultKind {
+    let nodes = vec![node];
+    match kind {
+        RandomKind::Crash => ElectionFaultKind::Crash { nodes },
+        RandomKind::Pause => ElectionFaultKind::Pause { nodes },
+        RandomKind::Partition => ElectionFaultKind::Cut {
+            nodes,
+            direction: Direction::Both,
+            partition: true,
+            mode: Unreachable::BlackHole,
+        },
+        RandomKind::Latency => ElectionFaultKind::Latency {
+            nodes,
+            add: values.add,
+        },
+        RandomKind::ClockJump => ElectionFaultKind::ClockJump {
+            members: vec![Member::Node(node)],
+            by: values.jump,
+        },
+        RandomKind::DriftChange => ElectionFaultKind::DriftChange {
+            members: vec![Member::Node(node)],
+            drift_ppb: values.drift_ppb,
+        },
+        _ => unreachable!("RandomKind::hits keeps {kind:?} off elections"),
     }
+}
+
+/// A fault of a database of `nodes` nodes; `node` is the one single-node kinds hit.
+fn database_fault(kind: RandomKind, nodes: u32, node: u32, values: &Values) -> DatabaseFaultKind {
+    match kind {
+        RandomKind::Crash => DatabaseFaultKind::Crash { node: Some(node) },
+        RandomKind::Slowdown => DatabaseFaultKind::Slowdown {
+            node: None,
+            factor: values.factor,
+        },
+        RandomKind::Latency => DatabaseFaultKind::Latency {
+            node: None,
+            add: values.add,
+        },
+        RandomKind::Partition => DatabaseFaultKind::Partition {
+            from: vec![node],
+            to: (0..nodes).filter(|n| *n != node).collect(),
+            one_way: false,
+        },
+        _ => unreachable!("RandomKind::hits keeps {kind:?} off databases"),
+    }
+}
+
+/// A uniform duration in `[low, high]`.
+fn span(stream: &mut Stream, (low, high): (SimDuration, SimDuration)) -> SimDuration {
+    SimDuration::from_nanos(stream.between(low.as_nanos(), high.as_nanos()))
+}
+
+/// A uniform float in `[low, high)`.
+fn uniform(stream: &mut Stream, (low, high): (f64, f64)) -> f64 {
+    low + (high - low) * stream.unit()
+}
+
+/// A uniform integer in `[low, high]`.
+fn signed(stream: &mut Stream, (low, high): (i64, i64)) -> i64 {
+    let width = high.abs_diff(low);
+    low.wrapping_add(stream.between(0, width) as i64)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_brownout_ramps_linearly_up_to_its_peak_and_back() {
-        let second = |s: u64| SimTime::from_nanos(s * 1_000_000_000);
-        let target = Target {
-            service: ServiceId(0),
-            replica: None,
-        };
-        let peak = Probability::new(0.5).unwrap();
-        let fault = Fault {
-            kind: FaultKind::Brownout { target, peak },
-            start: second(10),
-            end: second(30),
-        };
-        let at = |s: u64| fault.brownout_fraction(peak, second(s)).get();
-        assert_eq!(at(9), 0.0, "before the window");
-        assert_eq!(at(10), 0.0, "it starts from nothing");
-        assert_eq!(at(15), 0.25);
-        assert_eq!(at(20), 0.5, "the peak at the middle");
-        assert_eq!(at(25), 0.25);
-        assert_eq!(at(30), 0.0, "after the window");
-    }
-}
+mod tests;

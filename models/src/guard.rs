@@ -31,40 +31,12 @@
 
 use sim_core::{Histogram, SimDuration, SimTime, Stream};
 
-use crate::adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig};
-use crate::bulkhead::{Admission, Bulkhead, BulkheadConfig};
-use crate::circuit_breaker::{CallOutcome, CircuitBreaker, CircuitBreakerConfig};
-use crate::retry_budget::{RetryBudget, RetryBudgetConfig};
-use crate::world::RequestKey;
-
-/// Which guards a caller has (each optional).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Guards {
-    /// A retry budget: retries allowed as a ratio of requests plus a floor.
-    pub budget: Option<RetryBudgetConfig>,
-    /// A circuit breaker in front of the dependency.
-    pub breaker: Option<CircuitBreakerConfig>,
-    /// Client-side adaptive throttling.
-    pub throttle: Option<AdaptiveThrottleConfig>,
-    /// Hedged requests.
-    pub hedge: Option<Hedge>,
-    /// A cap on concurrent attempts, with an optional bounded wait.
-    pub bulkhead: Option<BulkheadConfig>,
-}
-
-/// When to send a hedge.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Hedge {
-    /// After a fixed delay.
-    After(SimDuration),
-    /// After this quantile (0..1) of the caller's successful attempt latencies so far; no
-    /// hedging until `HEDGE_SAMPLES_MIN` attempts have succeeded.
-    Percentile(f64),
-    /// Tied requests (Dean & Barroso, "The Tail at Scale", section "Tied requests"): every
-    /// attempt goes to two replicas at once, and the copy that starts first cancels the other
-    /// (see `world::tied`).
-    Tied,
-}
+use crate::adaptive_throttle::AdaptiveThrottle;
+use crate::bulkhead::{Admission, Bulkhead};
+use crate::circuit_breaker::{CallOutcome, CircuitBreaker};
+use crate::config::{Guards, Hedge};
+use crate::key::RequestKey;
+use crate::retry_budget::RetryBudget;
 
 /// Successful attempts a percentile hedge needs before it trusts its estimate.
 pub const HEDGE_SAMPLES_MIN: u64 = 100;
@@ -72,17 +44,6 @@ pub const HEDGE_SAMPLES_MIN: u64 = 100;
 /// How often (in successes) a percentile hedge refreshes its delay: quantiles scan the
 /// histogram, so they are recomputed every so many samples, not per request.
 const HEDGE_REFRESH_EVERY: u64 = 64;
-
-impl Guards {
-    /// No guards at all.
-    pub const NONE: Guards = Guards {
-        budget: None,
-        breaker: None,
-        throttle: None,
-        hedge: None,
-        bulkhead: None,
-    };
-}
 
 /// Why a caller refused to send an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -236,7 +197,14 @@ impl GuardState {
     pub fn on_bulkhead_full(&mut self, now: SimTime, waited: SimDuration, measured: bool) {
         self.counts.bulkhead_rejections += u64::from(measured);
         // Only the breaker hears of it; the throttle counts what the backend accepted.
-        self.report_to_breaker(now, false, waited, measured);
+        self.report_to_breaker(
+            now,
+            CallOutcome {
+                succeeded: false,
+                duration: waited,
+            },
+            measured,
+        );
     }
 
     /// Attempts holding a bulkhead slot and waiting for one, if there is a bulkhead.
@@ -323,7 +291,11 @@ impl GuardState {
         duration: SimDuration,
         measured: bool,
     ) {
-        self.report_to_breaker(now, outcome == AttemptOutcome::Success, duration, measured);
+        let call = CallOutcome {
+            succeeded: outcome == AttemptOutcome::Success,
+            duration,
+        };
+        self.report_to_breaker(now, call, measured);
         if let Some((throttle, _)) = &mut self.throttle {
             throttle.record(now, outcome != AttemptOutcome::Overload);
         }
@@ -331,23 +303,11 @@ impl GuardState {
 
     /// Tells the breaker (if any) how a call ended, counting the times it opens (when the
     /// call's request is `measured`).
-    fn report_to_breaker(
-        &mut self,
-        now: SimTime,
-        succeeded: bool,
-        duration: SimDuration,
-        measured: bool,
-    ) {
+    fn report_to_breaker(&mut self, now: SimTime, call: CallOutcome, measured: bool) {
         if let Some(breaker) = &mut self.breaker {
             let opened_before = breaker.transition_counts().closed_to_open
                 + breaker.transition_counts().half_open_to_open;
-            breaker.on_result(
-                now,
-                CallOutcome {
-                    succeeded,
-                    duration,
-                },
-            );
+            breaker.on_result(now, call);
             let opened_after = breaker.transition_counts().closed_to_open
                 + breaker.transition_counts().half_open_to_open;
             if measured {
@@ -389,7 +349,8 @@ impl GuardState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::circuit_breaker::SlidingWindow;
+    use crate::config::SlidingWindow;
+    use crate::config::*;
     use sim_core::Probability;
 
     fn breaker() -> CircuitBreakerConfig {

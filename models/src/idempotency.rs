@@ -22,14 +22,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use sim_core::{SimDuration, SimTime};
-
-/// An idempotency-key store in front of a service (JSON `"idempotency": { "ttl": "24h" }`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IdempotencyConfig {
-    /// How long a stored result is replayed (Stripe keeps keys for 24 hours).
-    pub ttl: SimDuration,
-}
+use crate::config::IdempotencyConfig;
+use sim_core::SimTime;
 
 /// What the store says about an arriving attempt's key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,6 +161,8 @@ impl SideEffectLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::*;
+    use sim_core::SimDuration;
 
     fn store(ttl_ms: u64) -> IdempotencyStore<u32, &'static str> {
         IdempotencyStore::new(IdempotencyConfig {

@@ -11,6 +11,7 @@ pub mod adaptive_throttle;
 pub mod arrival;
 pub mod backoff;
 pub mod balancer;
+pub mod beside;
 pub mod budget;
 pub mod bulkhead;
 pub mod cache;
@@ -24,11 +25,12 @@ pub mod failure;
 pub mod fault;
 pub mod guard;
 pub mod idempotency;
-pub mod load;
+pub mod key;
 pub mod outlier;
 pub mod overload;
 pub mod priority;
 pub mod rate_limiter;
+pub mod reply;
 pub mod result;
 pub mod retry_budget;
 pub mod service;
@@ -36,54 +38,44 @@ pub mod shedding;
 pub mod tied;
 pub mod world;
 
-pub use adaptive_throttle::{AdaptiveThrottle, AdaptiveThrottleConfig, ThrottleCounts};
-pub use backoff::{retry_delay, Backoff, Jitter};
-pub use bulkhead::{Admission, Bulkhead, BulkheadConfig};
-pub use cache::{Cache, CacheConfig, CacheCounts, Zipf};
-pub use caller_class::{
-    AttemptClass, CallerId, CallerLimits, ClassResult, PoolConfig, PoolResult, RateLimitScope,
-    ServiceClasses,
-};
+pub use adaptive_throttle::{AdaptiveThrottle, ThrottleCounts};
+pub use backoff::retry_delay;
+pub use beside::BesideHappening;
+pub use bulkhead::{Admission, Bulkhead};
+pub use cache::{Cache, CacheCounts, Zipf};
+pub use caller_class::{AttemptClass, CallerLimits, ClassResult, PoolResult};
 pub use circuit_breaker::{
-    BreakerState, CallOutcome, CircuitBreaker, CircuitBreakerConfig, SlidingWindow, Transition,
-    TransitionCounts,
+    BreakerState, CallOutcome, CircuitBreaker, Transition, TransitionCounts,
 };
 pub use config::{
-    Arrival, Balancer, CallConfig, ClientConfig, ClientId, ClockSetting, Deadline, Link,
-    NetworkConfig, RetryPolicy, ServiceConfig, ServiceId, ServicePolicies, WorldConfig,
+    AdaptiveThrottleConfig, Arrival, ArrivalTrace, Backoff, Balancer, BulkheadConfig, CacheConfig,
+    CallConfig, CallerId, CircuitBreakerConfig, ClassId, ClassServiceTime, ClientConfig, ClientId,
+    ClockSetting, CodelConfig, DatabaseConfig, DatabaseFault, DatabaseFaultKind, Deadline,
+    Direction, Discipline, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind,
+    Endpoint, Fault, FaultKind, Guards, Hedge, IdempotencyConfig, Jitter, Link, Load, Member,
+    NetworkConfig, OnOff, OutlierDetectionConfig, OverloadConfig, PoolConfig, Priority, Profile,
+    Promotion, QueuePolicy, RandomFaults, RandomKind, RandomTarget, Rate, RateLimitScope,
+    RateLimiterConfig, ReadFrom, Replication, RequestClass, RetryBudgetConfig, RetryPolicy,
+    ServiceClasses, ServiceConfig, ServiceId, ServicePolicies, SlidingWindow, Spacing, Target,
+    Unreachable, WorldConfig,
 };
-pub use database::{
-    DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseResult, DatabaseSeries, Promotion,
-    ReadFrom, Replication,
-};
-pub use election::{
-    Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, ElectionResult,
-    ElectionRun, Member,
-};
+pub use database::{DatabaseResult, DatabaseSeries};
+pub use election::{ElectionResult, ElectionRun};
 pub use failure::{Failure, FailureCounts};
-pub use fault::{
-    Drawn, Endpoint, Fault, FaultKind, RandomFaults, RandomKind, RandomTarget, Target, Unreachable,
-};
-pub use guard::{GuardCounts, Guards, LocalRejection};
-pub use idempotency::{
-    IdempotencyConfig, IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLedger,
-};
-pub use load::{
-    ArrivalTrace, ClassId, ClassServiceTime, Load, OnOff, Profile, Rate, RequestClass, Spacing,
-};
-pub use outlier::{OutlierDetectionConfig, OutlierDetector};
-pub use overload::OverloadConfig;
-pub use priority::{Priority, PriorityCounts, PriorityResult};
-pub use rate_limiter::{RateLimiter, RateLimiterConfig};
+pub use fault::Drawn;
+pub use guard::{GuardCounts, LocalRejection};
+pub use idempotency::{IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLedger};
+pub use outlier::OutlierDetector;
+pub use priority::{PriorityCounts, PriorityResult};
+pub use rate_limiter::RateLimiter;
 pub use result::{
     CallResult, ClientResult, ClientSeries, FaultRecord, MemberResult, RequestClassResult,
-    RunResult, ServiceResult, ServiceSeries,
+    RunResult, ServiceResult, ServiceSeries, WorkSplit,
 };
-pub use retry_budget::{EnvoyRetryBudget, RetryBudget, RetryBudgetConfig};
-pub use service::{WorkKind, WorkSplit};
-pub use shedding::{CodelConfig, Discipline, QueuePolicy};
+pub use retry_budget::{EnvoyRetryBudget, RetryBudget};
+pub use service::WorkKind;
 pub use tied::TiedCounts;
-pub use world::beside::{Beside, BesideHappening, BesideRecord};
+pub use world::beside::{Beside, BesideRecord};
 pub use world::state::{ClientState, ClockReading, ReplicaState, WorldState};
 pub use world::trace::{
     run_traced, Admitted, AttemptRef, CacheOutcome, Done, FaultLabel, Happening, Trace,

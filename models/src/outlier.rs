@@ -24,22 +24,8 @@
 //! Sweeps are computed, not scheduled: the detector schedules no events and draws nothing.
 //! `now` is true time and must not go backwards (asserted).
 
+use crate::config::OutlierDetectionConfig;
 use sim_core::{SimDuration, SimTime};
-
-/// Envoy's consecutive-5xx outlier detection settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OutlierDetectionConfig {
-    /// Consecutive failures that make a host an outlier (at least one).
-    pub consecutive_5xx: u32,
-    /// Time between ejection sweeps, which return hosts to service (longer than zero).
-    pub interval: SimDuration,
-    /// Ejection time for a first ejection; later ones multiply it (longer than zero).
-    pub base_ejection_time: SimDuration,
-    /// Most hosts ejected at once, in percent of all hosts (at least one is always allowed).
-    pub max_ejection_percent: u32,
-    /// Longest ejection (at least `base_ejection_time`).
-    pub max_ejection_time: SimDuration,
-}
 
 /// The detector's state for every host of one service.
 #[derive(Clone, Debug)]

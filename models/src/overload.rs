@@ -32,14 +32,7 @@
 //! worker but no core, so they do not count; the worker pools of a replica (`caller_class`)
 //! share its cores, so jobs of every pool count.
 
-/// A replica's cores and the thrashing penalty beyond them.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct OverloadConfig {
-    /// Jobs a replica runs at full speed at once (≥ 1).
-    pub cores: u32,
-    /// Extra slowdown per job running beyond the cores (≥ 0; 0.1 is 10% per extra job).
-    pub penalty: f64,
-}
+use crate::config::OverloadConfig;
 
 impl OverloadConfig {
     /// How much longer a job's own work takes when it starts with `running` jobs (itself

@@ -19,17 +19,8 @@
 //! the rule (`None`) criticality is carried but changes nothing. The discipline, `max_wait` and
 //! CoDel (`shedding`) treat both levels alike once queued.
 
+use crate::config::Priority;
 use sim_core::Probability;
-
-/// A request's criticality (the SRE book's `CRITICAL` and `SHEDDABLE`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Priority {
-    /// Served while anything is; a full queue makes room for it by displacing sheddable work.
-    #[default]
-    Critical,
-    /// Turned away first when the queue stands above its threshold.
-    Sheddable,
-}
 
 /// What a service did with the attempts of one priority, counted after the warm-up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -21,18 +21,8 @@
 //! `now` may come from a node's local clock, which can step back; an earlier `now` than one
 //! already seen is treated as that latest instant (no refill until the clock passes it).
 
+use crate::config::RateLimiterConfig;
 use sim_core::{SimDuration, SimTime};
-
-/// The parameters of a token bucket: a rate and a burst capacity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RateLimiterConfig {
-    /// Tokens added per `period` (at least one).
-    pub tokens_per_period: u64,
-    /// The span over which `tokens_per_period` tokens are added (at least one nanosecond).
-    pub period: SimDuration,
-    /// Capacity of the bucket, and its content at creation (at least one).
-    pub burst: u64,
-}
 
 /// A token bucket on virtual time.
 #[derive(Clone, Debug)]

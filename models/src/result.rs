@@ -8,7 +8,6 @@ use sim_core::{Histogram, RunStats, SimDuration, SimTime};
 use crate::cache::CacheCounts;
 use crate::guard::GuardCounts;
 use crate::idempotency::IdempotencyCounts;
-use crate::service::WorkSplit;
 use crate::tied::TiedCounts;
 
 /// Everything measured in one run.
@@ -31,6 +30,19 @@ pub struct RunResult {
     pub election: Option<crate::election::ElectionResult>,
     /// The leader–follower database's measurements, if the world has one.
     pub database: Option<crate::database::DatabaseResult>,
+}
+
+/// Worker time spent, by what it was spent on (nanoseconds; jobs that arrived after warm-up).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkSplit {
+    /// On first attempts.
+    pub first_ns: u64,
+    /// On retries.
+    pub retry_ns: u64,
+    /// On hedge copies.
+    pub hedge_ns: u64,
+    /// Of all the above, on attempts whose caller had already given up when they finished.
+    pub abandoned_ns: u64,
 }
 
 /// A fault as reports show it: what, where, when.

@@ -46,19 +46,8 @@
 //! already seen is treated as that latest instant (time stands still until the clock passes
 //! it), so the window never moves backwards.
 
+use crate::config::RetryBudgetConfig;
 use sim_core::{SimDuration, SimTime};
-
-/// The parameters of a Finagle retry budget.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RetryBudgetConfig {
-    /// How long deposits and withdrawals count: whole seconds in `1..=60` (Finagle `ttl`).
-    pub ttl: SimDuration,
-    /// Retries per second the reserve allows on its own (Finagle `minRetriesPerSec`).
-    pub retries_per_s_min: u32,
-    /// Retries earned per request, in `0..=1000` (Finagle `percentCanRetry`, a ratio despite
-    /// its name: 0.1 earns one retry per ten requests, 2.0 two retries per request).
-    pub ratio: f64,
-}
 
 /// A Finagle retry budget on virtual time (see the module doc for the exact semantics).
 #[derive(Clone, Debug)]

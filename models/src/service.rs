@@ -19,19 +19,20 @@ use sim_core::{
 };
 
 use crate::balancer::BalancerState;
-use crate::caller_class::{AttemptClass, CallerLimits, RateLimitScope};
-use crate::client::SERIES_INTERVAL;
-use crate::config::{ServiceConfig, ServiceId};
-use crate::fault::{Fault, FaultKind};
+use crate::caller_class::{AttemptClass, CallerLimits};
+use crate::config::{
+    CallerId, ClassId, Fault, FaultKind, Priority, QueuePolicy, RateLimitScope, ServiceConfig,
+    ServiceId, SERIES_INTERVAL,
+};
+use crate::failure::Ending;
 use crate::guard::GuardState;
 use crate::idempotency::{IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLedger};
-use crate::load::ClassId;
-use crate::priority::{sheddable_room, Priority, PriorityResult};
+use crate::priority::{sheddable_room, PriorityResult};
 use crate::rate_limiter::RateLimiter;
-use crate::result::{CallResult, ServiceResult, ServiceSeries};
-use crate::shedding::{Drop, QueuePolicy, Queued, ReplicaQueue};
+use crate::reply::Reply;
+use crate::result::{CallResult, ServiceResult, ServiceSeries, WorkSplit};
+use crate::shedding::{Drop, Queued, ReplicaQueue};
 use crate::tied::TiedCounts;
-use crate::world::Reply;
 
 /// One service's replicas, streams and measurements.
 #[derive(Debug)]
@@ -171,19 +172,6 @@ struct ServiceCounts {
     client_errors: u64,
     rate_limited: u64,
     shed: u64,
-}
-
-/// Worker time spent, by what it was spent on (nanoseconds; jobs that arrived after warm-up).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct WorkSplit {
-    /// On first attempts.
-    pub first_ns: u64,
-    /// On retries.
-    pub retry_ns: u64,
-    /// On hedge copies.
-    pub hedge_ns: u64,
-    /// Of all the above, on attempts whose caller had already given up when they finished.
-    pub abandoned_ns: u64,
 }
 
 #[derive(Debug)]
@@ -494,7 +482,7 @@ impl<K: Copy> Service<K> {
     /// one it does not is counted and answered at once.
     /// With a per-caller limit, `caller`'s own bucket decides.
     #[inline]
-    pub fn rate_limit_admits(&mut self, now: SimTime, caller: crate::CallerId) -> bool {
+    pub fn rate_limit_admits(&mut self, now: SimTime, caller: CallerId) -> bool {
         // Most services have no rate limit: admit without a call.
         if self.caller_limits.is_none() && self.rate_limiter.is_none() {
             return true;
@@ -503,7 +491,7 @@ impl<K: Copy> Service<K> {
     }
 
     /// `rate_limit_admits` for a service with a rate limit.
-    fn rate_limit_admits_limited(&mut self, now: SimTime, caller: crate::CallerId) -> bool {
+    fn rate_limit_admits_limited(&mut self, now: SimTime, caller: CallerId) -> bool {
         let measured = now >= self.warmup_end;
         if let Some(limits) = &mut self.caller_limits {
             if limits.try_acquire(caller, now, measured) {
@@ -910,10 +898,10 @@ impl<K: Copy> Service<K> {
     }
 
     /// Downstream call number `call` resolved.
-    pub fn count_call_outcome(&mut self, call: u32, ok: bool, measured: bool) {
+    pub fn count_call_outcome(&mut self, call: u32, ending: Ending, measured: bool) {
         if measured {
             let c = &mut self.calls[call as usize];
-            if ok {
+            if ending.ok() {
                 c.succeeded += 1;
             } else {
                 c.failed += 1;

@@ -27,41 +27,7 @@ use std::collections::VecDeque;
 use sim_core::{SimDuration, SimTime};
 
 use crate::caller_class::AttemptClass;
-use crate::load::ClassId;
-use crate::priority::Priority;
-
-/// A replica queue's policy: discipline, queue-time limit and CoDel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct QueuePolicy {
-    /// Which waiting attempt a freed worker takes.
-    pub discipline: Discipline,
-    /// Drop an attempt that waited longer than this when a worker would take it.
-    pub max_wait: Option<SimDuration>,
-    /// Controlled delay.
-    pub codel: Option<CodelConfig>,
-}
-
-/// The order in which waiting attempts are served.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Discipline {
-    /// Oldest first.
-    Fifo,
-    /// Oldest first, but newest first once the queue has not been empty for `after`.
-    AdaptiveLifo {
-        /// How long the queue must stay non-empty before service turns LIFO.
-        after: SimDuration,
-    },
-}
-
-/// CoDel's two parameters (RFC 8289: 5 ms and 100 ms for the Internet).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CodelConfig {
-    /// The acceptable standing queue delay.
-    pub target: SimDuration,
-    /// How long the delay must stay above `target` before dropping starts; also the base of
-    /// the drop spacing.
-    pub interval: SimDuration,
-}
+use crate::config::{ClassId, CodelConfig, Discipline, Priority, QueuePolicy};
 
 /// Why a queued attempt was dropped undone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,23 +77,6 @@ struct CodelState {
     lastcount: u32,
 }
 
-impl QueuePolicy {
-    /// Plain FIFO, no shedding: what every service had before shedding existed.
-    pub const FIFO: QueuePolicy = QueuePolicy {
-        discipline: Discipline::Fifo,
-        max_wait: None,
-        codel: None,
-    };
-}
-
-impl CodelConfig {
-    /// RFC 8289's defaults: a 5 ms target and a 100 ms interval.
-    pub const RFC_8289: CodelConfig = CodelConfig {
-        target: SimDuration::from_millis(5),
-        interval: SimDuration::from_millis(100),
-    };
-}
-
 impl<K: Copy> Default for ReplicaQueue<K> {
     fn default() -> ReplicaQueue<K> {
         ReplicaQueue {
@@ -168,7 +117,7 @@ impl<K: Copy> ReplicaQueue<K> {
         priority: Priority,
     ) {
         let class = AttemptClass {
-            caller: crate::caller_class::CallerId::Client(crate::config::ClientId(0)),
+            caller: crate::config::CallerId::Client(crate::config::ClientId(0)),
             priority,
             request: ClassId::NONE,
         };

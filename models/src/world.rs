@@ -15,12 +15,13 @@
 //! refuse it according to the network settings and the fault rules. A message delayed by
 //! nothing arrives next (`Context::schedule_in_or_next`), before other events of the instant.
 //! An attempt lives until its caller is done with it (reply or timeout) and nothing else
-//! refers to it: `holders` counts request copies in flight, jobs, and reply copies in flight.
+//! refers to it (`Holders`: request copies in flight, jobs, reply copies in flight, and a tied
+//! twin's cancellations).
 //! Servers keep working on attempts whose caller gave up (no cancellation): that is
 //! `timed_out_work`. A crash removes every job of the replica (queued, in service, or waiting
 //! on calls); its callers time out or see refusals. Memory is bounded by the work in flight.
 
-use slotmap::{new_key_type, Key, KeyData, SlotMap};
+use slotmap::{Key, KeyData, SlotMap};
 
 use sim_core::network::{Network, NodeId};
 
@@ -33,14 +34,17 @@ use sim_core::{
 use crate::arrival::Start;
 use crate::caller_class::AttemptClass;
 use crate::client::Client;
-use crate::config::{ClientId, RetryPolicy, ServiceId, WorldConfig};
-use crate::fault::{Drawn, Fault, FaultKind, Target};
-use crate::guard::{Guards, Hedge};
-use crate::load::ClassId;
-use crate::priority::Priority;
+use crate::config::{
+    ClassId, ClientId, Fault, FaultKind, Guards, Hedge, Priority, RetryPolicy, ServiceId, Target,
+    WorldConfig,
+};
+use crate::fault::Drawn;
+pub use crate::key::{AttemptKey, JobKey, RequestKey};
+pub use crate::reply::Reply;
 use crate::result::{FaultRecord, RunResult, ServiceResult};
 use crate::service::{Service, WorkKind};
-use dispatch::Caller;
+use dispatch::{Caller, Sending};
+use holders::Holders;
 
 /// Builds the world described by `config`, runs it to its duration and returns what it measured.
 ///
@@ -65,14 +69,13 @@ pub fn run_observed(
     }
     let stats = run_to_end(&mut sim)?;
     let mut result = sim.into_model().result(stats);
-    crate::database::attach(&mut result, config, seed)?;
-    crate::election::attach(&mut result, config, seed)?;
+    beside::attach_database(&mut result, config, seed)?;
+    beside::attach_election(&mut result, config, seed)?;
+    beside::list_faults(&mut result, config);
     Ok(result)
 }
 
-/// The longest a run drains after its configured end (see `run_to_end`); requests still
-/// unresolved then count as unresolved (not succeeded) at their age.
-pub const DRAIN_MAX: SimDuration = SimDuration::from_secs(60);
+use crate::config::DRAIN_MAX;
 
 /// Runs `sim` to the configured end of its world, then drains it: no request arrives any
 /// more, and the world runs on (for at most `DRAIN_MAX`) until every client request issued in
@@ -134,9 +137,20 @@ pub fn draw_random_faults(config: &WorldConfig, seed: u64) -> Drawn {
         return Drawn::default();
     };
     let replicas: Vec<u32> = config.services.iter().map(|s| s.replicas).collect();
-    let election = config.election.as_ref().map_or(0, |e| e.faults.len());
-    let database = config.database.as_ref().map_or(0, |d| d.faults.len());
-    recipe.draw(seed, &replicas, config.faults.len() + election + database)
+    recipe.draw(seed, &replicas, positions_end(config))
+}
+
+/// One past the last position of `config`'s fault schedule (the world's, the election's and
+/// the database's faults together): where random draws are placed, after the file's entries.
+fn positions_end(config: &WorldConfig) -> usize {
+    let world = config.faults.iter().map(|f| f.position);
+    let election = config.election.iter().flat_map(|e| &e.faults);
+    let database = config.database.iter().flat_map(|d| &d.faults);
+    world
+        .chain(election.map(|f| f.position))
+        .chain(database.map(|f| f.position))
+        .max()
+        .map_or(0, |last| last + 1)
 }
 
 /// `config` with its random faults drawn from `seed` and appended to its schedules (the
@@ -154,42 +168,6 @@ pub fn with_random_faults(config: &WorldConfig, seed: u64) -> WorldConfig {
         }
     }
     config
-}
-
-new_key_type! {
-    /// A request in flight (one call a caller wants answered, possibly several attempts).
-    pub struct RequestKey;
-    /// An attempt in flight (one try of a request).
-    pub struct AttemptKey;
-    /// A job: a replica serving one arrived attempt.
-    pub struct JobKey;
-}
-
-/// How an attempt was answered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reply {
-    /// The request was served.
-    Ok,
-    /// The request was served, but the answer is silently wrong (a garbage fault).
-    Garbage,
-    /// The replica turned it away for overload (its queue was full, or load shedding dropped
-    /// it from the queue): retryable.
-    Rejected,
-    /// The server failed the request (a downstream call failed, or an error burst): retryable.
-    Error,
-    /// The connection was refused (a crashed replica or a refusing partition): retryable.
-    Refused,
-    /// The server refused the request itself (4xx-like: malformed, forbidden, not found): not
-    /// retryable, since every retry would get the same answer.
-    ClientError,
-    /// The service's rate limit turned it away ("429 Too Many Requests"): overload, retryable.
-    RateLimited,
-    /// The service's idempotency-key store holds the request's key for an execution in
-    /// progress (Stripe's "409 Conflict"): retryable, and a healthy backend's answer.
-    Conflict,
-    /// The request was served, but without an optional call that failed (graceful
-    /// degradation): a success.
-    Degraded,
 }
 
 /// Everything that can happen in the world.
@@ -538,8 +516,9 @@ struct Attempt {
     number: u32,
     /// The caller still waits for this attempt's reply.
     waiting: bool,
-    /// Request copies in flight, jobs, and reply copies in flight that refer to it.
-    holders: u32,
+    /// What refers to it besides its caller: request and reply copies in flight, jobs, and
+    /// cancellations (`Holders`).
+    holders: Holders,
     /// The caller whose bulkhead slot it holds until its caller stops waiting, if any.
     permit: Option<Caller>,
     /// Its twin, if it is one copy of a tied request (`tied`).
@@ -556,12 +535,10 @@ struct Job {
     service: ServiceId,
     replica: u32,
     reached: SimTime,
+    /// Where it is in its life: queued, working, calling, or frozen by a pause.
+    phase: Phase,
+    /// Downstream calls made so far (the current one included while it is `Calling`).
     calls_made: u32,
-    /// Requests of the current call that succeeded, and that failed.
-    call_ok: u32,
-    call_failed: u32,
-    /// The current call has succeeded or failed; its remaining requests are abandoned.
-    call_decided: bool,
     /// A downstream call answered with garbage, so this job's answer is garbage too.
     garbage: bool,
     /// The propagated deadline its calls inherit, if any.
@@ -570,26 +547,47 @@ struct Job {
     started: SimTime,
     /// Whether it serves a first attempt, a retry or a hedge (for work accounting).
     kind: WorkKind,
-    /// It waits in its replica's queue (no worker yet).
-    queued: bool,
-    /// Its pending `WorkDone` event and when it is due, while a worker does its own work.
-    work_done: Option<(EventId, SimTime)>,
-    /// What it does when its replica's pause ends, while a pause holds it.
-    frozen: Option<Frozen>,
     /// An optional call failed: its answer is degraded.
     degraded: bool,
     /// Its attempt's caller and priority (its pool; its calls carry the priority).
     class: AttemptClass,
-    /// It is in its own-work phase, counted in its replica's concurrency (`overload`).
-    working: bool,
+}
+
+/// Where a job is in its life. A job is born `Queued` or `Working`, works, makes its calls
+/// one after another (`Calling`), and ends (it is removed) when its last call is decided or
+/// one fails; a pause freezes it wherever it is (`Paused`) and it carries on at the end.
+///
+/// ```text
+/// Queued ─▶ Working ─▶ Calling(0) ─▶ Calling(1) ─▶ ... ─▶ finished
+///             │  ▲          │ decided while frozen
+///             ▼  │ resume   ▼
+///          Paused(Work)   Paused(Move | Fail) ─▶ Moving ─▶ Calling(next) ...
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// In its replica's queue, waiting for a worker.
+    Queued,
+    /// A worker does its own work (counted in the replica's concurrency, `overload`); its
+    /// `WorkDone` event is `done`, due at `due`.
+    Working { done: EventId, due: SimTime },
+    /// Waiting on the requests of its current call (number `calls_made - 1`): `ok` of them
+    /// succeeded and `failed` failed so far. The call is decided when enough have.
+    Calling { ok: u32, failed: u32 },
+    /// Its call was decided while its replica was frozen; after the pause, its `WorkDone`
+    /// (`done`, due at `due`, no work left) moves it on to its next call.
+    Moving { done: EventId, due: SimTime },
+    /// Frozen by its replica's pause; `Frozen` says what it does when the pause ends.
+    Paused(Frozen),
 }
 
 /// What a job frozen by a pause does when the pause ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Frozen {
-    /// Its own work (or the step after a call that succeeded) finishes after this much more.
+    /// Its own work goes on, with this much left.
     Work(SimDuration),
-    /// A call failed during the pause: it fails with an error.
+    /// It moves on to its next call (its last call succeeded during the pause).
+    Move,
+    /// It fails with an error (its last call failed during the pause).
     Fail,
 }
 
@@ -904,9 +902,9 @@ impl World {
         }
         if guarded {
             self.clients[client.0 as usize].guards.on_request(ctx.now());
-            self.send_attempt(request, false, ctx);
+            self.send_attempt(request, Sending::Try, ctx);
         } else {
-            self.dispatch(request, false, None, ctx);
+            self.dispatch(request, Sending::Try, None, ctx);
         }
     }
 
@@ -915,15 +913,13 @@ impl World {
         let Some(j) = self.jobs.get_mut(job) else {
             return; // Its replica crashed.
         };
-        j.work_done = None;
         let s = &mut self.services[j.service.0 as usize];
-        if j.working {
-            j.working = false;
+        if matches!(j.phase, Phase::Working { .. }) {
             s.own_work_done(j.replica);
         }
         if s.is_paused(j.replica) {
             // A call succeeded while the replica is frozen: the next step waits for the end.
-            j.frozen = Some(Frozen::Work(SimDuration::ZERO));
+            j.phase = Phase::Paused(Frozen::Move);
             return;
         }
         if j.calls_made == 0 && s.config.policies.side_effect {
@@ -945,9 +941,7 @@ impl World {
         };
         let call_index = j.calls_made;
         j.calls_made += 1;
-        j.call_ok = 0;
-        j.call_failed = 0;
-        j.call_decided = false;
+        j.phase = Phase::Calling { ok: 0, failed: 0 };
         let now = ctx.now();
         let measured = now >= self.warmup_end;
         let node = NodeId(self.replica_nodes[j.service.0 as usize] + j.replica);
@@ -1008,7 +1002,7 @@ impl World {
                 let s = &mut self.services[service.0 as usize];
                 s.call_guards(replica, call_index).on_request(now);
             }
-            self.send_attempt(request, false, ctx);
+            self.send_attempt(request, Sending::Try, ctx);
         }
         fan.clear();
         self.fan = fan;
@@ -1038,7 +1032,7 @@ impl World {
             );
             for job in doomed {
                 let j = self.jobs.remove(job).expect("listed job is live");
-                self.attempts[j.attempt].holders -= 1;
+                self.attempts[j.attempt].holders.job_ended();
                 self.release(j.attempt);
             }
             self.clear_caches(target.service, replica);
@@ -1146,6 +1140,7 @@ impl Model for World {
 pub mod beside;
 mod cache;
 mod dispatch;
+mod holders;
 mod idempotency;
 #[cfg(test)]
 mod issue4_tests;

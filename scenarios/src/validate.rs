@@ -232,7 +232,7 @@ impl Checker<'_> {
             .enumerate()
             .filter(|(_, f)| !owner.owns(f))
             .filter(|(_, f)| !election::claims_fault(raw.election.as_ref(), f))
-            .map(|(i, f)| self.faults(&root.key("faults").element(i, None), f, &names, duration))
+            .map(|(i, f)| self.faults(&root.key("faults").element(i, None), f, &names, duration, i))
             .collect::<Result<Vec<_>, _>>()?
             .into_iter()
             .flatten()

@@ -29,7 +29,7 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
-use crate::run::Simulated;
+use crate::simulate::Simulated;
 
 /// One way a run failed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -495,7 +495,7 @@ mod tests {
     }"#;
 
     fn parse(set: &[String]) -> scenarios::Scenario {
-        let options = crate::run::load_options(None, set).unwrap();
+        let options = crate::simulate::load_options(None, set).unwrap();
         scenarios::parse(SCENARIO, "schedule.json", &options).unwrap()
     }
 
@@ -519,7 +519,7 @@ mod tests {
     #[test]
     fn drawn_election_and_database_faults_render_exactly() {
         let parse = |set: &[String]| {
-            let options = crate::run::load_options(None, set).unwrap();
+            let options = crate::simulate::load_options(None, set).unwrap();
             scenarios::parse(FOREIGN, "foreign.json", &options).unwrap()
         };
         let scenario = parse(&[]);

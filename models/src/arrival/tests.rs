@@ -5,8 +5,9 @@ use std::sync::Arc;
 use sim_core::{Distribution, SimDuration, SimTime, Stream};
 
 use super::{Arrivals, Start};
-use crate::config::{Arrival, ClientConfig, ServiceId};
-use crate::load::{ArrivalTrace, Load, OnOff, Profile, Rate, Spacing};
+use crate::config::{
+    Arrival, ArrivalTrace, ClientConfig, Load, OnOff, Profile, Rate, ServiceId, Spacing,
+};
 
 fn secs(s: u64) -> SimDuration {
     SimDuration::from_secs(s)

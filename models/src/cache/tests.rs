@@ -1,7 +1,9 @@
 //! Unit tests of the cache: the Zipf sampler, freshness on a local clock, single flight,
 //! serve-stale and LRU eviction.
 use super::*;
-use sim_core::{Clock, Drift, SimTime};
+use crate::config::*;
+use crate::failure::{Ending, Failure};
+use sim_core::{Clock, Drift, SimDuration, SimTime};
 
 fn config(keys: u32) -> CacheConfig {
     CacheConfig {
@@ -87,7 +89,7 @@ fn an_entry_is_fresh_for_exactly_its_ttl() {
     let Lookup::Fetch(flight) = c.lookup(0, at(0), 1, true) else {
         panic!("an empty cache misses");
     };
-    let settled = c.complete(flight, true, false, at(5), true);
+    let settled = c.complete(flight, Ending::Served { garbage: false }, at(5), true);
     assert!(settled.ok && !settled.stale && settled.waiters.is_empty());
     let second = 1_000_000_000 + 5;
     assert_eq!(
@@ -113,7 +115,7 @@ fn a_fast_clock_expires_entries_early_by_its_drift() {
         let Lookup::Fetch(flight) = c.lookup(0, local(0), 1, true) else {
             panic!("an empty cache misses");
         };
-        c.complete(flight, true, false, local(0), true);
+        c.complete(flight, Ending::Served { garbage: false }, local(0), true);
         assert!(c.is_fresh(0, local(first_expired - 1)));
         assert!(!c.is_fresh(0, local(first_expired)));
     }
@@ -139,7 +141,7 @@ fn single_flight_turns_a_stampede_into_one_fetch() {
         let Lookup::Fetch(first) = lookups[0] else {
             panic!("the first miss fetches");
         };
-        let settled = c.complete(first, true, false, at(1), true);
+        let settled = c.complete(first, Ending::Served { garbage: false }, at(1), true);
         let waiters: Vec<u32> = if single_flight {
             (1..10).collect()
         } else {
@@ -162,7 +164,7 @@ fn waiters_share_a_failure() {
         panic!("an empty cache misses");
     };
     assert_eq!(c.lookup(0, at(0), 1, true), Lookup::Joined);
-    let settled = c.complete(flight, false, false, at(1), true);
+    let settled = c.complete(flight, Ending::Failed(Failure::Error), at(1), true);
     assert_eq!(
         settled,
         Settled {
@@ -188,19 +190,19 @@ fn serve_stale_answers_a_failed_fetch_with_the_expired_entry() {
         let Lookup::Fetch(flight) = c.lookup(0, at(0), 0, true) else {
             panic!("an empty cache misses");
         };
-        c.complete(flight, true, true, at(0), true);
+        c.complete(flight, Ending::Served { garbage: true }, at(0), true);
         let later = at(2_000_000_000);
         let Lookup::Fetch(flight) = c.lookup(0, later, 1, true) else {
             panic!("an expired entry misses");
         };
-        let settled = c.complete(flight, false, false, later, true);
+        let settled = c.complete(flight, Ending::Failed(Failure::Error), later, true);
         assert_eq!((settled.ok, settled.stale), (serve_stale, serve_stale));
         // The stale answer is the stored one, garbage included.
         assert_eq!(settled.garbage, serve_stale);
         let Lookup::Fetch(flight) = c.lookup(1, later, 2, true) else {
             panic!("a key never fetched misses");
         };
-        let settled = c.complete(flight, false, false, later, true);
+        let settled = c.complete(flight, Ending::Failed(Failure::Error), later, true);
         assert!(!settled.ok && !settled.stale, "nothing stale to serve");
     }
 }
@@ -216,7 +218,7 @@ fn a_full_cache_evicts_the_least_recently_used_entry() {
         let Lookup::Fetch(flight) = c.lookup(key, at(0), key, true) else {
             panic!("key {key} should miss");
         };
-        c.complete(flight, true, false, at(0), true);
+        c.complete(flight, Ending::Served { garbage: false }, at(0), true);
     };
     fetch(&mut c, 0);
     fetch(&mut c, 1);
@@ -240,7 +242,7 @@ fn clear_forgets_entries_and_fetches() {
     };
     assert_eq!(c.lookup(0, at(0), 1, true), Lookup::Joined);
     assert_eq!(c.clear(), vec![1]);
-    let settled = c.complete(flight, true, false, at(1), true);
+    let settled = c.complete(flight, Ending::Served { garbage: false }, at(1), true);
     assert!(settled.waiters.is_empty());
     assert!(matches!(c.lookup(0, at(2), 2, true), Lookup::Fetch(_)));
 }
@@ -252,7 +254,7 @@ fn warm_up_lookups_are_not_counted() {
     let Lookup::Fetch(flight) = c.lookup(0, at(0), 0, false) else {
         panic!("an empty cache misses");
     };
-    c.complete(flight, true, false, at(0), false);
+    c.complete(flight, Ending::Served { garbage: false }, at(0), false);
     assert_eq!(c.lookup(0, at(1), 1, false), Lookup::Hit { garbage: false });
     assert_eq!(c.counts, CacheCounts::default());
 }

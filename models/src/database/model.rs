@@ -15,13 +15,11 @@ use sim_core::{
 };
 
 use super::node::Node;
-use super::{
-    DatabaseConfig, DatabaseFaultKind, DatabaseResult, DatabaseSeries, Promotion, ReadFrom,
-    Replication,
+use super::{DatabaseResult, DatabaseSeries};
+use crate::beside::BesideHappening;
+use crate::config::{
+    Arrival, DatabaseConfig, DatabaseFaultKind, Promotion, ReadFrom, Replication, SERIES_INTERVAL,
 };
-use crate::client::SERIES_INTERVAL;
-use crate::config::Arrival;
-use crate::world::beside::BesideHappening;
 
 /// The database's closed set of events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,6 +2,8 @@
 //! small configurations with constant arrivals and constant lags.
 
 use super::*;
+use crate::config::*;
+use sim_core::Distribution;
 
 fn ms(n: u64) -> SimDuration {
     SimDuration::from_millis(n)
@@ -253,9 +255,18 @@ fn fault_records_name_nodes() {
         end: at_s(2),
         position: 0,
     };
-    assert_eq!(partition.record(&c).target, "db[0] ↔ db[1], db[2]");
-    assert_eq!(crash(1, 1, None).record(&c).kind, "replica_loss");
-    assert_eq!(crash(1, 1, Some(2)).record(&c).kind, "crash");
+    assert_eq!(
+        crate::world::beside::database_record(&c, &partition).target,
+        "db[0] ↔ db[1], db[2]"
+    );
+    assert_eq!(
+        crate::world::beside::database_record(&c, &crash(1, 1, None)).kind,
+        "replica_loss"
+    );
+    assert_eq!(
+        crate::world::beside::database_record(&c, &crash(1, 1, Some(2))).kind,
+        "crash"
+    );
 }
 
 #[test]

@@ -6,9 +6,9 @@ use sim_core::{Clock, Context, Drift, LocalTime, Model, SimDuration, SimTime, St
 
 use super::level::Level;
 use super::store::Store;
-use super::{Direction, ElectionConfig, ElectionFaultKind, ElectionResult, Member};
-use crate::config::Arrival;
-use crate::world::beside::BesideHappening;
+use super::ElectionResult;
+use crate::beside::BesideHappening;
+use crate::config::{Arrival, Direction, ElectionConfig, ElectionFaultKind, Member};
 
 /// The election's events; node events wait while their node is paused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use sim_core::{Distribution, Limits, SimDuration, SimTime, Simulation};
 
 use super::model::{Election, Event};
 use super::*;
+use crate::config::*;
 
 const SEC: u64 = 1_000_000_000;
 

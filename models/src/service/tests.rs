@@ -5,17 +5,17 @@ use sim_core::time_average::TimeAverage;
 use sim_core::{Distribution, LevelSeries, Probability, SimDuration, SimTime, Stream};
 
 use super::{Admission, Finished, Service};
-use crate::caller_class::{AttemptClass, CallerId, PoolConfig, ServiceClasses};
-use crate::config::{Balancer, ClientId, ServiceConfig, ServiceId, ServicePolicies};
-use crate::overload::OverloadConfig;
-use crate::priority::Priority;
-use crate::shedding::{Discipline, QueuePolicy};
+use crate::caller_class::AttemptClass;
+use crate::config::{
+    Balancer, CallerId, ClientId, Discipline, OverloadConfig, PoolConfig, Priority, QueuePolicy,
+    ServiceClasses, ServiceConfig, ServiceId, ServicePolicies,
+};
 
 fn class(client: u32, priority: Priority) -> AttemptClass {
     AttemptClass {
         caller: CallerId::Client(ClientId(client)),
         priority,
-        request: crate::load::ClassId::NONE,
+        request: crate::config::ClassId::NONE,
     }
 }
 
@@ -247,7 +247,7 @@ fn work_is_the_streams_draws_in_order() {
     let distribution = s.config.service_time.clone();
     for _ in 0..1_000 {
         assert_eq!(
-            s.work(0, SimTime::ZERO, crate::load::ClassId::NONE),
+            s.work(0, SimTime::ZERO, crate::config::ClassId::NONE),
             distribution.sample(&mut stream)
         );
     }

@@ -5,10 +5,15 @@
 //! observer and keeps the events of the window; like the world's tracer, the observer only
 //! reads, so the runs are the ones the trace hash covers.
 
-use sim_core::{Model, RunError, SimTime, Simulation};
+use sim_core::{Limits, RunError, RunStats, SimTime, TraceHash};
 
-use super::trace::TraceOptions;
-use crate::config::WorldConfig;
+use crate::beside::BesideHappening;
+use crate::config::{
+    DatabaseConfig, DatabaseFault, DatabaseFaultKind, Direction, ElectionConfig, ElectionFault,
+    ElectionFaultKind, Member, Unreachable, WorldConfig,
+};
+use crate::database::DatabaseResult;
+use crate::result::{FaultRecord, RunResult};
 
 /// One processed event of a model beside the world.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,148 +37,237 @@ pub enum Beside {
     Database,
 }
 
-/// What an event of the election or the database was.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BesideHappening {
-    /// An election node's timer fires: it sends an acquire or renew request to the store.
-    LeaseTick {
-        /// The node.
-        node: u32,
-    },
-    /// A node's lease request reaches the store.
-    LeaseRequest {
-        /// The node.
-        node: u32,
-        /// The request's number at that node.
-        seq: u64,
-    },
-    /// The store's answer reaches the node.
-    LeaseReply {
-        /// The node.
-        node: u32,
-        /// The request's number at that node.
-        seq: u64,
-        /// The fencing token if the lease was granted; `None` if refused.
-        granted: Option<u64>,
-    },
-    /// A node that believes it leads issues a write.
-    LeaderWrite {
-        /// The node.
-        node: u32,
-    },
-    /// A leader's write reaches the store.
-    WriteStored {
-        /// The node that sent it.
-        node: u32,
-        /// The token it carried.
-        token: u64,
-        /// Whether the store rejected it for a stale token (fencing).
-        fenced: bool,
-    },
-    /// A node's local clock reaches the end of a lease it was granted: it stops acting as
-    /// leader unless it has renewed the lease since (then nothing happens).
-    LeaseDeadline {
-        /// The node.
-        node: u32,
-    },
-    /// An election node crashes.
-    NodeCrash {
-        /// The node.
-        node: u32,
-    },
-    /// An election node restarts.
-    NodeRestart {
-        /// The node.
-        node: u32,
-    },
-    /// An election node freezes.
-    NodePause {
-        /// The node.
-        node: u32,
-        /// When it resumes.
-        until: SimTime,
-    },
-    /// An election node resumes.
-    NodeResume {
-        /// The node.
-        node: u32,
-    },
-    /// A write reaches the database's leader.
-    DbWrite,
-    /// A read reaches the database.
-    DbRead,
-    /// A database crash fault starts or ends.
-    DbCrash {
-        /// Index among the database's faults.
-        fault: u32,
-        /// Start (true) or end.
-        start: bool,
-    },
-    /// A database partition fault starts or ends.
-    DbPartition {
-        /// Index among the database's faults.
-        fault: u32,
-        /// Start (true) or end.
-        start: bool,
-    },
-    /// A failover is due: the database promotes a live node.
-    DbPromote,
-}
-
-/// What a model beside the world hands each processed event to.
-pub(crate) type Watch = Box<dyn FnMut(SimTime, BesideHappening)>;
-
-/// Runs `model` from its `initial` events to `config`'s end, as its ordinary run does, handing
-/// `watch` each processed event as `happening` describes it.
-pub(crate) fn run_watched<M: Model<Event: 'static>>(
-    model: M,
-    initial: Vec<(SimTime, M::Event)>,
+/// Runs the database of `config` (if any) beside the world and adds it to `result`: its figures
+/// folded into `result.stats`, its measurements attached (`list_faults` lists its faults).
+pub(crate) fn attach_database(
+    result: &mut RunResult,
     config: &WorldConfig,
-    mut watch: Watch,
-    happening: fn(&M::Event) -> BesideHappening,
+    seed: u64,
 ) -> Result<(), RunError> {
-    let mut sim = Simulation::new(model, config.limits);
-    for (at, event) in initial {
-        sim.schedule_at(at, event);
-    }
-    sim.set_observer(Box::new(move |at, event: &M::Event| {
-        watch(at, happening(event))
-    }));
-    sim.run_until(SimTime::ZERO.add(config.duration))?;
+    let Some(database) = &config.database else {
+        return Ok(());
+    };
+    let (stats, measured) = run_beside(database, config, seed, result.stats)?;
+    result.stats = stats;
+    result.database = Some(measured);
     Ok(())
 }
 
-/// The events of `config`'s election and database (those it has) inside the trace window,
-/// election first, each in processing order; at most `options.records_max` in all.
-pub(crate) fn records(
+/// Lists every fault of `config`'s one schedule in `result.faults`, in schedule order: the
+/// world's (which `World::result` listed in `config.faults` order), the database's and the
+/// election's, sorted by `position` (their entry in the file, then random draws in draw
+/// order). The sort is stable, so the faults a zone target expands into keep their service,
+/// then replica order.
+pub(crate) fn list_faults(result: &mut RunResult, config: &WorldConfig) {
+    assert_eq!(
+        result.faults.len(),
+        config.faults.len(),
+        "the world lists exactly its own faults, one per configured fault"
+    );
+    let world = config.faults.iter().map(|f| f.position);
+    let mut listed: Vec<(usize, FaultRecord)> = world.zip(result.faults.drain(..)).collect();
+    if let Some(database) = &config.database {
+        let records = database.faults.iter();
+        listed.extend(records.map(|f| (f.position, database_record(database, f))));
+    }
+    if let Some(election) = &config.election {
+        let records = election.faults.iter();
+        listed.extend(records.map(|f| (f.position, election_record(election, f))));
+    }
+    listed.sort_by_key(|(position, _)| *position);
+    result.faults = listed.into_iter().map(|(_, record)| record).collect();
+}
+
+/// The world's figures with those of `config`'s database (if any) folded in, for entry points
+/// that need only the figures (traced replays).
+pub(crate) fn with_database(
     config: &WorldConfig,
     seed: u64,
-    options: &TraceOptions,
-) -> Result<Vec<BesideRecord>, RunError> {
-    let mut records = Vec::new();
-    for model in [Beside::Election, Beside::Database] {
-        let kept = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        let sink = std::rc::Rc::clone(&kept);
-        let (from, to, most) = (options.from, options.to, options.records_max);
-        let mut event = 0u64;
-        let watch = Box::new(move |at: SimTime, what: BesideHappening| {
-            event += 1;
-            let mut sink = sink.borrow_mut();
-            if from <= at && at < to && sink.len() < most {
-                sink.push(BesideRecord {
-                    model,
-                    event,
-                    at,
-                    what,
-                });
-            }
-        });
-        match model {
-            Beside::Election => crate::election::watch(config, seed, watch)?,
-            Beside::Database => crate::database::watch(config, seed, watch)?,
-        }
-        records.extend(kept.take());
+    world: RunStats,
+) -> Result<RunStats, RunError> {
+    match &config.database {
+        None => Ok(world),
+        Some(database) => Ok(run_beside(database, config, seed, world)?.0),
     }
-    records.truncate(options.records_max);
-    Ok(records)
+}
+
+/// Runs `database` with `config`'s span and what is left of its event budget, and folds it.
+fn run_beside(
+    database: &DatabaseConfig,
+    config: &WorldConfig,
+    seed: u64,
+    world: RunStats,
+) -> Result<(RunStats, DatabaseResult), RunError> {
+    let limits = Limits {
+        pending_events_max: config.limits.pending_events_max,
+        events_max: config.limits.events_max.saturating_sub(world.events),
+        memory_max: config.limits.memory_max,
+    };
+    let (own, measured) =
+        crate::database::run(database, seed, config.duration, config.warmup, limits)?;
+    let mut trace_hash = world.trace_hash;
+    trace_hash.combine(own.trace_hash, own.events);
+    let stats = RunStats {
+        events: world.events + own.events,
+        trace_hash,
+        end: world.end.max(own.end),
+    };
+    Ok((stats, measured))
+}
+
+/// A database fault as reports list it: kind as in scenario files, target in words.
+pub(crate) fn database_record(config: &DatabaseConfig, fault: &DatabaseFault) -> FaultRecord {
+    let name = &config.name;
+    let node = |n: Option<u32>| match n {
+        Some(i) => format!("{name}[{i}]"),
+        None => name.clone(),
+    };
+    let list = |nodes: &[u32]| {
+        nodes
+            .iter()
+            .map(|&i| node(Some(i)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (kind, target) = match &fault.kind {
+        // A crash that never heals is a node lost for good, as for services.
+        DatabaseFaultKind::Crash { node: n } if fault.end == SimTime::MAX => {
+            ("replica_loss", node(*n))
+        }
+        DatabaseFaultKind::Crash { node: n } => ("crash", node(*n)),
+        DatabaseFaultKind::Slowdown { node: n, .. } => ("slowdown", node(*n)),
+        DatabaseFaultKind::Latency { node: n, .. } => ("latency", node(*n)),
+        DatabaseFaultKind::Partition { from, to, one_way } => (
+            "partition",
+            format!(
+                "{} {} {}",
+                list(from),
+                if *one_way { "→" } else { "↔" },
+                list(to)
+            ),
+        ),
+    };
+    FaultRecord {
+        kind: kind.to_string(),
+        target,
+        start: fault.start,
+        end: fault.end,
+    }
+}
+
+/// Runs the world's election, if it has one, and adds it to `result`: its measurements, and
+/// its events and trace hash (`list_faults` lists its faults).
+pub(crate) fn attach_election(
+    result: &mut RunResult,
+    config: &WorldConfig,
+    seed: u64,
+) -> Result<(), RunError> {
+    let Some(election) = &config.election else {
+        return Ok(());
+    };
+    let run = crate::election::run(
+        election,
+        seed,
+        config.warmup,
+        config.duration,
+        config.limits,
+    )?;
+    result.stats = combine(result.stats, run.stats);
+    result.election = Some(run.result);
+    Ok(())
+}
+
+/// The world's `stats` with its election's (if any) folded in; for traced runs.
+pub(crate) fn with_election(
+    stats: RunStats,
+    config: &WorldConfig,
+    seed: u64,
+) -> Result<RunStats, RunError> {
+    match &config.election {
+        None => Ok(stats),
+        Some(election) => {
+            let run = crate::election::run(
+                election,
+                seed,
+                config.warmup,
+                config.duration,
+                config.limits,
+            )?;
+            Ok(combine(stats, run.stats))
+        }
+    }
+}
+
+/// One run's figures from two simulations: events add up, hashes combine, the end is the later.
+fn combine(world: RunStats, election: RunStats) -> RunStats {
+    let mut trace_hash: TraceHash = world.trace_hash;
+    trace_hash.combine(election.trace_hash, election.events);
+    RunStats {
+        events: world.events + election.events,
+        trace_hash,
+        end: world.end.max(election.end),
+    }
+}
+
+/// An election fault as reports show it.
+fn election_record(config: &ElectionConfig, fault: &ElectionFault) -> FaultRecord {
+    let nodes = |nodes: &[u32]| -> String {
+        if nodes.len() == config.nodes as usize && config.nodes > 1 {
+            config.name.clone()
+        } else {
+            nodes
+                .iter()
+                .map(|i| format!("{}[{i}]", config.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let members = |members: &[Member]| -> String {
+        members
+            .iter()
+            .map(|m| match m {
+                Member::Node(i) => format!("{}[{i}]", config.name),
+                Member::Store => format!("{}.store", config.name),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (kind, target) = match &fault.kind {
+        ElectionFaultKind::Crash { nodes: n } if fault.end == SimTime::MAX => {
+            ("replica_loss", nodes(n))
+        }
+        ElectionFaultKind::Crash { nodes: n } => ("crash", nodes(n)),
+        ElectionFaultKind::Pause { nodes: n } => ("pause", nodes(n)),
+        ElectionFaultKind::Cut {
+            nodes: n,
+            direction,
+            partition: true,
+            ..
+        } => {
+            let arrow = match direction {
+                Direction::Both => "↔",
+                Direction::ToStore => "→",
+                Direction::FromStore => "←",
+            };
+            (
+                "partition",
+                format!("{} {arrow} {}.store", nodes(n), config.name),
+            )
+        }
+        ElectionFaultKind::Cut {
+            nodes: n,
+            mode: Unreachable::BlackHole,
+            ..
+        } => ("black_hole", nodes(n)),
+        ElectionFaultKind::Cut { nodes: n, .. } => ("refuse", nodes(n)),
+        ElectionFaultKind::Latency { nodes: n, .. } => ("latency", nodes(n)),
+        ElectionFaultKind::ClockJump { members: m, .. } => ("clock_jump", members(m)),
+        ElectionFaultKind::DriftChange { members: m, .. } => ("drift_change", members(m)),
+    };
+    FaultRecord {
+        kind: kind.to_string(),
+        target,
+        start: fault.start,
+        end: fault.end,
+    }
 }

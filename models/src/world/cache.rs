@@ -18,11 +18,11 @@ use sim_core::network::NodeId;
 use sim_core::{Context, Stream};
 
 use super::dispatch::Caller;
-use super::outcome::Ending;
 use super::trace::{CacheOutcome, Happening};
 use super::{PackedEvent, RequestKey, World};
 use crate::cache::{Cache, CacheCounts, Flight, Lookup, Zipf};
 use crate::config::{ServiceId, WorldConfig};
+use crate::failure::Ending;
 
 /// Every cache of a world.
 #[derive(Debug)]
@@ -178,8 +178,7 @@ impl World {
     ) -> Ending {
         let local = self.clocks[node.0 as usize].local_at(ctx.now());
         let cache = self.caches.get(caller).expect("a fetch has a cache");
-        let (ok, garbage) = (ending.ok(), ending.garbage());
-        let settled = cache.complete(flight, ok, garbage, local, measured);
+        let settled = cache.complete(flight, ending, local, measured);
         // A failed fetch fails its waiters for the fetch's own cause, unless stale data is
         // served instead.
         let answer = if settled.ok {

@@ -13,13 +13,15 @@ use sim_core::network::{Delivery, NodeId};
 use sim_core::{Context, SimDuration, SimTime};
 
 use super::call_policy;
-use super::outcome::Ending;
-use super::tied::pick_for;
-use super::{Attempt, Event, Origin, PackedEvent, Reply, RequestKey, World};
-use crate::caller_class::{AttemptClass, CallerId};
-use crate::config::{ClientId, ServiceId};
+use super::holders::Holders;
+use super::{Attempt, Event, JobKey, Origin, PackedEvent, Reply, RequestKey, World};
+use crate::caller_class::AttemptClass;
+use crate::config::{CallerId, ClientId, ServiceId};
+use crate::failure::Ending;
 use crate::failure::Failure;
 use crate::guard::{Entry, GuardState, LocalRejection};
+use crate::service::Service;
+use crate::tied::second_replica;
 
 /// Whose guards a request's attempts go through: a client, or one replica's call edge. Unlike
 /// an `Origin`, it stays valid after the job that made a call is gone.
@@ -35,28 +37,40 @@ pub(super) enum Caller {
     },
 }
 
+/// Which attempt of a request goes out: its next try (the first, or a retry after a
+/// failure), or a hedge copy (a hedge, or a tied request's second copy). A try refused by
+/// its guards fails its request and may wait for a bulkhead slot; a hedge copy is skipped
+/// instead, never waits, and is never retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Sending {
+    /// The request's next try.
+    Try,
+    /// A second copy beside a try still out.
+    Hedge,
+}
+
 impl World {
     pub(super) fn on_retry(&mut self, request: RequestKey, ctx: &mut Context<'_, PackedEvent>) {
         if self.origin_alive(request) {
-            self.send_attempt(request, false, ctx);
+            self.send_attempt(request, Sending::Try, ctx);
         } else {
             self.requests.remove(request);
         }
     }
 
-    /// Sends the next attempt of `request` (a hedge copy if `is_hedge`), unless its guards
+    /// Sends an attempt of `request` (its next try, or a hedge copy), unless its guards
     /// refuse: then a first try or retry fails the request at once, and a hedge is skipped.
     #[inline]
     pub(super) fn send_attempt(
         &mut self,
         request: RequestKey,
-        is_hedge: bool,
+        sending: Sending,
         ctx: &mut Context<'_, PackedEvent>,
     ) {
         if self.requests[request].guarded {
-            self.send_guarded(request, is_hedge, ctx);
+            self.send_guarded(request, sending, ctx);
         } else {
-            self.dispatch(request, is_hedge, None, ctx);
+            self.dispatch(request, sending, None, ctx);
         }
     }
 
@@ -64,7 +78,7 @@ impl World {
     fn send_guarded(
         &mut self,
         request: RequestKey,
-        is_hedge: bool,
+        sending: Sending,
         ctx: &mut Context<'_, PackedEvent>,
     ) {
         let now = ctx.now();
@@ -73,7 +87,7 @@ impl World {
         if let Err(why) = self.guards(origin).admit(now, measured) {
             self.note(now, |w| w.rejected_locally(request, why));
             // Refused locally (breaker open or throttled): fail fast, without a retry.
-            if !is_hedge {
+            if sending == Sending::Try {
                 self.resolve(
                     request,
                     Ending::Failed(super::outcome::failure_of_rejection(why)),
@@ -83,30 +97,31 @@ impl World {
             return;
         }
         let caller = self.requests[request].caller;
-        let permit = match self
-            .caller_guards(caller)
-            .enter_bulkhead(now, request, !is_hedge)
-        {
-            Entry::NoBulkhead => None,
-            Entry::Entered => Some(caller),
-            Entry::Queued(until) => {
-                let timer = ctx.schedule_at(until, Event::BulkheadTimeout { request });
-                self.requests[request].bulkhead_wait = Some((timer, now));
-                self.note(now, |w| w.bulkhead_queued(request, until));
-                return;
-            }
-            Entry::Rejected => {
-                self.caller_guards(caller)
-                    .on_bulkhead_full(now, SimDuration::ZERO, measured);
-                let why = LocalRejection::BulkheadFull;
-                self.note(now, |w| w.rejected_locally(request, why));
-                if !is_hedge {
-                    self.resolve(request, Ending::Failed(Failure::BulkheadFull), ctx);
+        let permit =
+            match self
+                .caller_guards(caller)
+                .enter_bulkhead(now, request, sending == Sending::Try)
+            {
+                Entry::NoBulkhead => None,
+                Entry::Entered => Some(caller),
+                Entry::Queued(until) => {
+                    let timer = ctx.schedule_at(until, Event::BulkheadTimeout { request });
+                    self.requests[request].bulkhead_wait = Some((timer, now));
+                    self.note(now, |w| w.bulkhead_queued(request, until));
+                    return;
                 }
-                return;
-            }
-        };
-        self.dispatch(request, is_hedge, permit, ctx);
+                Entry::Rejected => {
+                    self.caller_guards(caller)
+                        .on_bulkhead_full(now, SimDuration::ZERO, measured);
+                    let why = LocalRejection::BulkheadFull;
+                    self.note(now, |w| w.rejected_locally(request, why));
+                    if sending == Sending::Try {
+                        self.resolve(request, Ending::Failed(Failure::BulkheadFull), ctx);
+                    }
+                    return;
+                }
+            };
+        self.dispatch(request, sending, permit, ctx);
     }
 
     /// Sends an attempt of `request` that its guards let through, holding `permit`'s bulkhead
@@ -114,12 +129,12 @@ impl World {
     pub(super) fn dispatch(
         &mut self,
         request: RequestKey,
-        is_hedge: bool,
+        sending: Sending,
         permit: Option<Caller>,
         ctx: &mut Context<'_, PackedEvent>,
     ) {
         let now = ctx.now();
-        let twin = self.tied_twin_replica(request, is_hedge);
+        let twin = self.tied_twin_replica(request, sending);
         let r = self
             .requests
             .get_mut(request)
@@ -166,15 +181,11 @@ impl World {
             sent: now,
             expires,
             cancelled: false,
-            hedge: is_hedge,
+            hedge: sending == Sending::Hedge,
             number: r.attempts,
             waiting: true,
             // The copies of its request message in flight.
-            holders: match delivery {
-                Delivery::Deliver(_) | Delivery::Refuse(_) => 1,
-                Delivery::Duplicate(..) => 2,
-                Delivery::Drop => 0,
-            },
+            holders: Holders::sent(delivery),
             permit,
             tied: None,
             tie_started: false,
@@ -219,7 +230,7 @@ impl World {
             self.attempts[attempt].timer = Some(timer);
         }
         self.note(now, |w| w.attempt_sent(attempt, delivery, now));
-        if !is_hedge && guarded {
+        if sending == Sending::Try && guarded {
             self.send_tied_copy(request, attempt, ctx);
         }
     }
@@ -263,7 +274,7 @@ impl World {
             let caller = r.caller;
             ctx.cancel(timer);
             if self.origin_alive(request) {
-                self.dispatch(request, false, Some(caller), ctx);
+                self.dispatch(request, Sending::Try, Some(caller), ctx);
             } else {
                 self.requests.remove(request);
                 if let Some(next) = self.caller_guards(caller).exit_bulkhead(now) {
@@ -332,6 +343,18 @@ impl World {
             self.requests[request].measured,
         );
         self.guards(origin).counts.hedges += u64::from(measured);
-        self.send_attempt(request, true, ctx);
+        self.send_attempt(request, Sending::Hedge, ctx);
+    }
+}
+
+/// The replica for an attempt to `service`: the balancer's pick, moved off a tied `twin`'s.
+#[inline]
+fn pick_for(service: &mut Service<JobKey>, twin: Option<u32>, now: SimTime) -> u32 {
+    match twin {
+        None => service.pick_replica(now),
+        Some(twin) => {
+            let replicas = service.config.replicas;
+            service.pick_replica_with(now, |picked| second_replica(picked, twin, replicas))
+        }
     }
 }

@@ -2,11 +2,10 @@
 //! duplicate side effects, tied requests, and optional calls.
 
 use super::*;
-use crate::backoff::{Backoff, Jitter};
-use crate::config::{Arrival, CallConfig, ClientConfig, NetworkConfig, ServiceConfig};
-use crate::fault::Target;
-use crate::guard::{Guards, Hedge};
-use crate::idempotency::IdempotencyConfig;
+use crate::config::{
+    Arrival, Backoff, CallConfig, ClientConfig, Guards, Hedge, IdempotencyConfig, Jitter,
+    NetworkConfig, ServiceConfig, Target,
+};
 use sim_core::Distribution;
 
 fn ms(n: u64) -> SimDuration {
@@ -165,7 +164,7 @@ fn the_copy_that_starts_first_cancels_its_queued_twin() {
     let mut config = world(25.0, ms(100), ms(1));
     config.clients[0].guards.hedge = Some(Hedge::Tied);
     config.services.push(service("api", 2, 1, ms(10)));
-    config.faults.push(crate::fault::Fault {
+    config.faults.push(crate::config::Fault {
         kind: FaultKind::Slowdown {
             target: Target {
                 service: ServiceId(0),
@@ -175,6 +174,7 @@ fn the_copy_that_starts_first_cancels_its_queued_twin() {
         },
         start: SimTime::ZERO,
         end: SimTime::MAX,
+        position: 0,
     });
     let result = run(&config, 1).unwrap();
     let (web, api) = (&result.clients[0], &result.services[0]);

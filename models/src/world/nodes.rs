@@ -6,8 +6,7 @@
 use sim_core::network::{LinkConfig, Network, NodeId, NodeSet};
 use sim_core::{Clock, Drift};
 
-use crate::config::{NetworkConfig, WorldConfig};
-use crate::fault::{Endpoint, Fault, FaultKind, Target, Unreachable};
+use crate::config::{Endpoint, Fault, FaultKind, NetworkConfig, Target, Unreachable, WorldConfig};
 
 /// What `build_network` and `build_clocks` need to know about node numbering.
 pub(super) struct Nodes<'a> {

@@ -7,12 +7,13 @@
 use sim_core::{Context, SimDuration, SimTime};
 
 use super::trace::{self, RequestNote};
-use super::{call_policy, AttemptKey, Event, Origin, PackedEvent, Reply, RequestKey, World};
+use super::{
+    call_policy, AttemptKey, Event, Frozen, Origin, PackedEvent, Phase, Reply, RequestKey, World,
+};
 use crate::backoff::retry_delay;
-use crate::config::{ClientId, ServiceId};
-use crate::failure::Failure;
+use crate::config::{ClassId, ClientId, ServiceId};
+use crate::failure::{Ending, Failure};
 use crate::guard::AttemptOutcome;
-use crate::load::ClassId;
 
 /// How a failed attempt's reply fails its request, if it is a failure.
 pub(super) fn failure_of_reply(reply: Reply) -> Option<Failure> {
@@ -34,32 +35,6 @@ pub(super) fn failure_of_rejection(why: crate::guard::LocalRejection) -> Failure
         LocalRejection::BreakerOpen => Failure::BreakerOpen,
         LocalRejection::Throttled => Failure::Throttled,
         LocalRejection::BulkheadFull => Failure::BulkheadFull,
-    }
-}
-
-/// How a request ends: served (perhaps with a silently wrong answer), or failed for a cause.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Ending {
-    /// It got a successful answer; `garbage` if that answer was silently wrong.
-    Served {
-        /// The answer was garbage (a garbage fault).
-        garbage: bool,
-    },
-    /// Its caller gave up on it, for this cause.
-    Failed(Failure),
-}
-
-impl Ending {
-    /// Whether the request succeeded.
-    #[inline]
-    pub(super) fn ok(self) -> bool {
-        matches!(self, Ending::Served { .. })
-    }
-
-    /// Whether it succeeded with a garbage answer.
-    #[inline]
-    pub(super) fn garbage(self) -> bool {
-        self == Ending::Served { garbage: true }
     }
 }
 
@@ -103,7 +78,7 @@ impl World {
         );
         a.waiting = false;
         let (service, replica, permit) = (a.service, a.replica, a.permit.take());
-        if a.holders == 0 {
+        if a.holders.none() {
             self.attempts.remove(attempt);
         }
         self.services[service.0 as usize].attempt_done(replica);
@@ -117,7 +92,7 @@ impl World {
     #[inline]
     pub(super) fn release(&mut self, attempt: AttemptKey) {
         let a = &self.attempts[attempt];
-        if !a.waiting && a.holders == 0 {
+        if !a.waiting && a.holders.none() {
             self.attempts.remove(attempt);
         }
     }
@@ -130,7 +105,7 @@ impl World {
         ctx: &mut Context<'_, PackedEvent>,
     ) {
         let a = &mut self.attempts[attempt];
-        a.holders -= 1;
+        a.holders.reply_arrived();
         if !a.waiting {
             // The caller gave up on this attempt, or a duplicate reply came first.
             self.release(attempt);
@@ -409,34 +384,36 @@ impl World {
                     return; // The job that made this call is gone (its replica crashed).
                 };
                 let service = j.service;
-                let open = j.calls_made == call + 1 && !j.call_decided;
                 let s = &mut self.services[service.0 as usize];
-                s.count_call_outcome(call, ok, r.measured);
-                if !open {
-                    return; // An abandoned request of a call already decided.
+                s.count_call_outcome(call, r.ending, r.measured);
+                let (succeeded, failed) = match &mut j.phase {
+                    Phase::Calling { ok: oks, failed } if j.calls_made == call + 1 => {
+                        if ok {
+                            *oks += 1;
+                        } else {
+                            *failed += 1;
+                        }
+                        (*oks, *failed)
+                    }
+                    // An abandoned request of a call already decided.
+                    _ => return,
+                };
+                if ok {
+                    j.garbage |= garbage;
+                    j.degraded |= r.degraded;
                 }
                 let config = &s.config.calls[call as usize];
                 let (fanout, needed, optional) = (config.fanout, config.needed, config.optional);
-                if ok {
-                    j.call_ok += 1;
-                    j.garbage |= garbage;
-                    j.degraded |= r.degraded;
-                } else {
-                    j.call_failed += 1;
-                }
-                if j.call_ok >= needed {
-                    j.call_decided = true;
+                if succeeded >= needed {
                     self.on_work_done(job, ctx);
-                } else if j.call_failed > fanout - needed && optional {
+                } else if failed > fanout - needed && optional {
                     // Graceful degradation: the job goes on without the optional call.
-                    j.call_decided = true;
                     j.degraded = true;
                     self.on_work_done(job, ctx);
-                } else if j.call_failed > fanout - needed {
-                    j.call_decided = true;
+                } else if failed > fanout - needed {
                     if self.services[service.0 as usize].is_paused(j.replica) {
                         // The replica is frozen: the failure is handled when it resumes.
-                        j.frozen = Some(super::Frozen::Fail);
+                        j.phase = Phase::Paused(Frozen::Fail);
                     } else {
                         self.finish_job(job, Reply::Error, ctx);
                     }
@@ -487,10 +464,9 @@ impl World {
     pub(super) fn origin_alive(&self, request: RequestKey) -> bool {
         match self.requests[request].origin {
             Origin::Client(..) => true,
-            Origin::Call { job, call } => self
-                .jobs
-                .get(job)
-                .is_some_and(|j| j.calls_made == call + 1 && !j.call_decided),
+            Origin::Call { job, call } => self.jobs.get(job).is_some_and(|j| {
+                j.calls_made == call + 1 && matches!(j.phase, Phase::Calling { .. })
+            }),
         }
     }
 }

@@ -7,12 +7,11 @@
 //! resumes them when it ends.
 
 use sim_core::network::Delivery;
-use sim_core::{Context, SimTime};
+use sim_core::{Context, SimDuration, SimTime};
 
 use super::trace::Admitted;
-use super::{AttemptKey, Event, Frozen, Job, JobKey, PackedEvent, Reply, World};
-use crate::config::ServiceId;
-use crate::fault::{FaultKind, Target, Unreachable};
+use super::{AttemptKey, Event, Frozen, Job, JobKey, PackedEvent, Phase, Reply, World};
+use crate::config::{FaultKind, ServiceId, Target, Unreachable};
 use crate::service::{Admission, Finished, WorkKind};
 use crate::shedding::Drop;
 
@@ -25,7 +24,7 @@ impl World {
     ) {
         let now = ctx.now();
         let a = &mut self.attempts[attempt];
-        a.holders -= 1;
+        a.holders.request_arrived();
         if a.cancelled {
             // The loser of a hedge race: its caller cancelled it before it arrived.
             self.release(attempt);
@@ -92,22 +91,17 @@ impl World {
             service,
             replica,
             reached: now,
+            // Until its admission says otherwise (it needs its key to be admitted).
+            phase: Phase::Queued,
             calls_made: 0,
-            call_ok: 0,
-            call_failed: 0,
-            call_decided: false,
             garbage: false,
             deadline,
             started: now,
             kind,
-            queued: false,
-            work_done: None,
-            frozen: None,
             degraded: false,
             class,
-            working: false,
         });
-        self.attempts[attempt].holders += 1;
+        self.attempts[attempt].holders.job_began();
         if idempotent {
             self.idempotency_begin(job);
         }
@@ -125,12 +119,9 @@ impl World {
                 if tied {
                     self.tie_started(job, ctx);
                 }
-                let done = ctx.schedule_in(work, Event::WorkDone { job });
-                let j = &mut self.jobs[job];
-                j.working = true;
-                j.work_done = Some((done, now.add(work)));
+                self.start_work(job, work, ctx);
             }
-            Admission::Queued => self.jobs[job].queued = true,
+            Admission::Queued => self.jobs[job].phase = Phase::Queued,
             admission @ (Admission::Rejected | Admission::Expired | Admission::Shed) => {
                 let reply = if admission == Admission::Expired {
                     Reply::Error
@@ -138,7 +129,7 @@ impl World {
                     Reply::Rejected
                 };
                 self.jobs.remove(job);
-                self.attempts[attempt].holders -= 1;
+                self.attempts[attempt].holders.job_ended();
                 self.reply(attempt, reply, ctx);
             }
         }
@@ -162,7 +153,7 @@ impl World {
         }
         // The job no longer holds its attempt (nothing below reads the count before `reply`).
         let a = &mut self.attempts[j.attempt];
-        a.holders -= 1;
+        a.holders.job_ended();
         let abandoned = !a.waiting;
         let ok = matches!(reply, Reply::Ok | Reply::Garbage | Reply::Degraded);
         self.job_finished(&j, job, reply, now);
@@ -180,10 +171,7 @@ impl World {
         let next = service.complete(finished, now, &mut self.expired, cancelled);
         service.account_work(j.kind, abandoned, now.since(j.started), j.reached);
         if let Some((next, work)) = next {
-            let n = &mut self.jobs[next];
-            n.started = now;
-            n.queued = false;
-            n.working = true;
+            self.jobs[next].started = now;
             self.note(now, |w| w.dequeued(next, work, now));
             if self.tying {
                 self.tie_started(next, ctx);
@@ -198,15 +186,18 @@ impl World {
         }
     }
 
-    /// A worker starts `job`'s own work, which ends after `work`.
-    fn start_work(
-        &mut self,
-        job: JobKey,
-        work: sim_core::SimDuration,
-        ctx: &mut Context<'_, PackedEvent>,
-    ) {
-        let id = ctx.schedule_in(work, Event::WorkDone { job });
-        self.jobs[job].work_done = Some((id, ctx.now().add(work)));
+    /// A worker starts (or, after a pause, resumes) `job`'s own work, which ends after `work`.
+    fn start_work(&mut self, job: JobKey, work: SimDuration, ctx: &mut Context<'_, PackedEvent>) {
+        let done = ctx.schedule_in(work, Event::WorkDone { job });
+        let due = ctx.now().add(work);
+        self.jobs[job].phase = Phase::Working { done, due };
+    }
+
+    /// After a pause, `job` moves on to its next call: its `WorkDone` is due now.
+    fn move_on(&mut self, job: JobKey, ctx: &mut Context<'_, PackedEvent>) {
+        let done = ctx.schedule_in(SimDuration::ZERO, Event::WorkDone { job });
+        let due = ctx.now();
+        self.jobs[job].phase = Phase::Moving { done, due };
     }
 
     /// Answers the queued jobs a queue policy dropped undone. Jobs whose propagated deadline
@@ -230,7 +221,7 @@ impl World {
                     Reply::Rejected
                 }
             };
-            self.attempts[d.attempt].holders -= 1;
+            self.attempts[d.attempt].holders.job_ended();
             self.reply(d.attempt, reply, ctx);
         }
     }
@@ -247,9 +238,16 @@ impl World {
                 if j.service != target.service || j.replica != replica {
                     continue;
                 }
-                if let Some((id, due)) = j.work_done.take() {
-                    ctx.cancel(id);
-                    j.frozen = Some(Frozen::Work(due.since(now)));
+                match j.phase {
+                    Phase::Working { done, due } => {
+                        ctx.cancel(done);
+                        j.phase = Phase::Paused(Frozen::Work(due.since(now)));
+                    }
+                    Phase::Moving { done, .. } => {
+                        ctx.cancel(done);
+                        j.phase = Phase::Paused(Frozen::Move);
+                    }
+                    Phase::Queued | Phase::Calling { .. } | Phase::Paused(_) => {}
                 }
             }
         }
@@ -268,11 +266,15 @@ impl World {
                 .jobs
                 .iter_mut()
                 .filter(|(_, j)| j.service == service && j.replica == replica)
-                .filter_map(|(key, j)| j.frozen.take().map(|f| (key, f)))
+                .filter_map(|(key, j)| match j.phase {
+                    Phase::Paused(frozen) => Some((key, frozen)),
+                    _ => None,
+                })
                 .collect();
             for (job, frozen) in thawed {
                 match frozen {
                     Frozen::Work(left) => self.start_work(job, left, ctx),
+                    Frozen::Move => self.move_on(job, ctx),
                     Frozen::Fail => self.finish_job(job, Reply::Error, ctx),
                 }
             }
@@ -287,10 +289,7 @@ impl World {
                 else {
                     break;
                 };
-                let n = &mut self.jobs[next];
-                n.started = now;
-                n.queued = false;
-                n.working = true;
+                self.jobs[next].started = now;
                 self.note(now, |w| w.dequeued(next, work, now));
                 self.tie_started(next, ctx);
                 self.start_work(next, work, ctx);
@@ -314,11 +313,11 @@ impl World {
         self.note(now, |w| w.reply_sent(attempt, reply, delivery, now));
         match delivery {
             Delivery::Deliver(delay) => {
-                self.attempts[attempt].holders += 1;
+                self.attempts[attempt].holders.replies_sent(1);
                 ctx.schedule_in_or_next(delay, || Event::Response { attempt, reply });
             }
             Delivery::Duplicate(first, second) => {
-                self.attempts[attempt].holders += 2;
+                self.attempts[attempt].holders.replies_sent(2);
                 ctx.schedule_in_or_next(first, || Event::Response { attempt, reply });
                 ctx.schedule_in_or_next(second, || Event::Response { attempt, reply });
             }

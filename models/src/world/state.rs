@@ -115,7 +115,7 @@ impl World {
         let mut queued = vec![0u32; nodes];
         for (_, j) in &self.jobs {
             let node = self.replica_node(j.service, j.replica).0 as usize;
-            if j.queued {
+            if j.phase == super::Phase::Queued {
                 queued[node] += 1;
             } else {
                 busy[node] += 1;

@@ -1,8 +1,9 @@
 //! Unit tests of the world: conservation, determinism, calls and their failures.
 use super::*;
-use crate::backoff::{Backoff, Jitter};
-use crate::config::{Arrival, Balancer, CallConfig, ClientConfig, RetryPolicy, ServiceConfig};
-use crate::guard::Guards;
+use crate::config::{
+    Arrival, Backoff, Balancer, CallConfig, ClientConfig, Guards, Jitter, RetryPolicy,
+    ServiceConfig,
+};
 use sim_core::Distribution;
 
 fn ms(n: u64) -> SimDuration {
@@ -78,7 +79,7 @@ fn a_downstream_call_holds_the_worker_and_counts_per_edge() {
         policies: crate::config::ServicePolicies::NONE,
         service_time: Distribution::Constant(ms(2)),
         calls: vec![],
-        classes: crate::caller_class::ServiceClasses::NONE,
+        classes: crate::config::ServiceClasses::NONE,
     });
     config.services[0].service_time = Distribution::Constant(ms(1));
     config.services[0].calls = vec![CallConfig {
@@ -121,7 +122,7 @@ fn a_failing_call_fails_the_job_and_the_client_sees_an_error() {
         policies: crate::config::ServicePolicies::NONE,
         service_time: Distribution::Constant(ms(20)),
         calls: vec![],
-        classes: crate::caller_class::ServiceClasses::NONE,
+        classes: crate::config::ServiceClasses::NONE,
     });
     config.services[0].calls = vec![CallConfig {
         target: ServiceId(1),

@@ -3,17 +3,20 @@
 //! when it reaches the twin's replica.
 
 use sim_core::network::Delivery;
-use sim_core::{Context, SimTime};
+use sim_core::Context;
 
+use super::dispatch::Sending;
 use super::{AttemptKey, Event, JobKey, PackedEvent, RequestKey, World};
-use crate::service::Service;
-use crate::tied::second_replica;
 
 impl World {
-    /// The replica of the twin that a tied copy of `request` must avoid, if `is_hedge` and
-    /// the caller ties its requests.
-    pub(super) fn tied_twin_replica(&mut self, request: RequestKey, is_hedge: bool) -> Option<u32> {
-        if !is_hedge {
+    /// The replica of the twin that a tied copy of `request` must avoid, if it is a hedge
+    /// copy and the caller ties its requests.
+    pub(super) fn tied_twin_replica(
+        &mut self,
+        request: RequestKey,
+        sending: Sending,
+    ) -> Option<u32> {
+        if sending == Sending::Try {
             return None;
         }
         let origin = self.requests[request].origin;
@@ -41,7 +44,7 @@ impl World {
         if !self.guards(origin).is_tied() {
             return;
         }
-        self.send_attempt(request, true, ctx);
+        self.send_attempt(request, Sending::Hedge, ctx);
         let copy = self.requests.get(request).and_then(|r| {
             r.live
                 .iter()
@@ -82,11 +85,11 @@ impl World {
         let to = self.replica_node(t.service, t.replica);
         match self.network.send(from, to, ctx.now()) {
             Delivery::Deliver(delay) => {
-                self.attempts[twin].holders += 1;
+                self.attempts[twin].holders.cancels_sent(1);
                 ctx.schedule_in_or_next(delay, || Event::TiedCancel { attempt: twin });
             }
             Delivery::Duplicate(first, second) => {
-                self.attempts[twin].holders += 2;
+                self.attempts[twin].holders.cancels_sent(2);
                 ctx.schedule_in_or_next(first, || Event::TiedCancel { attempt: twin });
                 ctx.schedule_in_or_next(second, || Event::TiedCancel { attempt: twin });
             }
@@ -105,7 +108,7 @@ impl World {
     ) {
         let now = ctx.now();
         let a = &mut self.attempts[attempt];
-        a.holders -= 1;
+        a.holders.cancel_arrived();
         if a.tie_started || a.cancelled {
             self.release(attempt);
             return;
@@ -129,17 +132,5 @@ impl World {
             return;
         }
         self.release(attempt);
-    }
-}
-
-/// The replica for an attempt to `service`: the balancer's pick, moved off a tied `twin`'s.
-#[inline]
-pub(super) fn pick_for(service: &mut Service<JobKey>, twin: Option<u32>, now: SimTime) -> u32 {
-    match twin {
-        None => service.pick_replica(now),
-        Some(twin) => {
-            let replicas = service.config.replicas;
-            service.pick_replica_with(now, |picked| second_replica(picked, twin, replicas))
-        }
     }
 }

@@ -23,12 +23,12 @@
 use sim_core::network::{Delivery, NodeId};
 use sim_core::{RunError, RunStats, SimDuration, SimTime};
 
-use super::beside::BesideRecord;
-use super::outcome::Ending;
+use super::beside::{Beside, BesideRecord};
 use super::state::WorldState;
 use super::{AttemptKey, Event, Job, JobKey, Reply, Request, RequestKey, World};
-use crate::config::{ServiceId, WorldConfig};
-use crate::fault::Unreachable;
+use crate::beside::BesideHappening;
+use crate::config::{ServiceId, Unreachable, WorldConfig};
+use crate::failure::Ending;
 use crate::guard::LocalRejection;
 use crate::service::Admission;
 
@@ -476,15 +476,15 @@ pub fn run_traced(
     );
     let state = options.until_event.map(|_| world.state(events, at));
     let beside = match options.until_event {
-        None => super::beside::records(config, seed, &options)?,
+        None => records(config, seed, &options)?,
         Some(_) => Vec::new(),
     };
     // A lease election runs after the world (see `election`); a full run's hash includes it.
     // So does a database (`database`), folded in before the election as in `run_observed`.
     let stats = stats
-        .map(|stats| crate::database::combined_stats(config, seed, stats))
+        .map(|stats| super::beside::with_database(config, seed, stats))
         .transpose()?
-        .map(|stats| crate::election::extend(stats, config, seed))
+        .map(|stats| super::beside::with_election(stats, config, seed))
         .transpose()?;
     Ok(TracedRun {
         stats,
@@ -498,6 +498,47 @@ pub fn run_traced(
         },
         state,
     })
+}
+
+/// The events of `config`'s election and database (those it has) inside the trace window,
+/// election first, each in processing order; at most `options.records_max` in all.
+fn records(
+    config: &WorldConfig,
+    seed: u64,
+    options: &TraceOptions,
+) -> Result<Vec<BesideRecord>, RunError> {
+    let mut records = Vec::new();
+    for model in [Beside::Election, Beside::Database] {
+        let kept = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let sink = std::rc::Rc::clone(&kept);
+        let (from, to, most) = (options.from, options.to, options.records_max);
+        let mut event = 0u64;
+        let watch = Box::new(move |at: SimTime, what: BesideHappening| {
+            event += 1;
+            let mut sink = sink.borrow_mut();
+            if from <= at && at < to && sink.len() < most {
+                sink.push(BesideRecord {
+                    model,
+                    event,
+                    at,
+                    what,
+                });
+            }
+        });
+        let span = (config.warmup, config.duration);
+        match (model, &config.election, &config.database) {
+            (Beside::Election, Some(election), _) => {
+                crate::election::watch(election, seed, span, config.limits, watch)?;
+            }
+            (Beside::Database, _, Some(database)) => {
+                crate::database::watch(database, seed, span, config.limits, watch)?;
+            }
+            _ => {}
+        }
+        records.extend(kept.take());
+    }
+    records.truncate(options.records_max);
+    Ok(records)
 }
 
 /// The recorder a traced world carries.
@@ -876,12 +917,12 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backoff::{Backoff, Jitter};
+    use crate::config::Guards;
     use crate::config::{
         Arrival, Balancer, CallConfig, ClientConfig, NetworkConfig, RetryPolicy, ServiceConfig,
     };
-    use crate::fault::{Fault, FaultKind, Target};
-    use crate::guard::Guards;
+    use crate::config::{Backoff, Jitter};
+    use crate::config::{Fault, FaultKind, Target};
     use sim_core::{Distribution, Limits, Probability};
 
     fn ms(n: u64) -> SimDuration {
@@ -908,7 +949,7 @@ mod tests {
             policies: crate::config::ServicePolicies::NONE,
             service_time: Distribution::Exponential { mean: ms(4) },
             calls,
-            classes: crate::caller_class::ServiceClasses::NONE,
+            classes: crate::config::ServiceClasses::NONE,
         };
         let db_call = CallConfig {
             target: ServiceId(1),
@@ -938,7 +979,7 @@ mod tests {
                 deadline: None,
                 latency_marks: Vec::new(),
                 cache: None,
-                priority: crate::priority::Priority::Critical,
+                priority: crate::config::Priority::Critical,
             }],
             services: vec![service("api", 2, vec![db_call]), service("db", 1, vec![])],
             network,
@@ -958,6 +999,7 @@ mod tests {
                 },
                 start: SimTime::ZERO.add(ms(1_200)),
                 end: SimTime::ZERO.add(ms(1_500)),
+                position: 0,
             }],
             clocks: Vec::new(),
             random_faults: None,

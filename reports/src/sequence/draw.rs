@@ -279,7 +279,7 @@ pub(super) fn draw(
         count,
     } in drawn
     {
-        line(&mut svg, a, b, arrow.colour, arrow.dashed, true);
+        line(&mut svg, a, b, arrow.colour, arrow.dashed, End::Head);
         let text = match (count, arrow.label.is_empty()) {
             (1, _) => arrow.label.clone(),
             (_, true) => format!("×{count}"),
@@ -294,12 +294,19 @@ pub(super) fn draw(
         let y1 = axis.y(lost.sent);
         let short = LOST_SHORT_PX.min((x2 - x1).abs() * LOST_SHORT_SHARE);
         let end = (x2 - short * (x2 - x1).signum(), y1 + LOST_DROP_PX);
-        line(&mut svg, (x1, y1), end, lost.colour, lost.dashed, false);
+        line(
+            &mut svg,
+            (x1, y1),
+            end,
+            lost.colour,
+            lost.dashed,
+            End::Plain,
+        );
         cross(&mut svg, end, lost.colour, 5.0);
         labels.message(&mut svg, (x1, y1), end, lost.colour, &lost.label);
         if let Some(back) = lost.back {
             // A refusal comes back to the sender as a connection error.
-            line(&mut svg, end, (x1, axis.y(back)), REFUSED, true, true);
+            line(&mut svg, end, (x1, axis.y(back)), REFUSED, true, End::Head);
         }
     }
     for mark in &scene.marks {
@@ -413,7 +420,7 @@ fn legend(svg: &mut String, x: f64, y: f64) {
     ];
     let mut x = x;
     for (colour, dashed, text) in entries {
-        line(svg, (x, y), (x + 34.0, y), colour, dashed, true);
+        line(svg, (x, y), (x + 34.0, y), colour, dashed, End::Head);
         let _ = writeln!(
             svg,
             r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
@@ -433,7 +440,7 @@ fn legend(svg: &mut String, x: f64, y: f64) {
         y + 4.0
     );
     x2 += 80.0;
-    line(svg, (x2, y), (x2 + 24.0, y), REQUEST, false, false);
+    line(svg, (x2, y), (x2 + 24.0, y), REQUEST, false, End::Plain);
     cross(svg, (x2 + 24.0, y), REQUEST, 5.0);
     let _ = writeln!(
         svg,
@@ -549,16 +556,24 @@ fn ticks(svg: &mut String, axis: &TimeAxis, width: f64) {
     }
 }
 
-fn line(svg: &mut String, a: (f64, f64), b: (f64, f64), colour: &str, dashed: bool, head: bool) {
+/// How a drawn line ends: with an arrowhead in its colour, or plainly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// An arrowhead (a message that arrives, or a legend's arrow).
+    Head,
+    /// No arrowhead (a message lost on the way, a plain mark).
+    Plain,
+}
+
+fn line(svg: &mut String, a: (f64, f64), b: (f64, f64), colour: &str, dashed: bool, end: End) {
     let dash = if dashed {
         r#" stroke-dasharray="6 3""#
     } else {
         ""
     };
-    let marker = if head {
-        format!(r#" marker-end="url(#head-{})""#, &colour[1..])
-    } else {
-        String::new()
+    let marker = match end {
+        End::Head => format!(r#" marker-end="url(#head-{})""#, &colour[1..]),
+        End::Plain => String::new(),
     };
     let _ = writeln!(
         svg,

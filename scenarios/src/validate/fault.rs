@@ -175,9 +175,10 @@ impl Checker<'_> {
         raw: &raw::Fault,
         names: &Names<'_>,
         duration: SimDuration,
+        position: usize,
     ) -> Result<Vec<Fault>, ScenarioError> {
         let Some(zone) = raw.target.as_deref().and_then(|t| t.strip_prefix("zone:")) else {
-            return Ok(vec![self.fault(path, raw, names, duration)?]);
+            return Ok(vec![self.fault(path, raw, names, duration, position)?]);
         };
         use raw::FaultKind as K;
         if !matches!(raw.kind, K::Crash | K::Pause | K::Slowdown) {
@@ -198,17 +199,19 @@ impl Checker<'_> {
                     "{}[{replica}]",
                     services[target.service.0 as usize]
                 ));
-                self.fault(path, &one, names, duration)
+                self.fault(path, &one, names, duration, position)
             })
             .collect()
     }
 
+    /// One fault of entry `position` of `faults` (a zone's replica, or the entry itself).
     pub(super) fn fault(
         &self,
         path: &Path,
         raw: &raw::Fault,
         names: &Names<'_>,
         duration: SimDuration,
+        position: usize,
     ) -> Result<Fault, ScenarioError> {
         use raw::FaultKind as K;
         let (kind, allowed): (&str, &[&str]) = match raw.kind {
@@ -241,7 +244,12 @@ impl Checker<'_> {
             ));
         }
         let kind = self.fault_kind(path, raw, names)?;
-        Ok(Fault { kind, start, end })
+        Ok(Fault {
+            kind,
+            start,
+            end,
+            position,
+        })
     }
 
     fn fault_kind(

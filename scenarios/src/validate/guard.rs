@@ -1,9 +1,9 @@
 //! Validation of a caller's guards (retry budget, circuit breaker, adaptive throttling) and of
 //! client deadlines, onto the pattern configs of `models`.
 
-use models::circuit_breaker::{CircuitBreakerConfig, SlidingWindow};
-use models::guard::Hedge;
+use models::Hedge;
 use models::{AdaptiveThrottleConfig, Deadline, Guards, RetryBudgetConfig};
+use models::{CircuitBreakerConfig, SlidingWindow};
 use sim_core::Probability;
 
 use super::Checker;

@@ -95,10 +95,7 @@ mod tests {
     #[test]
     fn a_hedge_is_tied_or_after_never_both_nor_neither() {
         let s = edited(|d| d["clients"][0]["hedge"] = json!({ "tied": true })).unwrap();
-        assert_eq!(
-            s.world.clients[0].guards.hedge,
-            Some(models::guard::Hedge::Tied)
-        );
+        assert_eq!(s.world.clients[0].guards.hedge, Some(models::Hedge::Tied));
         let m = refused(|d| d["clients"][0]["hedge"] = json!({ "tied": true, "after": "5ms" }));
         assert!(m.contains("clients[0] (web).hedge.tied"), "{m}");
         assert!(m.contains("cannot be combined"), "{m}");

@@ -1,9 +1,8 @@
 //! The caches in a running world: exact stampede and serve-stale counts, and the TTL-cache
 //! hit ratio of Jung, Berger and Balakrishnan against a long run.
 use super::super::*;
-use crate::cache::{CacheConfig, Zipf};
-use crate::config::{Arrival, ClientConfig, ServiceConfig};
-use crate::fault::Target;
+use crate::cache::Zipf;
+use crate::config::{Arrival, CacheConfig, ClientConfig, ServiceConfig, Target};
 use sim_core::{Distribution, Probability};
 
 fn ms(n: u64) -> SimDuration {
@@ -81,6 +80,7 @@ fn serve_stale_turns_each_failure_of_an_outage_into_a_stale_answer() {
         },
         start: SimTime::ZERO.add(SimDuration::from_secs(1)),
         end: SimTime::ZERO.add(SimDuration::from_secs(2)),
+        position: 0,
     };
     let results: Vec<RunResult> = [false, true]
         .into_iter()
@@ -189,7 +189,7 @@ fn the_ttl_runs_on_the_callers_drifting_clock() {
             SimDuration::from_secs(10),
         );
         config.clocks.push(crate::config::ClockSetting {
-            target: crate::fault::Endpoint::Client(ClientId(0)),
+            target: crate::config::Endpoint::Client(ClientId(0)),
             offset_ns: 0,
             drift_ppb,
         });

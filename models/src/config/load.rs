@@ -2,7 +2,8 @@
 //! many identical clients it stands for (`ClientConfig::count`), and the request classes its
 //! traffic mixes (`RequestClass`).
 //!
-//! Plain data, like the rest of `config`: the behaviour (sampling a profile, waking a
+//! Plain data, like the rest of `config` (and `Arrival`, the fixed-rate process the
+//! database's workload takes): the behaviour (sampling a profile, waking a
 //! closed-loop user, replaying a trace) lives in `arrival`, and the world wires it in.
 //!
 //! ```text
@@ -16,7 +17,21 @@ use std::sync::Arc;
 
 use sim_core::{Distribution, SimDuration};
 
-use crate::config::Arrival;
+/// A fixed-rate open-loop arrival process: what the election's and the database's
+/// workloads take, and the simplest `Load` of a client (`Load::from`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Arrival {
+    /// Exponential inter-arrival times (a Poisson process) at `rate_per_s` requests per second.
+    Poisson {
+        /// Mean arrivals per second (> 0).
+        rate_per_s: f64,
+    },
+    /// Evenly spaced arrivals at `rate_per_s` requests per second.
+    Constant {
+        /// Arrivals per second (> 0).
+        rate_per_s: f64,
+    },
+}
 
 /// How a client's requests arrive.
 #[derive(Clone, Debug, PartialEq)]
