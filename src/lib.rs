@@ -30,6 +30,7 @@ pub mod shrink;
 pub mod simulate;
 pub mod sweep;
 pub mod trace;
+pub mod watch;
 
 /// This build's version, recorded in every summary.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -3,7 +3,7 @@
 use crate::cli::{Format, RunArgs};
 use crate::error::CliError;
 use crate::input;
-use crate::simulate::{load_options, simulate, warn, Outcome, Simulated, AS_WRITTEN};
+use crate::simulate::{load_options, simulate_watched, warn, Outcome, Simulated, AS_WRITTEN};
 
 /// Runs the scenario named by `args` and renders its summary (and writes a record if asked).
 /// Its warnings go to standard error first, so standard output stays the summary alone.
@@ -11,12 +11,13 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
     let source = input::read(&args.file)?;
     let options = load_options(args.variant.as_deref(), &args.set)?;
     warn(&scenarios::parse(&source.text, &source.origin, &options)?.warnings);
-    let simulated = simulate(
+    let simulated = simulate_watched(
         &source.text,
         &source.origin,
         args.variant.as_deref(),
         &args.set,
         args.seed,
+        true,
     )
     .map_err(|error| match error {
         CliError::Guard { source, seed, .. } => CliError::Guard {

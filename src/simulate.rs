@@ -40,9 +40,39 @@ pub fn simulate(
     set: &[String],
     seed: u64,
 ) -> Result<Simulated, CliError> {
+    simulate_watched(text, origin, variant, set, seed, false)
+}
+
+/// `simulate`, showing the run's progress on standard error if `watch` and it is a terminal
+/// (`watch::RunWatch`: it only reads events, so the result is the same either way).
+pub fn simulate_watched(
+    text: &str,
+    origin: &str,
+    variant: Option<&str>,
+    set: &[String],
+    seed: u64,
+    watch: bool,
+) -> Result<Simulated, CliError> {
     let options = load_options(variant, set)?;
     let scenario = scenarios::parse(text, origin, &options)?;
-    let result = models::run(&scenario.world, seed).map_err(|source| CliError::Guard {
+    let watcher = if watch {
+        crate::watch::RunWatch::on_terminal(scenario.world.duration)
+    } else {
+        None
+    };
+    let ran = match watcher {
+        None => models::run(&scenario.world, seed),
+        Some(watcher) => {
+            let watcher = std::rc::Rc::new(std::cell::RefCell::new(watcher));
+            let seen = std::rc::Rc::clone(&watcher);
+            let observer: sim_core::Observer<models::Event> =
+                Box::new(move |at, _event| seen.borrow_mut().event(at));
+            let ran = models::run_observed(&scenario.world, seed, Some(observer));
+            watcher.borrow().finish();
+            ran
+        }
+    };
+    let result = ran.map_err(|source| CliError::Guard {
         source,
         seed,
         replay: format!("faultline run {origin} --seed {seed}"),
