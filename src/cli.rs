@@ -78,6 +78,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// The course: list its lessons in order, or take one (`faultline lesson retry-storm`):
+    /// a story, a question to predict, the run, a chart, and why.
+    Lesson(LessonArgs),
     /// List the catalog of built-in scenarios.
     List {
         /// Output format.
@@ -373,4 +376,20 @@ pub enum Format {
     Text,
     /// The stable JSON object of DESIGN.md.
     Json,
+}
+
+/// Flags of `faultline lesson`.
+#[derive(Debug, clap::Args)]
+pub struct LessonArgs {
+    /// The lesson (a catalog scenario's name); without it, the course is listed in order.
+    pub name: Option<String>,
+    /// Your prediction, a letter (`B`); without it the question is asked on standard input.
+    #[arg(long, value_name = "LETTER")]
+    pub answer: Option<String>,
+    /// Where to write the full report (default: `lesson-NAME` in the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress on standard error.
+    #[arg(long)]
+    pub quiet: bool,
 }

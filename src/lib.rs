@@ -16,6 +16,7 @@ pub mod explore;
 pub mod input;
 pub mod inspect;
 pub mod journal;
+pub mod lesson;
 pub mod map;
 pub mod merge;
 pub mod output;
@@ -76,6 +77,7 @@ pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Merge(args) => merge::merge(args),
         Command::Shrink { record, out } => shrink::shrink(record, out.as_deref()),
         Command::Validate { file, format } => inspect::validate(file, *format),
+        Command::Lesson(args) => lesson::lesson(args),
         Command::List { format } => inspect::list(*format),
         Command::Explain {
             file,
