@@ -127,3 +127,41 @@ fn a_wrong_answer_or_lesson_is_bad_input_with_a_hint() {
         stderr(&output)
     );
 }
+
+#[test]
+fn the_course_readme_lists_the_lessons_in_the_course_order_each_with_an_exercise() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme =
+        std::fs::read_to_string(root.join("docs/lessons/README.md")).expect("the course page");
+    // The table rows, `| N | [name](name.md) | ...`, in page order.
+    let rows: Vec<String> = readme
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("| ")?;
+            let (number, rest) = rest.split_once(" | [")?;
+            number.parse::<usize>().ok()?;
+            Some(rest.split(']').next()?.to_string())
+        })
+        .collect();
+    let course: Vec<String> = faultline::lesson::course::names()
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+    assert_eq!(
+        rows, course,
+        "docs/lessons/README.md and `faultline lesson`"
+    );
+    for name in &course {
+        let exercise = format!("- **{name}**: ");
+        let at = readme
+            .find(&exercise)
+            .unwrap_or_else(|| panic!("{name} has no exercise"));
+        assert!(
+            readme[at..]
+                .lines()
+                .nth(1)
+                .is_some_and(|line| line.contains("Answer")),
+            "{name}'s exercise has its answer"
+        );
+    }
+}
