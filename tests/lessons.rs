@@ -695,3 +695,138 @@ fn every_catalog_scenario_has_a_lesson_and_a_claim_test() {
         );
     }
 }
+
+#[test]
+fn retry_layers() {
+    // Headline: 4 attempts at each of 3 call layers send db up to 4³ = 64 attempts per failed
+    // request (the Google SRE book, "Addressing Cascading Failures": retry at one layer);
+    // retrying only at the edge sends 4, and the same requests fail.
+    let per_failed = |r: &Simulated| {
+        let db = service(r, "db").arrivals as f64;
+        let web = client(r, "web");
+        // Each success made one db call; the rest are the failed requests' attempts.
+        (db - web.succeeded as f64) / web.failed as f64
+    };
+    let everywhere = run("retry-layers", Some("everywhere"), &[]);
+    let edge = run("retry-layers", Some("edge-only"), &[]);
+    assert_close(
+        "db attempts per failed request",
+        per_failed(&everywhere),
+        64.0,
+        0.05,
+    );
+    assert_close("… retrying at the edge only", per_failed(&edge), 4.0, 0.05);
+    let (a, b) = (
+        client(&everywhere, "web").failed,
+        client(&edge, "web").failed,
+    );
+    assert!(
+        a.abs_diff(b) * 20 < a,
+        "the same failures either way ({a}, {b})"
+    );
+}
+
+#[test]
+fn breaker_tuning() {
+    // Headline: a breaker tuned below the noise (20% of 20 calls against 3% errors) flaps
+    // open on the noise and refuses good traffic; one tuned to it (50% of 100) opens only in
+    // the slowdown; with none, retries keep api down after the slowdown.
+    let none = run("breaker-tuning", Some("none"), &[]);
+    let flapping = run("breaker-tuning", Some("flapping"), &[]);
+    let tuned = run("breaker-tuning", Some("tuned"), &[]);
+    for (label, r) in [("none", &none), ("flapping", &flapping), ("tuned", &tuned)] {
+        eprintln!(
+            "{label}: calm 20-60 s {:.1}/s, after 85-95 s {:.1}/s, openings {}",
+            goodput(r, 0, 20, 60),
+            goodput(r, 0, 85, 95),
+            client(r, "web").breaker_opened
+        );
+    }
+    assert!(
+        goodput(&none, 0, 100, 150) < 50.0,
+        "no breaker: stuck after the slowdown"
+    );
+    assert!(
+        client(&flapping, "web").breaker_opened > 10,
+        "the tight breaker flaps"
+    );
+    assert!(goodput(&flapping, 0, 20, 60) < 0.85 * goodput(&tuned, 0, 20, 60));
+    assert!(
+        client(&tuned, "web").breaker_opened <= 5,
+        "the tuned one opens only in the slowdown"
+    );
+    assert!(goodput(&tuned, 0, 100, 150) > 450.0, "and api recovers");
+    assert!(slo(&tuned) > slo(&flapping) && slo(&tuned) > slo(&none));
+}
+
+#[test]
+fn rate_limit_vs_shed() {
+    // Headline: a rate limit at the gateway handles a surge but is blind to a slowdown of the
+    // server behind it; shedding queued work that waited past 100 ms adapts to both.
+    let none = run("rate-limit-vs-shed", Some("none"), &[]);
+    let limit = run("rate-limit-vs-shed", Some("rate-limit"), &[]);
+    let shed = run("rate-limit-vs-shed", Some("shed"), &[]);
+    let (surge, slow) = ((30, 60), (90, 120));
+    for (label, r) in [("none", &none), ("rate-limit", &limit), ("shed", &shed)] {
+        eprintln!(
+            "{label}: surge {:.1}/s, slowdown {:.1}/s",
+            goodput(r, 0, surge.0, surge.1),
+            goodput(r, 0, slow.0, slow.1)
+        );
+    }
+    assert!(goodput(&none, 0, surge.0, surge.1) < 200.0);
+    assert!(
+        goodput(&limit, 0, surge.0, surge.1) > 850.0,
+        "the limit handles the surge"
+    );
+    assert!(
+        goodput(&limit, 0, slow.0, slow.1) < 100.0,
+        "but not the slowdown"
+    );
+    assert!(goodput(&shed, 0, surge.0, surge.1) > 900.0);
+    assert!(
+        goodput(&shed, 0, slow.0, slow.1) > 400.0,
+        "shedding adapts to both"
+    );
+}
+
+#[test]
+fn gray_failure() {
+    // Headline: green dashboards, red users (Huang et al., "Gray Failure", HotOS 2017): api's
+    // own figures stay healthy while web's SLO burns; outlier ejection, judged from the
+    // callers' side, restores it.
+    let r = run("gray-failure", Some("retries"), &[]);
+    let api = service(&r, "api");
+    assert_eq!(api.errors, 0, "no errors on the dashboard");
+    assert!(api.arrivals - api.completed <= 2, "every job completed");
+    assert!(api.sojourn_ms.p99.expect("served") < 30.0, "normal latency");
+    assert!(api.utilization < 0.2);
+    assert!(slo(&r) < 0.9, "while the users' SLO burns ({:.4})", slo(&r));
+    let ejection = run("gray-failure", Some("ejection"), &[]);
+    assert!(slo(&ejection) >= 0.99, "outlier ejection routes around it");
+}
+
+#[test]
+fn stale_fallback() {
+    // Headline: a cache that serves expired entries when a fetch fails (RFC 5861
+    // stale-if-error) answers most of the requests a profile outage would fail; the rest are
+    // keys never fetched, which an optional call answers degraded.
+    let required = run("stale-fallback", Some("required"), &[]);
+    let stale = run("stale-fallback", Some("stale"), &[]);
+    let both = run("stale-fallback", Some("stale-optional"), &[]);
+    let failed = |r: &Simulated| client(r, "web").failed;
+    let served = service(&stale, "api").calls[0]
+        .cache
+        .as_ref()
+        .expect("a cache")
+        .stale_served;
+    eprintln!(
+        "failed: required {}, stale {}; stale served {served}",
+        failed(&required),
+        failed(&stale)
+    );
+    assert!(failed(&stale) * 5 < failed(&required), "most are saved");
+    assert!(served * 10 > failed(&required) * 8, "by stale answers");
+    assert_eq!(failed(&both), 0);
+    assert_eq!(client(&both, "web").degraded, Some(failed(&stale)));
+}

@@ -47,25 +47,34 @@ pub const UNITS: [Unit; 5] = [
         lessons: &[
             "retries",
             "errors",
+            "retry-layers",
             "crash",
             "partition",
             "flapping",
             "retry-storm",
+            "breaker-tuning",
             "closed-loop-storm",
             "diurnal-storm",
         ],
     },
     Unit {
         title: "Overload",
-        lessons: &["slowdown", "noisy-neighbor", "cache-stampede"],
+        lessons: &[
+            "slowdown",
+            "rate-limit-vs-shed",
+            "noisy-neighbor",
+            "cache-stampede",
+        ],
     },
     Unit {
         title: "Dependencies",
         lessons: &[
             "tiers",
             "cascading-failure",
+            "stale-fallback",
             "tail-at-scale",
             "fail-slow",
+            "gray-failure",
             "zone-outage",
         ],
     },
@@ -220,72 +229,45 @@ pub fn letter_of(index: usize) -> char {
     (b'A' + index as u8) as char
 }
 
-/// Every embedded lesson file, by name (the course's lessons; a test checks they match the
-/// catalog).
-const FILES: [(&str, &str); 24] = [
-    (
-        "cache-stampede",
-        include_str!("../../docs/lessons/cache-stampede.md"),
-    ),
-    (
-        "cascading-failure",
-        include_str!("../../docs/lessons/cascading-failure.md"),
-    ),
-    (
-        "clock-skew",
-        include_str!("../../docs/lessons/clock-skew.md"),
-    ),
-    (
-        "closed-loop-storm",
-        include_str!("../../docs/lessons/closed-loop-storm.md"),
-    ),
-    ("crash", include_str!("../../docs/lessons/crash.md")),
-    (
-        "diurnal-storm",
-        include_str!("../../docs/lessons/diurnal-storm.md"),
-    ),
-    ("errors", include_str!("../../docs/lessons/errors.md")),
-    ("fail-slow", include_str!("../../docs/lessons/fail-slow.md")),
-    ("flapping", include_str!("../../docs/lessons/flapping.md")),
-    (
-        "lease-split-brain",
-        include_str!("../../docs/lessons/lease-split-brain.md"),
-    ),
-    ("md1", include_str!("../../docs/lessons/md1.md")),
-    (
-        "mg1-measured",
-        include_str!("../../docs/lessons/mg1-measured.md"),
-    ),
-    ("mm1", include_str!("../../docs/lessons/mm1.md")),
-    ("mmc", include_str!("../../docs/lessons/mmc.md")),
-    (
-        "noisy-neighbor",
-        include_str!("../../docs/lessons/noisy-neighbor.md"),
-    ),
-    ("partition", include_str!("../../docs/lessons/partition.md")),
-    (
-        "replication-lag",
-        include_str!("../../docs/lessons/replication-lag.md"),
-    ),
-    ("retries", include_str!("../../docs/lessons/retries.md")),
-    (
-        "retry-storm",
-        include_str!("../../docs/lessons/retry-storm.md"),
-    ),
-    ("slowdown", include_str!("../../docs/lessons/slowdown.md")),
-    (
-        "steady-state",
-        include_str!("../../docs/lessons/steady-state.md"),
-    ),
-    (
-        "tail-at-scale",
-        include_str!("../../docs/lessons/tail-at-scale.md"),
-    ),
-    ("tiers", include_str!("../../docs/lessons/tiers.md")),
-    (
-        "zone-outage",
-        include_str!("../../docs/lessons/zone-outage.md"),
-    ),
+/// `(NAME, the text of docs/lessons/NAME.md)` for each name.
+macro_rules! lesson_files {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../../docs/lessons/", $name, ".md")))),*]
+    };
+}
+
+/// Every embedded lesson file, by name, sorted (the course's lessons; a test checks they
+/// match the catalog).
+const FILES: [(&str, &str); 29] = lesson_files![
+    "breaker-tuning",
+    "cache-stampede",
+    "cascading-failure",
+    "clock-skew",
+    "closed-loop-storm",
+    "crash",
+    "diurnal-storm",
+    "errors",
+    "fail-slow",
+    "flapping",
+    "gray-failure",
+    "lease-split-brain",
+    "md1",
+    "mg1-measured",
+    "mm1",
+    "mmc",
+    "noisy-neighbor",
+    "partition",
+    "rate-limit-vs-shed",
+    "replication-lag",
+    "retries",
+    "retry-layers",
+    "retry-storm",
+    "slowdown",
+    "stale-fallback",
+    "steady-state",
+    "tail-at-scale",
+    "tiers",
+    "zone-outage",
 ];
 
 /// Joins `lines` into paragraphs (blank lines separate them; a list item starts a new one).
