@@ -81,6 +81,20 @@ pub enum Command {
     /// The course: list its lessons in order, or take one (`faultline lesson retry-storm`):
     /// a story, a question to predict, the run, a chart, and why.
     Lesson(LessonArgs),
+    /// Write a starter scenario (`NAME.json`) that validates and runs as is, and explain it.
+    New {
+        /// The scenario's name (letters, digits, `-`, `_`); the file is `NAME.json`.
+        name: String,
+        /// Which starter to copy.
+        #[arg(long = "from", value_enum, default_value_t = crate::new::Template::Single)]
+        template: crate::new::Template,
+        /// Where to write it (default: `NAME.json` in the current directory).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// List the catalog of built-in scenarios.
     List {
         /// Output format.

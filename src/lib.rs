@@ -19,6 +19,7 @@ pub mod journal;
 pub mod lesson;
 pub mod map;
 pub mod merge;
+pub mod new;
 pub mod output;
 pub mod progress;
 pub mod record;
@@ -78,6 +79,12 @@ pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Shrink { record, out } => shrink::shrink(record, out.as_deref()),
         Command::Validate { file, format } => inspect::validate(file, *format),
         Command::Lesson(args) => lesson::lesson(args),
+        Command::New {
+            name,
+            template,
+            out,
+            force,
+        } => new::new(name, *template, out.as_deref(), *force),
         Command::List { format } => inspect::list(*format),
         Command::Explain {
             file,
