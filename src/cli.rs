@@ -95,6 +95,8 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print the JSON Schema of the scenario format (for editors: see the README).
+    Schema,
     /// List the catalog of built-in scenarios.
     List {
         /// Output format.

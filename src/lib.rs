@@ -85,6 +85,10 @@ pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {
             out,
             force,
         } => new::new(name, *template, out.as_deref(), *force),
+        Command::Schema => Ok(Outcome {
+            stdout: scenarios::schema::text(),
+            exit_code: 0,
+        }),
         Command::List { format } => inspect::list(*format),
         Command::Explain {
             file,

@@ -23,6 +23,7 @@ pub mod files;
 pub mod offered;
 pub mod overrides;
 pub mod raw;
+pub mod schema;
 pub mod topology;
 mod validate;
 pub mod warning;
