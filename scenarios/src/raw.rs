@@ -141,9 +141,6 @@ pub use limits::{Limits, Size};
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
-    /// The JSON Schema the file follows, for editors (`faultline schema` prints it); ignored.
-    #[serde(rename = "$schema", default)]
-    pub schema: Option<String>,
     /// Short name, used in reports.
     pub name: String,
     /// One line saying what the scenario shows.
@@ -187,6 +184,9 @@ pub struct Scenario {
     /// Named sets of changes; read by `overrides`, ignored by `validate`.
     #[serde(default)]
     pub variants: Option<Value>,
+    /// The JSON Schema the file follows, for editors (`faultline schema` prints it); ignored.
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
 }
 
 /// One client.
