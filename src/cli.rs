@@ -78,6 +78,25 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// The course: list its lessons in order, or take one (`faultline lesson retry-storm`):
+    /// a story, a question to predict, the run, a chart, and why.
+    Lesson(LessonArgs),
+    /// Write a starter scenario (`NAME.json`) that validates and runs as is, and explain it.
+    New {
+        /// The scenario's name (letters, digits, `-`, `_`); the file is `NAME.json`.
+        name: String,
+        /// Which starter to copy.
+        #[arg(long = "from", value_enum, default_value_t = crate::new::Template::Single)]
+        template: crate::new::Template,
+        /// Where to write it (default: `NAME.json` in the current directory).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON Schema of the scenario format (for editors: see the README).
+    Schema,
     /// List the catalog of built-in scenarios.
     List {
         /// Output format.
@@ -379,4 +398,20 @@ pub enum Format {
     Text,
     /// The stable JSON object of DESIGN.md.
     Json,
+}
+
+/// Flags of `faultline lesson`.
+#[derive(Debug, clap::Args)]
+pub struct LessonArgs {
+    /// The lesson (a catalog scenario's name); without it, the course is listed in order.
+    pub name: Option<String>,
+    /// Your prediction, a letter (`B`); without it the question is asked on standard input.
+    #[arg(long, value_name = "LETTER")]
+    pub answer: Option<String>,
+    /// Where to write the full report (default: `lesson-NAME` in the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress on standard error.
+    #[arg(long)]
+    pub quiet: bool,
 }

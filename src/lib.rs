@@ -17,9 +17,11 @@ pub mod input;
 pub mod inspect;
 pub mod interrupt;
 pub mod journal;
+pub mod lesson;
 pub mod limit;
 pub mod map;
 pub mod merge;
+pub mod new;
 pub mod output;
 pub mod progress;
 pub mod record;
@@ -104,6 +106,17 @@ pub fn execute(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Merge(args) => merge::merge(args),
         Command::Shrink { record, out } => shrink::shrink(record, out.as_deref()),
         Command::Validate { file, format } => inspect::validate(file, *format),
+        Command::Lesson(args) => lesson::lesson(args),
+        Command::New {
+            name,
+            template,
+            out,
+            force,
+        } => new::new(name, *template, out.as_deref(), *force),
+        Command::Schema => Ok(Outcome {
+            stdout: scenarios::schema::text(),
+            exit_code: 0,
+        }),
         Command::List { format } => inspect::list(*format),
         Command::Explain {
             file,

@@ -71,7 +71,12 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 24] = [
+const ENTRIES: [Entry; 29] = [
+    Entry {
+        name: "breaker-tuning",
+        text: include_str!("../library/breaker-tuning.json"),
+        files: &[],
+    },
     Entry {
         name: "cache-stampede",
         text: include_str!("../library/cache-stampede.json"),
@@ -118,6 +123,11 @@ const ENTRIES: [Entry; 24] = [
         files: &[],
     },
     Entry {
+        name: "gray-failure",
+        text: include_str!("../library/gray-failure.json"),
+        files: &[],
+    },
+    Entry {
         name: "lease-split-brain",
         text: include_str!("../library/lease-split-brain.json"),
         files: &[],
@@ -156,6 +166,11 @@ const ENTRIES: [Entry; 24] = [
         files: &[],
     },
     Entry {
+        name: "rate-limit-vs-shed",
+        text: include_str!("../library/rate-limit-vs-shed.json"),
+        files: &[],
+    },
+    Entry {
         name: "replication-lag",
         text: include_str!("../library/replication-lag.json"),
         files: &[],
@@ -166,6 +181,11 @@ const ENTRIES: [Entry; 24] = [
         files: &[],
     },
     Entry {
+        name: "retry-layers",
+        text: include_str!("../library/retry-layers.json"),
+        files: &[],
+    },
+    Entry {
         name: "retry-storm",
         text: include_str!("../library/retry-storm.json"),
         files: &[],
@@ -173,6 +193,11 @@ const ENTRIES: [Entry; 24] = [
     Entry {
         name: "slowdown",
         text: include_str!("../library/slowdown.json"),
+        files: &[],
+    },
+    Entry {
+        name: "stale-fallback",
+        text: include_str!("../library/stale-fallback.json"),
         files: &[],
     },
     Entry {

@@ -24,6 +24,7 @@ mod name;
 pub mod offered;
 pub mod overrides;
 pub mod raw;
+pub mod schema;
 pub mod topology;
 mod validate;
 pub mod warning;

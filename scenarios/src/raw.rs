@@ -106,6 +106,7 @@
 //! | `election.writes` | `{kind: poisson, rate_per_s: 10}` | a rate of 0 writes nothing |
 //! | `election.fencing` | `false` | |
 
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -137,7 +138,7 @@ mod limits;
 pub use limits::{Limits, Size};
 
 /// A whole scenario file.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Short name, used in reports.
@@ -183,10 +184,13 @@ pub struct Scenario {
     /// Named sets of changes; read by `overrides`, ignored by `validate`.
     #[serde(default)]
     pub variants: Option<Value>,
+    /// The JSON Schema the file follows, for editors (`faultline schema` prints it); ignored.
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
 }
 
 /// One client.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
     /// Unique name.
@@ -234,7 +238,7 @@ pub struct Client {
 }
 
 /// A fixed-rate arrival process (the election's and the database's workloads).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Arrival {
     /// Which process.
@@ -244,7 +248,7 @@ pub struct Arrival {
 }
 
 /// The arrival processes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ArrivalKind {
     /// Exponential inter-arrival times.
@@ -254,7 +258,7 @@ pub enum ArrivalKind {
 }
 
 /// A retry policy.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Retry {
     /// Attempts including the first.
@@ -272,7 +276,7 @@ pub struct Retry {
 }
 
 /// A retry budget: retries allowed as `ratio` of requests plus `min_per_s`, over `ttl`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Budget {
     /// Retries per request earned (Finagle `percentCanRetry`).
@@ -287,7 +291,7 @@ pub struct Budget {
 }
 
 /// A circuit breaker (the Resilience4j state machine); defaults are Resilience4j's.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CircuitBreaker {
     /// Failure fraction that opens it (`failureRateThreshold` / 100).
@@ -317,7 +321,7 @@ pub struct CircuitBreaker {
 }
 
 /// Client-side adaptive throttling (Google SRE book, "Handling Overload").
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Throttle {
     /// The multiplier K: reject with probability max(0, (requests − K·accepts)/(requests + 1)).
@@ -330,7 +334,7 @@ pub struct Throttle {
 
 /// When to send a hedge: a duration (`"10ms"`) or a running percentile (`"p95"`); or
 /// `"tied": true` for tied requests (exactly one of the two).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hedge {
     /// The delay before the hedge copy.
@@ -342,7 +346,7 @@ pub struct Hedge {
 }
 
 /// An overall deadline per request.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Deadline {
     /// The request fails this long after it was issued.
@@ -397,7 +401,7 @@ fn throttle_window_default() -> Duration {
 }
 
 /// A backoff schedule; which fields apply depends on `kind`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Backoff {
     /// Which schedule.
@@ -414,7 +418,7 @@ pub struct Backoff {
 }
 
 /// The backoff schedules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BackoffKind {
     /// Retry at once.
@@ -426,7 +430,7 @@ pub enum BackoffKind {
 }
 
 /// The jitter modes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Jitter {
     /// The exact delay.
@@ -440,7 +444,7 @@ pub enum Jitter {
 }
 
 /// One service.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     /// Unique name.
@@ -493,7 +497,7 @@ pub struct Service {
 ///
 /// Its policy fields repeat `Client`'s on purpose: serde's `flatten` cannot be combined with
 /// `deny_unknown_fields`, and refusing unknown fields matters more than sharing a struct.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Call {
     /// Name of the service called.
@@ -531,7 +535,7 @@ pub struct Call {
 }
 
 /// A replica's waiting line.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Queue {
     /// Waiting requests held beyond the busy workers.
@@ -556,7 +560,7 @@ pub struct Queue {
 }
 
 /// Queue disciplines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Discipline {
     /// First in, first out.
@@ -566,7 +570,7 @@ pub enum Discipline {
 }
 
 /// Load-balancing policies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Balancer {
     /// Replicas in turn.
@@ -580,7 +584,7 @@ pub enum Balancer {
 }
 
 /// The network.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Network {
     /// One-way latency of every message.
@@ -598,7 +602,7 @@ pub struct Network {
 }
 
 /// A per-link override of the network defaults, both directions.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
     /// The two endpoints (`"api"`, `"api[0]"` or a client name).
@@ -615,7 +619,7 @@ pub struct Link {
 }
 
 /// One scheduled fault; which fields apply depends on `kind`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {
     /// What goes wrong.
@@ -676,7 +680,7 @@ pub struct Fault {
 }
 
 /// The kinds of fault.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
     /// Service time multiplied.
@@ -713,7 +717,7 @@ pub enum FaultKind {
 }
 
 /// A recipe for faults drawn from the seed.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RandomFaults {
     /// How many faults to draw.
@@ -749,7 +753,7 @@ pub struct RandomFaults {
 }
 
 /// The kinds a random schedule can draw.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RandomKind {
     /// Every replica slows down.
@@ -776,7 +780,7 @@ pub enum RandomKind {
 }
 
 /// How an unreachable node fails its callers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unreachable {
     /// Messages vanish; callers time out.
@@ -786,7 +790,7 @@ pub enum Unreachable {
 }
 
 /// The initial clock of some nodes.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClockSetting {
     /// The nodes (`"api"`, `"api[0]"` or a client name).
@@ -800,7 +804,7 @@ pub struct ClockSetting {
 }
 
 /// A service-level objective.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Slo {
     /// Name of the client it judges.
@@ -1067,6 +1071,33 @@ impl Default for Queue {
             codel: None,
             shed_sheddable_above: None,
         }
+    }
+}
+
+impl JsonSchema for Duration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A duration with a unit: \"250ms\", \"2s\", \"1m30s\", \"500us\" (a signed one for a clock step: \"-2s\").",
+            "pattern": "^-?[0-9]"
+        })
+    }
+}
+
+impl JsonSchema for Count {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Count".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "number",
+            "description": "A whole number (1e6 is accepted when exact)."
+        })
     }
 }
 

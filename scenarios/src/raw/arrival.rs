@@ -11,6 +11,7 @@
 //! {"kind": "trace", "file": "requests.csv", "speed": 2, "loop": "1h"}
 //! ```
 
+use schemars::JsonSchema;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -18,7 +19,7 @@ use serde::Deserialize;
 use super::{Count, Distribution, Duration};
 
 /// How a client's requests arrive; which fields apply depends on `kind`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientArrival {
     /// Which process.
@@ -67,7 +68,7 @@ pub struct ClientArrival {
 }
 
 /// The arrival processes of a client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientArrivalKind {
     /// Exponential inter-arrival times (a Poisson process; non-homogeneous with a profile).
@@ -85,7 +86,7 @@ pub enum ClientArrivalKind {
 }
 
 /// A rate over time; which fields apply depends on `kind`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     /// Which shape.
@@ -120,7 +121,7 @@ pub struct Profile {
 }
 
 /// The shapes of a rate over time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileKind {
     /// Each rate holds until the next point's time.
@@ -134,7 +135,7 @@ pub enum ProfileKind {
 }
 
 /// One class of a client's requests.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestClass {
     /// Unique within the client.

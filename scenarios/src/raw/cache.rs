@@ -1,12 +1,13 @@
 //! The `cache` block of a client or a call (issue #4's caches), as written. Its defaults are
 //! listed in the table of the parent module.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Count, Duration};
 
 /// A cache in front of the caller's target: one per client, or one per calling replica.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cache {
     /// Distinct keys requested.

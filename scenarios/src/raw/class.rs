@@ -2,12 +2,13 @@
 //! per caller and its `overload` penalty, and a rate limit's `per`. Their defaults are listed
 //! in the table of the parent module.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::Count;
 
 /// A request's criticality (the Google SRE book's `CRITICAL` and `SHEDDABLE`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Served while anything is; displaces sheddable work from a full queue.
@@ -18,7 +19,7 @@ pub enum Priority {
 }
 
 /// A worker pool of each replica, reserved for some callers.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pool {
     /// Names of the clients and calling services it serves.
@@ -31,7 +32,7 @@ pub struct Pool {
 }
 
 /// Slower own work when more jobs run on a replica than it has cores.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Overload {
     /// Jobs a replica runs at full speed at once.
@@ -42,7 +43,7 @@ pub struct Overload {
 }
 
 /// Who shares a rate limit's bucket.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RateLimitPer {
     /// One bucket for all callers.

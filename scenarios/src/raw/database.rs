@@ -2,12 +2,13 @@
 //! failover (see `models::database` for what it simulates). Its defaults are listed in the
 //! table of the parent module.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Arrival, Count, Distribution, Duration};
 
 /// A leader–follower database: nodes `NAME[0]` (the first leader) to `NAME[followers]`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Database {
     /// Unique name among clients and services; nodes are `NAME[i]` in fault targets.
@@ -37,7 +38,7 @@ pub struct Database {
 }
 
 /// Which nodes serve reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadFrom {
     /// Any live node but the leader.
@@ -49,7 +50,7 @@ pub enum ReadFrom {
 }
 
 /// When a write is acknowledged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Replication {
     /// At commit on the leader.
@@ -59,7 +60,7 @@ pub enum Replication {
 }
 
 /// Which follower a failover promotes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Promote {
     /// The one with the most of the log.

@@ -7,6 +7,7 @@
 //! refused here, with the keys that are known. That one open-ended family is why this type
 //! deserializes by hand rather than with `deny_unknown_fields`.
 
+use schemars::JsonSchema;
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -53,7 +54,7 @@ pub struct Distribution {
 }
 
 /// The distribution families.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DistributionKind {
     /// Always `value`.
@@ -86,7 +87,7 @@ pub enum DistributionKind {
 
 /// One arm of a mixture (`weight` and `dist`) or one phase of a hyperexponential (`weight`
 /// and `mean`).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MixtureArm {
     /// Probability of this arm.
@@ -100,7 +101,7 @@ pub struct MixtureArm {
 }
 
 /// One bucket of a histogram written inline.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Bucket {
     /// The bucket's upper bound (`le`, as Prometheus calls it).
@@ -211,6 +212,54 @@ impl<'de> Visitor<'de> for DistributionVisitor {
         out.kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
         Ok(out)
     }
+}
+
+impl JsonSchema for Distribution {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Distribution".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let kind = generator.subschema_for::<DistributionKind>();
+        let duration = generator.subschema_for::<Duration>();
+        let durations = generator.subschema_for::<Vec<Duration>>();
+        let arms = generator.subschema_for::<Vec<MixtureArm>>();
+        let buckets = generator.subschema_for::<Vec<Bucket>>();
+        let count = generator.subschema_for::<Count>();
+        schemars::json_schema!({
+            "description": "A distribution of durations; which fields apply depends on `kind`. Quantile keys (`p50`, `p90`, `p99`, `p999` or `p99.9`, ...) give measured percentiles (lognormal: `p50` and `p99`; quantiles: any).",
+            "type": "object",
+            "required": ["kind"],
+            "properties": {
+                "kind": kind,
+                "value": { "description": "The value (constant).", "$ref": duration_ref(&duration) },
+                "min": { "description": "Smallest value (uniform, pareto; a quantile table's q = 0; a histogram's lower bound).", "$ref": duration_ref(&duration) },
+                "max": { "description": "Largest value (uniform, pareto; a quantile table's q = 1).", "$ref": duration_ref(&duration) },
+                "mean": { "description": "Mean (exponential; lognormal with `sd`; weibull, gamma and erlang instead of `scale`).", "$ref": duration_ref(&duration) },
+                "sd": { "description": "Standard deviation (lognormal with `mean`).", "$ref": duration_ref(&duration) },
+                "of": arms,
+                "file": { "description": "A CSV file of samples (empirical) or buckets (histogram), relative to the scenario.", "type": "string" },
+                "column": { "description": "The CSV column that holds the values (empirical, histogram).", "type": "string" },
+                "samples": durations,
+                "buckets": buckets,
+                "alpha": { "description": "Tail index α (pareto).", "type": "number" },
+                "shape": { "description": "Shape (weibull, gamma).", "type": "number" },
+                "scale": { "description": "Scale (weibull, gamma, erlang).", "$ref": duration_ref(&duration) },
+                "k": count
+            },
+            "patternProperties": { "^p[0-9]": duration },
+            "additionalProperties": false
+        })
+    }
+}
+
+/// The `$ref` target of a referenced subschema (`#/$defs/Duration`).
+fn duration_ref(schema: &schemars::Schema) -> String {
+    schema
+        .get("$ref")
+        .and_then(|r| r.as_str())
+        .unwrap_or("#/$defs/Duration")
+        .to_string()
 }
 
 #[cfg(test)]

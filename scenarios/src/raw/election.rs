@@ -2,13 +2,14 @@
 //! `models::election` for what it simulates). Its defaults are listed in the table of the
 //! parent module.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Arrival, ArrivalKind, Distribution};
 use super::{Count, Duration};
 
 /// A lease election: nodes `NAME[0]` .. `NAME[nodes-1]` and the store `NAME.store`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Election {
     /// Unique among clients and services; nodes are `NAME[i]`, the store `NAME.store`.

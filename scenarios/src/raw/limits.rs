@@ -6,13 +6,14 @@
 //! | `events_max` | `2000000000` | about a few minutes of one core; a longer run is a mistake more often than a plan |
 //! | `memory_max` | `"2GiB"` | the most live state (events, requests, attempts, jobs, clients, services and per-second series, estimated) a run may hold: safe on a small laptop, far above every catalog scenario (the largest holds a few MiB); a number is bytes, a string takes a unit (`"512MB"`, `"8GiB"`) |
 
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use super::Count;
 
 /// Engine guards.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Most events scheduled at once.
@@ -85,5 +86,18 @@ impl<'de> Deserialize<'de> for Size {
             }
         }
         deserializer.deserialize_any(SizeVisitor)
+    }
+}
+
+impl JsonSchema for Size {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Size".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A size: a whole number of bytes, or a string with a unit (\"512MB\", \"2GiB\").",
+            "type": ["number", "string"]
+        })
     }
 }

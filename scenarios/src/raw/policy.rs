@@ -2,12 +2,13 @@
 //! service, CoDel on its queues, a bulkhead on a caller. Their defaults are listed in the table
 //! of the parent module.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Count, Duration};
 
 /// Envoy's consecutive-5xx outlier detection; defaults are Envoy's.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutlierDetection {
     /// Failures in a row (5xx-like errors, refusals, timeouts) that eject a replica.
@@ -48,7 +49,7 @@ fn max_ejection_time_default() -> Duration {
 }
 
 /// A bulkhead on a caller (Resilience4j `SemaphoreBulkhead`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Bulkhead {
     /// Attempts in flight at once (`maxConcurrentCalls`).
@@ -75,7 +76,7 @@ fn max_waiting_default() -> Count {
 }
 
 /// A token bucket at a service's edge, shared by all its replicas (Go's `rate.Limiter`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
     /// Tokens added per second, a whole number (the bucket refills continuously).
@@ -89,7 +90,7 @@ pub struct RateLimit {
 }
 
 /// CoDel on a replica queue (Nichols & Jacobson 2012; RFC 8289's defaults).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Codel {
     /// The acceptable standing queue delay.
