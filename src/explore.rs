@@ -316,14 +316,24 @@ impl<'a> Plan<'a> {
         let text = &self.source.text;
         let origin = &self.source.origin;
         let drawn = models::with_random_faults(&self.world, seed);
-        let foreign =
-            schedule::drawn_foreign(&self.world, &models::draw_random_faults(&self.world, seed));
-        let words = drawn
+        let foreign = schedule::drawn_foreign_placed(
+            &self.world,
+            &models::draw_random_faults(&self.world, seed),
+        );
+        // In the one schedule's order, as a run lists its faults (a stable sort: a zone
+        // outage's faults share a position and keep their order).
+        let mut placed: Vec<(usize, String)> = drawn
             .faults
             .iter()
-            .map(|f| schedule::describe(f, &self.names))
-            .chain(foreign.iter().map(schedule::describe_entry))
+            .map(|f| (f.position, schedule::describe(f, &self.names)))
+            .chain(
+                foreign
+                    .iter()
+                    .map(|(position, entry)| (*position, schedule::describe_entry(entry))),
+            )
             .collect();
+        placed.sort_by_key(|(position, _)| *position);
+        let words: Vec<String> = placed.into_iter().map(|(_, words)| words).collect();
         let run = match simulate(text, origin, variant, &self.set, seed) {
             Ok(run) => run,
             Err(CliError::Guard { source, .. }) => {
@@ -375,7 +385,7 @@ impl<'a> Plan<'a> {
         explicit.extend(schedule::explicit_overrides(&drawn.faults, &self.names));
         let options = load_options(self.args.variant.as_deref(), &explicit)?;
         let reread = scenarios::parse(&self.source.text, &self.source.origin, &options)?;
-        Ok(if reread.world == *drawn {
+        Ok(if same_run(&reread.world, drawn) {
             explicit
         } else {
             self.set.clone()
@@ -492,4 +502,19 @@ fn table(report: &Findings<'_>, out: &Path) -> String {
         }
     }
     text
+}
+
+/// Whether `a` and `b` make the same run, their world faults' `position`s aside: a position
+/// only orders a listing, and an explicit schedule numbers its entries afresh (a drawn zone
+/// outage's faults share one position, written out they take one each) while listing them in
+/// the same order.
+fn same_run(a: &models::WorldConfig, b: &models::WorldConfig) -> bool {
+    let unlisted = |world: &models::WorldConfig| {
+        let mut world = world.clone();
+        for fault in &mut world.faults {
+            fault.position = 0;
+        }
+        world
+    };
+    unlisted(a) == unlisted(b)
 }

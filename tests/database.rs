@@ -361,3 +361,31 @@ fn bad_database_input_is_refused_with_its_path_and_a_fix() {
         "without a database, clients are still required"
     );
 }
+
+#[test]
+fn r15_calling_the_database_or_the_election_is_a_clear_error_until_they_are_components() {
+    // See: #15. The database and the election still run beside the world; a call or a client
+    // that names one is refused with its path and what to do, not "no service named".
+    let world = |calls: &str, target: &str| {
+        format!(
+            r#"{{ "name": "t", "duration": "10s",
+  "clients": [ {{ "name": "web", "target": "{target}", "arrival": {{ "kind": "constant", "rate_per_s": 10 }} }} ],
+  "services": [ {{ "name": "api", "service_time": {{ "kind": "constant", "value": "1ms" }}, "calls": [ {calls} ] }} ],
+  "database": {{ "name": "db", "writes": {{ "kind": "constant", "rate_per_s": 10 }},
+                "reads": {{ "kind": "constant", "rate_per_s": 10 }},
+                "replication_lag": {{ "kind": "constant", "value": "1ms" }} }},
+  "election": {{ "name": "lease", "nodes": 3, "lease": "10s", "renew_every": "2s", "retry_every": "1s" }} }}"#
+        )
+    };
+    let call = refusal(&world(r#"{ "service": "db" }"#, "api"));
+    assert!(
+        call.contains("services[0] (api).calls[0] (db).service: names the database, which clients and services cannot call yet"),
+        "{call}"
+    );
+    let client = refusal(&world("", "lease"));
+    assert!(
+        client.contains("clients[0] (web).target: names the lease election"),
+        "{client}"
+    );
+    assert!(client.contains("issue #15"), "{client}");
+}

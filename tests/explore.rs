@@ -403,3 +403,42 @@ fn explore_and_shrink_reach_a_lease_election() {
     let replay = faultline(&["replay", &out.display().to_string()]);
     assert_eq!(replay.status.code(), Some(0), "{}", stderr(&replay));
 }
+
+#[test]
+fn r15_a_drawn_zone_outage_is_written_out_as_its_replicas() {
+    // See: #15. Every fault carries its position in the one schedule, and a drawn zone
+    // outage's faults share theirs; written out, they take one entry each. The record still
+    // carries the explicit schedule (positions only order a listing, `same_run`), so it
+    // replays the same run.
+    let dir = tempfile::tempdir().unwrap();
+    let output = explore("tests/data/zone-outages.json", "1..3", dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let findings = json(&dir.path().join("findings.json"));
+    let list = findings["findings"].as_array().unwrap();
+    assert_eq!(list.len(), 3, "every seed fails the strict SLO");
+    for finding in list {
+        let name = finding["record"].as_str().unwrap();
+        let record = json(&dir.path().join(name));
+        let faults = explicit_faults(&record).expect("the drawn schedule is written out");
+        // Two outages, each of zone a (api[0], api[2]) or zone b (api[1]), in draw order.
+        let mut outages: Vec<(String, Vec<&str>)> = Vec::new();
+        for fault in &faults {
+            let window = format!("{} {}", fault["at"], fault["for"]);
+            let target = fault["target"].as_str().unwrap();
+            match outages.last_mut() {
+                Some((last, targets)) if *last == window => targets.push(target),
+                _ => outages.push((window, vec![target])),
+            }
+        }
+        assert_eq!(outages.len(), 2, "{name}: {faults:?}");
+        for (_, targets) in &outages {
+            assert!(
+                *targets == ["api[0]", "api[2]"] || *targets == ["api[1]"],
+                "{name}: {targets:?}"
+            );
+        }
+        let path = dir.path().join(name).display().to_string();
+        let replay = faultline(&["replay", &path]);
+        assert_eq!(replay.status.code(), Some(0), "{}", stderr(&replay));
+    }
+}

@@ -158,6 +158,7 @@ impl Checker<'_> {
             ));
         }
         self.names(raw)?;
+        self.uncallable(raw)?;
         let service_names = NameList::new(raw.services.iter().map(|s| s.name.as_str()));
         let client_names = NameList::new(raw.clients.iter().map(|c| c.name.as_str()));
         let services = raw
@@ -350,6 +351,50 @@ impl Checker<'_> {
             Some(rule) => Err(self.bad(path, rule, quoted(name), NAME_HINT)),
             None => Ok(()),
         }
+    }
+
+    /// A client target or a call that names the database or the election (not a service)
+    /// gets its own error: they still run beside the world and nothing calls them (#15), which
+    /// "no service named" would leave the user to guess.
+    fn uncallable(&self, raw: &raw::Scenario) -> Result<(), ScenarioError> {
+        let beside = [
+            raw.database
+                .as_ref()
+                .map(|d| (d.name.as_str(), "the database")),
+            raw.election
+                .as_ref()
+                .map(|e| (e.name.as_str(), "the lease election")),
+        ];
+        let is_service = |name: &str| raw.services.iter().any(|s| s.name == name);
+        let check = |path: Path, name: &str| -> Result<(), ScenarioError> {
+            let Some((_, what)) = beside.iter().flatten().find(|(n, _)| *n == name) else {
+                return Ok(());
+            };
+            if is_service(name) {
+                return Ok(());
+            }
+            Err(self.bad(
+                &path,
+                format!("names {what}, which clients and services cannot call yet"),
+                quoted(name),
+                format!(
+                    "{what} runs beside the world (issue #15): give it its own load (`reads` and `writes` for a database) and target a service here"
+                ),
+            ))
+        };
+        let root = Path::root();
+        for (i, client) in raw.clients.iter().enumerate() {
+            let path = root.key("clients").element(i, Some(&client.name));
+            check(path.key("target"), &client.target)?;
+        }
+        for (i, service) in raw.services.iter().enumerate() {
+            let path = root.key("services").element(i, Some(&service.name));
+            for (j, call) in service.calls.iter().enumerate() {
+                let at = path.key("calls").element(j, Some(&call.service));
+                check(at.key("service"), &call.service)?;
+            }
+        }
+        Ok(())
     }
 
     fn service(

@@ -241,6 +241,14 @@ pub fn database_json(fault: &DatabaseFault, name: &str) -> Value {
 /// The election and database faults of `drawn` (drawn for `world`) as `faults` entries, in
 /// draw order.
 pub fn drawn_foreign(world: &WorldConfig, drawn: &models::Drawn) -> Vec<Value> {
+    drawn_foreign_placed(world, drawn)
+        .into_iter()
+        .map(|(_, entry)| entry)
+        .collect()
+}
+
+/// `drawn_foreign` with each entry's position in the run's one fault schedule.
+pub fn drawn_foreign_placed(world: &WorldConfig, drawn: &models::Drawn) -> Vec<(usize, Value)> {
     let mut entries: Vec<(usize, Value)> = Vec::new();
     if let Some(election) = &world.election {
         for fault in &drawn.election {
@@ -253,7 +261,7 @@ pub fn drawn_foreign(world: &WorldConfig, drawn: &models::Drawn) -> Vec<Value> {
         }
     }
     entries.sort_by_key(|(position, _)| *position);
-    entries.into_iter().map(|(_, entry)| entry).collect()
+    entries
 }
 
 /// Adds `at` and (unless the fault never heals or is an instant) `for`.
