@@ -263,7 +263,12 @@ pub fn run(
     limits: Limits,
 ) -> Result<(RunStats, DatabaseResult), RunError> {
     let end = SimTime::ZERO.add(duration);
-    let database = model::Database::new(config.clone(), seed, SimTime::ZERO.add(warmup));
+    let database = model::Database::new(
+        config.clone(),
+        seed,
+        SimTime::ZERO.add(warmup),
+        sim_core::series::interval_for(duration),
+    );
     let mut sim = sim_core::Simulation::new(database, limits);
     for (at, event) in sim.model_mut().initial_events() {
         sim.schedule_at(at, event);
@@ -283,7 +288,12 @@ pub(crate) fn watch(config: &WorldConfig, seed: u64, watch: Watch) -> Result<(),
     let Some(database) = &config.database else {
         return Ok(());
     };
-    let mut model = model::Database::new(database.clone(), seed, SimTime::ZERO.add(config.warmup));
+    let mut model = model::Database::new(
+        database.clone(),
+        seed,
+        SimTime::ZERO.add(config.warmup),
+        sim_core::series::interval_for(config.duration),
+    );
     let initial = model.initial_events();
     crate::world::beside::run_watched(model, initial, config, watch, model::Event::happening)
 }

@@ -666,6 +666,7 @@ impl World {
                         &config.faults,
                         seed,
                         warmup_end,
+                        sim_core::series::interval_for(config.duration),
                     )
                 })
                 .collect(),

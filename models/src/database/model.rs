@@ -19,7 +19,6 @@ use super::{
     DatabaseConfig, DatabaseFaultKind, DatabaseResult, DatabaseSeries, Promotion, ReadFrom,
     Replication,
 };
-use crate::client::SERIES_INTERVAL;
 use crate::config::Arrival;
 use crate::world::beside::BesideHappening;
 
@@ -206,7 +205,12 @@ impl Model for Database {
 
 impl Database {
     /// A database led by node 0, with every node empty and every follower connected.
-    pub(super) fn new(config: DatabaseConfig, seed: u64, warmup_end: SimTime) -> Database {
+    pub(super) fn new(
+        config: DatabaseConfig,
+        seed: u64,
+        warmup_end: SimTime,
+        series_interval: SimDuration,
+    ) -> Database {
         assert!(
             config.nodes >= 2,
             "validation requires at least one follower"
@@ -240,11 +244,11 @@ impl Database {
             write_latency: Histogram::new(),
             unavailable: SimDuration::ZERO,
             history: History {
-                writes: CountSeries::new(SERIES_INTERVAL),
-                failed_writes: CountSeries::new(SERIES_INTERVAL),
-                reads: CountSeries::new(SERIES_INTERVAL),
-                stale_reads: CountSeries::new(SERIES_INTERVAL),
-                staleness: QuantileSeries::new(SERIES_INTERVAL, &[0.99]),
+                writes: CountSeries::new(series_interval),
+                failed_writes: CountSeries::new(series_interval),
+                reads: CountSeries::new(series_interval),
+                stale_reads: CountSeries::new(series_interval),
+                staleness: QuantileSeries::new(series_interval, &[0.99]),
             },
             candidates: Vec::with_capacity(config.nodes as usize),
             outcome_hash: TraceHash::new(),
