@@ -326,6 +326,8 @@ fn warmup(
         .map(|(_, series)| reports::warmup::mser5(series))
         .max()
         .unwrap_or(0);
+    // MSER-5 counts rows; a run longer than 2,000 s keeps rows wider than a second.
+    let seconds = (seconds as f64 * probe.series_interval_s) as u64;
     set.push(format!("warmup={seconds}s"));
     Ok((
         set,

@@ -358,14 +358,17 @@ impl<'a> Plan<'a> {
             run.seed,
         )?;
         let clients = &simulated.result.clients;
+        // The map judges by the second; a run longer than 2,000 s keeps wider rows.
+        let interval = simulated.result.series_interval();
+        let per_second = |rows: &[f64]| sim_core::series::per_second(rows, interval);
         Ok(Course {
             goodput: clients
                 .iter()
-                .map(|c| (c.name.clone(), c.series.goodput_per_s.clone()))
+                .map(|c| (c.name.clone(), per_second(&c.series.goodput_per_s)))
                 .collect(),
             offered: clients
                 .iter()
-                .map(|c| (c.name.clone(), c.series.offered_per_s.clone()))
+                .map(|c| (c.name.clone(), per_second(&c.series.offered_per_s)))
                 .collect(),
         })
     }

@@ -300,8 +300,12 @@ fn timeline(recorded: &Simulated, counterfactual: &Simulated) -> String {
         .iter()
         .zip(&counterfactual.result.clients)
     {
-        let a = &before.series.goodput_per_s;
-        let b = &after.series.goodput_per_s;
+        // The timeline reads by the second; a run longer than 2,000 s keeps wider rows.
+        let per_second = |result: &models::RunResult, rows: &[f64]| {
+            sim_core::series::per_second(rows, result.series_interval())
+        };
+        let a = &per_second(&recorded.result, &before.series.goodput_per_s);
+        let b = &per_second(&counterfactual.result, &after.series.goodput_per_s);
         let _ = writeln!(
             out,
             "  incident for {}: {} recorded, {} counterfactual (goodput back to {:.0}% of its level before the first fault, for {RECOVERED_FOR_S} s)",

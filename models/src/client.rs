@@ -92,15 +92,15 @@ impl ClientHistory {
         self.in_flight.set(now, self.open);
     }
 
-    fn new() -> ClientHistory {
+    fn new(interval: SimDuration) -> ClientHistory {
         ClientHistory {
-            offered: CountSeries::new(SERIES_INTERVAL),
-            attempts: CountSeries::new(SERIES_INTERVAL),
-            goodput: CountSeries::new(SERIES_INTERVAL),
-            failed: CountSeries::new(SERIES_INTERVAL),
-            timeouts: CountSeries::new(SERIES_INTERVAL),
-            latency: QuantileSeries::new(SERIES_INTERVAL, &[0.5, 0.99]),
-            in_flight: LevelSeries::new(SERIES_INTERVAL),
+            offered: CountSeries::new(interval),
+            attempts: CountSeries::new(interval),
+            goodput: CountSeries::new(interval),
+            failed: CountSeries::new(interval),
+            timeouts: CountSeries::new(interval),
+            latency: QuantileSeries::new(interval, &[0.5, 0.99]),
+            in_flight: LevelSeries::new(interval),
             open: 0,
         }
     }
@@ -278,7 +278,8 @@ impl Client {
             latency_failed: Histogram::new(),
             failures: FailureCounts::default(),
             within_marks: vec![0; marks],
-            history: ClientHistory::new(),
+            // `end` is the run's duration from time zero: the series' rows follow from it.
+            history: ClientHistory::new(sim_core::series::interval_for(end.since(SimTime::ZERO))),
             guards,
         }
     }
@@ -386,7 +387,11 @@ impl Client {
     /// The client's per-second series up to `end`.
     pub fn series(&self, end: SimTime) -> ClientSeries {
         ClientSeries {
-            breaker_open: self.guards.breaker_open_per_s(end),
+            // The breaker keeps its open fraction per second: read it at the series' interval.
+            breaker_open: sim_core::series::coarsen_means(
+                &self.guards.breaker_open_per_s(end),
+                (self.history.offered.interval().as_nanos() / SERIES_INTERVAL.as_nanos()) as usize,
+            ),
             ..self.history.result(end)
         }
     }

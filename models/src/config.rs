@@ -52,8 +52,9 @@ pub use service::{
     PoolConfig, QueuePolicy, RateLimitScope, RateLimiterConfig, ServiceClasses, ServicePolicies,
 };
 
-/// The interval of every per-second series (clients, services, the database): one row per
-/// second of the run.
+/// Width of one row of every time series (clients, services, the database) of a run up to
+/// 2,000 s long; longer runs use `sim_core::series::interval_for(duration)`, as
+/// `RunResult::series_interval` says.
 pub const SERIES_INTERVAL: SimDuration = SimDuration::from_secs(1);
 
 /// The longest a run drains after its configured end (see `world::run_to_end`); requests

@@ -162,7 +162,12 @@ pub fn run(
     limits: Limits,
 ) -> Result<(RunStats, DatabaseResult), RunError> {
     let end = SimTime::ZERO.add(duration);
-    let database = model::Database::new(config.clone(), seed, SimTime::ZERO.add(warmup));
+    let database = model::Database::new(
+        config.clone(),
+        seed,
+        SimTime::ZERO.add(warmup),
+        sim_core::series::interval_for(duration),
+    );
     let mut sim = sim_core::Simulation::new(database, limits);
     for (at, event) in sim.model_mut().initial_events() {
         sim.schedule_at(at, event);
@@ -184,7 +189,12 @@ pub(crate) fn watch(
     limits: Limits,
     watch: Watch,
 ) -> Result<(), RunError> {
-    let mut model = model::Database::new(config.clone(), seed, SimTime::ZERO.add(warmup));
+    let mut model = model::Database::new(
+        config.clone(),
+        seed,
+        SimTime::ZERO.add(warmup),
+        sim_core::series::interval_for(duration),
+    );
     let initial = model.initial_events();
     let end = SimTime::ZERO.add(duration);
     crate::beside::run_watched(

@@ -45,6 +45,14 @@ pub struct WorkSplit {
     pub abandoned_ns: u64,
 }
 
+impl RunResult {
+    /// The width of one row of every series in this result: 1 s for runs up to 2,000 s, then
+    /// a nice step that keeps about 2,000 rows (`sim_core::series::interval_for`).
+    pub fn series_interval(&self) -> SimDuration {
+        sim_core::series::interval_for(self.duration)
+    }
+}
+
 /// A fault as reports show it: what, where, when.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FaultRecord {
@@ -153,7 +161,9 @@ pub struct RequestClassResult {
     pub within_marks: Vec<(SimDuration, u64)>,
 }
 
-/// A client's per-second history (index i covers seconds i..i+1 of the run).
+/// A client's history, one row per `RunResult::series_interval` (row i covers `i × interval`
+/// to `(i + 1) × interval`: seconds i..i+1 for runs up to 2,000 s); rates are per second and
+/// "each second" below reads "each interval".
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientSeries {
     /// New requests per second (the offered load).
@@ -178,7 +188,8 @@ pub struct ClientSeries {
     pub in_flight: Vec<f64>,
 }
 
-/// A service's per-second history, summed over replicas.
+/// A service's history, summed over replicas, one row per `RunResult::series_interval` (as
+/// `ClientSeries`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceSeries {
     /// Attempts arriving per second.

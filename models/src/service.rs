@@ -22,7 +22,7 @@ use crate::balancer::BalancerState;
 use crate::caller_class::{AttemptClass, CallerLimits};
 use crate::config::{
     CallerId, ClassId, Fault, FaultKind, Priority, QueuePolicy, RateLimitScope, ServiceConfig,
-    ServiceId, SERIES_INTERVAL,
+    ServiceId,
 };
 use crate::failure::Ending;
 use crate::guard::GuardState;
@@ -188,13 +188,14 @@ struct Replica<K> {
 
 impl<K: Copy> Service<K> {
     /// A service with idle replicas; metrics count from `warmup_end` on. `id` and `faults`
-    /// let it pick out the slowdowns that concern it.
+    /// let it pick out the slowdowns that concern it; its series have rows of `series_interval`.
     pub fn new(
         config: ServiceConfig,
         id: ServiceId,
         faults: &[Fault],
         seed: u64,
         warmup_end: SimTime,
+        series_interval: SimDuration,
     ) -> Service<K> {
         let slowdowns = faults
             .iter()
@@ -219,7 +220,7 @@ impl<K: Copy> Service<K> {
                 GuardState::new(&call.guards, seed, &name)
             })
             .collect();
-        let mut replicas_up = LevelSeries::new(SERIES_INTERVAL);
+        let mut replicas_up = LevelSeries::new(series_interval);
         replicas_up.set(SimTime::ZERO, u64::from(config.replicas));
         let replicas = (0..config.replicas)
             .map(|_| Replica {
@@ -319,11 +320,11 @@ impl<K: Copy> Service<K> {
             wait: Histogram::new(),
             sojourn: Histogram::new(),
             history: ServiceHistory {
-                arrivals: CountSeries::new(SERIES_INTERVAL),
-                completed: CountSeries::new(SERIES_INTERVAL),
-                rejected: CountSeries::new(SERIES_INTERVAL),
-                queue_len: LevelSeries::new(SERIES_INTERVAL),
-                busy: LevelSeries::new(SERIES_INTERVAL),
+                arrivals: CountSeries::new(series_interval),
+                completed: CountSeries::new(series_interval),
+                rejected: CountSeries::new(series_interval),
+                queue_len: LevelSeries::new(series_interval),
+                busy: LevelSeries::new(series_interval),
                 replicas_up,
             },
             idempotency_store: None,

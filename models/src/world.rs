@@ -664,6 +664,7 @@ impl World {
                         &config.faults,
                         seed,
                         warmup_end,
+                        sim_core::series::interval_for(config.duration),
                     )
                 })
                 .collect(),

@@ -42,8 +42,10 @@ struct VariantRuns {
     name: String,
     seeds: Vec<u64>,
     values: BTreeMap<String, Vec<Option<f64>>>,
-    /// Each per-second series, one entry per seed in seed order.
+    /// Each series, one entry per seed in seed order.
     series: BTreeMap<String, Vec<Vec<f64>>>,
+    /// The width of a row of `series` in seconds (its runs' `RunDigest::series_interval_s`).
+    series_interval_s: f64,
     latency: BTreeMap<String, Histogram>,
     latency_all: BTreeMap<String, Histogram>,
     slo_met: u32,
@@ -198,6 +200,8 @@ impl Comparison {
                 .or_default()
                 .push(value);
         }
+        // Every run of a variant has the same duration, hence the same row width.
+        runs.series_interval_s = digest.series_interval_s;
         for (key, values) in &digest.series {
             runs.series
                 .entry(key.clone())
@@ -263,7 +267,7 @@ impl Comparison {
         worst
     }
 
-    /// The per-second series named `key` (`clients.web.goodput`, `services.api.queue`) of
+    /// The series named `key` (`clients.web.goodput`, `services.api.queue`) of
     /// every variant that has it, summarized over seeds (a variant whose series are all empty,
     /// such as a breaker's for a variant without one, is left out).
     pub fn series(&self, key: &str) -> Vec<Spread> {
@@ -276,6 +280,10 @@ impl Comparison {
                     .iter()
                     .any(|s| !s.is_empty())
                     .then(|| spread::spread((index, &runs.name), per_seed))
+                    .map(|spread| Spread {
+                        interval_s: runs.series_interval_s,
+                        ..spread
+                    })
             })
             .collect()
     }

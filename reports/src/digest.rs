@@ -47,10 +47,14 @@ pub struct RunDigest {
     /// The run's metrics in report order (SLO attainment first), each with its value (null
     /// where the run gives it no meaning).
     pub values: Vec<(Metric, Option<f64>)>,
-    /// Per-second series by key (`clients.web.goodput`, `services.api.queue`), NaN for an
-    /// undefined second (`null` in JSON).
+    /// Series by key (`clients.web.goodput`, `services.api.queue`), one row per
+    /// `series_interval_s`, NaN for an undefined row (`null` in JSON).
     #[serde(with = "gaps")]
     pub series: BTreeMap<String, Vec<f64>>,
+    /// The width of a row of `series` in seconds (`RunResult::series_interval`): 1 for runs up
+    /// to 2,000 s, absent from the JSON then (as in digests written before it existed).
+    #[serde(default = "one_second", skip_serializing_if = "is_one_second")]
+    pub series_interval_s: f64,
     /// Each client's latency of successful requests, by client name.
     pub latency: BTreeMap<String, Buckets>,
     /// Each client's time to an outcome of every request, by client name.
@@ -110,6 +114,7 @@ impl RunDigest {
             faults: summary.faults.clone(),
             values: crate::comparison::measure(summary),
             series,
+            series_interval_s: result.series_interval().as_secs_f64(),
             latency: result
                 .clients
                 .iter()
@@ -132,6 +137,16 @@ impl RunDigest {
     pub fn to_json_line(&self) -> String {
         serde_json::to_string(self).expect("a digest always serializes")
     }
+}
+
+/// The row width of a digest that does not say: 1 s.
+fn one_second() -> f64 {
+    1.0
+}
+
+/// True for a row width of 1 s, which a digest's JSON leaves out.
+fn is_one_second(seconds: &f64) -> bool {
+    *seconds == 1.0
 }
 
 /// A series with undefined seconds as NaN, the gaps plots leave.

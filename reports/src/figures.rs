@@ -257,13 +257,13 @@ fn bar_charts(findings: &Findings) -> Result<Vec<Figure>, PlotError> {
 }
 
 /// The series `key` as one plot line per variant (the median seed) with its p10–p90 band;
-/// x is the start of each second.
+/// x is the start of each row, in seconds.
 fn lines(comparison: &Comparison, key: &str) -> Vec<Series> {
     comparison
         .series(key)
         .into_iter()
         .map(|spread| {
-            let x = |second: usize| second as f64;
+            let x = |row: usize| row as f64 * spread.interval_s;
             let points = spread
                 .median
                 .iter()

@@ -106,7 +106,8 @@ pub struct FaultWindow {
     pub goodput_per_s: BTreeMap<String, WindowGoodput>,
 }
 
-/// Mean goodput around one fault window, from the per-second series.
+/// Mean goodput around one fault window, from the goodput series (whole rows: with rows wider
+/// than 1 s, in runs longer than 2,000 s, the context is the rows that cover 10 s).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WindowGoodput {
     /// The 10 s before the fault started (or less, near the start of the run).
@@ -120,7 +121,7 @@ pub struct WindowGoodput {
 /// Seconds of context shown before and after a fault window.
 const CONTEXT_S: usize = 10;
 
-/// Mean of `series[from..to]` (whole seconds), or None if the range is empty.
+/// Mean of `series[from..to]` (whole rows), or None if the range is empty.
 fn window_mean(series: &[f64], from: usize, to: usize) -> Option<f64> {
     let to = to.min(series.len());
     (from < to).then(|| round(series[from..to].iter().sum::<f64>() / (to - from) as f64, 3))
@@ -400,18 +401,22 @@ impl RunSummary {
                         .clients
                         .iter()
                         .map(|c| {
+                            // Rows, not seconds: a long run's rows are wider than 1 s.
                             let series = &c.series.goodput_per_s;
-                            let start = (f.start.as_nanos() / 1_000_000_000) as usize;
+                            let width = result.series_interval().as_nanos();
+                            let context = (CONTEXT_S as u64 * 1_000_000_000).div_ceil(width);
+                            let context = context as usize;
+                            let start = (f.start.as_nanos() / width) as usize;
                             let end = if f.end < SimTime::MAX {
-                                f.end.as_nanos().div_ceil(1_000_000_000) as usize
+                                f.end.as_nanos().div_ceil(width) as usize
                             } else {
                                 series.len()
                             };
                             let window = WindowGoodput {
-                                before: window_mean(series, start.saturating_sub(CONTEXT_S), start),
+                                before: window_mean(series, start.saturating_sub(context), start),
                                 during: window_mean(series, start, end.max(start + 1)),
                                 after: if f.end < SimTime::MAX {
-                                    window_mean(series, end, end + CONTEXT_S)
+                                    window_mean(series, end, end + context)
                                 } else {
                                     None
                                 },

@@ -806,7 +806,7 @@ impl Checker<'_> {
     }
 
     /// Refuses a scenario that cannot run within its limits, by estimates made before the
-    /// run (`models::budget`): its fixed memory (clients, services and per-second series)
+    /// run (`models::budget`): its fixed memory (clients, services and series)
     /// beyond `limits.memory_max`, or its expected arrivals (each at least one event) beyond
     /// `limits.events_max`. The run's guards would stop it anyway, after a long wait or a
     /// large allocation; the estimate says why at once.
@@ -815,7 +815,7 @@ impl Checker<'_> {
         let fixed = models::budget::Fixed::of(world);
         if fixed.total() > limits.memory_max {
             let (path, hint) = if fixed.mostly_series() {
-                ("duration", "every run keeps a row per simulated second for each client and service: shorten the run, or raise the limit if the machine has the memory (`--max-memory 16GiB`)")
+                ("duration", "every run keeps up to about 2,000 rows of series for each client and service: shorten the run, or raise the limit if the machine has the memory (`--max-memory 16GiB`)")
             } else {
                 ("clients", "each client and service holds its latency histograms: model fewer, larger clients or services, or raise the limit if the machine has the memory (`--max-memory 16GiB`)")
             };
@@ -824,7 +824,7 @@ impl Checker<'_> {
                 path,
                 limit: "limits.memory_max",
                 allowed: Bytes(limits.memory_max).to_string(),
-                estimate: format!("the clients, services and per-second series alone take {fixed}"),
+                estimate: format!("the clients, services and series alone take {fixed}"),
                 hint,
             });
         }

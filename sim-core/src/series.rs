@@ -1,4 +1,9 @@
-//! Time series with bounded memory: one row per interval (reports use 1 s).
+//! Time series with bounded memory: one row per interval.
+//!
+//! A run's series share one interval, `interval_for(duration)`: 1 s up to `ROWS_MAX` seconds,
+//! then the smallest step of `STEPS_S` (or whole hours) that keeps a series near `ROWS_MAX`
+//! rows, so that memory does not grow with simulated time. Whoever reads the rows reads that
+//! interval with them; a row's index times the interval is when it starts.
 //!
 //! Three shapes cover what a run records over time: `CountSeries` (events per interval, e.g.
 //! arrivals or failures), `LevelSeries` (the time-weighted mean of a level in each interval,
@@ -45,6 +50,58 @@ pub struct QuantileSeries {
     /// `rows[i][j]` is quantile `quantiles[j]` of interval `i`, in nanoseconds; None if nothing
     /// was recorded in it (a quantile of nothing is undefined, never 0).
     rows: Vec<Option<Vec<f64>>>,
+}
+
+/// Rows a series of a run keeps at most (about: a run drains a little past its duration).
+pub const ROWS_MAX: u64 = 2_000;
+
+/// The steps an interval may take, in seconds: "nice" widths that divide an hour or a day,
+/// so that rows line up with the clock on a plot's axis. Past the last, whole hours.
+const STEPS_S: [u64; 13] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600];
+
+/// The interval of every series of a run of `duration`: the smallest of 1 s, 2 s, 5 s, 10 s,
+/// 15 s, 30 s, 1 min, 2 min, 5 min, 10 min, 15 min, 30 min and whole hours that is at least
+/// `duration / ROWS_MAX`.
+///
+/// ```
+/// use sim_core::{series::interval_for, SimDuration};
+/// assert_eq!(interval_for(SimDuration::from_secs(600)), SimDuration::from_secs(1));
+/// assert_eq!(interval_for(SimDuration::from_secs(3_600)), SimDuration::from_secs(2));
+/// assert_eq!(interval_for(SimDuration::from_secs(36_000)), SimDuration::from_secs(30));
+/// ```
+pub fn interval_for(duration: SimDuration) -> SimDuration {
+    let at_least_s = duration.as_nanos().div_ceil(ROWS_MAX * 1_000_000_000);
+    let step_s = STEPS_S
+        .iter()
+        .copied()
+        .find(|&s| s >= at_least_s)
+        .unwrap_or_else(|| at_least_s.div_ceil(3_600).saturating_mul(3_600));
+    SimDuration::from_secs(step_s)
+}
+
+/// Averages consecutive groups of `factor` rows of a per-`interval` series of means, so that a
+/// series kept at a finer interval (a circuit breaker's open fraction, at 1 s) reads at a
+/// coarser one; the last group may be shorter and is averaged over its own rows.
+pub fn coarsen_means(means: &[f64], factor: usize) -> Vec<f64> {
+    assert!(factor > 0, "a coarsening factor is positive");
+    means
+        .chunks(factor)
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect()
+}
+
+/// A series read one row per second: each row of width `interval` (a whole number of seconds,
+/// as `interval_for` gives) repeated once per second it covers, for readers that index by the
+/// second (a rate or a mean level is the same in every second of its row).
+pub fn per_second(rows: &[f64], interval: SimDuration) -> Vec<f64> {
+    let seconds = interval.as_nanos() / 1_000_000_000;
+    assert!(
+        seconds >= 1 && seconds * 1_000_000_000 == interval.as_nanos(),
+        "a series interval read per second is a whole number of seconds"
+    );
+    rows.iter()
+        .flat_map(|&row| std::iter::repeat_n(row, seconds as usize))
+        .collect()
 }
 
 fn index_of(at: SimTime, interval: SimDuration) -> usize {
@@ -267,6 +324,47 @@ mod tests {
 
     fn at_ms(ms: u64) -> SimTime {
         SimTime::ZERO.add(SimDuration::from_millis(ms))
+    }
+
+    #[test]
+    fn a_run_keeps_at_most_about_two_thousand_rows_at_a_nice_interval() {
+        let secs = |s: u64| SimDuration::from_secs(s);
+        for (duration_s, interval_s) in [
+            (1, 1),
+            (60, 1),
+            (2_000, 1),
+            (2_001, 2),
+            (3_600, 2),
+            (4_001, 5),
+            (36_000, 30),
+            (86_400, 60),
+            (30 * 86_400, 1_800),
+            (200 * 86_400, 10_800),
+        ] {
+            let interval = interval_for(secs(duration_s));
+            assert_eq!(interval, secs(interval_s), "duration {duration_s} s");
+            assert!(duration_s.div_ceil(interval_s) <= ROWS_MAX);
+        }
+        assert_eq!(interval_for(SimDuration::from_millis(1_500)), secs(1));
+        assert_eq!(interval_for(SimDuration::ZERO), secs(1));
+    }
+
+    #[test]
+    fn coarsened_means_average_whole_groups_and_a_short_last_one() {
+        assert_eq!(
+            coarsen_means(&[1.0, 3.0, 0.0, 1.0, 5.0], 2),
+            vec![2.0, 0.5, 5.0]
+        );
+        assert_eq!(coarsen_means(&[0.25], 1), vec![0.25]);
+    }
+
+    #[test]
+    fn rows_read_per_second_repeat_over_their_width() {
+        assert_eq!(per_second(&[1.0, 2.5], SECOND), vec![1.0, 2.5]);
+        assert_eq!(
+            per_second(&[1.0, 2.5], SimDuration::from_secs(3)),
+            vec![1.0, 1.0, 1.0, 2.5, 2.5, 2.5]
+        );
     }
 
     #[test]

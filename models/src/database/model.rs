@@ -17,9 +17,7 @@ use sim_core::{
 use super::node::Node;
 use super::{DatabaseResult, DatabaseSeries};
 use crate::beside::BesideHappening;
-use crate::config::{
-    Arrival, DatabaseConfig, DatabaseFaultKind, Promotion, ReadFrom, Replication, SERIES_INTERVAL,
-};
+use crate::config::{Arrival, DatabaseConfig, DatabaseFaultKind, Promotion, ReadFrom, Replication};
 
 /// The database's closed set of events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,7 +202,12 @@ impl Model for Database {
 
 impl Database {
     /// A database led by node 0, with every node empty and every follower connected.
-    pub(super) fn new(config: DatabaseConfig, seed: u64, warmup_end: SimTime) -> Database {
+    pub(super) fn new(
+        config: DatabaseConfig,
+        seed: u64,
+        warmup_end: SimTime,
+        series_interval: SimDuration,
+    ) -> Database {
         assert!(
             config.nodes >= 2,
             "validation requires at least one follower"
@@ -238,11 +241,11 @@ impl Database {
             write_latency: Histogram::new(),
             unavailable: SimDuration::ZERO,
             history: History {
-                writes: CountSeries::new(SERIES_INTERVAL),
-                failed_writes: CountSeries::new(SERIES_INTERVAL),
-                reads: CountSeries::new(SERIES_INTERVAL),
-                stale_reads: CountSeries::new(SERIES_INTERVAL),
-                staleness: QuantileSeries::new(SERIES_INTERVAL, &[0.99]),
+                writes: CountSeries::new(series_interval),
+                failed_writes: CountSeries::new(series_interval),
+                reads: CountSeries::new(series_interval),
+                stale_reads: CountSeries::new(series_interval),
+                staleness: QuantileSeries::new(series_interval, &[0.99]),
             },
             candidates: Vec::with_capacity(config.nodes as usize),
             outcome_hash: TraceHash::new(),

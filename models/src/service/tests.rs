@@ -42,7 +42,14 @@ fn service() -> Service<u32> {
             ..ServiceClasses::NONE
         },
     };
-    Service::new(config, ServiceId(0), &[], 1, SimTime::ZERO)
+    Service::new(
+        config,
+        ServiceId(0),
+        &[],
+        1,
+        SimTime::ZERO,
+        SimDuration::from_secs(1),
+    )
 }
 
 /// The SRE book's rule, step by step: sheddable work is refused above its share of the queue
@@ -129,7 +136,14 @@ fn plain_service(workers: u32, queue: QueuePolicy) -> Service<u32> {
         calls: Vec::new(),
         classes: ServiceClasses::NONE,
     };
-    Service::new(config, ServiceId(0), &[], 1, SimTime::ZERO)
+    Service::new(
+        config,
+        ServiceId(0),
+        &[],
+        1,
+        SimTime::ZERO,
+        SimDuration::from_secs(1),
+    )
 }
 
 /// The FIFO fast path (`fifo`, `ReplicaQueue::next_fifo`), the fast rate-limit and

@@ -21,7 +21,8 @@ pub struct Spread {
     pub variant: String,
     /// The variant's position in the comparison (its colour in every chart).
     pub index: usize,
-    /// The lower median over seeds of each second (index i covers seconds i..i+1).
+    /// The lower median over seeds of each row (row i covers `i × interval_s` to
+    /// `(i + 1) × interval_s` seconds).
     pub median: Vec<f64>,
     /// The 10th percentile over seeds of each second.
     pub low: Vec<f64>,
@@ -29,6 +30,8 @@ pub struct Spread {
     pub high: Vec<f64>,
     /// How many seeds the series has.
     pub seeds: usize,
+    /// The width of a row in seconds (1 for runs up to 2,000 s).
+    pub interval_s: f64,
 }
 
 /// Summarizes `per_seed` (one series per seed, possibly of different lengths) second by second,
@@ -59,6 +62,8 @@ pub fn spread((index, variant): (usize, &str), per_seed: &[Vec<f64>]) -> Spread 
         low,
         high,
         seeds: per_seed.len(),
+        // Rows of a second unless the caller says otherwise (`Comparison::series` does).
+        interval_s: 1.0,
     }
 }
 
