@@ -249,24 +249,8 @@ fn teach(
             }
         })?;
     progress.finish();
-    let identity = reports::RunIdentity {
-        scenario: scenario.name.clone(),
-        variant: scenario.variant.clone(),
-        seed: run.seed,
-        version: crate::VERSION.to_string(),
-    };
-    let slos: Vec<reports::SloSpec> = scenario
-        .slos
-        .iter()
-        .map(|slo| reports::SloSpec {
-            client: slo.client_name.clone(),
-            class: slo.class.clone(),
-            latency_below: slo.latency_below,
-            target: slo.target,
-        })
-        .collect();
     Ok(Taught {
-        summary: reports::RunSummary::new(&identity, &result, &slos),
+        summary: crate::simulate::summarize(&scenario, run.seed, &result),
         result,
         description: scenario.description,
     })

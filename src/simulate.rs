@@ -77,11 +77,25 @@ pub fn simulate_watched(
         seed,
         replay: format!("faultline run {origin} --seed {seed}"),
     })?;
-    let args_seed = seed;
+    let summary = summarize(&scenario, seed, &result);
+    Ok(Simulated {
+        summary,
+        result,
+        description: scenario.description,
+        files: scenario.files,
+    })
+}
+
+/// The JSON summary of `result`, a run of `scenario` with `seed`, judged against its SLOs.
+pub fn summarize(
+    scenario: &scenarios::Scenario,
+    seed: u64,
+    result: &models::RunResult,
+) -> reports::RunSummary {
     let identity = reports::RunIdentity {
         scenario: scenario.name.clone(),
         variant: scenario.variant.clone(),
-        seed: args_seed,
+        seed,
         version: crate::VERSION.to_string(),
     };
     let slos: Vec<reports::SloSpec> = scenario
@@ -94,13 +108,7 @@ pub fn simulate_watched(
             target: slo.target,
         })
         .collect();
-    let summary = reports::RunSummary::new(&identity, &result, &slos);
-    Ok(Simulated {
-        summary,
-        result,
-        description: scenario.description,
-        files: scenario.files,
-    })
+    reports::RunSummary::new(&identity, result, &slos)
 }
 
 /// Prints each warning on standard error as `warning: ORIGIN: SENTENCE`, at once (before a
