@@ -14,7 +14,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use models::{
-    Admitted, Beside, BesideHappening, BesideRecord, CacheOutcome, Done, Happening, LocalRejection,
+    Admitted, CacheOutcome, Done, Happening, LocalRejection, Part, PartHappening, PartRecord,
     Reply, Trace, TraceOptions, TraceRecord, Transit, WorldState,
 };
 use serde_json::{json, Map, Value};
@@ -204,23 +204,17 @@ fn write_window(
     title: &str,
     out: &mut String,
 ) -> Result<(), CliError> {
-    // The world's records and those of the models beside it, merged by time (the world's
-    // first at a tie, then the election's, then the database's; each keeps its own order).
-    let mut merged: Vec<(SimTime, u8, String)> = trace
+    // The world's records and its components' (the election's, the database's), in the run's
+    // event order: both are numbered among the run's events.
+    let mut merged: Vec<(u64, String)> = trace
         .records
         .iter()
-        .map(|r| (r.at, 0, to_json(trace, r)))
-        .chain(trace.beside.iter().map(|r| {
-            let rank = match r.model {
-                Beside::Election => 1,
-                Beside::Database => 2,
-            };
-            (r.at, rank, beside_json(trace, r))
-        }))
+        .map(|r| (r.event, to_json(trace, r)))
+        .chain(trace.parts.iter().map(|r| (r.event, part_json(trace, r))))
         .collect();
-    merged.sort_by_key(|(at, rank, _)| (*at, *rank));
+    merged.sort_by_key(|(event, _)| *event);
     let mut lines = String::new();
-    for (_, _, line) in &merged {
+    for (_, line) in &merged {
         lines.push_str(line);
         lines.push('\n');
     }
@@ -234,14 +228,14 @@ fn write_window(
         trace.records.len()
     );
     for (model, name) in [
-        (Beside::Election, &trace.election),
-        (Beside::Database, &trace.database),
+        (Part::Election, &trace.election),
+        (Part::Database, &trace.database),
     ] {
         if let Some(name) = name {
-            let count = trace.beside.iter().filter(|r| r.model == model).count();
+            let count = trace.parts.iter().filter(|r| r.model == model).count();
             let _ = writeln!(
                 out,
-                "  and {count} events of `{name}`, which runs beside the world (tagged \"model\": \"{name}\", numbered within its own run)"
+                "  and {count} events of `{name}` (tagged \"model\": \"{name}\")"
             );
         }
     }
@@ -283,12 +277,12 @@ fn count_events(records: &[TraceRecord]) -> u64 {
 }
 
 /// One event of the election or the database as a JSON object on one line: `model` (its
-/// name), `event` (numbered within its own run), `t_ms`, `kind`, then its fields.
-pub fn beside_json(trace: &Trace, record: &BesideRecord) -> String {
-    use BesideHappening as H;
+/// name), `event` (numbered among the run's events), `t_ms`, `kind`, then its fields.
+pub fn part_json(trace: &Trace, record: &PartRecord) -> String {
+    use PartHappening as H;
     let model = match record.model {
-        Beside::Election => trace.election.as_deref(),
-        Beside::Database => trace.database.as_deref(),
+        Part::Election => trace.election.as_deref(),
+        Part::Database => trace.database.as_deref(),
     }
     .unwrap_or("beside");
     let node = |n: u32| json!(format!("{model}[{n}]"));

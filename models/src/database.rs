@@ -9,12 +9,11 @@
 //!                 it never received are discarded (lost); writes in the gap fail
 //! ```
 //!
-//! The database stands beside the world of clients and services: nothing in the world calls
-//! it, so it runs as its own `sim_core::Simulation` (same seed, duration, warm-up and limits),
-//! and `world::run_observed` folds its event count and trace hash into the run's `RunStats`
-//! (`TraceHash::combine`), so determinism checks and replays cover it. Its hash also folds the
-//! outcome of every read and write (who served it, how far behind), because its events alone
-//! are the same under every replication mode and read routing.
+//! The database is a component of the world (`component`): its events run on the world's one
+//! event loop, so the run's one trace hash and event count cover it, and determinism checks,
+//! replays and traces with it. The hash also folds the outcome of every read and write (who
+//! served it, how far behind), because its events alone are the same under every replication
+//! mode and read routing.
 //!
 //! # Semantics
 //!
@@ -85,11 +84,12 @@
 
 use sim_core::{Histogram, Limits, RunError, RunStats, SimDuration, SimTime};
 
-use crate::beside::Watch;
 use crate::config::{DatabaseConfig, ReadFrom, Replication};
 
 mod model;
 mod node;
+
+pub(crate) use model::{Database, Event};
 
 /// What the database measured after the warm-up.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,9 +151,10 @@ pub struct DatabaseSeries {
     pub staleness_p99_ms: Vec<Option<f64>>,
 }
 
-/// Runs the database described by `config` for `duration` and returns what it measured after
-/// `warmup`, with the engine's figures for its own simulation (whose trace hash also covers
-/// every read's and write's outcome).
+/// Runs the database described by `config` alone, on an event loop of its own, for `duration`
+/// and returns what it measured after `warmup`, with the engine's figures (whose trace hash
+/// also covers every read's and write's outcome). In a scenario it runs inside the world
+/// (`world::run`); alone, its own load is all it serves: this is its unit tests' harness.
 pub fn run(
     config: &DatabaseConfig,
     seed: u64,
@@ -165,45 +166,16 @@ pub fn run(
     let database = model::Database::new(
         config.clone(),
         seed,
-        SimTime::ZERO.add(warmup),
+        (SimTime::ZERO.add(warmup), end),
         sim_core::series::interval_for(duration),
     );
     let mut sim = sim_core::Simulation::new(database, limits);
     for (at, event) in sim.model_mut().initial_events() {
         sim.schedule_at(at, event);
     }
-    let mut stats = sim.run_until(end)?;
+    let stats = sim.run_until(end)?;
     let result = sim.model_mut().finish(end);
-    // Its events are the same under every replication mode and read routing: fold in what
-    // happened to each read and write as well (see `Database::outcomes`).
-    let (outcomes, count) = sim.model().outcomes();
-    stats.trace_hash.combine(outcomes, count);
     Ok((stats, result))
-}
-
-/// Runs `config` as `run` does, handing `watch` every processed event.
-pub(crate) fn watch(
-    config: &DatabaseConfig,
-    seed: u64,
-    (warmup, duration): (SimDuration, SimDuration),
-    limits: Limits,
-    watch: Watch,
-) -> Result<(), RunError> {
-    let mut model = model::Database::new(
-        config.clone(),
-        seed,
-        SimTime::ZERO.add(warmup),
-        sim_core::series::interval_for(duration),
-    );
-    let initial = model.initial_events();
-    let end = SimTime::ZERO.add(duration);
-    crate::beside::run_watched(
-        model,
-        initial,
-        (end, limits),
-        watch,
-        model::Event::happening,
-    )
 }
 
 #[cfg(test)]

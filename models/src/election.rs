@@ -55,9 +55,9 @@
 //! # Measurement and determinism
 //!
 //! `split_brain` and `leaderless` integrate, exactly in nanoseconds of true time after the
-//! warm-up, the time with two or more acting leaders and with none. The election runs as its
-//! own simulation after the world's (it shares nothing with clients and services); its trace
-//! hash and event count are folded into the run's (`TraceHash::combine`). It draws from
+//! warm-up, the time with two or more acting leaders and with none. The election is a
+//! component of the world (`component`): its events run on the world's one event loop and the
+//! run's one trace hash covers them. It draws from
 //! `election/store-latency` (one draw per message, whatever its fate) and
 //! `election/writes/I` (one stream per node), so changing `fencing` changes no draw and no
 //! node's behaviour (a write event carries the flag, so the trace hash still tells a fenced run
@@ -65,7 +65,6 @@
 
 use sim_core::{Limits, RunError, RunStats, SimDuration, SimTime, Simulation};
 
-use crate::beside::Watch;
 use crate::config::ElectionConfig;
 
 /// What an election measured, after the warm-up.
@@ -98,13 +97,14 @@ pub struct ElectionResult {
 /// What one election run produced: the engine's figures and the measurements.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ElectionRun {
-    /// Events, trace hash and end time of the election's own simulation.
+    /// Events, trace hash and end time of its run alone (`run`).
     pub stats: RunStats,
     /// What it measured.
     pub result: ElectionResult,
 }
 
-/// Runs `config` from time zero to `duration`, measuring after `warmup`.
+/// Runs `config` alone, on an event loop of its own, from time zero to `duration`, measuring
+/// after `warmup` (its unit tests' harness; in a scenario it runs inside the world).
 ///
 /// The run is a pure function of its arguments and this crate's version.
 pub fn run(
@@ -125,28 +125,10 @@ pub fn run(
     let result = sim.into_model().result(end);
     Ok(ElectionRun { stats, result })
 }
-/// Runs `config` as `run` does, handing `watch` every processed event.
-pub(crate) fn watch(
-    config: &ElectionConfig,
-    seed: u64,
-    (warmup, duration): (SimDuration, SimDuration),
-    limits: Limits,
-    watch: Watch,
-) -> Result<(), RunError> {
-    let model = model::Election::new(config.clone(), seed, SimTime::ZERO.add(warmup));
-    let initial = model.initial_events();
-    let end = SimTime::ZERO.add(duration);
-    crate::beside::run_watched(
-        model,
-        initial,
-        (end, limits),
-        watch,
-        model::Event::happening,
-    )
-}
-
 mod level;
 mod model;
+
+pub(crate) use model::{Election, Event};
 mod store;
 
 #[cfg(test)]

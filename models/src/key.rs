@@ -14,4 +14,6 @@ new_key_type! {
     pub struct AttemptKey;
     /// A job: a replica serving one arrived attempt.
     pub struct JobKey;
+    /// A component's event parked until it runs (`component`).
+    pub struct PartKey;
 }

@@ -11,13 +11,13 @@ pub mod adaptive_throttle;
 pub mod arrival;
 pub mod backoff;
 pub mod balancer;
-pub mod beside;
 pub mod budget;
 pub mod bulkhead;
 pub mod cache;
 pub mod caller_class;
 pub mod circuit_breaker;
 pub mod client;
+pub mod component;
 pub mod config;
 pub mod database;
 pub mod election;
@@ -40,13 +40,13 @@ pub mod world;
 
 pub use adaptive_throttle::{AdaptiveThrottle, ThrottleCounts};
 pub use backoff::retry_delay;
-pub use beside::BesideHappening;
 pub use bulkhead::{Admission, Bulkhead};
 pub use cache::{Cache, CacheCounts, Zipf};
 pub use caller_class::{AttemptClass, CallerLimits, ClassResult, PoolResult};
 pub use circuit_breaker::{
     BreakerState, CallOutcome, CircuitBreaker, Transition, TransitionCounts,
 };
+pub use component::PartHappening;
 pub use config::{
     AdaptiveThrottleConfig, Arrival, ArrivalTrace, Backoff, Balancer, BulkheadConfig, CacheConfig,
     CallConfig, CallerId, CircuitBreakerConfig, ClassId, ClassServiceTime, ClientConfig, ClientId,
@@ -75,11 +75,10 @@ pub use result::{
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget};
 pub use service::WorkKind;
 pub use tied::TiedCounts;
-pub use world::beside::{Beside, BesideRecord};
 pub use world::state::{ClientState, ClockReading, ReplicaState, WorldState};
 pub use world::trace::{
-    run_traced, Admitted, AttemptRef, CacheOutcome, Done, FaultLabel, Happening, Trace,
-    TraceOptions, TraceRecord, TracedRun, Transit,
+    run_traced, Admitted, AttemptRef, CacheOutcome, Done, FaultLabel, Happening, Part, PartRecord,
+    Trace, TraceOptions, TraceRecord, TracedRun, Transit,
 };
 pub use world::{
     draw_random_faults, run, run_observed, with_random_faults, AttemptKey, Event, JobKey,

@@ -38,13 +38,16 @@ use crate::config::{
     ClassId, ClientId, Fault, FaultKind, Guards, Hedge, Priority, RetryPolicy, ServiceId, Target,
     WorldConfig,
 };
+use crate::database::{Database, DatabaseResult};
+use crate::election::{Election, ElectionResult};
 use crate::fault::Drawn;
-pub use crate::key::{AttemptKey, JobKey, RequestKey};
+pub use crate::key::{AttemptKey, JobKey, PartKey, RequestKey};
 pub use crate::reply::Reply;
 use crate::result::{FaultRecord, RunResult, ServiceResult};
 use crate::service::{Service, WorkKind};
 use dispatch::{Caller, Sending};
 use holders::Holders;
+use parts::Hosted;
 
 /// Builds the world described by `config`, runs it to its duration and returns what it measured.
 ///
@@ -69,9 +72,7 @@ pub fn run_observed(
     }
     let stats = run_to_end(&mut sim)?;
     let mut result = sim.into_model().result(stats);
-    beside::attach_database(&mut result, config, seed)?;
-    beside::attach_election(&mut result, config, seed)?;
-    beside::list_faults(&mut result, config);
+    fault_list::list_faults(&mut result, config);
     Ok(result)
 }
 
@@ -92,6 +93,7 @@ pub(super) fn run_to_end(sim: &mut Simulation<World>) -> Result<sim_core::RunSta
     let world = sim.model_mut();
     world.services_at_end = Some(services);
     world.series_at_end = Some(series);
+    world.parts_at_end = Some(world.part_results(end));
     sim.run_until_done(end.add(DRAIN_MAX), |world| world.open_measured == 0)
 }
 
@@ -127,6 +129,21 @@ fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulat
                 sim.schedule_at(fault.end, Event::FaultEnd { fault: index });
             }
         }
+    }
+    // The components' first events, each component's in its own order (so at equal times a
+    // database fault acts before an arrival, as the database alone does).
+    let world = sim.model_mut();
+    let mut first = Vec::new();
+    if let Some(database) = &mut world.database {
+        let initial = database.part.initial_events();
+        first.extend(initial.into_iter().map(|(at, e)| (at, database.park(e))));
+    }
+    if let Some(election) = &mut world.election {
+        let initial = election.part.initial_events();
+        first.extend(initial.into_iter().map(|(at, e)| (at, election.park(e))));
+    }
+    for (at, event) in first {
+        sim.schedule_at(at, event);
     }
     sim
 }
@@ -245,6 +262,16 @@ pub enum Event {
         /// The user (its tag: a closed-loop user's index, or a session's slot).
         user: u32,
     },
+    /// One of the database's own events is due (`component`: it is parked under `key`).
+    Database {
+        /// Where the database's event is parked.
+        key: PartKey,
+    },
+    /// One of the lease election's own events is due.
+    Election {
+        /// Where the election's event is parked.
+        key: PartKey,
+    },
 }
 
 impl TraceCode for Event {
@@ -256,7 +283,7 @@ impl TraceCode for Event {
 /// An `Event` as the engine stores it: a one-byte code and a 64-bit id, which the compiler
 /// keeps in two registers and moves as two scalars.
 ///
-/// The code is the kind in the event's trace code (1 to 11, or 16 plus the reply for a
+/// The code is the kind in the event's trace code (1 to 13, or 16 plus the reply for a
 /// response) and the id is the entity (a client index with its source or user in the high
 /// 32 bits, a fault index, or a slot-map key as `KeyData::as_ffi`, whose (index, version)
 /// pairs are assigned in a deterministic order), so
@@ -317,6 +344,8 @@ impl Event {
             Event::BulkheadTimeout { request } => (9, id(request)),
             Event::TiedCancel { attempt } => (10, id(attempt)),
             Event::Wake { client, user } => (11, pair(client, user)),
+            Event::Database { key } => (12, id(key)),
+            Event::Election { key } => (13, id(key)),
             Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
         };
         PackedEvent { code, id }
@@ -353,6 +382,8 @@ impl PackedEvent {
                 client: ClientId(id as u32),
                 user: (id >> 32) as u32,
             },
+            12 => Event::Database { key: key(id) },
+            13 => Event::Election { key: key(id) },
             code => Event::Response {
                 attempt: key(id),
                 reply: REPLIES[usize::from(code - 16)],
@@ -393,6 +424,12 @@ pub struct World {
     services_at_end: Option<Vec<ServiceResult>>,
     /// The clients' per-second series, taken when arrivals end.
     series_at_end: Option<Vec<crate::result::ClientSeries>>,
+    /// The replicated database, if the scenario has one (a component on this event loop).
+    database: Option<Hosted<Database, crate::database::Event>>,
+    /// The lease election, if the scenario has one.
+    election: Option<Hosted<Election, crate::election::Event>>,
+    /// What the database and the election measured, taken when arrivals end.
+    parts_at_end: Option<Parts>,
     requests: SlotMap<RequestKey, Request>,
     attempts: SlotMap<AttemptKey, Attempt>,
     jobs: SlotMap<JobKey, Job>,
@@ -421,6 +458,13 @@ pub struct World {
     /// The fixed part of its memory (`budget::Fixed`: nodes and per-second series), which
     /// the memory guard counts from the first event.
     memory_fixed: u64,
+}
+
+/// What the world's components measured.
+#[derive(Clone, Debug)]
+struct Parts {
+    database: Option<DatabaseResult>,
+    election: Option<ElectionResult>,
 }
 
 /// Bytes of a slot map's entry beyond its value (the version, rounded up to the alignment).
@@ -682,6 +726,17 @@ impl World {
             open_measured: 0,
             services_at_end: None,
             series_at_end: None,
+            database: config.database.clone().map(|d| {
+                let span = (warmup_end, arrivals_end);
+                let interval = sim_core::series::interval_for(config.duration);
+                let database = Database::new(d, seed, span, interval);
+                Hosted::new(database, |key| Event::Database { key })
+            }),
+            election: config.election.clone().map(|e| {
+                let election = Election::new(e, seed, warmup_end);
+                Hosted::new(election, |key| Event::Election { key })
+            }),
+            parts_at_end: None,
             requests: SlotMap::with_key(),
             attempts: SlotMap::with_key(),
             jobs: SlotMap::with_key(),
@@ -733,7 +788,7 @@ impl World {
     /// What the run measured, given the engine's final figures: the clients' measured
     /// requests with their outcomes (after the drain), per-second series up to the configured
     /// end, and the services as they stood then.
-    pub fn result(&self, stats: sim_core::RunStats) -> RunResult {
+    pub fn result(&mut self, stats: sim_core::RunStats) -> RunResult {
         let names: Vec<String> = self
             .services
             .iter()
@@ -768,6 +823,10 @@ impl World {
             .services_at_end
             .clone()
             .unwrap_or_else(|| self.service_results(series_end));
+        let parts = self
+            .parts_at_end
+            .clone()
+            .unwrap_or_else(|| self.part_results(series_end));
         RunResult {
             stats,
             duration: self.arrivals_end.since(SimTime::ZERO),
@@ -784,8 +843,16 @@ impl World {
                     end: f.end,
                 })
                 .collect(),
-            election: None,
-            database: None,
+            election: parts.election,
+            database: parts.database,
+        }
+    }
+
+    /// What the database and the election (those the world has) measured by `end`.
+    fn part_results(&mut self, end: SimTime) -> Parts {
+        Parts {
+            database: self.database.as_mut().map(|d| d.part.finish(end)),
+            election: self.election.as_ref().map(|e| e.part.result(end)),
         }
     }
 
@@ -1106,6 +1173,20 @@ impl Model for World {
             Event::Hedge { request } => self.on_hedge(request, ctx),
             Event::BulkheadTimeout { request } => self.on_bulkhead_timeout(request, ctx),
             Event::TiedCancel { attempt } => self.on_tied_cancel(attempt, ctx),
+            Event::Database { key } => {
+                let database = self
+                    .database
+                    .as_mut()
+                    .expect("only a database parks events");
+                database.run(key, ctx, |part, event, scope| part.on_event(event, scope));
+            }
+            Event::Election { key } => {
+                let election = self
+                    .election
+                    .as_mut()
+                    .expect("only an election parks events");
+                election.run(key, ctx, |part, event, scope| part.on_event(event, scope));
+            }
         }
         // Bulkhead slots freed while handling the event go to their waiters now.
         if !self.granted.is_empty() {
@@ -1138,15 +1219,16 @@ impl Model for World {
     }
 }
 
-pub mod beside;
 mod cache;
 mod dispatch;
+pub(crate) mod fault_list;
 mod holders;
 mod idempotency;
 #[cfg(test)]
 mod issue4_tests;
 mod nodes;
 mod outcome;
+mod parts;
 mod server;
 pub mod state;
 #[cfg(test)]

@@ -48,6 +48,7 @@ pub struct Context<'a, E> {
     now: SimTime,
     queue: &'a mut EventQueue<E>,
     next: &'a mut VecDeque<E>,
+    trace: &'a mut TraceHash,
 }
 
 impl<E> Context<'_, E> {
@@ -99,6 +100,13 @@ impl<E> Context<'_, E> {
     #[inline]
     pub fn cancel(&mut self, id: EventId) -> bool {
         self.queue.cancel(id)
+    }
+
+    /// Folds an outcome the events do not show into the run's trace hash, at the current time
+    /// (as `TraceHash::fold` folds an event), so that one hash covers the whole run.
+    #[inline]
+    pub fn fold(&mut self, code: u64) {
+        self.trace.fold(self.now, code);
     }
 }
 
@@ -276,6 +284,7 @@ impl<M: Model> Simulation<M> {
                 now: time,
                 queue: &mut self.queue,
                 next: &mut self.next,
+                trace: &mut self.trace,
             };
             self.model.handle(event, &mut ctx);
             let pending = (self.queue.len() + self.next.len()) as u64;

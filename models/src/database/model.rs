@@ -10,18 +10,18 @@
 use std::cmp::Reverse;
 
 use sim_core::{
-    Context, CountSeries, EventId, Histogram, Model, QuantileSeries, SimDuration, SimTime, Stream,
-    TraceCode, TraceHash,
+    Context, CountSeries, Histogram, Model, QuantileSeries, SimDuration, SimTime, Stream, TraceCode,
 };
 
 use super::node::Node;
 use super::{DatabaseResult, DatabaseSeries};
-use crate::beside::BesideHappening;
+use crate::component::PartHappening;
+use crate::component::{Scope, Timer};
 use crate::config::{Arrival, DatabaseConfig, DatabaseFaultKind, Promotion, ReadFrom, Replication};
 
 /// The database's closed set of events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Event {
+pub(crate) enum Event {
     /// A write arrives at the leader.
     Write,
     /// A read arrives.
@@ -46,13 +46,13 @@ pub(super) enum Event {
 
 impl Event {
     /// The event as a trace shows it.
-    pub(crate) fn happening(&self) -> BesideHappening {
+    pub(crate) fn happening(&self) -> PartHappening {
         match *self {
-            Event::Write => BesideHappening::DbWrite,
-            Event::Read => BesideHappening::DbRead,
-            Event::Crash { fault, start } => BesideHappening::DbCrash { fault, start },
-            Event::Partition { fault, start } => BesideHappening::DbPartition { fault, start },
-            Event::Promote => BesideHappening::DbPromote,
+            Event::Write => PartHappening::DbWrite,
+            Event::Read => PartHappening::DbRead,
+            Event::Crash { fault, start } => PartHappening::DbCrash { fault, start },
+            Event::Partition { fault, start } => PartHappening::DbPartition { fault, start },
+            Event::Promote => PartHappening::DbPromote,
         }
     }
 }
@@ -73,9 +73,11 @@ impl TraceCode for Event {
 }
 
 /// One database: its nodes, the current history's log, and what it measured.
-pub(super) struct Database {
+pub(crate) struct Database {
     config: DatabaseConfig,
     warmup_end: SimTime,
+    /// The end of the run: its own writes and reads arrive up to it.
+    arrivals_end: SimTime,
     nodes: Vec<Node>,
     /// The current leader; `None` between a leader's crash and the end of the failover.
     leader: Option<u32>,
@@ -88,7 +90,7 @@ pub(super) struct Database {
     /// The highest LSN whose client has its answer (acknowledged, or failed in a crash).
     settled: u64,
     /// The pending failover's promotion event.
-    promotion: Option<EventId>,
+    promotion: Option<Timer>,
     /// A failover came due with no live node: the first node to restart is promoted.
     awaiting_candidate: bool,
     /// When the current leaderless gap began.
@@ -107,10 +109,8 @@ pub(super) struct Database {
     history: History,
     /// Scratch space for the nodes that may serve one read.
     candidates: Vec<u32>,
-    /// A hash of every outcome (see `outcomes`).
-    outcome_hash: TraceHash,
-    /// Outcomes folded into `outcome_hash`.
-    outcome_count: u64,
+    /// The outcomes of the event being handled, for the trace hash (see `note`).
+    outcomes: Vec<u64>,
 }
 
 /// One committed write in the current history.
@@ -170,13 +170,36 @@ impl Arrivals {
     }
 }
 
+/// The database alone on its own event loop (its unit tests).
 impl Model for Database {
     type Event = Event;
 
     fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) {
+        self.on_event(event, ctx);
+    }
+}
+
+impl Database {
+    /// Its name in the scenario.
+    pub(crate) fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    /// Reacts to one of its events at `scope.now()`, then folds the outcomes it decided
+    /// into the trace hash.
+    pub(crate) fn on_event(&mut self, event: Event, scope: &mut impl Scope<Event>) {
+        self.react(event, scope);
+        for code in self.outcomes.drain(..) {
+            scope.fold(code);
+        }
+    }
+
+    fn react(&mut self, event: Event, ctx: &mut impl Scope<Event>) {
         let now = ctx.now();
         self.deliver(now);
         match event {
+            // Its own load stops with the run's (the world may drain past the end).
+            Event::Write | Event::Read if now > self.arrivals_end => {}
             Event::Write => {
                 ctx.schedule_at(self.writes.next(now), Event::Write);
                 self.on_write(now);
@@ -198,14 +221,12 @@ impl Model for Database {
             }
         }
     }
-}
 
-impl Database {
     /// A database led by node 0, with every node empty and every follower connected.
-    pub(super) fn new(
+    pub(crate) fn new(
         config: DatabaseConfig,
         seed: u64,
-        warmup_end: SimTime,
+        (warmup_end, arrivals_end): (SimTime, SimTime),
         series_interval: SimDuration,
     ) -> Database {
         assert!(
@@ -220,6 +241,7 @@ impl Database {
         };
         let mut database = Database {
             warmup_end,
+            arrivals_end,
             nodes: vec![Node::default(); config.nodes as usize],
             leader: Some(0),
             previous_leader: None,
@@ -248,8 +270,7 @@ impl Database {
                 staleness: QuantileSeries::new(series_interval, &[0.99]),
             },
             candidates: Vec::with_capacity(config.nodes as usize),
-            outcome_hash: TraceHash::new(),
-            outcome_count: 0,
+            outcomes: Vec::new(),
             config,
         };
         database.reconnect(SimTime::ZERO);
@@ -259,7 +280,7 @@ impl Database {
     /// The events a run starts with: every crash and partition window, then the first write
     /// and read (one gap after time zero, drawn like every later one). Faults come first, so
     /// at equal times a fault acts before an arrival.
-    pub(super) fn initial_events(&mut self) -> Vec<(SimTime, Event)> {
+    pub(crate) fn initial_events(&mut self) -> Vec<(SimTime, Event)> {
         let mut events = Vec::new();
         for (index, fault) in self.config.faults.iter().enumerate() {
             let fault_index = u32::try_from(index).expect("a fault schedule fits in u32");
@@ -286,31 +307,28 @@ impl Database {
         events
     }
 
-    /// The hash of every outcome and their number, to combine with the engine's trace hash.
+    /// Notes one outcome for the trace hash.
     ///
     /// The database's events (arrivals, fault edges, promotions) are the same whatever its
     /// replication mode, read routing or promotion rule, so their hash alone would call two
-    /// different runs the same. Each write folds (its time, its LSN or `u64::MAX` if it
-    /// failed), each read (its time, serving node << 32 | versions behind, or `u64::MAX` if
-    /// it failed) and each promotion (its time, node << 32 | LSN kept), with `TraceHash::fold`.
-    pub(super) fn outcomes(&self) -> (TraceHash, u64) {
-        (self.outcome_hash, self.outcome_count)
-    }
-
-    /// Folds one outcome into the outcome hash.
-    fn note(&mut self, now: SimTime, code: u64) {
-        self.outcome_hash.fold(now, code);
-        self.outcome_count += 1;
+    /// different runs the same. Each write notes its LSN (or `u64::MAX` if it failed), each
+    /// read its serving node << 32 | versions behind (or `u64::MAX` if it failed) and each
+    /// promotion node << 32 | LSN kept; `handle` folds them in at the event's time.
+    fn note(&mut self, code: u64) {
+        self.outcomes.push(code);
     }
 
     /// What the run measured, after delivering what is due by `end`.
-    pub(super) fn finish(&mut self, end: SimTime) -> DatabaseResult {
+    pub(crate) fn finish(&mut self, end: SimTime) -> DatabaseResult {
+        // Applying what is due by `end` changes nothing a later event would not see: the
+        // world may run on past `end` (its drain), and the database with it.
         self.deliver(end);
-        if let Some(since) = self.leaderless_since.take() {
-            self.unavailable = self
+        let unavailable = match self.leaderless_since {
+            Some(since) => self
                 .unavailable
-                .saturating_add(self.measured_span(since, end));
-        }
+                .saturating_add(self.measured_span(since, end)),
+            None => self.unavailable,
+        };
         let c = self.counts;
         let h = &self.history;
         DatabaseResult {
@@ -331,7 +349,7 @@ impl Database {
             staleness: self.staleness.clone(),
             write_latency: self.write_latency.clone(),
             failovers: c.failovers,
-            unavailable: self.unavailable,
+            unavailable,
             series: DatabaseSeries {
                 writes_per_s: h.writes.rates_per_s(end),
                 failed_writes_per_s: h.failed_writes.rates_per_s(end),
@@ -393,11 +411,11 @@ impl Database {
         let Some(leader) = self.leader else {
             self.history.failed_writes.add(now, 1);
             self.counts.failed_writes += u64::from(measured);
-            self.note(now, u64::MAX);
+            self.note(u64::MAX);
             return;
         };
         let lsn = self.log.len() as u64 + 1;
-        self.note(now, lsn);
+        self.note(lsn);
         self.log.push(Entry {
             commit: now,
             ack: SimTime::MAX,
@@ -444,7 +462,7 @@ impl Database {
         }
         if self.candidates.is_empty() {
             self.counts.failed_reads += u64::from(measured);
-            self.note(now, u64::MAX);
+            self.note(u64::MAX);
             return;
         }
         // Lemire's multiply without the rejection step: one draw per read whatever the number
@@ -465,7 +483,7 @@ impl Database {
             assert!(missed <= now, "a stale read misses an acknowledged write");
             now.since(missed)
         };
-        self.note(now, u64::from(pick) << 32 | behind.min(u64::from(u32::MAX)));
+        self.note(u64::from(pick) << 32 | behind.min(u64::from(u32::MAX)));
         self.history.staleness.record(now, staleness);
         if behind > 0 {
             self.history.stale_reads.add(now, 1);
@@ -481,7 +499,7 @@ impl Database {
         }
     }
 
-    fn on_crash(&mut self, fault: u32, start: bool, now: SimTime, ctx: &mut Context<'_, Event>) {
+    fn on_crash(&mut self, fault: u32, start: bool, now: SimTime, ctx: &mut impl Scope<Event>) {
         let DatabaseFaultKind::Crash { node } = self.config.faults[fault as usize].kind else {
             panic!("crash events come from crash faults");
         };
@@ -508,7 +526,7 @@ impl Database {
     }
 
     /// The leader went down: writes waiting for a follower fail, and a failover is scheduled.
-    fn leader_crashed(&mut self, index: u32, now: SimTime, ctx: &mut Context<'_, Event>) {
+    fn leader_crashed(&mut self, index: u32, now: SimTime, ctx: &mut impl Scope<Event>) {
         // Under semi-sync, writes no follower has yet fail: their clients lose the connection.
         let committed = self.log.len() as u64;
         let waiting = &self.log[self.settled as usize..];
@@ -527,7 +545,7 @@ impl Database {
 
     /// Nodes came back: the old leader resumes if the failover is not due yet, and a failover
     /// that found no live node promotes one now.
-    fn restarted(&mut self, now: SimTime, ctx: &mut Context<'_, Event>) {
+    fn restarted(&mut self, now: SimTime, ctx: &mut impl Scope<Event>) {
         if self.leader.is_some() {
             return;
         }
@@ -575,7 +593,7 @@ impl Database {
             node.truncate(keep);
         }
         self.counts.failovers += u64::from(now >= self.warmup_end);
-        self.note(now, u64::from(chosen) << 32 | keep.min(u64::from(u32::MAX)));
+        self.note(u64::from(chosen) << 32 | keep.min(u64::from(u32::MAX)));
         self.lead(chosen, now);
     }
 

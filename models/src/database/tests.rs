@@ -256,15 +256,15 @@ fn fault_records_name_nodes() {
         position: 0,
     };
     assert_eq!(
-        crate::world::beside::database_record(&c, &partition).target,
+        crate::world::fault_list::database_record(&c, &partition).target,
         "db[0] ↔ db[1], db[2]"
     );
     assert_eq!(
-        crate::world::beside::database_record(&c, &crash(1, 1, None)).kind,
+        crate::world::fault_list::database_record(&c, &crash(1, 1, None)).kind,
         "replica_loss"
     );
     assert_eq!(
-        crate::world::beside::database_record(&c, &crash(1, 1, Some(2))).kind,
+        crate::world::fault_list::database_record(&c, &crash(1, 1, Some(2))).kind,
         "crash"
     );
 }

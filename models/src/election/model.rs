@@ -7,7 +7,8 @@ use sim_core::{Clock, Context, Drift, LocalTime, Model, SimDuration, SimTime, St
 use super::level::Level;
 use super::store::Store;
 use super::ElectionResult;
-use crate::beside::BesideHappening;
+use crate::component::PartHappening;
+use crate::component::Scope;
 use crate::config::{Arrival, Direction, ElectionConfig, ElectionFaultKind, Member};
 
 /// The election's events; node events wait while their node is paused.
@@ -47,8 +48,8 @@ pub(crate) enum Event {
 
 impl Event {
     /// The event as a trace shows it.
-    pub(crate) fn happening(&self) -> BesideHappening {
-        use BesideHappening as H;
+    pub(crate) fn happening(&self) -> PartHappening {
+        use PartHappening as H;
         match *self {
             Event::Tick { node, .. } => H::LeaseTick { node },
             Event::Request { node, seq, .. } => H::LeaseRequest { node, seq },
@@ -174,6 +175,11 @@ struct Counts {
 }
 
 impl Election {
+    /// Its name in the scenario.
+    pub(crate) fn name(&self) -> &str {
+        &self.config.name
+    }
+
     /// The election at time zero, its streams derived from `seed`.
     pub(crate) fn new(config: ElectionConfig, seed: u64, warmup_end: SimTime) -> Election {
         let mut clocks = vec![Clock::perfect(); config.nodes as usize + 1];
@@ -341,7 +347,7 @@ impl Election {
     }
 
     /// If `node` is paused at `now`, re-schedules `event` for when it resumes and says so.
-    fn deferred(&self, node: u32, event: Event, ctx: &mut Context<'_, Event>) -> bool {
+    fn deferred(&self, node: u32, event: Event, ctx: &mut impl Scope<Event>) -> bool {
         match self.nodes[node as usize].paused_until {
             Some(until) if ctx.now() < until => {
                 ctx.schedule_at(until, event);
@@ -352,7 +358,7 @@ impl Election {
     }
 
     /// Sends `event` between `node` and the store after one latency draw, unless a cut loses it.
-    fn send(&mut self, node: u32, to_store: bool, event: Event, ctx: &mut Context<'_, Event>) {
+    fn send(&mut self, node: u32, to_store: bool, event: Event, ctx: &mut impl Scope<Event>) {
         let now = ctx.now();
         let mut latency = self.config.store_latency.sample(&mut self.latency);
         let covers = |w: &Window| {
@@ -375,7 +381,7 @@ impl Election {
         }
     }
 
-    fn on_tick(&mut self, node: u32, epoch: u32, ctx: &mut Context<'_, Event>) {
+    fn on_tick(&mut self, node: u32, epoch: u32, ctx: &mut impl Scope<Event>) {
         let now = ctx.now();
         let n = &mut self.nodes[node as usize];
         if n.down || epoch != n.epoch {
@@ -397,7 +403,7 @@ impl Election {
         self.send(node, true, Event::Request { node, seq, sent }, ctx);
     }
 
-    fn on_request(&mut self, node: u32, seq: u64, sent: LocalTime, ctx: &mut Context<'_, Event>) {
+    fn on_request(&mut self, node: u32, seq: u64, sent: LocalTime, ctx: &mut impl Scope<Event>) {
         let now = ctx.now();
         let grant = self.store.request(node, now);
         if grant.is_some_and(|g| g.fresh) && now >= self.warmup_end {
@@ -412,7 +418,7 @@ impl Election {
         self.send(node, false, reply, ctx);
     }
 
-    fn on_reply(&mut self, event: Event, ctx: &mut Context<'_, Event>) {
+    fn on_reply(&mut self, event: Event, ctx: &mut impl Scope<Event>) {
         let Event::Reply {
             node,
             seq,
@@ -444,7 +450,7 @@ impl Election {
         seq: u64,
         sent: LocalTime,
         token: u64,
-        ctx: &mut Context<'_, Event>,
+        ctx: &mut impl Scope<Event>,
     ) {
         let now = ctx.now();
         let hold = self.config.lease.saturating_sub(self.config.safety_margin);
@@ -494,7 +500,7 @@ impl Election {
     }
 
     /// Ends `node`'s belief (it stops acting) and sets it retrying.
-    fn step_down(&mut self, node: u32, ctx: &mut Context<'_, Event>) {
+    fn step_down(&mut self, node: u32, ctx: &mut impl Scope<Event>) {
         let now = ctx.now();
         self.stop_acting(node, now);
         let n = &mut self.nodes[node as usize];
@@ -515,14 +521,14 @@ impl Election {
         }
     }
 
-    fn on_belief_end(&mut self, node: u32, generation: u32, ctx: &mut Context<'_, Event>) {
+    fn on_belief_end(&mut self, node: u32, generation: u32, ctx: &mut impl Scope<Event>) {
         let n = &self.nodes[node as usize];
         if n.generation == generation && n.belief.is_some() {
             self.step_down(node, ctx);
         }
     }
 
-    fn on_write(&mut self, node: u32, epoch: u32, ctx: &mut Context<'_, Event>) {
+    fn on_write(&mut self, node: u32, epoch: u32, ctx: &mut impl Scope<Event>) {
         let n = &self.nodes[node as usize];
         if n.down || n.epoch != epoch {
             return;
@@ -584,7 +590,7 @@ impl Election {
         n.in_hand = None;
     }
 
-    fn on_crash_end(&mut self, node: u32, ctx: &mut Context<'_, Event>) {
+    fn on_crash_end(&mut self, node: u32, ctx: &mut impl Scope<Event>) {
         let n = &mut self.nodes[node as usize];
         assert!(n.down, "only a crashed node restarts");
         assert!(n.belief.is_none(), "a restarted node remembers no lease");
@@ -603,7 +609,7 @@ impl Election {
         }
     }
 
-    fn on_pause_end(&mut self, node: u32, ctx: &mut Context<'_, Event>) {
+    fn on_pause_end(&mut self, node: u32, ctx: &mut impl Scope<Event>) {
         let n = &mut self.nodes[node as usize];
         n.paused_until = None;
         if let Some(token) = n.in_hand.take() {
@@ -619,10 +625,18 @@ impl Election {
     }
 }
 
+/// The election alone on its own event loop (its unit tests).
 impl Model for Election {
     type Event = Event;
 
     fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) {
+        self.on_event(event, ctx);
+    }
+}
+
+impl Election {
+    /// Reacts to one of its events at `ctx.now()`.
+    pub(crate) fn on_event(&mut self, event: Event, ctx: &mut impl Scope<Event>) {
         let now = ctx.now();
         match event {
             Event::Tick { node, epoch } => self.on_tick(node, epoch, ctx),

@@ -23,10 +23,9 @@
 use sim_core::network::{Delivery, NodeId};
 use sim_core::{RunError, RunStats, SimDuration, SimTime};
 
-use super::beside::{Beside, BesideRecord};
 use super::state::WorldState;
 use super::{AttemptKey, Event, Job, JobKey, Reply, Request, RequestKey, World};
-use crate::beside::BesideHappening;
+use crate::component::PartHappening;
 use crate::config::{ServiceId, Unreachable, WorldConfig};
 use crate::failure::Ending;
 use crate::guard::LocalRejection;
@@ -83,9 +82,9 @@ pub struct Trace {
     pub records: Vec<TraceRecord>,
     /// The window held more than `TraceOptions::records_max` records; the rest were not kept.
     pub truncated: bool,
-    /// The window's events of the election and the database (`world::beside`), election
-    /// first, each in processing order; empty when the run stopped at `until_event`.
-    pub beside: Vec<BesideRecord>,
+    /// The window's events of the election and the database (components of the world), in
+    /// processing order, numbered among the run's events like `records`.
+    pub parts: Vec<PartRecord>,
     /// The election's name, if the world has one.
     pub election: Option<String>,
     /// The database's name, if the world has one.
@@ -475,70 +474,35 @@ pub fn run_traced(
         "the tracer sees every processed event"
     );
     let state = options.until_event.map(|_| world.state(events, at));
-    let beside = match options.until_event {
-        None => records(config, seed, &options)?,
-        Some(_) => Vec::new(),
-    };
-    // A lease election runs after the world (see `election`); a full run's hash includes it.
-    // So does a database (`database`), folded in before the election as in `run_observed`.
-    let stats = stats
-        .map(|stats| super::beside::with_database(config, seed, stats))
-        .transpose()?
-        .map(|stats| super::beside::with_election(stats, config, seed))
-        .transpose()?;
     Ok(TracedRun {
         stats,
         events,
         at,
-        trace: Trace {
-            beside,
-            election: config.election.as_ref().map(|e| e.name.clone()),
-            database: config.database.as_ref().map(|d| d.name.clone()),
-            ..world.trace(*tracer)
-        },
+        trace: world.trace(*tracer),
         state,
     })
 }
 
-/// The events of `config`'s election and database (those it has) inside the trace window,
-/// election first, each in processing order; at most `options.records_max` in all.
-fn records(
-    config: &WorldConfig,
-    seed: u64,
-    options: &TraceOptions,
-) -> Result<Vec<BesideRecord>, RunError> {
-    let mut records = Vec::new();
-    for model in [Beside::Election, Beside::Database] {
-        let kept = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        let sink = std::rc::Rc::clone(&kept);
-        let (from, to, most) = (options.from, options.to, options.records_max);
-        let mut event = 0u64;
-        let watch = Box::new(move |at: SimTime, what: BesideHappening| {
-            event += 1;
-            let mut sink = sink.borrow_mut();
-            if from <= at && at < to && sink.len() < most {
-                sink.push(BesideRecord {
-                    model,
-                    event,
-                    at,
-                    what,
-                });
-            }
-        });
-        let span = (config.warmup, config.duration);
-        match (model, &config.election, &config.database) {
-            (Beside::Election, Some(election), _) => {
-                crate::election::watch(election, seed, span, config.limits, watch)?;
-            }
-            (Beside::Database, _, Some(database)) => {
-                crate::database::watch(database, seed, span, config.limits, watch)?;
-            }
-            _ => {}
-        }
-        records.extend(kept.take());
-    }
-    records.truncate(options.records_max);
-    Ok(records)
+/// One processed event of a component (the election or the database).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartRecord {
+    /// Which model.
+    pub model: Part,
+    /// Index of the processed event in the run (1 for the run's first event).
+    pub event: u64,
+    /// True time.
+    pub at: SimTime,
+    /// What happened.
+    pub what: PartHappening,
+}
+
+/// The components a world hosts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Part {
+    /// The lease election.
+    Election,
+    /// The leader–follower database.
+    Database,
 }
 
 /// The recorder a traced world carries.
@@ -552,6 +516,8 @@ pub(super) struct Tracer {
     /// Whether the current event is recorded.
     recording: bool,
     records: Vec<TraceRecord>,
+    /// The window's component events.
+    parts: Vec<PartRecord>,
     truncated: bool,
 }
 
@@ -563,12 +529,28 @@ impl Tracer {
             last: SimTime::ZERO,
             recording: false,
             records: Vec::new(),
+            parts: Vec::new(),
             truncated: false,
         }
     }
 
+    /// Keeps a component event of the window (the window's records cap counts it too).
+    fn push_part(&mut self, model: Part, at: SimTime, what: PartHappening) {
+        if self.records.len() + self.parts.len() >= self.options.records_max {
+            self.truncated = true;
+            self.recording = false;
+            return;
+        }
+        self.parts.push(PartRecord {
+            model,
+            event: self.events,
+            at,
+            what,
+        });
+    }
+
     fn push(&mut self, at: SimTime, what: Happening) {
-        if self.records.len() >= self.options.records_max {
+        if self.records.len() + self.parts.len() >= self.options.records_max {
             self.truncated = true;
             self.recording = false;
             return;
@@ -655,9 +637,33 @@ impl World {
         let o = tracer.options;
         tracer.recording =
             !tracer.truncated && o.from <= now && now < o.to && tracer.events >= o.events_from;
-        if tracer.recording {
-            let what = self.describe(event);
-            self.tracer.as_mut().expect("checked above").push(now, what);
+        if !tracer.recording {
+            return;
+        }
+        let part = match *event {
+            Event::Database { key } => {
+                let database = self
+                    .database
+                    .as_ref()
+                    .expect("only a database parks events");
+                Some((Part::Database, database.peek(key).happening()))
+            }
+            Event::Election { key } => {
+                let election = self
+                    .election
+                    .as_ref()
+                    .expect("only an election parks events");
+                Some((Part::Election, election.peek(key).happening()))
+            }
+            _ => None,
+        };
+        let tracer = self.tracer.as_mut().expect("checked above");
+        match part {
+            Some((model, what)) => tracer.push_part(model, now, what),
+            None => {
+                let what = self.describe(event);
+                self.tracer.as_mut().expect("checked above").push(now, what);
+            }
         }
     }
 
@@ -730,6 +736,9 @@ impl World {
                     attempt: self.attempt_ref(attempt),
                     effective: !a.tie_started && !a.cancelled,
                 }
+            }
+            Event::Database { .. } | Event::Election { .. } => {
+                unreachable!("component events are recorded as `PartRecord`s")
             }
         }
     }
@@ -894,6 +903,7 @@ impl World {
         let Tracer {
             options,
             records,
+            parts,
             truncated,
             ..
         } = tracer;
@@ -907,9 +917,9 @@ impl World {
             to: options.to,
             records,
             truncated,
-            beside: Vec::new(),
-            election: None,
-            database: None,
+            parts,
+            election: self.election.as_ref().map(|e| e.part.name().to_string()),
+            database: self.database.as_ref().map(|d| d.part.name().to_string()),
         }
     }
 }

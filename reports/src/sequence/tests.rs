@@ -186,7 +186,7 @@ fn trace(names: [&str; 3]) -> Trace {
         to: ms(1_000),
         records,
         truncated: false,
-        beside: Vec::new(),
+        parts: Vec::new(),
         election: None,
         database: None,
     }
@@ -363,7 +363,7 @@ fn a_fan_out_shares_a_lane_and_an_arrow() {
         to: ms(1_000),
         records,
         truncated: false,
-        beside: Vec::new(),
+        parts: Vec::new(),
         election: None,
         database: None,
     };

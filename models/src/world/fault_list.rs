@@ -1,57 +1,13 @@
-//! Traces of the models that run beside the world: the lease election and the database.
-//!
-//! They are simulations of their own (see `election` and `database`), so their events are
-//! numbered within their own run (1 for the first). A traced replay runs each again with an
-//! observer and keeps the events of the window; like the world's tracer, the observer only
-//! reads, so the runs are the ones the trace hash covers.
+//! The run's one fault schedule as reports list it: the world's faults, the database's and the
+//! election's, in file order (`position`), each kind and target in words.
 
-use sim_core::{Limits, RunError, RunStats, SimTime, TraceHash};
+use sim_core::SimTime;
 
-use crate::beside::BesideHappening;
 use crate::config::{
     DatabaseConfig, DatabaseFault, DatabaseFaultKind, Direction, ElectionConfig, ElectionFault,
     ElectionFaultKind, Member, Unreachable, WorldConfig,
 };
-use crate::database::DatabaseResult;
 use crate::result::{FaultRecord, RunResult};
-
-/// One processed event of a model beside the world.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BesideRecord {
-    /// Which model.
-    pub model: Beside,
-    /// Index of the event within that model's run (1 for its first).
-    pub event: u64,
-    /// True time.
-    pub at: SimTime,
-    /// What happened.
-    pub what: BesideHappening,
-}
-
-/// The models that run beside the world.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Beside {
-    /// The lease election.
-    Election,
-    /// The leader–follower database.
-    Database,
-}
-
-/// Runs the database of `config` (if any) beside the world and adds it to `result`: its figures
-/// folded into `result.stats`, its measurements attached (`list_faults` lists its faults).
-pub(crate) fn attach_database(
-    result: &mut RunResult,
-    config: &WorldConfig,
-    seed: u64,
-) -> Result<(), RunError> {
-    let Some(database) = &config.database else {
-        return Ok(());
-    };
-    let (stats, measured) = run_beside(database, config, seed, result.stats)?;
-    result.stats = stats;
-    result.database = Some(measured);
-    Ok(())
-}
 
 /// Lists every fault of `config`'s one schedule in `result.faults`, in schedule order: the
 /// world's (which `World::result` listed in `config.faults` order), the database's and the
@@ -76,43 +32,6 @@ pub(crate) fn list_faults(result: &mut RunResult, config: &WorldConfig) {
     }
     listed.sort_by_key(|(position, _)| *position);
     result.faults = listed.into_iter().map(|(_, record)| record).collect();
-}
-
-/// The world's figures with those of `config`'s database (if any) folded in, for entry points
-/// that need only the figures (traced replays).
-pub(crate) fn with_database(
-    config: &WorldConfig,
-    seed: u64,
-    world: RunStats,
-) -> Result<RunStats, RunError> {
-    match &config.database {
-        None => Ok(world),
-        Some(database) => Ok(run_beside(database, config, seed, world)?.0),
-    }
-}
-
-/// Runs `database` with `config`'s span and what is left of its event budget, and folds it.
-fn run_beside(
-    database: &DatabaseConfig,
-    config: &WorldConfig,
-    seed: u64,
-    world: RunStats,
-) -> Result<(RunStats, DatabaseResult), RunError> {
-    let limits = Limits {
-        pending_events_max: config.limits.pending_events_max,
-        events_max: config.limits.events_max.saturating_sub(world.events),
-        memory_max: config.limits.memory_max,
-    };
-    let (own, measured) =
-        crate::database::run(database, seed, config.duration, config.warmup, limits)?;
-    let mut trace_hash = world.trace_hash;
-    trace_hash.combine(own.trace_hash, own.events);
-    let stats = RunStats {
-        events: world.events + own.events,
-        trace_hash,
-        end: world.end.max(own.end),
-    };
-    Ok((stats, measured))
 }
 
 /// A database fault as reports list it: kind as in scenario files, target in words.
@@ -152,60 +71,6 @@ pub(crate) fn database_record(config: &DatabaseConfig, fault: &DatabaseFault) ->
         target,
         start: fault.start,
         end: fault.end,
-    }
-}
-
-/// Runs the world's election, if it has one, and adds it to `result`: its measurements, and
-/// its events and trace hash (`list_faults` lists its faults).
-pub(crate) fn attach_election(
-    result: &mut RunResult,
-    config: &WorldConfig,
-    seed: u64,
-) -> Result<(), RunError> {
-    let Some(election) = &config.election else {
-        return Ok(());
-    };
-    let run = crate::election::run(
-        election,
-        seed,
-        config.warmup,
-        config.duration,
-        config.limits,
-    )?;
-    result.stats = combine(result.stats, run.stats);
-    result.election = Some(run.result);
-    Ok(())
-}
-
-/// The world's `stats` with its election's (if any) folded in; for traced runs.
-pub(crate) fn with_election(
-    stats: RunStats,
-    config: &WorldConfig,
-    seed: u64,
-) -> Result<RunStats, RunError> {
-    match &config.election {
-        None => Ok(stats),
-        Some(election) => {
-            let run = crate::election::run(
-                election,
-                seed,
-                config.warmup,
-                config.duration,
-                config.limits,
-            )?;
-            Ok(combine(stats, run.stats))
-        }
-    }
-}
-
-/// One run's figures from two simulations: events add up, hashes combine, the end is the later.
-fn combine(world: RunStats, election: RunStats) -> RunStats {
-    let mut trace_hash: TraceHash = world.trace_hash;
-    trace_hash.combine(election.trace_hash, election.events);
-    RunStats {
-        events: world.events + election.events,
-        trace_hash,
-        end: world.end.max(election.end),
     }
 }
 
