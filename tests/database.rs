@@ -363,29 +363,190 @@ fn bad_database_input_is_refused_with_its_path_and_a_fix() {
 }
 
 #[test]
-fn r15_calling_the_database_or_the_election_is_a_clear_error_until_they_are_components() {
-    // See: #15. The database and the election still run beside the world; a call or a client
-    // that names one is refused with its path and what to do, not "no service named".
+fn a_call_without_an_op_a_client_naming_the_database_or_the_election_is_a_clear_error() {
+    // Services call the database with an `op`; clients call services; nothing calls the
+    // election yet. Each mistake is refused with its path and what to do, not "no service named".
     let world = |calls: &str, target: &str| {
         format!(
             r#"{{ "name": "t", "duration": "10s",
   "clients": [ {{ "name": "web", "target": "{target}", "arrival": {{ "kind": "constant", "rate_per_s": 10 }} }} ],
-  "services": [ {{ "name": "api", "service_time": {{ "kind": "constant", "value": "1ms" }}, "calls": [ {calls} ] }} ],
-  "database": {{ "name": "db", "writes": {{ "kind": "constant", "rate_per_s": 10 }},
-                "reads": {{ "kind": "constant", "rate_per_s": 10 }},
-                "replication_lag": {{ "kind": "constant", "value": "1ms" }} }},
+  "services": [ {{ "name": "api", "service_time": {{ "kind": "constant", "value": "1ms" }}, "calls": [ {calls} ] }},
+                {{ "name": "search", "service_time": {{ "kind": "constant", "value": "1ms" }} }} ],
+  "database": {{ "name": "db", "replication_lag": {{ "kind": "constant", "value": "1ms" }} }},
   "election": {{ "name": "lease", "nodes": 3, "lease": "10s", "renew_every": "2s", "retry_every": "1s" }} }}"#
         )
     };
     let call = refusal(&world(r#"{ "service": "db" }"#, "api"));
     assert!(
-        call.contains("services[0] (api).calls[0] (db).service: names the database, which clients and services cannot call yet"),
+        call.contains("services[0] (api).calls[0] (db).op: is required for a call to the database"),
         "{call}"
     );
-    let client = refusal(&world("", "lease"));
+    assert!(call.contains(r#""op": "read""#), "{call}");
+    let op = refusal(&world(r#"{ "service": "search", "op": "read" }"#, "api"));
     assert!(
-        client.contains("clients[0] (web).target: names the lease election"),
+        op.contains("services[0] (api).calls[0] (search).op: is only for calls to the database"),
+        "{op}"
+    );
+    let client = refusal(&world("", "db"));
+    assert!(
+        client.contains("clients[0] (web).target: names the database, which clients cannot call"),
         "{client}"
     );
-    assert!(client.contains("issue #15"), "{client}");
+    let election = refusal(&world("", "lease"));
+    assert!(
+        election.contains("clients[0] (web).target: names the lease election"),
+        "{election}"
+    );
+    let semi = refusal(
+        &world(r#"{ "service": "db", "op": "write" }"#, "api").replace(
+            r#""name": "db","#,
+            r#""name": "db", "replication": "semi_sync","#,
+        ),
+    );
+    assert!(
+        semi.contains(r#"database.replication: must be "async" when services call the database"#),
+        "{semi}"
+    );
+}
+
+/// `web` → `api` → `db`, with the database spliced in and `calls` as api's calls; `clients`
+/// are extra client objects (each targets `api`).
+fn called(database: &str, calls: &str, clients: &str, faults: &str) -> String {
+    format!(
+        r#"{{ "name": "db-test", "duration": "20s", "warmup": "1s",
+  "clients": [ {clients} ],
+  "services": [ {{ "name": "api", "workers": 64, "service_time": {{ "kind": "constant", "value": "0s" }},
+                  "calls": [ {calls} ] }} ],
+  "database": {{ {database} }},
+  "faults": [ {faults} ] }}"#
+    )
+}
+
+#[test]
+fn every_acknowledged_write_lost_in_a_failover_is_one_lost_write_at_its_client() {
+    // Two clients write through api every 10 ms each (constant, no latency anywhere, a 0 s
+    // service time at the database), lag 100 ms: when db[0] crashes at 10 s its followers
+    // lack the writes of (9.9 s, 10 s), 18 of them (the two at exactly 9.9 s arrive at 10 s;
+    // the two at 10 s may come before or after the crash), and a failover 5 s later discards
+    // them. Each
+    // was acknowledged to the call of one client's request: the clients' lost writes add up
+    // to the database's exactly, and so do their failed writes (those of the leaderless 5 s).
+    // Kleppmann (2017), ch. 5, "Handling Node Outages".
+    let client = |name: &str| {
+        format!(
+            r#"{{ "name": "{name}", "target": "api", "arrival": {{ "kind": "constant", "rate_per_s": 100 }} }}"#
+        )
+    };
+    let text = called(
+        r#""replication_lag": { "kind": "constant", "value": "100ms" }, "failover_after": "5s",
+           "service_time": { "kind": "constant", "value": "0s" }"#,
+        r#"{ "service": "db", "op": "write" }"#,
+        &format!("{}, {}", client("web"), client("app")),
+        r#"{ "kind": "crash", "target": "db[0]", "at": "10s" }"#,
+    );
+    let run = run_with(&text, &[], 1);
+    let d = database(&run).clone();
+    let clients: Vec<_> = ["web", "app"]
+        .iter()
+        .map(|name| {
+            run.summary.clients[*name]
+                .database
+                .unwrap_or_else(|| panic!("{name} has a database object"))
+        })
+        .collect();
+    let sum = |f: fn(&reports::summary::ClientDatabaseSummary) -> u64| -> u64 {
+        clients.iter().map(f).sum()
+    };
+    assert!(
+        (18..=20).contains(&d.writes_lost_in_failover),
+        "{}",
+        d.writes_lost_in_failover
+    );
+    assert_eq!(sum(|c| c.writes_lost), d.writes_lost_in_failover);
+    assert_eq!(sum(|c| c.writes), d.writes);
+    assert_eq!(sum(|c| c.writes_acknowledged), d.writes_acknowledged);
+    assert_eq!(sum(|c| c.failed_writes), d.failed_writes);
+    // 5 s without a leader at 200 writes/s: every one of them failed, at its client.
+    assert!(
+        (990..=1010).contains(&d.failed_writes),
+        "{}",
+        d.failed_writes
+    );
+    for (name, c) in ["web", "app"].iter().zip(&clients) {
+        let summary = &run.summary.clients[*name];
+        assert_eq!(
+            summary.failed, c.failed_writes,
+            "{name}: a request fails iff its write failed (no retry)"
+        );
+        assert!(c.writes_lost > 0, "{name} lost some of the writes");
+    }
+}
+
+#[test]
+fn client_reads_through_a_call_are_stale_as_often_as_the_lag_model_says() {
+    // The database's own Poisson writes at λ = 50/s, a constant lag L = 10 ms, and reads only
+    // from web's Poisson requests through api: a read is stale iff a write committed in the
+    // last L, P = 1 − e^(−λL) ≈ 0.3935 (PASTA: a Poisson process shifted by constant times is
+    // still Poisson). Measured on the client's reads, not the database's own.
+    let text = called(
+        r#""writes": { "kind": "poisson", "rate_per_s": 50 },
+           "replication_lag": { "kind": "constant", "value": "10ms" }"#,
+        r#"{ "service": "db", "op": "read" }"#,
+        r#"{ "name": "web", "target": "api", "arrival": { "kind": "poisson", "rate_per_s": 200 } }"#,
+        "",
+    )
+    .replace(r#""duration": "20s""#, r#""duration": "600s""#);
+    let p = 1.0 - (-50.0f64 * 0.010).exp();
+    for seed in [1, 2] {
+        let run = run_with(&text, &[], seed);
+        let web = run.summary.clients["web"].database.expect("web reads");
+        let observed = web.stale_reads as f64 / web.reads as f64;
+        eprintln!(
+            "seed {seed}: {observed:.4} of {} reads stale (theory {p:.4})",
+            web.reads
+        );
+        assert!(web.reads > 100_000, "{}", web.reads);
+        // As the database's own reads in the test above: sd about 0.0022 over seeds; the
+        // tolerance is over five of them.
+        assert!(
+            (observed - p).abs() < 0.012,
+            "seed {seed}: {observed} vs {p}"
+        );
+        assert_eq!(web.stale_fraction, Some((observed * 1e6).round() / 1e6));
+        assert_eq!(web.failed_reads, 0);
+        let d = database(&run);
+        assert_eq!(
+            d.reads, web.reads,
+            "the database served exactly the client's reads"
+        );
+        assert_eq!(d.stale_reads, web.stale_reads);
+    }
+}
+
+#[test]
+fn a_crashed_node_refuses_calls_and_the_client_sees_it() {
+    // db[1] (a follower) is down from 5 s to 10 s: reads routed per `read_from` go only to
+    // live followers, so no read fails; the replica standing for db[1] serves nothing then.
+    let text = called(
+        r#""replication_lag": { "kind": "constant", "value": "1ms" }"#,
+        r#"{ "service": "db", "op": "read" }"#,
+        r#"{ "name": "web", "target": "api", "arrival": { "kind": "constant", "rate_per_s": 100 } }"#,
+        r#"{ "kind": "crash", "target": "db[1]", "at": "5s", "for": "5s" }"#,
+    );
+    let run = run_with(&text, &[], 1);
+    let web = &run.summary.clients["web"];
+    assert_eq!(web.failed, 0, "reads avoid the crashed follower");
+    let d = database(&run);
+    // The database's figures stop at the end of the run; the request arriving at exactly
+    // 20 s reads 1 ms later, in the drain, and counts only at its client.
+    let reads = web.database.expect("web reads").reads;
+    assert_eq!((reads, web.requests), (1901, 1901));
+    assert_eq!(d.reads, reads - 1);
+    // Both followers share the reads outside the crash; db[2] alone serves them during it.
+    let (one, two) = (d.reads_per_node[1] as f64, d.reads_per_node[2] as f64);
+    assert!(two > one * 1.5, "db[2] served {two}, db[1] {one}");
+    assert_eq!(
+        d.reads_per_node[0], 0,
+        "the leader serves no read from followers"
+    );
 }

@@ -548,6 +548,77 @@ fn replication_lag() {
 }
 
 #[test]
+fn read_replica_failover() {
+    // Headline: through a service's calls, the users meet the database's failure modes one
+    // by one (Kleppmann, DDIA, ch. 5): a failover under async replication discards about
+    // λ × (lag at the crash) acknowledged saves (200/s × 0.3 s ≈ 60), each one lost at the
+    // user whose request was told it succeeded; saves fail for the whole leaderless time
+    // (≈ λ × failover_after); follower reads miss recent saves, leader reads never do; and a
+    // faster failover shortens the outage without bringing back a lost save.
+    let followers = run("read-replica-failover", None, &[]);
+    let leader = run("read-replica-failover", Some("read-leader"), &[]);
+    let fast = run("read-replica-failover", Some("fast-failover"), &[]);
+    let users = |r: &Simulated| {
+        client(r, "users")
+            .database
+            .expect("the users' requests call the database")
+    };
+    let database = |r: &Simulated| r.summary.database.clone().expect("a database");
+    let (u, d) = (users(&followers), database(&followers));
+    eprintln!(
+        "lost {} (database {}), failed {} (fast {}), stale {:?} (leader {:?})",
+        u.writes_lost,
+        d.writes_lost_in_failover,
+        u.failed_writes,
+        users(&fast).failed_writes,
+        u.stale_fraction,
+        users(&leader).stale_fraction
+    );
+    assert_eq!(
+        u.writes_lost, d.writes_lost_in_failover,
+        "each lost save is a user's"
+    );
+    assert_close(
+        "saves lost in the failover",
+        u.writes_lost as f64,
+        60.0,
+        0.35,
+    );
+    let rate = 200.0;
+    assert_close(
+        "saves failed in 10 s without a leader",
+        u.failed_writes as f64,
+        rate * 10.0,
+        0.1,
+    );
+    assert_close(
+        "saves failed in 2 s without a leader",
+        users(&fast).failed_writes as f64,
+        rate * 2.0,
+        0.2,
+    );
+    assert_eq!(
+        users(&fast).writes_lost,
+        u.writes_lost,
+        "a fast failover loses the same saves"
+    );
+    assert!(
+        u.stale_fraction.is_some_and(|f| f > 0.5),
+        "follower reads miss recent saves"
+    );
+    assert_eq!(
+        users(&leader).stale_reads,
+        0,
+        "the leader has every save it acknowledged"
+    );
+    assert_eq!(
+        client(&followers, "users").failed,
+        u.failed_writes,
+        "a request fails iff its save failed"
+    );
+}
+
+#[test]
 fn retry_storm() {
     // Headline: a 20 s slowdown tips naive retries into a collapse that outlives it (Bronson
     // et al., HotOS 2021): goodput long after the trigger stays near zero; a retry budget and

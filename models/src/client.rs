@@ -441,6 +441,7 @@ impl Client {
             degraded: c.degraded,
             conflicts: c.conflicts,
             cache: None,
+            database: None,
             count: self.config.count,
             members: self
                 .members

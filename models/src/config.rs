@@ -30,7 +30,7 @@ pub mod load;
 pub mod service;
 
 pub use database::{
-    DatabaseConfig, DatabaseFault, DatabaseFaultKind, Promotion, ReadFrom, Replication,
+    DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp, Promotion, ReadFrom, Replication,
 };
 pub use election::{
     Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, Member,
@@ -235,8 +235,10 @@ pub struct ServiceConfig {
 /// One downstream call made by every request a service serves.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallConfig {
-    /// The service called.
+    /// The service called (for a database, the service that stands for its nodes).
     pub target: ServiceId,
+    /// What it asks of the database it calls; `None` for a plain service.
+    pub op: Option<DatabaseOp>,
     /// Per-attempt timeout; `None` waits forever.
     pub timeout: Option<SimDuration>,
     /// What happens after a failed attempt.

@@ -135,6 +135,26 @@ pub struct DatabaseResult {
     pub series: DatabaseSeries,
 }
 
+/// What one client's requests met at the database through services' calls (`DatabaseOp`),
+/// counted for its measured requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DatabaseCalls {
+    /// Reads its requests' calls made.
+    pub reads: u64,
+    /// Reads no node could serve (no live node in the read set): the call failed.
+    pub failed_reads: u64,
+    /// Reads that succeeded but missed a write acknowledged before they began.
+    pub stale_reads: u64,
+    /// Writes its requests' calls made.
+    pub writes: u64,
+    /// Writes the leader committed and acknowledged to the call.
+    pub writes_acknowledged: u64,
+    /// Writes that failed: no leader, or the node had stopped leading.
+    pub failed_writes: u64,
+    /// Acknowledged writes a failover later discarded: each one is lost at this client.
+    pub writes_lost: u64,
+}
+
 /// The database's per-second history (index i covers seconds i..i+1 of the run).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DatabaseSeries {
@@ -168,6 +188,7 @@ pub fn run(
         seed,
         (SimTime::ZERO.add(warmup), end),
         sim_core::series::interval_for(duration),
+        0,
     );
     let mut sim = sim_core::Simulation::new(database, limits);
     for (at, event) in sim.model_mut().initial_events() {

@@ -50,16 +50,16 @@ pub use component::PartHappening;
 pub use config::{
     AdaptiveThrottleConfig, Arrival, ArrivalTrace, Backoff, Balancer, BulkheadConfig, CacheConfig,
     CallConfig, CallerId, CircuitBreakerConfig, ClassId, ClassServiceTime, ClientConfig, ClientId,
-    ClockSetting, CodelConfig, DatabaseConfig, DatabaseFault, DatabaseFaultKind, Deadline,
-    Direction, Discipline, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind,
-    Endpoint, Fault, FaultKind, Guards, Hedge, IdempotencyConfig, Jitter, Link, Load, Member,
-    NetworkConfig, OnOff, OutlierDetectionConfig, OverloadConfig, PoolConfig, Priority, Profile,
-    Promotion, QueuePolicy, RandomFaults, RandomKind, RandomTarget, Rate, RateLimitScope,
-    RateLimiterConfig, ReadFrom, Replication, RequestClass, RetryBudgetConfig, RetryPolicy,
-    ServiceClasses, ServiceConfig, ServiceId, ServicePolicies, SlidingWindow, Spacing, Target,
-    Unreachable, WorldConfig,
+    ClockSetting, CodelConfig, DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp,
+    Deadline, Direction, Discipline, ElectionClock, ElectionConfig, ElectionFault,
+    ElectionFaultKind, Endpoint, Fault, FaultKind, Guards, Hedge, IdempotencyConfig, Jitter, Link,
+    Load, Member, NetworkConfig, OnOff, OutlierDetectionConfig, OverloadConfig, PoolConfig,
+    Priority, Profile, Promotion, QueuePolicy, RandomFaults, RandomKind, RandomTarget, Rate,
+    RateLimitScope, RateLimiterConfig, ReadFrom, Replication, RequestClass, RetryBudgetConfig,
+    RetryPolicy, ServiceClasses, ServiceConfig, ServiceId, ServicePolicies, SlidingWindow, Spacing,
+    Target, Unreachable, WorldConfig,
 };
-pub use database::{DatabaseResult, DatabaseSeries};
+pub use database::{DatabaseCalls, DatabaseResult, DatabaseSeries};
 pub use election::{ElectionResult, ElectionRun};
 pub use failure::{Failure, FailureCounts};
 pub use fault::Drawn;

@@ -117,6 +117,8 @@ pub struct ClientResult {
     pub conflicts: u64,
     /// What the client's cache did, if it has one.
     pub cache: Option<CacheCounts>,
+    /// What its requests met at the database through services' calls, if services call one.
+    pub database: Option<crate::database::DatabaseCalls>,
     /// Identical clients it stands for (1: a single client); every figure above is the
     /// group's.
     pub count: u32,

@@ -21,22 +21,22 @@
 //! `timed_out_work`. A crash removes every job of the replica (queued, in service, or waiting
 //! on calls); its callers time out or see refusals. Memory is bounded by the work in flight.
 
-use slotmap::{Key, KeyData, SlotMap};
+use slotmap::SlotMap;
 
 use sim_core::network::{Network, NodeId};
 
 use nodes::{build_clocks, build_network, describe, Nodes};
 use sim_core::{
     Clock, Context, EventId, Limits, Model, Observer, RunError, SimDuration, SimTime, Simulation,
-    Stream, TraceCode,
+    Stream,
 };
 
 use crate::arrival::Start;
 use crate::caller_class::AttemptClass;
 use crate::client::Client;
 use crate::config::{
-    ClassId, ClientId, Fault, FaultKind, Guards, Hedge, Priority, RetryPolicy, ServiceId, Target,
-    WorldConfig,
+    ClassId, ClientId, DatabaseOp, Fault, FaultKind, Guards, Hedge, Priority, RetryPolicy,
+    ServiceId, Target, WorldConfig,
 };
 use crate::database::{Database, DatabaseResult};
 use crate::election::{Election, ElectionResult};
@@ -46,6 +46,7 @@ pub use crate::reply::Reply;
 use crate::result::{FaultRecord, RunResult, ServiceResult};
 use crate::service::{Service, WorkKind};
 use dispatch::{Caller, Sending};
+pub use event::{Event, PackedEvent};
 use holders::Holders;
 use parts::Hosted;
 
@@ -187,218 +188,6 @@ pub fn with_random_faults(config: &WorldConfig, seed: u64) -> WorldConfig {
     config
 }
 
-/// Everything that can happen in the world.
-///
-/// Its layout (a `u32` tag, 16 bytes, aligned to 8) lets the event loop move an event as two
-/// whole words: the default layout (a one-byte tag, 12 bytes) was copied in overlapping
-/// unaligned pieces that stalled store forwarding on every pop (about 4% of a whole run).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32, align(8))]
-pub enum Event {
-    /// A new request arrives at a client (from an open-loop source), or a new session user
-    /// arrives and sends its first request.
-    Arrival {
-        /// The client.
-        client: ClientId,
-        /// Which of its sources (a member of a group; 0 for a single client).
-        source: u32,
-    },
-    /// A backoff delay has passed: send the request's next attempt.
-    Retry {
-        /// The request to retry.
-        request: RequestKey,
-    },
-    /// A copy of an attempt's request message reaches its replica.
-    AttemptArrive {
-        /// The attempt.
-        attempt: AttemptKey,
-    },
-    /// A worker finishes a job's own work (its downstream calls come next).
-    WorkDone {
-        /// The job.
-        job: JobKey,
-    },
-    /// A copy of an attempt's reply reaches its caller.
-    Response {
-        /// The attempt.
-        attempt: AttemptKey,
-        /// What the server answered.
-        reply: Reply,
-    },
-    /// An attempt's per-attempt timeout fires at its caller.
-    Timeout {
-        /// The attempt.
-        attempt: AttemptKey,
-    },
-    /// A request's hedge delay has passed without an answer: send a second copy.
-    Hedge {
-        /// The request.
-        request: RequestKey,
-    },
-    /// A request's wait for a slot in its caller's bulkhead times out.
-    BulkheadTimeout {
-        /// The request.
-        request: RequestKey,
-    },
-    /// A scheduled fault that needs an action (a crash) begins.
-    FaultStart {
-        /// Index in the fault schedule.
-        fault: u32,
-    },
-    /// A scheduled fault that needs an action (a restart) ends.
-    FaultEnd {
-        /// Index in the fault schedule.
-        fault: u32,
-    },
-    /// A tied copy's twin started executing; its cancellation reaches this copy's replica.
-    TiedCancel {
-        /// The copy to cancel.
-        attempt: AttemptKey,
-    },
-    /// A closed-loop or session user has thought: it sends its next request.
-    Wake {
-        /// The client.
-        client: ClientId,
-        /// The user (its tag: a closed-loop user's index, or a session's slot).
-        user: u32,
-    },
-    /// One of the database's own events is due (`component`: it is parked under `key`).
-    Database {
-        /// Where the database's event is parked.
-        key: PartKey,
-    },
-    /// One of the lease election's own events is due.
-    Election {
-        /// Where the election's event is parked.
-        key: PartKey,
-    },
-}
-
-impl TraceCode for Event {
-    fn trace_code(&self) -> u64 {
-        self.pack().trace_code()
-    }
-}
-
-/// An `Event` as the engine stores it: a one-byte code and a 64-bit id, which the compiler
-/// keeps in two registers and moves as two scalars.
-///
-/// The code is the kind in the event's trace code (1 to 13, or 16 plus the reply for a
-/// response) and the id is the entity (a client index with its source or user in the high
-/// 32 bits, a fault index, or a slot-map key as `KeyData::as_ffi`, whose (index, version)
-/// pairs are assigned in a deterministic order), so
-/// the trace code is `code << 56 ^ id` with no branch. The `Event` enum itself was copied as
-/// a 16-byte blob: built in narrow pieces and reloaded whole, each copy stalled store
-/// forwarding (in the next lane, the queue and the event loop).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PackedEvent {
-    code: u8,
-    id: u64,
-}
-
-/// The replies in `Reply` order: a response's code is 16 plus its reply's index here.
-const REPLIES: [Reply; 9] = [
-    Reply::Ok,
-    Reply::Garbage,
-    Reply::Rejected,
-    Reply::Error,
-    Reply::Refused,
-    Reply::ClientError,
-    Reply::RateLimited,
-    Reply::Conflict,
-    Reply::Degraded,
-];
-
-/// A slot-map key as an event id.
-#[inline]
-fn id<K: Key>(key: K) -> u64 {
-    key.data().as_ffi()
-}
-
-/// A client and one of its sources (or users) as an event id: a single client's source 0
-/// gives the client's index, as before sources existed.
-#[inline]
-fn pair(client: ClientId, source: u32) -> u64 {
-    u64::from(client.0) | u64::from(source) << 32
-}
-
-/// The slot-map key an event id holds.
-#[inline]
-fn key<K: Key>(id: u64) -> K {
-    KeyData::from_ffi(id).into()
-}
-
-impl Event {
-    /// The event as the engine stores it.
-    #[inline]
-    pub fn pack(self) -> PackedEvent {
-        let (code, id) = match self {
-            Event::Arrival { client, source } => (1, pair(client, source)),
-            Event::Retry { request } => (2, id(request)),
-            Event::AttemptArrive { attempt } => (3, id(attempt)),
-            Event::WorkDone { job } => (4, id(job)),
-            Event::Timeout { attempt } => (5, id(attempt)),
-            Event::FaultStart { fault } => (6, u64::from(fault)),
-            Event::FaultEnd { fault } => (7, u64::from(fault)),
-            Event::Hedge { request } => (8, id(request)),
-            Event::BulkheadTimeout { request } => (9, id(request)),
-            Event::TiedCancel { attempt } => (10, id(attempt)),
-            Event::Wake { client, user } => (11, pair(client, user)),
-            Event::Database { key } => (12, id(key)),
-            Event::Election { key } => (13, id(key)),
-            Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
-        };
-        PackedEvent { code, id }
-    }
-}
-
-impl From<Event> for PackedEvent {
-    #[inline]
-    fn from(event: Event) -> PackedEvent {
-        event.pack()
-    }
-}
-
-impl PackedEvent {
-    /// The event it packs.
-    #[inline]
-    pub fn unpack(self) -> Event {
-        let id = self.id;
-        match self.code {
-            1 => Event::Arrival {
-                client: ClientId(id as u32),
-                source: (id >> 32) as u32,
-            },
-            2 => Event::Retry { request: key(id) },
-            3 => Event::AttemptArrive { attempt: key(id) },
-            4 => Event::WorkDone { job: key(id) },
-            5 => Event::Timeout { attempt: key(id) },
-            6 => Event::FaultStart { fault: id as u32 },
-            7 => Event::FaultEnd { fault: id as u32 },
-            8 => Event::Hedge { request: key(id) },
-            9 => Event::BulkheadTimeout { request: key(id) },
-            10 => Event::TiedCancel { attempt: key(id) },
-            11 => Event::Wake {
-                client: ClientId(id as u32),
-                user: (id >> 32) as u32,
-            },
-            12 => Event::Database { key: key(id) },
-            13 => Event::Election { key: key(id) },
-            code => Event::Response {
-                attempt: key(id),
-                reply: REPLIES[usize::from(code - 16)],
-            },
-        }
-    }
-}
-
-impl TraceCode for PackedEvent {
-    #[inline]
-    fn trace_code(&self) -> u64 {
-        (u64::from(self.code) << 56) ^ self.id
-    }
-}
-
 /// The whole simulated system.
 pub struct World {
     clients: Vec<Client>,
@@ -428,6 +217,8 @@ pub struct World {
     database: Option<Hosted<Database, crate::database::Event>>,
     /// The lease election, if the scenario has one.
     election: Option<Hosted<Election, crate::election::Event>>,
+    /// The service that stands for the database's nodes, if services call it.
+    database_service: Option<ServiceId>,
     /// What the database and the election measured, taken when arrivals end.
     parts_at_end: Option<Parts>,
     requests: SlotMap<RequestKey, Request>,
@@ -571,6 +362,8 @@ struct Attempt {
     tie_started: bool,
     /// Who sent it and how critical it is (pools, priority shedding, per-caller limits).
     class: AttemptClass,
+    /// What it asks of the database, if it is a call to one.
+    op: Option<DatabaseOp>,
 }
 
 #[derive(Debug)]
@@ -729,7 +522,8 @@ impl World {
             database: config.database.clone().map(|d| {
                 let span = (warmup_end, arrivals_end);
                 let interval = sim_core::series::interval_for(config.duration);
-                let database = Database::new(d, seed, span, interval);
+                let clients = config.clients.len();
+                let database = Database::new(d, seed, span, interval, clients);
                 Hosted::new(database, |key| Event::Database { key })
             }),
             election: config.election.clone().map(|e| {
@@ -737,6 +531,7 @@ impl World {
                 Hosted::new(election, |key| Event::Election { key })
             }),
             parts_at_end: None,
+            database_service: config.database.as_ref().and_then(|d| d.service),
             requests: SlotMap::with_key(),
             attempts: SlotMap::with_key(),
             jobs: SlotMap::with_key(),
@@ -813,8 +608,14 @@ impl World {
             .zip(&unresolved)
             .map(|(c, ages)| c.result(stats.end, ages))
             .collect();
+        let database_calls = self
+            .database
+            .as_ref()
+            .filter(|_| self.database_service.is_some())
+            .map(|d| d.part.per_client());
         for (index, client) in clients.iter_mut().enumerate() {
             client.cache = self.caches.client_counts(index);
+            client.database = database_calls.map(|calls| calls[index]);
             if let Some(series) = &self.series_at_end {
                 client.series = series[index].clone();
             }
@@ -845,14 +646,6 @@ impl World {
                 .collect(),
             election: parts.election,
             database: parts.database,
-        }
-    }
-
-    /// What the database and the election (those the world has) measured by `end`.
-    fn part_results(&mut self, end: SimTime) -> Parts {
-        Parts {
-            database: self.database.as_mut().map(|d| d.part.finish(end)),
-            election: self.election.as_ref().map(|e| e.part.result(end)),
         }
     }
 
@@ -996,6 +789,11 @@ impl World {
         }
         let j = &mut self.jobs[job];
         let service = &self.services[j.service.0 as usize];
+        if Some(j.service) == self.database_service {
+            let reply = self.serve_database_call(job, ctx);
+            self.finish_job(job, reply, ctx);
+            return;
+        }
         let Some(call) = service.config.calls.get(j.calls_made as usize) else {
             let reply = if j.garbage {
                 Reply::Garbage
@@ -1084,27 +882,32 @@ impl World {
         };
         let now = ctx.now();
         for replica in self.replicas_of(target) {
-            let lost = self.services[target.service.0 as usize].crash(replica, now);
-            self.note(now, |w| w.jobs_lost(target.service, replica, lost));
-            let doomed: Vec<JobKey> = self
-                .jobs
-                .iter()
-                .filter(|(_, j)| j.service == target.service && j.replica == replica)
-                .map(|(key, _)| key)
-                .collect();
-            // Every job of the replica is queued, in service, or waiting on a call; those in
-            // service hold a worker, those waiting on calls too.
-            assert!(
-                doomed.len() as u64 >= lost,
-                "a crash loses every queued and busy job"
-            );
-            for job in doomed {
-                let j = self.jobs.remove(job).expect("listed job is live");
-                self.attempts[j.attempt].holders.job_ended();
-                self.release(j.attempt);
-            }
-            self.clear_caches(target.service, replica);
+            self.crash_replica(target.service, replica, now);
         }
+    }
+
+    /// Replica `replica` of `service` goes down: every job it holds is lost.
+    pub(super) fn crash_replica(&mut self, service: ServiceId, replica: u32, now: SimTime) {
+        let lost = self.services[service.0 as usize].crash(replica, now);
+        self.note(now, |w| w.jobs_lost(service, replica, lost));
+        let doomed: Vec<JobKey> = self
+            .jobs
+            .iter()
+            .filter(|(_, j)| j.service == service && j.replica == replica)
+            .map(|(key, _)| key)
+            .collect();
+        // Every job of the replica is queued, in service, or waiting on a call; those in
+        // service hold a worker, those waiting on calls too.
+        assert!(
+            doomed.len() as u64 >= lost,
+            "a crash loses every queued and busy job"
+        );
+        for job in doomed {
+            let j = self.jobs.remove(job).expect("listed job is live");
+            self.attempts[j.attempt].holders.job_ended();
+            self.release(j.attempt);
+        }
+        self.clear_caches(service, replica);
     }
 
     fn on_fault_end(&mut self, fault: u32, ctx: &mut Context<'_, PackedEvent>) {
@@ -1173,13 +976,7 @@ impl Model for World {
             Event::Hedge { request } => self.on_hedge(request, ctx),
             Event::BulkheadTimeout { request } => self.on_bulkhead_timeout(request, ctx),
             Event::TiedCancel { attempt } => self.on_tied_cancel(attempt, ctx),
-            Event::Database { key } => {
-                let database = self
-                    .database
-                    .as_mut()
-                    .expect("only a database parks events");
-                database.run(key, ctx, |part, event, scope| part.on_event(event, scope));
-            }
+            Event::Database { key } => self.on_database_event(key, ctx),
             Event::Election { key } => {
                 let election = self
                     .election
@@ -1221,6 +1018,7 @@ impl Model for World {
 
 mod cache;
 mod dispatch;
+mod event;
 pub(crate) mod fault_list;
 mod holders;
 mod idempotency;

@@ -20,7 +20,7 @@ mod idempotency;
 mod load;
 pub use cache::CacheSummary;
 pub use class::{PoolSummary, PrioritySummary};
-pub use database::{DatabaseSummary, Versions};
+pub use database::{ClientDatabaseSummary, DatabaseSummary, Versions};
 pub use election::ElectionSummary;
 pub use idempotency::{IdempotencySummary, TiedSummary};
 pub use load::{MemberSummary, RequestClassSummary};
@@ -197,6 +197,10 @@ pub struct ClientSummary {
     /// What the client's cache did; absent (not null) without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheSummary>,
+    /// What its requests met at the database through services' calls; absent unless
+    /// services call a database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<ClientDatabaseSummary>,
     /// The identical clients a group stands for (every figure above is summed over them);
     /// absent for a single client.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -494,6 +498,7 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         degraded: idempotency::nonzero(c.degraded),
         conflicts: idempotency::nonzero(c.conflicts),
         cache: c.cache.as_ref().map(CacheSummary::of),
+        database: c.database.as_ref().map(ClientDatabaseSummary::of),
         count: load::count(c),
         members: load::members(c),
         classes: load::classes(c),

@@ -110,6 +110,23 @@ pub fn render(summary: &RunSummary) -> String {
                 causes.join(", ")
             );
         }
+        if let Some(d) = &c.database {
+            let stale = match d.stale_fraction {
+                Some(f) => format!(" ({:.2}% of those served)", f * 100.0),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "{name} at the database: {} reads, {} stale{stale}, {} failed; {} writes, {} acknowledged, {} failed, {} acknowledged then lost in a failover",
+                d.reads,
+                d.stale_reads,
+                d.failed_reads,
+                d.writes,
+                d.writes_acknowledged,
+                d.failed_writes,
+                d.writes_lost
+            );
+        }
         if c.in_flight > 0 {
             let _ = writeln!(
                 out,

@@ -71,7 +71,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 29] = [
+const ENTRIES: [Entry; 30] = [
     Entry {
         name: "breaker-tuning",
         text: include_str!("../library/breaker-tuning.json"),
@@ -168,6 +168,11 @@ const ENTRIES: [Entry; 29] = [
     Entry {
         name: "rate-limit-vs-shed",
         text: include_str!("../library/rate-limit-vs-shed.json"),
+        files: &[],
+    },
+    Entry {
+        name: "read-replica-failover",
+        text: include_str!("../library/read-replica-failover.json"),
         files: &[],
     },
     Entry {
@@ -326,9 +331,12 @@ mod tests {
             );
             // A database costs one event per write and per read.
             if let Some(database) = &world.database {
-                let rate = |arrival| match arrival {
-                    models::Arrival::Poisson { rate_per_s }
-                    | models::Arrival::Constant { rate_per_s } => rate_per_s,
+                let rate = |arrival: Option<models::Arrival>| match arrival {
+                    Some(
+                        models::Arrival::Poisson { rate_per_s }
+                        | models::Arrival::Constant { rate_per_s },
+                    ) => rate_per_s,
+                    None => 0.0,
                 };
                 let operations =
                     (rate(database.writes) + rate(database.reads)) * world.duration.as_secs_f64();

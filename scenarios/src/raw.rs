@@ -114,7 +114,7 @@ use serde_json::{Map, Value};
 use crate::error::{self, Position, ScenarioError};
 
 mod database;
-pub use database::{Database, Promote, ReadFrom, Replication};
+pub use database::{Database, Op, Promote, ReadFrom, Replication};
 
 mod election;
 pub use election::Election;
@@ -500,8 +500,11 @@ pub struct Service {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Call {
-    /// Name of the service called.
+    /// Name of the service called, or of the database.
     pub service: String,
+    /// What a call to the database asks: `"read"` or `"write"` (only for the database).
+    #[serde(default)]
+    pub op: Option<Op>,
     /// Per-attempt timeout; absent waits forever.
     #[serde(default)]
     pub timeout: Option<Duration>,

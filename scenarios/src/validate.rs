@@ -159,7 +159,18 @@ impl Checker<'_> {
         }
         self.names(raw)?;
         self.uncallable(raw)?;
-        let service_names = NameList::new(raw.services.iter().map(|s| s.name.as_str()));
+        // A database that services call stands in the world as one more service, after the
+        // scenario's own: its nodes are that service's replicas.
+        let callee = raw.database.as_ref().filter(|d| {
+            let calls = raw.services.iter().flat_map(|s| &s.calls);
+            calls.clone().any(|c| c.service == d.name)
+        });
+        let service_names = NameList::new(
+            raw.services
+                .iter()
+                .map(|s| s.name.as_str())
+                .chain(callee.map(|d| d.name.as_str())),
+        );
         let client_names = NameList::new(raw.clients.iter().map(|c| c.name.as_str()));
         let services = raw
             .services
@@ -173,8 +184,12 @@ impl Checker<'_> {
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
-        self.acyclic(&services)?;
         let mut services = services;
+        if let Some(database) = callee {
+            services.push(self.database_service(database)?);
+        }
+        self.operations(raw, callee)?;
+        self.acyclic(&services)?;
         for (i, (service, raw_service)) in services.iter_mut().zip(&raw.services).enumerate() {
             let path = root.key("services").element(i, Some(&raw_service.name));
             let names = (&client_names, &service_names);
@@ -238,7 +253,10 @@ impl Checker<'_> {
             .into_iter()
             .flatten()
             .collect();
-        let database = self.database(raw, duration)?;
+        let mut database = self.database(raw, duration)?;
+        if let (Some(database), Some(_)) = (database.as_mut(), callee) {
+            database.service = Some(ServiceId(raw.services.len() as u32));
+        }
         let election = self.election(raw, duration)?;
         let random_faults = match &raw.random_faults {
             Some(recipe) => {
@@ -353,45 +371,43 @@ impl Checker<'_> {
         }
     }
 
-    /// A client target or a call that names the database or the election (not a service)
-    /// gets its own error: they still run beside the world and nothing calls them (#15), which
-    /// "no service named" would leave the user to guess.
+    /// A client target that names the database or the election, or a call that names the
+    /// election, gets its own error ("no service named" would leave the user to guess):
+    /// clients call services, services call the database with an `op`, and nothing calls
+    /// the election yet.
     fn uncallable(&self, raw: &raw::Scenario) -> Result<(), ScenarioError> {
-        let beside = [
-            raw.database
-                .as_ref()
-                .map(|d| (d.name.as_str(), "the database")),
-            raw.election
-                .as_ref()
-                .map(|e| (e.name.as_str(), "the lease election")),
-        ];
+        let database = raw.database.as_ref().map(|d| d.name.as_str());
+        let election = raw.election.as_ref().map(|e| e.name.as_str());
         let is_service = |name: &str| raw.services.iter().any(|s| s.name == name);
-        let check = |path: Path, name: &str| -> Result<(), ScenarioError> {
-            let Some((_, what)) = beside.iter().flatten().find(|(n, _)| *n == name) else {
-                return Ok(());
-            };
+        let check = |path: Path, name: &str, client: bool| -> Result<(), ScenarioError> {
             if is_service(name) {
                 return Ok(());
             }
-            Err(self.bad(
-                &path,
-                format!("names {what}, which clients and services cannot call yet"),
-                quoted(name),
-                format!(
-                    "{what} runs beside the world (issue #15): give it its own load (`reads` and `writes` for a database) and target a service here"
-                ),
-            ))
+            let (what, hint) = if Some(name) == election {
+                (
+                    "the lease election, which clients and services cannot call yet",
+                    "the election runs on its own writes (`election.writes`); target a service here",
+                )
+            } else if client && Some(name) == database {
+                (
+                    "the database, which clients cannot call",
+                    "clients call services: let a service call the database, with `\"calls\": [{\"service\": \"NAME\", \"op\": \"read\"}]` (or \"write\")",
+                )
+            } else {
+                return Ok(());
+            };
+            Err(self.bad(&path, format!("names {what}"), quoted(name), hint))
         };
         let root = Path::root();
         for (i, client) in raw.clients.iter().enumerate() {
             let path = root.key("clients").element(i, Some(&client.name));
-            check(path.key("target"), &client.target)?;
+            check(path.key("target"), &client.target, true)?;
         }
         for (i, service) in raw.services.iter().enumerate() {
             let path = root.key("services").element(i, Some(&service.name));
             for (j, call) in service.calls.iter().enumerate() {
                 let at = path.key("calls").element(j, Some(&call.service));
-                check(at.key("service"), &call.service)?;
+                check(at.key("service"), &call.service, false)?;
             }
         }
         Ok(())
@@ -491,6 +507,10 @@ impl Checker<'_> {
         let cache = self.cache(&path.key("cache"), raw.cache.as_ref(), fanout)?;
         Ok(CallConfig {
             target: ServiceId(target),
+            op: raw.op.map(|op| match op {
+                raw::Op::Read => models::DatabaseOp::Read,
+                raw::Op::Write => models::DatabaseOp::Write,
+            }),
             timeout,
             retry,
             guards,

@@ -80,7 +80,12 @@ pub const UNITS: [Unit; 5] = [
     },
     Unit {
         title: "State and time",
-        lessons: &["clock-skew", "lease-split-brain", "replication-lag"],
+        lessons: &[
+            "clock-skew",
+            "lease-split-brain",
+            "replication-lag",
+            "read-replica-failover",
+        ],
     },
 ];
 
@@ -238,7 +243,7 @@ macro_rules! lesson_files {
 
 /// Every embedded lesson file, by name, sorted (the course's lessons; a test checks they
 /// match the catalog).
-const FILES: [(&str, &str); 29] = lesson_files![
+const FILES: [(&str, &str); 30] = lesson_files![
     "breaker-tuning",
     "cache-stampede",
     "cascading-failure",
@@ -258,6 +263,7 @@ const FILES: [(&str, &str); 29] = lesson_files![
     "noisy-neighbor",
     "partition",
     "rate-limit-vs-shed",
+    "read-replica-failover",
     "replication-lag",
     "retries",
     "retry-layers",

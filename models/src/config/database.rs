@@ -4,6 +4,7 @@
 use sim_core::{Distribution, SimDuration, SimTime};
 
 use super::load::Arrival;
+use super::ServiceId;
 
 /// A validated leader–follower database: nodes `NAME[0]` (the first leader) to `NAME[n-1]`.
 #[derive(Clone, Debug, PartialEq)]
@@ -12,10 +13,15 @@ pub struct DatabaseConfig {
     pub name: String,
     /// Nodes in all (the leader plus its followers), ≥ 2.
     pub nodes: u32,
-    /// When writes arrive (at the leader).
-    pub writes: Arrival,
-    /// When reads arrive.
-    pub reads: Arrival,
+    /// When its own writes arrive (at the leader), besides those services' calls make;
+    /// `None`: only calls write.
+    pub writes: Option<Arrival>,
+    /// When its own reads arrive, besides calls'; `None`: only calls read.
+    pub reads: Option<Arrival>,
+    /// The world's service that stands for its nodes when services call it (`DatabaseOp`):
+    /// replica `i` is node `NAME[i]`, its workers and service time are each node's; `None`
+    /// when nothing calls it.
+    pub service: Option<ServiceId>,
     /// Which nodes serve reads.
     pub read_from: ReadFrom,
     /// Time from a write's commit on the leader to its arrival on a follower.
@@ -28,6 +34,15 @@ pub struct DatabaseConfig {
     pub promote: Promotion,
     /// The faults that hit the database's nodes, in schedule order.
     pub faults: Vec<DatabaseFault>,
+}
+
+/// What a service's call asks of a database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatabaseOp {
+    /// A read, routed per `read_from`.
+    Read,
+    /// A write, routed to the leader.
+    Write,
 }
 
 /// Which nodes serve reads.

@@ -14,10 +14,13 @@ use sim_core::{
 };
 
 use super::node::Node;
-use super::{DatabaseResult, DatabaseSeries};
+use super::{DatabaseCalls, DatabaseResult, DatabaseSeries};
 use crate::component::PartHappening;
 use crate::component::{Scope, Timer};
-use crate::config::{Arrival, DatabaseConfig, DatabaseFaultKind, Promotion, ReadFrom, Replication};
+use crate::config::{
+    Arrival, ClientId, DatabaseConfig, DatabaseFaultKind, DatabaseOp, Promotion, ReadFrom,
+    Replication,
+};
 
 /// The database's closed set of events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,9 +98,13 @@ pub(crate) struct Database {
     awaiting_candidate: bool,
     /// When the current leaderless gap began.
     leaderless_since: Option<SimTime>,
-    writes: Arrivals,
-    reads: Arrivals,
+    writes: Option<Arrivals>,
+    reads: Option<Arrivals>,
     route: Stream,
+    /// Routes the reads of services' calls (`route_call`), apart from its own reads' routes.
+    call_route: Stream,
+    /// What each client's requests met here through services' calls, by client index.
+    per_client: Vec<DatabaseCalls>,
     lag: Stream,
     catchup: Stream,
     counts: Counts,
@@ -122,6 +129,10 @@ struct Entry {
     ack: SimTime,
     /// Its client was told it succeeded (so discarding it loses an acknowledged write).
     acknowledged: bool,
+    /// The client on whose measured request's behalf a call wrote it, if a call did.
+    writer: Option<ClientId>,
+    /// It counts: its own write after the warm-up, or a call's for a measured request.
+    measured: bool,
 }
 
 /// Counters over what arrived after the warm-up.
@@ -201,11 +212,13 @@ impl Database {
             // Its own load stops with the run's (the world may drain past the end).
             Event::Write | Event::Read if now > self.arrivals_end => {}
             Event::Write => {
-                ctx.schedule_at(self.writes.next(now), Event::Write);
-                self.on_write(now);
+                let writes = self.writes.as_mut().expect("only its own load writes");
+                ctx.schedule_at(writes.next(now), Event::Write);
+                self.on_write(now, (None, now >= self.warmup_end));
             }
             Event::Read => {
-                ctx.schedule_at(self.reads.next(now), Event::Read);
+                let reads = self.reads.as_mut().expect("only its own load reads");
+                ctx.schedule_at(reads.next(now), Event::Read);
                 self.on_read(now);
             }
             Event::Crash { fault, start } => self.on_crash(fault, start, now, ctx),
@@ -228,16 +241,19 @@ impl Database {
         seed: u64,
         (warmup_end, arrivals_end): (SimTime, SimTime),
         series_interval: SimDuration,
+        clients: usize,
     ) -> Database {
         assert!(
             config.nodes >= 2,
             "validation requires at least one follower"
         );
         let stream = |what: &str| Stream::new(seed, &format!("database/{}/{what}", config.name));
-        let arrivals = |arrival: Arrival, what: &str| Arrivals {
-            arrival,
-            stream: stream(what),
-            constant_clock: 0.0,
+        let arrivals = |arrival: Option<Arrival>, what: &str| {
+            arrival.map(|arrival| Arrivals {
+                arrival,
+                stream: stream(what),
+                constant_clock: 0.0,
+            })
         };
         let mut database = Database {
             warmup_end,
@@ -254,6 +270,8 @@ impl Database {
             writes: arrivals(config.writes, "writes"),
             reads: arrivals(config.reads, "reads"),
             route: stream("route"),
+            call_route: stream("call-route"),
+            per_client: vec![DatabaseCalls::default(); clients],
             lag: stream("lag"),
             catchup: stream("catchup"),
             counts: Counts::default(),
@@ -302,8 +320,12 @@ impl Database {
                 events.push((fault.end, end));
             }
         }
-        events.push((self.writes.next(SimTime::ZERO), Event::Write));
-        events.push((self.reads.next(SimTime::ZERO), Event::Read));
+        if let Some(writes) = &mut self.writes {
+            events.push((writes.next(SimTime::ZERO), Event::Write));
+        }
+        if let Some(reads) = &mut self.reads {
+            events.push((reads.next(SimTime::ZERO), Event::Read));
+        }
         events
     }
 
@@ -397,22 +419,23 @@ impl Database {
         if lsn > self.settled {
             self.settled = lsn;
             entry.acknowledged = true;
-            if entry.commit >= self.warmup_end {
+            if entry.measured {
                 self.counts.writes_acknowledged += 1;
                 self.write_latency.record(at.since(entry.commit));
             }
         }
     }
 
-    fn on_write(&mut self, now: SimTime) {
-        let measured = now >= self.warmup_end;
+    /// A write reaches the leader (its own load, or a call on behalf of `writer`'s measured
+    /// request); false if there is no leader to commit it.
+    fn on_write(&mut self, now: SimTime, (writer, measured): (Option<ClientId>, bool)) -> bool {
         self.history.writes.add(now, 1);
         self.counts.writes += u64::from(measured);
         let Some(leader) = self.leader else {
             self.history.failed_writes.add(now, 1);
             self.counts.failed_writes += u64::from(measured);
             self.note(u64::MAX);
-            return;
+            return false;
         };
         let lsn = self.log.len() as u64 + 1;
         self.note(lsn);
@@ -420,6 +443,8 @@ impl Database {
             commit: now,
             ack: SimTime::MAX,
             acknowledged: false,
+            writer,
+            measured,
         });
         let own = &mut self.nodes[leader as usize];
         own.applied = lsn;
@@ -441,13 +466,17 @@ impl Database {
         if self.config.replication == Replication::Async {
             self.acknowledge(lsn, now);
         }
+        true
     }
 
     fn on_read(&mut self, now: SimTime) {
         let draw = self.route.next_u64();
-        let measured = now >= self.warmup_end;
-        self.history.reads.add(now, 1);
-        self.counts.reads += u64::from(measured);
+        let pick = self.pick_reader(draw);
+        self.read(now, pick, now >= self.warmup_end);
+    }
+
+    /// A live node of the read set, chosen by `draw` (`None` if there is none).
+    fn pick_reader(&mut self, draw: u64) -> Option<u32> {
         self.candidates.clear();
         for (index, node) in self.nodes.iter().enumerate() {
             let leads = self.leader == Some(index as u32);
@@ -461,14 +490,24 @@ impl Database {
             }
         }
         if self.candidates.is_empty() {
-            self.counts.failed_reads += u64::from(measured);
-            self.note(u64::MAX);
-            return;
+            return None;
         }
         // Lemire's multiply without the rejection step: one draw per read whatever the number
         // of candidates, at a bias below n / 2^64.
         let slot = (u128::from(draw) * self.candidates.len() as u128) >> 64;
-        let pick = self.candidates[slot as usize];
+        Some(self.candidates[slot as usize])
+    }
+
+    /// A read served by `pick` at `now` (`None`: no node could serve it, so it fails); its
+    /// versions behind (`None` if it failed).
+    fn read(&mut self, now: SimTime, pick: Option<u32>, measured: bool) -> Option<u64> {
+        self.history.reads.add(now, 1);
+        self.counts.reads += u64::from(measured);
+        let Some(pick) = pick else {
+            self.counts.failed_reads += u64::from(measured);
+            self.note(u64::MAX);
+            return None;
+        };
         let applied = self.nodes[pick as usize].applied;
         let behind = if self.leader == Some(pick) {
             0
@@ -489,7 +528,7 @@ impl Database {
             self.history.stale_reads.add(now, 1);
         }
         if !measured {
-            return;
+            return Some(behind);
         }
         self.reads_per_node[pick as usize] += 1;
         if behind > 0 {
@@ -497,6 +536,112 @@ impl Database {
             self.versions_behind.record(SimDuration::from_nanos(behind));
             self.staleness.record(staleness);
         }
+        Some(behind)
+    }
+
+    /// The node a service's call goes to at `now`: a write to the leader, a read to a live
+    /// node of the read set (its own draw from `call-route`). Without a leader a write goes
+    /// to the first live node, which fails it (no node accepts writes); without a live node
+    /// to read from, a read goes to node 0. A node that is down refuses what reaches it.
+    pub(crate) fn route_call(&mut self, op: DatabaseOp, now: SimTime) -> u32 {
+        self.deliver(now);
+        match op {
+            DatabaseOp::Write => self.leader.unwrap_or_else(|| {
+                let live = (0..self.config.nodes).find(|&n| self.nodes[n as usize].up());
+                live.unwrap_or(0)
+            }),
+            DatabaseOp::Read => {
+                let draw = self.call_route.next_u64();
+                self.pick_reader(draw).unwrap_or(0)
+            }
+        }
+    }
+
+    /// Node `node` serves a call's `op` at `now`, on behalf of `client`'s request (`None`
+    /// when its caller chain has given up, or the request is not measured); whether it
+    /// succeeded. It counts in the database's figures iff `measured` (the client's request
+    /// is measured, or, with no request left to ask, it comes after the warm-up). A write succeeds iff `node` leads (it commits and, under async
+    /// replication, is acknowledged at once); a read iff `node` is live and still in the read
+    /// set, and a stale read still succeeds (the caller cannot tell): it is counted at the
+    /// client.
+    pub(crate) fn serve_call(
+        &mut self,
+        op: DatabaseOp,
+        node: u32,
+        now: SimTime,
+        (client, measured): (Option<ClientId>, bool),
+    ) -> bool {
+        self.deliver(now);
+        let calls = client.map(|c| c.0 as usize);
+        match op {
+            DatabaseOp::Write => {
+                let ok = match self.leader {
+                    // A write to a node that no longer leads (a failover since it was routed).
+                    Some(leader) if leader != node => {
+                        self.history.writes.add(now, 1);
+                        self.history.failed_writes.add(now, 1);
+                        self.counts.writes += u64::from(measured);
+                        self.counts.failed_writes += u64::from(measured);
+                        self.note(u64::MAX);
+                        false
+                    }
+                    // Committed by the leader, or failed for want of one.
+                    _ => self.on_write(now, (client, measured)),
+                };
+                if let Some(c) = calls {
+                    let counts = &mut self.per_client[c];
+                    counts.writes += 1;
+                    counts.writes_acknowledged += u64::from(ok);
+                    counts.failed_writes += u64::from(!ok);
+                }
+                ok
+            }
+            DatabaseOp::Read => {
+                let serves = self.node_up(node)
+                    && match self.config.read_from {
+                        ReadFrom::Followers => self.leader != Some(node),
+                        ReadFrom::Leader => self.leader == Some(node),
+                        ReadFrom::Any => true,
+                    };
+                let behind = self.read(now, serves.then_some(node), measured);
+                if let Some(c) = calls {
+                    let counts = &mut self.per_client[c];
+                    counts.reads += 1;
+                    counts.failed_reads += u64::from(behind.is_none());
+                    counts.stale_reads += u64::from(behind.is_some_and(|b| b > 0));
+                }
+                behind.is_some()
+            }
+        }
+    }
+
+    /// Whether node `node` is up.
+    pub(crate) fn node_up(&self, node: u32) -> bool {
+        self.nodes[node as usize].up()
+    }
+
+    /// The nodes a crash event takes down (`true`) or brings back, for the world to crash
+    /// or restart the replicas that stand for them; `None` for any other event.
+    pub(crate) fn crash_edge(&self, event: &Event) -> Option<(std::ops::Range<u32>, bool)> {
+        let Event::Crash { fault, start } = *event else {
+            return None;
+        };
+        let DatabaseFaultKind::Crash { node } = self.config.faults[fault as usize].kind else {
+            return None;
+        };
+        Some((node.map_or(0..self.config.nodes, |n| n..n + 1), start))
+    }
+
+    /// Hands the outcomes noted outside its own events (calls served) to `fold`.
+    pub(crate) fn flush(&mut self, mut fold: impl FnMut(u64)) {
+        for code in self.outcomes.drain(..) {
+            fold(code);
+        }
+    }
+
+    /// What each client's requests met here through calls, by client index.
+    pub(crate) fn per_client(&self) -> &[DatabaseCalls] {
+        &self.per_client
     }
 
     fn on_crash(&mut self, fault: u32, start: bool, now: SimTime, ctx: &mut impl Scope<Event>) {
@@ -530,10 +675,7 @@ impl Database {
         // Under semi-sync, writes no follower has yet fail: their clients lose the connection.
         let committed = self.log.len() as u64;
         let waiting = &self.log[self.settled as usize..];
-        let measured = waiting
-            .iter()
-            .filter(|e| e.commit >= self.warmup_end)
-            .count();
+        let measured = waiting.iter().filter(|e| e.measured).count();
         self.history.failed_writes.add(now, waiting.len() as u64);
         self.counts.failed_writes += measured as u64;
         self.settled = committed;
@@ -582,8 +724,11 @@ impl Database {
             "no node is ahead of the history"
         );
         for entry in &self.log[keep as usize..] {
-            if entry.acknowledged && entry.commit >= self.warmup_end {
+            if entry.acknowledged && entry.measured {
                 self.counts.writes_lost += 1;
+            }
+            if let (true, Some(writer)) = (entry.acknowledged, entry.writer) {
+                self.per_client[writer.0 as usize].writes_lost += 1;
             }
         }
         self.log.truncate(keep as usize);

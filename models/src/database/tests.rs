@@ -19,10 +19,11 @@ fn config(lag: SimDuration) -> DatabaseConfig {
     DatabaseConfig {
         name: "db".into(),
         nodes: 3,
-        writes: Arrival::Constant { rate_per_s: 100.0 },
-        reads: Arrival::Constant {
+        writes: Some(Arrival::Constant { rate_per_s: 100.0 }),
+        reads: Some(Arrival::Constant {
             rate_per_s: 1_000.0,
-        },
+        }),
+        service: None,
         read_from: ReadFrom::Followers,
         replication_lag: Distribution::Constant(lag),
         replication: Replication::Async,
@@ -228,7 +229,7 @@ fn a_slowdown_multiplies_the_lag_and_a_replica_loss_leaves_reads_to_the_rest() {
 fn the_same_seed_is_the_same_run_and_another_seed_is_not() {
     let mut c = config(ms(5));
     c.replication_lag = Distribution::Exponential { mean: ms(5) };
-    c.writes = Arrival::Poisson { rate_per_s: 100.0 };
+    c.writes = Some(Arrival::Poisson { rate_per_s: 100.0 });
     c.faults = vec![crash(0, 3, Some(8))];
     let limits = Limits {
         pending_events_max: 10_000,

@@ -140,7 +140,17 @@ impl World {
             .get_mut(request)
             .expect("a request being sent is live");
         let (origin, service, caller) = (r.origin, r.target, r.node);
-        let replica = pick_for(&mut self.services[service.0 as usize], twin, now);
+        let op = match r.caller {
+            Caller::Edge { service, call, .. } => {
+                self.services[service.0 as usize].config.calls[call as usize].op
+            }
+            Caller::Client(_) => None,
+        };
+        let replica = match (op, self.database.as_mut()) {
+            // The database routes its calls: writes to the leader, reads per `read_from`.
+            (Some(op), Some(database)) => database.part.route_call(op, now),
+            _ => pick_for(&mut self.services[service.0 as usize], twin, now),
+        };
         r.attempts += 1;
         match origin {
             Origin::Client(client, tag) => {
@@ -197,6 +207,7 @@ impl World {
                 priority: r.priority,
                 request: r.class,
             },
+            op,
         });
         let slot = r.live.iter_mut().find(|slot| slot.is_none());
         *slot.expect("a request waits on at most two attempts") = Some(attempt);

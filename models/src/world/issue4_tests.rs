@@ -103,6 +103,7 @@ fn payments_behind_api(store: bool) -> WorldConfig {
     let mut api = service("api", 1, 8, ms(1));
     api.calls = vec![CallConfig {
         target: ServiceId(1),
+        op: None,
         timeout: None,
         retry: RetryPolicy::NONE,
         guards: Guards::NONE,
@@ -217,6 +218,7 @@ fn a_failed_optional_call_degrades_the_answer_instead_of_failing_it() {
         let mut api = service("api", 1, 64, ms(1));
         api.calls = vec![CallConfig {
             target: ServiceId(1),
+            op: None,
             timeout: None,
             retry: RetryPolicy::NONE,
             guards: Guards::NONE,

@@ -6,8 +6,9 @@ use slotmap::{Key, KeyData, SlotMap};
 
 use sim_core::{Context, SimTime, TraceCode};
 
-use super::{Event, PackedEvent};
+use super::{AttemptKey, Event, JobKey, Origin, PackedEvent, Parts, Reply, World};
 use crate::component::{Scope, Timer};
+use crate::config::ClientId;
 use crate::key::PartKey;
 
 /// One hosted component and its events in flight.
@@ -91,5 +92,86 @@ impl<E> Scope<E> for Parked<'_, '_, '_, E> {
 
     fn fold(&mut self, code: u64) {
         self.ctx.fold(code);
+    }
+}
+
+/// The world's side of its components: their events, their calls and their results.
+impl World {
+    /// One of the database's events; when a crash takes its nodes down or brings them back,
+    /// the replicas that stand for them (if services call it) go down or come back too.
+    pub(super) fn on_database_event(&mut self, key: PartKey, ctx: &mut Context<'_, PackedEvent>) {
+        let database = self
+            .database
+            .as_mut()
+            .expect("only a database parks events");
+        let edge = database.part.crash_edge(&database.peek(key));
+        database.run(key, ctx, |part, event, scope| part.on_event(event, scope));
+        let (Some(service), Some((nodes, _))) = (self.database_service, edge) else {
+            return;
+        };
+        let now = ctx.now();
+        for node in nodes {
+            let up = self.database.as_ref().expect("checked").part.node_up(node);
+            match (up, self.services[service.0 as usize].is_up(node)) {
+                (false, true) => self.crash_replica(service, node, now),
+                (true, false) => self.services[service.0 as usize].restart(node, now),
+                _ => {}
+            }
+        }
+    }
+
+    /// A database node has done a call's work (job `job`): the database serves its operation
+    /// now, and the reply says whether it succeeded (a stale read succeeds).
+    pub(super) fn serve_database_call(
+        &mut self,
+        job: JobKey,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) -> Reply {
+        let j = &self.jobs[job];
+        let (node, attempt) = (j.replica, j.attempt);
+        let op = self.attempts[attempt]
+            .op
+            .expect("an attempt to the database carries its operation");
+        let now = ctx.now();
+        let (client, measured) = match self.root_client(attempt) {
+            Some((client, true)) => (Some(client), true),
+            Some((_, false)) => (None, false),
+            None => (None, now >= self.warmup_end),
+        };
+        let database = self
+            .database
+            .as_mut()
+            .expect("a database service has a database");
+        let ok = database.part.serve_call(op, node, now, (client, measured));
+        database.part.flush(|code| ctx.fold(code));
+        if ok {
+            Reply::Ok
+        } else {
+            Reply::Error
+        }
+    }
+
+    /// The client whose request `attempt` ultimately serves, and whether that request is
+    /// measured, following calls up through the jobs that made them; `None` if a caller on
+    /// the way has given up.
+    fn root_client(&self, attempt: AttemptKey) -> Option<(ClientId, bool)> {
+        let mut request = self.requests.get(self.attempts.get(attempt)?.request)?;
+        loop {
+            match request.origin {
+                Origin::Client(client, _) => return Some((client, request.measured)),
+                Origin::Call { job, .. } => {
+                    let parent = self.attempts.get(self.jobs.get(job)?.attempt)?;
+                    request = self.requests.get(parent.request)?;
+                }
+            }
+        }
+    }
+
+    /// What the database and the election (those the world has) measured by `end`.
+    pub(super) fn part_results(&mut self, end: SimTime) -> Parts {
+        Parts {
+            database: self.database.as_mut().map(|d| d.part.finish(end)),
+            election: self.election.as_ref().map(|e| e.part.result(end)),
+        }
     }
 }

@@ -1,10 +1,13 @@
 //! Unit tests of the world: conservation, determinism, calls and their failures.
+use super::event::REPLIES;
 use super::*;
 use crate::config::{
     Arrival, Backoff, Balancer, CallConfig, ClientConfig, Guards, Jitter, RetryPolicy,
     ServiceConfig,
 };
 use sim_core::Distribution;
+use sim_core::TraceCode;
+use slotmap::{Key, KeyData};
 
 fn ms(n: u64) -> SimDuration {
     SimDuration::from_millis(n)
@@ -84,6 +87,7 @@ fn a_downstream_call_holds_the_worker_and_counts_per_edge() {
     config.services[0].service_time = Distribution::Constant(ms(1));
     config.services[0].calls = vec![CallConfig {
         target: ServiceId(1),
+        op: None,
         timeout: Some(ms(50)),
         retry: RetryPolicy::NONE,
         guards: Guards::NONE,
@@ -126,6 +130,7 @@ fn a_failing_call_fails_the_job_and_the_client_sees_an_error() {
     });
     config.services[0].calls = vec![CallConfig {
         target: ServiceId(1),
+        op: None,
         timeout: None,
         retry: RetryPolicy::NONE,
         guards: Guards::NONE,
@@ -182,6 +187,9 @@ fn packed_events_unpack_to_themselves_with_the_documented_trace_codes() {
         attempts.keys().last().unwrap(),
         jobs.keys().last().unwrap(),
     );
+    let mut parts: SlotMap<PartKey, ()> = SlotMap::with_key();
+    parts.insert(());
+    let part = parts.insert(());
     let ffi = |data: KeyData| data.as_ffi();
     let mut cases = vec![
         (
@@ -217,6 +225,8 @@ fn packed_events_unpack_to_themselves_with_the_documented_trace_codes() {
         (Event::Hedge { request }, 8, ffi(request.data())),
         (Event::BulkheadTimeout { request }, 9, ffi(request.data())),
         (Event::TiedCancel { attempt }, 10, ffi(attempt.data())),
+        (Event::Database { key: part }, 12, ffi(part.data())),
+        (Event::Election { key: part }, 13, ffi(part.data())),
     ];
     for (index, &reply) in REPLIES.iter().enumerate() {
         let event = Event::Response { attempt, reply };

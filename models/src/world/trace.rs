@@ -963,6 +963,7 @@ mod tests {
         };
         let db_call = CallConfig {
             target: ServiceId(1),
+            op: None,
             timeout: Some(ms(20)),
             retry,
             guards: Guards::NONE,

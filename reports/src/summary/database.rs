@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sim_core::Histogram;
 
-use models::{DatabaseResult, ReadFrom, Replication};
+use models::{DatabaseCalls, DatabaseResult, ReadFrom, Replication};
 
 use super::{ratio, round, Quantiles};
 
@@ -112,6 +112,46 @@ impl Versions {
             p50: whole(histogram.quantile_nanos(0.5)),
             p99: whole(histogram.quantile_nanos(0.99)),
             max: some.then(|| histogram.max().as_nanos() as f64),
+        }
+    }
+}
+
+/// What one client's requests met at the database through services' calls, after the warm-up:
+/// the `database` object of a client, present only when services call a database.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ClientDatabaseSummary {
+    /// Reads its requests' calls made.
+    pub reads: u64,
+    /// Reads that failed: no live node could serve them.
+    pub failed_reads: u64,
+    /// Reads that succeeded but missed a write acknowledged before they began.
+    pub stale_reads: u64,
+    /// Stale reads per successful read; null without one.
+    pub stale_fraction: Option<f64>,
+    /// Writes its requests' calls made.
+    pub writes: u64,
+    /// Writes the leader committed and acknowledged.
+    pub writes_acknowledged: u64,
+    /// Writes that failed: no leader, or the node had stopped leading.
+    pub failed_writes: u64,
+    /// Acknowledged writes a failover later discarded.
+    pub writes_lost: u64,
+}
+
+impl ClientDatabaseSummary {
+    /// The summary of `calls`.
+    pub fn of(calls: &DatabaseCalls) -> ClientDatabaseSummary {
+        let served = calls.reads - calls.failed_reads;
+        ClientDatabaseSummary {
+            reads: calls.reads,
+            failed_reads: calls.failed_reads,
+            stale_reads: calls.stale_reads,
+            stale_fraction: (served > 0)
+                .then(|| round(calls.stale_reads as f64 / served as f64, 6)),
+            writes: calls.writes,
+            writes_acknowledged: calls.writes_acknowledged,
+            failed_writes: calls.failed_writes,
+            writes_lost: calls.writes_lost,
         }
     }
 }

@@ -17,10 +17,20 @@ pub struct Database {
     /// Followers of the leader (the database has one node more).
     #[serde(default = "followers_default")]
     pub followers: Count,
-    /// When writes arrive at the leader.
-    pub writes: Arrival,
-    /// When reads arrive.
-    pub reads: Arrival,
+    /// Its own writes, arriving at the leader besides those services' calls make (`"op":
+    /// "write"`); absent: only calls write.
+    #[serde(default)]
+    pub writes: Option<Arrival>,
+    /// Its own reads, besides calls' (`"op": "read"`); absent: only calls read.
+    #[serde(default)]
+    pub reads: Option<Arrival>,
+    /// Workers per node for services' calls (each node is a replica of a service named
+    /// after the database).
+    #[serde(default = "workers_default")]
+    pub workers: Count,
+    /// Each call's time on its node's worker.
+    #[serde(default = "service_time_default")]
+    pub service_time: Distribution,
     /// Which nodes serve reads.
     #[serde(default = "read_from_default")]
     pub read_from: ReadFrom,
@@ -35,6 +45,16 @@ pub struct Database {
     /// Which follower a failover promotes.
     #[serde(default = "promote_default")]
     pub promote: Promote,
+}
+
+/// What a service's call asks of the database it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// A read, routed per `read_from`.
+    Read,
+    /// A write, routed to the leader.
+    Write,
 }
 
 /// Which nodes serve reads.
@@ -67,6 +87,14 @@ pub enum Promote {
     MostCaughtUp,
     /// The lowest-numbered live one.
     First,
+}
+
+fn workers_default() -> Count {
+    Count(16)
+}
+
+fn service_time_default() -> Distribution {
+    Distribution::constant("1ms")
 }
 
 fn name_default() -> String {

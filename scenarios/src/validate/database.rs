@@ -9,7 +9,8 @@
 //! and services, which never reach the database, so they are refused with the list.
 
 use models::{
-    Arrival, DatabaseConfig, DatabaseFault, DatabaseFaultKind, Promotion, ReadFrom, Replication,
+    Arrival, Balancer, DatabaseConfig, DatabaseFault, DatabaseFaultKind, Promotion, ReadFrom,
+    Replication, ServiceClasses, ServiceConfig, ServicePolicies,
 };
 use sim_core::SimDuration;
 
@@ -139,8 +140,18 @@ impl Checker<'_> {
         Ok(Some(DatabaseConfig {
             name: database.name.clone(),
             nodes,
-            writes: self.database_arrival(&path.key("writes"), &database.writes)?,
-            reads: self.database_arrival(&path.key("reads"), &database.reads)?,
+            writes: database
+                .writes
+                .as_ref()
+                .map(|w| self.database_arrival(&path.key("writes"), w))
+                .transpose()?,
+            reads: database
+                .reads
+                .as_ref()
+                .map(|r| self.database_arrival(&path.key("reads"), r))
+                .transpose()?,
+            // Set by `world` when services call it.
+            service: None,
             read_from: match database.read_from {
                 raw::ReadFrom::Followers => ReadFrom::Followers,
                 raw::ReadFrom::Leader => ReadFrom::Leader,
@@ -159,6 +170,83 @@ impl Checker<'_> {
             },
             faults,
         }))
+    }
+
+    /// The service that stands for `database`'s nodes when services call it: one replica per
+    /// node, `workers` workers each, `service_time` per call, no calls of its own. The
+    /// database routes each call itself (`DatabaseOp`), so its balancer is never asked.
+    pub(super) fn database_service(
+        &self,
+        database: &raw::Database,
+    ) -> Result<ServiceConfig, ScenarioError> {
+        let path = Path::root().key("database");
+        let workers = self.count(
+            &path.key("workers"),
+            database.workers,
+            1..=super::UNITS_MAX,
+            (
+                "a node needs a worker to serve calls",
+                "workers are simulated one by one; the cap turns a typo into this error",
+            ),
+        )?;
+        Ok(ServiceConfig {
+            name: database.name.clone(),
+            // Validated as `followers` by `database`; clamped here so that a bad count gets
+            // that error, not a huge service.
+            replicas: database.followers.0.clamp(1, i128::from(FOLLOWERS_MAX)) as u32 + 1,
+            workers: workers as u32,
+            queue_capacity: 10_000,
+            balancer: Balancer::RoundRobin,
+            policies: ServicePolicies::NONE,
+            service_time: self.distribution(&path.key("service_time"), &database.service_time)?,
+            calls: Vec::new(),
+            classes: ServiceClasses::NONE,
+        })
+    }
+
+    /// A call names the database iff it has an `op`; a database that services call is async.
+    pub(super) fn operations(
+        &self,
+        raw: &raw::Scenario,
+        callee: Option<&raw::Database>,
+    ) -> Result<(), ScenarioError> {
+        for (i, service) in raw.services.iter().enumerate() {
+            let path = Path::root().key("services").element(i, Some(&service.name));
+            for (j, call) in service.calls.iter().enumerate() {
+                let at = path.key("calls").element(j, Some(&call.service));
+                let to_database = callee.is_some_and(|d| d.name == call.service);
+                match (to_database, call.op) {
+                    (true, None) => {
+                        return Err(self.bad(
+                            &at.key("op"),
+                            "is required for a call to the database",
+                            "absent",
+                            "say what the call asks: \"op\": \"read\" (routed per `read_from`) or \"op\": \"write\" (to the leader)",
+                        ))
+                    }
+                    (false, Some(_)) => {
+                        return Err(self.bad(
+                            &at.key("op"),
+                            "is only for calls to the database",
+                            quoted(&call.service),
+                            "remove `op`: a service call asks the service for its whole work",
+                        ))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(database) = callee {
+            if database.replication == raw::Replication::SemiSync {
+                return Err(self.bad(
+                    &Path::root().key("database").key("replication"),
+                    "must be \"async\" when services call the database",
+                    "\"semi_sync\"",
+                    "a call's write is acknowledged at commit; semi-sync acknowledgement of calls is not modelled yet, so use \"async\" or give the database its own `writes` instead of calls",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Refuses a database name that a client or service already uses.
