@@ -277,3 +277,132 @@ fn wrong_election_names_are_refused_with_their_path_and_a_suggestion() {
         "{message}"
     );
 }
+
+/// `users` → a leader-only `orders` service (3 replicas: the election's nodes), with no
+/// writes of the election's own, so every write the store sees is a user's; `election` adds
+/// fields, `faults` is spliced in.
+fn leader_only(election: &str, faults: &str) -> String {
+    format!(
+        r#"{{ "name": "election-test", "duration": "90s", "warmup": "10s",
+  "clients": [ {{ "name": "users", "target": "orders", "arrival": {{ "kind": "poisson", "rate_per_s": 100 }},
+                 "timeout": "1s", "retry": {{ "max_attempts": 3, "backoff": {{ "kind": "constant", "delay": "100ms" }} }} }} ],
+  "services": [ {{ "name": "orders", "replicas": 3, "workers": 16, "leader_only": true,
+                   "service_time": {{ "kind": "exponential", "mean": "5ms" }} }} ],
+  "election": {{ "nodes": 3, "lease": "10s", "renew_every": "2s", "retry_every": "1s",
+                 "store_latency": {{ "kind": "constant", "value": "1ms" }},
+                 "writes": {{ "kind": "constant", "rate_per_s": 0 }} {election} }},
+  "faults": [ {faults} ] }}"#
+    )
+}
+
+/// The split brain of `a_backward_jump_extends_...`: node 0 cut off from the store at 40 s for
+/// 12 s, its clock stepped back 5 s at 42 s.
+const SPLIT: &str = r#"{ "kind": "partition", "groups": [["election[0]"], ["election.store"]], "at": "40s", "for": "12s" },
+    { "kind": "clock_jump", "target": "election[0]", "at": "42s", "by": "-5s" }"#;
+
+#[test]
+fn a_split_brain_is_seen_as_conflicting_user_writes_and_fencing_refuses_each_one() {
+    // Kleppmann, "How to do distributed locking" (2016): a node that believes it holds an
+    // expired lease keeps writing; a storage that checks fencing tokens refuses exactly those
+    // writes. Every write the store sees here is a user's, so the users' counts and the
+    // election's must agree exactly, and each user write has exactly one outcome.
+    for fencing in [false, true] {
+        let text = leader_only(&format!(r#", "fencing": {fencing}"#), SPLIT);
+        let run = run(&text, &[], 1);
+        let users = run.summary.clients["users"]
+            .leader_writes
+            .expect("users call a leader-only service");
+        let e = run.summary.election.clone().expect("an election");
+        eprintln!("fencing {fencing}: {users:?}; election {e:?}");
+        assert!(e.split_brain_s > 1.0, "the jump splits the brain");
+        assert_eq!(
+            users.writes,
+            users.accepted
+                + users.conflicting
+                + users.fenced
+                + users.unreachable
+                + users.not_leader,
+            "one outcome per write"
+        );
+        assert_eq!(e.stale_writes, users.conflicting + users.fenced);
+        assert!(
+            users.unreachable > 0,
+            "the cut-off leader cannot reach the store"
+        );
+        if fencing {
+            assert_eq!(users.conflicting, 0);
+            assert!(users.fenced > 10, "{}", users.fenced);
+            assert_eq!(e.writes_rejected, users.fenced);
+            assert_eq!(e.stale_writes_accepted, 0);
+        } else {
+            assert_eq!(users.fenced, 0);
+            assert!(users.conflicting > 10, "{}", users.conflicting);
+            assert_eq!(e.stale_writes_accepted, users.conflicting);
+        }
+    }
+}
+
+#[test]
+fn without_faults_one_leader_takes_every_write() {
+    let run = run(&leader_only("", ""), &[], 1);
+    let users = run.summary.clients["users"]
+        .leader_writes
+        .expect("leader writes");
+    let summary = &run.summary.clients["users"];
+    assert_eq!(users.writes, summary.requests);
+    assert_eq!(users.accepted, summary.requests);
+    assert_eq!(summary.failed, 0);
+    let e = run.summary.election.clone().expect("an election");
+    assert_eq!((e.split_brain_s, e.stale_writes), (0.0, 0));
+}
+
+#[test]
+fn a_crashed_leader_s_replica_refuses_and_the_next_leader_takes_over() {
+    // Node 0 crashes at 30 s: its replica goes down with it (callers see refusals), and once
+    // the store's lease expires (≤ 10 s later) node 1 or 2 acts and serves.
+    let crash = r#"{ "kind": "crash", "target": "election[0]", "at": "30s" }"#;
+    let run = run(&leader_only("", crash), &[], 1);
+    let users = run.summary.clients["users"]
+        .leader_writes
+        .expect("leader writes");
+    let e = run.summary.election.clone().expect("an election");
+    assert_eq!(e.stale_writes, 0, "a crashed leader writes nothing");
+    assert!(e.leader_changes >= 1);
+    assert_eq!(users.conflicting + users.fenced, 0);
+    let orders = &run.summary.services["orders"];
+    assert!(
+        orders.lost <= 16,
+        "at most the crashed replica's in-service work is lost"
+    );
+    let acting = &e.acting_s;
+    assert!(
+        acting["election[1]"] + acting["election[2]"] > 40.0,
+        "{acting:?}"
+    );
+}
+
+#[test]
+fn a_leader_only_service_without_an_election_or_with_other_replicas_is_refused() {
+    let refusal = |text: &str| {
+        simulate(text, "election-test", None, &[], 1)
+            .err()
+            .map(|e| e.to_string())
+            .expect("refused")
+    };
+    let replicas = refusal(&leader_only("", "").replace(r#""replicas": 3"#, r#""replicas": 2"#));
+    assert!(
+        replicas.contains(
+            "services[0] (orders).replicas: must equal the election's `nodes` (3) for a leader-only service"
+        ),
+        "{replicas}"
+    );
+    let text = leader_only("", "");
+    let start = text.find(r#""election":"#).expect("an election block");
+    let end = text.find(r#""faults":"#).expect("faults");
+    let alone = format!("{}{}", &text[..start], &text[end..]);
+    let missing = refusal(&alone);
+    assert!(
+        missing.contains("services[0] (orders).leader_only: needs a lease election"),
+        "{missing}"
+    );
+}

@@ -878,6 +878,47 @@ fn gray_failure() {
 }
 
 #[test]
+fn split_brain_writes() {
+    // Headline: behind a leader-only service, a split brain is seen as conflicting user
+    // writes: the old leader's orders that reach the store with a stale token are applied
+    // (about 100/s × 1 s × ½ between the cut healing at 52 s and its clock ending its lease
+    // at 53 s); fencing tokens refuse each of them (Kleppmann, "How to do distributed
+    // locking", 2016), and a margin larger than the clock step prevents the split brain.
+    let unfenced = run("split-brain-writes", None, &[]);
+    let fenced = run("split-brain-writes", Some("fencing"), &[]);
+    let margin = run("split-brain-writes", Some("margin"), &[]);
+    let writes = |r: &Simulated| {
+        client(r, "users")
+            .leader_writes
+            .expect("users call a leader-only service")
+    };
+    let election = |r: &Simulated| r.summary.election.clone().expect("an election");
+    eprintln!(
+        "conflicting {} fenced {} margin split {}",
+        writes(&unfenced).conflicting,
+        writes(&fenced).fenced,
+        election(&margin).split_brain_s
+    );
+    assert_close(
+        "conflicting orders",
+        writes(&unfenced).conflicting as f64,
+        50.0,
+        0.5,
+    );
+    assert_eq!(
+        writes(&unfenced).conflicting,
+        election(&unfenced).stale_writes_accepted
+    );
+    assert_eq!(writes(&fenced).conflicting, 0);
+    assert!(writes(&fenced).fenced > 0);
+    assert_eq!(writes(&fenced).fenced, election(&fenced).writes_rejected);
+    assert_eq!(election(&margin).split_brain_s, 0.0);
+    assert_eq!(writes(&margin).conflicting + writes(&margin).fenced, 0);
+    let split = election(&unfenced).split_brain_s;
+    assert!((4.0..5.0).contains(&split), "almost the 5 s step: {split}");
+}
+
+#[test]
 fn stale_fallback() {
     // Headline: a cache that serves expired entries when a fetch fails (RFC 5861
     // stale-if-error) answers most of the requests a profile outage would fail; the rest are

@@ -442,6 +442,7 @@ impl Client {
             conflicts: c.conflicts,
             cache: None,
             database: None,
+            leader_writes: None,
             count: self.config.count,
             members: self
                 .members

@@ -94,6 +94,25 @@ pub struct ElectionResult {
     pub acting: Vec<SimDuration>,
 }
 
+/// What one client's requests met at a leader-only service (a service whose replicas are the
+/// election's nodes and whose writes only the acting leader accepts), counted for its
+/// measured requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LeaderWrites {
+    /// Writes its requests made at the service.
+    pub writes: u64,
+    /// Writes the store accepted with the current lease's token.
+    pub accepted: u64,
+    /// Writes the store applied with a stale token: a split brain's conflicting writes.
+    pub conflicting: u64,
+    /// Writes the store refused for a stale token (fencing).
+    pub fenced: u64,
+    /// Writes a node cut off from the store could not deliver.
+    pub unreachable: u64,
+    /// Requests that reached a node not acting as leader, and were refused.
+    pub not_leader: u64,
+}
+
 /// What one election run produced: the engine's figures and the measurements.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ElectionRun {
@@ -115,7 +134,7 @@ pub fn run(
     limits: Limits,
 ) -> Result<ElectionRun, RunError> {
     let end = SimTime::ZERO.add(duration);
-    let model = model::Election::new(config.clone(), seed, SimTime::ZERO.add(warmup));
+    let model = model::Election::new(config.clone(), seed, SimTime::ZERO.add(warmup), 0);
     let initial = model.initial_events();
     let mut sim = Simulation::new(model, limits);
     for (at, event) in initial {
@@ -128,7 +147,7 @@ pub fn run(
 mod level;
 mod model;
 
-pub(crate) use model::{Election, Event};
+pub(crate) use model::{Election, Event, LeaderWrite, NodeEdge};
 mod store;
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ pub use config::{
     Target, Unreachable, WorldConfig,
 };
 pub use database::{DatabaseCalls, DatabaseResult, DatabaseSeries};
-pub use election::{ElectionResult, ElectionRun};
+pub use election::{ElectionResult, ElectionRun, LeaderWrites};
 pub use failure::{Failure, FailureCounts};
 pub use fault::Drawn;
 pub use guard::{GuardCounts, LocalRejection};

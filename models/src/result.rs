@@ -119,6 +119,8 @@ pub struct ClientResult {
     pub cache: Option<CacheCounts>,
     /// What its requests met at the database through services' calls, if services call one.
     pub database: Option<crate::database::DatabaseCalls>,
+    /// What its requests met at leader-only services, if the world has one.
+    pub leader_writes: Option<crate::election::LeaderWrites>,
     /// Identical clients it stands for (1: a single client); every figure above is the
     /// group's.
     pub count: u32,

@@ -219,6 +219,9 @@ pub struct World {
     election: Option<Hosted<Election, crate::election::Event>>,
     /// The service that stands for the database's nodes, if services call it.
     database_service: Option<ServiceId>,
+    /// The lease token each job of a leader-only service took when it started work (`None`:
+    /// its node did not act as leader, so it is refused).
+    lease_tokens: slotmap::SecondaryMap<JobKey, Option<u64>>,
     /// What the database and the election measured, taken when arrivals end.
     parts_at_end: Option<Parts>,
     requests: SlotMap<RequestKey, Request>,
@@ -527,11 +530,12 @@ impl World {
                 Hosted::new(database, |key| Event::Database { key })
             }),
             election: config.election.clone().map(|e| {
-                let election = Election::new(e, seed, warmup_end);
+                let election = Election::new(e, seed, warmup_end, config.clients.len());
                 Hosted::new(election, |key| Event::Election { key })
             }),
             parts_at_end: None,
             database_service: config.database.as_ref().and_then(|d| d.service),
+            lease_tokens: slotmap::SecondaryMap::new(),
             requests: SlotMap::with_key(),
             attempts: SlotMap::with_key(),
             jobs: SlotMap::with_key(),
@@ -613,9 +617,16 @@ impl World {
             .as_ref()
             .filter(|_| self.database_service.is_some())
             .map(|d| d.part.per_client());
+        let leader_only = self.services.iter().any(|s| s.config.policies.leader_only);
+        let leader_writes = self
+            .election
+            .as_ref()
+            .filter(|_| leader_only)
+            .map(|e| e.part.per_client());
         for (index, client) in clients.iter_mut().enumerate() {
             client.cache = self.caches.client_counts(index);
             client.database = database_calls.map(|calls| calls[index]);
+            client.leader_writes = leader_writes.map(|writes| writes[index]);
             if let Some(series) = &self.series_at_end {
                 client.series = series[index].clone();
             }
@@ -786,6 +797,13 @@ impl World {
         if j.calls_made == 0 && s.config.policies.side_effect {
             // Its own work is done: a side-effecting service has executed its side effect.
             self.side_effect(job);
+        }
+        if let Some(token) = self.lease_tokens.remove(job) {
+            // Its own work is done: a leader-only service writes with the token it took.
+            if !self.leader_write(job, token, ctx.now()) {
+                self.finish_job(job, Reply::Error, ctx);
+                return;
+            }
         }
         let j = &mut self.jobs[job];
         let service = &self.services[j.service.0 as usize];
@@ -977,13 +995,7 @@ impl Model for World {
             Event::BulkheadTimeout { request } => self.on_bulkhead_timeout(request, ctx),
             Event::TiedCancel { attempt } => self.on_tied_cancel(attempt, ctx),
             Event::Database { key } => self.on_database_event(key, ctx),
-            Event::Election { key } => {
-                let election = self
-                    .election
-                    .as_mut()
-                    .expect("only an election parks events");
-                election.run(key, ctx, |part, event, scope| part.on_event(event, scope));
-            }
+            Event::Election { key } => self.on_election_event(key, ctx),
         }
         // Bulkhead slots freed while handling the event go to their waiters now.
         if !self.granted.is_empty() {

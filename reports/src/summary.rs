@@ -21,7 +21,7 @@ mod load;
 pub use cache::CacheSummary;
 pub use class::{PoolSummary, PrioritySummary};
 pub use database::{ClientDatabaseSummary, DatabaseSummary, Versions};
-pub use election::ElectionSummary;
+pub use election::{ClientLeaderSummary, ElectionSummary};
 pub use idempotency::{IdempotencySummary, TiedSummary};
 pub use load::{MemberSummary, RequestClassSummary};
 
@@ -201,6 +201,9 @@ pub struct ClientSummary {
     /// services call a database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<ClientDatabaseSummary>,
+    /// What its requests met at leader-only services; absent unless a service is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_writes: Option<ClientLeaderSummary>,
     /// The identical clients a group stands for (every figure above is summed over them);
     /// absent for a single client.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -499,6 +502,7 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         conflicts: idempotency::nonzero(c.conflicts),
         cache: c.cache.as_ref().map(CacheSummary::of),
         database: c.database.as_ref().map(ClientDatabaseSummary::of),
+        leader_writes: c.leader_writes.as_ref().map(ClientLeaderSummary::of),
         count: load::count(c),
         members: load::members(c),
         classes: load::classes(c),

@@ -127,6 +127,13 @@ pub fn render(summary: &RunSummary) -> String {
                 d.writes_lost
             );
         }
+        if let Some(w) = &c.leader_writes {
+            let _ = writeln!(
+                out,
+                "{name} at the leader: {} writes, {} accepted, {} conflicting (a stale leader's, applied), {} fenced, {} unreachable store, {} refused by a node not leading",
+                w.writes, w.accepted, w.conflicting, w.fenced, w.unreachable, w.not_leader
+            );
+        }
         if c.in_flight > 0 {
             let _ = writeln!(
                 out,

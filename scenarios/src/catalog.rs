@@ -71,7 +71,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 30] = [
+const ENTRIES: [Entry; 31] = [
     Entry {
         name: "breaker-tuning",
         text: include_str!("../library/breaker-tuning.json"),
@@ -198,6 +198,11 @@ const ENTRIES: [Entry; 30] = [
     Entry {
         name: "slowdown",
         text: include_str!("../library/slowdown.json"),
+        files: &[],
+    },
+    Entry {
+        name: "split-brain-writes",
+        text: include_str!("../library/split-brain-writes.json"),
         files: &[],
     },
     Entry {

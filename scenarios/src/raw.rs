@@ -485,6 +485,10 @@ pub struct Service {
     /// An idempotency-key store shared by the replicas.
     #[serde(default)]
     pub idempotency: Option<Idempotency>,
+    /// Only the replica whose lease-election node acts as leader serves (replica i is the
+    /// election's node i): its writes go to the lease store with that node's token.
+    #[serde(default)]
+    pub leader_only: bool,
     /// Worker pools reserved for some callers (clients or calling services).
     #[serde(default)]
     pub pools: Vec<Pool>,

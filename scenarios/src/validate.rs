@@ -189,6 +189,7 @@ impl Checker<'_> {
             services.push(self.database_service(database)?);
         }
         self.operations(raw, callee)?;
+        self.leader_only(raw)?;
         self.acyclic(&services)?;
         for (i, (service, raw_service)) in services.iter_mut().zip(&raw.services).enumerate() {
             let path = root.key("services").element(i, Some(&raw_service.name));

@@ -83,6 +83,7 @@ pub const UNITS: [Unit; 5] = [
         lessons: &[
             "clock-skew",
             "lease-split-brain",
+            "split-brain-writes",
             "replication-lag",
             "read-replica-failover",
         ],
@@ -243,7 +244,7 @@ macro_rules! lesson_files {
 
 /// Every embedded lesson file, by name, sorted (the course's lessons; a test checks they
 /// match the catalog).
-const FILES: [(&str, &str); 30] = lesson_files![
+const FILES: [(&str, &str); 31] = lesson_files![
     "breaker-tuning",
     "cache-stampede",
     "cascading-failure",
@@ -269,6 +270,7 @@ const FILES: [(&str, &str); 30] = lesson_files![
     "retry-layers",
     "retry-storm",
     "slowdown",
+    "split-brain-writes",
     "stale-fallback",
     "steady-state",
     "tail-at-scale",

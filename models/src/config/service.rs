@@ -42,6 +42,10 @@ pub struct ServicePolicies {
     pub side_effect: bool,
     /// An idempotency-key store shared by the replicas (`idempotency`).
     pub idempotency: Option<IdempotencyConfig>,
+    /// Its replicas are the lease election's nodes, and only a node acting as leader serves:
+    /// it takes its lease token when an attempt arrives, and the write happens with that
+    /// token when the job's own work is done.
+    pub leader_only: bool,
 }
 
 impl ServicePolicies {
@@ -53,6 +57,7 @@ impl ServicePolicies {
         queue: QueuePolicy::FIFO,
         side_effect: false,
         idempotency: None,
+        leader_only: false,
     };
 }
 

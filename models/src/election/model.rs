@@ -6,10 +6,10 @@ use sim_core::{Clock, Context, Drift, LocalTime, Model, SimDuration, SimTime, St
 
 use super::level::Level;
 use super::store::Store;
-use super::ElectionResult;
+use super::{ElectionResult, LeaderWrites};
 use crate::component::PartHappening;
 use crate::component::Scope;
-use crate::config::{Arrival, Direction, ElectionConfig, ElectionFaultKind, Member};
+use crate::config::{Arrival, ClientId, Direction, ElectionConfig, ElectionFaultKind, Member};
 
 /// The election's events; node events wait while their node is paused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +103,33 @@ impl TraceCode for Event {
     }
 }
 
+/// How the store took a leader-only service's write (`Election::serve_write`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LeaderWrite {
+    /// It carried the current lease's token: applied.
+    Current,
+    /// It carried a stale token and the store does not fence: applied, conflicting with
+    /// the current leader's writes.
+    Conflicting,
+    /// It carried a stale token and the store fences: refused.
+    Fenced,
+    /// Its node is cut off from the store: it never arrived.
+    Unreachable,
+}
+
+/// What an election event does to the replica that stands for its node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NodeEdge {
+    /// The node crashes.
+    Crash,
+    /// It restarts.
+    Restart,
+    /// It freezes.
+    Pause,
+    /// It resumes.
+    Resume,
+}
+
 /// The whole election: nodes, store, message fates and measurements.
 pub(crate) struct Election {
     config: ElectionConfig,
@@ -119,6 +146,12 @@ pub(crate) struct Election {
     counts: Counts,
     /// The node that most recently began acting as leader.
     last_leader: Option<u32>,
+    /// Routes the calls of a leader-only service (`route_call`).
+    call_route: Stream,
+    /// What each client's requests met at a leader-only service, by client index.
+    per_client: Vec<LeaderWrites>,
+    /// Scratch space for the nodes acting now.
+    acting_now: Vec<u32>,
 }
 
 /// One node's state.
@@ -181,7 +214,12 @@ impl Election {
     }
 
     /// The election at time zero, its streams derived from `seed`.
-    pub(crate) fn new(config: ElectionConfig, seed: u64, warmup_end: SimTime) -> Election {
+    pub(crate) fn new(
+        config: ElectionConfig,
+        seed: u64,
+        warmup_end: SimTime,
+        clients: usize,
+    ) -> Election {
         let mut clocks = vec![Clock::perfect(); config.nodes as usize + 1];
         let store_index = config.nodes as usize;
         let index = |member: Member| match member {
@@ -253,6 +291,9 @@ impl Election {
             level: Level::new(warmup_end),
             counts: Counts::default(),
             last_leader: None,
+            call_route: Stream::new(seed, "election/call-route"),
+            per_client: vec![LeaderWrites::default(); clients],
+            acting_now: Vec::with_capacity(config.nodes as usize),
             config,
         }
     }
@@ -332,6 +373,109 @@ impl Election {
                     None => n.acting,
                 })
                 .collect(),
+        }
+    }
+
+    /// The node a call to the leader-only service goes to at `now`: one of the nodes that
+    /// act as leader, chosen at random (callers ask the nodes who leads, and during a split
+    /// brain two answer); node 0 when none acts (it refuses).
+    pub(crate) fn route_call(&mut self, now: SimTime) -> u32 {
+        self.acting_now.clear();
+        for node in 0..self.config.nodes {
+            if self.acting_token(node, now).is_some() {
+                self.acting_now.push(node);
+            }
+        }
+        let draw = self.call_route.next_u64();
+        // Lemire's multiply without the rejection step, as the database's routes.
+        let slot = (u128::from(draw) * self.acting_now.len() as u128) >> 64;
+        self.acting_now.get(slot as usize).copied().unwrap_or(0)
+    }
+
+    /// The token `node` acts with at `now`: it is up, not frozen, and its clock has not yet
+    /// reached the end of a lease it was granted; `None` if it does not act as leader.
+    pub(crate) fn acting_token(&self, node: u32, now: SimTime) -> Option<u64> {
+        let n = &self.nodes[node as usize];
+        let frozen = n.paused_until.is_some_and(|until| now < until);
+        match n.belief {
+            Some(belief) if !n.down && !frozen && now < belief.ends => Some(belief.token),
+            _ => None,
+        }
+    }
+
+    /// A leader-only service's write by `node` carrying `token` (taken when the node accepted
+    /// the request) reaches the store at `now`, on behalf of `client`'s measured request
+    /// (`None` if there is none to count it for). The store judges it as it judges the
+    /// nodes' own writes: current (the token of the unexpired lease) or stale; a stale write
+    /// is applied as a conflicting write, or refused with fencing. A write from a node cut
+    /// off from the store does not arrive: it fails.
+    pub(crate) fn serve_write(
+        &mut self,
+        (node, token): (u32, u64),
+        now: SimTime,
+        (client, measured): (Option<ClientId>, bool),
+    ) -> LeaderWrite {
+        let cut = self.cuts.iter().any(|w| {
+            w.start <= now
+                && now < w.end
+                && w.nodes.contains(&node)
+                && w.direction != Direction::FromStore
+        });
+        let outcome = if cut {
+            LeaderWrite::Unreachable
+        } else if self.store.current(token, now) {
+            LeaderWrite::Current
+        } else if self.config.fencing {
+            LeaderWrite::Fenced
+        } else {
+            LeaderWrite::Conflicting
+        };
+        if measured && !cut {
+            let c = &mut self.counts;
+            c.writes += 1;
+            if outcome != LeaderWrite::Current {
+                c.stale_writes += 1;
+                c.writes_rejected += u64::from(outcome == LeaderWrite::Fenced);
+                c.stale_writes_accepted += u64::from(outcome == LeaderWrite::Conflicting);
+            }
+        }
+        if let Some(client) = client {
+            let w = &mut self.per_client[client.0 as usize];
+            w.writes += 1;
+            match outcome {
+                LeaderWrite::Current => w.accepted += 1,
+                LeaderWrite::Conflicting => w.conflicting += 1,
+                LeaderWrite::Fenced => w.fenced += 1,
+                LeaderWrite::Unreachable => w.unreachable += 1,
+            }
+        }
+        outcome
+    }
+
+    /// A call that reached `node` while it did not act as leader, for `client`'s measured
+    /// request: it is refused.
+    pub(crate) fn not_leader(&mut self, client: Option<ClientId>) {
+        if let Some(client) = client {
+            let w = &mut self.per_client[client.0 as usize];
+            w.writes += 1;
+            w.not_leader += 1;
+        }
+    }
+
+    /// What each client's requests met at the leader-only service, by client index.
+    pub(crate) fn per_client(&self) -> &[LeaderWrites] {
+        &self.per_client
+    }
+
+    /// The node an event crashes (`Crash`), restarts, pauses (`Pause`) or resumes, for the
+    /// world to do the same to the replica that stands for it; `None` for other events.
+    pub(crate) fn node_edge(event: &Event) -> Option<(u32, NodeEdge)> {
+        match *event {
+            Event::CrashStart { node } => Some((node, NodeEdge::Crash)),
+            Event::CrashEnd { node } => Some((node, NodeEdge::Restart)),
+            Event::PauseStart { node, .. } => Some((node, NodeEdge::Pause)),
+            Event::PauseEnd { node } => Some((node, NodeEdge::Resume)),
+            _ => None,
         }
     }
 

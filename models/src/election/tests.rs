@@ -84,7 +84,7 @@ fn run_for(config: &ElectionConfig, seconds: u64) -> ElectionResult {
 
 /// The simulation of `config` run to `until` seconds, to read its nodes.
 fn simulation_until(config: &ElectionConfig, until: u64) -> Simulation<Election> {
-    let model = Election::new(config.clone(), 1, SimTime::ZERO);
+    let model = Election::new(config.clone(), 1, SimTime::ZERO, 0);
     let initial = model.initial_events();
     let mut sim = Simulation::new(model, limits());
     for (at, event) in initial {

@@ -146,9 +146,15 @@ impl World {
             }
             Caller::Client(_) => None,
         };
-        let replica = match (op, self.database.as_mut()) {
+        let leader_only = self.services[service.0 as usize]
+            .config
+            .policies
+            .leader_only;
+        let replica = match (op, self.database.as_mut(), self.election.as_mut()) {
             // The database routes its calls: writes to the leader, reads per `read_from`.
-            (Some(op), Some(database)) => database.part.route_call(op, now),
+            (Some(op), Some(database), _) => database.part.route_call(op, now),
+            // A leader-only service's callers find a node that acts as leader.
+            (None, _, Some(election)) if leader_only => election.part.route_call(now),
             _ => pick_for(&mut self.services[service.0 as usize], twin, now),
         };
         r.attempts += 1;

@@ -8,7 +8,8 @@ use sim_core::{Context, SimTime, TraceCode};
 
 use super::{AttemptKey, Event, JobKey, Origin, PackedEvent, Parts, Reply, World};
 use crate::component::{Scope, Timer};
-use crate::config::ClientId;
+use crate::config::{ClientId, ServiceId, Target};
+use crate::election::{Election, LeaderWrite, NodeEdge};
 use crate::key::PartKey;
 
 /// One hosted component and its events in flight.
@@ -120,6 +121,77 @@ impl World {
         }
     }
 
+    /// One of the election's events; when it crashes, restarts, pauses or resumes a node,
+    /// each leader-only service's replica for that node does the same.
+    pub(super) fn on_election_event(&mut self, key: PartKey, ctx: &mut Context<'_, PackedEvent>) {
+        let election = self
+            .election
+            .as_mut()
+            .expect("only an election parks events");
+        let edge = Election::node_edge(&election.peek(key));
+        election.run(key, ctx, |part, event, scope| part.on_event(event, scope));
+        let Some((node, edge)) = edge else {
+            return;
+        };
+        let now = ctx.now();
+        for index in 0..self.services.len() {
+            if !self.services[index].config.policies.leader_only {
+                continue;
+            }
+            let service = ServiceId(index as u32);
+            let target = Target {
+                service,
+                replica: Some(node),
+            };
+            match edge {
+                NodeEdge::Crash => self.crash_replica(service, node, now),
+                NodeEdge::Restart => self.services[index].restart(node, now),
+                NodeEdge::Pause => self.pause(target, ctx),
+                NodeEdge::Resume => self.resume(target, ctx),
+            }
+        }
+    }
+
+    /// The lease token the node of `replica` acts with at `now` (`None` if it does not act
+    /// as leader).
+    pub(super) fn lease_token(&self, replica: u32, now: SimTime) -> Option<u64> {
+        let election = self
+            .election
+            .as_ref()
+            .expect("a leader-only service has an election");
+        election.part.acting_token(replica, now)
+    }
+
+    /// Job `job` of a leader-only service has done its own work, with the lease token it took
+    /// when it started (`None`: its node did not lead, and it is refused); whether its write
+    /// was taken (a conflicting write is taken; a fenced or undelivered one is not).
+    pub(super) fn leader_write(&mut self, job: JobKey, token: Option<u64>, now: SimTime) -> bool {
+        let (replica, attempt) = (self.jobs[job].replica, self.jobs[job].attempt);
+        let counted = self.counted_client(attempt, now);
+        let election = self
+            .election
+            .as_mut()
+            .expect("a leader-only service has an election");
+        let Some(token) = token else {
+            election.part.not_leader(counted.0);
+            return false;
+        };
+        let outcome = election.part.serve_write((replica, token), now, counted);
+        matches!(outcome, LeaderWrite::Current | LeaderWrite::Conflicting)
+    }
+
+    /// The client a call made for `attempt` at `now` counts for, and whether it counts in a
+    /// component's own figures: the client of its measured root request; no client for an
+    /// unmeasured one; with no request left to ask (a caller gave up), no client, counted
+    /// if after the warm-up.
+    fn counted_client(&self, attempt: AttemptKey, now: SimTime) -> (Option<ClientId>, bool) {
+        match self.root_client(attempt) {
+            Some((client, true)) => (Some(client), true),
+            Some((_, false)) => (None, false),
+            None => (None, now >= self.warmup_end),
+        }
+    }
+
     /// A database node has done a call's work (job `job`): the database serves its operation
     /// now, and the reply says whether it succeeded (a stale read succeeds).
     pub(super) fn serve_database_call(
@@ -133,11 +205,7 @@ impl World {
             .op
             .expect("an attempt to the database carries its operation");
         let now = ctx.now();
-        let (client, measured) = match self.root_client(attempt) {
-            Some((client, true)) => (Some(client), true),
-            Some((_, false)) => (None, false),
-            None => (None, now >= self.warmup_end),
-        };
+        let (client, measured) = self.counted_client(attempt, now);
         let database = self
             .database
             .as_mut()

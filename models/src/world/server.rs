@@ -80,6 +80,7 @@ impl World {
                 return;
             }
         }
+
         // The deadline the attempt carries when its request propagates deadlines: the moment
         // its caller stops waiting for it (its own timeout or the overall deadline, whichever
         // is first), as Envoy's `x-envoy-expected-rq-timeout-ms` carries the per-try timeout.
@@ -187,7 +188,24 @@ impl World {
     }
 
     /// A worker starts (or, after a pause, resumes) `job`'s own work, which ends after `work`.
+    ///
+    /// At a leader-only service, a job starting work takes its node's lease token (once:
+    /// not again after a pause, so a job a pause froze writes with the token it took
+    /// before); a node that does not act as leader refuses the job at once.
     fn start_work(&mut self, job: JobKey, work: SimDuration, ctx: &mut Context<'_, PackedEvent>) {
+        let j = &self.jobs[job];
+        let leader_only = self.services[j.service.0 as usize]
+            .config
+            .policies
+            .leader_only;
+        let mut work = work;
+        if leader_only && !self.lease_tokens.contains_key(job) {
+            let token = self.lease_token(j.replica, ctx.now());
+            self.lease_tokens.insert(job, token);
+            if token.is_none() {
+                work = SimDuration::ZERO;
+            }
+        }
         let done = ctx.schedule_in(work, Event::WorkDone { job });
         let due = ctx.now().add(work);
         self.jobs[job].phase = Phase::Working { done, due };

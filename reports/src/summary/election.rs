@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use models::ElectionResult;
+use models::{ElectionResult, LeaderWrites};
 
 use super::round;
 
@@ -57,6 +57,38 @@ impl ElectionSummary {
                 .enumerate()
                 .map(|(i, d)| (format!("{}[{i}]", result.name), seconds(*d)))
                 .collect(),
+        }
+    }
+}
+
+/// What one client's requests met at leader-only services, after the warm-up: the
+/// `leader_writes` object of a client, present only when a service is leader-only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ClientLeaderSummary {
+    /// Writes its requests made at the service (each request that reached a node).
+    pub writes: u64,
+    /// Writes the store accepted with the current lease's token.
+    pub accepted: u64,
+    /// Writes the store applied with a stale token: a split brain's conflicting writes.
+    pub conflicting: u64,
+    /// Writes the store refused for a stale token (fencing).
+    pub fenced: u64,
+    /// Writes a node cut off from the store could not deliver.
+    pub unreachable: u64,
+    /// Requests that reached a node not acting as leader, and were refused.
+    pub not_leader: u64,
+}
+
+impl ClientLeaderSummary {
+    /// The summary of `writes`.
+    pub fn of(writes: &LeaderWrites) -> ClientLeaderSummary {
+        ClientLeaderSummary {
+            writes: writes.writes,
+            accepted: writes.accepted,
+            conflicting: writes.conflicting,
+            fenced: writes.fenced,
+            unreachable: writes.unreachable,
+            not_leader: writes.not_leader,
         }
     }
 }

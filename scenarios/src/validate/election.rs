@@ -550,3 +550,35 @@ fn dedup(nodes: &[u32]) -> Vec<u32> {
     nodes.dedup();
     nodes
 }
+
+impl Checker<'_> {
+    /// A leader-only service needs the election, and one replica per election node.
+    pub(super) fn leader_only(&self, raw: &raw::Scenario) -> Result<(), ScenarioError> {
+        for (i, service) in raw.services.iter().enumerate() {
+            if !service.leader_only {
+                continue;
+            }
+            let path = Path::root().key("services").element(i, Some(&service.name));
+            let Some(election) = &raw.election else {
+                return Err(self.bad(
+                    &path.key("leader_only"),
+                    "needs a lease election",
+                    true,
+                    "add an `election` block: its nodes are this service's replicas, and only the one acting as leader serves",
+                ));
+            };
+            if service.replicas.0 != election.nodes.0 {
+                return Err(self.bad(
+                    &path.key("replicas"),
+                    format!(
+                        "must equal the election's `nodes` ({}) for a leader-only service",
+                        election.nodes.0
+                    ),
+                    service.replicas.0,
+                    "replica i is election node i: give the service one replica per node",
+                ));
+            }
+        }
+        Ok(())
+    }
+}

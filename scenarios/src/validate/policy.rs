@@ -66,6 +66,7 @@ impl Checker<'_> {
             queue: self.queue_policy(&path.key("queue"), &raw.queue)?,
             side_effect: raw.side_effect,
             idempotency: self.idempotency(&path.key("idempotency"), raw.idempotency.as_ref())?,
+            leader_only: raw.leader_only,
         })
     }
 
