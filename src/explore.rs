@@ -316,10 +316,21 @@ impl<'a> Plan<'a> {
         let text = &self.source.text;
         let origin = &self.source.origin;
         let drawn = models::with_random_faults(&self.world, seed);
-        let foreign = schedule::drawn_foreign_placed(
-            &self.world,
-            &models::draw_random_faults(&self.world, seed),
-        );
+        // The election's and the database's whole schedules, the file's faults and the drawn.
+        let foreign = models::Drawn {
+            world: Vec::new(),
+            election: drawn
+                .election
+                .iter()
+                .flat_map(|e| e.faults.clone())
+                .collect(),
+            database: drawn
+                .database
+                .iter()
+                .flat_map(|d| d.faults.clone())
+                .collect(),
+        };
+        let foreign = schedule::drawn_foreign_placed(&self.world, &foreign);
         // In the one schedule's order, as a run lists its faults (a stable sort: a zone
         // outage's faults share a position and keep their order).
         let mut placed: Vec<(usize, String)> = drawn
@@ -411,7 +422,10 @@ impl<'a> Plan<'a> {
 
     /// Where the faults come from, in words.
     fn faults_words(&self) -> String {
-        let scheduled = self.world.faults.len();
+        let w = &self.world;
+        let scheduled = w.faults.len()
+            + w.election.as_ref().map_or(0, |e| e.faults.len())
+            + w.database.as_ref().map_or(0, |d| d.faults.len());
         let drawn = self.world.random_faults.as_ref().map_or(0, |r| r.count);
         let plural = |n: usize| if n == 1 { "" } else { "s" };
         let base = format!(
