@@ -219,6 +219,11 @@ pub struct World {
     election: Option<Hosted<Election, crate::election::Event>>,
     /// The service that stands for the database's nodes, if services call it.
     database_service: Option<ServiceId>,
+    /// Some service is leader-only (`lease_tokens` is used).
+    leading: bool,
+    /// Services call the database or a leader-only service: attempts may be routed by a
+    /// component, and jobs may end at one (one branch per attempt and job otherwise).
+    routing: bool,
     /// The lease token each job of a leader-only service took when it started work (`None`:
     /// its node did not act as leader, so it is refused).
     lease_tokens: slotmap::SecondaryMap<JobKey, Option<u64>>,
@@ -482,6 +487,7 @@ impl World {
                     | FaultKind::Garbage { .. }
             )
         });
+        let leading = config.services.iter().any(|s| s.policies.leader_only);
         let sheddable = config
             .clients
             .iter()
@@ -536,6 +542,12 @@ impl World {
             parts_at_end: None,
             database_service: config.database.as_ref().and_then(|d| d.service),
             lease_tokens: slotmap::SecondaryMap::new(),
+            leading,
+            routing: leading
+                || config
+                    .database
+                    .as_ref()
+                    .is_some_and(|d| d.service.is_some()),
             requests: SlotMap::with_key(),
             attempts: SlotMap::with_key(),
             jobs: SlotMap::with_key(),
@@ -798,20 +810,22 @@ impl World {
             // Its own work is done: a side-effecting service has executed its side effect.
             self.side_effect(job);
         }
-        if let Some(token) = self.lease_tokens.remove(job) {
-            // Its own work is done: a leader-only service writes with the token it took.
-            if !self.leader_write(job, token, ctx.now()) {
-                self.finish_job(job, Reply::Error, ctx);
+        if self.routing {
+            if let Some(token) = self.lease_tokens.remove(job) {
+                // Its own work is done: a leader-only service writes with the token it took.
+                if !self.leader_write(job, token, ctx.now()) {
+                    self.finish_job(job, Reply::Error, ctx);
+                    return;
+                }
+            }
+            if Some(self.jobs[job].service) == self.database_service {
+                let reply = self.serve_database_call(job, ctx);
+                self.finish_job(job, reply, ctx);
                 return;
             }
         }
         let j = &mut self.jobs[job];
         let service = &self.services[j.service.0 as usize];
-        if Some(j.service) == self.database_service {
-            let reply = self.serve_database_call(job, ctx);
-            self.finish_job(job, reply, ctx);
-            return;
-        }
         let Some(call) = service.config.calls.get(j.calls_made as usize) else {
             let reply = if j.garbage {
                 Reply::Garbage

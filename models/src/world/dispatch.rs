@@ -16,7 +16,7 @@ use super::call_policy;
 use super::holders::Holders;
 use super::{Attempt, Event, JobKey, Origin, PackedEvent, Reply, RequestKey, World};
 use crate::caller_class::AttemptClass;
-use crate::config::{CallerId, ClientId, ServiceId};
+use crate::config::{CallerId, ClientId, DatabaseOp, ServiceId};
 use crate::failure::Ending;
 use crate::failure::Failure;
 use crate::guard::{Entry, GuardState, LocalRejection};
@@ -140,23 +140,17 @@ impl World {
             .get_mut(request)
             .expect("a request being sent is live");
         let (origin, service, caller) = (r.origin, r.target, r.node);
-        let op = match r.caller {
-            Caller::Edge { service, call, .. } => {
-                self.services[service.0 as usize].config.calls[call as usize].op
-            }
-            Caller::Client(_) => None,
+        // Only a world with components routes otherwise than by the balancer (one branch).
+        let (op, replica) = if self.routing {
+            let by = r.caller;
+            self.component_route(service, by, twin, now)
+        } else {
+            (
+                None,
+                pick_for(&mut self.services[service.0 as usize], twin, now),
+            )
         };
-        let leader_only = self.services[service.0 as usize]
-            .config
-            .policies
-            .leader_only;
-        let replica = match (op, self.database.as_mut(), self.election.as_mut()) {
-            // The database routes its calls: writes to the leader, reads per `read_from`.
-            (Some(op), Some(database), _) => database.part.route_call(op, now),
-            // A leader-only service's callers find a node that acts as leader.
-            (None, _, Some(election)) if leader_only => election.part.route_call(now),
-            _ => pick_for(&mut self.services[service.0 as usize], twin, now),
-        };
+        let r = &mut self.requests[request];
         r.attempts += 1;
         match origin {
             Origin::Client(client, tag) => {
@@ -361,6 +355,38 @@ impl World {
         );
         self.guards(origin).counts.hedges += u64::from(measured);
         self.send_attempt(request, Sending::Hedge, ctx);
+    }
+}
+
+impl World {
+    /// The operation and the replica of an attempt to `service` by `caller` in a world with
+    /// components: the database routes its calls (writes to the leader, reads per
+    /// `read_from`), a leader-only service's callers find a node that acts as leader, and
+    /// any other attempt goes where the balancer picks.
+    #[cold]
+    fn component_route(
+        &mut self,
+        service: ServiceId,
+        caller: Caller,
+        twin: Option<u32>,
+        now: SimTime,
+    ) -> (Option<DatabaseOp>, u32) {
+        let op = match caller {
+            Caller::Edge { service, call, .. } => {
+                self.services[service.0 as usize].config.calls[call as usize].op
+            }
+            Caller::Client(_) => None,
+        };
+        let leader_only = self.services[service.0 as usize]
+            .config
+            .policies
+            .leader_only;
+        let replica = match (op, self.database.as_mut(), self.election.as_mut()) {
+            (Some(op), Some(database), _) => database.part.route_call(op, now),
+            (None, _, Some(election)) if leader_only => election.part.route_call(now),
+            _ => pick_for(&mut self.services[service.0 as usize], twin, now),
+        };
+        (op, replica)
     }
 }
 

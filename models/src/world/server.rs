@@ -193,13 +193,9 @@ impl World {
     /// not again after a pause, so a job a pause froze writes with the token it took
     /// before); a node that does not act as leader refuses the job at once.
     fn start_work(&mut self, job: JobKey, work: SimDuration, ctx: &mut Context<'_, PackedEvent>) {
-        let j = &self.jobs[job];
-        let leader_only = self.services[j.service.0 as usize]
-            .config
-            .policies
-            .leader_only;
         let mut work = work;
-        if leader_only && !self.lease_tokens.contains_key(job) {
+        if self.leading && self.takes_lease_token(job) {
+            let j = &self.jobs[job];
             let token = self.lease_token(j.replica, ctx.now());
             self.lease_tokens.insert(job, token);
             if token.is_none() {
@@ -209,6 +205,12 @@ impl World {
         let done = ctx.schedule_in(work, Event::WorkDone { job });
         let due = ctx.now().add(work);
         self.jobs[job].phase = Phase::Working { done, due };
+    }
+
+    /// Whether `job` is at a leader-only service and has not taken its lease token yet.
+    fn takes_lease_token(&self, job: JobKey) -> bool {
+        let service = &self.services[self.jobs[job].service.0 as usize];
+        service.config.policies.leader_only && !self.lease_tokens.contains_key(job)
     }
 
     /// After a pause, `job` moves on to its next call: its `WorkDone` is due now.
