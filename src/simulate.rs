@@ -43,6 +43,26 @@ pub fn simulate(
     simulate_watched(text, origin, variant, set, seed, false)
 }
 
+/// Refuses a scenario whose service names a user component: the command line has none to
+/// give it (a Rust program passes them to `models::run_with`).
+fn no_user_components(world: &models::WorldConfig, origin: &str) -> Result<(), CliError> {
+    let named = world.services.iter().enumerate().find_map(|(i, s)| {
+        let component = s.policies.component.as_ref()?;
+        Some((i, &s.name, component))
+    });
+    match named {
+        None => Ok(()),
+        Some((i, service, component)) => Err(scenarios::ScenarioError::BadValue {
+            origin: origin.to_string(),
+            path: format!("services[{i}] ({service}).component"),
+            rule: "names a user component, which the command line cannot run".to_string(),
+            got: format!("\"{component}\""),
+            hint: "a component is Rust code: run the scenario from a program that passes it to `models::run_with` (see examples/token_bucket.rs), or remove `component`".to_string(),
+        }
+        .into()),
+    }
+}
+
 /// `simulate`, showing the run's progress on standard error if `watch` and it is a terminal
 /// (`watch::RunWatch`: it only reads events, so the result is the same either way).
 pub fn simulate_watched(
@@ -55,6 +75,7 @@ pub fn simulate_watched(
 ) -> Result<Simulated, CliError> {
     let options = load_options(variant, set)?;
     let scenario = scenarios::parse(text, origin, &options)?;
+    no_user_components(&scenario.world, origin)?;
     let watcher = if watch {
         crate::watch::RunWatch::on_terminal(scenario.world.duration)
     } else {

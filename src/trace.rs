@@ -459,6 +459,10 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
             put("kind", json!(kind));
             put("stale", json!(true));
         }
+        Happening::UserTimer { tag } => {
+            put("kind", json!("component_timer"));
+            put("tag", json!(tag));
+        }
         Happening::TiedCancel {
             replica,
             attempt,
@@ -534,6 +538,7 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
                 Admitted::Expired => "expired",
                 Admitted::ReplicaDown(_) => "replica_down",
                 Admitted::ErrorBurst => "error_burst",
+                Admitted::Component(_) => "answered_by_component",
                 Admitted::ClientError => "client_error",
                 Admitted::RateLimited => "rate_limited",
                 Admitted::Shed => "shed_by_priority",

@@ -156,3 +156,57 @@ pub enum PartHappening {
     /// A failover is due: the database promotes a live node.
     DbPromote,
 }
+
+/// A component a user writes outside this crate: it fronts a service (the scenario names it
+/// in the service's `"component"`) and decides, for each attempt that reaches one of the
+/// service's replicas, whether the service serves it or the component answers it at once;
+/// it may set timers of its own. `run_with` wires components into a run by name.
+///
+/// Its decisions must depend only on what it is told and its own state, so that a run stays
+/// a pure function of (scenario, seed, components): no clock, no thread, no `HashMap`
+/// iteration; it folds what it decided into the trace hash through its scope.
+pub trait Component {
+    /// The name a scenario's service gives in `"component"`.
+    fn name(&self) -> &str;
+
+    /// An attempt reaches `call.replica` of the service it fronts, at `scope.now()`.
+    fn on_call(&mut self, call: Call, scope: &mut dyn ComponentScope) -> Verdict;
+
+    /// A timer it set with `ComponentScope::set_timer` fires.
+    fn on_timer(&mut self, _tag: u64, _scope: &mut dyn ComponentScope) {}
+
+    /// What it counted, by name, for the run's summary (in the order it lists them).
+    fn counters(&self) -> Vec<(String, u64)> {
+        Vec::new()
+    }
+}
+
+/// An attempt as a user component sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// The replica of the fronted service it reached.
+    pub replica: u32,
+    /// It is a retry (its request's second or later attempt) or a hedge.
+    pub repeat: bool,
+}
+
+/// What a user component decides about an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The service serves it as usual.
+    Serve,
+    /// The component answers it at once with this reply (the service does no work).
+    Answer(crate::reply::Reply),
+}
+
+/// What a user component may do with the event loop.
+pub trait ComponentScope {
+    /// The current time.
+    fn now(&self) -> SimTime;
+
+    /// Calls `Component::on_timer(tag)` at `at` (not in the past).
+    fn set_timer(&mut self, at: SimTime, tag: u64);
+
+    /// Folds a decision into the run's trace hash.
+    fn fold(&mut self, code: u64);
+}

@@ -69,8 +69,8 @@ pub use outlier::OutlierDetector;
 pub use priority::{PriorityCounts, PriorityResult};
 pub use rate_limiter::RateLimiter;
 pub use result::{
-    CallResult, ClientResult, ClientSeries, FaultRecord, MemberResult, RequestClassResult,
-    RunResult, ServiceResult, ServiceSeries, WorkSplit,
+    CallResult, ClientResult, ClientSeries, ComponentCounts, FaultRecord, MemberResult,
+    RequestClassResult, RunResult, ServiceResult, ServiceSeries, WorkSplit,
 };
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget};
 pub use service::WorkKind;
@@ -81,6 +81,6 @@ pub use world::trace::{
     Trace, TraceOptions, TraceRecord, TracedRun, Transit,
 };
 pub use world::{
-    draw_random_faults, run, run_observed, with_random_faults, AttemptKey, Event, JobKey,
-    PackedEvent, Reply, RequestKey, World,
+    draw_random_faults, run, run_observed, run_with, with_random_faults, AttemptKey, Event, JobKey,
+    MissingComponent, PackedEvent, Reply, RequestKey, World,
 };

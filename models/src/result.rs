@@ -30,6 +30,9 @@ pub struct RunResult {
     pub election: Option<crate::election::ElectionResult>,
     /// The leader–follower database's measurements, if the world has one.
     pub database: Option<crate::database::DatabaseResult>,
+    /// What each user component (`component::Component`, wired by `run_with`) counted, in
+    /// the order they were given.
+    pub components: Vec<ComponentCounts>,
 }
 
 /// Worker time spent, by what it was spent on (nanoseconds; jobs that arrived after warm-up).
@@ -43,6 +46,15 @@ pub struct WorkSplit {
     pub hedge_ns: u64,
     /// Of all the above, on attempts whose caller had already given up when they finished.
     pub abandoned_ns: u64,
+}
+
+/// A user component's counters at the end of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComponentCounts {
+    /// Its name.
+    pub name: String,
+    /// What it counted, by name, in its order.
+    pub counters: Vec<(String, u64)>,
 }
 
 impl RunResult {

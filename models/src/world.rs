@@ -49,12 +49,37 @@ use dispatch::{Caller, Sending};
 pub use event::{Event, PackedEvent};
 use holders::Holders;
 use parts::Hosted;
+pub use users::MissingComponent;
 
 /// Builds the world described by `config`, runs it to its duration and returns what it measured.
 ///
 /// The run is a pure function of `(config, seed)` and this crate's version.
 pub fn run(config: &WorldConfig, seed: u64) -> Result<RunResult, RunError> {
     run_observed(config, seed, None)
+}
+
+/// Like `run`, with user `components` (`component::Component`) fronting the services whose
+/// `component` names them; an error if a service names one that is not given.
+///
+/// The run is a pure function of `(config, seed)`, this crate's version and the components'
+/// own behaviour.
+pub fn run_with(
+    config: &WorldConfig,
+    seed: u64,
+    components: Vec<Box<dyn crate::component::Component>>,
+) -> Result<Result<RunResult, RunError>, MissingComponent> {
+    let config = &with_random_faults(config, seed);
+    let mut world = World::new(config.clone(), seed);
+    world.users = users::Users::wire(&world, components)?;
+    world.has_users = world.users.any();
+    let mut sim = simulation(config, world, config.limits);
+    let stats = match run_to_end(&mut sim) {
+        Ok(stats) => stats,
+        Err(error) => return Ok(Err(error)),
+    };
+    let mut result = sim.into_model().result(stats);
+    fault_list::list_faults(&mut result, config);
+    Ok(Ok(result))
 }
 
 /// Like `run`, but `observer` (if any) sees every processed event in order.
@@ -221,6 +246,10 @@ pub struct World {
     database_service: Option<ServiceId>,
     /// Some service is leader-only (`lease_tokens` is used).
     leading: bool,
+    /// The user components (`run_with`), and which services they front.
+    users: users::Users,
+    /// Some service is fronted by a user component (one branch per arriving attempt).
+    has_users: bool,
     /// Services call the database or a leader-only service: attempts may be routed by a
     /// component, and jobs may end at one (one branch per attempt and job otherwise).
     routing: bool,
@@ -543,6 +572,8 @@ impl World {
             database_service: config.database.as_ref().and_then(|d| d.service),
             lease_tokens: slotmap::SecondaryMap::new(),
             leading,
+            users: users::Users::default(),
+            has_users: false,
             routing: leading
                 || config
                     .database
@@ -669,6 +700,7 @@ impl World {
                 .collect(),
             election: parts.election,
             database: parts.database,
+            components: self.users.counts(),
         }
     }
 
@@ -1009,6 +1041,7 @@ impl Model for World {
             Event::BulkheadTimeout { request } => self.on_bulkhead_timeout(request, ctx),
             Event::TiedCancel { attempt } => self.on_tied_cancel(attempt, ctx),
             Event::Database { key } => self.on_database_event(key, ctx),
+            Event::User { key } => self.on_user_timer(key, ctx),
             Event::Election { key } => self.on_election_event(key, ctx),
         }
         // Bulkhead slots freed while handling the event go to their waiters now.
@@ -1059,3 +1092,4 @@ pub mod state;
 mod tests;
 mod tied;
 pub mod trace;
+mod users;

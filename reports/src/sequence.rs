@@ -508,6 +508,7 @@ impl Scene {
             Admitted::QueueFull
             | Admitted::Expired
             | Admitted::ErrorBurst
+            | Admitted::Component(_)
             | Admitted::ClientError
             | Admitted::RateLimited
             | Admitted::Shed
@@ -645,7 +646,10 @@ fn request_of(what: &Happening) -> Option<u64> {
         | Happening::Shed { attempt, .. }
         | Happening::ReplySent { attempt, .. }
         | Happening::TiedCancel { attempt, .. } => Some(attempt.request),
-        Happening::Fault { .. } | Happening::Stale { .. } | Happening::JobsLost { .. } => None,
+        Happening::Fault { .. }
+        | Happening::Stale { .. }
+        | Happening::UserTimer { .. }
+        | Happening::JobsLost { .. } => None,
     }
 }
 

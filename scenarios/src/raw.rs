@@ -489,6 +489,11 @@ pub struct Service {
     /// election's node i): its writes go to the lease store with that node's token.
     #[serde(default)]
     pub leader_only: bool,
+    /// A user component (a Rust `models::component::Component` given to `models::run_with`)
+    /// that fronts the service: it decides for each arriving attempt whether the service
+    /// serves it. The command line runs none, so it refuses such a scenario.
+    #[serde(default)]
+    pub component: Option<String>,
     /// Worker pools reserved for some callers (clients or calling services).
     #[serde(default)]
     pub pools: Vec<Pool>,

@@ -46,6 +46,9 @@ pub struct ServicePolicies {
     /// it takes its lease token when an attempt arrives, and the write happens with that
     /// token when the job's own work is done.
     pub leader_only: bool,
+    /// The user component (`component::Component`) that fronts it, by name: it decides for
+    /// each arriving attempt whether the service serves it (`run_with` supplies it).
+    pub component: Option<String>,
 }
 
 impl ServicePolicies {
@@ -58,6 +61,7 @@ impl ServicePolicies {
         side_effect: false,
         idempotency: None,
         leader_only: false,
+        component: None,
     };
 }
 

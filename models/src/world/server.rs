@@ -11,6 +11,7 @@ use sim_core::{Context, SimDuration, SimTime};
 
 use super::trace::Admitted;
 use super::{AttemptKey, Event, Frozen, Job, JobKey, PackedEvent, Phase, Reply, World};
+use crate::component::Verdict;
 use crate::config::{FaultKind, ServiceId, Target, Unreachable};
 use crate::service::{Admission, Finished, WorkKind};
 use crate::shedding::Drop;
@@ -52,6 +53,17 @@ impl World {
             self.note(now, |w| w.admission(attempt, Admitted::RateLimited));
             self.reply(attempt, Reply::RateLimited, ctx);
             return;
+        }
+        if self.has_users {
+            let call = crate::component::Call {
+                replica,
+                repeat: kind != WorkKind::First,
+            };
+            if let Verdict::Answer(reply) = self.user_verdict(service, call, ctx) {
+                self.note(now, |w| w.admission(attempt, Admitted::Component(reply)));
+                self.reply(attempt, reply, ctx);
+                return;
+            }
         }
         if let Some(retryable) = self.draw_error_burst(now, service, replica) {
             let s = &mut self.services[service.0 as usize];

@@ -152,6 +152,8 @@ pub enum Admitted {
     ReplicaDown(Unreachable),
     /// An error-burst fault failed it at once.
     ErrorBurst,
+    /// The user component fronting the service answered it at once.
+    Component(Reply),
     /// The service answered it at once with a 4xx-like error (its `client_error_fraction`).
     ClientError,
     /// The service's rate limit turned it away.
@@ -244,6 +246,11 @@ pub enum Happening {
         fault: u32,
         /// It starts (true) or ends (false).
         start: bool,
+    },
+    /// A timer of a user component (`component::Component`) fires.
+    UserTimer {
+        /// The timer's tag, as the component set it.
+        tag: u64,
     },
     /// An event whose subject is already gone (work of a crashed job, a hedge of a request
     /// already resolved): it does nothing.
@@ -737,6 +744,9 @@ impl World {
                     effective: !a.tie_started && !a.cancelled,
                 }
             }
+            Event::User { key } => Happening::UserTimer {
+                tag: self.users.timer_tag(key),
+            },
             Event::Database { .. } | Event::Election { .. } => {
                 unreachable!("component events are recorded as `PartRecord`s")
             }

@@ -67,6 +67,13 @@ impl Checker<'_> {
             side_effect: raw.side_effect,
             idempotency: self.idempotency(&path.key("idempotency"), raw.idempotency.as_ref())?,
             leader_only: raw.leader_only,
+            component: match &raw.component {
+                Some(name) => {
+                    self.name(&path.key("component"), name)?;
+                    Some(name.clone())
+                }
+                None => None,
+            },
         })
     }
 
