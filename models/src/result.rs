@@ -43,6 +43,31 @@ pub struct WorkSplit {
     pub hedge_ns: u64,
     /// Of all the above, on attempts whose caller had already given up when they finished.
     pub abandoned_ns: u64,
+    /// The same jobs in disjoint parts, for pricing (`cost`).
+    pub parts: WorkParts,
+}
+
+/// Finished jobs (arrived after warm-up) in disjoint parts: a job is wasted if its caller had
+/// given up or it was answered with an error, and otherwise counts by its kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkParts {
+    /// First attempts answered successfully to a caller still waiting.
+    pub goodput: Spent,
+    /// Retries answered successfully to a caller still waiting.
+    pub retries: Spent,
+    /// Hedge (or tied) copies answered successfully to a caller still waiting.
+    pub hedges: Spent,
+    /// Jobs whose caller had given up, or that were answered with an error.
+    pub wasted: Spent,
+}
+
+/// Jobs finished and the worker time they took.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Spent {
+    /// Jobs a worker finished.
+    pub jobs: u64,
+    /// Worker time they took, in nanoseconds.
+    pub busy_ns: u64,
 }
 
 impl RunResult {

@@ -447,16 +447,10 @@ impl<K: Copy> Service<K> {
         }
     }
 
-    /// A worker spent `busy` on a job of `kind` that arrived at `arrived` (worker time: its own
-    /// work plus any time it waited on downstream calls).
-    pub fn account_work(
-        &mut self,
-        kind: WorkKind,
-        abandoned: bool,
-        busy: SimDuration,
-        arrived: SimTime,
-    ) {
-        if arrived < self.warmup_end {
+    /// A worker spent `busy` on the `finished` job of `kind` (worker time: its own work plus
+    /// any time it waited on downstream calls).
+    pub fn account_work(&mut self, kind: WorkKind, finished: Finished, busy: SimDuration) {
+        if finished.arrived < self.warmup_end {
             return;
         }
         let nanos = busy.as_nanos();
@@ -465,9 +459,18 @@ impl<K: Copy> Service<K> {
             WorkKind::Retry => self.work.retry_ns += nanos,
             WorkKind::Hedge => self.work.hedge_ns += nanos,
         }
-        if abandoned {
+        if finished.abandoned {
             self.work.abandoned_ns += nanos;
         }
+        let parts = &mut self.work.parts;
+        let part = match kind {
+            _ if finished.abandoned || !finished.ok => &mut parts.wasted,
+            WorkKind::First => &mut parts.goodput,
+            WorkKind::Retry => &mut parts.retries,
+            WorkKind::Hedge => &mut parts.hedges,
+        };
+        part.jobs += 1;
+        part.busy_ns += nanos;
     }
 
     /// Whether an attempt arriving now gets a 4xx-like answer: one draw per arriving attempt
