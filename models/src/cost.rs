@@ -51,6 +51,8 @@ pub struct ServiceCost {
     pub replica_hours: f64,
     /// The worker time and jobs each part priced.
     pub usage: Usage,
+    /// Bytes of messages priced: each served attempt's request and reply.
+    pub bytes: u128,
     /// The service's parts.
     pub parts: CostParts,
 }
@@ -168,10 +170,12 @@ impl ServiceCost {
         let per_job = prices.million_requests / 1e6 + bytes * prices.gb / 1e9;
         let price =
             |spent: Spent| spent.busy_ns as f64 * per_worker_ns + spent.jobs as f64 * per_job;
+        let jobs = usage.goodput.jobs + usage.retries.jobs + usage.hedges.jobs + usage.wasted.jobs;
         ServiceCost {
             name: measured.name.clone(),
             replica_hours,
             usage,
+            bytes: u128::from(jobs) * u128::from(prices.request_bytes + prices.reply_bytes),
             parts: CostParts {
                 goodput: price(usage.goodput),
                 retries: price(usage.retries),

@@ -14,12 +14,14 @@ use models::{ClientResult, RunResult, ServiceResult};
 
 mod cache;
 mod class;
+mod cost;
 mod database;
 mod election;
 mod idempotency;
 mod load;
 pub use cache::CacheSummary;
 pub use class::{PoolSummary, PrioritySummary};
+pub use cost::{CostPartsSummary, CostSummary, ServiceCostSummary};
 pub use database::{DatabaseSummary, Versions};
 pub use election::ElectionSummary;
 pub use idempotency::{IdempotencySummary, TiedSummary};
@@ -88,6 +90,9 @@ pub struct RunSummary {
     /// The leader–follower database's figures; absent (not null) when there is no database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseSummary>,
+    /// What the run's work cost at the scenario's prices; absent (not null) when it sets none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostSummary>,
 }
 
 /// A fault and when it was active.
@@ -428,7 +433,14 @@ impl RunSummary {
                 .collect(),
             election: result.election.as_ref().map(ElectionSummary::of),
             database: result.database.as_ref().map(DatabaseSummary::of),
+            cost: None,
         }
+    }
+
+    /// The summary with the run's `cost` (a scenario with prices; `None` leaves it absent).
+    pub fn with_cost(mut self, cost: Option<&models::Cost>) -> RunSummary {
+        self.cost = cost.map(CostSummary::of);
+        self
     }
 
     /// True when every SLO is met (vacuously true with none).

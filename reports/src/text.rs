@@ -6,6 +6,7 @@ use crate::summary::{Quantiles, RunSummary};
 
 mod cache;
 mod class;
+mod cost;
 mod database;
 mod election;
 mod identity;
@@ -232,6 +233,9 @@ pub fn render(summary: &RunSummary) -> String {
     }
     if let Some(d) = &summary.database {
         database::render(&mut out, d);
+    }
+    if let Some(cost) = &summary.cost {
+        cost::render(&mut out, cost);
     }
 
     if !summary.faults.is_empty() {

@@ -8,6 +8,9 @@
 use super::{Better, LatencyOf, LatencyView, Metric};
 use crate::summary::RunSummary;
 
+/// The key of the cost-per-hour metric, which `tradeoff` sets beside latency.
+pub(crate) const COST_PER_HOUR: &str = "cost.per_hour";
+
 /// The metrics of one run, in report order: SLO attainment first.
 pub(crate) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
     let metric = |key: String, label: String, unit: &str, better, headline| Metric {
@@ -243,6 +246,39 @@ pub(crate) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
                 metric(key(what), format!("{name} {label}"), unit, better, false),
                 Some(value),
             ));
+        }
+    }
+    if let Some(cost) = &summary.cost {
+        // The bill per hour (comparable whatever the run's length), then its parts per hour.
+        // A scenario without prices has no cost rows at all: not a column of zeros.
+        out.push((
+            metric(
+                COST_PER_HOUR.to_string(),
+                "cost per hour".to_string(),
+                "/h",
+                Better::Lower,
+                true,
+            ),
+            cost.per_hour,
+        ));
+        if let (Some(per_hour), Some(shares)) = (cost.per_hour, cost.shares) {
+            for (part, share) in shares.named() {
+                let better = if part == "wasted" {
+                    Better::Lower
+                } else {
+                    Better::Neither
+                };
+                out.push((
+                    metric(
+                        format!("cost.{part}_per_hour"),
+                        format!("cost per hour: {part}"),
+                        "/h",
+                        better,
+                        false,
+                    ),
+                    Some(per_hour * share),
+                ));
+            }
         }
     }
     if let Some(d) = &summary.database {
