@@ -211,6 +211,9 @@ pub struct ClientSeries {
     pub breaker_open: Vec<f64>,
     /// Mean number of the client's requests in flight (issued, not yet resolved) in each second.
     pub in_flight: Vec<f64>,
+    /// Per latency mark of the client (`ClientConfig::latency_marks`, in order), requests
+    /// that succeeded within it per second (by completion time): an SLO's good events.
+    pub within_per_s: Vec<Vec<f64>>,
 }
 
 /// A service's history, summed over replicas, one row per `RunResult::series_interval` (as
@@ -223,6 +226,9 @@ pub struct ServiceSeries {
     pub completed_per_s: Vec<f64>,
     /// Attempts rejected per second.
     pub rejected_per_s: Vec<f64>,
+    /// Attempts answered with an error per second (by completion time): what a service's
+    /// own dashboard counts as its errors.
+    pub errors_per_s: Vec<f64>,
     /// Mean queue length in each second.
     pub queue_len: Vec<f64>,
     /// Mean number of busy workers in each second.

@@ -316,6 +316,20 @@ impl Comparison {
         out
     }
 
+    /// The series keys seen that start with `prefix` and end with `suffix`, sorted.
+    pub fn keys_with(&self, prefix: &str, suffix: &str) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .variants
+            .iter()
+            .flat_map(|runs| runs.series.keys())
+            .filter(|key| key.starts_with(prefix) && key.ends_with(suffix))
+            .cloned()
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
     /// Names of the clients and services seen, for choosing plots: `(clients, services)`.
     pub fn nodes(&self) -> (Vec<String>, Vec<String>) {
         let mut clients = Vec::new();

@@ -5,6 +5,7 @@
 
 #![deny(missing_docs)]
 
+pub mod burn;
 pub mod capacity;
 pub mod comparison;
 pub mod digest;

@@ -93,6 +93,10 @@ pub struct RunSummary {
     /// What the run's work cost at the scenario's prices; absent (not null) when it sets none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostSummary>,
+    /// Per minute, each service's own dashboard beside each SLO's burn rate (`burn::minutes`);
+    /// absent unless some SLO burned while every dashboard read healthy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dashboard: Vec<crate::burn::Minute>,
 }
 
 /// A fault and when it was active.
@@ -359,6 +363,23 @@ pub struct SloVerdict {
     pub observed: Option<f64>,
     /// Whether `observed ≥ target` (false when `observed` is null: nothing shows it met).
     pub met: bool,
+    /// The share of the run's error budget (`1 − target` of its requests) its bad requests
+    /// spent: `(1 − observed) / (1 − target)`, the run's burn rate (Google SRE workbook); 1 is
+    /// exactly spent. Null when `observed` is, or the target allows no bad request.
+    #[serde(default)]
+    pub budget_consumed: Option<f64>,
+    /// The highest burn rate over a 60 s window ending after the warm-up (`burn`); null
+    /// without one (a request class's SLO, or no request resolved).
+    #[serde(default)]
+    pub burn_rate_peak: Option<f64>,
+    /// Seconds after the warm-up in which the multi-window fast-burn alert fires (60 s and
+    /// 5 s windows both at 14.4 or more); absent for a request class's SLO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paging_s: Option<f64>,
+    /// Periods where every service's own dashboard reads healthy while this SLO burns
+    /// (`burn::green_but_burning`); absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub green_but_burning: Vec<crate::burn::Period>,
 }
 
 impl RunSummary {
@@ -393,7 +414,7 @@ impl RunSummary {
                 .iter()
                 .map(|s| (s.name.clone(), service_summary(s, result)))
                 .collect(),
-            slo: slos.iter().map(|slo| judge(slo, &result.clients)).collect(),
+            slo: slos.iter().map(|slo| judge(slo, result)).collect(),
             faults: result
                 .faults
                 .iter()
@@ -434,7 +455,17 @@ impl RunSummary {
             election: result.election.as_ref().map(ElectionSummary::of),
             database: result.database.as_ref().map(DatabaseSummary::of),
             cost: None,
+            dashboard: Vec::new(),
         }
+        .with_dashboard(result, slos)
+    }
+
+    /// The summary with its per-minute dashboard, when some SLO had a green-dashboard period.
+    fn with_dashboard(mut self, result: &RunResult, slos: &[SloSpec]) -> RunSummary {
+        if self.slo.iter().any(|v| !v.green_but_burning.is_empty()) {
+            self.dashboard = crate::burn::minutes(result, slos);
+        }
+        self
     }
 
     /// The summary with the run's `cost` (a scenario with prices; `None` leaves it absent).
@@ -571,7 +602,8 @@ fn service_summary(s: &ServiceResult, result: &RunResult) -> ServiceSummary {
     }
 }
 
-fn judge(slo: &SloSpec, clients: &[ClientResult]) -> SloVerdict {
+fn judge(slo: &SloSpec, result: &RunResult) -> SloVerdict {
+    let clients = &result.clients;
     // One denominator, the client's requests: failures and requests still unresolved when the
     // run ends have not succeeded within the threshold, so they count as bad.
     let observed = clients
@@ -596,6 +628,44 @@ fn judge(slo: &SloSpec, clients: &[ClientResult]) -> SloVerdict {
         target: slo.target,
         observed,
         met: observed.is_some_and(|o| o >= slo.target),
+        budget_consumed: observed
+            .and_then(|o| crate::burn::burn_rate(o, 1.0, slo.target))
+            .map(|b| round(b, 6)),
+        burn_rate_peak: None,
+        paging_s: None,
+        green_but_burning: Vec::new(),
+    }
+    .with_burn(slo, result)
+}
+
+impl SloVerdict {
+    /// The verdict with its burn over the run: peak, paging time and green-dashboard periods.
+    fn with_burn(mut self, slo: &SloSpec, result: &RunResult) -> SloVerdict {
+        let Some(burn) = crate::burn::SloBurn::of(result, slo) else {
+            return self;
+        };
+        let width_s = result.series_interval().as_secs_f64();
+        let warmup_s = result
+            .duration
+            .saturating_sub(result.measured)
+            .as_secs_f64();
+        let measured = |i: usize| i as f64 * width_s >= warmup_s;
+        self.burn_rate_peak = burn
+            .long
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| measured(*i))
+            .filter_map(|(_, b)| *b)
+            .reduce(f64::max);
+        let paging = burn.paging();
+        let rows = paging
+            .iter()
+            .enumerate()
+            .filter(|(i, on)| **on && measured(*i))
+            .count();
+        self.paging_s = Some(round(rows as f64 * width_s, 9));
+        self.green_but_burning = crate::burn::green_but_burning(result, &burn, warmup_s);
+        self
     }
 }
 

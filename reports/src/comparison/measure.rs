@@ -47,6 +47,36 @@ pub(crate) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
             slo.observed.map(|o| o * 100.0),
         ));
     }
+    for slo in summary.slo.iter().filter(|slo| slo.class.is_none()) {
+        // Dashboards vs users (issue #21): how much of the budget went, and for how long the
+        // services' own dashboards were green while it burned.
+        let who = format!("slo.{}.{}ms", slo.client, slo.latency_below_ms);
+        let seconds: f64 = slo
+            .green_but_burning
+            .iter()
+            .map(|p| p.end_s - p.start_s)
+            .sum();
+        out.push((
+            metric(
+                format!("{who}.budget_consumed"),
+                format!("{} error budget spent", slo.client),
+                "×",
+                Better::Lower,
+                false,
+            ),
+            slo.budget_consumed,
+        ));
+        out.push((
+            metric(
+                format!("{who}.green_but_burning_s"),
+                format!("{} SLO burning under green dashboards", slo.client),
+                "s",
+                Better::Lower,
+                false,
+            ),
+            slo.budget_consumed.map(|_| seconds),
+        ));
+    }
     for (name, client) in &summary.clients {
         let key = |what: &str| format!("clients.{name}.{what}");
         let latency = |view| {
