@@ -15,7 +15,8 @@
 //! workers' utilization and its error rate (errors and rejections over arrivals). It reads
 //! healthy below `UTILIZATION_HIGH` and `ERROR_RATE_HIGH` with every replica up. A row is
 //! "green dashboard, burning SLO" when every service reads healthy while an SLO's burn rate
-//! over the short window is at least 1. Rows of the warm-up are never marked.
+//! is at least 1 both in the row itself and over the short window ending with it. Rows of the
+//! warm-up are never marked.
 //!
 //! What this module does not know: how a run is simulated; it reads a `RunResult`'s series.
 
@@ -25,7 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use models::RunResult;
 
-use crate::summary::{round, SloSpec};
+use crate::slo::SloSpec;
+use crate::stats::round;
 
 /// The workbook's fast-burn threshold: 2% of a 30-day budget in an hour (0.02 × 720 h).
 pub const FAST_BURN: f64 = 14.4;
@@ -144,18 +146,19 @@ pub fn dashboard_green(result: &RunResult) -> Vec<bool> {
 }
 
 /// The periods after `warmup_s` where every dashboard reads healthy while `burn` burns its
-/// budget (short-window burn rate at least 1), as spans of whole rows.
+/// budget: the row's own burn rate and the short window's are both at least 1 (the short
+/// window confirms it is sustained; the row's own, that it is still happening, not a trail
+/// of an earlier burn), as spans of whole rows.
 pub fn green_but_burning(result: &RunResult, burn: &SloBurn, warmup_s: f64) -> Vec<Period> {
     let width_s = result.series_interval().as_secs_f64();
     let green = dashboard_green(result);
-    let marked: Vec<bool> = burn
-        .short
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
+    let burning = |b: &Option<f64>| b.is_some_and(|b| b >= 1.0);
+    let marked: Vec<bool> = (0..burn.rows.len())
+        .map(|i| {
             i as f64 * width_s >= warmup_s
                 && green.get(i).copied().unwrap_or(false)
-                && b.is_some_and(|b| b >= 1.0)
+                && burning(&burn.rows[i])
+                && burning(&burn.short[i])
         })
         .collect();
     let mut periods: Vec<Period> = Vec::new();

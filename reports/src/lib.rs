@@ -17,6 +17,7 @@ pub mod page;
 pub mod plot;
 pub mod report;
 pub mod sequence;
+pub mod slo;
 pub mod stats;
 pub mod summary;
 pub mod sweep;

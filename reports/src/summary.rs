@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sim_core::{Histogram, SimDuration, SimTime};
+use sim_core::{Histogram, SimTime};
 
 use models::{ClientResult, RunResult, ServiceResult};
 
@@ -19,6 +19,8 @@ mod database;
 mod election;
 mod idempotency;
 mod load;
+pub use crate::slo::SloSpec;
+pub use crate::stats::round;
 pub use cache::CacheSummary;
 pub use class::{PoolSummary, PrioritySummary};
 pub use cost::{CostPartsSummary, CostSummary, ServiceCostSummary};
@@ -38,20 +40,6 @@ pub struct RunIdentity {
     pub seed: u64,
     /// faultline version that ran it.
     pub version: String,
-}
-
-/// A service-level objective to judge: the fraction of a client's requests that succeed
-/// within `latency_below` must reach `target`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SloSpec {
-    /// Client name.
-    pub client: String,
-    /// The client's request class it judges; `None`: all its requests.
-    pub class: Option<String>,
-    /// Latency threshold.
-    pub latency_below: SimDuration,
-    /// Required fraction in (0, 1].
-    pub target: f64,
 }
 
 /// The JSON summary of one run.
@@ -674,17 +662,5 @@ fn ratio(numerator: f64, denominator: f64) -> f64 {
         0.0
     } else {
         numerator / denominator
-    }
-}
-
-/// Rounds to `digits` decimal places (for stable, readable output).
-pub fn round(value: f64, digits: i32) -> f64 {
-    let scale = 10f64.powi(digits);
-    // `f64::round` is exact and platform-independent (not a libm transcendental).
-    let rounded = (value * scale).round() / scale;
-    if rounded == 0.0 {
-        0.0 // Never print -0.0.
-    } else {
-        rounded
     }
 }
