@@ -69,6 +69,6 @@ mod tests {
         assert_eq!(money(0.0), "0");
         assert_eq!(money(0.000123456), "0.0001235");
         assert_eq!(money(1.5), "1.500");
-        assert_eq!(money(12345.6), "12346");
+        assert_eq!(money(12345.6), "12350");
     }
 }
