@@ -129,7 +129,8 @@ pub fn summarize(
             target: slo.target,
         })
         .collect();
-    reports::RunSummary::new(&identity, result, &slos)
+    let cost = models::Cost::of(&scenario.world, &scenario.prices, result);
+    reports::RunSummary::new(&identity, result, &slos).with_cost(cost.as_ref())
 }
 
 /// Prints each warning on standard error as `warning: ORIGIN: SENTENCE`, at once (before a

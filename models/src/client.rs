@@ -75,6 +75,8 @@ pub struct ClientHistory {
     pub latency: QuantileSeries,
     /// Requests issued and not yet resolved, as a level over time.
     pub in_flight: LevelSeries,
+    /// Per latency mark, successes within it.
+    pub within: Vec<CountSeries>,
     /// The current number of unresolved requests.
     open: u64,
 }
@@ -92,7 +94,7 @@ impl ClientHistory {
         self.in_flight.set(now, self.open);
     }
 
-    fn new(interval: SimDuration) -> ClientHistory {
+    fn new(interval: SimDuration, marks: usize) -> ClientHistory {
         ClientHistory {
             offered: CountSeries::new(interval),
             attempts: CountSeries::new(interval),
@@ -101,6 +103,7 @@ impl ClientHistory {
             timeouts: CountSeries::new(interval),
             latency: QuantileSeries::new(interval, &[0.5, 0.99]),
             in_flight: LevelSeries::new(interval),
+            within: (0..marks).map(|_| CountSeries::new(interval)).collect(),
             open: 0,
         }
     }
@@ -123,6 +126,7 @@ impl ClientHistory {
                 .collect(),
             breaker_open: Vec::new(),
             in_flight: self.in_flight.means(end),
+            within_per_s: self.within.iter().map(|w| w.rates_per_s(end)).collect(),
         }
     }
 }
@@ -279,7 +283,10 @@ impl Client {
             failures: FailureCounts::default(),
             within_marks: vec![0; marks],
             // `end` is the run's duration from time zero: the series' rows follow from it.
-            history: ClientHistory::new(sim_core::series::interval_for(end.since(SimTime::ZERO))),
+            history: ClientHistory::new(
+                sim_core::series::interval_for(end.since(SimTime::ZERO)),
+                marks,
+            ),
             guards,
         }
     }
@@ -354,6 +361,16 @@ impl Client {
     pub fn record_success(&mut self, now: SimTime, latency: SimDuration, measured: bool) {
         self.history.goodput.add(now, 1);
         self.history.latency.record(now, latency);
+        for (mark, within) in self
+            .config
+            .latency_marks
+            .iter()
+            .zip(&mut self.history.within)
+        {
+            if latency <= *mark {
+                within.add(now, 1);
+            }
+        }
         if !measured {
             return;
         }

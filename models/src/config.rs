@@ -11,6 +11,7 @@
 //!
 //! ```text
 //! config ── id        ClientId, ServiceId, CallerId
+//!        ├─ cost      the prices a run's cost is computed from
 //!        ├─ load      a client's workload (Load, request classes), Arrival
 //!        ├─ guard     a caller's retries, deadline, guards, cache, priority
 //!        ├─ service   a service's balancer, policies, queues, caller classes
@@ -21,6 +22,7 @@
 
 use sim_core::{Distribution, Limits, Probability, SimDuration};
 
+pub mod cost;
 pub mod database;
 pub mod election;
 pub mod fault;
@@ -29,6 +31,7 @@ pub mod id;
 pub mod load;
 pub mod service;
 
+pub use cost::Prices;
 pub use database::{
     DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp, Promotion, ReadFrom, Replication,
 };

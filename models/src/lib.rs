@@ -19,6 +19,7 @@ pub mod circuit_breaker;
 pub mod client;
 pub mod component;
 pub mod config;
+pub mod cost;
 pub mod database;
 pub mod election;
 pub mod failure;
@@ -47,6 +48,7 @@ pub use circuit_breaker::{
     BreakerState, CallOutcome, CircuitBreaker, Transition, TransitionCounts,
 };
 pub use component::PartHappening;
+pub use config::Prices;
 pub use config::{
     AdaptiveThrottleConfig, Arrival, ArrivalTrace, Backoff, Balancer, BulkheadConfig, CacheConfig,
     CallConfig, CallerId, CircuitBreakerConfig, ClassId, ClassServiceTime, ClientConfig, ClientId,
@@ -59,6 +61,7 @@ pub use config::{
     RetryPolicy, ServiceClasses, ServiceConfig, ServiceId, ServicePolicies, SlidingWindow, Spacing,
     Target, Unreachable, WorldConfig,
 };
+pub use cost::{Cost, CostParts, ServiceCost, Usage};
 pub use database::{DatabaseCalls, DatabaseResult, DatabaseSeries};
 pub use election::{ElectionResult, ElectionRun, LeaderWrites};
 pub use failure::{Failure, FailureCounts};
@@ -70,7 +73,7 @@ pub use priority::{PriorityCounts, PriorityResult};
 pub use rate_limiter::RateLimiter;
 pub use result::{
     CallResult, ClientResult, ClientSeries, ComponentCounts, FaultRecord, MemberResult,
-    RequestClassResult, RunResult, ServiceResult, ServiceSeries, WorkSplit,
+    RequestClassResult, RunResult, ServiceResult, ServiceSeries, Spent, WorkParts, WorkSplit,
 };
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget};
 pub use service::WorkKind;

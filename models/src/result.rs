@@ -46,6 +46,31 @@ pub struct WorkSplit {
     pub hedge_ns: u64,
     /// Of all the above, on attempts whose caller had already given up when they finished.
     pub abandoned_ns: u64,
+    /// The same jobs in disjoint parts, for pricing (`cost`).
+    pub parts: WorkParts,
+}
+
+/// Finished jobs (arrived after warm-up) in disjoint parts: a job is wasted if its caller had
+/// given up or it was answered with an error, and otherwise counts by its kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkParts {
+    /// First attempts answered successfully to a caller still waiting.
+    pub goodput: Spent,
+    /// Retries answered successfully to a caller still waiting.
+    pub retries: Spent,
+    /// Hedge (or tied) copies answered successfully to a caller still waiting.
+    pub hedges: Spent,
+    /// Jobs whose caller had given up, or that were answered with an error.
+    pub wasted: Spent,
+}
+
+/// Jobs finished and the worker time they took.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Spent {
+    /// Jobs a worker finished.
+    pub jobs: u64,
+    /// Worker time they took, in nanoseconds.
+    pub busy_ns: u64,
 }
 
 /// A user component's counters at the end of a run.
@@ -202,6 +227,9 @@ pub struct ClientSeries {
     pub breaker_open: Vec<f64>,
     /// Mean number of the client's requests in flight (issued, not yet resolved) in each second.
     pub in_flight: Vec<f64>,
+    /// Per latency mark of the client (`ClientConfig::latency_marks`, in order), requests
+    /// that succeeded within it per second (by completion time): an SLO's good events.
+    pub within_per_s: Vec<Vec<f64>>,
 }
 
 /// A service's history, summed over replicas, one row per `RunResult::series_interval` (as
@@ -214,6 +242,9 @@ pub struct ServiceSeries {
     pub completed_per_s: Vec<f64>,
     /// Attempts rejected per second.
     pub rejected_per_s: Vec<f64>,
+    /// Attempts answered with an error per second (by completion time): what a service's
+    /// own dashboard counts as its errors.
+    pub errors_per_s: Vec<f64>,
     /// Mean queue length in each second.
     pub queue_len: Vec<f64>,
     /// Mean number of busy workers in each second.

@@ -111,6 +111,8 @@ struct ServiceHistory {
     arrivals: CountSeries,
     completed: CountSeries,
     rejected: CountSeries,
+    /// Attempts answered with an error (a failed call, or an error burst's fast failure).
+    errors: CountSeries,
     queue_len: LevelSeries,
     busy: LevelSeries,
     replicas_up: LevelSeries,
@@ -323,6 +325,7 @@ impl<K: Copy> Service<K> {
                 arrivals: CountSeries::new(series_interval),
                 completed: CountSeries::new(series_interval),
                 rejected: CountSeries::new(series_interval),
+                errors: CountSeries::new(series_interval),
                 queue_len: LevelSeries::new(series_interval),
                 busy: LevelSeries::new(series_interval),
                 replicas_up,
@@ -441,22 +444,17 @@ impl<K: Copy> Service<K> {
     /// An attempt arriving at `now` failed fast (an error-burst fault) without using a worker.
     pub fn count_fast_error(&mut self, now: SimTime) {
         self.history.arrivals.add(now, 1);
+        self.history.errors.add(now, 1);
         if now >= self.warmup_end {
             self.counts.arrivals += 1;
             self.counts.errors += 1;
         }
     }
 
-    /// A worker spent `busy` on a job of `kind` that arrived at `arrived` (worker time: its own
-    /// work plus any time it waited on downstream calls).
-    pub fn account_work(
-        &mut self,
-        kind: WorkKind,
-        abandoned: bool,
-        busy: SimDuration,
-        arrived: SimTime,
-    ) {
-        if arrived < self.warmup_end {
+    /// A worker spent `busy` on the `finished` job of `kind` (worker time: its own work plus
+    /// any time it waited on downstream calls).
+    pub fn account_work(&mut self, kind: WorkKind, finished: Finished, busy: SimDuration) {
+        if finished.arrived < self.warmup_end {
             return;
         }
         let nanos = busy.as_nanos();
@@ -465,9 +463,18 @@ impl<K: Copy> Service<K> {
             WorkKind::Retry => self.work.retry_ns += nanos,
             WorkKind::Hedge => self.work.hedge_ns += nanos,
         }
-        if abandoned {
+        if finished.abandoned {
             self.work.abandoned_ns += nanos;
         }
+        let parts = &mut self.work.parts;
+        let part = match kind {
+            _ if finished.abandoned || !finished.ok => &mut parts.wasted,
+            WorkKind::First => &mut parts.goodput,
+            WorkKind::Retry => &mut parts.retries,
+            WorkKind::Hedge => &mut parts.hedges,
+        };
+        part.jobs += 1;
+        part.busy_ns += nanos;
     }
 
     /// Whether an attempt arriving now gets a 4xx-like answer: one draw per arriving attempt
@@ -834,6 +841,9 @@ impl<K: Copy> Service<K> {
             pool,
         } = finished;
         self.history.completed.add(now, 1);
+        if !ok {
+            self.history.errors.add(now, 1);
+        }
         // Count by arrival time, like every other per-attempt figure, so that completions
         // never exceed arrivals in the measured window.
         if arrived >= self.warmup_end {
@@ -954,6 +964,7 @@ impl<K: Copy> Service<K> {
                 arrivals_per_s: self.history.arrivals.rates_per_s(end),
                 completed_per_s: self.history.completed.rates_per_s(end),
                 rejected_per_s: self.history.rejected.rates_per_s(end),
+                errors_per_s: self.history.errors.rates_per_s(end),
                 queue_len: self.history.queue_len.means(end),
                 busy: self.history.busy.means(end),
                 replicas_up: self.history.replicas_up.means(end),

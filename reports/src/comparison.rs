@@ -27,6 +27,7 @@ use crate::summary::{FaultWindow, RunSummary};
 mod measure;
 pub mod split;
 pub mod spread;
+pub mod tradeoff;
 pub mod verdict;
 
 pub use split::Split;
@@ -81,6 +82,10 @@ pub struct Findings {
     /// Split outcomes in words: a variant whose seeds fall into two separate groups on a
     /// headline metric (so its mean describes no seed).
     pub splits: Vec<String>,
+    /// What each variant's p99 latency verdict cost, in words (`tradeoff`); absent when the
+    /// scenario sets no prices or no latency verdict was drawn.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tradeoffs: Vec<String>,
     /// The fault windows shaded in the plots (those of the baseline's first seed).
     pub faults: Vec<FaultWindow>,
     /// Whether some seed's fault windows differ from those shown (random faults).
@@ -311,6 +316,20 @@ impl Comparison {
         out
     }
 
+    /// The series keys seen that start with `prefix` and end with `suffix`, sorted.
+    pub fn keys_with(&self, prefix: &str, suffix: &str) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .variants
+            .iter()
+            .flat_map(|runs| runs.series.keys())
+            .filter(|key| key.starts_with(prefix) && key.ends_with(suffix))
+            .cloned()
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
     /// Names of the clients and services seen, for choosing plots: `(clients, services)`.
     pub fn nodes(&self) -> (Vec<String>, Vec<String>) {
         let mut clients = Vec::new();
@@ -394,6 +413,7 @@ impl Comparison {
             .collect();
         // Headline metrics first; otherwise the order in which metrics were first seen.
         metrics.sort_by_key(|row| !row.metric.headline);
+        let tradeoffs = tradeoff::find(&metrics);
         Findings {
             variants: self.variants.iter().map(|v| v.name.clone()).collect(),
             baseline: baseline.name.clone(),
@@ -410,6 +430,7 @@ impl Comparison {
                 })
                 .collect(),
             splits,
+            tradeoffs,
             faults: self.faults.clone().unwrap_or_default(),
             faults_vary: self.faults_vary,
             trace_hashes: self

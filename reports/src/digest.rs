@@ -93,6 +93,39 @@ impl RunDigest {
                 series.insert(format!("database.{}.{what}", database.name), values);
             }
         }
+        for verdict in summary.slo.iter().filter(|v| v.class.is_none()) {
+            // The burn rate of the short window (`burn`), the users' side of the dashboard.
+            let spec = crate::summary::SloSpec {
+                client: verdict.client.clone(),
+                class: None,
+                latency_below: sim_core::SimDuration::from_nanos(
+                    (verdict.latency_below_ms * 1e6).round() as u64,
+                ),
+                target: verdict.target,
+            };
+            if let Some(burn) = crate::burn::SloBurn::of(result, &spec) {
+                let key = format!("slo.{}.{}ms.burn", verdict.client, verdict.latency_below_ms);
+                series.insert(key, nan_gaps(&burn.short));
+            }
+        }
+        for service in &result.services {
+            // What the service's own dashboard shows: errors and rejections over arrivals.
+            let s = &service.series;
+            let error_rate: Vec<f64> = s
+                .arrivals_per_s
+                .iter()
+                .zip(&s.errors_per_s)
+                .zip(&s.rejected_per_s)
+                .map(|((arrivals, errors), rejected)| {
+                    if *arrivals > 0.0 {
+                        (errors + rejected) / arrivals * 100.0
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect();
+            series.insert(format!("services.{}.error_rate", service.name), error_rate);
+        }
         for service in &result.services {
             let s = &service.series;
             let named = [

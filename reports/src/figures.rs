@@ -123,6 +123,43 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
             out.extend(time.chart(&name, (&title, y_label, says), &key)?);
         }
     }
+    // Dashboards vs users (issue #21): each SLO's burn rate beside each service's own error
+    // rate, so a green dashboard over a burning budget shows.
+    let burning = TimeCharts {
+        options: TimeSeriesOptions {
+            target: Some(Target::new(
+                "burn rate 1: budget spent exactly".to_string(),
+                1.0,
+            )),
+            ..time.options.clone()
+        },
+        bands: time.bands.clone(),
+        summary: time.summary.clone(),
+        shading: time.shading.clone(),
+        comparison,
+    };
+    for key in comparison.keys_with("slo.", ".burn") {
+        let slo = &key["slo.".len()..key.len() - ".burn".len()];
+        let (client, threshold) = slo.split_once('.').unwrap_or((slo, ""));
+        let title = format!(
+            "{client} SLO ({threshold}): burn rate, {}s window",
+            crate::burn::SHORT_WINDOW_S
+        );
+        let says = format!(
+            "The users' side: the share of {client}'s requests resolved in the last {} s that were bad (failed, or slower than {threshold}), over the SLO's error budget (1 − target); above 1 the budget burns faster than it lasts, {} pages (Google SRE workbook); a gap where nothing was resolved",
+            crate::burn::SHORT_WINDOW_S,
+            crate::burn::FAST_BURN
+        );
+        let name = format!("{client}-slo-burn");
+        out.extend(burning.chart(&name, (&title, "burn rate (× budget)", &says), &key)?);
+    }
+    for service in &services {
+        let title = format!("{service}: error rate as its dashboard shows it");
+        let says = "The service's own view: attempts it answered with an error or rejected, as a share of those that arrived, per second; a gap where none arrived";
+        let key = format!("services.{service}.error_rate");
+        let name = format!("{service}-error-rate");
+        out.extend(time.chart(&name, (&title, "errors (% of arrivals)", says), &key)?);
+    }
     for service in &services {
         let title = format!("{service}: queue length");
         let says = "Mean number of attempts waiting for a worker in each second, over all replicas";

@@ -63,6 +63,13 @@ pub fn html(report: &Report) -> String {
         }
         out.push_str("</ul>\n");
     }
+    if !findings.tradeoffs.is_empty() {
+        out.push_str("<h2>Cost and latency</h2>\n<ul class=\"verdicts\">\n");
+        for tradeoff in &findings.tradeoffs {
+            let _ = writeln!(out, "<li>{}</li>", escape(tradeoff));
+        }
+        out.push_str("</ul>\n");
+    }
     if !findings.splits.is_empty() {
         out.push_str("<h2>Split outcomes</h2>\n<ul class=\"verdicts\">\n");
         for split in &findings.splits {

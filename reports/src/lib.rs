@@ -5,6 +5,7 @@
 
 #![deny(missing_docs)]
 
+pub mod burn;
 pub mod capacity;
 pub mod comparison;
 pub mod digest;
@@ -16,6 +17,7 @@ pub mod page;
 pub mod plot;
 pub mod report;
 pub mod sequence;
+pub mod slo;
 pub mod stats;
 pub mod summary;
 pub mod sweep;

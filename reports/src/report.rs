@@ -183,6 +183,13 @@ pub fn markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
+    if !findings.tradeoffs.is_empty() {
+        out.push_str("## Cost and latency\n\n");
+        for tradeoff in &findings.tradeoffs {
+            let _ = writeln!(out, "- {tradeoff}");
+        }
+        out.push('\n');
+    }
     out.push_str("## SLOs\n\n");
     if findings
         .metrics

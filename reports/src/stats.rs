@@ -324,6 +324,18 @@ fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
     panic!("beta_fraction: no convergence for a = {a}, b = {b}, x = {x}");
 }
 
+/// Rounds to `digits` decimal places (for stable, readable output).
+pub fn round(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    // `f64::round` is exact and platform-independent (not a libm transcendental).
+    let rounded = (value * scale).round() / scale;
+    if rounded == 0.0 {
+        0.0 // Never print -0.0.
+    } else {
+        rounded
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,18 +8,22 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sim_core::{Histogram, SimDuration, SimTime};
+use sim_core::{Histogram, SimTime};
 
 use models::{ClientResult, RunResult, ServiceResult};
 
 mod cache;
 mod class;
+mod cost;
 mod database;
 mod election;
 mod idempotency;
 mod load;
+pub use crate::slo::SloSpec;
+pub use crate::stats::round;
 pub use cache::CacheSummary;
 pub use class::{PoolSummary, PrioritySummary};
+pub use cost::{CostPartsSummary, CostSummary, ServiceCostSummary};
 pub use database::{ClientDatabaseSummary, DatabaseSummary, Versions};
 pub use election::{ClientLeaderSummary, ElectionSummary};
 pub use idempotency::{IdempotencySummary, TiedSummary};
@@ -36,20 +40,6 @@ pub struct RunIdentity {
     pub seed: u64,
     /// faultline version that ran it.
     pub version: String,
-}
-
-/// A service-level objective to judge: the fraction of a client's requests that succeed
-/// within `latency_below` must reach `target`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SloSpec {
-    /// Client name.
-    pub client: String,
-    /// The client's request class it judges; `None`: all its requests.
-    pub class: Option<String>,
-    /// Latency threshold.
-    pub latency_below: SimDuration,
-    /// Required fraction in (0, 1].
-    pub target: f64,
 }
 
 /// The JSON summary of one run.
@@ -88,6 +78,13 @@ pub struct RunSummary {
     /// The leader–follower database's figures; absent (not null) when there is no database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseSummary>,
+    /// What the run's work cost at the scenario's prices; absent (not null) when it sets none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostSummary>,
+    /// Per minute, each service's own dashboard beside each SLO's burn rate (`burn::minutes`);
+    /// absent unless some SLO burned while every dashboard read healthy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dashboard: Vec<crate::burn::Minute>,
 }
 
 /// A fault and when it was active.
@@ -361,6 +358,23 @@ pub struct SloVerdict {
     pub observed: Option<f64>,
     /// Whether `observed ≥ target` (false when `observed` is null: nothing shows it met).
     pub met: bool,
+    /// The share of the run's error budget (`1 − target` of its requests) its bad requests
+    /// spent: `(1 − observed) / (1 − target)`, the run's burn rate (Google SRE workbook); 1 is
+    /// exactly spent. Null when `observed` is, or the target allows no bad request.
+    #[serde(default)]
+    pub budget_consumed: Option<f64>,
+    /// The highest burn rate over a 60 s window ending after the warm-up (`burn`); null
+    /// without one (a request class's SLO, or no request resolved).
+    #[serde(default)]
+    pub burn_rate_peak: Option<f64>,
+    /// Seconds after the warm-up in which the multi-window fast-burn alert fires (60 s and
+    /// 5 s windows both at 14.4 or more); absent for a request class's SLO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paging_s: Option<f64>,
+    /// Periods where every service's own dashboard reads healthy while this SLO burns
+    /// (`burn::green_but_burning`); absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub green_but_burning: Vec<crate::burn::Period>,
 }
 
 impl RunSummary {
@@ -395,7 +409,7 @@ impl RunSummary {
                 .iter()
                 .map(|s| (s.name.clone(), service_summary(s, result)))
                 .collect(),
-            slo: slos.iter().map(|slo| judge(slo, &result.clients)).collect(),
+            slo: slos.iter().map(|slo| judge(slo, result)).collect(),
             faults: result
                 .faults
                 .iter()
@@ -435,7 +449,24 @@ impl RunSummary {
                 .collect(),
             election: result.election.as_ref().map(ElectionSummary::of),
             database: result.database.as_ref().map(DatabaseSummary::of),
+            cost: None,
+            dashboard: Vec::new(),
         }
+        .with_dashboard(result, slos)
+    }
+
+    /// The summary with its per-minute dashboard, when some SLO had a green-dashboard period.
+    fn with_dashboard(mut self, result: &RunResult, slos: &[SloSpec]) -> RunSummary {
+        if self.slo.iter().any(|v| !v.green_but_burning.is_empty()) {
+            self.dashboard = crate::burn::minutes(result, slos);
+        }
+        self
+    }
+
+    /// The summary with the run's `cost` (a scenario with prices; `None` leaves it absent).
+    pub fn with_cost(mut self, cost: Option<&models::Cost>) -> RunSummary {
+        self.cost = cost.map(CostSummary::of);
+        self
     }
 
     /// True when every SLO is met (vacuously true with none).
@@ -568,7 +599,8 @@ fn service_summary(s: &ServiceResult, result: &RunResult) -> ServiceSummary {
     }
 }
 
-fn judge(slo: &SloSpec, clients: &[ClientResult]) -> SloVerdict {
+fn judge(slo: &SloSpec, result: &RunResult) -> SloVerdict {
+    let clients = &result.clients;
     // One denominator, the client's requests: failures and requests still unresolved when the
     // run ends have not succeeded within the threshold, so they count as bad.
     let observed = clients
@@ -593,6 +625,44 @@ fn judge(slo: &SloSpec, clients: &[ClientResult]) -> SloVerdict {
         target: slo.target,
         observed,
         met: observed.is_some_and(|o| o >= slo.target),
+        budget_consumed: observed
+            .and_then(|o| crate::burn::burn_rate(o, 1.0, slo.target))
+            .map(|b| round(b, 6)),
+        burn_rate_peak: None,
+        paging_s: None,
+        green_but_burning: Vec::new(),
+    }
+    .with_burn(slo, result)
+}
+
+impl SloVerdict {
+    /// The verdict with its burn over the run: peak, paging time and green-dashboard periods.
+    fn with_burn(mut self, slo: &SloSpec, result: &RunResult) -> SloVerdict {
+        let Some(burn) = crate::burn::SloBurn::of(result, slo) else {
+            return self;
+        };
+        let width_s = result.series_interval().as_secs_f64();
+        let warmup_s = result
+            .duration
+            .saturating_sub(result.measured)
+            .as_secs_f64();
+        let measured = |i: usize| i as f64 * width_s >= warmup_s;
+        self.burn_rate_peak = burn
+            .long
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| measured(*i))
+            .filter_map(|(_, b)| *b)
+            .reduce(f64::max);
+        let paging = burn.paging();
+        let rows = paging
+            .iter()
+            .enumerate()
+            .filter(|(i, on)| **on && measured(*i))
+            .count();
+        self.paging_s = Some(round(rows as f64 * width_s, 9));
+        self.green_but_burning = crate::burn::green_but_burning(result, &burn, warmup_s);
+        self
     }
 }
 
@@ -601,17 +671,5 @@ fn ratio(numerator: f64, denominator: f64) -> f64 {
         0.0
     } else {
         numerator / denominator
-    }
-}
-
-/// Rounds to `digits` decimal places (for stable, readable output).
-pub fn round(value: f64, digits: i32) -> f64 {
-    let scale = 10f64.powi(digits);
-    // `f64::round` is exact and platform-independent (not a libm transcendental).
-    let rounded = (value * scale).round() / scale;
-    if rounded == 0.0 {
-        0.0 // Never print -0.0.
-    } else {
-        rounded
     }
 }

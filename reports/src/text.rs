@@ -6,6 +6,7 @@ use crate::summary::{Quantiles, RunSummary};
 
 mod cache;
 mod class;
+mod cost;
 mod database;
 mod election;
 mod identity;
@@ -49,8 +50,12 @@ pub fn render(summary: &RunSummary) -> String {
                 v.target * 100.0,
                 if v.met { "MET" } else { "MISSED" }
             );
+            if let Some(line) = burn_line(v) {
+                let _ = writeln!(out, "  {line}");
+            }
         }
         out.push('\n');
+        dashboard(&mut out, summary);
     }
 
     let mut clients = Table::new(&[
@@ -257,6 +262,9 @@ pub fn render(summary: &RunSummary) -> String {
     if let Some(d) = &summary.database {
         database::render(&mut out, d);
     }
+    if let Some(cost) = &summary.cost {
+        cost::render(&mut out, cost);
+    }
 
     if !summary.faults.is_empty() {
         out.push('\n');
@@ -412,4 +420,77 @@ fn load_lines(out: &mut String, name: &str, c: &crate::summary::ClientSummary) {
             ms(k.latency_ms.p99)
         );
     }
+}
+
+/// An SLO's error budget in words: spent, the peak burn rate, paging time, and the periods
+/// where the services' dashboards read healthy while it burned.
+fn burn_line(v: &crate::summary::SloVerdict) -> Option<String> {
+    let spent = v.budget_consumed?;
+    let mut line = format!("error budget: {:.1}% spent", spent * 100.0);
+    if let Some(peak) = v.burn_rate_peak {
+        let _ = write!(line, "; burn rate peak {peak:.1} over 60 s");
+    }
+    if let Some(paging) = v.paging_s.filter(|p| *p > 0.0) {
+        let _ = write!(line, "; fast-burn alert for {}s", trim(paging));
+    }
+    if !v.green_but_burning.is_empty() {
+        let periods: Vec<String> = v
+            .green_but_burning
+            .iter()
+            .map(|p| format!("{}s–{}s", trim(p.start_s), trim(p.end_s)))
+            .collect();
+        let _ = write!(
+            line,
+            "; green dashboards while it burns: {}",
+            periods.join(", ")
+        );
+    }
+    Some(line)
+}
+
+/// The per-minute dashboard beside the SLOs' burn rates, when the summary has one: a row per
+/// minute, each service as "replicas up, utilization, error rate", then each SLO's burn
+/// rate, and `<<` where every dashboard is green while an SLO burns.
+fn dashboard(out: &mut String, summary: &RunSummary) {
+    let Some(first) = summary.dashboard.first() else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "dashboards vs users, per minute (service: replicas up, utilization, errors; SLO: burn rate, 1 spends the budget exactly)"
+    );
+    let mut header = vec!["from s".to_string()];
+    header.extend(first.services.keys().cloned());
+    header.extend(summary.slo.iter().map(|v| format!("{} SLO burn", v.client)));
+    header.push(String::new());
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut table = Table::new(&header);
+    for minute in &summary.dashboard {
+        let mut row = vec![trim(minute.start_s)];
+        for health in minute.services.values() {
+            let errors = health
+                .error_rate
+                .map_or("n/a".to_string(), |e| format!("{:.1}%", e * 100.0));
+            row.push(format!(
+                "{} up, {:.0}%, {errors}",
+                trim(health.replicas_up),
+                health.utilization * 100.0
+            ));
+        }
+        row.extend(
+            minute
+                .slo_burn
+                .iter()
+                .map(|b| b.map_or("n/a".to_string(), |b| format!("{b:.1}"))),
+        );
+        let burning = minute.slo_burn.iter().any(|b| b.is_some_and(|b| b >= 1.0));
+        row.push(if minute.dashboards_green && burning {
+            "<< green dashboards, burning SLO".to_string()
+        } else {
+            String::new()
+        });
+        table.row(row);
+    }
+    out.push_str(&table.render());
+    out.push('\n');
 }

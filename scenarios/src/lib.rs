@@ -53,6 +53,9 @@ pub struct Scenario {
     pub world: models::WorldConfig,
     /// The service-level objectives, in file order.
     pub slos: Vec<Slo>,
+    /// The prices of the `cost` block (all free without one): what `models::Cost` prices a
+    /// run at.
+    pub prices: models::Prices,
     /// The variant applied, if any.
     pub variant: Option<String>,
     /// Every variant the file defines, in file order.

@@ -136,6 +136,8 @@ mod check;
 pub(crate) use check::check_document;
 mod limits;
 pub use limits::{Limits, Size};
+mod cost;
+pub use cost::Cost;
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -181,6 +183,9 @@ pub struct Scenario {
     /// A leader election through a lease store.
     #[serde(default)]
     pub election: Option<Election>,
+    /// Prices of replicas, requests and transfer: what a run's work cost.
+    #[serde(default)]
+    pub cost: Option<Cost>,
     /// Named sets of changes; read by `overrides`, ignored by `validate`.
     #[serde(default)]
     pub variants: Option<Value>,

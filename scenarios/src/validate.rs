@@ -46,12 +46,14 @@ pub(crate) fn scenario(
     let root = Path::root();
     check.name(&root.key("name"), &raw.name)?;
     let (world, slos) = check.world(&raw)?;
+    let prices = check.cost(&root.key("cost"), raw.cost.as_ref())?;
     let warnings = check.warnings(&raw, &world)?;
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
         world,
         slos,
+        prices,
         variant,
         variants,
         warnings,
@@ -998,6 +1000,7 @@ impl Checker<'_> {
 mod arrival;
 mod cache;
 mod class;
+mod cost;
 mod database;
 mod distribution;
 mod election;

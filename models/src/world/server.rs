@@ -182,7 +182,7 @@ impl World {
             pool: service.pool_of(j.class),
         };
         let next = service.complete(finished, now, &mut self.expired, cancelled);
-        service.account_work(j.kind, abandoned, now.since(j.started), j.reached);
+        service.account_work(j.kind, finished, now.since(j.started));
         if let Some((next, work)) = next {
             self.jobs[next].started = now;
             self.note(now, |w| w.dequeued(next, work, now));

@@ -8,6 +8,9 @@
 use super::{Better, LatencyOf, LatencyView, Metric};
 use crate::summary::RunSummary;
 
+/// The key of the cost-per-hour metric, which `tradeoff` sets beside latency.
+pub(crate) const COST_PER_HOUR: &str = "cost.per_hour";
+
 /// The metrics of one run, in report order: SLO attainment first.
 pub(crate) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
     let metric = |key: String, label: String, unit: &str, better, headline| Metric {
@@ -42,6 +45,36 @@ pub(crate) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
                 )
             },
             slo.observed.map(|o| o * 100.0),
+        ));
+    }
+    for slo in summary.slo.iter().filter(|slo| slo.class.is_none()) {
+        // Dashboards vs users (issue #21): how much of the budget went, and for how long the
+        // services' own dashboards were green while it burned.
+        let who = format!("slo.{}.{}ms", slo.client, slo.latency_below_ms);
+        let seconds: f64 = slo
+            .green_but_burning
+            .iter()
+            .map(|p| p.end_s - p.start_s)
+            .sum();
+        out.push((
+            metric(
+                format!("{who}.budget_consumed"),
+                format!("{} error budget spent", slo.client),
+                "×",
+                Better::Lower,
+                false,
+            ),
+            slo.budget_consumed,
+        ));
+        out.push((
+            metric(
+                format!("{who}.green_but_burning_s"),
+                format!("{} SLO burning under green dashboards", slo.client),
+                "s",
+                Better::Lower,
+                false,
+            ),
+            slo.budget_consumed.map(|_| seconds),
         ));
     }
     for (name, client) in &summary.clients {
@@ -243,6 +276,39 @@ pub(crate) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
                 metric(key(what), format!("{name} {label}"), unit, better, false),
                 Some(value),
             ));
+        }
+    }
+    if let Some(cost) = &summary.cost {
+        // The bill per hour (comparable whatever the run's length), then its parts per hour.
+        // A scenario without prices has no cost rows at all: not a column of zeros.
+        out.push((
+            metric(
+                COST_PER_HOUR.to_string(),
+                "cost per hour".to_string(),
+                "/h",
+                Better::Lower,
+                true,
+            ),
+            cost.per_hour,
+        ));
+        if let (Some(per_hour), Some(shares)) = (cost.per_hour, cost.shares) {
+            for (part, share) in shares.named() {
+                let better = if part == "wasted" {
+                    Better::Lower
+                } else {
+                    Better::Neither
+                };
+                out.push((
+                    metric(
+                        format!("cost.{part}_per_hour"),
+                        format!("cost per hour: {part}"),
+                        "/h",
+                        better,
+                        false,
+                    ),
+                    Some(per_hour * share),
+                ));
+            }
         }
     }
     if let Some(d) = &summary.database {

@@ -552,3 +552,37 @@ fn random_targets_name_services_the_election_and_the_database() {
         "suggests the nearest name: {message}"
     );
 }
+
+#[test]
+fn a_cost_block_becomes_prices_and_its_absence_is_free() {
+    assert_eq!(load(&base()).unwrap().prices, models::Prices::FREE);
+    let mut document = base();
+    document["cost"] = json!({ "per_replica_hour": 0.1, "per_million_requests": 0.2,
+                               "per_gb": 0.09, "request_size": "2KiB", "reply_size": 8192 });
+    let prices = load(&document).unwrap().prices;
+    assert_eq!(
+        prices,
+        models::Prices {
+            replica_hour: 0.1,
+            million_requests: 0.2,
+            gb: 0.09,
+            request_bytes: 2048,
+            reply_bytes: 8192,
+        }
+    );
+}
+
+#[test]
+fn a_bad_price_or_size_names_its_path_and_the_fix() {
+    let (_, message) = refused(|d| d["cost"] = json!({ "per_replica_hour": -1 }));
+    assert!(message.contains("cost.per_replica_hour"), "{message}");
+    assert!(message.contains("must be at least 0"), "{message}");
+    let (_, message) = refused(|d| d["cost"] = json!({ "per_gb": 0.09 }));
+    assert!(message.contains("cost.per_gb"), "{message}");
+    assert!(message.contains("set the message sizes"), "{message}");
+    let (_, message) = refused(|d| d["cost"] = json!({ "request_size": "2 potatoes" }));
+    assert!(message.contains("cost.request_size"), "{message}");
+    assert!(message.contains("is not a size"), "{message}");
+    let (_, message) = refused(|d| d["cost"] = json!({ "per_replica_hr": 1 }));
+    assert!(message.contains("per_replica_hour"), "{message}");
+}
