@@ -38,16 +38,32 @@
 //! purged in one pass whenever they outnumber live ones by `STALE_SLACK` (their slots are
 //! marked vacant), so memory stays proportional to live events.
 //!
+//! # Timers
+//!
+//! A timeout that its reply usually cancels goes through `push_timer`, into a FIFO per delay
+//! (`queue/timers.rs`) instead of the heap: timers of one delay are pushed in time order, so
+//! the list stays sorted at O(1) a push, and a cancel flags the entry where it stands. A pop
+//! takes the least of the heap's minimum and the lists' heads by `(time, sequence)`, with
+//! sequence numbers from the one counter, so the order is exactly the one the heap alone
+//! gives. A timer whose list is full of other delays, or whose time would break its list's
+//! order, goes to the heap like any event.
+//!
 //! Not here: the notion of "now" and the trace hash (see `simulation`).
+
+mod timers;
 
 use std::collections::VecDeque;
 
 use crate::time::SimTime;
+use timers::TimerList;
 
 /// A handle to a scheduled event, used to cancel it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EventId {
+    /// The heap's slot, or the position in a timer list.
     slot: u32,
+    /// 0 for the heap, else the timer list's index plus one.
+    lane: u32,
     seq: u64,
 }
 
@@ -77,6 +93,17 @@ pub struct EventQueue<E> {
     live: usize,
     /// Cancelled events whose entries are still stored.
     stale: usize,
+    /// The timer lists (`push_timer`), at most `TIMER_LISTS_MAX`.
+    timers: Vec<TimerList<E>>,
+    /// Timers pushed to the lists and neither popped nor cancelled.
+    timers_live: usize,
+    /// The time of the latest timer popped from a list (the heap's `last` does not see it).
+    timer_last: u64,
+    /// The delays of the latest timers that found no list (`DELAYS_MISSED`), oldest
+    /// overwritten first: a delay seen again earns a list.
+    delays_missed: [u64; DELAYS_MISSED],
+    /// Where the next missed delay is written in `delays_missed`.
+    delays_missed_next: usize,
 }
 
 /// Bits per digit of a time; a level's buckets are one per digit value.
@@ -116,6 +143,15 @@ const BUCKET_ROOM_KEPT: usize = 64;
 /// Drained vectors kept for reuse (`BUCKET_ROOM_KEPT`): enough for the few buckets that fill at
 /// once (the refilled one's lower neighbours), not so many that their room adds up.
 const SPARES_MAX: usize = 8;
+
+/// Timer lists at most: a pop compares every list's head, and a world files timeouts of a
+/// few distinct delays; a timer of yet another delay goes to the heap.
+const TIMER_LISTS_MAX: usize = 8;
+
+/// Missed delays remembered (`EventQueue::delays_missed`). A delay drawn from a continuous
+/// distribution (exponential latency, in ns) almost never repeats among the last few, so its
+/// timers stay in the heap and cost a pop nothing; a fixed delay repeats at once.
+const DELAYS_MISSED: usize = 4;
 
 /// The event that holds (or last held) a slot.
 #[derive(Clone, Copy, Debug)]
@@ -169,59 +205,77 @@ impl<E> EventQueue<E> {
             seq_next: 0,
             live: 0,
             stale: 0,
+            timers: Vec::new(),
+            timers_live: 0,
+            timer_last: 0,
+            delays_missed: [u64::MAX; DELAYS_MISSED],
+            delays_missed_next: 0,
         }
     }
 
     /// The most memory one live event takes in the queue, for the memory guard: its entry,
     /// and as much again for a cancelled one still stored (stale entries are purged once they
     /// outnumber live ones by `STALE_SLACK`), each with the two slots' holders kept per
-    /// stored entry.
+    /// stored entry. A timer in a list takes less: its entry, and at most one cancelled one
+    /// beside it (plus a constant slack per list).
     pub const BYTES_PER_EVENT: u64 =
         (2 * (std::mem::size_of::<Entry<E>>() + 2 * std::mem::size_of::<Holder>())) as u64;
 
     /// Number of scheduled events that have not been popped or cancelled.
     pub fn len(&self) -> usize {
-        self.live
+        self.live + self.timers_live
     }
 
     /// True when no live event is scheduled.
     pub fn is_empty(&self) -> bool {
-        self.live == 0
+        self.len() == 0
     }
 
     /// The earliest time that may still be pushed (the time of the latest pop or peek).
     pub fn horizon(&self) -> SimTime {
-        SimTime::from_nanos(self.last)
+        SimTime::from_nanos(self.last.max(self.timer_last))
     }
 
     /// Schedules `event` at `time`, which must not precede `horizon()`.
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) -> EventId {
         let time = time.as_nanos();
-        assert!(
-            time >= self.last,
-            "event queue is monotone: pushed {time}ns before horizon {}ns",
-            self.last
-        );
-        assert!(
-            self.seq_next < CANCELLED,
-            "sequence numbers stay below the flag bit"
-        );
-        let seq = self.seq_next;
-        self.seq_next += 1;
-        let slot = self.occupy_slot(Holder { seq, time });
-        self.live += 1;
-        self.place(Entry {
-            time,
-            seq,
-            slot,
-            event,
-        });
-        EventId { slot, seq }
+        let seq = self.next_seq(time);
+        self.push_heap(time, seq, event)
+    }
+
+    /// Schedules `event` at `time` like `push`, as a timer whose delay from `horizon()` is
+    /// likely to repeat (a timeout that a reply overtakes, a message over a link of constant
+    /// latency): it joins the FIFO of timers of the same delay, where pushing and cancelling
+    /// cost O(1), once that delay has been seen twice. The order of pops is the same as with
+    /// `push`.
+    #[inline]
+    pub fn push_timer(&mut self, time: SimTime, event: E) -> EventId {
+        let time = time.as_nanos();
+        let seq = self.next_seq(time);
+        let delay = time - self.last.max(self.timer_last);
+        match self.timer_list_for(delay, time) {
+            Some(index) => {
+                let slot = self.timers[index].push(time, seq, event);
+                self.timers_live += 1;
+                EventId {
+                    slot,
+                    lane: index as u32 + 1,
+                    seq,
+                }
+            }
+            None => self.push_heap(time, seq, event),
+        }
     }
 
     /// Cancels a scheduled event; returns false if it already ran or was cancelled.
     pub fn cancel(&mut self, id: EventId) -> bool {
+        if id.lane != 0 {
+            let list = &mut self.timers[id.lane as usize - 1];
+            let cancelled = list.cancel(id.slot, id.seq);
+            self.timers_live -= usize::from(cancelled);
+            return cancelled;
+        }
         let Some(&holder) = self.holders.get(id.slot as usize) else {
             return false;
         };
@@ -242,6 +296,194 @@ impl<E> EventQueue<E> {
     /// The time of the earliest live event, without removing it.
     #[inline]
     pub fn peek_time(&mut self) -> Option<SimTime> {
+        if self.timers_live == 0 {
+            return self.heap_peek_time();
+        }
+        let Some((_, time, seq)) = self.timer_head() else {
+            return self.heap_peek_time();
+        };
+        let heap = self.heap_peek_before(time, seq);
+        Some(SimTime::from_nanos(heap.unwrap_or(time)))
+    }
+
+    /// Removes and returns the earliest live event; ties come out in insertion order.
+    // Not inlined, by measurement: inlined into the large event loop of `models::World`, a pop
+    // cost about 4 ns more per event (a whole M/M/1 run, 330 against 345 ns per customer),
+    // while a bare hold loop gains only 1-2 ns from inlining it.
+    #[inline(never)]
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if self.timers_live == 0 {
+            return self.heap_pop();
+        }
+        let Some((index, time, seq)) = self.timer_head() else {
+            return self.heap_pop();
+        };
+        Some(self.heap_pop_before(time, seq).unwrap_or_else(|| self.pop_timer(index)))
+    }
+
+    /// Removes and returns the earliest live event if its time is at most `end`, else `None`.
+    ///
+    /// Unlike `peek_time` followed by `pop`, this never moves `horizon()` past `end`, so
+    /// events may still be pushed at any time from `end` on after it returns `None`. (A peek
+    /// at an event after `end` moves the horizon to that event's time.)
+    #[inline(never)]
+    pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+        if self.timers_live == 0 {
+            return self.heap_pop_until(end);
+        }
+        match self.timer_head() {
+            Some((index, time, seq)) if time <= end.as_nanos() => {
+                Some(self.heap_pop_before(time, seq).unwrap_or_else(|| self.pop_timer(index)))
+            }
+            _ => self.heap_pop_until(end),
+        }
+    }
+
+    /// The next sequence number, for an event at `time` (checked against the horizon).
+    #[inline]
+    fn next_seq(&mut self, time: u64) -> u64 {
+        assert!(
+            time >= self.last && time >= self.timer_last,
+            "event queue is monotone: pushed {time}ns before horizon {}ns",
+            self.last.max(self.timer_last)
+        );
+        assert!(
+            self.seq_next < CANCELLED,
+            "sequence numbers stay below the flag bit"
+        );
+        let seq = self.seq_next;
+        self.seq_next += 1;
+        seq
+    }
+
+    /// Files event `seq` at `time` in the heap.
+    #[inline]
+    fn push_heap(&mut self, time: u64, seq: u64, event: E) -> EventId {
+        let slot = self.occupy_slot(Holder { seq, time });
+        self.live += 1;
+        self.place(Entry {
+            time,
+            seq,
+            slot,
+            event,
+        });
+        EventId { slot, lane: 0, seq }
+    }
+
+    /// The list for a timer of `delay` at `time`: the one of that delay if the timer keeps it
+    /// in order, else a new or emptied one if the delay missed lately; `None` sends the timer
+    /// to the heap.
+    #[inline]
+    fn timer_list_for(&mut self, delay: u64, time: u64) -> Option<usize> {
+        if let Some(index) = self.timers.iter().position(|list| list.delay == delay) {
+            return self.timers[index].accepts(time).then_some(index);
+        }
+        if !self.delays_missed.contains(&delay) {
+            self.delays_missed[self.delays_missed_next] = delay;
+            self.delays_missed_next = (self.delays_missed_next + 1) % DELAYS_MISSED;
+            return None;
+        }
+        self.new_timer_list(delay)
+    }
+
+    /// A list for timers of `delay` (none has it): a new one, or an empty one of another delay.
+    #[cold]
+    #[inline(never)]
+    fn new_timer_list(&mut self, delay: u64) -> Option<usize> {
+        if self.timers.len() < TIMER_LISTS_MAX {
+            self.timers.push(TimerList::new(delay));
+            return Some(self.timers.len() - 1);
+        }
+        let index = self.timers.iter().position(TimerList::is_empty)?;
+        self.timers[index].delay = delay;
+        Some(index)
+    }
+
+    /// The list index, time and sequence number of the earliest live timer in the lists.
+    #[inline]
+    fn timer_head(&mut self) -> Option<(usize, u64, u64)> {
+        let mut earliest: Option<(usize, u64, u64)> = None;
+        for (index, list) in self.timers.iter_mut().enumerate() {
+            if let Some((time, seq)) = list.head() {
+                if earliest.is_none_or(|(_, t, s)| (time, seq) < (t, s)) {
+                    earliest = Some((index, time, seq));
+                }
+            }
+        }
+        earliest
+    }
+
+    /// Removes the head of timer list `index`, which `timer_head` found earliest.
+    #[inline]
+    fn pop_timer(&mut self, index: usize) -> (SimTime, E) {
+        let (time, event) = self.timers[index].pop();
+        debug_assert!(time >= self.last, "a timer pops at or after the heap's last");
+        self.timers_live -= 1;
+        self.timer_last = time;
+        (SimTime::from_nanos(time), event)
+    }
+
+    /// Removes and returns the heap's earliest live event if it comes before `(time, seq)`,
+    /// moving `last` at most to `time`.
+    #[inline]
+    fn heap_pop_before(&mut self, time: u64, seq: u64) -> Option<(SimTime, E)> {
+        loop {
+            let entry = match self.front.front() {
+                Some(head) => {
+                    if (head.time, head.seq) > (time, seq) {
+                        return None;
+                    }
+                    self.front.pop_front().expect("the front is not empty")
+                }
+                None => {
+                    if self.levels == 0 || self.lowest_minimum() > time {
+                        return None;
+                    }
+                    match self.take_lowest() {
+                        Some(entry) if (entry.time, entry.seq) > (time, seq) => {
+                            // A lone entry at `time` after the timer: it waits in the front,
+                            // where `has_run` counts it as pending.
+                            self.front.push_back(entry);
+                            return None;
+                        }
+                        Some(entry) => entry,
+                        None => continue,
+                    }
+                }
+            };
+            if self.is_stale(entry.slot, entry.seq) {
+                self.drop_stale();
+                continue;
+            }
+            self.live -= 1;
+            return Some((SimTime::from_nanos(entry.time), entry.event));
+        }
+    }
+
+    /// The time of the heap's earliest live event if it comes before `(time, seq)`, moving
+    /// `last` at most to `time`; the event stays first in the front.
+    fn heap_peek_before(&mut self, time: u64, seq: u64) -> Option<u64> {
+        loop {
+            if let Some(head) = self.front.front() {
+                if self.is_stale(head.slot, head.seq) {
+                    self.front.pop_front();
+                    self.drop_stale();
+                    continue;
+                }
+                return ((head.time, head.seq) < (time, seq)).then_some(head.time);
+            }
+            if self.levels == 0 || self.lowest_minimum() > time {
+                return None;
+            }
+            if let Some(entry) = self.take_lowest() {
+                self.front.push_back(entry);
+            }
+        }
+    }
+
+    /// The time of the heap's earliest live event, without removing it.
+    #[inline]
+    fn heap_peek_time(&mut self) -> Option<SimTime> {
         loop {
             let Some(entry) = self.front.front() else {
                 if !self.refill() {
@@ -257,12 +499,9 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Removes and returns the earliest live event; ties come out in insertion order.
-    // Not inlined, by measurement: inlined into the large event loop of `models::World`, a pop
-    // cost about 4 ns more per event (a whole M/M/1 run, 330 against 345 ns per customer),
-    // while a bare hold loop gains only 1-2 ns from inlining it.
-    #[inline(never)]
-    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+    /// Removes and returns the heap's earliest live event.
+    #[inline]
+    fn heap_pop(&mut self) -> Option<(SimTime, E)> {
         loop {
             let entry = match self.front.pop_front() {
                 Some(entry) => entry,
@@ -287,13 +526,10 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Removes and returns the earliest live event if its time is at most `end`, else `None`.
-    ///
-    /// Unlike `peek_time` followed by `pop`, this never moves `horizon()` past `end`, so
-    /// events may still be pushed at any time from `end` on after it returns `None`. (A peek
-    /// at an event after `end` moves the horizon to that event's time.)
-    #[inline(never)]
-    pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+    /// Removes and returns the heap's earliest live event if its time is at most `end`,
+    /// moving `last` at most to `end`.
+    #[inline]
+    fn heap_pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
         let end = end.as_nanos();
         loop {
             let entry = if self.front.is_empty() {
@@ -838,6 +1074,55 @@ mod tests {
     }
 
     #[test]
+    fn timers_and_events_at_one_time_pop_in_insertion_order() {
+        let mut q = EventQueue::new();
+        q.push(t(10), 0);
+        q.push_timer(t(10), 1);
+        q.push(t(10), 2);
+        q.push_timer(t(5), 3);
+        q.push_timer(t(10), 4);
+        q.push(t(10), 5);
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, v)| v).collect();
+        assert_eq!(order, [3, 0, 1, 2, 4, 5]);
+    }
+
+    #[test]
+    fn cancelled_timers_are_compacted_and_live_ones_stay_cancellable() {
+        let mut q = EventQueue::new();
+        let ids: Vec<_> = (0..20_000u64)
+            .map(|i| q.push_timer(t(1_000_000), i))
+            .collect();
+        assert!(q.timers.len() == 1, "one delay, one list");
+        for (i, id) in ids.iter().enumerate() {
+            if i % 5 != 0 {
+                assert!(q.cancel(*id));
+            }
+        }
+        assert!(q.timers[0].stored() < 20_000, "a compaction ran");
+        assert_eq!(q.len(), 4_000);
+        // After the compaction the positions are off; the handles still find their timers.
+        for (i, id) in ids.iter().enumerate() {
+            if i % 10 != 0 {
+                assert_eq!(q.cancel(*id), i % 10 == 5, "handle {i}");
+            }
+        }
+        let popped: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, v)| v).collect();
+        assert_eq!(popped, (0..20_000).step_by(10).collect::<Vec<_>>());
+        assert!(ids.iter().all(|id| !q.cancel(*id)), "every timer ran or was cancelled");
+    }
+
+    #[test]
+    fn a_timer_may_not_be_pushed_before_a_popped_timer() {
+        let result = std::panic::catch_unwind(|| {
+            let mut q = EventQueue::new();
+            q.push_timer(t(10), ());
+            q.pop();
+            q.push(t(5), ());
+        });
+        assert!(result.is_err(), "the horizon covers timers too");
+    }
+
+    #[test]
     fn pushing_before_the_horizon_is_refused() {
         let result = std::panic::catch_unwind(|| {
             let mut q = EventQueue::new();
@@ -851,10 +1136,14 @@ mod tests {
     #[derive(Debug, Clone)]
     enum Op {
         Push(u64),
+        /// `push_timer` after this delay.
+        PushTimer(u64),
         Pop,
         PopUntil(u64),
         Peek,
         Cancel(usize),
+        /// Cancels one of the last eight handles, as a reply cancels its timeout.
+        CancelRecent(usize),
         Purge,
     }
 
@@ -872,61 +1161,103 @@ mod tests {
         ]
     }
 
+    fn op_with_timers() -> impl Strategy<Value = Op> {
+        // A few fixed delays keep their lists; a spread of small ones fills every list, so
+        // that timers of yet another delay go to the heap and emptied lists change delay.
+        prop_oneof![
+            2 => (0u64..50).prop_map(Op::Push),
+            1 => (0u64..1 << 30).prop_map(Op::Push),
+            3 => prop_oneof![Just(0u64), Just(7), Just(200), Just(1 << 20)].prop_map(Op::PushTimer),
+            1 => (0u64..20).prop_map(Op::PushTimer),
+            1 => (0u64..1 << 40).prop_map(Op::PushTimer),
+            3 => Just(Op::Pop),
+            1 => (0u64..300).prop_map(Op::PopUntil),
+            1 => Just(Op::Peek),
+            1 => any::<usize>().prop_map(Op::Cancel),
+            2 => any::<usize>().prop_map(Op::CancelRecent),
+            1 => Just(Op::Purge),
+        ]
+    }
+
+    /// Runs `ops` on a queue and on a sorted map keyed on (time, sequence), which must agree.
+    fn check_against_reference(ops: Vec<Op>) -> Result<(), TestCaseError> {
+        let mut q = EventQueue::new();
+        let mut reference: BTreeMap<(u64, u64), u64> = BTreeMap::new();
+        let mut handles = Vec::new();
+        let mut seq = 0u64;
+        for op in ops {
+            match op {
+                Op::Push(delta) | Op::PushTimer(delta) => {
+                    // Pops that skip cancelled entries may move the horizon on.
+                    let now = q.horizon().as_nanos();
+                    let id = if matches!(op, Op::Push(_)) {
+                        q.push(t(now + delta), seq)
+                    } else {
+                        q.push_timer(t(now + delta), seq)
+                    };
+                    reference.insert((now + delta, seq), seq);
+                    handles.push((id, (now + delta, seq)));
+                    seq += 1;
+                }
+                Op::Pop => {
+                    let expected = reference.pop_first();
+                    let got = q.pop();
+                    prop_assert_eq!(
+                        got.map(|(tm, v)| (tm.as_nanos(), v)),
+                        expected.map(|((tm, _), v)| (tm, v))
+                    );
+                }
+                Op::PopUntil(delta) => {
+                    let end = q.horizon().as_nanos() + delta;
+                    let due = reference
+                        .first_key_value()
+                        .is_some_and(|((tm, _), _)| *tm <= end);
+                    let expected = if due { reference.pop_first() } else { None };
+                    let got = q.pop_until(t(end)).map(|(tm, v)| (tm.as_nanos(), v));
+                    prop_assert_eq!(got, expected.map(|((tm, _), v)| (tm, v)));
+                    prop_assert!(q.horizon().as_nanos() <= end);
+                }
+                Op::Peek => {
+                    let expected = reference.first_key_value().map(|((tm, _), _)| t(*tm));
+                    prop_assert_eq!(q.peek_time(), expected);
+                }
+                Op::Cancel(i) | Op::CancelRecent(i) => {
+                    if !handles.is_empty() {
+                        let index = match op {
+                            Op::Cancel(_) => i % handles.len(),
+                            _ => handles.len() - 1 - i % handles.len().min(8),
+                        };
+                        let (id, key) = handles[index];
+                        let was = reference.remove(&key).is_some();
+                        prop_assert_eq!(q.cancel(id), was);
+                    }
+                }
+                Op::Purge => {
+                    q.purge_stale();
+                    prop_assert_eq!(q.stale, 0);
+                }
+            }
+            prop_assert_eq!(q.len(), reference.len());
+        }
+        while let Some((key, v)) = reference.pop_first() {
+            prop_assert_eq!(q.pop(), Some((t(key.0), v)));
+        }
+        prop_assert_eq!(q.pop(), None);
+        Ok(())
+    }
+
     proptest! {
         /// The queue behaves exactly like a sorted map keyed on (time, sequence).
         #[test]
         fn matches_a_sorted_reference(ops in proptest::collection::vec(op(), 1..600)) {
-            let mut q = EventQueue::new();
-            let mut reference: BTreeMap<(u64, u64), u64> = BTreeMap::new();
-            let mut handles = Vec::new();
-            let mut seq = 0u64;
-            for op in ops {
-                match op {
-                    Op::Push(delta) => {
-                        // Pops that skip cancelled entries may move the horizon on.
-                        let now = q.horizon().as_nanos();
-                        let id = q.push(t(now + delta), seq);
-                        reference.insert((now + delta, seq), seq);
-                        handles.push((id, (now + delta, seq)));
-                        seq += 1;
-                    }
-                    Op::Pop => {
-                        let expected = reference.pop_first();
-                        let got = q.pop();
-                        prop_assert_eq!(got.map(|(tm, v)| (tm.as_nanos(), v)), expected.map(|((tm, _), v)| (tm, v)));
-                    }
-                    Op::PopUntil(delta) => {
-                        let end = q.horizon().as_nanos() + delta;
-                        let due = reference
-                            .first_key_value()
-                            .is_some_and(|((tm, _), _)| *tm <= end);
-                        let expected = if due { reference.pop_first() } else { None };
-                        let got = q.pop_until(t(end)).map(|(tm, v)| (tm.as_nanos(), v));
-                        prop_assert_eq!(got, expected.map(|((tm, _), v)| (tm, v)));
-                        prop_assert!(q.horizon().as_nanos() <= end);
-                    }
-                    Op::Peek => {
-                        let expected = reference.first_key_value().map(|((tm, _), _)| t(*tm));
-                        prop_assert_eq!(q.peek_time(), expected);
-                    }
-                    Op::Cancel(i) => {
-                        if !handles.is_empty() {
-                            let (id, key) = handles[i % handles.len()];
-                            let was = reference.remove(&key).is_some();
-                            prop_assert_eq!(q.cancel(id), was);
-                        }
-                    }
-                    Op::Purge => {
-                        q.purge_stale();
-                        prop_assert_eq!(q.stale, 0);
-                    }
-                }
-                prop_assert_eq!(q.len(), reference.len());
-            }
-            while let Some((key, v)) = reference.pop_first() {
-                prop_assert_eq!(q.pop(), Some((t(key.0), v)));
-            }
-            prop_assert_eq!(q.pop(), None);
+            check_against_reference(ops)?;
+        }
+
+        /// With timers (`push_timer`) among ordinary events, some cancelled soon after they
+        /// are pushed, the pops are still exactly the sorted map's.
+        #[test]
+        fn timers_match_a_sorted_reference(ops in proptest::collection::vec(op_with_timers(), 1..800)) {
+            check_against_reference(ops)?;
         }
     }
 }
