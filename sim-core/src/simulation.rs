@@ -96,7 +96,8 @@ impl<E> Context<'_, E> {
 
     /// Schedules the event `build` makes after `delay` like `schedule_in`, but with
     /// `schedule_next`'s order when `delay` is zero (a message over a link without latency);
-    /// it cannot be cancelled.
+    /// it cannot be cancelled. A delay that repeats (a link of constant latency) files it in
+    /// the queue's FIFO of that delay (`EventQueue::push_timer`), in the same order.
     ///
     /// It takes a builder rather than an event so that each path builds its own: given one
     /// event, the compiler built it on the stack for the queue's push and copied it from
@@ -107,7 +108,7 @@ impl<E> Context<'_, E> {
         if delay == SimDuration::ZERO {
             self.schedule_next(build());
         } else {
-            self.queue.push(self.now.add(delay), build().into());
+            self.queue.push_timer(self.now.add(delay), build().into());
         }
     }
 
