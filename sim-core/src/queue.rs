@@ -315,10 +315,21 @@ impl<E> EventQueue<E> {
         if self.timers_live == 0 {
             return self.heap_pop();
         }
+        self.pop_merged()
+    }
+
+    /// `pop` while some timer list holds a live timer. Out of line, so that the heap's own
+    /// path keeps its registers (a whole M/M/1 run, without timers, cost 5% more with it
+    /// inline).
+    #[inline(never)]
+    fn pop_merged(&mut self) -> Option<(SimTime, E)> {
         let Some((index, time, seq)) = self.timer_head() else {
             return self.heap_pop();
         };
-        Some(self.heap_pop_before(time, seq).unwrap_or_else(|| self.pop_timer(index)))
+        Some(
+            self.heap_pop_before(time, seq)
+                .unwrap_or_else(|| self.pop_timer(index)),
+        )
     }
 
     /// Removes and returns the earliest live event if its time is at most `end`, else `None`.
@@ -331,16 +342,23 @@ impl<E> EventQueue<E> {
         if self.timers_live == 0 {
             return self.heap_pop_until(end);
         }
+        self.pop_until_merged(end)
+    }
+
+    /// `pop_until` while some timer list holds a live timer; out of line like `pop_merged`.
+    #[inline(never)]
+    fn pop_until_merged(&mut self, end: SimTime) -> Option<(SimTime, E)> {
         match self.timer_head() {
-            Some((index, time, seq)) if time <= end.as_nanos() => {
-                Some(self.heap_pop_before(time, seq).unwrap_or_else(|| self.pop_timer(index)))
-            }
+            Some((index, time, seq)) if time <= end.as_nanos() => Some(
+                self.heap_pop_before(time, seq)
+                    .unwrap_or_else(|| self.pop_timer(index)),
+            ),
             _ => self.heap_pop_until(end),
         }
     }
 
     /// The next sequence number, for an event at `time` (checked against the horizon).
-    #[inline]
+    #[inline(always)]
     fn next_seq(&mut self, time: u64) -> u64 {
         assert!(
             time >= self.last && time >= self.timer_last,
@@ -356,8 +374,9 @@ impl<E> EventQueue<E> {
         seq
     }
 
-    /// Files event `seq` at `time` in the heap.
-    #[inline]
+    /// Files event `seq` at `time` in the heap. Always inlined, as `push` was before the timer
+    /// lists: out of line, a whole M/M/1 run cost about 9% more.
+    #[inline(always)]
     fn push_heap(&mut self, time: u64, seq: u64, event: E) -> EventId {
         let slot = self.occupy_slot(Holder { seq, time });
         self.live += 1;
@@ -417,7 +436,10 @@ impl<E> EventQueue<E> {
     #[inline]
     fn pop_timer(&mut self, index: usize) -> (SimTime, E) {
         let (time, event) = self.timers[index].pop();
-        debug_assert!(time >= self.last, "a timer pops at or after the heap's last");
+        debug_assert!(
+            time >= self.last,
+            "a timer pops at or after the heap's last"
+        );
         self.timers_live -= 1;
         self.timer_last = time;
         (SimTime::from_nanos(time), event)
@@ -527,8 +549,9 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the heap's earliest live event if its time is at most `end`,
-    /// moving `last` at most to `end`.
-    #[inline]
+    /// moving `last` at most to `end`. Always inlined into `pop_until`, as it was before the
+    /// timer lists (see `push_heap`).
+    #[inline(always)]
     fn heap_pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
         let end = end.as_nanos();
         loop {
@@ -635,7 +658,8 @@ impl<E> EventQueue<E> {
         self.stale -= 1;
     }
 
-    #[inline]
+    /// Puts `entry` in the front or its bucket. Always inlined (see `push_heap`).
+    #[inline(always)]
     fn place(&mut self, entry: Entry<E>) {
         if entry.time == self.last {
             // Every entry already in `front` has a smaller sequence number (pushes are in
@@ -676,8 +700,9 @@ impl<E> EventQueue<E> {
     /// minimum. A lone entry is returned rather than put in the front: it is the only entry at
     /// the new `last`, so with the front left empty `has_run` counts it as run, which it is
     /// about to be (or, if stale, to be skipped). Several entries are split around the minimum
-    /// (`split`), and `None` says the front now holds the earliest of them.
-    #[inline]
+    /// (`split`), and `None` says the front now holds the earliest of them. Always inlined: it
+    /// is the lone entry's whole path (see `push_heap`).
+    #[inline(always)]
     fn take_lowest(&mut self) -> Option<Entry<E>> {
         debug_assert!(self.front.is_empty(), "refill only when the front is empty");
         let level = self.levels.trailing_zeros() as usize;
@@ -1108,7 +1133,10 @@ mod tests {
         }
         let popped: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, v)| v).collect();
         assert_eq!(popped, (0..20_000).step_by(10).collect::<Vec<_>>());
-        assert!(ids.iter().all(|id| !q.cancel(*id)), "every timer ran or was cancelled");
+        assert!(
+            ids.iter().all(|id| !q.cancel(*id)),
+            "every timer ran or was cancelled"
+        );
     }
 
     #[test]

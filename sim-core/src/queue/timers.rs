@@ -69,7 +69,9 @@ impl<E> TimerList<E> {
     pub(super) fn push(&mut self, time: u64, seq: u64, event: E) -> u32 {
         debug_assert!(self.accepts(time), "a list stays in time order");
         debug_assert!(
-            self.entries.back().is_none_or(|last| last.seq & !CANCELLED < seq),
+            self.entries
+                .back()
+                .is_none_or(|last| last.seq & !CANCELLED < seq),
             "a list stays in sequence order"
         );
         let position = self.head.wrapping_add(self.entries.len() as u32);
