@@ -38,16 +38,34 @@
 //! purged in one pass whenever they outnumber live ones by `STALE_SLACK` (their slots are
 //! marked vacant), so memory stays proportional to live events.
 //!
+//! # Timers
+//!
+//! A timeout that its reply usually cancels, or a message over a link of constant latency,
+//! goes through `push_timer`, into a FIFO per delay from the horizon (`queue/timers.rs`)
+//! instead of the heap: timers of one delay are pushed in time order, so the list stays sorted
+//! at O(1) a push, and a cancel flags the entry where it stands. A pop takes the least of the
+//! heap's minimum and the lists' heads by `(time, sequence)`, with sequence numbers from the
+//! one counter, so the order is exactly the one the heap alone gives. A delay earns a list
+//! when it repeats among the last `DELAYS_MISSED` that found none; a timer of a delay that
+//! has not, or when all `TIMER_LISTS_MAX` lists hold other delays, or whose time would break
+//! its list's order, goes to the heap like any event.
+//!
 //! Not here: the notion of "now" and the trace hash (see `simulation`).
+
+mod timers;
 
 use std::collections::VecDeque;
 
 use crate::time::SimTime;
+use timers::TimerList;
 
 /// A handle to a scheduled event, used to cancel it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EventId {
+    /// The heap's slot, or the position in a timer list.
     slot: u32,
+    /// 0 for the heap, else the timer list's index plus one.
+    lane: u32,
     seq: u64,
 }
 
@@ -77,6 +95,17 @@ pub struct EventQueue<E> {
     live: usize,
     /// Cancelled events whose entries are still stored.
     stale: usize,
+    /// The timer lists (`push_timer`), at most `TIMER_LISTS_MAX`.
+    timers: Vec<TimerList<E>>,
+    /// Timers pushed to the lists and neither popped nor cancelled.
+    timers_live: usize,
+    /// The time of the latest timer popped from a list (the heap's `last` does not see it).
+    timer_last: u64,
+    /// The delays of the latest timers that found no list (`DELAYS_MISSED`), oldest
+    /// overwritten first: a delay seen again earns a list.
+    delays_missed: [u64; DELAYS_MISSED],
+    /// Where the next missed delay is written in `delays_missed`.
+    delays_missed_next: usize,
 }
 
 /// Bits per digit of a time; a level's buckets are one per digit value.
@@ -116,6 +145,15 @@ const BUCKET_ROOM_KEPT: usize = 64;
 /// Drained vectors kept for reuse (`BUCKET_ROOM_KEPT`): enough for the few buckets that fill at
 /// once (the refilled one's lower neighbours), not so many that their room adds up.
 const SPARES_MAX: usize = 8;
+
+/// Timer lists at most: a pop compares every list's head, and a world files timeouts of a
+/// few distinct delays; a timer of yet another delay goes to the heap.
+const TIMER_LISTS_MAX: usize = 8;
+
+/// Missed delays remembered (`EventQueue::delays_missed`). A delay drawn from a continuous
+/// distribution (exponential latency, in ns) almost never repeats among the last few, so its
+/// timers stay in the heap and cost a pop nothing; a fixed delay repeats at once.
+const DELAYS_MISSED: usize = 4;
 
 /// The event that holds (or last held) a slot.
 #[derive(Clone, Copy, Debug)]
@@ -169,59 +207,77 @@ impl<E> EventQueue<E> {
             seq_next: 0,
             live: 0,
             stale: 0,
+            timers: Vec::new(),
+            timers_live: 0,
+            timer_last: 0,
+            delays_missed: [u64::MAX; DELAYS_MISSED],
+            delays_missed_next: 0,
         }
     }
 
     /// The most memory one live event takes in the queue, for the memory guard: its entry,
     /// and as much again for a cancelled one still stored (stale entries are purged once they
     /// outnumber live ones by `STALE_SLACK`), each with the two slots' holders kept per
-    /// stored entry.
+    /// stored entry. A timer in a list takes less: its entry, and at most one cancelled one
+    /// beside it (plus a constant slack per list).
     pub const BYTES_PER_EVENT: u64 =
         (2 * (std::mem::size_of::<Entry<E>>() + 2 * std::mem::size_of::<Holder>())) as u64;
 
     /// Number of scheduled events that have not been popped or cancelled.
     pub fn len(&self) -> usize {
-        self.live
+        self.live + self.timers_live
     }
 
     /// True when no live event is scheduled.
     pub fn is_empty(&self) -> bool {
-        self.live == 0
+        self.len() == 0
     }
 
     /// The earliest time that may still be pushed (the time of the latest pop or peek).
     pub fn horizon(&self) -> SimTime {
-        SimTime::from_nanos(self.last)
+        SimTime::from_nanos(self.last.max(self.timer_last))
     }
 
     /// Schedules `event` at `time`, which must not precede `horizon()`.
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) -> EventId {
         let time = time.as_nanos();
-        assert!(
-            time >= self.last,
-            "event queue is monotone: pushed {time}ns before horizon {}ns",
-            self.last
-        );
-        assert!(
-            self.seq_next < CANCELLED,
-            "sequence numbers stay below the flag bit"
-        );
-        let seq = self.seq_next;
-        self.seq_next += 1;
-        let slot = self.occupy_slot(Holder { seq, time });
-        self.live += 1;
-        self.place(Entry {
-            time,
-            seq,
-            slot,
-            event,
-        });
-        EventId { slot, seq }
+        let seq = self.next_seq(time);
+        self.push_heap(time, seq, event)
+    }
+
+    /// Schedules `event` at `time` like `push`, as a timer whose delay from `horizon()` is
+    /// likely to repeat (a timeout that a reply overtakes, a message over a link of constant
+    /// latency): it joins the FIFO of timers of the same delay, where pushing and cancelling
+    /// cost O(1), once that delay has been seen twice. The order of pops is the same as with
+    /// `push`.
+    #[inline]
+    pub fn push_timer(&mut self, time: SimTime, event: E) -> EventId {
+        let time = time.as_nanos();
+        let seq = self.next_seq(time);
+        let delay = time - self.last.max(self.timer_last);
+        match self.timer_list_for(delay, time) {
+            Some(index) => {
+                let slot = self.timers[index].push(time, seq, event);
+                self.timers_live += 1;
+                EventId {
+                    slot,
+                    lane: index as u32 + 1,
+                    seq,
+                }
+            }
+            None => self.push_heap(time, seq, event),
+        }
     }
 
     /// Cancels a scheduled event; returns false if it already ran or was cancelled.
     pub fn cancel(&mut self, id: EventId) -> bool {
+        if id.lane != 0 {
+            let list = &mut self.timers[id.lane as usize - 1];
+            let cancelled = list.cancel(id.slot, id.seq);
+            self.timers_live -= usize::from(cancelled);
+            return cancelled;
+        }
         let Some(&holder) = self.holders.get(id.slot as usize) else {
             return false;
         };
@@ -242,6 +298,216 @@ impl<E> EventQueue<E> {
     /// The time of the earliest live event, without removing it.
     #[inline]
     pub fn peek_time(&mut self) -> Option<SimTime> {
+        if self.timers_live == 0 {
+            return self.heap_peek_time();
+        }
+        let Some((_, time, seq)) = self.timer_head() else {
+            return self.heap_peek_time();
+        };
+        let heap = self.heap_peek_before(time, seq);
+        Some(SimTime::from_nanos(heap.unwrap_or(time)))
+    }
+
+    /// Removes and returns the earliest live event; ties come out in insertion order.
+    // Not inlined, by measurement: inlined into the large event loop of `models::World`, a pop
+    // cost about 4 ns more per event (a whole M/M/1 run, 330 against 345 ns per customer),
+    // while a bare hold loop gains only 1-2 ns from inlining it.
+    #[inline(never)]
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if self.timers_live == 0 {
+            return self.heap_pop();
+        }
+        self.pop_merged()
+    }
+
+    /// `pop` while some timer list holds a live timer. Out of line, so that the heap's own
+    /// path keeps its registers (a whole M/M/1 run, without timers, cost 5% more with it
+    /// inline).
+    #[inline(never)]
+    fn pop_merged(&mut self) -> Option<(SimTime, E)> {
+        let Some((index, time, seq)) = self.timer_head() else {
+            return self.heap_pop();
+        };
+        Some(
+            self.heap_pop_before(time, seq)
+                .unwrap_or_else(|| self.pop_timer(index)),
+        )
+    }
+
+    /// Removes and returns the earliest live event if its time is at most `end`, else `None`.
+    ///
+    /// Unlike `peek_time` followed by `pop`, this never moves `horizon()` past `end`, so
+    /// events may still be pushed at any time from `end` on after it returns `None`. (A peek
+    /// at an event after `end` moves the horizon to that event's time.)
+    #[inline(never)]
+    pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+        if self.timers_live == 0 {
+            return self.heap_pop_until(end);
+        }
+        self.pop_until_merged(end)
+    }
+
+    /// `pop_until` while some timer list holds a live timer; out of line like `pop_merged`.
+    #[inline(never)]
+    fn pop_until_merged(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+        match self.timer_head() {
+            Some((index, time, seq)) if time <= end.as_nanos() => Some(
+                self.heap_pop_before(time, seq)
+                    .unwrap_or_else(|| self.pop_timer(index)),
+            ),
+            _ => self.heap_pop_until(end),
+        }
+    }
+
+    /// The next sequence number, for an event at `time` (checked against the horizon).
+    #[inline(always)]
+    fn next_seq(&mut self, time: u64) -> u64 {
+        assert!(
+            time >= self.last && time >= self.timer_last,
+            "event queue is monotone: pushed {time}ns before horizon {}ns",
+            self.last.max(self.timer_last)
+        );
+        assert!(
+            self.seq_next < CANCELLED,
+            "sequence numbers stay below the flag bit"
+        );
+        let seq = self.seq_next;
+        self.seq_next += 1;
+        seq
+    }
+
+    /// Files event `seq` at `time` in the heap. Always inlined, as `push` was before the timer
+    /// lists: out of line, a whole M/M/1 run cost about 9% more.
+    #[inline(always)]
+    fn push_heap(&mut self, time: u64, seq: u64, event: E) -> EventId {
+        let slot = self.occupy_slot(Holder { seq, time });
+        self.live += 1;
+        self.place(Entry {
+            time,
+            seq,
+            slot,
+            event,
+        });
+        EventId { slot, lane: 0, seq }
+    }
+
+    /// The list for a timer of `delay` at `time`: the one of that delay if the timer keeps it
+    /// in order, else a new or emptied one if the delay missed lately; `None` sends the timer
+    /// to the heap.
+    #[inline]
+    fn timer_list_for(&mut self, delay: u64, time: u64) -> Option<usize> {
+        if let Some(index) = self.timers.iter().position(|list| list.delay == delay) {
+            return self.timers[index].accepts(time).then_some(index);
+        }
+        if !self.delays_missed.contains(&delay) {
+            self.delays_missed[self.delays_missed_next] = delay;
+            self.delays_missed_next = (self.delays_missed_next + 1) % DELAYS_MISSED;
+            return None;
+        }
+        self.new_timer_list(delay)
+    }
+
+    /// A list for timers of `delay` (none has it): a new one, or an empty one of another delay.
+    #[cold]
+    #[inline(never)]
+    fn new_timer_list(&mut self, delay: u64) -> Option<usize> {
+        if self.timers.len() < TIMER_LISTS_MAX {
+            self.timers.push(TimerList::new(delay));
+            return Some(self.timers.len() - 1);
+        }
+        let index = self.timers.iter().position(TimerList::is_empty)?;
+        self.timers[index].delay = delay;
+        Some(index)
+    }
+
+    /// The list index, time and sequence number of the earliest live timer in the lists.
+    #[inline]
+    fn timer_head(&mut self) -> Option<(usize, u64, u64)> {
+        let mut earliest: Option<(usize, u64, u64)> = None;
+        for (index, list) in self.timers.iter_mut().enumerate() {
+            if let Some((time, seq)) = list.head() {
+                if earliest.is_none_or(|(_, t, s)| (time, seq) < (t, s)) {
+                    earliest = Some((index, time, seq));
+                }
+            }
+        }
+        earliest
+    }
+
+    /// Removes the head of timer list `index`, which `timer_head` found earliest.
+    #[inline]
+    fn pop_timer(&mut self, index: usize) -> (SimTime, E) {
+        let (time, event) = self.timers[index].pop();
+        debug_assert!(
+            time >= self.last,
+            "a timer pops at or after the heap's last"
+        );
+        self.timers_live -= 1;
+        self.timer_last = time;
+        (SimTime::from_nanos(time), event)
+    }
+
+    /// Removes and returns the heap's earliest live event if it comes before `(time, seq)`,
+    /// moving `last` at most to `time`.
+    #[inline]
+    fn heap_pop_before(&mut self, time: u64, seq: u64) -> Option<(SimTime, E)> {
+        loop {
+            let entry = match self.front.front() {
+                Some(head) => {
+                    if (head.time, head.seq) > (time, seq) {
+                        return None;
+                    }
+                    self.front.pop_front().expect("the front is not empty")
+                }
+                None => {
+                    if self.levels == 0 || self.lowest_minimum() > time {
+                        return None;
+                    }
+                    match self.take_lowest() {
+                        Some(entry) if (entry.time, entry.seq) > (time, seq) => {
+                            // A lone entry at `time` after the timer: it waits in the front,
+                            // where `has_run` counts it as pending.
+                            self.front.push_back(entry);
+                            return None;
+                        }
+                        Some(entry) => entry,
+                        None => continue,
+                    }
+                }
+            };
+            if self.is_stale(entry.slot, entry.seq) {
+                self.drop_stale();
+                continue;
+            }
+            self.live -= 1;
+            return Some((SimTime::from_nanos(entry.time), entry.event));
+        }
+    }
+
+    /// The time of the heap's earliest live event if it comes before `(time, seq)`, moving
+    /// `last` at most to `time`; the event stays first in the front.
+    fn heap_peek_before(&mut self, time: u64, seq: u64) -> Option<u64> {
+        loop {
+            if let Some(head) = self.front.front() {
+                if self.is_stale(head.slot, head.seq) {
+                    self.front.pop_front();
+                    self.drop_stale();
+                    continue;
+                }
+                return ((head.time, head.seq) < (time, seq)).then_some(head.time);
+            }
+            if self.levels == 0 || self.lowest_minimum() > time {
+                return None;
+            }
+            if let Some(entry) = self.take_lowest() {
+                self.front.push_back(entry);
+            }
+        }
+    }
+
+    /// The time of the heap's earliest live event, without removing it.
+    #[inline]
+    fn heap_peek_time(&mut self) -> Option<SimTime> {
         loop {
             let Some(entry) = self.front.front() else {
                 if !self.refill() {
@@ -257,12 +523,9 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Removes and returns the earliest live event; ties come out in insertion order.
-    // Not inlined, by measurement: inlined into the large event loop of `models::World`, a pop
-    // cost about 4 ns more per event (a whole M/M/1 run, 330 against 345 ns per customer),
-    // while a bare hold loop gains only 1-2 ns from inlining it.
-    #[inline(never)]
-    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+    /// Removes and returns the heap's earliest live event.
+    #[inline]
+    fn heap_pop(&mut self) -> Option<(SimTime, E)> {
         loop {
             let entry = match self.front.pop_front() {
                 Some(entry) => entry,
@@ -287,13 +550,11 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Removes and returns the earliest live event if its time is at most `end`, else `None`.
-    ///
-    /// Unlike `peek_time` followed by `pop`, this never moves `horizon()` past `end`, so
-    /// events may still be pushed at any time from `end` on after it returns `None`. (A peek
-    /// at an event after `end` moves the horizon to that event's time.)
-    #[inline(never)]
-    pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+    /// Removes and returns the heap's earliest live event if its time is at most `end`,
+    /// moving `last` at most to `end`. Always inlined into `pop_until`, as it was before the
+    /// timer lists (see `push_heap`).
+    #[inline(always)]
+    fn heap_pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
         let end = end.as_nanos();
         loop {
             let entry = if self.front.is_empty() {
@@ -399,7 +660,8 @@ impl<E> EventQueue<E> {
         self.stale -= 1;
     }
 
-    #[inline]
+    /// Puts `entry` in the front or its bucket. Always inlined (see `push_heap`).
+    #[inline(always)]
     fn place(&mut self, entry: Entry<E>) {
         if entry.time == self.last {
             // Every entry already in `front` has a smaller sequence number (pushes are in
@@ -440,8 +702,9 @@ impl<E> EventQueue<E> {
     /// minimum. A lone entry is returned rather than put in the front: it is the only entry at
     /// the new `last`, so with the front left empty `has_run` counts it as run, which it is
     /// about to be (or, if stale, to be skipped). Several entries are split around the minimum
-    /// (`split`), and `None` says the front now holds the earliest of them.
-    #[inline]
+    /// (`split`), and `None` says the front now holds the earliest of them. Always inlined: it
+    /// is the lone entry's whole path (see `push_heap`).
+    #[inline(always)]
     fn take_lowest(&mut self) -> Option<Entry<E>> {
         debug_assert!(self.front.is_empty(), "refill only when the front is empty");
         let level = self.levels.trailing_zeros() as usize;
@@ -615,318 +878,4 @@ fn bucket_of(time: u64, last: u64) -> (usize, usize) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-    use std::collections::BTreeMap;
-
-    fn t(n: u64) -> SimTime {
-        SimTime::from_nanos(n)
-    }
-
-    #[test]
-    fn equal_times_pop_in_insertion_order() {
-        let mut q = EventQueue::new();
-        for i in 0..10 {
-            q.push(t(5), i);
-        }
-        q.push(t(3), 100);
-        assert_eq!(q.pop(), Some((t(3), 100)));
-        for i in 0..10 {
-            assert_eq!(q.pop(), Some((t(5), i)));
-        }
-        assert_eq!(q.pop(), None);
-    }
-
-    /// Issue #19: buckets drained by a split give back their room, so that a long run does not
-    /// keep the largest filling of every bucket it ever used.
-    #[test]
-    fn drained_buckets_keep_little_room() {
-        let mut q = EventQueue::new();
-        let mut now = 0u64;
-        // Bursts of 10,000 events spread over ever later stretches, so that many buckets of
-        // the upper levels fill in turn and are split.
-        for burst in 0..40u64 {
-            let base = now + (burst + 1) * 1_000_000_007;
-            for i in 0..10_000u64 {
-                q.push(t(base + i * 997), i);
-            }
-            while let Some((at, _)) = q.pop() {
-                now = at.as_nanos();
-            }
-        }
-        let room: usize = q.buckets.iter().map(|b| b.entries.capacity()).sum();
-        assert!(
-            room <= LEVELS * DIGITS * BUCKET_ROOM_KEPT,
-            "{room} entries of room kept by empty buckets"
-        );
-        assert!(q.spares.len() <= SPARES_MAX);
-        let spare: usize = q.spares.iter().map(Vec::capacity).sum();
-        assert!(
-            spare <= SPARES_MAX * 16_384,
-            "{spare} entries of room kept as spares"
-        );
-    }
-
-    #[test]
-    fn cancelled_events_never_pop() {
-        let mut q = EventQueue::new();
-        let a = q.push(t(1), 'a');
-        let _b = q.push(t(2), 'b');
-        assert!(q.cancel(a));
-        assert!(!q.cancel(a), "a second cancel is a no-op");
-        assert_eq!(q.len(), 1);
-        assert_eq!(q.pop(), Some((t(2), 'b')));
-        assert!(q.is_empty());
-    }
-
-    #[test]
-    fn a_reused_slot_does_not_resurrect_a_cancelled_event() {
-        let mut q = EventQueue::new();
-        let a = q.push(t(10), 1);
-        q.cancel(a);
-        let b = q.push(t(20), 2);
-        assert!(
-            !q.cancel(a),
-            "the old handle no longer matches the reused slot"
-        );
-        assert_eq!(q.pop(), Some((t(20), 2)));
-        assert!(!q.cancel(b));
-    }
-
-    #[test]
-    fn purge_keeps_every_live_event_and_forgets_no_cancel() {
-        let mut q = EventQueue::new();
-        let ids: Vec<_> = (0..20_000u64)
-            .map(|i| q.push(t(i * 7 % 1000 + 1), i))
-            .collect();
-        // Cancelling three in four leaves 5,000 live and up to 15,000 stale: more than
-        // `STALE_SLACK` beyond the live ones, so a purge runs part-way.
-        for (i, id) in ids.iter().enumerate() {
-            if i % 4 != 0 {
-                assert!(q.cancel(*id));
-            }
-        }
-        assert!(q.stale < 15_000, "a purge ran (stale {})", q.stale);
-        assert_eq!(q.len(), 5_000);
-        for (i, id) in ids.iter().enumerate() {
-            if i % 4 != 0 {
-                assert!(!q.cancel(*id), "a purged or stale event stays cancelled");
-            }
-        }
-        // New events reuse the purged slots; the old handles must not reach them.
-        let fresh: Vec<_> = (0..10_000u64)
-            .map(|i| q.push(t(2_000 + i), 1_000_000 + i))
-            .collect();
-        for (i, id) in ids.iter().enumerate() {
-            if i % 4 != 0 {
-                assert!(!q.cancel(*id), "an old handle does not match a reused slot");
-            }
-        }
-        assert_eq!(q.len(), 15_000);
-        let mut popped = 0;
-        let mut last = t(0);
-        while let Some((time, value)) = q.pop() {
-            assert!(
-                value >= 1_000_000 || value % 4 == 0,
-                "{value} was cancelled"
-            );
-            assert!(time >= last);
-            last = time;
-            popped += 1;
-        }
-        assert_eq!(popped, 15_000);
-        assert!(
-            fresh.iter().all(|id| !q.cancel(*id)),
-            "every fresh event ran"
-        );
-    }
-
-    #[test]
-    fn slots_are_reused_after_a_sweep_without_confusing_handles() {
-        let mut q = EventQueue::new();
-        // Fill and drain a few times, so that later pushes take slots from the cursor's
-        // search rather than new ones.
-        let mut old = Vec::new();
-        for round in 0..5u64 {
-            for i in 0..300 {
-                old.push(q.push(t(round * 1_000 + i + 1), i));
-            }
-            while q.pop().is_some() {}
-        }
-        assert!(
-            q.holders.len() < 1_000,
-            "slots are reused ({})",
-            q.holders.len()
-        );
-        let a = q.push(t(10_000), 1);
-        let b = q.push(t(10_000), 2);
-        assert!(
-            old.iter().all(|id| !q.cancel(*id)),
-            "handles of events that ran"
-        );
-        assert!(q.cancel(a));
-        assert_eq!(q.pop(), Some((t(10_000), 2)));
-        assert!(!q.cancel(b), "b ran");
-        assert_eq!(q.pop(), None);
-    }
-
-    #[test]
-    fn a_lone_entry_popped_straight_from_its_bucket_has_run() {
-        // Each of these pops takes a bucket's only entry without passing through the front,
-        // which must still count as run for `cancel` and for the slot search.
-        let mut q = EventQueue::new();
-        let a = q.push(t(10), 'a');
-        assert_eq!(q.pop(), Some((t(10), 'a')));
-        assert!(!q.cancel(a), "a ran");
-        let b = q.push(t(10), 'b');
-        let c = q.push(t(20), 'c');
-        assert_eq!(q.pop_until(t(15)), Some((t(10), 'b')));
-        assert!(!q.cancel(b), "b ran");
-        assert_eq!(q.pop_until(t(15)), None);
-        assert!(q.cancel(c), "c is still pending");
-        assert_eq!(q.pop(), None);
-        // Many rounds reuse slots whose events were popped this way.
-        for i in 0..1_000 {
-            let id = q.push(t(100 + i), 'r');
-            assert_eq!(q.pop(), Some((t(100 + i), 'r')));
-            assert!(!q.cancel(id));
-        }
-        assert!(q.holders.len() < 100, "slots are reused");
-    }
-
-    #[test]
-    fn pop_until_leaves_the_horizon_at_or_before_the_end() {
-        let mut q = EventQueue::new();
-        q.push(t(100), 'b');
-        assert_eq!(q.pop_until(t(50)), None);
-        assert!(q.horizon() <= t(50), "horizon {}", q.horizon());
-        // A peek-then-pop loop would have moved the horizon to 100 and refused this push.
-        q.push(t(60), 'a');
-        assert_eq!(q.pop_until(t(100)), Some((t(60), 'a')));
-        assert_eq!(q.pop_until(t(99)), None);
-        assert_eq!(q.pop_until(t(100)), Some((t(100), 'b')));
-        assert_eq!(q.pop_until(SimTime::MAX), None);
-    }
-
-    #[test]
-    fn equal_times_stay_in_order_across_levels() {
-        // `a` is filed when the horizon is far from its time, `b` (same time) after the
-        // horizon moved close, `c` and `d` in between; they must still pop a, b, c, d.
-        let mut q = EventQueue::new();
-        let far = (1 << 40) + 12_345;
-        q.push(t(far), 'a');
-        q.push(t(far - 100), 'x');
-        q.push(t(1), 'y');
-        assert_eq!(q.pop(), Some((t(1), 'y')));
-        q.push(t(far), 'b');
-        assert_eq!(q.pop(), Some((t(far - 100), 'x')));
-        q.push(t(far), 'c');
-        q.push(t(far - 1), 'z');
-        q.push(t(far), 'd');
-        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
-        assert_eq!(
-            order,
-            [
-                (t(far - 1), 'z'),
-                (t(far), 'a'),
-                (t(far), 'b'),
-                (t(far), 'c'),
-                (t(far), 'd')
-            ]
-        );
-    }
-
-    #[test]
-    fn pushing_before_the_horizon_is_refused() {
-        let result = std::panic::catch_unwind(|| {
-            let mut q = EventQueue::new();
-            q.push(t(10), ());
-            q.pop();
-            q.push(t(5), ());
-        });
-        assert!(result.is_err(), "a push before the horizon must be refused");
-    }
-
-    #[derive(Debug, Clone)]
-    enum Op {
-        Push(u64),
-        Pop,
-        PopUntil(u64),
-        Peek,
-        Cancel(usize),
-        Purge,
-    }
-
-    fn op() -> impl Strategy<Value = Op> {
-        // Small delays give equal times and level-0 buckets; large ones exercise splits.
-        prop_oneof![
-            3 => (0u64..50).prop_map(Op::Push),
-            1 => (0u64..1 << 20).prop_map(Op::Push),
-            1 => (0u64..1 << 50).prop_map(Op::Push),
-            2 => Just(Op::Pop),
-            1 => (0u64..100).prop_map(Op::PopUntil),
-            1 => Just(Op::Peek),
-            2 => any::<usize>().prop_map(Op::Cancel),
-            1 => Just(Op::Purge),
-        ]
-    }
-
-    proptest! {
-        /// The queue behaves exactly like a sorted map keyed on (time, sequence).
-        #[test]
-        fn matches_a_sorted_reference(ops in proptest::collection::vec(op(), 1..600)) {
-            let mut q = EventQueue::new();
-            let mut reference: BTreeMap<(u64, u64), u64> = BTreeMap::new();
-            let mut handles = Vec::new();
-            let mut seq = 0u64;
-            for op in ops {
-                match op {
-                    Op::Push(delta) => {
-                        // Pops that skip cancelled entries may move the horizon on.
-                        let now = q.horizon().as_nanos();
-                        let id = q.push(t(now + delta), seq);
-                        reference.insert((now + delta, seq), seq);
-                        handles.push((id, (now + delta, seq)));
-                        seq += 1;
-                    }
-                    Op::Pop => {
-                        let expected = reference.pop_first();
-                        let got = q.pop();
-                        prop_assert_eq!(got.map(|(tm, v)| (tm.as_nanos(), v)), expected.map(|((tm, _), v)| (tm, v)));
-                    }
-                    Op::PopUntil(delta) => {
-                        let end = q.horizon().as_nanos() + delta;
-                        let due = reference
-                            .first_key_value()
-                            .is_some_and(|((tm, _), _)| *tm <= end);
-                        let expected = if due { reference.pop_first() } else { None };
-                        let got = q.pop_until(t(end)).map(|(tm, v)| (tm.as_nanos(), v));
-                        prop_assert_eq!(got, expected.map(|((tm, _), v)| (tm, v)));
-                        prop_assert!(q.horizon().as_nanos() <= end);
-                    }
-                    Op::Peek => {
-                        let expected = reference.first_key_value().map(|((tm, _), _)| t(*tm));
-                        prop_assert_eq!(q.peek_time(), expected);
-                    }
-                    Op::Cancel(i) => {
-                        if !handles.is_empty() {
-                            let (id, key) = handles[i % handles.len()];
-                            let was = reference.remove(&key).is_some();
-                            prop_assert_eq!(q.cancel(id), was);
-                        }
-                    }
-                    Op::Purge => {
-                        q.purge_stale();
-                        prop_assert_eq!(q.stale, 0);
-                    }
-                }
-                prop_assert_eq!(q.len(), reference.len());
-            }
-            while let Some((key, v)) = reference.pop_first() {
-                prop_assert_eq!(q.pop(), Some((t(key.0), v)));
-            }
-            prop_assert_eq!(q.pop(), None);
-        }
-    }
-}
+mod tests;

@@ -71,6 +71,22 @@ impl<E> Context<'_, E> {
         self.queue.push(self.now.add(delay), event.into())
     }
 
+    /// Schedules `event` at `time` like `schedule_at`, as a timer that will probably be
+    /// cancelled (a timeout that a reply overtakes): timers of the same delay from now share a
+    /// FIFO in the queue (`EventQueue::push_timer`), so they cost O(1) to file and to cancel.
+    /// Events run in the same order as with `schedule_at`.
+    #[inline]
+    pub fn schedule_timer_at(&mut self, time: SimTime, event: impl Into<E>) -> EventId {
+        assert!(time >= self.now, "events are scheduled at or after now");
+        self.queue.push_timer(time, event.into())
+    }
+
+    /// Schedules `event` after `delay` as a timer (`schedule_timer_at`).
+    #[inline]
+    pub fn schedule_timer_in(&mut self, delay: SimDuration, event: impl Into<E>) -> EventId {
+        self.queue.push_timer(self.now.add(delay), event.into())
+    }
+
     /// Schedules `event` to run now, right after the current event and before every other
     /// event due now (first in, first out among such events): SimPy's "urgent" events. It
     /// cannot be cancelled; it is counted, hashed and observed like any other event.
@@ -81,7 +97,8 @@ impl<E> Context<'_, E> {
 
     /// Schedules the event `build` makes after `delay` like `schedule_in`, but with
     /// `schedule_next`'s order when `delay` is zero (a message over a link without latency);
-    /// it cannot be cancelled.
+    /// it cannot be cancelled. A delay that repeats (a link of constant latency) files it in
+    /// the queue's FIFO of that delay (`EventQueue::push_timer`), in the same order.
     ///
     /// It takes a builder rather than an event so that each path builds its own: given one
     /// event, the compiler built it on the stack for the queue's push and copied it from
@@ -92,7 +109,7 @@ impl<E> Context<'_, E> {
         if delay == SimDuration::ZERO {
             self.schedule_next(build());
         } else {
-            self.queue.push(self.now.add(delay), build().into());
+            self.queue.push_timer(self.now.add(delay), build().into());
         }
     }
 

@@ -237,7 +237,7 @@ impl World {
             }
         }
         if let Some(at) = expires {
-            let timer = ctx.schedule_at(at, Event::Timeout { attempt });
+            let timer = ctx.schedule_timer_at(at, Event::Timeout { attempt });
             self.attempts[attempt].timer = Some(timer);
         }
         self.note(now, |w| w.attempt_sent(attempt, delivery, now));
