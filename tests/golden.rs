@@ -31,23 +31,8 @@ fn summary(name: &str, variant: Option<&str>) -> String {
         .unwrap_or_else(|e| panic!("{name} {variant:?}: {e}"));
     let result =
         models::run(&scenario.world, 1).unwrap_or_else(|e| panic!("{name} {variant:?}: {e}"));
-    let identity = reports::RunIdentity {
-        scenario: scenario.name.clone(),
-        variant: scenario.variant.clone(),
-        seed: 1,
-        version: String::new(),
-    };
-    let slos: Vec<reports::SloSpec> = scenario
-        .slos
-        .iter()
-        .map(|slo| reports::SloSpec {
-            client: slo.client_name.clone(),
-            class: slo.class.clone(),
-            latency_below: slo.latency_below,
-            target: slo.target,
-        })
-        .collect();
-    let summary = reports::RunSummary::new(&identity, &result, &slos);
+    // The summary `run --format json` prints, priced when the scenario has prices.
+    let summary = faultline::simulate::summarize(&scenario, 1, &result);
     let mut json: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
     json.as_object_mut().unwrap().remove("version");
     let mut text = serde_json::to_string_pretty(&json).unwrap();
