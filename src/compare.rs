@@ -161,6 +161,7 @@ impl<'a> Plan<'a> {
             version: crate::VERSION,
             findings: &findings,
             figures: &figures,
+            dashboard: None,
         };
         crate::output::write_report(&args.out, &report)?;
 

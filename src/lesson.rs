@@ -369,6 +369,7 @@ fn write_report(
         version: crate::VERSION,
         findings: &findings,
         figures: &figures,
+        dashboard: None,
     };
     crate::output::write_report(dir, &report)
 }

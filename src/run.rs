@@ -75,6 +75,7 @@ fn write_single_report(
     command.push_str(&format!(" --out {}", dir.display()));
     let warmup_s = run.summary.sim_time_s - run.summary.measured_s;
     let warmup = format!("{}s, the scenario's own", (warmup_s * 1e6).round() / 1e6);
+    let dashboard = reports::dashboard::of(&run.summary);
     let report = reports::report::Report {
         scenario: &run.summary.scenario,
         description: &run.description,
@@ -84,6 +85,7 @@ fn write_single_report(
         version: crate::VERSION,
         findings: &findings,
         figures: &figures,
+        dashboard: dashboard.as_ref(),
     };
     crate::output::write_report(dir, &report)
 }

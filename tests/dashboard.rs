@@ -47,6 +47,21 @@ fn gray_failure_marks_the_green_dashboard_while_the_slo_burns() {
         "{text}"
     );
     assert!(text.contains("<< green dashboards, burning SLO"), "{text}");
+    // A run's report (`run --out`) shows the same minutes as a table, in report.md and
+    // report.html, with the marked minutes red.
+    let dir = std::env::temp_dir().join(format!("faultline-dashboard-{}", std::process::id()));
+    let out = dir.to_str().expect("a UTF-8 path");
+    binary::faultline(&["run", "gray-failure", "--out", out]);
+    let markdown = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    assert!(markdown.contains("## Dashboards vs users"), "{markdown}");
+    assert!(
+        markdown.contains("| 60 | 3 up, 11%, 0.0% | 2 up, 6%, 0.0% | 16.9 | &lt;&lt; green dashboards, burning SLO |"),
+        "{markdown}"
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    assert!(html.contains("<h2>Dashboards vs users</h2>"));
+    assert!(html.contains("<td class=\"fail\">16.9</td>"));
+    std::fs::remove_dir_all(&dir).expect("the report folder is ours");
     // Outlier ejection takes api[2] out: the budget is barely touched.
     let ejection = summary(&[
         "run",

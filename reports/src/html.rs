@@ -87,6 +87,9 @@ pub fn html(report: &Report) -> String {
          with no success); n/c: not comparable (see the verdicts). SLO cells are green when the \
          mean meets the target, red when it misses.</p>\n",
     );
+    if let Some(dashboard) = report.dashboard {
+        dashboard_table(&mut out, dashboard);
+    }
     out.push_str("<h2>Plots</h2>\n");
     for figure in report.figures {
         let _ = writeln!(
@@ -131,6 +134,33 @@ pub fn html(report: &Report) -> String {
     );
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// The per-minute dashboards beside the SLOs' burn rates; a marked minute's row is red.
+fn dashboard_table(out: &mut String, dashboard: &crate::dashboard::DashboardTable) {
+    out.push_str("<h2>Dashboards vs users</h2>\n");
+    let _ = writeln!(out, "<p>{}</p>", escape(crate::report::DASHBOARD_WORDS));
+    out.push_str("<table>\n<tr>");
+    for (i, name) in dashboard.header.iter().enumerate() {
+        let class = if i == 0 { " class=\"name\"" } else { "" };
+        let name = if name.is_empty() { "mark" } else { name };
+        let _ = write!(out, "<th{class}>{}</th>", escape(name));
+    }
+    out.push_str("</tr>\n");
+    for row in &dashboard.rows {
+        let marked = row.last().is_some_and(|mark| !mark.is_empty());
+        out.push_str("<tr>");
+        for (i, cell) in row.iter().enumerate() {
+            let class = match (i, marked) {
+                (0, _) => " class=\"name\"",
+                (_, true) => " class=\"fail\"",
+                _ => "",
+            };
+            let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
 }
 
 /// Per variant: seeds in which every SLO held, coloured.

@@ -8,6 +8,7 @@
 pub mod burn;
 pub mod capacity;
 pub mod comparison;
+pub mod dashboard;
 pub mod digest;
 pub mod figures;
 pub mod html;

@@ -30,6 +30,9 @@ pub struct Report<'a> {
     pub findings: &'a Findings,
     /// The charts, in display order.
     pub figures: &'a [Figure],
+    /// One run's per-minute dashboards beside its SLOs' burn rates (`run --out` of a run
+    /// with a green-dashboard period; `None` for many runs).
+    pub dashboard: Option<&'a crate::dashboard::DashboardTable>,
 }
 
 impl Report<'_> {
@@ -165,6 +168,12 @@ pub fn difference_text(row: &MetricRow, value: &VariantValue, marks: bool) -> Op
     })
 }
 
+/// Words above the dashboard table in report.md and report.html.
+pub const DASHBOARD_WORDS: &str = "Per minute, what each service's own dashboard shows (replicas \
+     up, utilization, errors and rejections over arrivals) beside each SLO's burn rate (1 \
+     spends the error budget exactly); marked where every dashboard reads healthy while an SLO \
+     burns.";
+
 /// report.md.
 pub fn markdown(report: &Report) -> String {
     let findings = report.findings;
@@ -205,6 +214,11 @@ pub fn markdown(report: &Report) -> String {
                 tally.variant, tally.met, tally.runs
             );
         }
+        out.push('\n');
+    }
+    if let Some(dashboard) = report.dashboard {
+        let _ = writeln!(out, "## Dashboards vs users\n\n{DASHBOARD_WORDS}\n");
+        out.push_str(&dashboard.markdown());
         out.push('\n');
     }
     if !findings.splits.is_empty() {

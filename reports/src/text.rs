@@ -448,47 +448,16 @@ fn burn_line(v: &crate::summary::SloVerdict) -> Option<String> {
     Some(line)
 }
 
-/// The per-minute dashboard beside the SLOs' burn rates, when the summary has one: a row per
-/// minute, each service as "replicas up, utilization, error rate", then each SLO's burn
-/// rate, and `<<` where every dashboard is green while an SLO burns.
+/// The per-minute dashboard beside the SLOs' burn rates, when the summary has one
+/// (`dashboard::of`), with `<<` where every dashboard is green while an SLO burns.
 fn dashboard(out: &mut String, summary: &RunSummary) {
-    let Some(first) = summary.dashboard.first() else {
+    let Some(dashboard) = crate::dashboard::of(summary) else {
         return;
     };
-    let _ = writeln!(
-        out,
-        "dashboards vs users, per minute (service: replicas up, utilization, errors; SLO: burn rate, 1 spends the budget exactly)"
-    );
-    let mut header = vec!["from s".to_string()];
-    header.extend(first.services.keys().cloned());
-    header.extend(summary.slo.iter().map(|v| format!("{} SLO burn", v.client)));
-    header.push(String::new());
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let _ = writeln!(out, "{}", crate::dashboard::TITLE);
+    let header: Vec<&str> = dashboard.header.iter().map(String::as_str).collect();
     let mut table = Table::new(&header);
-    for minute in &summary.dashboard {
-        let mut row = vec![trim(minute.start_s)];
-        for health in minute.services.values() {
-            let errors = health
-                .error_rate
-                .map_or("n/a".to_string(), |e| format!("{:.1}%", e * 100.0));
-            row.push(format!(
-                "{} up, {:.0}%, {errors}",
-                trim(health.replicas_up),
-                health.utilization * 100.0
-            ));
-        }
-        row.extend(
-            minute
-                .slo_burn
-                .iter()
-                .map(|b| b.map_or("n/a".to_string(), |b| format!("{b:.1}"))),
-        );
-        let burning = minute.slo_burn.iter().any(|b| b.is_some_and(|b| b >= 1.0));
-        row.push(if minute.dashboards_green && burning {
-            "<< green dashboards, burning SLO".to_string()
-        } else {
-            String::new()
-        });
+    for row in dashboard.rows {
         table.row(row);
     }
     out.push_str(&table.render());
