@@ -231,6 +231,8 @@ impl World {
                     let parent = self.attempts.get(self.jobs.get(job)?.attempt)?;
                     request = self.requests.get(parent.request)?;
                 }
+                // A queue's delivery serves no client's request.
+                Origin::Queue { .. } => return None,
             }
         }
     }
@@ -240,6 +242,7 @@ impl World {
         Parts {
             database: self.database.as_mut().map(|d| d.part.finish(end)),
             election: self.election.as_ref().map(|e| e.part.result(end)),
+            queues: self.queue_results(end),
         }
     }
 }
