@@ -207,8 +207,10 @@ fn redelivery_duplicates_effects_unless_the_consumer_is_idempotent() {
 #[test]
 fn a_full_partition_blocks_or_rejects_its_publishers() {
     // A consumer far too slow for its load and a small partition: with "error" the
-    // publishers see overload replies; with "block" they wait and time out.
-    let client = r#""target": "api", "arrival": { "kind": "constant", "rate_per_s": 100 }"#;
+    // publishers see overload replies; with "block" they wait, holding the queue's and the
+    // api's workers, and the clients time out.
+    let client = r#""target": "api", "timeout": "2s",
+        "arrival": { "kind": "constant", "rate_per_s": 100 }"#;
     let worker = r#""workers": 1, "service_time": { "kind": "constant", "value": "50ms" }"#;
     let error = run(
         &scenario(

@@ -1044,6 +1044,7 @@ mod tests {
             random_faults: None,
             election: None,
             database: None,
+            queues: Vec::new(),
         }
     }
 
