@@ -71,7 +71,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 31] = [
+const ENTRIES: [Entry; 32] = [
     Entry {
         name: "breaker-tuning",
         text: include_str!("../library/breaker-tuning.json"),
@@ -168,6 +168,11 @@ const ENTRIES: [Entry; 31] = [
     Entry {
         name: "rate-limit-vs-shed",
         text: include_str!("../library/rate-limit-vs-shed.json"),
+        files: &[],
+    },
+    Entry {
+        name: "queue-burst",
+        text: include_str!("../library/queue-burst.json"),
         files: &[],
     },
     Entry {
