@@ -27,8 +27,9 @@ fn scenario(duration: &str, client: &str, worker: &str, queue: &str, faults: &st
       "calls": [ {{ "service": "q", "op": "publish", "timeout": "5s" }} ] }},
     {{ "name": "worker", {worker} }}
   ],
-  "queues": [ {{ "name": "q", "consumer": "worker", {queue} }} ],
-  "faults": [ {faults} ] }}"#
+  "queues": [ {{ "name": "q", "consumer": "worker"{sep}{queue} }} ],
+  "faults": [ {faults} ] }}"#,
+        sep = if queue.is_empty() { "" } else { ", " }
     )
 }
 
@@ -292,4 +293,101 @@ fn consumer_lag_of_an_mmc_queue_matches_erlang_c() {
     let worker = &simulated.summary.services["worker"];
     assert_eq!(worker.rejected, 0);
     assert!(q.redelivered == 0 && q.dead_lettered == 0);
+}
+
+#[test]
+fn a_run_with_queues_is_a_pure_function_of_its_seed() {
+    let text = scenario(
+        "20s",
+        r#""target": "api", "arrival": { "kind": "poisson", "rate_per_s": 200 }"#,
+        r#""replicas": 2, "workers": 4, "service_time": { "kind": "exponential", "mean": "10ms" }"#,
+        r#""partitions": 2, "visibility_timeout": "50ms", "max_deliveries": 2,
+           "poison_fraction": 0.05, "idempotent": true"#,
+        r#"{ "kind": "pause", "target": "worker[1]", "at": "5s", "for": "1s" }"#,
+    );
+    let (a, b) = (run(&text, 9), run(&text, 9));
+    let json = |s: &Simulated| serde_json::to_string(&s.summary).expect("serializable");
+    assert_eq!(a.summary.trace_hash, b.summary.trace_hash);
+    assert_eq!(json(&a), json(&b));
+    let other = run(&text, 10);
+    assert_ne!(a.summary.trace_hash, other.summary.trace_hash);
+}
+
+/// The validation error of `text`, as the user reads it.
+fn refused(text: &str) -> String {
+    match simulate(text, "queue-test", None, &[], 1) {
+        Ok(_) => panic!("accepted: {text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn bad_queues_are_refused_with_their_path_and_a_fix() {
+    let client = r#""target": "api", "arrival": { "kind": "poisson", "rate_per_s": 10 }"#;
+    let worker = r#""service_time": { "kind": "constant", "value": "1ms" }"#;
+    let error = refused(&scenario(
+        "10s",
+        client,
+        worker,
+        r#""poison_fraction": 1.5"#,
+        "",
+    ));
+    assert!(
+        error.contains("queues[0]") && error.contains("poison_fraction"),
+        "{error}"
+    );
+    let error = refused(&scenario(
+        "10s",
+        client,
+        worker,
+        r#""max_deliveries": 0"#,
+        "",
+    ));
+    assert!(
+        error.contains("max_deliveries") && error.contains("remove"),
+        "{error}"
+    );
+    let error = refused(&scenario("10s", client, worker, r#""partitions": 0"#, ""));
+    assert!(error.contains("partitions"), "{error}");
+    let error = refused(&scenario(
+        "10s",
+        client,
+        worker,
+        r#""when_full": "wait""#,
+        "",
+    ));
+    assert!(
+        error.contains("when_full") || error.contains("wait"),
+        "{error}"
+    );
+    // A consumer that names nothing, or the queue itself.
+    let text = scenario("10s", client, worker, "", "")
+        .replace(r#""consumer": "worker""#, r#""consumer": "wroker""#);
+    let error = refused(&text);
+    assert!(
+        error.contains("consumer") && error.contains("worker"),
+        "{error}"
+    );
+    let text = scenario("10s", client, worker, "", "")
+        .replace(r#""consumer": "worker""#, r#""consumer": "q""#);
+    assert!(refused(&text).contains("scenario's services"));
+    // A call to a queue must publish; publish is only for queues.
+    let text = scenario("10s", client, worker, "", "").replace(r#", "op": "publish""#, "");
+    let error = refused(&text);
+    assert!(error.contains("op") && error.contains("publish"), "{error}");
+    let text = scenario("10s", client, worker, "", "").replace(
+        r#""service": "q", "op": "publish""#,
+        r#""service": "worker", "op": "publish""#,
+    );
+    assert!(refused(&text).contains("only for calls to a message queue"));
+    // A queue's name is its own.
+    let text = scenario("10s", client, worker, "", "").replace(
+        r#""name": "q", "consumer""#,
+        r#""name": "worker", "consumer""#,
+    );
+    let error = refused(&text);
+    assert!(
+        error.contains("worker") && error.contains("queues[0].name"),
+        "{error}"
+    );
 }

@@ -1,4 +1,5 @@
-//! The components the world hosts on its one event loop (the database and the election):
+//! The components the world hosts on its one event loop (the database, the election and the
+//! message queues, whose world side is `world/message_queue.rs`):
 //! each component's events parked in a slab, and the `Scope` through which a component
 //! schedules them as the world's two-word `Event::Database` and `Event::Election`.
 

@@ -9,6 +9,22 @@ use serde::Deserialize;
 use super::{Count, Distribution, Duration};
 
 /// A message queue: partitions holding messages, delivered to a consumer service.
+///
+/// A service (or a client, as its `target`) publishes with a call `{"service": "NAME", "op":
+/// "publish"}`: the queue's partition (picked round robin) stores the message and answers
+/// `ok`, or, when the partition holds `capacity` messages, blocks, refuses or drops it as
+/// `when_full` says. Each partition delivers its messages in order, at most `concurrency` at a
+/// time, each as one request to `consumer` (its workers, service time, calls and faults apply)
+/// with the visibility timeout as that request's timeout. A success acknowledges the message;
+/// a failure (an error, a refusal, a crash's timeout) makes it visible again one visibility
+/// timeout after that delivery, and after `max_deliveries` deliveries it goes to the
+/// dead-letter queue. A delivery that outlasts the timeout is delivered again while the first
+/// still works, so the consumer may apply a message twice (a duplicate effect) unless it is
+/// `idempotent`. The run's `queues` object counts the messages published after the warm-up:
+/// `published = acked + dead_lettered + dropped + in_flight_end`; consumer lag is the messages
+/// held (`lag_max_messages`, `lag_end_messages`, `lag_series` per interval) and the age of the
+/// oldest one (`lag_max_s`, `lag_end_s`); `wait_ms` is each message's time to its first
+/// delivery.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageQueue {
