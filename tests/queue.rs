@@ -391,3 +391,19 @@ fn bad_queues_are_refused_with_their_path_and_a_fix() {
         "{error}"
     );
 }
+
+#[test]
+fn a_backlog_that_outgrows_memory_stops_the_run_at_the_memory_guard() {
+    // 5,000 messages/s into a consumer that takes 100/s: the backlog is the memory that grows,
+    // and the guard names it instead of the machine running out.
+    let text = r#"{ "name": "queue-test", "duration": "600s",
+  "clients": [ { "name": "web", "target": "q", "arrival": { "kind": "poisson", "rate_per_s": 5000 } } ],
+  "services": [ { "name": "worker", "service_time": { "kind": "constant", "value": "10ms" } } ],
+  "queues": [ { "name": "q", "consumer": "worker", "capacity": 10000000 } ],
+  "limits": { "memory_max": "64MiB" } }"#;
+    let error = refused(text);
+    assert!(
+        error.contains("memory_max") && error.contains("messages held by queues"),
+        "{error}"
+    );
+}

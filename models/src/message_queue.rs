@@ -133,6 +133,10 @@ pub struct MessageQueueResult {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct MessageId(pub u64);
 
+/// Bytes a held message costs: its entry in a B-tree node (key and value, with the node's
+/// slack) and its id in the ready list.
+const MESSAGE_BYTES: u64 = 2 * (8 + std::mem::size_of::<Message>() as u64) + 8;
+
 /// Sequence numbers take 47 bits: beyond 10^14 messages per queue a run would hit its
 /// event guard first.
 const SEQ_BITS: u32 = 47;
@@ -442,6 +446,12 @@ impl MessageQueue {
             in_flight_end,
             lag_series: self.lag_series.means(end),
         }
+    }
+
+    /// Bytes its messages take (each held message in its partition's map and ready list,
+    /// and the bit per message of the effect ledger), for the memory guard.
+    pub fn memory_used(&self) -> u64 {
+        self.held * MESSAGE_BYTES + self.effects.len() as u64 * 8
     }
 
     /// The queue's index among the world's.

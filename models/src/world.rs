@@ -1087,7 +1087,13 @@ impl Model for World {
         let in_flight = self.requests.len() as u64 * REQUEST_BYTES
             + self.attempts.len() as u64 * ATTEMPT_BYTES
             + self.jobs.len() as u64 * JOB_BYTES;
-        self.memory_fixed.saturating_add(in_flight)
+        let held = match &self.queues {
+            None => 0,
+            Some(queues) => queues.part.iter().map(MessageQueue::memory_used).sum(),
+        };
+        self.memory_fixed
+            .saturating_add(in_flight)
+            .saturating_add(held)
     }
 
     fn memory_holders(&self) -> String {
@@ -1101,7 +1107,13 @@ impl Model for World {
             self.jobs.len(),
             bytes(self.jobs.len(), JOB_BYTES),
             sim_core::Bytes(self.memory_fixed),
-        )
+        ) + &match &self.queues {
+            None => String::new(),
+            Some(queues) => format!(
+                "; messages held by queues {}",
+                sim_core::Bytes(queues.part.iter().map(MessageQueue::memory_used).sum())
+            ),
+        }
     }
 }
 

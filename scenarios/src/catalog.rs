@@ -166,13 +166,13 @@ const ENTRIES: [Entry; 32] = [
         files: &[],
     },
     Entry {
-        name: "rate-limit-vs-shed",
-        text: include_str!("../library/rate-limit-vs-shed.json"),
+        name: "queue-burst",
+        text: include_str!("../library/queue-burst.json"),
         files: &[],
     },
     Entry {
-        name: "queue-burst",
-        text: include_str!("../library/queue-burst.json"),
+        name: "rate-limit-vs-shed",
+        text: include_str!("../library/rate-limit-vs-shed.json"),
         files: &[],
     },
     Entry {

@@ -1,3 +1,6 @@
+//! Unit tests of the message queue state machine: ids, concurrency, backpressure,
+//! invisibility and the dead-letter rule, duplicate effects.
+
 use slotmap::SlotMap;
 
 use super::*;
