@@ -407,3 +407,44 @@ fn a_backlog_that_outgrows_memory_stops_the_run_at_the_memory_guard() {
         "{error}"
     );
 }
+
+#[test]
+fn explore_counts_duplicate_effects_and_lost_messages_as_violations() {
+    use faultline::explore::check::{check, Violation};
+    let duplicated = run(
+        &scenario(
+            "20s",
+            r#""target": "api", "arrival": { "kind": "poisson", "rate_per_s": 200 }"#,
+            r#""workers": 64, "service_time": { "kind": "exponential", "mean": "30ms" }"#,
+            r#""concurrency": 64, "visibility_timeout": "100ms""#,
+            "",
+        ),
+        1,
+    );
+    let violations = check(&duplicated);
+    assert!(
+        violations
+            .iter()
+            .any(|v| matches!(v, Violation::DuplicateEffects { queue, .. } if queue == "q")),
+        "{violations:?}"
+    );
+    let dropped = run(
+        &scenario(
+            "20s",
+            r#""target": "api", "arrival": { "kind": "constant", "rate_per_s": 100 }"#,
+            r#""workers": 1, "service_time": { "kind": "constant", "value": "50ms" }"#,
+            r#""capacity": 10, "when_full": "drop""#,
+            "",
+        ),
+        1,
+    );
+    let q = queue(&dropped);
+    let lost = check(&dropped)
+        .into_iter()
+        .find_map(|v| match v {
+            Violation::LostMessages { lost, .. } => Some(lost),
+            _ => None,
+        })
+        .expect("dropped messages are lost messages");
+    assert_eq!(lost, q.dropped);
+}

@@ -498,6 +498,10 @@ impl MessageQueue {
             .held
             .remove(&message.seq())
             .expect("a removed message is held");
+        if now >= self.warmup_end {
+            // The level before it left: the maximum of a falling level is where it started.
+            self.lag_messages_max = self.lag_messages_max.max(self.held);
+        }
         self.held -= 1;
         self.lag_series.set(now, self.held);
         if now >= self.warmup_end {
