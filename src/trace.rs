@@ -463,6 +463,16 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
             put("kind", json!("component_timer"));
             put("tag", json!(tag));
         }
+        Happening::QueueVisible {
+            queue,
+            message,
+            partition,
+        } => {
+            put("kind", json!("queue_visible"));
+            put("queue", json!(queue));
+            put("message", json!(message));
+            put("partition", json!(partition));
+        }
         Happening::TiedCancel {
             replica,
             attempt,

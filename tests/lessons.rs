@@ -548,6 +548,66 @@ fn replication_lag() {
 }
 
 #[test]
+fn queue_burst() {
+    // Headline: a burst of twice the workers' capacity for 10 s (4,000 orders too many)
+    // times out most users of a synchronous call, while a queue takes it without a failure
+    // and its consumer lag drains back to (about) zero: a backlog of (800 − 400)/s × 10 s
+    // drained at (400 − 100)/s less imbalance. Poison messages reach the dead-letter queue
+    // after exactly 3 deliveries each; without one they stay forever. A visibility timeout
+    // shorter than some deliveries duplicates effects, unless the consumer is idempotent
+    // (SQS Developer Guide: visibility timeout, dead-letter queues).
+    let queue = run("queue-burst", None, &[]);
+    let sync = run("queue-burst", Some("synchronous"), &[]);
+    let no_dlq = run("queue-burst", Some("no-dlq"), &[]);
+    let short = run("queue-burst", Some("short-visibility"), &[]);
+    let idempotent = run("queue-burst", Some("idempotent"), &[]);
+    let orders = |r: &Simulated| r.summary.queues["orders"].clone();
+    let q = orders(&queue);
+    eprintln!(
+        "queue slo {:.4} lag max {} ({} s) end {}; sync slo {:.4}; no-dlq end {} s; duplicates {} / {}",
+        slo(&queue),
+        q.lag_max_messages,
+        q.lag_max_s,
+        q.lag_end_messages,
+        slo(&sync),
+        orders(&no_dlq).lag_end_s,
+        orders(&short).duplicates,
+        orders(&idempotent).duplicates
+    );
+    assert_eq!(
+        client(&queue, "users").failed,
+        0,
+        "the queue takes the burst"
+    );
+    assert!(slo(&queue) > 0.99);
+    assert!(slo(&sync) < 0.5, "most synchronous users time out");
+    assert!(client(&sync, "users").failed > 6_000);
+    assert_close(
+        "backlog at the burst's end",
+        q.lag_max_messages as f64,
+        4_000.0,
+        0.25,
+    );
+    assert!(q.lag_end_messages < 20, "the lag drains: {q:?}");
+    assert_eq!(
+        q.published,
+        q.acked + q.dead_lettered + q.dropped + q.in_flight_end
+    );
+    assert!(q.dead_lettered > 5);
+    assert!(q.failed_deliveries >= 3 * q.dead_lettered);
+    let n = orders(&no_dlq);
+    assert_eq!(n.dead_lettered, 0);
+    assert!(n.lag_end_s > 50.0, "a poison message stays for good: {n:?}");
+    let (s, i) = (orders(&short), orders(&idempotent));
+    assert!(s.duplicates > 30, "{s:?}");
+    assert_eq!(i.duplicates, 0);
+    assert_eq!(
+        i.deduplicated, s.duplicates,
+        "the same redeliveries, each refused"
+    );
+}
+
+#[test]
 fn read_replica_failover() {
     // Headline: through a service's calls, the users meet the database's failure modes one
     // by one (Kleppmann, DDIA, ch. 5): a failover under async replication discards about

@@ -5,7 +5,8 @@
 //!              one sim_core::Simulation<World>: one queue, one clock, one trace hash
 //!   World::handle ──┬── client, service, network events (world::*)
 //!                   ├── Event::Database { key } ──▶ Database::handle(event, scope)
-//!                   └── Event::Election { key } ──▶ Election::handle(event, scope)
+//!                   ├── Event::Election { key } ──▶ Election::handle(event, scope)
+//!                   └── Event::Queue { key }    ──▶ MessageQueue::visible (world/message_queue.rs)
 //! ```
 //!
 //! A component has its own closed set of events. It reaches the event loop only through a

@@ -17,7 +17,8 @@
 //!        ├─ service   a service's balancer, policies, queues, caller classes
 //!        ├─ fault     the fault schedule and the random-fault recipe
 //!        ├─ database  the leader–follower database
-//!        └─ election  the lease election
+//!        ├─ election  the lease election
+//!        └─ message_queue  message queues (partitions, visibility, dead letters)
 //! ```
 
 use sim_core::{Distribution, Limits, Probability, SimDuration};
@@ -29,6 +30,7 @@ pub mod fault;
 pub mod guard;
 pub mod id;
 pub mod load;
+pub mod message_queue;
 pub mod service;
 
 pub use cost::Prices;
@@ -50,6 +52,7 @@ pub use load::{
     Arrival, ArrivalTrace, ClassId, ClassServiceTime, Load, OnOff, Profile, Rate, RequestClass,
     Spacing,
 };
+pub use message_queue::{MessageQueueConfig, WhenFull};
 pub use service::{
     Balancer, CodelConfig, Discipline, IdempotencyConfig, OutlierDetectionConfig, OverloadConfig,
     PoolConfig, QueuePolicy, RateLimitScope, RateLimiterConfig, ServiceClasses, ServicePolicies,
@@ -89,6 +92,9 @@ pub struct WorldConfig {
     pub election: Option<ElectionConfig>,
     /// A leader–follower database with replication lag, run alongside the world (`database`).
     pub database: Option<DatabaseConfig>,
+    /// Message queues that services publish to and that deliver to consumer services
+    /// (`message_queue`); each stands in the world as one more service.
+    pub queues: Vec<MessageQueueConfig>,
 }
 
 impl WorldConfig {
@@ -116,6 +122,7 @@ impl WorldConfig {
             random_faults: None,
             election: None,
             database: None,
+            queues: Vec::new(),
         }
     }
 }

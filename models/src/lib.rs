@@ -27,6 +27,7 @@ pub mod fault;
 pub mod guard;
 pub mod idempotency;
 pub mod key;
+pub mod message_queue;
 pub mod outlier;
 pub mod overload;
 pub mod priority;
@@ -55,11 +56,11 @@ pub use config::{
     ClockSetting, CodelConfig, DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp,
     Deadline, Direction, Discipline, ElectionClock, ElectionConfig, ElectionFault,
     ElectionFaultKind, Endpoint, Fault, FaultKind, Guards, Hedge, IdempotencyConfig, Jitter, Link,
-    Load, Member, NetworkConfig, OnOff, OutlierDetectionConfig, OverloadConfig, PoolConfig,
-    Priority, Profile, Promotion, QueuePolicy, RandomFaults, RandomKind, RandomTarget, Rate,
-    RateLimitScope, RateLimiterConfig, ReadFrom, Replication, RequestClass, RetryBudgetConfig,
-    RetryPolicy, ServiceClasses, ServiceConfig, ServiceId, ServicePolicies, SlidingWindow, Spacing,
-    Target, Unreachable, WorldConfig,
+    Load, Member, MessageQueueConfig, NetworkConfig, OnOff, OutlierDetectionConfig, OverloadConfig,
+    PoolConfig, Priority, Profile, Promotion, QueuePolicy, RandomFaults, RandomKind, RandomTarget,
+    Rate, RateLimitScope, RateLimiterConfig, ReadFrom, Replication, RequestClass,
+    RetryBudgetConfig, RetryPolicy, ServiceClasses, ServiceConfig, ServiceId, ServicePolicies,
+    SlidingWindow, Spacing, Target, Unreachable, WhenFull, WorldConfig,
 };
 pub use cost::{Cost, CostParts, ServiceCost, Usage};
 pub use database::{DatabaseCalls, DatabaseResult, DatabaseSeries};
@@ -68,6 +69,7 @@ pub use failure::{Failure, FailureCounts};
 pub use fault::Drawn;
 pub use guard::{GuardCounts, LocalRejection};
 pub use idempotency::{IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLedger};
+pub use message_queue::{MessageQueueResult, QueueCounts};
 pub use outlier::OutlierDetector;
 pub use priority::{PriorityCounts, PriorityResult};
 pub use rate_limiter::RateLimiter;

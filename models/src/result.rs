@@ -30,6 +30,8 @@ pub struct RunResult {
     pub election: Option<crate::election::ElectionResult>,
     /// The leader–follower database's measurements, if the world has one.
     pub database: Option<crate::database::DatabaseResult>,
+    /// What each message queue measured, in scenario order (empty without queues).
+    pub queues: Vec<crate::message_queue::MessageQueueResult>,
     /// What each user component (`component::Component`, wired by `run_with`) counted, in
     /// the order they were given.
     pub components: Vec<ComponentCounts>,

@@ -42,6 +42,7 @@ use crate::database::{Database, DatabaseResult};
 use crate::election::{Election, ElectionResult};
 use crate::fault::Drawn;
 pub use crate::key::{AttemptKey, JobKey, PartKey, RequestKey};
+use crate::message_queue::MessageQueue;
 pub use crate::reply::Reply;
 use crate::result::{FaultRecord, RunResult, ServiceResult};
 use crate::service::{Service, WorkKind};
@@ -258,6 +259,12 @@ pub struct World {
     lease_tokens: slotmap::SecondaryMap<JobKey, Option<u64>>,
     /// What the database and the election measured, taken when arrivals end.
     parts_at_end: Option<Parts>,
+    /// The message queues, if the scenario has any (components on this event loop).
+    queues: Option<Hosted<Vec<MessageQueue>, crate::message_queue::Event>>,
+    /// By service: the queue whose partitions it stands for (empty without queues).
+    queue_services: Vec<Option<u32>>,
+    /// The scenario has queues (one branch per finished piece of work otherwise).
+    queuing: bool,
     requests: SlotMap<RequestKey, Request>,
     attempts: SlotMap<AttemptKey, Attempt>,
     jobs: SlotMap<JobKey, Job>,
@@ -293,6 +300,7 @@ pub struct World {
 struct Parts {
     database: Option<DatabaseResult>,
     election: Option<ElectionResult>,
+    queues: Vec<crate::message_queue::MessageQueueResult>,
 }
 
 /// Bytes of a slot map's entry beyond its value (the version, rounded up to the alignment).
@@ -317,6 +325,11 @@ enum Origin {
     Client(ClientId, u32),
     /// Call number `call` of `job`.
     Call { job: JobKey, call: u32 },
+    /// A message queue's delivery of `message` from `partition` (`message_queue`).
+    Queue {
+        message: crate::message_queue::MessageId,
+        partition: u32,
+    },
 }
 
 #[derive(Debug)]
@@ -569,6 +582,17 @@ impl World {
                 Hosted::new(election, |key| Event::Election { key })
             }),
             parts_at_end: None,
+            queues: (!config.queues.is_empty()).then(|| {
+                let interval = sim_core::series::interval_for(config.duration);
+                let queues = (config.queues.iter().enumerate())
+                    .map(|(i, q)| {
+                        MessageQueue::new(q.clone(), i as u32, seed, warmup_end, interval)
+                    })
+                    .collect();
+                Hosted::new(queues, |key| Event::Queue { key })
+            }),
+            queue_services: message_queue::queue_services(&config.queues, config.services.len()),
+            queuing: !config.queues.is_empty(),
             database_service: config.database.as_ref().and_then(|d| d.service),
             lease_tokens: slotmap::SecondaryMap::new(),
             leading,
@@ -700,6 +724,7 @@ impl World {
                 .collect(),
             election: parts.election,
             database: parts.database,
+            queues: parts.queues,
             components: self.users.counts(),
         }
     }
@@ -838,7 +863,11 @@ impl World {
             j.phase = Phase::Paused(Frozen::Move);
             return;
         }
-        if j.calls_made == 0 && s.config.policies.side_effect {
+        let side_effect = j.calls_made == 0 && s.config.policies.side_effect;
+        if self.queuing && self.queue_work_done(job, ctx) {
+            return;
+        }
+        if side_effect {
             // Its own work is done: a side-effecting service has executed its side effect.
             self.side_effect(job);
         }
@@ -1043,6 +1072,7 @@ impl Model for World {
             Event::Database { key } => self.on_database_event(key, ctx),
             Event::User { key } => self.on_user_timer(key, ctx),
             Event::Election { key } => self.on_election_event(key, ctx),
+            Event::Queue { key } => self.on_queue_event(key, ctx),
         }
         // Bulkhead slots freed while handling the event go to their waiters now.
         if !self.granted.is_empty() {
@@ -1057,7 +1087,13 @@ impl Model for World {
         let in_flight = self.requests.len() as u64 * REQUEST_BYTES
             + self.attempts.len() as u64 * ATTEMPT_BYTES
             + self.jobs.len() as u64 * JOB_BYTES;
-        self.memory_fixed.saturating_add(in_flight)
+        let held = match &self.queues {
+            None => 0,
+            Some(queues) => queues.part.iter().map(MessageQueue::memory_used).sum(),
+        };
+        self.memory_fixed
+            .saturating_add(in_flight)
+            .saturating_add(held)
     }
 
     fn memory_holders(&self) -> String {
@@ -1071,7 +1107,13 @@ impl Model for World {
             self.jobs.len(),
             bytes(self.jobs.len(), JOB_BYTES),
             sim_core::Bytes(self.memory_fixed),
-        )
+        ) + &match &self.queues {
+            None => String::new(),
+            Some(queues) => format!(
+                "; messages held by queues {}",
+                sim_core::Bytes(queues.part.iter().map(MessageQueue::memory_used).sum())
+            ),
+        }
     }
 }
 
@@ -1083,6 +1125,7 @@ mod holders;
 mod idempotency;
 #[cfg(test)]
 mod issue4_tests;
+mod message_queue;
 mod nodes;
 mod outcome;
 mod parts;

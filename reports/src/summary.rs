@@ -19,6 +19,7 @@ mod database;
 mod election;
 mod idempotency;
 mod load;
+mod message_queue;
 pub use crate::slo::SloSpec;
 pub use crate::stats::round;
 pub use cache::CacheSummary;
@@ -28,6 +29,7 @@ pub use database::{ClientDatabaseSummary, DatabaseSummary, Versions};
 pub use election::{ClientLeaderSummary, ElectionSummary};
 pub use idempotency::{IdempotencySummary, TiedSummary};
 pub use load::{MemberSummary, RequestClassSummary};
+pub use message_queue::QueueSummary;
 
 /// Which run a summary describes: what the CLI knows and the result does not.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,6 +80,9 @@ pub struct RunSummary {
     /// The leader–follower database's figures; absent (not null) when there is no database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseSummary>,
+    /// Each message queue's figures, by name; absent (not empty) when there are no queues.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub queues: BTreeMap<String, QueueSummary>,
     /// What the run's work cost at the scenario's prices; absent (not null) when it sets none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostSummary>,
@@ -449,6 +454,9 @@ impl RunSummary {
                 .collect(),
             election: result.election.as_ref().map(ElectionSummary::of),
             database: result.database.as_ref().map(DatabaseSummary::of),
+            queues: (result.queues.iter())
+                .map(|q| (q.name.clone(), QueueSummary::of(q)))
+                .collect(),
             cost: None,
             dashboard: Vec::new(),
         }

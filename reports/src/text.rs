@@ -262,6 +262,15 @@ pub fn render(summary: &RunSummary) -> String {
     if let Some(d) = &summary.database {
         database::render(&mut out, d);
     }
+    for (name, q) in &summary.queues {
+        let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+        out.push_str(&format!(
+            "\nqueue {name}: {} published, {} delivered ({} redelivered), {} acked, {} dead-lettered, {} dropped, {} rejected, {} blocked, {} in flight at end; {} duplicate effects, {} deduplicated; wait mean {} ms, p99 {} ms; lag max {} messages / {:.3} s, at end {} messages / {:.3} s\n",
+            q.published, q.delivered, q.redelivered, q.acked, q.dead_lettered, q.dropped, q.rejected,
+            q.blocked, q.in_flight_end, q.duplicates, q.deduplicated, ms(q.wait_ms.mean), ms(q.wait_ms.p99),
+            q.lag_max_messages, q.lag_max_s, q.lag_end_messages, q.lag_end_s,
+        ));
+    }
     if let Some(cost) = &summary.cost {
         cost::render(&mut out, cost);
     }

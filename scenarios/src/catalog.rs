@@ -71,7 +71,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 31] = [
+const ENTRIES: [Entry; 32] = [
     Entry {
         name: "breaker-tuning",
         text: include_str!("../library/breaker-tuning.json"),
@@ -163,6 +163,11 @@ const ENTRIES: [Entry; 31] = [
     Entry {
         name: "partition",
         text: include_str!("../library/partition.json"),
+        files: &[],
+    },
+    Entry {
+        name: "queue-burst",
+        text: include_str!("../library/queue-burst.json"),
         files: &[],
     },
     Entry {

@@ -105,6 +105,16 @@
 //! | `election.store_latency` | `{kind: constant, value: "1ms"}` | one hop inside a data centre |
 //! | `election.writes` | `{kind: poisson, rate_per_s: 10}` | a rate of 0 writes nothing |
 //! | `election.fencing` | `false` | |
+//! | `queues` | `[]`: no message queues | |
+//! | `queues[].partitions` | `1` | |
+//! | `queues[].capacity` | `10000` per partition | bounded, as every queue must be |
+//! | `queues[].when_full` | `"block"` | a Kafka producer blocks when its buffer is full (`max.block.ms`) |
+//! | `queues[].visibility_timeout` | `"30s"` | SQS's default visibility timeout |
+//! | `queues[].max_deliveries` | absent: no dead-letter queue | SQS without a redrive policy |
+//! | `queues[].concurrency` | `1` per partition | Kafka: one consumer per partition |
+//! | `queues[].poison_fraction` | `0` | |
+//! | `queues[].idempotent` | `false` | what you write is what runs |
+//! | `queues[].publish_time` | `{kind: constant, value: "0s"}` | the broker's own time is rarely the point |
 
 use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -118,6 +128,8 @@ pub use database::{Database, Op, Promote, ReadFrom, Replication};
 
 mod election;
 pub use election::Election;
+mod message_queue;
+pub use message_queue::{MessageQueue, WhenFull};
 
 mod policy;
 pub use policy::{Bulkhead, Codel, OutlierDetection, RateLimit};
@@ -183,6 +195,9 @@ pub struct Scenario {
     /// A leader election through a lease store.
     #[serde(default)]
     pub election: Option<Election>,
+    /// Message queues that services publish to and that deliver to consumer services.
+    #[serde(default)]
+    pub queues: Vec<MessageQueue>,
     /// Prices of replicas, requests and transfer: what a run's work cost.
     #[serde(default)]
     pub cost: Option<Cost>,
@@ -516,7 +531,8 @@ pub struct Service {
 pub struct Call {
     /// Name of the service called, or of the database.
     pub service: String,
-    /// What a call to the database asks: `"read"` or `"write"` (only for the database).
+    /// What a call to the database asks, `"read"` or `"write"`, or `"publish"` for a call to a
+    /// message queue (only for those).
     #[serde(default)]
     pub op: Option<Op>,
     /// Per-attempt timeout; absent waits forever.

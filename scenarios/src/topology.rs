@@ -48,7 +48,18 @@ pub fn analyze(scenario: &Scenario) -> Topology {
         .iter()
         .filter(|e| outgoing[e.service.0 as usize].is_empty())
         .fold(0u64, |sum, e| sum.saturating_add(e.path_count));
-    let warnings = warnings(&nodes, &edges, &paths, &outgoing, &incoming);
+    let mut warnings = warnings(&nodes, &edges, &paths, &outgoing, &incoming);
+    // A message queue answers its publishers when it stores a message and delivers it later
+    // on its own, so its delivery's timeout (the visibility timeout) outlasting a publisher's
+    // is no inversion.
+    let queues: Vec<models::ServiceId> = scenario.world.queues.iter().map(|q| q.service).collect();
+    warnings.retain(|w| match w {
+        Warning::TimeoutInversion { inner, .. } => {
+            let from = &nodes[edges[inner.0 as usize].from.0 as usize];
+            !matches!(from.kind, NodeKind::Service(s) if queues.contains(&s))
+        }
+        _ => true,
+    });
     Topology {
         nodes,
         edges,

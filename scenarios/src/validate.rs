@@ -167,11 +167,14 @@ impl Checker<'_> {
             let calls = raw.services.iter().flat_map(|s| &s.calls);
             calls.clone().any(|c| c.service == d.name)
         });
+        self.queue_names(raw)?;
+        // Each message queue stands in the world as one more service, after those.
         let service_names = NameList::new(
             raw.services
                 .iter()
                 .map(|s| s.name.as_str())
-                .chain(callee.map(|d| d.name.as_str())),
+                .chain(callee.map(|d| d.name.as_str()))
+                .chain(raw.queues.iter().map(|q| q.name.as_str())),
         );
         let client_names = NameList::new(raw.clients.iter().map(|c| c.name.as_str()));
         let services = raw
@@ -190,6 +193,10 @@ impl Checker<'_> {
         if let Some(database) = callee {
             services.push(self.database_service(database)?);
         }
+        let own_names = NameList::new(raw.services.iter().map(|s| s.name.as_str()));
+        let first_queue = services.len() as u32;
+        let (queues, brokers) = self.queues(raw, first_queue, &service_names, &own_names)?;
+        services.extend(brokers);
         self.operations(raw, callee)?;
         self.leader_only(raw)?;
         self.acyclic(&services)?;
@@ -314,6 +321,7 @@ impl Checker<'_> {
             random_faults,
             database,
             election,
+            queues,
         };
         self.within_limits(&world)?;
         Ok((world, slos))
@@ -363,6 +371,40 @@ impl Checker<'_> {
                 });
             }
             seen.insert(name, i);
+        }
+        Ok(())
+    }
+
+    /// Refuses a queue name that a client, service, the database, the election or an earlier
+    /// queue already uses.
+    fn queue_names(&self, raw: &raw::Scenario) -> Result<(), ScenarioError> {
+        let root = Path::root();
+        let mut seen: BTreeMap<&str, Path> = BTreeMap::new();
+        for (i, c) in raw.clients.iter().enumerate() {
+            seen.entry(&c.name)
+                .or_insert(root.key("clients").element(i, None));
+        }
+        for (i, s) in raw.services.iter().enumerate() {
+            seen.entry(&s.name)
+                .or_insert(root.key("services").element(i, None));
+        }
+        if let Some(d) = &raw.database {
+            seen.entry(&d.name).or_insert(root.key("database"));
+        }
+        if let Some(e) = &raw.election {
+            seen.entry(&e.name).or_insert(root.key("election"));
+        }
+        for (i, q) in raw.queues.iter().enumerate() {
+            let path = root.key("queues").element(i, None);
+            if let Some(first) = seen.get(q.name.as_str()) {
+                return Err(ScenarioError::DuplicateName {
+                    origin: self.origin.to_string(),
+                    path: path.key("name").text(),
+                    name: q.name.clone(),
+                    first: first.key("name").text(),
+                });
+            }
+            seen.insert(&q.name, path);
         }
         Ok(())
     }
@@ -510,9 +552,11 @@ impl Checker<'_> {
         let cache = self.cache(&path.key("cache"), raw.cache.as_ref(), fanout)?;
         Ok(CallConfig {
             target: ServiceId(target),
-            op: raw.op.map(|op| match op {
-                raw::Op::Read => models::DatabaseOp::Read,
-                raw::Op::Write => models::DatabaseOp::Write,
+            op: raw.op.and_then(|op| match op {
+                raw::Op::Read => Some(models::DatabaseOp::Read),
+                raw::Op::Write => Some(models::DatabaseOp::Write),
+                // A queue's service takes only publishes: it needs no operation.
+                raw::Op::Publish => None,
             }),
             timeout,
             retry,
@@ -1007,6 +1051,7 @@ mod election;
 mod fault;
 mod guard;
 mod idempotency;
+mod message_queue;
 mod policy;
 mod random;
 mod warmup;

@@ -4,7 +4,8 @@
 //! A check reads a finished run and returns its `Violation`s: the SLOs, and the invariants of
 //! the stateful models — no split brain and no stale write accepted in a lease election, no
 //! acknowledged write lost in a database failover, stale reads at most `STALE_READS_MAX` of
-//! a database's reads. More invariants are more entries of `CHECKS` and more `Violation`
+//! a database's reads, no message of a queue lost (dropped by a full partition, or missing
+//! from its accounting) and no effect of a message applied twice. More invariants are more entries of `CHECKS` and more `Violation`
 //! variants, each with its severity and its key. A run stopped by a guard is a `Violation`
 //! too (`Guard`), found without a check.
 //!
@@ -19,6 +20,8 @@
 //! | split brain | 1 if a stale leader's write was accepted, else `split_brain_s / 10`, at most 1 | two leaders are a hazard; a write from the wrong one is corruption |
 //! | lost writes | 1 | an acknowledged write is gone: data loss |
 //! | stale reads | the stale fraction (0 to 1) | more stale reads, worse |
+//! | lost messages | 1 | a published message is gone: data loss |
+//! | duplicate effects | duplicates per published message, at most 1 | more duplicates, worse |
 //!
 //! # Keys
 //!
@@ -72,6 +75,23 @@ pub enum Violation {
         /// The fraction of reads that were stale.
         fraction: f64,
     },
+    /// Messages of a queue were lost: dropped by a full partition, or neither acknowledged,
+    /// dead-lettered nor held at the end.
+    LostMessages {
+        /// The queue's name.
+        queue: String,
+        /// Messages lost.
+        lost: u64,
+    },
+    /// A queue's consumer applied some message's effect twice.
+    DuplicateEffects {
+        /// The queue's name.
+        queue: String,
+        /// Effects applied a second time.
+        duplicates: u64,
+        /// Messages published.
+        published: u64,
+    },
 }
 
 /// The largest share of stale reads a database may serve before `explore` calls it a failure.
@@ -81,7 +101,12 @@ pub const STALE_READS_MAX: f64 = 0.01;
 pub type Check = fn(&Simulated) -> Vec<Violation>;
 
 /// Every check, in the order their violations are listed.
-pub const CHECKS: [Check; 3] = [slo_misses, election_invariants, database_invariants];
+pub const CHECKS: [Check; 4] = [
+    slo_misses,
+    election_invariants,
+    database_invariants,
+    queue_invariants,
+];
 
 /// The violations of a finished run, check by check.
 pub fn check(run: &Simulated) -> Vec<Violation> {
@@ -115,6 +140,12 @@ impl Violation {
             }
             Violation::LostWrites { .. } => 1.0,
             Violation::StaleReads { fraction, .. } => *fraction,
+            Violation::LostMessages { .. } => 1.0,
+            Violation::DuplicateEffects {
+                duplicates,
+                published,
+                ..
+            } => (*duplicates as f64 / (*published).max(1) as f64).min(1.0),
         }
     }
 
@@ -130,6 +161,8 @@ impl Violation {
             Violation::SplitBrain { .. } => "split brain".to_string(),
             Violation::LostWrites { database, .. } => format!("lost writes {database}"),
             Violation::StaleReads { database, .. } => format!("stale reads {database}"),
+            Violation::LostMessages { queue, .. } => format!("lost messages {queue}"),
+            Violation::DuplicateEffects { queue, .. } => format!("duplicate effects {queue}"),
         }
     }
 
@@ -187,6 +220,19 @@ impl Violation {
                     percent(STALE_READS_MAX, 2)
                 );
             }
+            Violation::LostMessages { queue, lost } => {
+                let _ = write!(text, "{queue}: {lost} messages lost");
+            }
+            Violation::DuplicateEffects {
+                queue,
+                duplicates,
+                published,
+            } => {
+                let _ = write!(
+                    text,
+                    "{queue}: {duplicates} effects applied twice ({published} messages published)"
+                );
+            }
         }
         text
     }
@@ -222,6 +268,29 @@ fn database_invariants(run: &Simulated) -> Vec<Violation> {
             database: db.name.clone(),
             fraction: db.stale_fraction,
         });
+    }
+    out
+}
+
+/// Lost messages and duplicate effects in each message queue.
+fn queue_invariants(run: &Simulated) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (name, q) in &run.summary.queues {
+        let kept = q.acked + q.dead_lettered + q.in_flight_end;
+        let lost = q.published.saturating_sub(kept);
+        if lost > 0 {
+            out.push(Violation::LostMessages {
+                queue: name.clone(),
+                lost,
+            });
+        }
+        if q.duplicates > 0 {
+            out.push(Violation::DuplicateEffects {
+                queue: name.clone(),
+                duplicates: q.duplicates,
+                published: q.published,
+            });
+        }
     }
     out
 }
@@ -291,6 +360,24 @@ mod tests {
             stale.describe(),
             "db: 25% of reads stale (at most 1% allowed)"
         );
+    }
+
+    #[test]
+    fn queue_invariants_have_their_keys_and_severities() {
+        let lost = Violation::LostMessages {
+            queue: "orders".to_string(),
+            lost: 3,
+        };
+        assert_eq!(lost.key(), "lost messages orders");
+        assert_eq!(lost.severity(), 1.0);
+        assert_eq!(lost.describe(), "orders: 3 messages lost");
+        let twice = Violation::DuplicateEffects {
+            queue: "orders".to_string(),
+            duplicates: 5,
+            published: 100,
+        };
+        assert_eq!(twice.key(), "duplicate effects orders");
+        assert_eq!(twice.severity(), 0.05);
     }
 
     #[test]

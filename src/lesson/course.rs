@@ -86,6 +86,7 @@ pub const UNITS: [Unit; 5] = [
             "split-brain-writes",
             "replication-lag",
             "read-replica-failover",
+            "queue-burst",
         ],
     },
 ];
@@ -244,7 +245,7 @@ macro_rules! lesson_files {
 
 /// Every embedded lesson file, by name, sorted (the course's lessons; a test checks they
 /// match the catalog).
-const FILES: [(&str, &str); 31] = lesson_files![
+const FILES: [(&str, &str); 32] = lesson_files![
     "breaker-tuning",
     "cache-stampede",
     "cascading-failure",
@@ -263,6 +264,7 @@ const FILES: [(&str, &str); 31] = lesson_files![
     "mmc",
     "noisy-neighbor",
     "partition",
+    "queue-burst",
     "rate-limit-vs-shed",
     "read-replica-failover",
     "replication-lag",

@@ -168,6 +168,12 @@ impl World {
                 let service = self.jobs[job].service;
                 self.services[service.0 as usize].count_call_attempt(call, r.measured);
             }
+            Origin::Queue { .. } => {
+                let Caller::Edge { service, call, .. } = r.caller else {
+                    unreachable!("a delivery's caller is its queue's call edge")
+                };
+                self.services[service.0 as usize].count_call_attempt(call, r.measured);
+            }
         }
         let to = NodeId(self.replica_nodes[service.0 as usize] + replica);
         let delivery = self.network.send(caller, to, now);
@@ -334,6 +340,10 @@ impl World {
             Origin::Call { job, call } => {
                 let j = &self.jobs[job];
                 self.services[j.service.0 as usize].call_guards(j.replica, call)
+            }
+            Origin::Queue { message, partition } => {
+                let service = self.queue_service(message.queue());
+                self.services[service.0 as usize].call_guards(partition, 0)
             }
         }
     }

@@ -99,6 +99,11 @@ pub enum Event {
         /// Where the timer (its component and tag) is parked.
         key: PartKey,
     },
+    /// One of the message queues' own events is due (`message_queue::Event`).
+    Queue {
+        /// Where the queues' event is parked.
+        key: PartKey,
+    },
 }
 
 impl TraceCode for Event {
@@ -110,7 +115,7 @@ impl TraceCode for Event {
 /// An `Event` as the engine stores it: a one-byte code and a 64-bit id, which the compiler
 /// keeps in two registers and moves as two scalars.
 ///
-/// The code is the kind in the event's trace code (1 to 14, or 16 plus the reply for a
+/// The code is the kind in the event's trace code (1 to 15, or 16 plus the reply for a
 /// response) and the id is the entity (a client index with its source or user in the high
 /// 32 bits, a fault index, or a slot-map key as `KeyData::as_ffi`, whose (index, version)
 /// pairs are assigned in a deterministic order), so
@@ -174,6 +179,7 @@ impl Event {
             Event::Database { key } => (12, id(key)),
             Event::Election { key } => (13, id(key)),
             Event::User { key } => (14, id(key)),
+            Event::Queue { key } => (15, id(key)),
             Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
         };
         PackedEvent { code, id }
@@ -213,6 +219,7 @@ impl PackedEvent {
             12 => Event::Database { key: key(id) },
             13 => Event::Election { key: key(id) },
             14 => Event::User { key: key(id) },
+            15 => Event::Queue { key: key(id) },
             code => Event::Response {
                 attempt: key(id),
                 reply: REPLIES[usize::from(code - 16)],

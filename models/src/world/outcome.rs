@@ -270,6 +270,12 @@ impl World {
                     let service = self.jobs[job].service;
                     self.services[service.0 as usize].jitter_stream()
                 }
+                Origin::Queue { message, .. } => {
+                    // Never: a delivery makes one attempt (redelivery is the queue's).
+                    let queues = self.queues.as_ref().expect("a delivery has its queue");
+                    let service = queues.part[message.queue() as usize].config.service;
+                    self.services[service.0 as usize].jitter_stream()
+                }
             };
             let delay = retry_delay(
                 retry.backoff,
@@ -419,6 +425,12 @@ impl World {
                     }
                 }
             }
+            Origin::Queue { message, partition } => {
+                let service = self.queue_service(message.queue());
+                let s = &mut self.services[service.0 as usize];
+                s.count_call_outcome(0, r.ending, r.measured);
+                self.delivery_ended(message, partition, ok, ctx);
+            }
         }
     }
 
@@ -463,7 +475,7 @@ impl World {
     #[inline]
     pub(super) fn origin_alive(&self, request: RequestKey) -> bool {
         match self.requests[request].origin {
-            Origin::Client(..) => true,
+            Origin::Client(..) | Origin::Queue { .. } => true,
             Origin::Call { job, call } => self.jobs.get(job).is_some_and(|j| {
                 j.calls_made == call + 1 && matches!(j.phase, Phase::Calling { .. })
             }),

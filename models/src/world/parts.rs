@@ -1,4 +1,5 @@
-//! The components the world hosts on its one event loop (the database and the election):
+//! The components the world hosts on its one event loop (the database, the election and the
+//! message queues, whose world side is `world/message_queue.rs`):
 //! each component's events parked in a slab, and the `Scope` through which a component
 //! schedules them as the world's two-word `Event::Database` and `Event::Election`.
 
@@ -231,6 +232,8 @@ impl World {
                     let parent = self.attempts.get(self.jobs.get(job)?.attempt)?;
                     request = self.requests.get(parent.request)?;
                 }
+                // A queue's delivery serves no client's request.
+                Origin::Queue { .. } => return None,
             }
         }
     }
@@ -240,6 +243,7 @@ impl World {
         Parts {
             database: self.database.as_mut().map(|d| d.part.finish(end)),
             election: self.election.as_ref().map(|e| e.part.result(end)),
+            queues: self.queue_results(end),
         }
     }
 }

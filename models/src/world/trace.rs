@@ -252,6 +252,15 @@ pub enum Happening {
         /// The timer's tag, as the component set it.
         tag: u64,
     },
+    /// A message queue's message becomes visible again after a failed delivery.
+    QueueVisible {
+        /// The queue's index in the scenario's `queues`.
+        queue: u32,
+        /// The message's sequence number in its queue.
+        message: u64,
+        /// Its partition.
+        partition: u32,
+    },
     /// An event whose subject is already gone (work of a crashed job, a hedge of a request
     /// already resolved): it does nothing.
     Stale {
@@ -747,6 +756,15 @@ impl World {
             Event::User { key } => Happening::UserTimer {
                 tag: self.users.timer_tag(key),
             },
+            Event::Queue { key } => {
+                let queues = self.queues.as_ref().expect("only queues park queue events");
+                let crate::message_queue::Event::Visible { message, partition } = queues.peek(key);
+                Happening::QueueVisible {
+                    queue: message.queue(),
+                    message: message.seq(),
+                    partition,
+                }
+            }
             Event::Database { .. } | Event::Election { .. } => {
                 unreachable!("component events are recorded as `PartRecord`s")
             }
@@ -1026,6 +1044,7 @@ mod tests {
             random_faults: None,
             election: None,
             database: None,
+            queues: Vec::new(),
         }
     }
 

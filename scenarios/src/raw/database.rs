@@ -47,7 +47,7 @@ pub struct Database {
     pub promote: Promote,
 }
 
-/// What a service's call asks of the database it names.
+/// What a service's call asks of the database or the message queue it names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
@@ -55,6 +55,8 @@ pub enum Op {
     Read,
     /// A write, routed to the leader.
     Write,
+    /// A message published to a queue (`queues`).
+    Publish,
 }
 
 /// Which nodes serve reads.

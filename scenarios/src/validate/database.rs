@@ -215,6 +215,29 @@ impl Checker<'_> {
             for (j, call) in service.calls.iter().enumerate() {
                 let at = path.key("calls").element(j, Some(&call.service));
                 let to_database = callee.is_some_and(|d| d.name == call.service);
+                let to_queue = raw.queues.iter().any(|q| q.name == call.service);
+                match (to_queue, call.op) {
+                    (true, Some(raw::Op::Publish)) => continue,
+                    (true, _) => {
+                        return Err(self.bad(
+                            &at.key("op"),
+                            "must be \"publish\" for a call to a message queue",
+                            call.op.map_or("absent".to_string(), |op| {
+                                format!("{op:?}").to_lowercase()
+                            }),
+                            "write \"op\": \"publish\": a call to a queue publishes one message",
+                        ))
+                    }
+                    (false, Some(raw::Op::Publish)) => {
+                        return Err(self.bad(
+                            &at.key("op"),
+                            "is \"publish\", which is only for calls to a message queue",
+                            quoted(&call.service),
+                            "name a queue of `queues` in `service`, or remove `op`",
+                        ))
+                    }
+                    _ => {}
+                }
                 match (to_database, call.op) {
                     (true, None) => {
                         return Err(self.bad(
