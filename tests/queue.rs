@@ -448,3 +448,26 @@ fn explore_counts_duplicate_effects_and_lost_messages_as_violations() {
         .expect("dropped messages are lost messages");
     assert_eq!(lost, q.dropped);
 }
+
+#[test]
+fn faults_may_name_a_queue_and_its_partitions() {
+    // A partition's replica crashes (its publishes are refused, its messages stay), the
+    // queue is cut off from its consumer (deliveries time out and come back): the accounting
+    // still closes. A partition the queue does not have is refused by name.
+    let client = r#""target": "api", "arrival": { "kind": "poisson", "rate_per_s": 100 }"#;
+    let worker = r#""workers": 4, "service_time": { "kind": "exponential", "mean": "20ms" }"#;
+    let queue_text = r#""partitions": 2, "concurrency": 2, "visibility_timeout": "1s""#;
+    let faults = r#"{ "kind": "crash", "target": "q[1]", "at": "5s", "for": "3s" },
+        { "kind": "partition", "groups": [["q"], ["worker"]], "at": "10s", "for": "2s" }"#;
+    let simulated = run(&scenario("20s", client, worker, queue_text, faults), 1);
+    let q = queue(&simulated);
+    conserved(q);
+    assert!(q.failed_deliveries > 0 && q.redelivered > 0, "{q:?}");
+    assert!(
+        simulated.summary.clients["web"].failed > 100,
+        "publishes to the crashed partition"
+    );
+    let bad = r#"{ "kind": "crash", "target": "q[2]", "at": "5s", "for": "3s" }"#;
+    let error = refused(&scenario("20s", client, worker, queue_text, bad));
+    assert!(error.contains("q[2]") && error.contains("has 2"), "{error}");
+}

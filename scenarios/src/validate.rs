@@ -244,8 +244,10 @@ impl Checker<'_> {
             }
             clients.push(client);
         }
+        let replicas: Vec<u32> = services.iter().map(|s| s.replicas).collect();
         let names = fault::Names {
             services: &raw.services,
+            replicas: &replicas,
             service_names: &service_names,
             clients: &client_names,
             election: raw.election.as_ref().map(|e| e.name.as_str()),

@@ -16,6 +16,9 @@ use crate::raw;
 /// The names endpoints are resolved against.
 pub(super) struct Names<'a> {
     pub(super) services: &'a [raw::Service],
+    /// Every service's replicas, by `ServiceId`: the scenario's own, then those that stand
+    /// for the database's nodes and for message queues' partitions.
+    pub(super) replicas: &'a [u32],
     /// The services' names, indexed.
     pub(super) service_names: &'a NameList<'a>,
     pub(super) clients: &'a NameList<'a>,
@@ -637,7 +640,7 @@ impl Checker<'_> {
             .reference(path, name, Referent::Service, names.service_names)
             .map_err(|error| super::election::suggest(error, names.election))?;
         if let Some(replica) = replica {
-            let replicas = names.services[service as usize].replicas.0;
+            let replicas = i128::from(names.replicas[service as usize]);
             if i128::from(replica) >= replicas {
                 return Err(self.bad(
                     path,
