@@ -155,6 +155,13 @@ pub enum PartHappening {
     },
     /// A failover is due: the database promotes a live node.
     DbPromote,
+    /// An anti-entropy round of the quorum store.
+    QuorumAntiEntropy,
+    /// A call of a quorum store's own test load (alone on its own event loop only).
+    QuorumCall {
+        /// The replica that coordinates it.
+        coordinator: u32,
+    },
 }
 
 /// A component a user writes outside this crate: it fronts a service (the scenario names it

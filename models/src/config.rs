@@ -17,6 +17,7 @@
 //!        ├─ service   a service's balancer, policies, queues, caller classes
 //!        ├─ fault     the fault schedule and the random-fault recipe
 //!        ├─ database  the leader–follower database
+//!        ├─ quorum    the quorum-replicated store
 //!        └─ election  the lease election
 //! ```
 
@@ -29,6 +30,7 @@ pub mod fault;
 pub mod guard;
 pub mod id;
 pub mod load;
+pub mod quorum;
 pub mod service;
 
 pub use cost::Prices;
@@ -50,6 +52,7 @@ pub use load::{
     Arrival, ArrivalTrace, ClassId, ClassServiceTime, Load, OnOff, Profile, Rate, RequestClass,
     Spacing,
 };
+pub use quorum::{NoQuorum, QuorumConfig};
 pub use service::{
     Balancer, CodelConfig, Discipline, IdempotencyConfig, OutlierDetectionConfig, OverloadConfig,
     PoolConfig, QueuePolicy, RateLimitScope, RateLimiterConfig, ServiceClasses, ServicePolicies,
@@ -89,6 +92,8 @@ pub struct WorldConfig {
     pub election: Option<ElectionConfig>,
     /// A leader–follower database with replication lag, run alongside the world (`database`).
     pub database: Option<DatabaseConfig>,
+    /// A quorum-replicated store that services call (`quorum`).
+    pub quorum: Option<QuorumConfig>,
 }
 
 impl WorldConfig {
@@ -116,6 +121,7 @@ impl WorldConfig {
             random_faults: None,
             election: None,
             database: None,
+            quorum: None,
         }
     }
 }

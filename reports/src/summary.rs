@@ -19,6 +19,7 @@ mod database;
 mod election;
 mod idempotency;
 mod load;
+mod quorum;
 pub use crate::slo::SloSpec;
 pub use crate::stats::round;
 pub use cache::CacheSummary;
@@ -28,6 +29,7 @@ pub use database::{ClientDatabaseSummary, DatabaseSummary, Versions};
 pub use election::{ClientLeaderSummary, ElectionSummary};
 pub use idempotency::{IdempotencySummary, TiedSummary};
 pub use load::{MemberSummary, RequestClassSummary};
+pub use quorum::{ClientQuorumSummary, QuorumSummary};
 
 /// Which run a summary describes: what the CLI knows and the result does not.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,6 +80,9 @@ pub struct RunSummary {
     /// The leader–follower database's figures; absent (not null) when there is no database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseSummary>,
+    /// The quorum store's figures; absent (not null) when there is no quorum store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<QuorumSummary>,
     /// What the run's work cost at the scenario's prices; absent (not null) when it sets none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostSummary>,
@@ -198,6 +203,10 @@ pub struct ClientSummary {
     /// services call a database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<ClientDatabaseSummary>,
+    /// What its requests met at the quorum store through services' calls; absent unless
+    /// services call one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<ClientQuorumSummary>,
     /// What its requests met at leader-only services; absent unless a service is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leader_writes: Option<ClientLeaderSummary>,
@@ -449,6 +458,7 @@ impl RunSummary {
                 .collect(),
             election: result.election.as_ref().map(ElectionSummary::of),
             database: result.database.as_ref().map(DatabaseSummary::of),
+            quorum: result.quorum.as_ref().map(QuorumSummary::of),
             cost: None,
             dashboard: Vec::new(),
         }
@@ -533,6 +543,7 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         conflicts: idempotency::nonzero(c.conflicts),
         cache: c.cache.as_ref().map(CacheSummary::of),
         database: c.database.as_ref().map(ClientDatabaseSummary::of),
+        quorum: c.quorum.as_ref().map(ClientQuorumSummary::of),
         leader_writes: c.leader_writes.as_ref().map(ClientLeaderSummary::of),
         count: load::count(c),
         members: load::members(c),

@@ -97,6 +97,16 @@
 //! | `database.replication` | `"async"` | the default of MySQL and PostgreSQL |
 //! | `database.failover_after` | `"30s"` | Patroni's default `ttl` (a leader is presumed dead 30 s after its last heartbeat) |
 //! | `database.promote` | `"most_caught_up"` | what Orchestrator and MHA do: lose as little as possible |
+//! | `quorum` | absent: no quorum store | |
+//! | `quorum.name` | `"kv"` | replicas are `kv[0]` to `kv[replicas - 1]` |
+//! | `quorum.replicas`, `.read_quorum`, `.write_quorum` | `3`, `2`, `2` | Cassandra's QUORUM at replication factor 3: R + W > N |
+//! | `quorum.on_no_quorum` | `"fail"` | a strict quorum (CP), as Cassandra's QUORUM; `"sloppy"` serves from whatever replicas are reachable (AP) |
+//! | `quorum.read_repair` | `false` | |
+//! | `quorum.replication_delay` | `{kind: constant, value: "10ms"}` | a hop plus a disk write inside a data centre |
+//! | `quorum.anti_entropy` | absent: no anti-entropy | |
+//! | `quorum.keys` | `1000` | |
+//! | `quorum.workers`, `.service_time` | `16`, `{kind: constant, value: "2ms"}` | each coordinator's share of a call: one round trip to its replicas |
+//! | `quorum.zones` | `[]`: in no zone | as `services[].zones` |
 //! | `election` | absent: no lease election | |
 //! | `election.name` | `"election"` | nodes are `election[0]`.., the store `election.store` |
 //! | `election.nodes` | `3` | the smallest group that survives a node loss |
@@ -118,6 +128,9 @@ pub use database::{Database, Op, Promote, ReadFrom, Replication};
 
 mod election;
 pub use election::Election;
+
+mod quorum;
+pub use quorum::{OnNoQuorum, Quorum};
 
 mod policy;
 pub use policy::{Bulkhead, Codel, OutlierDetection, RateLimit};
@@ -183,6 +196,9 @@ pub struct Scenario {
     /// A leader election through a lease store.
     #[serde(default)]
     pub election: Option<Election>,
+    /// A quorum-replicated store (Dynamo-style) that services call.
+    #[serde(default)]
+    pub quorum: Option<Quorum>,
     /// Prices of replicas, requests and transfer: what a run's work cost.
     #[serde(default)]
     pub cost: Option<Cost>,

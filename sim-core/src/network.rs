@@ -217,6 +217,21 @@ impl Network {
         self.send_general(from, to, now)
     }
 
+    /// Whether a rule cuts every message from `from` to `to` at `now` (a partition, an
+    /// isolation, a refusal, or a flapping link while it is down), whatever the latency and
+    /// loss draws: a read-only question that draws nothing and sends nothing, for components
+    /// that ask whether two nodes can talk at all (a quorum's coordinator and its replicas).
+    /// Random loss and added delay do not cut a link.
+    pub fn cut(&self, from: NodeId, to: NodeId, now: SimTime) -> bool {
+        self.rules.iter().any(|rule| {
+            !matches!(rule.action, RuleAction::Loss(_) | RuleAction::Delay(_))
+                && matches!(
+                    rule.verdict(from, to, now, 0.0),
+                    Verdict::Drop | Verdict::Refuse
+                )
+        })
+    }
+
     /// `send` for every network but a plain one with a constant latency.
     #[inline(never)]
     fn send_general(&mut self, from: NodeId, to: NodeId, now: SimTime) -> Delivery {

@@ -4,7 +4,7 @@
 //! A check reads a finished run and returns its `Violation`s: the SLOs, and the invariants of
 //! the stateful models — no split brain and no stale write accepted in a lease election, no
 //! acknowledged write lost in a database failover, stale reads at most `STALE_READS_MAX` of
-//! a database's reads. More invariants are more entries of `CHECKS` and more `Violation`
+//! a database's or a quorum store's reads. More invariants are more entries of `CHECKS` and more `Violation`
 //! variants, each with its severity and its key. A run stopped by a guard is a `Violation`
 //! too (`Guard`), found without a check.
 //!
@@ -65,9 +65,9 @@ pub enum Violation {
         /// Acknowledged writes lost.
         lost: u64,
     },
-    /// More than `STALE_READS_MAX` of a database's reads were stale.
+    /// More than `STALE_READS_MAX` of a database's (or a quorum store's) reads were stale.
     StaleReads {
-        /// The database's name.
+        /// The database's (or the quorum store's) name.
         database: String,
         /// The fraction of reads that were stale.
         fraction: f64,
@@ -81,7 +81,12 @@ pub const STALE_READS_MAX: f64 = 0.01;
 pub type Check = fn(&Simulated) -> Vec<Violation>;
 
 /// Every check, in the order their violations are listed.
-pub const CHECKS: [Check; 3] = [slo_misses, election_invariants, database_invariants];
+pub const CHECKS: [Check; 4] = [
+    slo_misses,
+    election_invariants,
+    database_invariants,
+    quorum_invariants,
+];
 
 /// The violations of a finished run, check by check.
 pub fn check(run: &Simulated) -> Vec<Violation> {
@@ -224,6 +229,21 @@ fn database_invariants(run: &Simulated) -> Vec<Violation> {
         });
     }
     out
+}
+
+/// Too many stale reads at the quorum store, if there is one (the same limit and violation
+/// as a database's: a store is named where a database would be).
+fn quorum_invariants(run: &Simulated) -> Vec<Violation> {
+    let Some(store) = &run.summary.quorum else {
+        return Vec::new();
+    };
+    match store.calls.stale_fraction {
+        Some(fraction) if fraction > STALE_READS_MAX => vec![Violation::StaleReads {
+            database: store.name.clone(),
+            fraction,
+        }],
+        _ => Vec::new(),
+    }
 }
 
 /// The SLOs a run missed.

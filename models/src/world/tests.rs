@@ -227,6 +227,8 @@ fn packed_events_unpack_to_themselves_with_the_documented_trace_codes() {
         (Event::TiedCancel { attempt }, 10, ffi(attempt.data())),
         (Event::Database { key: part }, 12, ffi(part.data())),
         (Event::Election { key: part }, 13, ffi(part.data())),
+        (Event::User { key: part }, 14, ffi(part.data())),
+        (Event::Quorum { key: part }, 25, ffi(part.data())),
     ];
     for (index, &reply) in REPLIES.iter().enumerate() {
         let event = Event::Response { attempt, reply };
