@@ -530,9 +530,10 @@ pub struct Service {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Call {
-    /// Name of the service called, or of the database.
+    /// Name of the service called, or of the database or the quorum store.
     pub service: String,
-    /// What a call to the database asks: `"read"` or `"write"` (only for the database).
+    /// What a call to the database or the quorum store asks: `"read"` or `"write"` (only
+    /// for those).
     #[serde(default)]
     pub op: Option<Op>,
     /// Per-attempt timeout; absent waits forever.

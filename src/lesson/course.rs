@@ -86,6 +86,7 @@ pub const UNITS: [Unit; 5] = [
             "split-brain-writes",
             "replication-lag",
             "read-replica-failover",
+            "cap-partition",
         ],
     },
 ];
@@ -244,9 +245,10 @@ macro_rules! lesson_files {
 
 /// Every embedded lesson file, by name, sorted (the course's lessons; a test checks they
 /// match the catalog).
-const FILES: [(&str, &str); 31] = lesson_files![
+const FILES: [(&str, &str); 32] = lesson_files![
     "breaker-tuning",
     "cache-stampede",
+    "cap-partition",
     "cascading-failure",
     "clock-skew",
     "closed-loop-storm",
