@@ -350,6 +350,66 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// `cut` answers whether rules cut a pair now: a one-way partition cuts one direction
+    /// within its window only, a flapping link only while down, and delay or loss never; it
+    /// draws nothing, so the sends after it are the sends without it.
+    #[test]
+    fn cut_says_which_pairs_rules_cut_and_draws_nothing() {
+        let one = |n: u32| set(&[n]);
+        let mut rules =
+            Rule::partition(&one(0), &one(1), t(10), t(20), RuleAction::BlackHole, true);
+        rules.extend(Rule::partition(
+            &one(2),
+            &one(3),
+            t(0),
+            SimTime::MAX,
+            RuleAction::Flap {
+                period: ms(10),
+                down: ms(4),
+            },
+            false,
+        ));
+        rules.extend(Rule::isolate(
+            &one(4),
+            t(0),
+            SimTime::MAX,
+            RuleAction::Delay(ms(5)),
+        ));
+        rules.extend(Rule::isolate(
+            &one(5),
+            t(0),
+            SimTime::MAX,
+            RuleAction::Loss(p(1.0)),
+        ));
+        let network = Network::new(jittery(), rules.clone(), 3);
+        let (a, b) = (NodeId(0), NodeId(1));
+        assert!(!network.cut(a, b, t(9)));
+        assert!(network.cut(a, b, t(10)));
+        assert!(!network.cut(b, a, t(10)), "one way only");
+        assert!(!network.cut(a, b, t(20)), "healed at its end");
+        assert!(
+            network.cut(NodeId(2), NodeId(3), t(13)),
+            "down at 3 ms into a cycle"
+        );
+        assert!(
+            !network.cut(NodeId(3), NodeId(2), t(15)),
+            "up at 5 ms into a cycle"
+        );
+        assert!(
+            !network.cut(NodeId(4), NodeId(0), t(1)),
+            "a delay does not cut"
+        );
+        assert!(
+            !network.cut(NodeId(5), NodeId(0), t(1)),
+            "random loss does not cut"
+        );
+        let (mut asked, mut plain) = (network.clone(), Network::new(jittery(), rules, 3));
+        let _ = asked.cut(a, b, t(12));
+        for (from, to, at) in twin_sends(50, 6) {
+            assert_eq!(asked.send(from, to, at), plain.send(from, to, at));
+        }
+    }
+
     #[test]
     fn node_sets_contain_what_they_were_built_from() {
         let a = NodeSet::from_nodes([NodeId(5), NodeId(1), NodeId(5)]);
