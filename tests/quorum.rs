@@ -210,6 +210,19 @@ fn a_crash_of_one_replica_of_three_loses_no_quorum() {
     assert_eq!(kv.stale_reads, 0);
 }
 
+/// The store's replicas can be placed in zones, and a partition between zones is the
+/// partition between the replicas they hold: zone c holds kv[2] alone, so cutting it off is
+/// the minority partition, with the same failures at the same seed.
+#[test]
+fn a_zone_partition_is_the_partition_of_the_replicas_it_holds() {
+    let zones = r#", "zones": ["a", "b", "c"]"#;
+    let by_zone = r#"{ "kind": "partition", "groups": [["zone:c"], ["zone:a", "zone:b"]], "at": "10s", "for": "15s" }"#;
+    let zoned = store(&run(&scenario(zones, by_zone), 4)).calls;
+    let named = store(&run(&scenario(zones, MINORITY), 4)).calls;
+    assert!(zoned.failed_writes > 500, "{zoned:?}");
+    assert_eq!(zoned, named);
+}
+
 /// Read repair brings the reachable replicas a read found behind up to date, so the same
 /// weak-quorum load reads stale less often with it.
 #[test]

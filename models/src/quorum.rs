@@ -56,7 +56,8 @@
 //!
 //! # Random streams
 //!
-//! `quorum/NAME/keys` (one key per call), `quorum/NAME/order` (N − 1 draws per call) and
+//! `quorum/NAME/keys` (one key per call), `quorum/NAME/order` (N − 2 draws per call: the
+//! coordinator is first and the last place takes the replica left) and
 //! `quorum/NAME/delay` (N draws per write call, one per replica whether used or not), so the
 //! draws of one call do not depend on what the partition lets it reach: CP and AP variants
 //! see the same keys and response orders (common random numbers).
