@@ -313,6 +313,22 @@ mod tests {
         );
     }
 
+    /// A quorum store's stale reads are checked like a database's: the AP variant of
+    /// cap-partition reads stale (a violation keyed by the store's name), the CP one never
+    /// does (it misses its SLO instead).
+    #[test]
+    fn a_quorum_store_that_reads_stale_violates_the_stale_read_invariant() {
+        let entry = scenarios::catalog::find("cap-partition").expect("a catalog scenario");
+        let run = |variant| {
+            crate::simulate::simulate(entry.text, &entry.origin(), Some(variant), &[], 1)
+                .expect("the catalog scenario runs")
+        };
+        let keys =
+            |run: &Simulated| -> Vec<String> { check(run).iter().map(Violation::key).collect() };
+        assert_eq!(keys(&run("ap")), ["stale reads kv"]);
+        assert_eq!(keys(&run("cp")), ["slo users <100ms"]);
+    }
+
     #[test]
     fn keys_name_the_failure_not_its_size() {
         assert_eq!(slo(0.5).key(), slo(0.9).key());
