@@ -1,11 +1,12 @@
-//! Components: the stateful parts of the world (the replicated database, the lease election)
-//! that run on the world's one event loop, beside nothing.
+//! Components: the stateful parts of the world (the replicated database, the lease election,
+//! the quorum store) that run on the world's one event loop, beside nothing.
 //!
 //! ```text
 //!              one sim_core::Simulation<World>: one queue, one clock, one trace hash
 //!   World::handle ──┬── client, service, network events (world::*)
 //!                   ├── Event::Database { key } ──▶ Database::handle(event, scope)
-//!                   └── Event::Election { key } ──▶ Election::handle(event, scope)
+//!                   ├── Event::Election { key } ──▶ Election::handle(event, scope)
+//!                   └── Event::Quorum { key }   ──▶ Quorum::on_event(event, reach, scope)
 //! ```
 //!
 //! A component has its own closed set of events. It reaches the event loop only through a

@@ -1,6 +1,7 @@
-//! The components the world hosts on its one event loop (the database and the election):
-//! each component's events parked in a slab, and the `Scope` through which a component
-//! schedules them as the world's two-word `Event::Database` and `Event::Election`.
+//! The components the world hosts on its one event loop (the database, the election and the
+//! quorum store): each component's events parked in a slab, and the `Scope` through which a
+//! component schedules them as the world's two-word `Event::Database`, `Event::Election` and
+//! `Event::Quorum`.
 
 use slotmap::{Key, KeyData, SlotMap};
 
