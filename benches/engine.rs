@@ -1064,6 +1064,7 @@ mod whole_run {
             election: None,
             database: None,
             queues: Vec::new(),
+            quorum: None,
         }
     }
 

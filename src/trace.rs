@@ -230,6 +230,7 @@ fn write_window(
     for (model, name) in [
         (Part::Election, &trace.election),
         (Part::Database, &trace.database),
+        (Part::Quorum, &trace.quorum),
     ] {
         if let Some(name) = name {
             let count = trace.parts.iter().filter(|r| r.model == model).count();
@@ -283,6 +284,7 @@ pub fn part_json(trace: &Trace, record: &PartRecord) -> String {
     let model = match record.model {
         Part::Election => trace.election.as_deref(),
         Part::Database => trace.database.as_deref(),
+        Part::Quorum => trace.quorum.as_deref(),
     }
     .unwrap_or("beside");
     let node = |n: u32| json!(format!("{model}[{n}]"));
@@ -361,6 +363,11 @@ pub fn part_json(trace: &Trace, record: &PartRecord) -> String {
             "fault_partition"
         }
         H::DbPromote => "promote",
+        H::QuorumAntiEntropy => "anti_entropy",
+        H::QuorumCall { coordinator } => {
+            put("coordinator", json!(coordinator));
+            "call"
+        }
     };
     put("kind", json!(kind));
     Value::Object(map).to_string()

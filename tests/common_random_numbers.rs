@@ -65,6 +65,7 @@ fn world(web: ClientConfig) -> WorldConfig {
         election: None,
         database: None,
         queues: Vec::new(),
+        quorum: None,
     }
 }
 

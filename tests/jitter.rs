@@ -66,6 +66,7 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
         election: None,
         database: None,
         queues: Vec::new(),
+        quorum: None,
     };
     let counts = Rc::new(RefCell::new(BTreeMap::new()));
     let sink = Rc::clone(&counts);

@@ -679,6 +679,54 @@ fn read_replica_failover() {
 }
 
 #[test]
+fn cap_partition() {
+    // Headline: under a partition that isolates a minority replica, a strict quorum (R + W > N,
+    // fail without a quorum) fails exactly the calls the minority coordinates and never reads
+    // stale (Dynamo, SOSP 2007, §4.5); a sloppy quorum serves them and reads stale (Brewer,
+    // "CAP Twelve Years Later", 2012); R = W = 1 reads stale even without a partition. With
+    // kv's round robin a request fails iff its save lands on kv[2] (1/3) or its read does
+    // after a good save (2/3 × 1/3): 5/9 of 300/s × 20 s.
+    let cp = run("cap-partition", None, &[]);
+    let ap = run("cap-partition", Some("ap"), &[]);
+    let weak = run("cap-partition", Some("weak-quorum"), &[]);
+    let calm = run("cap-partition", Some("weak-quorum"), &["faults=[]"]);
+    let users = |r: &Simulated| client(r, "users").quorum.expect("users reach kv");
+    let (c, a) = (users(&cp), users(&ap));
+    eprintln!("cp {c:?}\nap {a:?}\nweak {:?}", users(&weak));
+    assert_eq!(c.stale_reads, 0, "a strict quorum never reads stale");
+    assert_eq!(
+        client(&cp, "users").failed,
+        c.failed_writes + c.failed_reads,
+        "a request fails iff one of its calls found no quorum"
+    );
+    assert_close(
+        "requests failed without a quorum",
+        (c.failed_writes + c.failed_reads) as f64,
+        300.0 * 20.0 * 5.0 / 9.0,
+        0.15,
+    );
+    assert_eq!(a.failed_writes + a.failed_reads, 0, "AP fails nothing");
+    assert_eq!(client(&ap, "users").failed, 0);
+    assert_close(
+        "saves kv[2] acknowledged alone",
+        a.sloppy_writes as f64,
+        300.0 * 20.0 / 3.0,
+        0.15,
+    );
+    assert!(a.stale_fraction.is_some_and(|f| f > 0.05), "AP reads stale");
+    let (w, quiet) = (users(&weak), users(&calm));
+    assert_eq!(w.failed_writes + w.failed_reads, 0, "R = W = 1 never fails");
+    assert!(
+        quiet.stale_reads > 0,
+        "R + W <= N reads stale without a partition"
+    );
+    assert!(
+        w.stale_reads > 2 * quiet.stale_reads,
+        "the partition adds stale reads"
+    );
+}
+
+#[test]
 fn retry_storm() {
     // Headline: a 20 s slowdown tips naive retries into a collapse that outlives it (Bronson
     // et al., HotOS 2021): goodput long after the trigger stays near zero; a retry budget and

@@ -63,6 +63,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
         election: None,
         database: None,
         queues: Vec::new(),
+        quorum: None,
     };
     models::run(&config, seed).expect("theory runs stay within their limits")
 }

@@ -459,6 +459,7 @@ impl Client {
             conflicts: c.conflicts,
             cache: None,
             database: None,
+            quorum: None,
             leader_writes: None,
             count: self.config.count,
             members: self

@@ -1,12 +1,13 @@
-//! Components: the stateful parts of the world (the replicated database, the lease election)
-//! that run on the world's one event loop, beside nothing.
+//! Components: the stateful parts of the world (the replicated database, the lease election,
+//! the quorum store) that run on the world's one event loop, beside nothing.
 //!
 //! ```text
 //!              one sim_core::Simulation<World>: one queue, one clock, one trace hash
 //!   World::handle ──┬── client, service, network events (world::*)
 //!                   ├── Event::Database { key } ──▶ Database::handle(event, scope)
 //!                   ├── Event::Election { key } ──▶ Election::handle(event, scope)
-//!                   └── Event::Queue { key }    ──▶ MessageQueue::visible (world/message_queue.rs)
+//!                   ├── Event::Queue { key }    ──▶ MessageQueue::visible (world/message_queue.rs)
+//!                   └── Event::Quorum { key }   ──▶ Quorum::on_event(event, reach, scope)
 //! ```
 //!
 //! A component has its own closed set of events. It reaches the event loop only through a
@@ -156,6 +157,13 @@ pub enum PartHappening {
     },
     /// A failover is due: the database promotes a live node.
     DbPromote,
+    /// An anti-entropy round of the quorum store.
+    QuorumAntiEntropy,
+    /// A call of a quorum store's own test load (alone on its own event loop only).
+    QuorumCall {
+        /// The replica that coordinates it.
+        coordinator: u32,
+    },
 }
 
 /// A component a user writes outside this crate: it fronts a service (the scenario names it

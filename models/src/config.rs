@@ -17,6 +17,7 @@
 //!        ├─ service   a service's balancer, policies, queues, caller classes
 //!        ├─ fault     the fault schedule and the random-fault recipe
 //!        ├─ database  the leader–follower database
+//!        ├─ quorum    the quorum-replicated store
 //!        ├─ election  the lease election
 //!        └─ message_queue  message queues (partitions, visibility, dead letters)
 //! ```
@@ -31,6 +32,7 @@ pub mod guard;
 pub mod id;
 pub mod load;
 pub mod message_queue;
+pub mod quorum;
 pub mod service;
 
 pub use cost::Prices;
@@ -53,6 +55,7 @@ pub use load::{
     Spacing,
 };
 pub use message_queue::{MessageQueueConfig, WhenFull};
+pub use quorum::{NoQuorum, QuorumConfig};
 pub use service::{
     Balancer, CodelConfig, Discipline, IdempotencyConfig, OutlierDetectionConfig, OverloadConfig,
     PoolConfig, QueuePolicy, RateLimitScope, RateLimiterConfig, ServiceClasses, ServicePolicies,
@@ -95,6 +98,8 @@ pub struct WorldConfig {
     /// Message queues that services publish to and that deliver to consumer services
     /// (`message_queue`); each stands in the world as one more service.
     pub queues: Vec<MessageQueueConfig>,
+    /// A quorum-replicated store that services call (`quorum`).
+    pub quorum: Option<QuorumConfig>,
 }
 
 impl WorldConfig {
@@ -123,6 +128,7 @@ impl WorldConfig {
             election: None,
             database: None,
             queues: Vec::new(),
+            quorum: None,
         }
     }
 }

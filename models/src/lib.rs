@@ -31,6 +31,7 @@ pub mod message_queue;
 pub mod outlier;
 pub mod overload;
 pub mod priority;
+pub mod quorum;
 pub mod rate_limiter;
 pub mod reply;
 pub mod result;
@@ -56,11 +57,11 @@ pub use config::{
     ClockSetting, CodelConfig, DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp,
     Deadline, Direction, Discipline, ElectionClock, ElectionConfig, ElectionFault,
     ElectionFaultKind, Endpoint, Fault, FaultKind, Guards, Hedge, IdempotencyConfig, Jitter, Link,
-    Load, Member, MessageQueueConfig, NetworkConfig, OnOff, OutlierDetectionConfig, OverloadConfig,
-    PoolConfig, Priority, Profile, Promotion, QueuePolicy, RandomFaults, RandomKind, RandomTarget,
-    Rate, RateLimitScope, RateLimiterConfig, ReadFrom, Replication, RequestClass,
-    RetryBudgetConfig, RetryPolicy, ServiceClasses, ServiceConfig, ServiceId, ServicePolicies,
-    SlidingWindow, Spacing, Target, Unreachable, WhenFull, WorldConfig,
+    Load, Member, MessageQueueConfig, NetworkConfig, NoQuorum, OnOff, OutlierDetectionConfig,
+    OverloadConfig, PoolConfig, Priority, Profile, Promotion, QueuePolicy, QuorumConfig,
+    RandomFaults, RandomKind, RandomTarget, Rate, RateLimitScope, RateLimiterConfig, ReadFrom,
+    Replication, RequestClass, RetryBudgetConfig, RetryPolicy, ServiceClasses, ServiceConfig,
+    ServiceId, ServicePolicies, SlidingWindow, Spacing, Target, Unreachable, WhenFull, WorldConfig,
 };
 pub use cost::{Cost, CostParts, ServiceCost, Usage};
 pub use database::{DatabaseCalls, DatabaseResult, DatabaseSeries};
@@ -72,6 +73,7 @@ pub use idempotency::{IdempotencyCounts, IdempotencyStore, Lookup, SideEffectLed
 pub use message_queue::{MessageQueueResult, QueueCounts};
 pub use outlier::OutlierDetector;
 pub use priority::{PriorityCounts, PriorityResult};
+pub use quorum::{QuorumCalls, QuorumResult};
 pub use rate_limiter::RateLimiter;
 pub use result::{
     CallResult, ClientResult, ClientSeries, ComponentCounts, FaultRecord, MemberResult,

@@ -32,6 +32,8 @@ pub struct RunResult {
     pub database: Option<crate::database::DatabaseResult>,
     /// What each message queue measured, in scenario order (empty without queues).
     pub queues: Vec<crate::message_queue::MessageQueueResult>,
+    /// The quorum store's measurements, if the world has one.
+    pub quorum: Option<crate::quorum::QuorumResult>,
     /// What each user component (`component::Component`, wired by `run_with`) counted, in
     /// the order they were given.
     pub components: Vec<ComponentCounts>,
@@ -158,6 +160,8 @@ pub struct ClientResult {
     pub cache: Option<CacheCounts>,
     /// What its requests met at the database through services' calls, if services call one.
     pub database: Option<crate::database::DatabaseCalls>,
+    /// What its requests met at the quorum store through services' calls, if services call one.
+    pub quorum: Option<crate::quorum::QuorumCalls>,
     /// What its requests met at leader-only services, if the world has one.
     pub leader_writes: Option<crate::election::LeaderWrites>,
     /// Identical clients it stands for (1: a single client); every figure above is the

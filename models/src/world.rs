@@ -43,6 +43,7 @@ use crate::election::{Election, ElectionResult};
 use crate::fault::Drawn;
 pub use crate::key::{AttemptKey, JobKey, PartKey, RequestKey};
 use crate::message_queue::MessageQueue;
+use crate::quorum::Quorum;
 pub use crate::reply::Reply;
 use crate::result::{FaultRecord, RunResult, ServiceResult};
 use crate::service::{Service, WorkKind};
@@ -169,6 +170,10 @@ fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulat
         let initial = election.part.initial_events();
         first.extend(initial.into_iter().map(|(at, e)| (at, election.park(e))));
     }
+    if let Some(quorum) = &mut world.quorum {
+        let initial = quorum.part.initial_events();
+        first.extend(initial.into_iter().map(|(at, e)| (at, quorum.park(e))));
+    }
     for (at, event) in first {
         sim.schedule_at(at, event);
     }
@@ -245,6 +250,10 @@ pub struct World {
     election: Option<Hosted<Election, crate::election::Event>>,
     /// The service that stands for the database's nodes, if services call it.
     database_service: Option<ServiceId>,
+    /// The quorum store, if the scenario has one (a component on this event loop).
+    quorum: Option<Hosted<Quorum, crate::quorum::Event>>,
+    /// The service that stands for the quorum store's replicas.
+    quorum_service: Option<ServiceId>,
     /// Some service is leader-only (`lease_tokens` is used).
     leading: bool,
     /// The user components (`run_with`), and which services they front.
@@ -594,6 +603,12 @@ impl World {
             queue_services: message_queue::queue_services(&config.queues, config.services.len()),
             queuing: !config.queues.is_empty(),
             database_service: config.database.as_ref().and_then(|d| d.service),
+            quorum: config.quorum.clone().map(|q| {
+                let mut quorum = Quorum::new(q, seed, warmup_end, config.clients.len());
+                quorum.measure_until(arrivals_end);
+                Hosted::new(quorum, |key| Event::Quorum { key })
+            }),
+            quorum_service: config.quorum.as_ref().and_then(|q| q.service),
             lease_tokens: slotmap::SecondaryMap::new(),
             leading,
             users: users::Users::default(),
@@ -602,7 +617,8 @@ impl World {
                 || config
                     .database
                     .as_ref()
-                    .is_some_and(|d| d.service.is_some()),
+                    .is_some_and(|d| d.service.is_some())
+                || config.quorum.as_ref().is_some_and(|q| q.service.is_some()),
             requests: SlotMap::with_key(),
             attempts: SlotMap::with_key(),
             jobs: SlotMap::with_key(),
@@ -690,9 +706,15 @@ impl World {
             .as_ref()
             .filter(|_| leader_only)
             .map(|e| e.part.per_client());
+        let quorum_calls = self
+            .quorum
+            .as_ref()
+            .filter(|_| self.quorum_service.is_some())
+            .map(|q| q.part.per_client());
         for (index, client) in clients.iter_mut().enumerate() {
             client.cache = self.caches.client_counts(index);
             client.database = database_calls.map(|calls| calls[index]);
+            client.quorum = quorum_calls.map(|calls| calls[index]);
             client.leader_writes = leader_writes.map(|writes| writes[index]);
             if let Some(series) = &self.series_at_end {
                 client.series = series[index].clone();
@@ -706,6 +728,9 @@ impl World {
             .parts_at_end
             .clone()
             .unwrap_or_else(|| self.part_results(series_end));
+        // Taken after the drain: a call counts iff its request is measured, and measured
+        // requests finish in the drain (as each client's counts do).
+        let quorum = self.quorum.as_mut().map(|q| q.part.result(stats.end));
         RunResult {
             stats,
             duration: self.arrivals_end.since(SimTime::ZERO),
@@ -725,6 +750,7 @@ impl World {
             election: parts.election,
             database: parts.database,
             queues: parts.queues,
+            quorum,
             components: self.users.counts(),
         }
     }
@@ -881,6 +907,11 @@ impl World {
             }
             if Some(self.jobs[job].service) == self.database_service {
                 let reply = self.serve_database_call(job, ctx);
+                self.finish_job(job, reply, ctx);
+                return;
+            }
+            if Some(self.jobs[job].service) == self.quorum_service {
+                let reply = self.serve_quorum_call(job, ctx);
                 self.finish_job(job, reply, ctx);
                 return;
             }
@@ -1071,6 +1102,7 @@ impl Model for World {
             Event::TiedCancel { attempt } => self.on_tied_cancel(attempt, ctx),
             Event::Database { key } => self.on_database_event(key, ctx),
             Event::User { key } => self.on_user_timer(key, ctx),
+            Event::Quorum { key } => self.on_quorum_event(key, ctx),
             Event::Election { key } => self.on_election_event(key, ctx),
             Event::Queue { key } => self.on_queue_event(key, ctx),
         }

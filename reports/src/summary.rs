@@ -20,6 +20,7 @@ mod election;
 mod idempotency;
 mod load;
 mod message_queue;
+mod quorum;
 pub use crate::slo::SloSpec;
 pub use crate::stats::round;
 pub use cache::CacheSummary;
@@ -30,6 +31,7 @@ pub use election::{ClientLeaderSummary, ElectionSummary};
 pub use idempotency::{IdempotencySummary, TiedSummary};
 pub use load::{MemberSummary, RequestClassSummary};
 pub use message_queue::QueueSummary;
+pub use quorum::{ClientQuorumSummary, QuorumSummary};
 
 /// Which run a summary describes: what the CLI knows and the result does not.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,6 +85,9 @@ pub struct RunSummary {
     /// Each message queue's figures, by name; absent (not empty) when there are no queues.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub queues: BTreeMap<String, QueueSummary>,
+    /// The quorum store's figures; absent (not null) when there is no quorum store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<QuorumSummary>,
     /// What the run's work cost at the scenario's prices; absent (not null) when it sets none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostSummary>,
@@ -203,6 +208,10 @@ pub struct ClientSummary {
     /// services call a database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<ClientDatabaseSummary>,
+    /// What its requests met at the quorum store through services' calls; absent unless
+    /// services call one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<ClientQuorumSummary>,
     /// What its requests met at leader-only services; absent unless a service is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leader_writes: Option<ClientLeaderSummary>,
@@ -457,6 +466,7 @@ impl RunSummary {
             queues: (result.queues.iter())
                 .map(|q| (q.name.clone(), QueueSummary::of(q)))
                 .collect(),
+            quorum: result.quorum.as_ref().map(QuorumSummary::of),
             cost: None,
             dashboard: Vec::new(),
         }
@@ -541,6 +551,7 @@ fn client_summary(c: &ClientResult, measured_s: f64) -> ClientSummary {
         conflicts: idempotency::nonzero(c.conflicts),
         cache: c.cache.as_ref().map(CacheSummary::of),
         database: c.database.as_ref().map(ClientDatabaseSummary::of),
+        quorum: c.quorum.as_ref().map(ClientQuorumSummary::of),
         leader_writes: c.leader_writes.as_ref().map(ClientLeaderSummary::of),
         count: load::count(c),
         members: load::members(c),

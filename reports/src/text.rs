@@ -132,6 +132,9 @@ pub fn render(summary: &RunSummary) -> String {
                 d.writes_lost
             );
         }
+        if let Some(q) = &c.quorum {
+            let _ = writeln!(out, "{name} at the quorum store: {}", q.words());
+        }
         if let Some(w) = &c.leader_writes {
             let _ = writeln!(
                 out,
@@ -270,6 +273,20 @@ pub fn render(summary: &RunSummary) -> String {
             q.blocked, q.in_flight_end, q.duplicates, q.deduplicated, ms(q.wait_ms.mean), ms(q.wait_ms.p99),
             q.lag_max_messages, q.lag_max_s, q.lag_end_messages, q.lag_end_s,
         ));
+    }
+    if let Some(q) = &summary.quorum {
+        let repair = if q.read_repair { ", read repair" } else { "" };
+        let _ = writeln!(
+            out,
+            "\nquorum store {} (N={}, R={}, W={}, on no quorum: {}{repair}): {}; {} anti-entropy repairs",
+            q.name,
+            q.replicas,
+            q.read_quorum,
+            q.write_quorum,
+            q.on_no_quorum,
+            q.calls.words(),
+            q.anti_entropy_repairs
+        );
     }
     if let Some(cost) = &summary.cost {
         cost::render(&mut out, cost);

@@ -71,7 +71,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 32] = [
+const ENTRIES: [Entry; 33] = [
     Entry {
         name: "breaker-tuning",
         text: include_str!("../library/breaker-tuning.json"),
@@ -80,6 +80,11 @@ const ENTRIES: [Entry; 32] = [
     Entry {
         name: "cache-stampede",
         text: include_str!("../library/cache-stampede.json"),
+        files: &[],
+    },
+    Entry {
+        name: "cap-partition",
+        text: include_str!("../library/cap-partition.json"),
         files: &[],
     },
     Entry {

@@ -97,6 +97,16 @@
 //! | `database.replication` | `"async"` | the default of MySQL and PostgreSQL |
 //! | `database.failover_after` | `"30s"` | Patroni's default `ttl` (a leader is presumed dead 30 s after its last heartbeat) |
 //! | `database.promote` | `"most_caught_up"` | what Orchestrator and MHA do: lose as little as possible |
+//! | `quorum` | absent: no quorum store | |
+//! | `quorum.name` | `"kv"` | replicas are `kv[0]` to `kv[replicas - 1]` |
+//! | `quorum.replicas`, `.read_quorum`, `.write_quorum` | `3`, `2`, `2` | Cassandra's QUORUM at replication factor 3: R + W > N |
+//! | `quorum.on_no_quorum` | `"fail"` | a strict quorum (CP), as Cassandra's QUORUM; `"sloppy"` serves from whatever replicas are reachable (AP) |
+//! | `quorum.read_repair` | `false` | |
+//! | `quorum.replication_delay` | `{kind: constant, value: "10ms"}` | a hop plus a disk write inside a data centre |
+//! | `quorum.anti_entropy` | absent: no anti-entropy | |
+//! | `quorum.keys` | `1000` | |
+//! | `quorum.workers`, `.service_time` | `16`, `{kind: constant, value: "2ms"}` | each coordinator's share of a call: one round trip to its replicas |
+//! | `quorum.zones` | `[]`: in no zone | as `services[].zones` |
 //! | `election` | absent: no lease election | |
 //! | `election.name` | `"election"` | nodes are `election[0]`.., the store `election.store` |
 //! | `election.nodes` | `3` | the smallest group that survives a node loss |
@@ -130,6 +140,9 @@ mod election;
 pub use election::Election;
 mod message_queue;
 pub use message_queue::{MessageQueue, WhenFull};
+
+mod quorum;
+pub use quorum::{OnNoQuorum, Quorum};
 
 mod policy;
 pub use policy::{Bulkhead, Codel, OutlierDetection, RateLimit};
@@ -198,6 +211,9 @@ pub struct Scenario {
     /// Message queues that services publish to and that deliver to consumer services.
     #[serde(default)]
     pub queues: Vec<MessageQueue>,
+    /// A quorum-replicated store (Dynamo-style) that services call.
+    #[serde(default)]
+    pub quorum: Option<Quorum>,
     /// Prices of replicas, requests and transfer: what a run's work cost.
     #[serde(default)]
     pub cost: Option<Cost>,
@@ -529,10 +545,10 @@ pub struct Service {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Call {
-    /// Name of the service called, or of the database.
+    /// Name of the service called, or of the database or the quorum store.
     pub service: String,
-    /// What a call to the database asks, `"read"` or `"write"`, or `"publish"` for a call to a
-    /// message queue (only for those).
+    /// What a call to the database or the quorum store asks, `"read"` or `"write"`, or
+    /// `"publish"` for a call to a message queue (only for those).
     #[serde(default)]
     pub op: Option<Op>,
     /// Per-attempt timeout; absent waits forever.

@@ -159,6 +159,9 @@ impl Checker<'_> {
                 "the warm-up is excluded from every metric, so nothing would be measured; shorten it or lengthen the run",
             ));
         }
+        // A quorum store stands in the world as one more service, after the scenario's own.
+        let extended = self.with_store(raw)?;
+        let raw = extended.as_ref().unwrap_or(raw);
         self.names(raw)?;
         self.uncallable(raw)?;
         // A database that services call stands in the world as one more service, after the
@@ -324,6 +327,7 @@ impl Checker<'_> {
             database,
             election,
             queues,
+            quorum: self.quorum(raw)?,
         };
         self.within_limits(&world)?;
         Ok((world, slos))
@@ -1055,6 +1059,7 @@ mod guard;
 mod idempotency;
 mod message_queue;
 mod policy;
+mod quorum;
 mod random;
 mod warmup;
 

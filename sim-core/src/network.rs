@@ -217,6 +217,21 @@ impl Network {
         self.send_general(from, to, now)
     }
 
+    /// Whether a rule cuts every message from `from` to `to` at `now` (a partition, an
+    /// isolation, a refusal, or a flapping link while it is down), whatever the latency and
+    /// loss draws: a read-only question that draws nothing and sends nothing, for components
+    /// that ask whether two nodes can talk at all (a quorum's coordinator and its replicas).
+    /// Random loss and added delay do not cut a link.
+    pub fn cut(&self, from: NodeId, to: NodeId, now: SimTime) -> bool {
+        self.rules.iter().any(|rule| {
+            !matches!(rule.action, RuleAction::Loss(_) | RuleAction::Delay(_))
+                && matches!(
+                    rule.verdict(from, to, now, 0.0),
+                    Verdict::Drop | Verdict::Refuse
+                )
+        })
+    }
+
     /// `send` for every network but a plain one with a constant latency.
     #[inline(never)]
     fn send_general(&mut self, from: NodeId, to: NodeId, now: SimTime) -> Delivery {
@@ -333,6 +348,66 @@ pub(crate) mod tests {
             .iter()
             .map(|&(from, to, now)| network.send(from, to, now))
             .collect()
+    }
+
+    /// `cut` answers whether rules cut a pair now: a one-way partition cuts one direction
+    /// within its window only, a flapping link only while down, and delay or loss never; it
+    /// draws nothing, so the sends after it are the sends without it.
+    #[test]
+    fn cut_says_which_pairs_rules_cut_and_draws_nothing() {
+        let one = |n: u32| set(&[n]);
+        let mut rules =
+            Rule::partition(&one(0), &one(1), t(10), t(20), RuleAction::BlackHole, true);
+        rules.extend(Rule::partition(
+            &one(2),
+            &one(3),
+            t(0),
+            SimTime::MAX,
+            RuleAction::Flap {
+                period: ms(10),
+                down: ms(4),
+            },
+            false,
+        ));
+        rules.extend(Rule::isolate(
+            &one(4),
+            t(0),
+            SimTime::MAX,
+            RuleAction::Delay(ms(5)),
+        ));
+        rules.extend(Rule::isolate(
+            &one(5),
+            t(0),
+            SimTime::MAX,
+            RuleAction::Loss(p(1.0)),
+        ));
+        let network = Network::new(jittery(), rules.clone(), 3);
+        let (a, b) = (NodeId(0), NodeId(1));
+        assert!(!network.cut(a, b, t(9)));
+        assert!(network.cut(a, b, t(10)));
+        assert!(!network.cut(b, a, t(10)), "one way only");
+        assert!(!network.cut(a, b, t(20)), "healed at its end");
+        assert!(
+            network.cut(NodeId(2), NodeId(3), t(13)),
+            "down at 3 ms into a cycle"
+        );
+        assert!(
+            !network.cut(NodeId(3), NodeId(2), t(15)),
+            "up at 5 ms into a cycle"
+        );
+        assert!(
+            !network.cut(NodeId(4), NodeId(0), t(1)),
+            "a delay does not cut"
+        );
+        assert!(
+            !network.cut(NodeId(5), NodeId(0), t(1)),
+            "random loss does not cut"
+        );
+        let (mut asked, mut plain) = (network.clone(), Network::new(jittery(), rules, 3));
+        let _ = asked.cut(a, b, t(12));
+        for (from, to, at) in twin_sends(50, 6) {
+            assert_eq!(asked.send(from, to, at), plain.send(from, to, at));
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! A check reads a finished run and returns its `Violation`s: the SLOs, and the invariants of
 //! the stateful models — no split brain and no stale write accepted in a lease election, no
 //! acknowledged write lost in a database failover, stale reads at most `STALE_READS_MAX` of
-//! a database's reads, no message of a queue lost (dropped by a full partition, or missing
-//! from its accounting) and no effect of a message applied twice. More invariants are more entries of `CHECKS` and more `Violation`
+//! a database's or a quorum store's reads, no message of a queue lost (dropped by a full
+//! partition, or missing from its accounting) and no effect of a message applied twice. More invariants are more entries of `CHECKS` and more `Violation`
 //! variants, each with its severity and its key. A run stopped by a guard is a `Violation`
 //! too (`Guard`), found without a check.
 //!
@@ -68,9 +68,9 @@ pub enum Violation {
         /// Acknowledged writes lost.
         lost: u64,
     },
-    /// More than `STALE_READS_MAX` of a database's reads were stale.
+    /// More than `STALE_READS_MAX` of a database's (or a quorum store's) reads were stale.
     StaleReads {
-        /// The database's name.
+        /// The database's (or the quorum store's) name.
         database: String,
         /// The fraction of reads that were stale.
         fraction: f64,
@@ -101,11 +101,12 @@ pub const STALE_READS_MAX: f64 = 0.01;
 pub type Check = fn(&Simulated) -> Vec<Violation>;
 
 /// Every check, in the order their violations are listed.
-pub const CHECKS: [Check; 4] = [
+pub const CHECKS: [Check; 5] = [
     slo_misses,
     election_invariants,
     database_invariants,
     queue_invariants,
+    quorum_invariants,
 ];
 
 /// The violations of a finished run, check by check.
@@ -295,6 +296,21 @@ fn queue_invariants(run: &Simulated) -> Vec<Violation> {
     out
 }
 
+/// Too many stale reads at the quorum store, if there is one (the same limit and violation
+/// as a database's: a store is named where a database would be).
+fn quorum_invariants(run: &Simulated) -> Vec<Violation> {
+    let Some(store) = &run.summary.quorum else {
+        return Vec::new();
+    };
+    match store.calls.stale_fraction {
+        Some(fraction) if fraction > STALE_READS_MAX => vec![Violation::StaleReads {
+            database: store.name.clone(),
+            fraction,
+        }],
+        _ => Vec::new(),
+    }
+}
+
 /// The SLOs a run missed.
 fn slo_misses(run: &Simulated) -> Vec<Violation> {
     run.summary
@@ -360,6 +376,22 @@ mod tests {
             stale.describe(),
             "db: 25% of reads stale (at most 1% allowed)"
         );
+    }
+
+    /// A quorum store's stale reads are checked like a database's: the AP variant of
+    /// cap-partition reads stale (a violation keyed by the store's name), the CP one never
+    /// does (it misses its SLO instead).
+    #[test]
+    fn a_quorum_store_that_reads_stale_violates_the_stale_read_invariant() {
+        let entry = scenarios::catalog::find("cap-partition").expect("a catalog scenario");
+        let run = |variant| {
+            crate::simulate::simulate(entry.text, &entry.origin(), Some(variant), &[], 1)
+                .expect("the catalog scenario runs")
+        };
+        let keys =
+            |run: &Simulated| -> Vec<String> { check(run).iter().map(Violation::key).collect() };
+        assert_eq!(keys(&run("ap")), ["stale reads kv"]);
+        assert_eq!(keys(&run("cp")), ["slo users <100ms"]);
     }
 
     #[test]

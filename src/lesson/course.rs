@@ -87,6 +87,7 @@ pub const UNITS: [Unit; 5] = [
             "replication-lag",
             "read-replica-failover",
             "queue-burst",
+            "cap-partition",
         ],
     },
 ];
@@ -245,9 +246,10 @@ macro_rules! lesson_files {
 
 /// Every embedded lesson file, by name, sorted (the course's lessons; a test checks they
 /// match the catalog).
-const FILES: [(&str, &str); 32] = lesson_files![
+const FILES: [(&str, &str); 33] = lesson_files![
     "breaker-tuning",
     "cache-stampede",
+    "cap-partition",
     "cascading-failure",
     "clock-skew",
     "closed-loop-storm",

@@ -392,7 +392,9 @@ impl World {
             .policies
             .leader_only;
         let replica = match (op, self.database.as_mut(), self.election.as_mut()) {
-            (Some(op), Some(database), _) => database.part.route_call(op, now),
+            (Some(op), Some(database), _) if Some(service) == self.database_service => {
+                database.part.route_call(op, now)
+            }
             (None, _, Some(election)) if leader_only => election.part.route_call(now),
             _ => pick_for(&mut self.services[service.0 as usize], twin, now),
         };

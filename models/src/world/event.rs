@@ -94,6 +94,11 @@ pub enum Event {
         /// Where the election's event is parked.
         key: PartKey,
     },
+    /// One of the quorum store's own events is due (an anti-entropy round).
+    Quorum {
+        /// Where the store's event is parked.
+        key: PartKey,
+    },
     /// A timer a user component set is due (`component::Component`).
     User {
         /// Where the timer (its component and tag) is parked.
@@ -115,10 +120,10 @@ impl TraceCode for Event {
 /// An `Event` as the engine stores it: a one-byte code and a 64-bit id, which the compiler
 /// keeps in two registers and moves as two scalars.
 ///
-/// The code is the kind in the event's trace code (1 to 15, or 16 plus the reply for a
-/// response) and the id is the entity (a client index with its source or user in the high
-/// 32 bits, a fault index, or a slot-map key as `KeyData::as_ffi`, whose (index, version)
-/// pairs are assigned in a deterministic order), so
+/// The code is the kind in the event's trace code (1 to 15, 16 plus the reply for a
+/// response: 16 to 24, or 25 for the quorum store) and the id is the entity (a client index
+/// with its source or user in the high 32 bits, a fault index, or a slot-map key as
+/// `KeyData::as_ffi`, whose (index, version) pairs are assigned in a deterministic order), so
 /// the trace code is `code << 56 ^ id` with no branch. The `Event` enum itself was copied as
 /// a 16-byte blob: built in narrow pieces and reloaded whole, each copy stalled store
 /// forwarding (in the next lane, the queue and the event loop).
@@ -180,6 +185,7 @@ impl Event {
             Event::Election { key } => (13, id(key)),
             Event::User { key } => (14, id(key)),
             Event::Queue { key } => (15, id(key)),
+            Event::Quorum { key } => (25, id(key)),
             Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
         };
         PackedEvent { code, id }
@@ -220,10 +226,12 @@ impl PackedEvent {
             13 => Event::Election { key: key(id) },
             14 => Event::User { key: key(id) },
             15 => Event::Queue { key: key(id) },
-            code => Event::Response {
+            25 => Event::Quorum { key: key(id) },
+            code @ 16..=24 => Event::Response {
                 attempt: key(id),
                 reply: REPLIES[usize::from(code - 16)],
             },
+            code => unreachable!("no event packs to code {code}"),
         }
     }
 }

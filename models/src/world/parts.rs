@@ -1,7 +1,7 @@
 //! The components the world hosts on its one event loop (the database, the election and the
-//! message queues, whose world side is `world/message_queue.rs`):
-//! each component's events parked in a slab, and the `Scope` through which a component
-//! schedules them as the world's two-word `Event::Database` and `Event::Election`.
+//! message queues, whose world side is `world/message_queue.rs`, and the quorum store): each
+//! component's events parked in a slab, and the `Scope` through which a component schedules
+//! them as the world's two-word `Event::Database`, `Event::Election` and `Event::Quorum`.
 
 use slotmap::{Key, KeyData, SlotMap};
 
@@ -236,6 +236,63 @@ impl World {
                 Origin::Queue { .. } => return None,
             }
         }
+    }
+
+    /// One of the quorum store's events (an anti-entropy round), with the replicas that
+    /// reach each other now.
+    pub(super) fn on_quorum_event(&mut self, key: PartKey, ctx: &mut Context<'_, PackedEvent>) {
+        let now = ctx.now();
+        let service = self.quorum_service;
+        // The reach closure borrows the world; the store is taken out while it runs.
+        let mut quorum = self
+            .quorum
+            .take()
+            .expect("only a quorum store parks events");
+        let world = &*self;
+        let reach = |a: u32, b: u32| service.is_some_and(|s| world.replicas_reach(s, a, b, now));
+        quorum.run(key, ctx, |part, event, scope| {
+            part.on_event(event, &reach, scope)
+        });
+        self.quorum = Some(quorum);
+    }
+
+    /// A quorum store's replica has done a call's work as its coordinator (job `job`): the
+    /// store serves its operation now over the replicas the coordinator reaches, and the
+    /// reply says whether it succeeded (a stale or sloppy read succeeds).
+    pub(super) fn serve_quorum_call(
+        &mut self,
+        job: JobKey,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) -> Reply {
+        let j = &self.jobs[job];
+        let (coordinator, attempt, service) = (j.replica, j.attempt, j.service);
+        let op = self.attempts[attempt]
+            .op
+            .expect("an attempt to the quorum store carries its operation");
+        let now = ctx.now();
+        let counted = self.counted_client(attempt, now);
+        let mut quorum = self.quorum.take().expect("a quorum service has a store");
+        let world = &*self;
+        let reach = |a: u32, b: u32| world.replicas_reach(service, a, b, now);
+        let ok = quorum
+            .part
+            .serve_call(op, coordinator, &reach, now, counted);
+        quorum.part.flush(|code| ctx.fold(code));
+        self.quorum = Some(quorum);
+        if ok {
+            Reply::Ok
+        } else {
+            Reply::Error
+        }
+    }
+
+    /// Whether replicas `a` and `b` of `service` reach each other at `now`: both up and not
+    /// paused, and no network rule cuts either direction between them.
+    fn replicas_reach(&self, service: ServiceId, a: u32, b: u32, now: SimTime) -> bool {
+        let s = &self.services[service.0 as usize];
+        let live = |r: u32| s.is_up(r) && !s.is_paused(r);
+        let (na, nb) = (self.replica_node(service, a), self.replica_node(service, b));
+        live(a) && live(b) && !self.network.cut(na, nb, now) && !self.network.cut(nb, na, now)
     }
 
     /// What the database and the election (those the world has) measured by `end`.

@@ -229,6 +229,7 @@ fn packed_events_unpack_to_themselves_with_the_documented_trace_codes() {
         (Event::Election { key: part }, 13, ffi(part.data())),
         (Event::User { key: part }, 14, ffi(part.data())),
         (Event::Queue { key: part }, 15, ffi(part.data())),
+        (Event::Quorum { key: part }, 25, ffi(part.data())),
     ];
     for (index, &reply) in REPLIES.iter().enumerate() {
         let event = Event::Response { attempt, reply };

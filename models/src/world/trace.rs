@@ -89,6 +89,8 @@ pub struct Trace {
     pub election: Option<String>,
     /// The database's name, if the world has one.
     pub database: Option<String>,
+    /// The quorum store's name, if the world has one.
+    pub quorum: Option<String>,
 }
 
 /// A fault, in words.
@@ -519,6 +521,8 @@ pub enum Part {
     Election,
     /// The leader–follower database.
     Database,
+    /// The quorum-replicated store.
+    Quorum,
 }
 
 /// The recorder a traced world carries.
@@ -664,6 +668,13 @@ impl World {
                     .expect("only a database parks events");
                 Some((Part::Database, database.peek(key).happening()))
             }
+            Event::Quorum { key } => {
+                let quorum = self
+                    .quorum
+                    .as_ref()
+                    .expect("only a quorum store parks events");
+                Some((Part::Quorum, quorum.peek(key).happening()))
+            }
             Event::Election { key } => {
                 let election = self
                     .election
@@ -765,7 +776,7 @@ impl World {
                     partition,
                 }
             }
-            Event::Database { .. } | Event::Election { .. } => {
+            Event::Database { .. } | Event::Election { .. } | Event::Quorum { .. } => {
                 unreachable!("component events are recorded as `PartRecord`s")
             }
         }
@@ -948,6 +959,7 @@ impl World {
             parts,
             election: self.election.as_ref().map(|e| e.part.name().to_string()),
             database: self.database.as_ref().map(|d| d.part.name().to_string()),
+            quorum: self.quorum.as_ref().map(|q| q.part.name().to_string()),
         }
     }
 }
@@ -1045,6 +1057,7 @@ mod tests {
             election: None,
             database: None,
             queues: Vec::new(),
+            quorum: None,
         }
     }
 

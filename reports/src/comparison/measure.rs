@@ -364,6 +364,39 @@ pub(crate) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
             out.push((metric(key, label, unit, Better::Lower, headline), value));
         }
     }
+    if let Some(q) = &summary.quorum {
+        // A quorum store: the CAP trade-off is stale reads against calls failed for want of a
+        // quorum; a stale fraction with no read served is undefined, not 0.
+        let (name, c) = (&q.name, &q.calls);
+        let rows = [
+            (
+                "stale_reads",
+                "stale reads",
+                "%",
+                true,
+                c.stale_fraction.map(|f| f * 100.0),
+            ),
+            (
+                "failed_calls",
+                "calls failed without a quorum",
+                "calls",
+                true,
+                Some((c.failed_reads + c.failed_writes) as f64),
+            ),
+            (
+                "sloppy_calls",
+                "calls served without a quorum",
+                "calls",
+                false,
+                Some((c.sloppy_reads + c.sloppy_writes) as f64),
+            ),
+        ];
+        for (what, label, unit, headline, value) in rows {
+            let key = format!("quorum.{name}.{what}");
+            let label = format!("{name} {label}");
+            out.push((metric(key, label, unit, Better::Lower, headline), value));
+        }
+    }
     if let Some(e) = &summary.election {
         // A lease election: two leaders at once, and what the store let them write.
         let rows = [

@@ -189,6 +189,7 @@ fn trace(names: [&str; 3]) -> Trace {
         parts: Vec::new(),
         election: None,
         database: None,
+        quorum: None,
     }
 }
 
@@ -366,6 +367,7 @@ fn a_fan_out_shares_a_lane_and_an_arrow() {
         parts: Vec::new(),
         election: None,
         database: None,
+        quorum: None,
     };
     let svg = render(&fan, &options(20)).svg;
     assert!(

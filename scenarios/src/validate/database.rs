@@ -238,7 +238,16 @@ impl Checker<'_> {
                     }
                     _ => {}
                 }
-                match (to_database, call.op) {
+                let to_store = raw.quorum.as_ref().is_some_and(|q| q.name == call.service);
+                match (to_database || to_store, call.op) {
+                    (true, None) if to_store => {
+                        return Err(self.bad(
+                            &at.key("op"),
+                            "is required for a call to the quorum store",
+                            "absent",
+                            "say what the call asks: \"op\": \"read\" (from R replicas) or \"op\": \"write\" (to W replicas)",
+                        ))
+                    }
                     (true, None) => {
                         return Err(self.bad(
                             &at.key("op"),
@@ -250,7 +259,7 @@ impl Checker<'_> {
                     (false, Some(_)) => {
                         return Err(self.bad(
                             &at.key("op"),
-                            "is only for calls to the database",
+                            "is only for calls to the database or the quorum store",
                             quoted(&call.service),
                             "remove `op`: a service call asks the service for its whole work",
                         ))
