@@ -1063,6 +1063,7 @@ mod whole_run {
             random_faults: None,
             election: None,
             database: None,
+            deployments: Vec::new(),
         }
     }
 

@@ -64,6 +64,7 @@ fn world(web: ClientConfig) -> WorldConfig {
         random_faults: None,
         election: None,
         database: None,
+        deployments: Vec::new(),
     }
 }
 

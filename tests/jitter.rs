@@ -65,6 +65,7 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
         random_faults: None,
         election: None,
         database: None,
+        deployments: Vec::new(),
     };
     let counts = Rc::new(RefCell::new(BTreeMap::new()));
     let sink = Rc::clone(&counts);

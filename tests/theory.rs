@@ -62,6 +62,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
         random_faults: None,
         election: None,
         database: None,
+        deployments: Vec::new(),
     };
     models::run(&config, seed).expect("theory runs stay within their limits")
 }

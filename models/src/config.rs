@@ -17,6 +17,7 @@
 //!        ├─ service   a service's balancer, policies, queues, caller classes
 //!        ├─ fault     the fault schedule and the random-fault recipe
 //!        ├─ database  the leader–follower database
+//!        ├─ deploy    a deployment of a bad version and its rollback
 //!        └─ election  the lease election
 //! ```
 
@@ -24,6 +25,7 @@ use sim_core::{Distribution, Limits, Probability, SimDuration};
 
 pub mod cost;
 pub mod database;
+pub mod deploy;
 pub mod election;
 pub mod fault;
 pub mod guard;
@@ -35,6 +37,7 @@ pub use cost::Prices;
 pub use database::{
     DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp, Promotion, ReadFrom, Replication,
 };
+pub use deploy::{BurnAlert, CanarySplit, Deployment, Regression, Rollback, DeployStrategy};
 pub use election::{
     Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, Member,
 };
@@ -89,6 +92,8 @@ pub struct WorldConfig {
     pub election: Option<ElectionConfig>,
     /// A leader–follower database with replication lag, run alongside the world (`database`).
     pub database: Option<DatabaseConfig>,
+    /// Deployments of a new version, at most one per service (`deploy`).
+    pub deployments: Vec<Deployment>,
 }
 
 impl WorldConfig {
@@ -116,6 +121,7 @@ impl WorldConfig {
             random_faults: None,
             election: None,
             database: None,
+            deployments: Vec::new(),
         }
     }
 }

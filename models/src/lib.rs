@@ -21,6 +21,7 @@ pub mod component;
 pub mod config;
 pub mod cost;
 pub mod database;
+pub mod deploy;
 pub mod election;
 pub mod failure;
 pub mod fault;
@@ -53,7 +54,7 @@ pub use config::{
     AdaptiveThrottleConfig, Arrival, ArrivalTrace, Backoff, Balancer, BulkheadConfig, CacheConfig,
     CallConfig, CallerId, CircuitBreakerConfig, ClassId, ClassServiceTime, ClientConfig, ClientId,
     ClockSetting, CodelConfig, DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp,
-    Deadline, Direction, Discipline, ElectionClock, ElectionConfig, ElectionFault,
+    Deadline, DeployStrategy, Deployment, BurnAlert, CanarySplit, Regression, Rollback, Direction, Discipline, ElectionClock, ElectionConfig, ElectionFault,
     ElectionFaultKind, Endpoint, Fault, FaultKind, Guards, Hedge, IdempotencyConfig, Jitter, Link,
     Load, Member, NetworkConfig, OnOff, OutlierDetectionConfig, OverloadConfig, PoolConfig,
     Priority, Profile, Promotion, QueuePolicy, RandomFaults, RandomKind, RandomTarget, Rate,
@@ -62,6 +63,7 @@ pub use config::{
     Target, Unreachable, WorldConfig,
 };
 pub use cost::{Cost, CostParts, ServiceCost, Usage};
+pub use deploy::{DeploymentResult, Rollout};
 pub use database::{DatabaseCalls, DatabaseResult, DatabaseSeries};
 pub use election::{ElectionResult, ElectionRun, LeaderWrites};
 pub use failure::{Failure, FailureCounts};

@@ -508,6 +508,7 @@ impl Scene {
             Admitted::QueueFull
             | Admitted::Expired
             | Admitted::ErrorBurst
+            | Admitted::BadVersion
             | Admitted::Component(_)
             | Admitted::ClientError
             | Admitted::RateLimited
@@ -649,6 +650,7 @@ fn request_of(what: &Happening) -> Option<u64> {
         Happening::Fault { .. }
         | Happening::Stale { .. }
         | Happening::UserTimer { .. }
+        | Happening::Deploy { .. }
         | Happening::JobsLost { .. } => None,
     }
 }

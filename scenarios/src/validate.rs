@@ -302,6 +302,7 @@ impl Checker<'_> {
         }
         self.spikes_apply(raw, &clients)?;
         let limits = self.limits(&root.key("limits"), &raw.limits)?;
+        let deployments = self.deployments(raw, duration)?;
         let world = WorldConfig {
             duration,
             warmup,
@@ -314,6 +315,7 @@ impl Checker<'_> {
             random_faults,
             database,
             election,
+            deployments,
         };
         self.within_limits(&world)?;
         Ok((world, slos))
@@ -1002,6 +1004,7 @@ mod cache;
 mod class;
 mod cost;
 mod database;
+mod deploy;
 mod distribution;
 mod election;
 mod fault;

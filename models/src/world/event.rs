@@ -99,6 +99,13 @@ pub enum Event {
         /// Where the timer (its component and tag) is parked.
         key: PartKey,
     },
+    /// A rollout's step, alert evaluation or end of rollback is due (`deploy`).
+    Deploy {
+        /// The deployment (its index in `WorldConfig::deployments`).
+        deployment: u32,
+        /// What is due (`deploy::Action::code`).
+        action: u32,
+    },
 }
 
 impl TraceCode for Event {
@@ -110,8 +117,8 @@ impl TraceCode for Event {
 /// An `Event` as the engine stores it: a one-byte code and a 64-bit id, which the compiler
 /// keeps in two registers and moves as two scalars.
 ///
-/// The code is the kind in the event's trace code (1 to 14, or 16 plus the reply for a
-/// response) and the id is the entity (a client index with its source or user in the high
+/// The code is the kind in the event's trace code (1 to 14, 16 plus the reply for a
+/// response, or 26 for a deployment's) and the id is the entity (a client index with its source or user in the high
 /// 32 bits, a fault index, or a slot-map key as `KeyData::as_ffi`, whose (index, version)
 /// pairs are assigned in a deterministic order), so
 /// the trace code is `code << 56 ^ id` with no branch. The `Event` enum itself was copied as
@@ -174,6 +181,7 @@ impl Event {
             Event::Database { key } => (12, id(key)),
             Event::Election { key } => (13, id(key)),
             Event::User { key } => (14, id(key)),
+            Event::Deploy { deployment, action } => (26, u64::from(deployment) | u64::from(action) << 32),
             Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
         };
         PackedEvent { code, id }
@@ -213,6 +221,10 @@ impl PackedEvent {
             12 => Event::Database { key: key(id) },
             13 => Event::Election { key: key(id) },
             14 => Event::User { key: key(id) },
+            26 => Event::Deploy {
+                deployment: id as u32,
+                action: (id >> 32) as u32,
+            },
             code => Event::Response {
                 attempt: key(id),
                 reply: REPLIES[usize::from(code - 16)],

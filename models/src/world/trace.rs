@@ -152,6 +152,8 @@ pub enum Admitted {
     ReplicaDown(Unreachable),
     /// An error-burst fault failed it at once.
     ErrorBurst,
+    /// The bad version a deployment brought failed it at once (`deploy`).
+    BadVersion,
     /// The user component fronting the service answered it at once.
     Component(Reply),
     /// The service answered it at once with a 4xx-like error (its `client_error_fraction`).
@@ -251,6 +253,13 @@ pub enum Happening {
     UserTimer {
         /// The timer's tag, as the component set it.
         tag: u64,
+    },
+    /// A deployment's step, alert evaluation or end of rollback (`deploy`).
+    Deploy {
+        /// The service deployed to.
+        service: ServiceId,
+        /// What is due.
+        action: crate::deploy::Action,
     },
     /// An event whose subject is already gone (work of a crashed job, a hedge of a request
     /// already resolved): it does nothing.
@@ -746,6 +755,10 @@ impl World {
             }
             Event::User { key } => Happening::UserTimer {
                 tag: self.users.timer_tag(key),
+            },
+            Event::Deploy { deployment, action } => Happening::Deploy {
+                service: self.deploy_service(deployment),
+                action: crate::deploy::Action::from_code(action),
             },
             Event::Database { .. } | Event::Election { .. } => {
                 unreachable!("component events are recorded as `PartRecord`s")
