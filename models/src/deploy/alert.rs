@@ -70,9 +70,11 @@ impl Alarm {
         (answered > 0).then(|| bad as f64 / answered as f64 / (1.0 - self.config.target))
     }
 
-    /// Whether both windows burn at the threshold or faster at `now`.
+    /// Whether both windows burn at the threshold or faster at `now` (within a relative
+    /// 10^-9, so that a window exactly at the threshold fires despite decimal rounding:
+    /// 1 − 0.99 is not 0.01 in binary).
     pub fn firing(&self, now: SimTime) -> bool {
-        let threshold = self.config.burn_rate;
+        let threshold = self.config.burn_rate * (1.0 - 1e-9);
         let burns = |window| self.burn_rate(now, window).is_some_and(|b| b >= threshold);
         burns(self.config.long) && burns(self.config.short)
     }
@@ -105,10 +107,11 @@ mod tests {
                 alarm.record(at(s), s >= 8 && i < 50);
             }
         }
+        let burn = |window| alarm.burn_rate(at(10), SimDuration::from_secs(window)).unwrap();
         // The long window holds 100 bad of 1,000: 10% over a 1% budget.
-        assert_eq!(alarm.burn_rate(at(10), SimDuration::from_secs(10)), Some(10.0));
+        assert!((burn(10) - 10.0).abs() < 1e-9);
         // The short window holds 100 bad of 200.
-        assert_eq!(alarm.burn_rate(at(10), SimDuration::from_secs(2)), Some(50.0));
+        assert!((burn(2) - 50.0).abs() < 1e-9);
         assert!(alarm.firing(at(10)));
         // At 9 s the last bucket is not read yet: 50 bad of 900 and of 100.
         assert!(!alarm.firing(at(9)));

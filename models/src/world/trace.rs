@@ -1039,6 +1039,7 @@ mod tests {
             random_faults: None,
             election: None,
             database: None,
+            deployments: Vec::new(),
         }
     }
 
