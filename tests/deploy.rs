@@ -66,7 +66,10 @@ fn a_canary_serves_its_share_and_fails_its_share_of_that() {
     // So the bad requests are s × e of everything served, and the old version's none.
     assert!(within_binomial(d.bad_requests, n, 0.2 * 0.3), "{d:?}");
     assert_eq!(d.bad_old, 0);
-    assert_eq!((d.completed_at_s, d.alert_at_s, d.rolled_back_at_s), (None, None, None));
+    assert_eq!(
+        (d.completed_at_s, d.alert_at_s, d.rolled_back_at_s),
+        (None, None, None)
+    );
     // The users see exactly the new version's failures (no retries, nothing else fails).
     let users = &sim.summary.clients["users"];
     assert_eq!(users.failed, d.bad_requests);
@@ -111,8 +114,7 @@ const ALERT: &str = r#""error_rate": 1.0,
     "alert": { "target": 0.9, "burn_rate": 5, "long_window": "60s", "short_window": "5s" }"#;
 
 #[test]
-fn the_alert_fires_no_sooner_than_its_long_window_allows_and_rollback_stops_the_bad_requests()
-{
+fn the_alert_fires_no_sooner_than_its_long_window_allows_and_rollback_stops_the_bad_requests() {
     // Detection time W × B × (1 − target) / e = 60 s × 5 × 0.1 / 1 = 30 s after the start
     // (the window before it was clean: the deploy starts 70 s in). Evaluated every second,
     // the first evaluation at or past 30 s fires; at 29 s the window holds 29/60 bad.
@@ -141,7 +143,10 @@ fn the_alert_fires_no_sooner_than_its_long_window_allows_and_rollback_stops_the_
     assert_eq!(never.time_to_detect_s, Some(detect));
     assert_eq!(never.rolled_back_at_s, None);
     let exposure = 500.0 * 130.0;
-    assert!((never.bad_requests as f64 - exposure).abs() <= 5.0, "{never:?}");
+    assert!(
+        (never.bad_requests as f64 - exposure).abs() <= 5.0,
+        "{never:?}"
+    );
 }
 
 #[test]
@@ -200,7 +205,11 @@ fn the_new_version_is_slower_by_its_factor_plus_its_addition() {
 #[test]
 fn bad_deploy_blocks_name_their_path_and_fix() {
     let cases = [
-        (r#""at": "1s", "share": 0.1"#, "services[0] (api).deploy.share", "canary"),
+        (
+            r#""at": "1s", "share": 0.1"#,
+            "services[0] (api).deploy.share",
+            "canary",
+        ),
         (
             r#""at": "1s", "strategy": "canary""#,
             "services[0] (api).deploy",
@@ -211,7 +220,11 @@ fn bad_deploy_blocks_name_their_path_and_fix() {
             "services[0] (api).deploy.share",
             "above 0 and below 1",
         ),
-        (r#""at": "99s""#, "services[0] (api).deploy.at", "before the end"),
+        (
+            r#""at": "99s""#,
+            "services[0] (api).deploy.at",
+            "before the end",
+        ),
         (
             r#""at": "1s", "alert": { "long_window": "2500ms" }"#,
             "services[0] (api).deploy.alert.long_window",

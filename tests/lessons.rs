@@ -974,11 +974,26 @@ fn bad_deploy() {
         all.bad_requests
     );
     // All at once: caught after 2 s, bad for the 12 s to the end of the redeploy.
-    assert_close("all-at-once bad requests", all.bad_requests as f64, 3000.0, 0.1);
-    assert_close("canary detection time", canary.time_to_detect_s.unwrap(), 17.3, 0.15);
+    assert_close(
+        "all-at-once bad requests",
+        all.bad_requests as f64,
+        3000.0,
+        0.1,
+    );
+    assert_close(
+        "canary detection time",
+        canary.time_to_detect_s.unwrap(),
+        17.3,
+        0.15,
+    );
     // Until its rollback, the canary serves its share: 10% of 500/s for the detection time.
     let exposed = 500.0 * 0.1 * canary.time_to_detect_s.unwrap();
-    assert_close("canary new-version answers", canary.served_new as f64, exposed, 0.15);
+    assert_close(
+        "canary new-version answers",
+        canary.served_new as f64,
+        exposed,
+        0.15,
+    );
     assert_eq!(canary.rolled_back_at_s, canary.alert_at_s);
     // Without a rollback the canary is promoted and half of everything fails from then on.
     assert_eq!(ignored.rolled_back_at_s, None);

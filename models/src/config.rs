@@ -37,7 +37,7 @@ pub use cost::Prices;
 pub use database::{
     DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp, Promotion, ReadFrom, Replication,
 };
-pub use deploy::{BurnAlert, CanarySplit, Deployment, Regression, Rollback, DeployStrategy};
+pub use deploy::{BurnAlert, CanarySplit, DeployStrategy, Deployment, Regression, Rollback};
 pub use election::{
     Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, Member,
 };

@@ -38,6 +38,15 @@ pub enum Action {
     RollbackDone,
 }
 
+/// Which version of a deploying service served an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    /// The version that ran before the deploy (and again after a rollback).
+    Old,
+    /// The version being deployed.
+    New,
+}
+
 /// One service's rollout of a new version.
 #[derive(Clone, Debug)]
 pub struct Rollout {
@@ -135,7 +144,7 @@ impl Rollout {
         if let Some(alert) = &self.config.alert {
             let every = alert.every.as_nanos();
             // The first multiple of `every` after the start.
-            let check = (self.config.at.as_nanos() / every + 1) * every;
+            let check = (self.config.at.as_nanos() / every + 1).saturating_mul(every);
             first.extend(self.within_end(SimTime::from_nanos(check), Action::Check));
         }
         first
@@ -242,8 +251,8 @@ impl Rollout {
                 .is_some_and(|below| took > below)
     }
 
-    /// The service answered an attempt at `now`, by the new version or not, badly or not.
-    pub fn answered(&mut self, now: SimTime, new: bool, bad: bool) {
+    /// The service answered an attempt at `now`, served by `version`, badly or not.
+    pub fn answered(&mut self, now: SimTime, version: Version, bad: bool) {
         if let Some(alarm) = &mut self.alarm {
             alarm.record(now, bad);
         }
@@ -251,17 +260,15 @@ impl Rollout {
             return;
         }
         let c = &mut self.counts;
-        match (new, bad) {
-            (true, true) => {
+        match version {
+            Version::New => {
                 c.served_new += 1;
-                c.bad_requests += 1;
+                c.bad_requests += u64::from(bad);
             }
-            (true, false) => c.served_new += 1,
-            (false, true) => {
+            Version::Old => {
                 c.served_old += 1;
-                c.bad_old += 1;
+                c.bad_old += u64::from(bad);
             }
-            (false, false) => c.served_old += 1,
         }
     }
 

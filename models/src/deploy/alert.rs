@@ -107,7 +107,11 @@ mod tests {
                 alarm.record(at(s), s >= 8 && i < 50);
             }
         }
-        let burn = |window| alarm.burn_rate(at(10), SimDuration::from_secs(window)).unwrap();
+        let burn = |window| {
+            alarm
+                .burn_rate(at(10), SimDuration::from_secs(window))
+                .unwrap()
+        };
         // The long window holds 100 bad of 1,000: 10% over a 1% budget.
         assert!((burn(10) - 10.0).abs() < 1e-9);
         // The short window holds 100 bad of 200.
@@ -124,7 +128,10 @@ mod tests {
         assert!(alarm.firing(at(1)));
         // Eleven seconds later the bucket of 0 s left the long window.
         alarm.record(at(11), false);
-        assert_eq!(alarm.burn_rate(at(12), SimDuration::from_secs(10)), Some(0.0));
+        assert_eq!(
+            alarm.burn_rate(at(12), SimDuration::from_secs(10)),
+            Some(0.0)
+        );
         assert_eq!(alarm.burn_rate(at(30), SimDuration::from_secs(10)), None);
         assert!(!alarm.firing(at(30)));
     }

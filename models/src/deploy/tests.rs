@@ -1,3 +1,5 @@
+//! The rollout's schedule, its rollback and its counts, step by step.
+
 use super::*;
 use crate::config::{BurnAlert, Regression, Rollback, ServiceId};
 
@@ -61,7 +63,7 @@ fn a_canary_bakes_then_promotes_unless_the_alert_halts_it() {
     assert_eq!(r.on_step(0, at(10)), Some((at(40), Action::Step(1))));
     assert_eq!(r.new, [true, false, false, false]);
     // Every answer bad: both windows burn at 100 at the first evaluation after answers.
-    r.answered(at(10), true, true);
+    r.answered(at(10), Version::New, true);
     assert_eq!(r.on_check(at(11)), Some((at(14), Action::RollbackDone)));
     assert_eq!(r.counts.alert_at, Some(at(11)));
     // The promotion no longer happens; the rollback restores the old version.
@@ -83,10 +85,10 @@ fn the_regression_scales_then_adds_and_counts_split_by_version() {
     assert!(r.is_bad(true, SimDuration::ZERO));
     assert!(r.is_bad(false, SimDuration::from_millis(101)));
     assert!(!r.is_bad(false, SimDuration::from_millis(100)));
-    r.answered(at(1), true, true);
-    r.answered(at(1), true, false);
-    r.answered(at(1), false, true);
-    r.answered(at(101), false, false); // After the end: not counted.
+    r.answered(at(1), Version::New, true);
+    r.answered(at(1), Version::New, false);
+    r.answered(at(1), Version::Old, true);
+    r.answered(at(101), Version::Old, false); // After the end: not counted.
     let c = r.result();
     assert_eq!(
         (c.served_new, c.bad_requests, c.served_old, c.bad_old),

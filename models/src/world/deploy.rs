@@ -10,7 +10,7 @@ use sim_core::{Context, SimDuration, SimTime};
 
 use super::{AttemptKey, Event, JobKey, PackedEvent, Reply, World};
 use crate::config::ServiceId;
-use crate::deploy::Action;
+use crate::deploy::{Action, Version};
 
 /// `World::rollout_of` for a service without a deployment.
 pub(super) const NONE: u32 = u32::MAX;
@@ -90,10 +90,14 @@ impl World {
             reply,
             Reply::Error | Reply::Rejected | Reply::Refused | Reply::RateLimited
         );
-        let new = a.new_version;
+        let version = if a.new_version {
+            Version::New
+        } else {
+            Version::Old
+        };
         let rollout = &mut self.rollouts[index as usize];
         let bad = rollout.is_bad(error, now.since(reached));
-        rollout.answered(now, new, bad);
+        rollout.answered(now, version, bad);
     }
 }
 

@@ -181,7 +181,9 @@ impl Event {
             Event::Database { key } => (12, id(key)),
             Event::Election { key } => (13, id(key)),
             Event::User { key } => (14, id(key)),
-            Event::Deploy { deployment, action } => (26, u64::from(deployment) | u64::from(action) << 32),
+            Event::Deploy { deployment, action } => {
+                (26, u64::from(deployment) | u64::from(action) << 32)
+            }
             Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
         };
         PackedEvent { code, id }

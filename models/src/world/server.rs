@@ -82,10 +82,7 @@ impl World {
             self.reply(attempt, reply, ctx);
             return;
         }
-        if self.deploying
-            && self.attempts[attempt].new_version
-            && self.bad_version_fails(service)
-        {
+        if self.deploying && self.attempts[attempt].new_version && self.bad_version_fails(service) {
             self.services[service.0 as usize].count_fast_error(now);
             self.note(now, |w| w.admission(attempt, Admitted::BadVersion));
             self.reply(attempt, Reply::Error, ctx);
@@ -131,11 +128,12 @@ impl World {
         if idempotent {
             self.idempotency_begin(job);
         }
-        let admission = match self.services[service.0 as usize].admit(replica, job, now, deadline, class) {
-            // The new version's own work, if it serves the attempt.
-            Admission::Started(work) => Admission::Started(self.job_work(job, work)),
-            admission => admission,
-        };
+        let admission =
+            match self.services[service.0 as usize].admit(replica, job, now, deadline, class) {
+                // The new version's own work, if it serves the attempt.
+                Admission::Started(work) => Admission::Started(self.job_work(job, work)),
+                admission => admission,
+            };
         self.note(now, |w| w.admission(attempt, Admitted::from(admission)));
         if let Some(displaced) = self.services[service.0 as usize].take_displaced() {
             // A critical arrival took a full queue's newest sheddable place.

@@ -16,7 +16,8 @@ pub(super) fn render<'a>(
             out.push('\n');
             first = false;
         }
-        let seconds = |s: Option<f64>| s.map_or("never".to_string(), |s| format!("{}s", super::trim(s)));
+        let seconds =
+            |s: Option<f64>| s.map_or("never".to_string(), |s| format!("{}s", super::trim(s)));
         let detect = match d.time_to_detect_s {
             Some(t) => format!(" ({}s after the start)", super::trim(t)),
             None => String::new(),

@@ -2,9 +2,7 @@
 //! run, each strategy's own keys (and no other's), the regression's ranges, and the alert's
 //! windows as whole multiples of its evaluation interval.
 
-use models::{
-    BurnAlert, CanarySplit, DeployStrategy, Deployment, Regression, Rollback, ServiceId,
-};
+use models::{BurnAlert, CanarySplit, DeployStrategy, Deployment, Regression, Rollback, ServiceId};
 use sim_core::{Probability, SimDuration, SimTime};
 
 use super::Checker;
@@ -20,8 +18,8 @@ const BAKE_DEFAULT: SimDuration = SimDuration::from_secs(30);
 /// Rollback of an in-place deploy (all at once, rolling): redeploying the old version.
 const REDEPLOY_DEFAULT: SimDuration = SimDuration::from_secs(10);
 
-/// Most buckets of an alert's long window (its memory): one per `every`.
-const BUCKETS_MAX: u64 = 1_000_000;
+/// Most buckets of an alert's long window (its memory, 24 bytes each): one per `every`.
+const BUCKETS_MAX: u64 = 100_000;
 
 impl Checker<'_> {
     /// The deployments of the scenario's services, in service order.
@@ -155,8 +153,7 @@ impl Checker<'_> {
                 let split = match (raw.share, raw.replicas) {
                     (Some(share), None) => {
                         let path = path.key("share");
-                        match Probability::new(share).filter(|p| p.get() > 0.0 && p.get() < 1.0)
-                        {
+                        match Probability::new(share).filter(|p| p.get() > 0.0 && p.get() < 1.0) {
                             Some(p) => CanarySplit::Share(p),
                             None => {
                                 return Err(self.bad(
@@ -258,7 +255,8 @@ impl Checker<'_> {
             ));
         }
         let hint = "the workbook's windows are 1h and 5m; scaled to a minutes-long run, \"60s\" and \"5s\"";
-        let every = self.positive_duration(&path.key("every"), &raw.every, "evaluate every \"1s\"")?;
+        let every =
+            self.positive_duration(&path.key("every"), &raw.every, "evaluate every \"1s\"")?;
         let long = self.positive_duration(&path.key("long_window"), &raw.long_window, hint)?;
         let short = self.positive_duration(&path.key("short_window"), &raw.short_window, hint)?;
         for (key, window, text) in [
