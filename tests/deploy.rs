@@ -246,3 +246,24 @@ fn bad_deploy_blocks_name_their_path_and_fix() {
         assert!(error.contains(words), "{deploy}: {error}");
     }
 }
+
+#[test]
+fn a_deploy_inside_the_warm_up_is_warned_about_once_and_one_after_it_is_not() {
+    let warnings = |at: &str| {
+        let text = scenario("30s", "5s", POISSON, &format!(r#""at": "{at}""#));
+        let parsed = scenarios::parse(&text, "deploy-test", &Default::default()).unwrap();
+        parsed
+            .warnings
+            .iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+    };
+    let early = warnings("2s");
+    assert_eq!(early.len(), 1, "{early:?}");
+    assert!(
+        early[0].contains("services[0] (api).deploy starts at 2s, inside the warm-up"),
+        "{early:?}"
+    );
+    assert!(early[0].contains("--set warmup=2s"), "{early:?}");
+    assert!(warnings("5s").is_empty());
+}

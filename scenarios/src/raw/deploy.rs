@@ -36,13 +36,15 @@ use super::{Count, Duration};
 /// when the bad fraction over both windows reaches `burn_rate` × (1 − `target`). With a
 /// `rollback`, the alert also stops the rollout and, `rollback.duration` later, every attempt
 /// is served by the old version again. The results (`deployments` in the JSON summary) count,
-/// after the warm-up, the attempts each version answered and the bad ones.
+/// after the warm-up, the attempts each version answered (a retry that reaches the service
+/// counts again) and the bad ones, with when the rollout completed, the alert fired
+/// (`time_to_detect_s` after `at`) and the rollback was done, null for what never happened.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Deploy {
     /// When the rollout starts.
     pub at: Duration,
-    /// How the new version reaches the replicas.
+    /// How the new version reaches the replicas (default "all_at_once").
     #[serde(default = "strategy_default")]
     pub strategy: DeployStrategy,
     /// Replicas per batch (`rolling` only; default 1).
@@ -66,7 +68,7 @@ pub struct Deploy {
     /// Multiplier of the new version's service time.
     #[serde(default = "factor_default")]
     pub latency_factor: f64,
-    /// Service time the new version adds to each attempt.
+    /// Service time the new version adds to each attempt (default "0s").
     #[serde(default)]
     pub latency_add: Option<Duration>,
     /// The burn-rate alert watching the service (default: none, or the defaults with `rollback`).
@@ -103,16 +105,19 @@ pub struct BurnAlert {
     /// errors are.
     #[serde(default)]
     pub latency_below: Option<Duration>,
-    /// The long window (a multiple of `every`).
+    /// The long window, a multiple of `every` (default "60s": the workbook's 1 h scaled to a
+    /// minutes-long run).
     #[serde(default = "long_default")]
     pub long_window: Duration,
-    /// The short window (a multiple of `every`, at most the long one).
+    /// The short window, a multiple of `every` and at most the long one (default "5s": the
+    /// workbook's 5 min, 1/12 of the long window).
     #[serde(default = "short_default")]
     pub short_window: Duration,
     /// The burn rate both windows must reach.
     #[serde(default = "burn_rate_default")]
     pub burn_rate: f64,
-    /// How often the alert is evaluated.
+    /// How often the alert is evaluated, from the first multiple of it after `at` (default
+    /// "1s").
     #[serde(default = "every_default")]
     pub every: Duration,
 }
