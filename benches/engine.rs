@@ -1065,6 +1065,7 @@ mod whole_run {
             database: None,
             queues: Vec::new(),
             quorum: None,
+            deployments: Vec::new(),
         }
     }
 

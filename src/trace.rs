@@ -480,6 +480,19 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
             put("message", json!(message));
             put("partition", json!(partition));
         }
+        Happening::Deploy { service, action } => {
+            put("kind", json!("deploy"));
+            put("service", json!(trace.services[service.0 as usize]));
+            let (what, step) = match action {
+                models::deploy::Action::Step(k) => ("step", Some(k)),
+                models::deploy::Action::Check => ("alert_check", None),
+                models::deploy::Action::RollbackDone => ("rollback_done", None),
+            };
+            put("action", json!(what));
+            if let Some(k) = step {
+                put("step", json!(k));
+            }
+        }
         Happening::TiedCancel {
             replica,
             attempt,
@@ -555,6 +568,7 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
                 Admitted::Expired => "expired",
                 Admitted::ReplicaDown(_) => "replica_down",
                 Admitted::ErrorBurst => "error_burst",
+                Admitted::BadVersion => "bad_version",
                 Admitted::Component(_) => "answered_by_component",
                 Admitted::ClientError => "client_error",
                 Admitted::RateLimited => "rate_limited",

@@ -66,6 +66,7 @@ fn world(web: ClientConfig) -> WorldConfig {
         database: None,
         queues: Vec::new(),
         quorum: None,
+        deployments: Vec::new(),
     }
 }
 

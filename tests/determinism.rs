@@ -433,10 +433,18 @@ fn service(index: usize, replicas: u32, services: usize) -> impl Strategy<Value 
     } else {
         ""
     };
-    (1u32..6, 1u32..200, queue, service_policies(), distribution(), call).prop_map(
-        move |(workers, capacity, queue, policies, dist, call)| {
+    // A deployment of a bad version (issue #21), rolled back by its alert or not.
+    let deploy = prop_oneof![
+        4 => Just(""),
+        1 => Just(r#", "deploy": { "at": "300ms", "error_rate": 0.3, "latency_factor": 2, "alert": { "target": 0.9, "long_window": "200ms", "short_window": "50ms", "every": "10ms" }, "rollback": { "duration": "50ms" } }"#),
+        1 => Just(r#", "deploy": { "at": "300ms", "strategy": "canary", "share": 0.3, "bake": "200ms", "error_rate": 0.5, "alert": { "target": 0.9, "long_window": "100ms", "short_window": "20ms", "every": "10ms" }, "rollback": {} }"#),
+        1 => Just(r#", "deploy": { "at": "250ms", "strategy": "rolling", "interval": "100ms", "latency_add": "2ms" }"#),
+        1 => Just(r#", "deploy": { "at": "250ms", "strategy": "blue_green", "error_rate": 0.2, "rollback": {} }"#),
+    ];
+    (1u32..6, 1u32..200, queue, service_policies(), distribution(), call, deploy).prop_map(
+        move |(workers, capacity, queue, policies, dist, call, deploy)| {
             format!(
-                r#"{{ "name": "s{index}", "replicas": {replicas}, "workers": {workers}, "queue": {{ "capacity": {capacity}{queue} }}{policies}{zones}, "service_time": {dist}{call} }}"#
+                r#"{{ "name": "s{index}", "replicas": {replicas}, "workers": {workers}, "queue": {{ "capacity": {capacity}{queue} }}{policies}{zones}, "service_time": {dist}{call}{deploy} }}"#
             )
         },
     )
@@ -787,8 +795,10 @@ fn scenario() -> impl Strategy<Value = (String, usize, usize)> {
                 s.join(",\n    "),
                 faults.join(",\n    ")
             );
-            // A crash, pause or slowdown of zone a is listed once per replica in it.
-            let listed = faults
+            // A crash, pause or slowdown of zone a is listed once per replica in it; a
+            // deployment is listed as a fault of its own.
+            let deploys = s.iter().filter(|service| service.contains(r#""deploy""#)).count();
+            let listed = deploys + faults
                 .iter()
                 .map(|f| {
                     if f.contains(r#""target": "zone:a""#) {
@@ -797,7 +807,7 @@ fn scenario() -> impl Strategy<Value = (String, usize, usize)> {
                         1
                     }
                 })
-                .sum();
+                .sum::<usize>();
             (text, listed, drawn)
         })
 }
@@ -889,7 +899,13 @@ fn the_generator_covers_the_failure_model() {
             .iter()
             .map(|f| if f["target"] == "zone:a" { zone_a } else { 1 })
             .sum();
-        assert_eq!(listed, faults);
+        let deploys = value["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s.get("deploy").is_some())
+            .count();
+        assert_eq!(listed + deploys, faults);
         for fault in value["faults"].as_array().unwrap() {
             let kind = fault["kind"].as_str().unwrap();
             note(kind.to_string());
@@ -936,6 +952,10 @@ fn the_generator_covers_the_failure_model() {
                 if service["queue"].get(key).is_some() {
                     note(format!("queue.{key}"));
                 }
+            }
+            if let Some(deploy) = service.get("deploy") {
+                let strategy = deploy.get("strategy").and_then(|s| s.as_str());
+                note(format!("deploy {}", strategy.unwrap_or("all_at_once")));
             }
         }
         if text.contains("\"bulkhead\"") {
@@ -987,6 +1007,10 @@ fn the_generator_covers_the_failure_model() {
         "zone pause",
         "zone slowdown",
         "zone partition",
+        "deploy all_at_once",
+        "deploy canary",
+        "deploy rolling",
+        "deploy blue_green",
     ]
     .iter()
     .map(|k| k.to_string())

@@ -67,6 +67,7 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
         database: None,
         queues: Vec::new(),
         quorum: None,
+        deployments: Vec::new(),
     };
     let counts = Rc::new(RefCell::new(BTreeMap::new()));
     let sink = Rc::clone(&counts);

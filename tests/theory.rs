@@ -64,6 +64,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
         database: None,
         queues: Vec::new(),
         quorum: None,
+        deployments: Vec::new(),
     };
     models::run(&config, seed).expect("theory runs stay within their limits")
 }

@@ -18,6 +18,7 @@
 //!        ├─ fault     the fault schedule and the random-fault recipe
 //!        ├─ database  the leader–follower database
 //!        ├─ quorum    the quorum-replicated store
+//!        ├─ deploy    a deployment of a bad version and its rollback
 //!        ├─ election  the lease election
 //!        └─ message_queue  message queues (partitions, visibility, dead letters)
 //! ```
@@ -26,6 +27,7 @@ use sim_core::{Distribution, Limits, Probability, SimDuration};
 
 pub mod cost;
 pub mod database;
+pub mod deploy;
 pub mod election;
 pub mod fault;
 pub mod guard;
@@ -39,6 +41,7 @@ pub use cost::Prices;
 pub use database::{
     DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp, Promotion, ReadFrom, Replication,
 };
+pub use deploy::{BurnAlert, CanarySplit, DeployStrategy, Deployment, Regression, Rollback};
 pub use election::{
     Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, Member,
 };
@@ -100,6 +103,8 @@ pub struct WorldConfig {
     pub queues: Vec<MessageQueueConfig>,
     /// A quorum-replicated store that services call (`quorum`).
     pub quorum: Option<QuorumConfig>,
+    /// Deployments of a new version, at most one per service (`deploy`).
+    pub deployments: Vec<Deployment>,
 }
 
 impl WorldConfig {
@@ -129,6 +134,7 @@ impl WorldConfig {
             database: None,
             queues: Vec::new(),
             quorum: None,
+            deployments: Vec::new(),
         }
     }
 }

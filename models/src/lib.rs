@@ -21,6 +21,7 @@ pub mod component;
 pub mod config;
 pub mod cost;
 pub mod database;
+pub mod deploy;
 pub mod election;
 pub mod failure;
 pub mod fault;
@@ -52,19 +53,21 @@ pub use circuit_breaker::{
 pub use component::PartHappening;
 pub use config::Prices;
 pub use config::{
-    AdaptiveThrottleConfig, Arrival, ArrivalTrace, Backoff, Balancer, BulkheadConfig, CacheConfig,
-    CallConfig, CallerId, CircuitBreakerConfig, ClassId, ClassServiceTime, ClientConfig, ClientId,
-    ClockSetting, CodelConfig, DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp,
-    Deadline, Direction, Discipline, ElectionClock, ElectionConfig, ElectionFault,
-    ElectionFaultKind, Endpoint, Fault, FaultKind, Guards, Hedge, IdempotencyConfig, Jitter, Link,
-    Load, Member, MessageQueueConfig, NetworkConfig, NoQuorum, OnOff, OutlierDetectionConfig,
-    OverloadConfig, PoolConfig, Priority, Profile, Promotion, QueuePolicy, QuorumConfig,
-    RandomFaults, RandomKind, RandomTarget, Rate, RateLimitScope, RateLimiterConfig, ReadFrom,
-    Replication, RequestClass, RetryBudgetConfig, RetryPolicy, ServiceClasses, ServiceConfig,
-    ServiceId, ServicePolicies, SlidingWindow, Spacing, Target, Unreachable, WhenFull, WorldConfig,
+    AdaptiveThrottleConfig, Arrival, ArrivalTrace, Backoff, Balancer, BulkheadConfig, BurnAlert,
+    CacheConfig, CallConfig, CallerId, CanarySplit, CircuitBreakerConfig, ClassId,
+    ClassServiceTime, ClientConfig, ClientId, ClockSetting, CodelConfig, DatabaseConfig,
+    DatabaseFault, DatabaseFaultKind, DatabaseOp, Deadline, DeployStrategy, Deployment, Direction,
+    Discipline, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, Endpoint, Fault,
+    FaultKind, Guards, Hedge, IdempotencyConfig, Jitter, Link, Load, Member, MessageQueueConfig,
+    NetworkConfig, NoQuorum, OnOff, OutlierDetectionConfig, OverloadConfig, PoolConfig, Priority,
+    Profile, Promotion, QueuePolicy, QuorumConfig, RandomFaults, RandomKind, RandomTarget, Rate,
+    RateLimitScope, RateLimiterConfig, ReadFrom, Regression, Replication, RequestClass,
+    RetryBudgetConfig, RetryPolicy, Rollback, ServiceClasses, ServiceConfig, ServiceId,
+    ServicePolicies, SlidingWindow, Spacing, Target, Unreachable, WhenFull, WorldConfig,
 };
 pub use cost::{Cost, CostParts, ServiceCost, Usage};
 pub use database::{DatabaseCalls, DatabaseResult, DatabaseSeries};
+pub use deploy::{DeploymentResult, Rollout, Version};
 pub use election::{ElectionResult, ElectionRun, LeaderWrites};
 pub use failure::{Failure, FailureCounts};
 pub use fault::Drawn;

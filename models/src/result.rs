@@ -37,6 +37,8 @@ pub struct RunResult {
     /// What each user component (`component::Component`, wired by `run_with`) counted, in
     /// the order they were given.
     pub components: Vec<ComponentCounts>,
+    /// What each deployment of a new version did (`deploy`), in configuration order.
+    pub deployments: Vec<crate::deploy::DeploymentResult>,
 }
 
 /// Worker time spent, by what it was spent on (nanoseconds; jobs that arrived after warm-up).

@@ -177,6 +177,17 @@ fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulat
     for (at, event) in first {
         sim.schedule_at(at, event);
     }
+    let first: Vec<(SimTime, Event)> = (sim.model().rollouts.iter().enumerate())
+        .flat_map(|(i, r)| {
+            let initial = r.initial();
+            initial
+                .into_iter()
+                .map(move |(at, action)| (at, deploy::deploy_event(i as u32, action)))
+        })
+        .collect();
+    for (at, event) in first {
+        sim.schedule_at(at, event);
+    }
     sim
 }
 
@@ -302,6 +313,12 @@ pub struct World {
     /// The fixed part of its memory (`budget::Fixed`: nodes and per-second series), which
     /// the memory guard counts from the first event.
     memory_fixed: u64,
+    /// The deployments' rollouts, in `WorldConfig::deployments` order.
+    rollouts: Vec<crate::deploy::Rollout>,
+    /// Per service, the index of its rollout (`deploy::NONE`: none).
+    rollout_of: Vec<u32>,
+    /// Some service has a deployment (one branch per arriving attempt and reply otherwise).
+    deploying: bool,
 }
 
 /// What the world's components measured.
@@ -423,6 +440,8 @@ struct Attempt {
     class: AttemptClass,
     /// What it asks of the database, if it is a call to one.
     op: Option<DatabaseOp>,
+    /// It reached a deploying service's new version (`deploy`), decided when it arrived.
+    new_version: bool,
 }
 
 #[derive(Debug)]
@@ -543,6 +562,18 @@ impl World {
             .clients
             .iter()
             .any(|c| c.priority == Priority::Sheddable);
+        let mut rollout_of = vec![deploy::NONE; config.services.len()];
+        let rollouts = config
+            .deployments
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let service = &config.services[d.service.0 as usize];
+                rollout_of[d.service.0 as usize] = i as u32;
+                let span = (warmup_end, arrivals_end);
+                crate::deploy::Rollout::new(d.clone(), &service.name, service.replicas, seed, span)
+            })
+            .collect::<Vec<_>>();
         let mut world = World {
             clients: config
                 .clients
@@ -637,6 +668,9 @@ impl World {
             hedging,
             drawing_faults,
             memory_fixed,
+            deploying: !rollouts.is_empty(),
+            rollouts,
+            rollout_of,
         };
         if sheddable {
             world
@@ -752,6 +786,7 @@ impl World {
             queues: parts.queues,
             quorum,
             components: self.users.counts(),
+            deployments: self.rollouts.iter().map(|r| r.result()).collect(),
         }
     }
 
@@ -1105,6 +1140,7 @@ impl Model for World {
             Event::Quorum { key } => self.on_quorum_event(key, ctx),
             Event::Election { key } => self.on_election_event(key, ctx),
             Event::Queue { key } => self.on_queue_event(key, ctx),
+            Event::Deploy { deployment, action } => self.on_deploy(deployment, action, ctx),
         }
         // Bulkhead slots freed while handling the event go to their waiters now.
         if !self.granted.is_empty() {
@@ -1150,6 +1186,7 @@ impl Model for World {
 }
 
 mod cache;
+mod deploy;
 mod dispatch;
 mod event;
 pub(crate) mod fault_list;

@@ -508,6 +508,7 @@ impl Scene {
             Admitted::QueueFull
             | Admitted::Expired
             | Admitted::ErrorBurst
+            | Admitted::BadVersion
             | Admitted::Component(_)
             | Admitted::ClientError
             | Admitted::RateLimited
@@ -650,6 +651,7 @@ fn request_of(what: &Happening) -> Option<u64> {
         | Happening::Stale { .. }
         | Happening::UserTimer { .. }
         | Happening::QueueVisible { .. }
+        | Happening::Deploy { .. }
         | Happening::JobsLost { .. } => None,
     }
 }

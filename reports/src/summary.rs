@@ -16,6 +16,7 @@ mod cache;
 mod class;
 mod cost;
 mod database;
+mod deploy;
 mod election;
 mod idempotency;
 mod load;
@@ -27,6 +28,7 @@ pub use cache::CacheSummary;
 pub use class::{PoolSummary, PrioritySummary};
 pub use cost::{CostPartsSummary, CostSummary, ServiceCostSummary};
 pub use database::{ClientDatabaseSummary, DatabaseSummary, Versions};
+pub use deploy::DeploymentSummary;
 pub use election::{ClientLeaderSummary, ElectionSummary};
 pub use idempotency::{IdempotencySummary, TiedSummary};
 pub use load::{MemberSummary, RequestClassSummary};
@@ -88,6 +90,9 @@ pub struct RunSummary {
     /// The quorum store's figures; absent (not null) when there is no quorum store.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quorum: Option<QuorumSummary>,
+    /// Each deployment of a new version by its service's name; absent when none deploys.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub deployments: BTreeMap<String, DeploymentSummary>,
     /// What the run's work cost at the scenario's prices; absent (not null) when it sets none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostSummary>,
@@ -467,6 +472,9 @@ impl RunSummary {
                 .map(|q| (q.name.clone(), QueueSummary::of(q)))
                 .collect(),
             quorum: result.quorum.as_ref().map(QuorumSummary::of),
+            deployments: (result.deployments.iter())
+                .map(|d| (d.service.clone(), DeploymentSummary::of(d)))
+                .collect(),
             cost: None,
             dashboard: Vec::new(),
         }

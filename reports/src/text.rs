@@ -8,6 +8,7 @@ mod cache;
 mod class;
 mod cost;
 mod database;
+mod deploy;
 mod election;
 mod identity;
 
@@ -291,6 +292,7 @@ pub fn render(summary: &RunSummary) -> String {
     if let Some(cost) = &summary.cost {
         cost::render(&mut out, cost);
     }
+    deploy::render(&mut out, &summary.deployments);
 
     if !summary.faults.is_empty() {
         out.push('\n');

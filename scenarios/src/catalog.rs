@@ -71,7 +71,12 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 33] = [
+const ENTRIES: [Entry; 34] = [
+    Entry {
+        name: "bad-deploy",
+        text: include_str!("../library/bad-deploy.json"),
+        files: &[],
+    },
     Entry {
         name: "breaker-tuning",
         text: include_str!("../library/breaker-tuning.json"),

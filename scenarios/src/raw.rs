@@ -75,6 +75,7 @@
 //! | `services[].pools` | `[]`: every caller uses the service's `workers` | `[{callers: [NAMES], workers: N, queue_capacity: C}]`: each replica reserves N workers and a queue for these clients or calling services; `queue_capacity` defaults to `queue.capacity`, the queue policy is the service's |
 //! | `rate_limit.per` | `"global"`: one bucket | `"caller"`: one bucket per client or calling service, each with `rate_per_s` and `burst` |
 //! | `services[].overload` | absent: no penalty; `penalty` defaults to `0` | `{cores: c, penalty: p}`: a job starting with n > c jobs doing their own work on its replica takes (n / c) × (1 + p × (n − c)) times its service time (processor sharing plus thrashing; fixed at its start) |
+//! | `services[].deploy` | absent: one version throughout | its own defaults are tabled in `raw/deploy.rs` |
 //! | `clients[].count` | `1` | a group of `count` identical clients `NAME[0]`.. with their own arrival streams, reported as one |
 //! | `clients[].report_members` | `false` | `true` adds each member's own counts to the report |
 //! | `clients[].classes` | `[]`: one kind of request | `[{name, weight, service_time: {SERVICE: DIST}}]` |
@@ -163,6 +164,8 @@ mod limits;
 pub use limits::{Limits, Size};
 mod cost;
 pub use cost::Cost;
+mod deploy;
+pub use deploy::{BurnAlert, Deploy, DeployStrategy, Rollback};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -536,6 +539,9 @@ pub struct Service {
     /// Slower own work when more jobs run than a replica has cores.
     #[serde(default)]
     pub overload: Option<Overload>,
+    /// A rollout of a new (possibly bad) version, with its rollback on a burn-rate alert.
+    #[serde(default)]
+    pub deploy: Option<Deploy>,
 }
 
 /// One downstream call of a service.

@@ -314,6 +314,7 @@ impl Checker<'_> {
         }
         self.spikes_apply(raw, &clients)?;
         let limits = self.limits(&root.key("limits"), &raw.limits)?;
+        let deployments = self.deployments(raw, duration)?;
         let world = WorldConfig {
             duration,
             warmup,
@@ -328,6 +329,7 @@ impl Checker<'_> {
             election,
             queues,
             quorum: self.quorum(raw)?,
+            deployments,
         };
         self.within_limits(&world)?;
         Ok((world, slos))
@@ -1052,6 +1054,7 @@ mod cache;
 mod class;
 mod cost;
 mod database;
+mod deploy;
 mod distribution;
 mod election;
 mod fault;

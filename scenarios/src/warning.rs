@@ -56,6 +56,18 @@ pub enum Concern {
         /// The scenario's warm-up.
         warmup: SimDuration,
     },
+    /// Occurs when a service's `deploy` starts inside the warm-up: the first of its
+    /// exposure (and perhaps its alert and rollback) is never measured.
+    DeployInWarmup {
+        /// Its service's index in the file's `services`.
+        index: usize,
+        /// Its service's name.
+        service: String,
+        /// When it starts.
+        at: SimDuration,
+        /// The scenario's warm-up.
+        warmup: SimDuration,
+    },
 }
 
 /// When a fault acts, from the start of the run.
@@ -156,6 +168,15 @@ impl fmt::Display for Concern {
                     "; draw starts after it with --set 'random_faults.start=[\"{warmup}\",\"{end}\"]' or shorten the warm-up with --set warmup={start_min}"
                 )
             }
+            Concern::DeployInWarmup {
+                index,
+                service,
+                at,
+                warmup,
+            } => write!(
+                f,
+                "services[{index}] ({service}).deploy starts at {at}, inside the warm-up (the first {warmup}): what the new version serves before {warmup} is not counted; start it later with --set 'services.{service}.deploy.at=\"{warmup}\"' or shorten the warm-up with --set warmup={at}"
+            ),
         }
     }
 }

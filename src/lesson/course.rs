@@ -76,6 +76,7 @@ pub const UNITS: [Unit; 5] = [
             "fail-slow",
             "gray-failure",
             "zone-outage",
+            "bad-deploy",
         ],
     },
     Unit {
@@ -246,7 +247,8 @@ macro_rules! lesson_files {
 
 /// Every embedded lesson file, by name, sorted (the course's lessons; a test checks they
 /// match the catalog).
-const FILES: [(&str, &str); 33] = lesson_files![
+const FILES: [(&str, &str); 34] = lesson_files![
+    "bad-deploy",
     "breaker-tuning",
     "cache-stampede",
     "cap-partition",

@@ -214,6 +214,7 @@ impl World {
                 request: r.class,
             },
             op,
+            new_version: false,
         });
         let slot = r.live.iter_mut().find(|slot| slot.is_none());
         *slot.expect("a request waits on at most two attempts") = Some(attempt);

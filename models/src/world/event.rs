@@ -109,6 +109,13 @@ pub enum Event {
         /// Where the queues' event is parked.
         key: PartKey,
     },
+    /// A rollout's step, alert evaluation or end of rollback is due (`deploy`).
+    Deploy {
+        /// The deployment (its index in `WorldConfig::deployments`).
+        deployment: u32,
+        /// What is due (`deploy::Action::code`).
+        action: u32,
+    },
 }
 
 impl TraceCode for Event {
@@ -121,9 +128,10 @@ impl TraceCode for Event {
 /// keeps in two registers and moves as two scalars.
 ///
 /// The code is the kind in the event's trace code (1 to 15, 16 plus the reply for a
-/// response: 16 to 24, or 25 for the quorum store) and the id is the entity (a client index
-/// with its source or user in the high 32 bits, a fault index, or a slot-map key as
-/// `KeyData::as_ffi`, whose (index, version) pairs are assigned in a deterministic order), so
+/// response: 16 to 24, 25 for the quorum store, or 26 for a deployment's) and the id is the
+/// entity (a client index with its source or user in the high 32 bits, a fault index, or a
+/// slot-map key as `KeyData::as_ffi`, whose (index, version) pairs are assigned in a
+/// deterministic order), so
 /// the trace code is `code << 56 ^ id` with no branch. The `Event` enum itself was copied as
 /// a 16-byte blob: built in narrow pieces and reloaded whole, each copy stalled store
 /// forwarding (in the next lane, the queue and the event loop).
@@ -186,6 +194,9 @@ impl Event {
             Event::User { key } => (14, id(key)),
             Event::Queue { key } => (15, id(key)),
             Event::Quorum { key } => (25, id(key)),
+            Event::Deploy { deployment, action } => {
+                (26, u64::from(deployment) | u64::from(action) << 32)
+            }
             Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
         };
         PackedEvent { code, id }
@@ -227,6 +238,10 @@ impl PackedEvent {
             14 => Event::User { key: key(id) },
             15 => Event::Queue { key: key(id) },
             25 => Event::Quorum { key: key(id) },
+            26 => Event::Deploy {
+                deployment: id as u32,
+                action: (id >> 32) as u32,
+            },
             code @ 16..=24 => Event::Response {
                 attempt: key(id),
                 reply: REPLIES[usize::from(code - 16)],

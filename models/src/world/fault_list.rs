@@ -12,7 +12,7 @@ use crate::result::{FaultRecord, RunResult};
 /// Lists every fault of `config`'s one schedule in `result.faults`, in schedule order: the
 /// world's (which `World::result` listed in `config.faults` order), the database's and the
 /// election's, sorted by `position` (their entry in the file, then random draws in draw
-/// order). The sort is stable, so the faults a zone target expands into keep their service,
+/// order), then each deployment (kind `deploy`, until its rollback was done). The sort is stable, so the faults a zone target expands into keep their service,
 /// then replica order.
 pub(crate) fn list_faults(result: &mut RunResult, config: &WorldConfig) {
     assert_eq!(
@@ -32,6 +32,15 @@ pub(crate) fn list_faults(result: &mut RunResult, config: &WorldConfig) {
     }
     listed.sort_by_key(|(position, _)| *position);
     result.faults = listed.into_iter().map(|(_, record)| record).collect();
+    // A deployment is a fault too: from its start until its rollback is done (or forever).
+    for d in &result.deployments {
+        result.faults.push(FaultRecord {
+            kind: "deploy".to_string(),
+            target: format!("{} ({})", d.service, d.strategy),
+            start: d.at,
+            end: d.rolled_back_at.unwrap_or(SimTime::MAX),
+        });
+    }
 }
 
 /// A database fault as reports list it: kind as in scenario files, target in words.

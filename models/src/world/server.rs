@@ -40,6 +40,10 @@ impl World {
         } else {
             WorkKind::First
         };
+        if self.deploying {
+            let new = self.version_new(service, replica);
+            self.attempts[attempt].new_version = new;
+        }
         if !self.services[service.0 as usize].is_up(replica) {
             let mode = self.crash_mode(service, replica, now);
             self.note(now, |w| w.admission(attempt, Admitted::ReplicaDown(mode)));
@@ -76,6 +80,12 @@ impl World {
             };
             self.note(now, |w| w.admission(attempt, Admitted::ErrorBurst));
             self.reply(attempt, reply, ctx);
+            return;
+        }
+        if self.deploying && self.attempts[attempt].new_version && self.bad_version_fails(service) {
+            self.services[service.0 as usize].count_fast_error(now);
+            self.note(now, |w| w.admission(attempt, Admitted::BadVersion));
+            self.reply(attempt, Reply::Error, ctx);
             return;
         }
         let s = &mut self.services[service.0 as usize];
@@ -118,7 +128,12 @@ impl World {
         if idempotent {
             self.idempotency_begin(job);
         }
-        let admission = self.services[service.0 as usize].admit(replica, job, now, deadline, class);
+        let admission =
+            match self.services[service.0 as usize].admit(replica, job, now, deadline, class) {
+                // The new version's own work, if it serves the attempt.
+                Admission::Started(work) => Admission::Started(self.job_work(job, work)),
+                admission => admission,
+            };
         self.note(now, |w| w.admission(attempt, Admitted::from(admission)));
         if let Some(displaced) = self.services[service.0 as usize].take_displaced() {
             // A critical arrival took a full queue's newest sheddable place.
@@ -184,6 +199,7 @@ impl World {
         let next = service.complete(finished, now, &mut self.expired, cancelled);
         service.account_work(j.kind, finished, now.since(j.started));
         if let Some((next, work)) = next {
+            let work = self.job_work(next, work);
             self.jobs[next].started = now;
             self.note(now, |w| w.dequeued(next, work, now));
             if self.tying {
@@ -191,7 +207,7 @@ impl World {
             }
             self.start_work(next, work, ctx);
         }
-        self.reply(j.attempt, reply, ctx);
+        self.reply_after(j.attempt, reply, j.reached, ctx);
         if !self.expired.is_empty() {
             let mut expired = std::mem::take(&mut self.expired);
             self.reply_dropped(&mut expired, ctx);
@@ -254,7 +270,7 @@ impl World {
                 }
             };
             self.attempts[d.attempt].holders.job_ended();
-            self.reply(d.attempt, reply, ctx);
+            self.reply_after(d.attempt, reply, d.reached, ctx);
         }
     }
 
@@ -321,6 +337,7 @@ impl World {
                 else {
                     break;
                 };
+                let work = self.job_work(next, work);
                 self.jobs[next].started = now;
                 self.note(now, |w| w.dequeued(next, work, now));
                 self.tie_started(next, ctx);
@@ -331,13 +348,29 @@ impl World {
         }
     }
 
-    /// Sends `reply` for `attempt` from its replica back to its caller.
+    /// Sends `reply` for `attempt` from its replica back to its caller, answered as soon as
+    /// it arrived.
     pub(super) fn reply(
         &mut self,
         attempt: AttemptKey,
         reply: Reply,
         ctx: &mut Context<'_, PackedEvent>,
     ) {
+        self.reply_after(attempt, reply, ctx.now(), ctx);
+    }
+
+    /// Sends `reply` for `attempt`, which reached its replica at `reached`, back to its
+    /// caller.
+    pub(super) fn reply_after(
+        &mut self,
+        attempt: AttemptKey,
+        reply: Reply,
+        reached: SimTime,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) {
+        if self.deploying {
+            self.deploy_answered(attempt, reply, reached, ctx.now());
+        }
         let a = &self.attempts[attempt];
         let from = self.replica_node(a.service, a.replica);
         let (now, caller) = (ctx.now(), a.caller);

@@ -154,6 +154,8 @@ pub enum Admitted {
     ReplicaDown(Unreachable),
     /// An error-burst fault failed it at once.
     ErrorBurst,
+    /// The bad version a deployment brought failed it at once (`deploy`).
+    BadVersion,
     /// The user component fronting the service answered it at once.
     Component(Reply),
     /// The service answered it at once with a 4xx-like error (its `client_error_fraction`).
@@ -262,6 +264,13 @@ pub enum Happening {
         message: u64,
         /// Its partition.
         partition: u32,
+    },
+    /// A deployment's step, alert evaluation or end of rollback (`deploy`).
+    Deploy {
+        /// The service deployed to.
+        service: ServiceId,
+        /// What is due.
+        action: crate::deploy::Action,
     },
     /// An event whose subject is already gone (work of a crashed job, a hedge of a request
     /// already resolved): it does nothing.
@@ -776,6 +785,10 @@ impl World {
                     partition,
                 }
             }
+            Event::Deploy { deployment, action } => Happening::Deploy {
+                service: self.deploy_service(deployment),
+                action: crate::deploy::Action::from_code(action),
+            },
             Event::Database { .. } | Event::Election { .. } | Event::Quorum { .. } => {
                 unreachable!("component events are recorded as `PartRecord`s")
             }
@@ -1058,6 +1071,7 @@ mod tests {
             database: None,
             queues: Vec::new(),
             quorum: None,
+            deployments: Vec::new(),
         }
     }
 

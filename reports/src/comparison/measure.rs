@@ -435,5 +435,30 @@ pub(crate) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
             out.push((metric(key, label, unit, Better::Lower, headline), value));
         }
     }
+    for (service, d) in &summary.deployments {
+        // A deployment of a bad version (issue #21): the bad requests it let through, and how
+        // long its alert took (undefined when it never fired).
+        let rows = [
+            (
+                "bad_requests",
+                "bad requests served by the new version",
+                "requests",
+                true,
+                Some(d.bad_requests as f64),
+            ),
+            (
+                "time_to_detect_s",
+                "time from deploy to alert",
+                "s",
+                false,
+                d.time_to_detect_s,
+            ),
+        ];
+        for (what, label, unit, headline, value) in rows {
+            let key = format!("deploy.{service}.{what}");
+            let label = format!("{service} deploy: {label}");
+            out.push((metric(key, label, unit, Better::Lower, headline), value));
+        }
+    }
     out
 }

@@ -1,5 +1,6 @@
-//! Warnings about the warm-up (issue #13): an entry of `faults` that starts inside it, and a
-//! `random_faults` recipe that can draw a start inside it.
+//! Warnings about the warm-up (issue #13): an entry of `faults` that starts inside it, a
+//! `random_faults` recipe that can draw a start inside it, and a service's `deploy` that
+//! starts inside it.
 //!
 //! Every metric starts after `warmup`, so such a fault is simulated but partly or wholly
 //! unmeasured: legal (a fault can be meant to settle before measuring) but rarely meant.
@@ -62,6 +63,18 @@ impl Checker<'_> {
                     start_min,
                     start_max,
                     count: drawn.count,
+                    warmup,
+                });
+            }
+        }
+        for deployment in &world.deployments {
+            let at = deployment.at.since(sim_core::SimTime::ZERO);
+            if at < warmup {
+                let index = deployment.service.0 as usize;
+                concerns.push(Concern::DeployInWarmup {
+                    index,
+                    service: raw.services[index].name.clone(),
+                    at,
                     warmup,
                 });
             }
