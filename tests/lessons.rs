@@ -954,3 +954,84 @@ fn stale_fallback() {
     assert_eq!(failed(&both), 0);
     assert_eq!(client(&both, "web").degraded, Some(failed(&stale)));
 }
+
+#[test]
+fn autoscale_lag() {
+    // Headline: a load step is answered only after every delay of the loop (Kubernetes HPA,
+    // "Algorithm details": desired = ceil(current × metric / target)): the step must reach
+    // the data the controller sees (60 s), the minute it averages must leave the 10%
+    // tolerance, an evaluation must come (every 15 s), and the replica must boot (90 s); users
+    // time out meanwhile. Fresher metrics and faster boots shorten the lag; headroom avoids
+    // it at the price of idle replicas; retries are scaled as demand.
+    let lagging = run("autoscale-lag", None, &[]);
+    let fast = run("autoscale-lag", Some("fast-provisioning"), &[]);
+    let headroom = run("autoscale-lag", Some("headroom"), &[]);
+    let capped = run("autoscale-lag", Some("max-capped"), &[]);
+    let storm = run("autoscale-lag", Some("retry-storm"), &[]);
+    let scaled = |r: &Simulated| {
+        service(r, "api")
+            .autoscale
+            .clone()
+            .expect("api is autoscaled")
+    };
+    let (a, f, h, s) = (
+        scaled(&lagging),
+        scaled(&fast),
+        scaled(&headroom),
+        scaled(&storm),
+    );
+    eprintln!(
+        "SLO lagging {:.4} fast {:.4} headroom {:.4} capped {:.4} storm {:.4}",
+        slo(&lagging),
+        slo(&fast),
+        slo(&headroom),
+        slo(&capped),
+        slo(&storm)
+    );
+    eprintln!("lagging {:?}", a.decisions);
+    eprintln!("storm {:?}", s.decisions);
+    eprintln!(
+        "lag {:?} fast {:?}; replica-seconds lagging {} headroom {}",
+        a.scale_out_lag_s, f.scale_out_lag_s, a.replica_seconds, h.replica_seconds
+    );
+    // No replica can serve before step + metrics delay + interval + provisioning.
+    let (step, delay, interval, boot) = (120.0, 60.0, 15.0, 90.0);
+    let first = a.decisions.first().expect("it scaled out");
+    assert!(
+        first.at_s >= step + delay + interval,
+        "decided at {}",
+        first.at_s
+    );
+    assert!(a.scale_out_lag_s.expect("a lag") >= delay + interval + boot);
+    // Capacity settles within one of what the load needs: 1,200/s × 20 ms over 8 workers at
+    // 60% is 5 replicas (the utilization law, U = λ × S).
+    let needed = (1200.0_f64 * 0.020 / (8.0 * 0.6)).ceil() as u32;
+    assert!(
+        a.replicas_peak.abs_diff(needed) <= 1,
+        "peak {}",
+        a.replicas_peak
+    );
+    // Users pay for the lag.
+    assert!(slo(&lagging) < 0.7);
+    assert!(
+        slo(&fast) > slo(&lagging) + 0.15,
+        "fresh metrics and fast boots help"
+    );
+    assert!(f.scale_out_lag_s < a.scale_out_lag_s);
+    assert!(slo(&headroom) >= 0.99, "headroom absorbs the step");
+    assert!(
+        h.replica_seconds > 1.5 * a.replica_seconds,
+        "and costs idle replicas"
+    );
+    assert!(slo(&capped) < slo(&lagging));
+    assert!(scaled(&capped).replicas_peak <= 3);
+    // Retries are scaled as demand: the first decision asks for more than twice what the
+    // step alone asks for, and the count reaches max_replicas.
+    let storm_first = s.decisions.first().expect("it scaled out");
+    assert!(
+        storm_first.to > 2 * first.to,
+        "{storm_first:?} vs {first:?}"
+    );
+    assert_eq!(s.replicas_peak, 12);
+    assert!(client(&storm, "web").attempts > 2 * client(&storm, "web").requests);
+}

@@ -11,6 +11,7 @@
 //!
 //! ```text
 //! config ── id        ClientId, ServiceId, CallerId
+//!        ├─ autoscale a service's target-tracking autoscaler
 //!        ├─ cost      the prices a run's cost is computed from
 //!        ├─ load      a client's workload (Load, request classes), Arrival
 //!        ├─ guard     a caller's retries, deadline, guards, cache, priority
@@ -22,6 +23,7 @@
 
 use sim_core::{Distribution, Limits, Probability, SimDuration};
 
+pub mod autoscale;
 pub mod cost;
 pub mod database;
 pub mod election;
@@ -31,6 +33,7 @@ pub mod id;
 pub mod load;
 pub mod service;
 
+pub use autoscale::{AutoscaleConfig, AutoscaleMetric};
 pub use cost::Prices;
 pub use database::{
     DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp, Promotion, ReadFrom, Replication,

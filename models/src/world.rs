@@ -168,6 +168,7 @@ fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulat
         let initial = election.part.initial_events();
         first.extend(initial.into_iter().map(|(at, e)| (at, election.park(e))));
     }
+    first.extend(world.first_autoscale_events());
     for (at, event) in first {
         sim.schedule_at(at, event);
     }
@@ -286,6 +287,8 @@ pub struct World {
     /// The fixed part of its memory (`budget::Fixed`: nodes and per-second series), which
     /// the memory guard counts from the first event.
     memory_fixed: u64,
+    /// Some service has an autoscaler (`autoscale`): a freed worker may end a drain.
+    scaling: bool,
 }
 
 /// What the world's components measured.
@@ -597,6 +600,10 @@ impl World {
             hedging,
             drawing_faults,
             memory_fixed,
+            scaling: config
+                .services
+                .iter()
+                .any(|s| s.policies.autoscale.is_some()),
         };
         if sheddable {
             world
@@ -1043,6 +1050,7 @@ impl Model for World {
             Event::Database { key } => self.on_database_event(key, ctx),
             Event::User { key } => self.on_user_timer(key, ctx),
             Event::Election { key } => self.on_election_event(key, ctx),
+            Event::Autoscale { service, replica } => self.on_autoscale(service, replica, ctx),
         }
         // Bulkhead slots freed while handling the event go to their waiters now.
         if !self.granted.is_empty() {
@@ -1075,6 +1083,7 @@ impl Model for World {
     }
 }
 
+mod autoscale;
 mod cache;
 mod dispatch;
 mod event;

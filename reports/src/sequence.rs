@@ -649,6 +649,7 @@ fn request_of(what: &Happening) -> Option<u64> {
         Happening::Fault { .. }
         | Happening::Stale { .. }
         | Happening::UserTimer { .. }
+        | Happening::Autoscale { .. }
         | Happening::JobsLost { .. } => None,
     }
 }

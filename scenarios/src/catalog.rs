@@ -71,7 +71,12 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 31] = [
+const ENTRIES: [Entry; 32] = [
+    Entry {
+        name: "autoscale-lag",
+        text: include_str!("../library/autoscale-lag.json"),
+        files: &[],
+    },
     Entry {
         name: "breaker-tuning",
         text: include_str!("../library/breaker-tuning.json"),

@@ -37,6 +37,7 @@
 //! | `services[].client_error_fraction` | `0` | a 4xx is the caller's fault, so none unless asked for |
 //! | `services[].outlier_detection` | absent: never eject; when present `{consecutive_5xx: 5, interval: "10s", base_ejection_time: "30s", max_ejection_percent: 10, max_ejection_time: "300s"}` | Envoy's defaults |
 //! | `services[].calls` | `[]`: no downstream calls | |
+//! | `services[].autoscale` | absent: a fixed `replicas`; see `raw::autoscale` for its keys' defaults | |
 //! | `services[].zones` | `[]`: in no zone | replica i is placed in zone i mod n (round robin, as Kubernetes topology spread does); `"zone:NAME"` targets a crash, pause, slowdown or partition at every replica placed in NAME |
 //! | `calls[].timeout`, `calls[].retry` | as for clients | |
 //! | `calls[].fanout` | `1` | |
@@ -138,6 +139,8 @@ mod limits;
 pub use limits::{Limits, Size};
 mod cost;
 pub use cost::Cost;
+mod autoscale;
+pub use autoscale::{Autoscale, AutoscaleMetric};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -505,6 +508,9 @@ pub struct Service {
     /// Slower own work when more jobs run than a replica has cores.
     #[serde(default)]
     pub overload: Option<Overload>,
+    /// Target-tracking autoscaling; `replicas` is then the starting count.
+    #[serde(default)]
+    pub autoscale: Option<Autoscale>,
 }
 
 /// One downstream call of a service.

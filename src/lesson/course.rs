@@ -37,7 +37,7 @@ pub struct Unit {
 
 /// The course, in order: queueing, then timeouts and retries, then overload, then
 /// dependencies, then state and time. `docs/lessons/README.md` lists the same order (tested).
-pub const UNITS: [Unit; 5] = [
+pub const UNITS: [Unit; 6] = [
     Unit {
         title: "Queueing: the arithmetic under everything",
         lessons: &["steady-state", "mm1", "mmc", "md1", "mg1-measured"],
@@ -87,6 +87,10 @@ pub const UNITS: [Unit; 5] = [
             "replication-lag",
             "read-replica-failover",
         ],
+    },
+    Unit {
+        title: "Capacity",
+        lessons: &["autoscale-lag"],
     },
 ];
 
@@ -244,7 +248,8 @@ macro_rules! lesson_files {
 
 /// Every embedded lesson file, by name, sorted (the course's lessons; a test checks they
 /// match the catalog).
-const FILES: [(&str, &str); 31] = lesson_files![
+const FILES: [(&str, &str); 32] = lesson_files![
+    "autoscale-lag",
     "breaker-tuning",
     "cache-stampede",
     "cascading-failure",

@@ -99,6 +99,14 @@ pub enum Event {
         /// Where the timer (its component and tag) is parked.
         key: PartKey,
     },
+    /// An autoscaled service evaluates (`replica` is `u32::MAX`), or one of its replicas'
+    /// provisioning ends (`world::autoscale`).
+    Autoscale {
+        /// The service.
+        service: crate::config::ServiceId,
+        /// The replica whose provisioning ends, or `u32::MAX` for an evaluation.
+        replica: u32,
+    },
 }
 
 impl TraceCode for Event {
@@ -110,8 +118,8 @@ impl TraceCode for Event {
 /// An `Event` as the engine stores it: a one-byte code and a 64-bit id, which the compiler
 /// keeps in two registers and moves as two scalars.
 ///
-/// The code is the kind in the event's trace code (1 to 14, or 16 plus the reply for a
-/// response) and the id is the entity (a client index with its source or user in the high
+/// The code is the kind in the event's trace code (1 to 14, 16 plus the reply for a
+/// response, or 27 for autoscaling) and the id is the entity (a client index with its source or user in the high
 /// 32 bits, a fault index, or a slot-map key as `KeyData::as_ffi`, whose (index, version)
 /// pairs are assigned in a deterministic order), so
 /// the trace code is `code << 56 ^ id` with no branch. The `Event` enum itself was copied as
@@ -174,6 +182,9 @@ impl Event {
             Event::Database { key } => (12, id(key)),
             Event::Election { key } => (13, id(key)),
             Event::User { key } => (14, id(key)),
+            Event::Autoscale { service, replica } => {
+                (27, u64::from(service.0) | u64::from(replica) << 32)
+            }
             Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
         };
         PackedEvent { code, id }
@@ -213,6 +224,10 @@ impl PackedEvent {
             12 => Event::Database { key: key(id) },
             13 => Event::Election { key: key(id) },
             14 => Event::User { key: key(id) },
+            27 => Event::Autoscale {
+                service: crate::config::ServiceId(id as u32),
+                replica: (id >> 32) as u32,
+            },
             code => Event::Response {
                 attempt: key(id),
                 reply: REPLIES[usize::from(code - 16)],

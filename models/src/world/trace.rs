@@ -247,6 +247,14 @@ pub enum Happening {
         /// It starts (true) or ends (false).
         start: bool,
     },
+    /// An autoscaled service evaluates its metric (`replica` is its first replica), or a
+    /// replica's provisioning ends (`replica` is that replica; `evaluate` false).
+    Autoscale {
+        /// The replica (the service's first for an evaluation).
+        replica: NodeId,
+        /// An evaluation (true) or a provisioning end (false).
+        evaluate: bool,
+    },
     /// A timer of a user component (`component::Component`) fires.
     UserTimer {
         /// The timer's tag, as the component set it.
@@ -747,6 +755,13 @@ impl World {
             Event::User { key } => Happening::UserTimer {
                 tag: self.users.timer_tag(key),
             },
+            Event::Autoscale { service, replica } => {
+                let evaluate = replica == super::autoscale::EVALUATE;
+                Happening::Autoscale {
+                    replica: self.replica_node(service, if evaluate { 0 } else { replica }),
+                    evaluate,
+                }
+            }
             Event::Database { .. } | Event::Election { .. } => {
                 unreachable!("component events are recorded as `PartRecord`s")
             }
