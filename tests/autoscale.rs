@@ -75,8 +75,9 @@ fn a_load_step_settles_at_the_predicted_count_no_sooner_than_the_delays() {
                                "at": "120s", "for": "420s" }]);
     });
     let r = run(&text, 1);
-    let (step, lambda2, service_s, workers, target) = (120.0, 1200.0, 0.01, 4.0, 0.5);
-    let predicted = (lambda2 * service_s / (workers * target) as f64).ceil();
+    let (step, lambda2, service_s, workers, target): (f64, f64, f64, f64, f64) =
+        (120.0, 1200.0, 0.01, 4.0, 0.5);
+    let predicted = (lambda2 * service_s / (workers * target)).ceil();
     assert_eq!(predicted, 6.0);
     let up = replicas_up(&r);
     // Settled: the replicas up over the last minute of the step.
