@@ -466,6 +466,15 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
             put("kind", json!(kind));
             put("stale", json!(true));
         }
+        Happening::Autoscale { replica, evaluate } => {
+            let kind = if evaluate {
+                "autoscale_evaluate"
+            } else {
+                "replica_provisioned"
+            };
+            put("kind", json!(kind));
+            put("replica", name(replica));
+        }
         Happening::UserTimer { tag } => {
             put("kind", json!("component_timer"));
             put("tag", json!(tag));

@@ -12,6 +12,9 @@
 
 use faultline::simulate::{simulate, Simulated};
 
+#[path = "lessons/operations.rs"]
+mod operations;
+
 /// Runs catalog scenario `name` at seed 1 with `variant` and `--set` overrides.
 fn run(name: &str, variant: Option<&str>, set: &[&str]) -> Simulated {
     run_seed(name, variant, set, 1)
@@ -869,7 +872,8 @@ fn zone_outage() {
 #[test]
 fn every_catalog_scenario_has_a_lesson_and_a_claim_test() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tests = std::fs::read_to_string(root.join("tests/lessons.rs")).expect("this file");
+    let tests = std::fs::read_to_string(root.join("tests/lessons.rs")).expect("this file")
+        + &std::fs::read_to_string(root.join("tests/lessons/operations.rs")).expect("its module");
     for entry in scenarios::catalog::entries() {
         let lesson = root.join("docs/lessons").join(format!("{}.md", entry.name));
         assert!(
@@ -1061,63 +1065,4 @@ fn stale_fallback() {
     assert!(served * 10 > failed(&required) * 8, "by stale answers");
     assert_eq!(failed(&both), 0);
     assert_eq!(client(&both, "web").degraded, Some(failed(&stale)));
-}
-
-#[test]
-fn bad_deploy() {
-    // Headline: the same bad version (half its answers fail) and the same in-run burn-rate
-    // alert (The Site Reliability Workbook, ch. 5: both windows at 14.4 × a 0.1% budget);
-    // a 10% canary rolled back at once serves a fraction of the bad requests an all-at-once
-    // deploy rolled back by a 10 s redeploy does: its share of the traffic, for the longer
-    // detection time W × B × (1 − target) / e = 60 s × 14.4 × 0.001 / (0.1 × 0.5) ≈ 17 s,
-    // against 2 s + 10 s of everything. A canary nobody rolls back protects nothing.
-    let deployment = |r: &Simulated| r.summary.deployments["api"].clone();
-    let all = deployment(&run("bad-deploy", None, &[]));
-    let canary = deployment(&run("bad-deploy", Some("canary-rollback"), &[]));
-    let ignored = deployment(&run("bad-deploy", Some("canary"), &[]));
-    let blue_green = deployment(&run("bad-deploy", Some("blue-green"), &[]));
-    for (label, d) in [
-        ("all-at-once", &all),
-        ("canary-rollback", &canary),
-        ("canary", &ignored),
-        ("blue-green", &blue_green),
-    ] {
-        eprintln!(
-            "{label}: {} bad of {} new, alert after {:?} s, rolled back at {:?}",
-            d.bad_requests, d.served_new, d.time_to_detect_s, d.rolled_back_at_s
-        );
-    }
-    assert!(
-        canary.bad_requests * 4 < all.bad_requests,
-        "the canary lets through a fraction: {} against {}",
-        canary.bad_requests,
-        all.bad_requests
-    );
-    // All at once: caught after 2 s, bad for the 12 s to the end of the redeploy.
-    assert_close(
-        "all-at-once bad requests",
-        all.bad_requests as f64,
-        3000.0,
-        0.1,
-    );
-    assert_close(
-        "canary detection time",
-        canary.time_to_detect_s.unwrap(),
-        17.3,
-        0.15,
-    );
-    // Until its rollback, the canary serves its share: 10% of 500/s for the detection time.
-    let exposed = 500.0 * 0.1 * canary.time_to_detect_s.unwrap();
-    assert_close(
-        "canary new-version answers",
-        canary.served_new as f64,
-        exposed,
-        0.15,
-    );
-    assert_eq!(canary.rolled_back_at_s, canary.alert_at_s);
-    // Without a rollback the canary is promoted and half of everything fails from then on.
-    assert_eq!(ignored.rolled_back_at_s, None);
-    assert!(ignored.bad_requests > 5 * all.bad_requests);
-    // Blue/green is caught as fast as all at once and undone at once.
-    assert!(blue_green.bad_requests * 4 < all.bad_requests);
 }

@@ -20,6 +20,9 @@
 //! `healthy_panic_threshold` of 50%). Without it, every policy draws and picks exactly as
 //! before ejection existed.
 //!
+//! With autoscaling (`autoscale`), only routable replicas (serving: not off, starting or
+//! draining) are candidates, and the panic threshold counts only them.
+//!
 //! The outstanding counts are the caller-side view: an attempt to a crashed replica that
 //! refuses connections is answered fast, so least-outstanding balancers favour a replica that
 //! fails fast — the reason they are paired with outlier detection.
@@ -47,6 +50,10 @@ pub struct BalancerState {
     /// once: round robin and random never read them, so they are not kept.
     counts_outstanding: bool,
     outlier: Option<OutlierDetector>,
+    /// Which replicas take new attempts, when an autoscaler decides (`None`: all of them).
+    routable: Option<Vec<bool>>,
+    /// Every replica is a candidate (no outlier detection, no autoscaler): `pick`'s fast path.
+    plain: bool,
     /// Scratch: the replicas a pick chooses among (reused to avoid allocation).
     candidates: Vec<u32>,
 }
@@ -74,6 +81,8 @@ impl BalancerState {
                 Balancer::LeastOutstanding | Balancer::PowerOfTwoChoices
             ),
             outlier: outlier.map(|config| OutlierDetector::new(config, replicas)),
+            routable: None,
+            plain: outlier.is_none(),
             candidates: Vec::new(),
         }
     }
@@ -83,7 +92,7 @@ impl BalancerState {
     // its fast path is a few instructions.
     #[inline(always)]
     pub fn pick(&mut self, now: SimTime) -> u32 {
-        if self.outlier.is_none() {
+        if self.plain {
             // Every replica is a candidate: the same picks and draws as `pick_among`, without
             // building the candidate list (the common case, on every attempt).
             match self.policy {
@@ -112,14 +121,20 @@ impl BalancerState {
     fn pick_among(&mut self, now: SimTime) -> u32 {
         let n = self.replicas;
         let ejected = |r: u32| self.outlier.as_ref().is_some_and(|o| o.is_ejected(now, r));
+        let routable = |r: u32| self.routable.as_ref().is_none_or(|mask| mask[r as usize]);
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.clear();
-        candidates.extend((0..n).filter(|&r| !ejected(r)));
+        candidates.extend((0..n).filter(|&r| routable(r) && !ejected(r)));
+        let hosts = (0..n).filter(|&r| routable(r)).count();
         // Envoy's panic threshold: below half the hosts healthy, balance over all of them.
-        if candidates.len() * 2 < n as usize {
+        if candidates.len() * 2 < hosts {
             candidates.clear();
-            candidates.extend(0..n);
+            candidates.extend((0..n).filter(|&r| routable(r)));
         }
+        assert!(
+            !candidates.is_empty(),
+            "a service always has a routable replica"
+        );
         let picked = match self.policy {
             Balancer::RoundRobin => {
                 let picked = self.first_from_cursor(&candidates, |_| 0);
@@ -163,6 +178,15 @@ impl BalancerState {
             }
         }
         best.expect("there is always a candidate")
+    }
+
+    /// Whether `replica` takes new attempts (an autoscaler's decision); the first call makes
+    /// every pick go through the candidate list.
+    pub fn set_routable(&mut self, replica: u32, routable: bool) {
+        let replicas = self.replicas as usize;
+        let mask = self.routable.get_or_insert_with(|| vec![true; replicas]);
+        mask[replica as usize] = routable;
+        self.plain = false;
     }
 
     /// An attempt was sent to `replica`.

@@ -11,6 +11,7 @@
 //!
 //! ```text
 //! config ── id        ClientId, ServiceId, CallerId
+//!        ├─ autoscale a service's target-tracking autoscaler
 //!        ├─ cost      the prices a run's cost is computed from
 //!        ├─ load      a client's workload (Load, request classes), Arrival
 //!        ├─ guard     a caller's retries, deadline, guards, cache, priority
@@ -25,6 +26,7 @@
 
 use sim_core::{Distribution, Limits, Probability, SimDuration};
 
+pub mod autoscale;
 pub mod cost;
 pub mod database;
 pub mod deploy;
@@ -37,6 +39,7 @@ pub mod message_queue;
 pub mod quorum;
 pub mod service;
 
+pub use autoscale::{AutoscaleConfig, AutoscaleMetric};
 pub use cost::Prices;
 pub use database::{
     DatabaseConfig, DatabaseFault, DatabaseFaultKind, DatabaseOp, Promotion, ReadFrom, Replication,

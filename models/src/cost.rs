@@ -143,7 +143,14 @@ impl ServiceCost {
         measured_ns: u64,
     ) -> ServiceCost {
         let parts = measured.work.parts;
-        let capacity_ns = u128::from(measured.capacity) * u128::from(measured_ns);
+        // With an autoscaler, a replica costs only while provisioned (starting, serving or
+        // draining): the replica-time it measured replaces the configured count's.
+        let replica_ns = match &measured.autoscale {
+            Some(a) => a.provisioned_ns,
+            None => u128::from(replicas) * u128::from(measured_ns),
+        };
+        let workers = u128::from(measured.capacity / replicas.max(1));
+        let capacity_ns = workers * replica_ns;
         let busy_ns: u128 = [parts.goodput, parts.retries, parts.hedges, parts.wasted]
             .iter()
             .map(|spent| u128::from(spent.busy_ns))
@@ -159,7 +166,7 @@ impl ServiceCost {
             wasted: parts.wasted,
             idle_ns: capacity_ns.saturating_sub(busy_ns),
         };
-        let replica_hours = f64::from(replicas) * measured_ns as f64 / HOUR_NS;
+        let replica_hours = replica_ns as f64 / HOUR_NS;
         // A worker-nanosecond's share of its replica's price (a service has workers).
         let per_worker_ns = if measured.capacity == 0 {
             0.0

@@ -9,6 +9,7 @@
 
 pub mod adaptive_throttle;
 pub mod arrival;
+pub mod autoscale;
 pub mod backoff;
 pub mod balancer;
 pub mod budget;

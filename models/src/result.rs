@@ -319,6 +319,22 @@ pub struct ServiceResult {
     pub degraded: u64,
     /// Per worker pool, per priority and per rate-limited caller (`caller_class`).
     pub classes: crate::caller_class::ClassResult,
+    /// What its autoscaler did, if it has one (`autoscale`).
+    pub autoscale: Option<crate::autoscale::AutoscaleResult>,
+}
+
+impl ServiceResult {
+    /// Workers provisioned on average in row `row` of its series: all of them (`capacity`),
+    /// or with an autoscaler, those of the replicas it provisioned then.
+    pub fn capacity_in_row(&self, row: usize) -> f64 {
+        match &self.autoscale {
+            None => f64::from(self.capacity),
+            Some(a) => {
+                let replicas = a.replicas_provisioned.get(row).copied().unwrap_or(0.0);
+                replicas * f64::from(self.capacity) / f64::from(a.replicas_max)
+            }
+        }
+    }
 }
 
 /// What one downstream call edge (service → target) did, counted after the warm-up.

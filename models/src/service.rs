@@ -103,6 +103,8 @@ pub struct Service<K> {
     priorities_reported: bool,
     /// A queued job a critical arrival displaced during the last `admit`, to be answered.
     displaced: Option<K>,
+    /// Its autoscaler, if it has one: which replicas exist and take traffic (`autoscale`).
+    pub autoscaler: Option<Box<crate::autoscale::Autoscaler>>,
 }
 
 /// The per-second series a service records, warm-up included.
@@ -208,7 +210,12 @@ impl<K: Copy> Service<K> {
                 _ => None,
             })
             .collect();
-        let up = vec![true; config.replicas as usize];
+        // With an autoscaler, the replicas beyond the initial count are off: down, unrouted.
+        let initial = config
+            .policies
+            .autoscale
+            .map_or(config.replicas, |a| a.initial);
+        let up: Vec<bool> = (0..config.replicas).map(|r| r < initial).collect();
         let call_guards = (0..config.replicas)
             .flat_map(|r| {
                 config
@@ -223,7 +230,7 @@ impl<K: Copy> Service<K> {
             })
             .collect();
         let mut replicas_up = LevelSeries::new(series_interval);
-        replicas_up.set(SimTime::ZERO, u64::from(config.replicas));
+        replicas_up.set(SimTime::ZERO, u64::from(initial));
         let replicas = (0..config.replicas)
             .map(|_| Replica {
                 busy: 0,
@@ -256,13 +263,25 @@ impl<K: Copy> Service<K> {
             }
             class_index[id] = Some(i as u16);
         }
-        let balancer = BalancerState::new(
+        let mut balancer = BalancerState::new(
             config.balancer,
             config.replicas,
             config.policies.outlier_detection,
             seed,
             &config.name,
         );
+        let autoscaler = config.policies.autoscale.map(|a| {
+            for replica in a.initial..a.max_replicas {
+                balancer.set_routable(replica, false);
+            }
+            let spike = crate::autoscale::first_spike(faults, warmup_end);
+            Box::new(crate::autoscale::Autoscaler::new(
+                a,
+                warmup_end,
+                series_interval,
+                spike,
+            ))
+        });
         let jitter_stream = Stream::new(seed, &format!("service/{}/jitter", config.name));
         let per_caller = config.classes.rate_limit_per == RateLimitScope::Caller;
         let rate_limiter = config
@@ -341,6 +360,7 @@ impl<K: Copy> Service<K> {
             priorities: PriorityResult::default(),
             priorities_reported,
             displaced: None,
+            autoscaler,
         }
         .with_idempotency()
     }
@@ -538,11 +558,83 @@ impl<K: Copy> Service<K> {
         }
     }
 
-    /// `replica` restarts at `now`, idle and empty.
+    /// `replica` restarts at `now`, idle and empty (a replica the autoscaler has not
+    /// provisioned stays down).
     pub fn restart(&mut self, replica: u32, now: SimTime) {
+        if !self.exists(replica) {
+            return;
+        }
         if !self.up[replica as usize] {
             self.up[replica as usize] = true;
             self.history.replicas_up.set(now, self.up_count());
+        }
+    }
+
+    /// Whether `replica` exists as a running process: always, without an autoscaler; with
+    /// one, while it serves or drains.
+    pub fn exists(&self, replica: u32) -> bool {
+        use crate::autoscale::ReplicaState;
+        self.autoscaler.as_ref().is_none_or(|a| {
+            matches!(
+                a.state(replica),
+                ReplicaState::Serving | ReplicaState::Draining
+            )
+        })
+    }
+
+    /// An autoscaled `replica` comes up at `now` (its provisioning ended; `crashed`: a crash
+    /// fault covers it, so it stays down until that ends) and takes new attempts.
+    pub fn bring_up(&mut self, replica: u32, now: SimTime, crashed: bool) {
+        self.balancer.set_routable(replica, true);
+        if !crashed && !self.up[replica as usize] {
+            self.up[replica as usize] = true;
+            self.history.replicas_up.set(now, self.up_count());
+        }
+    }
+
+    /// An autoscaled `replica` stops taking new attempts (it drains, or is cancelled).
+    pub fn stop_routing(&mut self, replica: u32) {
+        self.balancer.set_routable(replica, false);
+    }
+
+    /// An autoscaled `replica` is gone at `now`: down, so late attempts are refused.
+    pub fn take_down(&mut self, replica: u32, now: SimTime) {
+        if self.up[replica as usize] {
+            self.up[replica as usize] = false;
+            self.history.replicas_up.set(now, self.up_count());
+        }
+    }
+
+    /// Whether `replica` holds no job: no worker busy and nothing queued, in any pool.
+    pub fn is_idle(&self, replica: u32) -> bool {
+        let r = &self.replicas[replica as usize];
+        r.busy == 0
+            && r.queue.is_empty()
+            && r.pools.iter().all(|l| l.busy == 0 && l.queue.is_empty())
+    }
+
+    /// What the autoscaler's metric is made of over the whole run so far, per row of the
+    /// service's series up to `now`: busy workers' area, queued attempts' area, arrivals.
+    pub fn load_areas(&self, now: SimTime) -> crate::autoscale::LoadAreas {
+        let width = self.history.arrivals.interval();
+        let area = |means: Vec<f64>| -> Vec<f64> {
+            means
+                .iter()
+                .enumerate()
+                .map(|(i, m)| m * crate::autoscale::row_span(i, width, now))
+                .collect()
+        };
+        crate::autoscale::LoadAreas {
+            width,
+            busy: area(self.history.busy.means(now)),
+            queued: area(self.history.queue_len.means(now)),
+            arrivals: self
+                .history
+                .arrivals
+                .counts(now)
+                .into_iter()
+                .map(|c| c as f64)
+                .collect(),
         }
     }
 
@@ -974,6 +1066,7 @@ impl<K: Copy> Service<K> {
             tied: self.tied_counts,
             degraded: self.degraded,
             classes: self.class_result(end),
+            autoscale: self.autoscaler.as_ref().map(|a| a.result(end)),
         }
     }
 }

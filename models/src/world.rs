@@ -40,7 +40,6 @@ use crate::config::{
 };
 use crate::database::{Database, DatabaseResult};
 use crate::election::{Election, ElectionResult};
-use crate::fault::Drawn;
 pub use crate::key::{AttemptKey, JobKey, PartKey, RequestKey};
 use crate::message_queue::MessageQueue;
 use crate::quorum::Quorum;
@@ -174,6 +173,7 @@ fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulat
         let initial = quorum.part.initial_events();
         first.extend(initial.into_iter().map(|(at, e)| (at, quorum.park(e))));
     }
+    first.extend(world.first_autoscale_events());
     for (at, event) in first {
         sim.schedule_at(at, event);
     }
@@ -189,45 +189,6 @@ fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulat
         sim.schedule_at(at, event);
     }
     sim
-}
-
-/// The faults `config`'s `random_faults` recipe (if any) draws from `seed`.
-pub fn draw_random_faults(config: &WorldConfig, seed: u64) -> Drawn {
-    let Some(recipe) = &config.random_faults else {
-        return Drawn::default();
-    };
-    let replicas: Vec<u32> = config.services.iter().map(|s| s.replicas).collect();
-    recipe.draw(seed, &replicas, positions_end(config))
-}
-
-/// One past the last position of `config`'s fault schedule (the world's, the election's and
-/// the database's faults together): where random draws are placed, after the file's entries.
-fn positions_end(config: &WorldConfig) -> usize {
-    let world = config.faults.iter().map(|f| f.position);
-    let election = config.election.iter().flat_map(|e| &e.faults);
-    let database = config.database.iter().flat_map(|d| &d.faults);
-    world
-        .chain(election.map(|f| f.position))
-        .chain(database.map(|f| f.position))
-        .max()
-        .map_or(0, |last| last + 1)
-}
-
-/// `config` with its random faults drawn from `seed` and appended to its schedules (the
-/// world's, the election's and the database's).
-pub fn with_random_faults(config: &WorldConfig, seed: u64) -> WorldConfig {
-    let drawn = draw_random_faults(config, seed);
-    let mut config = config.clone();
-    if config.random_faults.take().is_some() {
-        config.faults.extend(drawn.world);
-        if let Some(election) = config.election.as_mut() {
-            election.faults.extend(drawn.election);
-        }
-        if let Some(database) = config.database.as_mut() {
-            database.faults.extend(drawn.database);
-        }
-    }
-    config
 }
 
 /// The whole simulated system.
@@ -319,6 +280,8 @@ pub struct World {
     rollout_of: Vec<u32>,
     /// Some service has a deployment (one branch per arriving attempt and reply otherwise).
     deploying: bool,
+    /// Some service has an autoscaler (`autoscale`): a freed worker may end a drain.
+    scaling: bool,
 }
 
 /// What the world's components measured.
@@ -671,6 +634,10 @@ impl World {
             deploying: !rollouts.is_empty(),
             rollouts,
             rollout_of,
+            scaling: config
+                .services
+                .iter()
+                .any(|s| s.policies.autoscale.is_some()),
         };
         if sheddable {
             world
@@ -1141,6 +1108,7 @@ impl Model for World {
             Event::Election { key } => self.on_election_event(key, ctx),
             Event::Queue { key } => self.on_queue_event(key, ctx),
             Event::Deploy { deployment, action } => self.on_deploy(deployment, action, ctx),
+            Event::Autoscale { service, replica } => self.on_autoscale(service, replica, ctx),
         }
         // Bulkhead slots freed while handling the event go to their waiters now.
         if !self.granted.is_empty() {
@@ -1185,6 +1153,7 @@ impl Model for World {
     }
 }
 
+mod autoscale;
 mod cache;
 mod deploy;
 mod dispatch;
@@ -1198,10 +1167,12 @@ mod message_queue;
 mod nodes;
 mod outcome;
 mod parts;
+mod random_faults;
 mod server;
 pub mod state;
 #[cfg(test)]
 mod tests;
 mod tied;
 pub mod trace;
+pub use random_faults::{draw_random_faults, with_random_faults};
 mod users;

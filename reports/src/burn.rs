@@ -129,6 +129,8 @@ pub fn dashboard_green(result: &RunResult) -> Vec<bool> {
                 let up = at(&series.replicas_up) >= replicas;
                 let utilization = if s.capacity == 0 {
                     0.0
+                } else if s.autoscale.is_some() {
+                    at(&series.busy) / s.capacity_in_row(i).max(1.0)
                 } else {
                     at(&series.busy) / f64::from(s.capacity)
                 };
@@ -268,6 +270,10 @@ pub fn minutes(result: &RunResult, slos: &[SloSpec]) -> Vec<Minute> {
                         replicas_up: round(sum(&series.replicas_up, from, to) / n, 3),
                         utilization: if s.capacity == 0 {
                             0.0
+                        } else if s.autoscale.is_some() {
+                            // With an autoscaler, of the workers provisioned in those rows.
+                            let workers: f64 = (from..to).map(|i| s.capacity_in_row(i)).sum();
+                            round(sum(&series.busy, from, to) / workers.max(1.0), 4)
                         } else {
                             round(sum(&series.busy, from, to) / n / f64::from(s.capacity), 4)
                         },

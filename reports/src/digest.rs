@@ -136,6 +136,11 @@ impl RunDigest {
             for (what, values) in named {
                 series.insert(format!("services.{}.{what}", service.name), values.clone());
             }
+            // Only an autoscaled service has one, so other digests are what they were.
+            if let Some(a) = &service.autoscale {
+                let key = format!("services.{}.replicas", service.name);
+                series.insert(key, a.replicas_provisioned.clone());
+            }
         }
         RunDigest {
             seed: summary.seed,

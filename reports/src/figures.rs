@@ -167,6 +167,13 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
         let name = format!("{service}-queue");
         out.extend(time.chart(&name, (&title, "queued attempts", says), &key)?);
     }
+    for service in &services {
+        let title = format!("{service}: replicas provisioned");
+        let says = "Mean number of replicas its autoscaler provisioned in each second (starting, serving or draining): what it paid for";
+        let key = format!("services.{service}.replicas");
+        let name = format!("{service}-replicas");
+        out.extend(time.chart(&name, (&title, "replicas", says), &key)?);
+    }
     for database in comparison.databases() {
         let charts = [
             ("stale_reads", "stale reads", "stale reads (per s)", "Reads answered with data older than the newest acknowledged write, per second"),

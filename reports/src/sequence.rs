@@ -652,6 +652,7 @@ fn request_of(what: &Happening) -> Option<u64> {
         | Happening::UserTimer { .. }
         | Happening::QueueVisible { .. }
         | Happening::Deploy { .. }
+        | Happening::Autoscale { .. }
         | Happening::JobsLost { .. } => None,
     }
 }

@@ -12,6 +12,7 @@ use sim_core::{Histogram, SimTime};
 
 use models::{ClientResult, RunResult, ServiceResult};
 
+mod autoscale;
 mod cache;
 mod class;
 mod cost;
@@ -24,6 +25,7 @@ mod message_queue;
 mod quorum;
 pub use crate::slo::SloSpec;
 pub use crate::stats::round;
+pub use autoscale::{AutoscaleSummary, DecisionSummary};
 pub use cache::CacheSummary;
 pub use class::{PoolSummary, PrioritySummary};
 pub use cost::{CostPartsSummary, CostSummary, ServiceCostSummary};
@@ -295,6 +297,9 @@ pub struct ServiceSummary {
     /// `"caller"`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub rate_limited_by_caller: BTreeMap<String, u64>,
+    /// What its autoscaler did; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<AutoscaleSummary>,
 }
 
 /// A service's worker time split by what it served, in seconds, with shares of the total.
@@ -594,7 +599,7 @@ fn service_summary(s: &ServiceResult, result: &RunResult) -> ServiceSummary {
                 for_callers_gone: share(w.abandoned_ns),
             }
         },
-        utilization: round(ratio(s.busy_mean, f64::from(s.capacity)), 6),
+        utilization: round(ratio(s.busy_mean, capacity_mean(s)), 6),
         queue_len_mean: round(s.queue_len_mean, 6),
         in_system_mean: round(s.in_system_mean, 6),
         wait_ms: Quantiles::of(&s.wait),
@@ -623,6 +628,16 @@ fn service_summary(s: &ServiceResult, result: &RunResult) -> ServiceSummary {
         pools,
         priorities,
         rate_limited_by_caller,
+        autoscale: s.autoscale.as_ref().map(AutoscaleSummary::of),
+    }
+}
+
+/// Workers on average over the measured window: all of them, or with an autoscaler, those
+/// of the replicas provisioned (its `capacity` counts `max_replicas`).
+fn capacity_mean(s: &ServiceResult) -> f64 {
+    match &s.autoscale {
+        None => f64::from(s.capacity),
+        Some(a) => a.mean.unwrap_or(0.0) * f64::from(s.capacity) / f64::from(a.replicas_max),
     }
 }
 

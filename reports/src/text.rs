@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::summary::{Quantiles, RunSummary};
 
+mod autoscale;
 mod cache;
 mod class;
 mod cost;
@@ -218,6 +219,7 @@ pub fn render(summary: &RunSummary) -> String {
             let _ = writeln!(out, "{name}: {}", said.join(", "));
         }
         identity::service(&mut out, name, s);
+        autoscale::service(&mut out, name, s);
         class::render(&mut out, name, s);
     }
     for (name, s) in &summary.services {

@@ -71,7 +71,12 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 34] = [
+const ENTRIES: [Entry; 35] = [
+    Entry {
+        name: "autoscale-lag",
+        text: include_str!("../library/autoscale-lag.json"),
+        files: &[],
+    },
     Entry {
         name: "bad-deploy",
         text: include_str!("../library/bad-deploy.json"),

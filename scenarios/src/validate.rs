@@ -495,11 +495,15 @@ impl Checker<'_> {
         )?;
         self.zones(&path.key("zones"), &raw.zones)?;
         let balancer = self.balancer(raw.balancer);
-        let policies = self.policies(path, raw)?;
+        let mut policies = self.policies(path, raw)?;
+        policies.autoscale = self.autoscale(path, raw)?;
         Ok(ServiceConfig {
             name: raw.name.clone(),
-            // Counts were range-checked above, so they fit in u32.
-            replicas: replicas as u32,
+            // Counts were range-checked above, so they fit in u32. An autoscaled service
+            // has `max_replicas` allocated, those beyond `replicas` off at the start.
+            replicas: policies
+                .autoscale
+                .map_or(replicas as u32, |a| a.max_replicas),
             workers: workers as u32,
             queue_capacity: queue_capacity as u32,
             balancer,
@@ -1050,6 +1054,7 @@ impl Checker<'_> {
 }
 
 mod arrival;
+mod autoscale;
 mod cache;
 mod class;
 mod cost;

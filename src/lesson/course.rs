@@ -37,7 +37,7 @@ pub struct Unit {
 
 /// The course, in order: queueing, then timeouts and retries, then overload, then
 /// dependencies, then state and time. `docs/lessons/README.md` lists the same order (tested).
-pub const UNITS: [Unit; 5] = [
+pub const UNITS: [Unit; 6] = [
     Unit {
         title: "Queueing: the arithmetic under everything",
         lessons: &["steady-state", "mm1", "mmc", "md1", "mg1-measured"],
@@ -90,6 +90,10 @@ pub const UNITS: [Unit; 5] = [
             "queue-burst",
             "cap-partition",
         ],
+    },
+    Unit {
+        title: "Capacity",
+        lessons: &["autoscale-lag"],
     },
 ];
 
@@ -247,7 +251,8 @@ macro_rules! lesson_files {
 
 /// Every embedded lesson file, by name, sorted (the course's lessons; a test checks they
 /// match the catalog).
-const FILES: [(&str, &str); 34] = lesson_files![
+const FILES: [(&str, &str); 35] = lesson_files![
+    "autoscale-lag",
     "bad-deploy",
     "breaker-tuning",
     "cache-stampede",

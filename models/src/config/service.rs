@@ -49,6 +49,9 @@ pub struct ServicePolicies {
     /// The user component (`component::Component`) that fronts it, by name: it decides for
     /// each arriving attempt whether the service serves it (`run_with` supplies it).
     pub component: Option<String>,
+    /// Target-tracking autoscaling of its replicas (`autoscale`); `replicas` is then the
+    /// most it may have.
+    pub autoscale: Option<super::autoscale::AutoscaleConfig>,
 }
 
 impl ServicePolicies {
@@ -62,6 +65,7 @@ impl ServicePolicies {
         idempotency: None,
         leader_only: false,
         component: None,
+        autoscale: None,
     };
 }
 

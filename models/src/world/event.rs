@@ -116,6 +116,14 @@ pub enum Event {
         /// What is due (`deploy::Action::code`).
         action: u32,
     },
+    /// An autoscaled service evaluates (`replica` is `u32::MAX`), or one of its replicas'
+    /// provisioning ends (`world::autoscale`).
+    Autoscale {
+        /// The service.
+        service: crate::config::ServiceId,
+        /// The replica whose provisioning ends, or `u32::MAX` for an evaluation.
+        replica: u32,
+    },
 }
 
 impl TraceCode for Event {
@@ -128,10 +136,10 @@ impl TraceCode for Event {
 /// keeps in two registers and moves as two scalars.
 ///
 /// The code is the kind in the event's trace code (1 to 15, 16 plus the reply for a
-/// response: 16 to 24, 25 for the quorum store, or 26 for a deployment's) and the id is the
-/// entity (a client index with its source or user in the high 32 bits, a fault index, or a
-/// slot-map key as `KeyData::as_ffi`, whose (index, version) pairs are assigned in a
-/// deterministic order), so
+/// response: 16 to 24, 25 for the quorum store, 26 for a deployment's, or 27 for
+/// autoscaling) and the id is the entity (a client index with its source or user in the high
+/// 32 bits, a fault index, or a slot-map key as `KeyData::as_ffi`, whose (index, version)
+/// pairs are assigned in a deterministic order), so
 /// the trace code is `code << 56 ^ id` with no branch. The `Event` enum itself was copied as
 /// a 16-byte blob: built in narrow pieces and reloaded whole, each copy stalled store
 /// forwarding (in the next lane, the queue and the event loop).
@@ -197,6 +205,9 @@ impl Event {
             Event::Deploy { deployment, action } => {
                 (26, u64::from(deployment) | u64::from(action) << 32)
             }
+            Event::Autoscale { service, replica } => {
+                (27, u64::from(service.0) | u64::from(replica) << 32)
+            }
             Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
         };
         PackedEvent { code, id }
@@ -241,6 +252,10 @@ impl PackedEvent {
             26 => Event::Deploy {
                 deployment: id as u32,
                 action: (id >> 32) as u32,
+            },
+            27 => Event::Autoscale {
+                service: crate::config::ServiceId(id as u32),
+                replica: (id >> 32) as u32,
             },
             code @ 16..=24 => Event::Response {
                 attempt: key(id),

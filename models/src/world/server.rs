@@ -198,6 +198,7 @@ impl World {
         };
         let next = service.complete(finished, now, &mut self.expired, cancelled);
         service.account_work(j.kind, finished, now.since(j.started));
+        let freed = next.is_none();
         if let Some((next, work)) = next {
             let work = self.job_work(next, work);
             self.jobs[next].started = now;
@@ -212,6 +213,10 @@ impl World {
             let mut expired = std::mem::take(&mut self.expired);
             self.reply_dropped(&mut expired, ctx);
             self.expired = expired;
+        }
+        if self.scaling && freed {
+            // A draining replica whose last job this was goes off.
+            self.check_drained(j.service, j.replica, now);
         }
     }
 

@@ -163,7 +163,7 @@ fn mm1_wait_is_in_the_right_place() {
 }
 
 /// A packed event unpacks to itself, and its trace code is the documented one: the kind in
-/// the top byte (16 plus the reply for a response), the client, fault index or slot-map key
+/// the top byte (16 plus the reply for a response, 27 for autoscaling), the client, fault index or slot-map key
 /// (`KeyData::as_ffi`) in the rest.
 #[test]
 fn packed_events_unpack_to_themselves_with_the_documented_trace_codes() {
@@ -230,6 +230,22 @@ fn packed_events_unpack_to_themselves_with_the_documented_trace_codes() {
         (Event::User { key: part }, 14, ffi(part.data())),
         (Event::Queue { key: part }, 15, ffi(part.data())),
         (Event::Quorum { key: part }, 25, ffi(part.data())),
+        (
+            Event::Autoscale {
+                service: crate::config::ServiceId(3),
+                replica: 9,
+            },
+            27,
+            3 | 9 << 32,
+        ),
+        (
+            Event::Autoscale {
+                service: crate::config::ServiceId(1),
+                replica: u32::MAX,
+            },
+            27,
+            1 | u64::from(u32::MAX) << 32,
+        ),
     ];
     for (index, &reply) in REPLIES.iter().enumerate() {
         let event = Event::Response { attempt, reply };

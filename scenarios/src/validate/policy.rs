@@ -74,6 +74,8 @@ impl Checker<'_> {
                 }
                 None => None,
             },
+            // Set by `service`, which knows the starting count (`autoscale`).
+            autoscale: None,
         })
     }
 
