@@ -145,8 +145,9 @@ pub enum ScenarioError {
         /// How to fix it, or why the rule exists.
         hint: String,
     },
-    /// Occurs when two clients, two services, or a client and a service share a name.
-    #[error("{origin}: {}: the name `{}` is already used by {first}; names must be unique across clients and services", at(path), shortened(name))]
+    /// Occurs when two named parts (clients, services, the database, the election, the quorum
+    /// store, queues) share a name.
+    #[error("{origin}: {}: the name `{}` is already used by {first}; names must be unique across clients, services, the database, the election, the quorum store and queues, since calls and faults name any of them", at(path), shortened(name))]
     DuplicateName {
         /// File path or `catalog:NAME`.
         origin: String,

@@ -21,6 +21,7 @@ use crate::error::{nearest, quoted, Path, Referent, ScenarioError};
 use crate::name::name_problem;
 use crate::raw;
 use crate::{Files, Scenario, ScenarioFile, Slo};
+use part_name::Part;
 
 /// Where the scenario came from, for reading the files it names: its plain origin (without
 /// the variant and `--set` notes of the one in messages) and the source to ask.
@@ -161,6 +162,7 @@ impl Checker<'_> {
         }
         // A quorum store stands in the world as one more service, after the scenario's own.
         let extended = self.with_store(raw)?;
+        let written = raw;
         let raw = extended.as_ref().unwrap_or(raw);
         self.names(raw)?;
         self.uncallable(raw)?;
@@ -170,7 +172,9 @@ impl Checker<'_> {
             let calls = raw.services.iter().flat_map(|s| &s.calls);
             calls.clone().any(|c| c.service == d.name)
         });
-        self.queue_names(raw)?;
+        for (i, queue) in written.queues.iter().enumerate() {
+            self.unique_part_name(Part::Queue(i), &queue.name, written)?;
+        }
         // Each message queue stands in the world as one more service, after those.
         let service_names = NameList::new(
             raw.services
@@ -379,40 +383,6 @@ impl Checker<'_> {
                 });
             }
             seen.insert(name, i);
-        }
-        Ok(())
-    }
-
-    /// Refuses a queue name that a client, service, the database, the election or an earlier
-    /// queue already uses.
-    fn queue_names(&self, raw: &raw::Scenario) -> Result<(), ScenarioError> {
-        let root = Path::root();
-        let mut seen: BTreeMap<&str, Path> = BTreeMap::new();
-        for (i, c) in raw.clients.iter().enumerate() {
-            seen.entry(&c.name)
-                .or_insert(root.key("clients").element(i, None));
-        }
-        for (i, s) in raw.services.iter().enumerate() {
-            seen.entry(&s.name)
-                .or_insert(root.key("services").element(i, None));
-        }
-        if let Some(d) = &raw.database {
-            seen.entry(&d.name).or_insert(root.key("database"));
-        }
-        if let Some(e) = &raw.election {
-            seen.entry(&e.name).or_insert(root.key("election"));
-        }
-        for (i, q) in raw.queues.iter().enumerate() {
-            let path = root.key("queues").element(i, None);
-            if let Some(first) = seen.get(q.name.as_str()) {
-                return Err(ScenarioError::DuplicateName {
-                    origin: self.origin.to_string(),
-                    path: path.key("name").text(),
-                    name: q.name.clone(),
-                    first: first.key("name").text(),
-                });
-            }
-            seen.insert(&q.name, path);
         }
         Ok(())
     }
@@ -1066,6 +1036,7 @@ mod fault;
 mod guard;
 mod idempotency;
 mod message_queue;
+mod part_name;
 mod policy;
 mod quorum;
 mod random;

@@ -14,6 +14,7 @@ use models::{
 };
 use sim_core::SimDuration;
 
+use super::part_name::Part;
 use super::{Checker, NameList, RATE_PER_S_MAX};
 use crate::error::{nearest, quoted, Path, ScenarioError};
 use crate::raw;
@@ -113,7 +114,7 @@ impl Checker<'_> {
             ));
         }
         self.name(&path.key("name"), &database.name)?;
-        self.unique(&path.key("name"), &database.name, raw)?;
+        self.unique_part_name(Part::Database, &database.name, raw)?;
         let followers = self.count(
             &path.key("followers"),
             database.followers,
@@ -279,39 +280,6 @@ impl Checker<'_> {
             }
         }
         Ok(())
-    }
-
-    /// Refuses a database name that a client or service already uses.
-    fn unique(&self, path: &Path, name: &str, raw: &raw::Scenario) -> Result<(), ScenarioError> {
-        let clients = raw.clients.iter().enumerate().map(|(i, c)| {
-            (
-                Path::root().key("clients").element(i, None),
-                c.name.as_str(),
-            )
-        });
-        let services = raw.services.iter().enumerate().map(|(i, s)| {
-            (
-                Path::root().key("services").element(i, None),
-                s.name.as_str(),
-            )
-        });
-        let election = raw
-            .election
-            .iter()
-            .map(|e| (Path::root().key("election"), e.name.as_str()));
-        match clients
-            .chain(services)
-            .chain(election)
-            .find(|(_, other)| *other == name)
-        {
-            Some((first, _)) => Err(ScenarioError::DuplicateName {
-                origin: self.origin.to_string(),
-                path: path.text(),
-                name: name.to_string(),
-                first: first.key("name").text(),
-            }),
-            None => Ok(()),
-        }
     }
 
     fn database_arrival(&self, path: &Path, raw: &raw::Arrival) -> Result<Arrival, ScenarioError> {

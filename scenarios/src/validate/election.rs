@@ -11,6 +11,7 @@ use models::{
 };
 use sim_core::SimDuration;
 
+use super::part_name::Part;
 use super::Checker;
 use crate::error::{nearest, quoted, Path, ScenarioError};
 use crate::raw;
@@ -106,7 +107,8 @@ impl Checker<'_> {
             return Ok(None);
         };
         let path = Path::root().key("election");
-        self.election_name(&path.key("name"), raw, &block.name)?;
+        self.name(&path.key("name"), &block.name)?;
+        self.unique_part_name(Part::Election, &block.name, raw)?;
         let nodes = self.count(
             &path.key("nodes"),
             block.nodes,
@@ -151,48 +153,6 @@ impl Checker<'_> {
             clocks,
             faults,
         }))
-    }
-
-    /// The name must be valid and differ from every client and service name.
-    fn election_name(
-        &self,
-        path: &Path,
-        raw: &raw::Scenario,
-        name: &str,
-    ) -> Result<(), ScenarioError> {
-        self.name(path, name)?;
-        let clients = raw.clients.iter().map(|c| ("clients", &c.name));
-        let services = raw.services.iter().map(|s| ("services", &s.name));
-        let clash = clients
-            .chain(services)
-            .enumerate()
-            .find(|(_, (_, other))| other.as_str() == name);
-        if let Some((index, (list, _))) = clash {
-            let index = if list == "clients" {
-                index
-            } else {
-                index - raw.clients.len()
-            };
-            return Err(ScenarioError::DuplicateName {
-                origin: self.origin.to_string(),
-                path: path.text(),
-                name: name.to_string(),
-                first: Path::root()
-                    .key(list)
-                    .element(index, None)
-                    .key("name")
-                    .text(),
-            });
-        }
-        if raw.database.as_ref().is_some_and(|d| d.name == name) {
-            return Err(ScenarioError::DuplicateName {
-                origin: self.origin.to_string(),
-                path: path.text(),
-                name: name.to_string(),
-                first: Path::root().key("database").key("name").text(),
-            });
-        }
-        Ok(())
     }
 
     /// (lease, renew_every, retry_every, safety_margin), checked against each other.

@@ -8,6 +8,7 @@
 
 use models::{NoQuorum, QuorumConfig, ServiceId};
 
+use super::part_name::Part;
 use super::{Checker, UNITS_MAX};
 use crate::error::{quoted, Path, ScenarioError};
 use crate::raw;
@@ -33,7 +34,7 @@ impl Checker<'_> {
         };
         let path = Path::root().key("quorum");
         self.name(&path.key("name"), &quorum.name)?;
-        self.store_name_unique(&path.key("name"), &quorum.name, raw)?;
+        self.unique_part_name(Part::Quorum, &quorum.name, raw)?;
         let replicas = self.count(
             &path.key("replicas"),
             quorum.replicas,
@@ -168,47 +169,5 @@ impl Checker<'_> {
             ));
         }
         Ok(())
-    }
-
-    /// Refuses a store name that a client, service, the database or the election already uses.
-    fn store_name_unique(
-        &self,
-        path: &Path,
-        name: &str,
-        raw: &raw::Scenario,
-    ) -> Result<(), ScenarioError> {
-        let root = Path::root();
-        let clients = raw
-            .clients
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (root.key("clients").element(i, None), c.name.as_str()));
-        let services = raw
-            .services
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (root.key("services").element(i, None), s.name.as_str()));
-        let database = raw
-            .database
-            .iter()
-            .map(|d| (root.key("database"), d.name.as_str()));
-        let election = raw
-            .election
-            .iter()
-            .map(|e| (root.key("election"), e.name.as_str()));
-        match clients
-            .chain(services)
-            .chain(database)
-            .chain(election)
-            .find(|(_, other)| *other == name)
-        {
-            Some((first, _)) => Err(ScenarioError::DuplicateName {
-                origin: self.origin.to_string(),
-                path: path.text(),
-                name: name.to_string(),
-                first: first.key("name").text(),
-            }),
-            None => Ok(()),
-        }
     }
 }

@@ -410,7 +410,7 @@ fn names_are_unique_across_clients_and_services() {
     );
     assert_eq!(
         message,
-        "t.json: services[0].name: the name `api` is already used by clients[0]; names must be unique across clients and services"
+        "t.json: services[0].name: the name `api` is already used by clients[0]; names must be unique across clients, services, the database, the election, the quorum store and queues, since calls and faults name any of them"
     );
     let (_, message) = refused(|d| d["clients"][0]["name"] = json!("web.eu"));
     assert!(message.starts_with("t.json: clients[0].name: may contain only letters, digits, `-` and `_` (got \"web.eu\")"), "{message}");
