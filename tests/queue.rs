@@ -213,31 +213,17 @@ fn a_full_partition_blocks_or_rejects_its_publishers() {
     let client = r#""target": "api", "timeout": "2s",
         "arrival": { "kind": "constant", "rate_per_s": 100 }"#;
     let worker = r#""workers": 1, "service_time": { "kind": "constant", "value": "50ms" }"#;
-    let error = run(
-        &scenario(
-            "20s",
-            client,
-            worker,
-            r#""capacity": 10, "when_full": "error""#,
-            "",
-        ),
-        1,
-    );
+    let full = |when_full: &str| {
+        let settings = format!(r#""capacity": 10, "when_full": "{when_full}""#);
+        run(&scenario("20s", client, worker, &settings, ""), 1)
+    };
+    let error = full("error");
     let q = queue(&error);
     conserved(q);
     assert!(q.rejected > 1_000, "{q:?}");
     assert_eq!(q.dropped + q.blocked, 0);
     assert!(error.summary.clients["web"].failed > 1_000);
-    let block = run(
-        &scenario(
-            "20s",
-            client,
-            worker,
-            r#""capacity": 10, "when_full": "block""#,
-            "",
-        ),
-        1,
-    );
+    let block = full("block");
     let q = queue(&block);
     conserved(q);
     assert!(q.blocked > 100, "{q:?}");
