@@ -229,9 +229,19 @@ impl Comparison {
 
     /// Names of the databases seen (one at most today), for choosing plots.
     pub fn databases(&self) -> Vec<String> {
+        self.parts_under("database.")
+    }
+
+    /// Names of the message queues seen, for choosing plots.
+    pub fn queues(&self) -> Vec<String> {
+        self.parts_under("queues.")
+    }
+
+    /// The names that series keys `PREFIX NAME.what` carry, in order of first appearance.
+    fn parts_under(&self, prefix: &str) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         for key in self.variants.iter().flat_map(|runs| runs.series.keys()) {
-            if let Some(rest) = key.strip_prefix("database.") {
+            if let Some(rest) = key.strip_prefix(prefix) {
                 let name = rest.split('.').next().unwrap_or(rest);
                 if !names.iter().any(|n| n == name) {
                     names.push(name.to_string());

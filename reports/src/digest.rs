@@ -93,6 +93,9 @@ impl RunDigest {
                 series.insert(format!("database.{}.{what}", database.name), values);
             }
         }
+        for (name, queue) in &summary.queues {
+            series.insert(format!("queues.{name}.lag"), queue.lag_series.clone());
+        }
         for verdict in summary.slo.iter().filter(|v| v.class.is_none()) {
             // The burn rate of the short window (`burn`), the users' side of the dashboard.
             let spec = crate::summary::SloSpec {

@@ -187,6 +187,13 @@ pub fn figures(comparison: &Comparison, findings: &Findings) -> Result<Vec<Figur
             out.extend(time.chart(&name, (&title, y_label, says), &key)?);
         }
     }
+    for queue in comparison.queues() {
+        let title = format!("{queue}: consumer lag");
+        let says = "Mean number of messages the queue held (published, not yet acknowledged, dead-lettered or dropped) in each interval: what its consumers still owe";
+        let key = format!("queues.{queue}.lag");
+        let name = format!("{queue}-lag");
+        out.extend(time.chart(&name, (&title, "messages held", says), &key)?);
+    }
     out.extend(latency_cdfs(comparison, &clients, seeds)?);
     // One seed has no interval: a bar per variant would only repeat the table.
     if seeds > 1 {

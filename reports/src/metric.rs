@@ -59,7 +59,9 @@ pub enum LatencyView {
 impl Metric {
     /// The value of this metric in a run that does not report it (a variant without the
     /// pattern it counts): 0 for a count of events (none happened), undefined for a ratio, a
-    /// latency or a duration, which have nothing to measure.
+    /// latency or a duration, which have nothing to measure. A queue's message counts are
+    /// undefined too: a variant without the queue (a synchronous call) has no messages, and
+    /// its failures are counted where its callers see them.
     pub(crate) fn value_when_absent(&self) -> Option<f64> {
         match self.unit.as_str() {
             "requests" | "executions" | "attempts" | "writes" | "reads" => Some(0.0),

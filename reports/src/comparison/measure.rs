@@ -435,6 +435,52 @@ pub(crate) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
             out.push((metric(key, label, unit, Better::Lower, headline), value));
         }
     }
+    for (name, q) in &summary.queues {
+        // A message queue: duplicate effects and messages it lost to a full partition are what
+        // its settings change; its lag is what the consumers owe (issue #18).
+        let rows = [
+            (
+                "duplicates",
+                "effects applied twice",
+                "messages",
+                true,
+                Some(q.duplicates as f64),
+            ),
+            (
+                "refused",
+                "messages dropped or refused when full",
+                "messages",
+                true,
+                Some((q.dropped + q.rejected) as f64),
+            ),
+            (
+                "dead_lettered",
+                "messages dead-lettered",
+                "messages",
+                false,
+                Some(q.dead_lettered as f64),
+            ),
+            (
+                "lag_max_s",
+                "greatest consumer lag",
+                "s",
+                false,
+                Some(q.lag_max_s),
+            ),
+            (
+                "wait_p99",
+                "p99 wait for a first delivery",
+                "ms",
+                false,
+                q.wait_ms.p99,
+            ),
+        ];
+        for (what, label, unit, headline, value) in rows {
+            let key = format!("queues.{name}.{what}");
+            let label = format!("{name} {label}");
+            out.push((metric(key, label, unit, Better::Lower, headline), value));
+        }
+    }
     for (service, d) in &summary.deployments {
         // A deployment of a bad version (issue #21): the bad requests it let through, and how
         // long its alert took (undefined when it never fired).
