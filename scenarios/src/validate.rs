@@ -200,6 +200,7 @@ impl Checker<'_> {
         let first_queue = services.len() as u32;
         let (queues, brokers) = self.queues(raw, first_queue, &service_names, &own_names)?;
         services.extend(brokers);
+        let workflows = self.workflows(raw, &own_names, &mut services)?;
         self.operations(raw, callee)?;
         self.leader_only(raw)?;
         self.acyclic(&services)?;
@@ -330,6 +331,7 @@ impl Checker<'_> {
             queues,
             quorum: self.quorum(raw)?,
             deployments,
+            workflows,
         };
         self.within_limits(&world)?;
         Ok((world, slos))
@@ -1070,6 +1072,7 @@ mod policy;
 mod quorum;
 mod random;
 mod warmup;
+mod workflow;
 
 #[cfg(test)]
 mod tests;
