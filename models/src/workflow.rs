@@ -130,6 +130,9 @@ pub struct WorkflowResult {
     pub steps: Vec<StepCounts>,
     /// Two-phase commit: total time locks were held after the warm-up (lock-seconds).
     pub lock_held: SimDuration,
+    /// Two-phase commit: of `lock_held`, the time locks were held by instances in doubt (their
+    /// coordinator down, so no decision could come).
+    pub lock_held_in_doubt: SimDuration,
     /// Two-phase commit: the most locks held at once.
     pub locks_max: u64,
     /// Locks held when the run ended.
@@ -146,6 +149,7 @@ struct Flow {
     locks_now: u64,
     locks_max: u64,
     lock_held: SimDuration,
+    lock_held_in_doubt: SimDuration,
     keys: Stream,
 }
 
@@ -186,6 +190,7 @@ impl Workflows {
                     locks_now: 0,
                     locks_max: 0,
                     lock_held: SimDuration::ZERO,
+                    lock_held_in_doubt: SimDuration::ZERO,
                     keys: Stream::new(seed, &format!("workflow/{}/keys", config.name)),
                     counts: WorkflowCounts::default(),
                     config: config.clone(),
@@ -358,7 +363,11 @@ impl Workflows {
                 if holder == id {
                     locks.remove(&i.key);
                     f.locks_now -= 1;
-                    f.lock_held = f.lock_held.saturating_add(now.since(since.max(warmup_end)));
+                    let held = now.since(since.max(warmup_end));
+                    f.lock_held = f.lock_held.saturating_add(held);
+                    if i.stranded {
+                        f.lock_held_in_doubt = f.lock_held_in_doubt.saturating_add(held);
+                    }
                 }
             }
         }
@@ -446,10 +455,14 @@ impl Workflows {
                         counts.left += i.applied >> step & 1;
                     }
                 }
-                let held: SimDuration = (f.locks.iter().flat_map(|l| l.values()))
-                    .fold(SimDuration::ZERO, |sum, &(_, since)| {
-                        sum.saturating_add(end.since(since.max(self.warmup_end)))
-                    });
+                let (mut held, mut in_doubt) = (SimDuration::ZERO, SimDuration::ZERO);
+                for &(holder, since) in f.locks.iter().flat_map(|l| l.values()) {
+                    let span = end.since(since.max(self.warmup_end));
+                    held = held.saturating_add(span);
+                    if self.instances.get(&holder).is_some_and(|i| i.stranded) {
+                        in_doubt = in_doubt.saturating_add(span);
+                    }
+                }
                 WorkflowResult {
                     name: f.config.name.clone(),
                     protocol: f.config.protocol,
@@ -458,6 +471,7 @@ impl Workflows {
                     in_flight_end: in_flight,
                     steps,
                     lock_held: f.lock_held.saturating_add(held),
+                    lock_held_in_doubt: f.lock_held_in_doubt.saturating_add(in_doubt),
                     locks_max: f.locks_max,
                     locks_end: f.locks_now,
                 }

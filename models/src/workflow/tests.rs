@@ -106,6 +106,7 @@ fn a_prepared_lock_blocks_others_until_the_crashed_coordinator_restarts() {
     );
     // The lock was held from 0 to the restart at 1 s, and the third's since 1.001 s.
     assert_eq!(r.lock_held, SimDuration::from_millis(1_000));
+    assert_eq!(r.lock_held_in_doubt, SimDuration::from_millis(1_000));
     assert_eq!((r.locks_max, r.locks_end), (1, 1));
     assert!(identity_holds(&w, at(1_001)));
 }

@@ -37,6 +37,9 @@ pub struct WorkflowSummary {
     pub blocked: u64,
     /// Lock-seconds held after the warm-up; null for a saga (it holds none).
     pub lock_seconds: Option<f64>,
+    /// Of those, the lock-seconds held by transactions in doubt (their coordinator down);
+    /// null for a saga.
+    pub in_doubt_lock_seconds: Option<f64>,
     /// The most locks held at once; null for a saga.
     pub locks_max: Option<u64>,
     /// Per step, in order: `applied − undone = completed + left`.
@@ -79,6 +82,8 @@ impl WorkflowSummary {
             compensations_failed: c.compensations_failed,
             blocked: c.blocked,
             lock_seconds: locking.then(|| round(result.lock_held.as_secs_f64(), 6)),
+            in_doubt_lock_seconds: locking
+                .then(|| round(result.lock_held_in_doubt.as_secs_f64(), 6)),
             locks_max: locking.then_some(result.locks_max),
             steps: (result.steps.iter())
                 .map(|s| StepSummary {

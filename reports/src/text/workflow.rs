@@ -18,10 +18,12 @@ pub(super) fn render(out: &mut String, name: &str, w: &WorkflowSummary) {
         w.protocol, w.started, w.completed, w.compensated, w.aborted, w.inconsistent,
         w.in_flight_end, w.recovered, w.compensations, w.compensations_failed,
     );
-    if let (Some(seconds), Some(max)) = (w.lock_seconds, w.locks_max) {
+    if let (Some(seconds), Some(doubt), Some(max)) =
+        (w.lock_seconds, w.in_doubt_lock_seconds, w.locks_max)
+    {
         let _ = write!(
             out,
-            "; {} prepares blocked by a held lock, {seconds:.3} lock-seconds, at most {max} locks",
+            "; {} prepares blocked by a held lock, {seconds:.3} lock-seconds ({doubt:.3} in doubt), at most {max} locks",
             w.blocked,
         );
     }
