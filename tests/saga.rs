@@ -199,7 +199,7 @@ fn bad_workflows_are_refused_with_their_path() {
         (base.replace(r#""coordinator": "orders""#, r#""coordinator": "ordres""#), "workflows[0"),
         (base.replace(r#"{ "service": "shipping", "timeout": "1s" }"#, r#"{ "service": "shiping" }"#), "steps[2"),
         (base.replace(r#""coordinator": "orders""#, r#""coordinator": "payments""#), "must not be the workflow's coordinator"),
-        (base.replace(r#""protocol""#, r#""protocol""#).replace(
+        (base.replace(
             r#""steps": [ { "service": "payments", "timeout": "1s" },
                { "service": "inventory", "timeout": "1s" },
                { "service": "shipping", "timeout": "1s" } ]"#, r#""steps": []"#), "must list at least one step"),
