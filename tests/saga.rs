@@ -11,7 +11,9 @@
 //! coordinator crash blocks it for the length of the crash.
 
 use faultline::simulate::{simulate, Simulated};
+use models::world::trace::{run_traced, Admitted, Happening, TraceOptions};
 use reports::summary::WorkflowSummary;
+use sim_core::{SimDuration, SimTime};
 
 /// A scenario of client `shop` (100/s) calling coordinator `orders` (2 replicas), whose
 /// workflow `checkout` runs steps on `payments`, `inventory` and `shipping`; `workflow` is
@@ -171,6 +173,8 @@ fn two_phase_commit_blocks_for_the_whole_coordinator_crash() {
     let requests: u64 = orders.calls.iter().map(|c| c.requests).sum();
     assert_eq!(attempts, requests, "no step retries");
     assert_eq!(w.blocked, failed, "{w:?}");
+    // And they are exactly the attempts the trace shows refused for a held lock.
+    assert_eq!(w.blocked, locked_in_trace(&scenario(workflow, crash), 1));
     // Nothing commits while the lock is held: throughput is zero for the crash's length,
     // and comes back after the restart.
     let goodput = |r: &Simulated, from: usize, to: usize| -> f64 {
@@ -190,6 +194,48 @@ fn two_phase_commit_blocks_for_the_whole_coordinator_crash() {
         goodput(&saga, 11, 20) > 9.0 * 40.0,
         "the saga during the crash"
     );
+}
+
+/// Attempts the full trace of `text` at `seed` shows refused for a held lock after the
+/// warm-up (2 s).
+fn locked_in_trace(text: &str, seed: u64) -> u64 {
+    let options = scenarios::LoadOptions::default();
+    let scenario = scenarios::parse(text, "saga-test", &options).unwrap_or_else(|e| panic!("{e}"));
+    let window = TraceOptions {
+        from: SimTime::ZERO,
+        to: SimTime::MAX,
+        events_from: 1,
+        until_event: None,
+        records_max: usize::MAX,
+    };
+    let traced = run_traced(&scenario.world, seed, window).expect("the run ends");
+    assert!(!traced.trace.truncated);
+    let warmup = SimTime::ZERO.add(SimDuration::from_secs(2));
+    (traced.trace.records.iter())
+        .filter(|r| r.at >= warmup)
+        .filter(|r| {
+            matches!(
+                r.what,
+                Happening::Admission {
+                    admitted: Admitted::Locked,
+                    ..
+                }
+            )
+        })
+        .count() as u64
+}
+
+#[test]
+fn a_paused_coordinator_compensates_after_its_pause() {
+    // A 5 s pause of orders[0] while every shipment fails: the failures its frozen jobs hear
+    // wait for the pause's end, and then compensate; the accounting still closes.
+    let faults = r#"{ "kind": "error_burst", "target": "shipping", "at": "0s", "fraction": 1.0 },
+        { "kind": "pause", "target": "orders[0]", "at": "10s", "for": "5s" }"#;
+    let simulated = run(&scenario("", faults), 1);
+    let w = checkout(&simulated);
+    accounted(w);
+    assert_eq!(w.compensated + w.in_flight_end, w.started, "{w:?}");
+    assert_eq!(w.inconsistent, 0, "{w:?}");
 }
 
 #[test]

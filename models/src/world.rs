@@ -476,6 +476,8 @@ enum Frozen {
     Move,
     /// It fails with an error (its last call failed during the pause).
     Fail,
+    /// It sends the compensation of this step of its workflow (`workflow`).
+    Undo(u32),
 }
 
 impl World {

@@ -335,6 +335,7 @@ impl World {
                     Frozen::Work(left) => self.start_work(job, left, ctx),
                     Frozen::Move => self.move_on(job, ctx),
                     Frozen::Fail => self.finish_job(job, Reply::Error, ctx),
+                    Frozen::Undo(step) => self.send_undo(job, step, ctx),
                 }
             }
             // Workers idle through the pause take the work that queued meanwhile; the

@@ -1,13 +1,16 @@
 //! The world's side of workflows (`workflow`): a coordinator's job starts an instance with
 //! its first step, hears each step's outcome before the usual course, sends a saga's
-//! compensations as requests on the step's own call edge, and a two-phase commit's prepares
-//! ask for their lock as they reach their participant.
+//! compensations as requests on the step's own call edge (after the pause, if its replica is
+//! frozen), and a two-phase commit's prepares ask for their lock as they reach their
+//! participant.
 
 use sim_core::network::NodeId;
 use sim_core::{Context, SimTime};
 
 use super::dispatch::{Caller, Sending};
-use super::{idempotency, AttemptKey, JobKey, Origin, PackedEvent, Phase, Reply, Request, World};
+use super::{
+    idempotency, AttemptKey, Frozen, JobKey, Origin, PackedEvent, Phase, Reply, Request, World,
+};
 use crate::config::Guards;
 use crate::workflow::Next;
 
@@ -50,6 +53,8 @@ impl World {
         } else {
             workflows.step_decided(id, call, ok, now)
         };
+        let j = &self.jobs[job];
+        let paused = self.services[j.service.0 as usize].is_paused(j.replica);
         match next {
             Next::Continue => {
                 if ok
@@ -63,13 +68,22 @@ impl World {
                 }
                 false
             }
+            // A frozen coordinator moves on when its pause ends, as a plain job does.
+            Next::Undo(step) if paused => {
+                self.jobs[job].phase = Phase::Paused(Frozen::Undo(step));
+                true
+            }
             Next::Undo(step) => {
                 self.send_undo(job, step, ctx);
                 true
             }
             Next::Fail => {
                 self.instance_of.remove(job);
-                self.finish_job(job, Reply::Error, ctx);
+                if paused {
+                    self.jobs[job].phase = Phase::Paused(Frozen::Fail);
+                } else {
+                    self.finish_job(job, Reply::Error, ctx);
+                }
                 true
             }
         }
@@ -77,7 +91,7 @@ impl World {
 
     /// Sends the compensation of step `step` of `job`'s instance: a request on the step's
     /// own call edge (its timeout and retries), with its own idempotency key.
-    fn send_undo(&mut self, job: JobKey, step: u32, ctx: &mut Context<'_, PackedEvent>) {
+    pub(super) fn send_undo(&mut self, job: JobKey, step: u32, ctx: &mut Context<'_, PackedEvent>) {
         let now = ctx.now();
         let measured = now >= self.warmup_end;
         let j = &mut self.jobs[job];
