@@ -10,6 +10,9 @@
 //! cannot decide alone, and holds its locks until it hears the coordinator's decision, so a
 //! coordinator crash blocks it for the length of the crash.
 
+// Tolerances use f64::sqrt: test arithmetic, not a sampling formula.
+#![allow(clippy::disallowed_methods)]
+
 use faultline::simulate::{simulate, Simulated};
 use models::world::trace::{run_traced, Admitted, Happening, TraceOptions};
 use reports::summary::WorkflowSummary;
@@ -121,6 +124,28 @@ fn a_failing_last_step_compensates_every_step_before_it_once() {
         assert_eq!((step.applied, step.undone), (w.started, w.started), "{w:?}");
     }
     assert_eq!((w.steps[2].applied, w.steps[2].undone), (0, 0));
+}
+
+#[test]
+fn the_compensated_fraction_is_the_last_step_failure_rate() {
+    // Each instance reaches shipping (nothing else fails) and fails there with probability
+    // p = 0.1, independently (a fresh draw per attempt, one attempt per step), so the number
+    // compensated is Binomial(n, p): within 4 standard deviations, sqrt(n·p·(1 − p)), of n·p
+    // (Feller, *An Introduction to Probability Theory*, vol. 1, ch. VI).
+    let faults = r#"{ "kind": "error_burst", "target": "shipping", "at": "0s", "fraction": 0.1 }"#;
+    for seed in 1..=3 {
+        let simulated = run(&scenario("", faults), seed);
+        let w = checkout(&simulated);
+        accounted(w);
+        let n = (w.started - w.in_flight_end) as f64;
+        let (mean, sd) = (0.1 * n, (n * 0.1 * 0.9).sqrt());
+        let compensated = w.compensated as f64;
+        assert!(
+            (compensated - mean).abs() <= 4.0 * sd,
+            "seed {seed}: {compensated} compensated of {n}, expected {mean} ± {sd}"
+        );
+        assert_eq!(w.compensations, 2 * w.compensated, "{w:?}");
+    }
 }
 
 #[test]
