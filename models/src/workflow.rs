@@ -37,6 +37,13 @@ use crate::config::{Protocol, ServiceId, WorkflowConfig};
 /// Steps a workflow may have (an instance keeps its applied steps in a 64-bit mask).
 pub const STEPS_MAX: usize = 64;
 
+/// Bytes per running instance in its map (key, value and the B-tree's share), for the
+/// memory guard.
+const INSTANCE_BYTES: u64 = (std::mem::size_of::<(InstanceId, Instance)>() + 16) as u64;
+
+/// Bytes per held lock in its step's map (key, holder, since and the B-tree's share).
+const LOCK_BYTES: u64 = (std::mem::size_of::<(u32, (InstanceId, SimTime))>() + 16) as u64;
+
 /// An instance's id: the number of instances started before it.
 pub type InstanceId = u64;
 
@@ -438,6 +445,12 @@ impl Workflows {
                 }
             }
         }
+    }
+
+    /// Bytes its running instances and held locks take, for the memory guard.
+    pub fn memory_used(&self) -> u64 {
+        let locks: u64 = self.flows.iter().map(|f| f.locks_now).sum();
+        self.instances.len() as u64 * INSTANCE_BYTES + locks * LOCK_BYTES
     }
 
     /// What each workflow measured, with the instances still running at `end`.

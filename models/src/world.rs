@@ -1089,7 +1089,7 @@ impl Model for World {
         let held = match &self.queues {
             None => 0,
             Some(queues) => queues.part.iter().map(MessageQueue::memory_used).sum(),
-        };
+        } + self.workflows.as_ref().map_or(0, Workflows::memory_used);
         self.memory_fixed
             .saturating_add(in_flight)
             .saturating_add(held)
