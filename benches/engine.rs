@@ -1066,6 +1066,7 @@ mod whole_run {
             queues: Vec::new(),
             quorum: None,
             deployments: Vec::new(),
+            workflows: Vec::new(),
         }
     }
 

@@ -582,6 +582,7 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
                 Admitted::ClientError => "client_error",
                 Admitted::RateLimited => "rate_limited",
                 Admitted::Shed => "shed_by_priority",
+                Admitted::Locked => "locked",
             };
             put("kind", json!(kind));
             put("replica", name(replica));

@@ -67,6 +67,7 @@ fn world(web: ClientConfig) -> WorldConfig {
         queues: Vec::new(),
         quorum: None,
         deployments: Vec::new(),
+        workflows: Vec::new(),
     }
 }
 

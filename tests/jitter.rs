@@ -68,6 +68,7 @@ fn retries_per_ms(jitter: Jitter) -> BTreeMap<u64, u64> {
         queues: Vec::new(),
         quorum: None,
         deployments: Vec::new(),
+        workflows: Vec::new(),
     };
     let counts = Rc::new(RefCell::new(BTreeMap::new()));
     let sink = Rc::clone(&counts);

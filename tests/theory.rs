@@ -65,6 +65,7 @@ fn queue(rate_per_s: f64, workers: u32, service_time: Distribution, seed: u64) -
         queues: Vec::new(),
         quorum: None,
         deployments: Vec::new(),
+        workflows: Vec::new(),
     };
     models::run(&config, seed).expect("theory runs stay within their limits")
 }

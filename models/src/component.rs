@@ -10,6 +10,9 @@
 //!                   └── Event::Quorum { key }   ──▶ Quorum::on_event(event, reach, scope)
 //! ```
 //!
+//! Workflows (`workflow`) have no events of their own: their steps and compensations are the
+//! world's requests, and the world tells them of outcomes, crashes and restarts.
+//!
 //! A component has its own closed set of events. It reaches the event loop only through a
 //! `Scope`: read the time, schedule or cancel one of its own events, and fold an outcome its
 //! events do not show into the run's trace hash. The world's scope parks the component's event

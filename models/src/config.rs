@@ -21,7 +21,8 @@
 //!        ├─ quorum    the quorum-replicated store
 //!        ├─ deploy    a deployment of a bad version and its rollback
 //!        ├─ election  the lease election
-//!        └─ message_queue  message queues (partitions, visibility, dead letters)
+//!        ├─ message_queue  message queues (partitions, visibility, dead letters)
+//!        └─ workflow  workflows across services (saga, two-phase commit)
 //! ```
 
 use sim_core::{Distribution, Limits, Probability, SimDuration};
@@ -38,6 +39,7 @@ pub mod load;
 pub mod message_queue;
 pub mod quorum;
 pub mod service;
+pub mod workflow;
 
 pub use autoscale::{AutoscaleConfig, AutoscaleMetric};
 pub use cost::Prices;
@@ -66,6 +68,7 @@ pub use service::{
     Balancer, CodelConfig, Discipline, IdempotencyConfig, OutlierDetectionConfig, OverloadConfig,
     PoolConfig, QueuePolicy, RateLimitScope, RateLimiterConfig, ServiceClasses, ServicePolicies,
 };
+pub use workflow::{Protocol, Step, WorkflowConfig};
 
 /// Width of one row of every time series (clients, services, the database) of a run up to
 /// 2,000 s long; longer runs use `sim_core::series::interval_for(duration)`, as
@@ -108,6 +111,8 @@ pub struct WorldConfig {
     pub quorum: Option<QuorumConfig>,
     /// Deployments of a new version, at most one per service (`deploy`).
     pub deployments: Vec<Deployment>,
+    /// Workflows across services, at most one per coordinator (`workflow`).
+    pub workflows: Vec<WorkflowConfig>,
 }
 
 impl WorldConfig {
@@ -138,6 +143,7 @@ impl WorldConfig {
             queues: Vec::new(),
             quorum: None,
             deployments: Vec::new(),
+            workflows: Vec::new(),
         }
     }
 }

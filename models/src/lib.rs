@@ -41,6 +41,7 @@ pub mod retry_budget;
 pub mod service;
 pub mod shedding;
 pub mod tied;
+pub mod workflow;
 pub mod world;
 
 pub use adaptive_throttle::{AdaptiveThrottle, ThrottleCounts};
@@ -64,8 +65,10 @@ pub use config::{
     Profile, Promotion, QueuePolicy, QuorumConfig, RandomFaults, RandomKind, RandomTarget, Rate,
     RateLimitScope, RateLimiterConfig, ReadFrom, Regression, Replication, RequestClass,
     RetryBudgetConfig, RetryPolicy, Rollback, ServiceClasses, ServiceConfig, ServiceId,
-    ServicePolicies, SlidingWindow, Spacing, Target, Unreachable, WhenFull, WorldConfig,
+    ServicePolicies, SlidingWindow, Spacing, Target, Unreachable, WhenFull, WorkflowConfig,
+    WorldConfig,
 };
+pub use config::{Protocol, Step};
 pub use cost::{Cost, CostParts, ServiceCost, Usage};
 pub use database::{DatabaseCalls, DatabaseResult, DatabaseSeries};
 pub use deploy::{DeploymentResult, Rollout, Version};
@@ -86,6 +89,7 @@ pub use result::{
 pub use retry_budget::{EnvoyRetryBudget, RetryBudget};
 pub use service::WorkKind;
 pub use tied::TiedCounts;
+pub use workflow::{StepCounts, WorkflowCounts, WorkflowResult};
 pub use world::state::{ClientState, ClockReading, ReplicaState, WorldState};
 pub use world::trace::{
     run_traced, Admitted, AttemptRef, CacheOutcome, Done, FaultLabel, Happening, Part, PartRecord,

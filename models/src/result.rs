@@ -39,6 +39,8 @@ pub struct RunResult {
     pub components: Vec<ComponentCounts>,
     /// What each deployment of a new version did (`deploy`), in configuration order.
     pub deployments: Vec<crate::deploy::DeploymentResult>,
+    /// What each workflow across services measured (`workflow`), in configuration order.
+    pub workflows: Vec<crate::workflow::WorkflowResult>,
 }
 
 /// Worker time spent, by what it was spent on (nanoseconds; jobs that arrived after warm-up).

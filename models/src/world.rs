@@ -36,7 +36,7 @@ use crate::caller_class::AttemptClass;
 use crate::client::Client;
 use crate::config::{
     ClassId, ClientId, DatabaseOp, Fault, FaultKind, Guards, Hedge, Priority, RetryPolicy,
-    ServiceId, Target, WorldConfig,
+    ServiceId, WorldConfig,
 };
 use crate::database::{Database, DatabaseResult};
 use crate::election::{Election, ElectionResult};
@@ -46,6 +46,7 @@ use crate::quorum::Quorum;
 pub use crate::reply::Reply;
 use crate::result::{FaultRecord, RunResult, ServiceResult};
 use crate::service::{Service, WorkKind};
+use crate::workflow::Workflows;
 use dispatch::{Caller, Sending};
 pub use event::{Event, PackedEvent};
 use holders::Holders;
@@ -282,6 +283,14 @@ pub struct World {
     deploying: bool,
     /// Some service has an autoscaler (`autoscale`): a freed worker may end a drain.
     scaling: bool,
+    /// The workflows (`workflow`), if the scenario has any.
+    workflows: Option<crate::workflow::Workflows>,
+    /// The instance each coordinator's job runs.
+    instance_of: slotmap::SecondaryMap<JobKey, crate::workflow::InstanceId>,
+    /// The scenario has workflows (one branch per call made and decided otherwise).
+    flowing: bool,
+    /// Some workflow uses two-phase commit (one branch per arriving attempt otherwise).
+    locking: bool,
 }
 
 /// What the world's components measured.
@@ -467,6 +476,8 @@ enum Frozen {
     Move,
     /// It fails with an error (its last call failed during the pause).
     Fail,
+    /// It sends the compensation of this step of its workflow (`workflow`).
+    Undo(u32),
 }
 
 impl World {
@@ -638,7 +649,17 @@ impl World {
                 .services
                 .iter()
                 .any(|s| s.policies.autoscale.is_some()),
+            workflows: None,
+            instance_of: slotmap::SecondaryMap::new(),
+            flowing: false,
+            locking: false,
         };
+        if !config.workflows.is_empty() {
+            let services = world.services.len();
+            let w = Workflows::new(&config.workflows, services, seed, warmup_end);
+            (world.flowing, world.locking) = (true, w.locking());
+            world.workflows = Some(w);
+        }
         if sheddable {
             world
                 .services
@@ -754,6 +775,7 @@ impl World {
             quorum,
             components: self.users.counts(),
             deployments: self.rollouts.iter().map(|r| r.result()).collect(),
+            workflows: (self.workflows.as_ref()).map_or(Vec::new(), |w| w.results(stats.end)),
         }
     }
 
@@ -918,6 +940,9 @@ impl World {
                 return;
             }
         }
+        if self.flowing && self.jobs[job].calls_made == 0 {
+            self.workflow_begin(job, ctx.now());
+        }
         let j = &mut self.jobs[job];
         let service = &self.services[j.service.0 as usize];
         let Some(call) = service.config.calls.get(j.calls_made as usize) else {
@@ -999,68 +1024,6 @@ impl World {
         fan.clear();
         self.fan = fan;
     }
-
-    fn on_fault_start(&mut self, fault: u32, ctx: &mut Context<'_, PackedEvent>) {
-        let target = match self.faults[fault as usize].kind {
-            FaultKind::Crash { target, .. } => target,
-            FaultKind::Pause { target } => return self.pause(target, ctx),
-            _ => return,
-        };
-        let now = ctx.now();
-        for replica in self.replicas_of(target) {
-            self.crash_replica(target.service, replica, now);
-        }
-    }
-
-    /// Replica `replica` of `service` goes down: every job it holds is lost.
-    pub(super) fn crash_replica(&mut self, service: ServiceId, replica: u32, now: SimTime) {
-        let lost = self.services[service.0 as usize].crash(replica, now);
-        self.note(now, |w| w.jobs_lost(service, replica, lost));
-        let doomed: Vec<JobKey> = self
-            .jobs
-            .iter()
-            .filter(|(_, j)| j.service == service && j.replica == replica)
-            .map(|(key, _)| key)
-            .collect();
-        // Every job of the replica is queued, in service, or waiting on a call; those in
-        // service hold a worker, those waiting on calls too.
-        assert!(
-            doomed.len() as u64 >= lost,
-            "a crash loses every queued and busy job"
-        );
-        for job in doomed {
-            let j = self.jobs.remove(job).expect("listed job is live");
-            self.attempts[j.attempt].holders.job_ended();
-            self.release(j.attempt);
-        }
-        self.clear_caches(service, replica);
-    }
-
-    fn on_fault_end(&mut self, fault: u32, ctx: &mut Context<'_, PackedEvent>) {
-        let target = match self.faults[fault as usize].kind {
-            FaultKind::Crash { target, .. } => target,
-            FaultKind::Pause { target } => return self.resume(target, ctx),
-            _ => return,
-        };
-        let now = ctx.now();
-        for replica in self.replicas_of(target) {
-            let still_down = self.faults.iter().enumerate().any(|(i, f)| {
-                i != fault as usize
-                    && f.active(now)
-                    && matches!(f.kind, FaultKind::Crash { target: t, .. } if t.covers(target.service, replica))
-            });
-            if !still_down {
-                self.services[target.service.0 as usize].restart(replica, now);
-            }
-        }
-    }
-
-    fn replicas_of(&self, target: Target) -> Vec<u32> {
-        match target.replica {
-            Some(replica) => vec![replica],
-            None => (0..self.services[target.service.0 as usize].config.replicas).collect(),
-        }
-    }
 }
 
 /// The per-attempt timeout and the retry policy of `caller`'s requests: its client's, or its
@@ -1126,7 +1089,7 @@ impl Model for World {
         let held = match &self.queues {
             None => 0,
             Some(queues) => queues.part.iter().map(MessageQueue::memory_used).sum(),
-        };
+        } + self.workflows.as_ref().map_or(0, Workflows::memory_used);
         self.memory_fixed
             .saturating_add(in_flight)
             .saturating_add(held)
@@ -1155,6 +1118,7 @@ impl Model for World {
 
 mod autoscale;
 mod cache;
+mod crash;
 mod deploy;
 mod dispatch;
 mod event;
@@ -1176,3 +1140,4 @@ mod tied;
 pub mod trace;
 pub use random_faults::{draw_random_faults, with_random_faults};
 mod users;
+mod workflow;

@@ -513,6 +513,7 @@ impl Scene {
             | Admitted::ClientError
             | Admitted::RateLimited
             | Admitted::Shed
+            | Admitted::Locked
             | Admitted::ReplicaDown(models::Unreachable::Refuse) => {}
         }
     }

@@ -23,6 +23,7 @@ mod idempotency;
 mod load;
 mod message_queue;
 mod quorum;
+mod workflow;
 pub use crate::slo::SloSpec;
 pub use crate::stats::round;
 pub use autoscale::{AutoscaleSummary, DecisionSummary};
@@ -36,6 +37,7 @@ pub use idempotency::{IdempotencySummary, TiedSummary};
 pub use load::{MemberSummary, RequestClassSummary};
 pub use message_queue::QueueSummary;
 pub use quorum::{ClientQuorumSummary, QuorumSummary};
+pub use workflow::{StepSummary, WorkflowSummary};
 
 /// Which run a summary describes: what the CLI knows and the result does not.
 #[derive(Clone, Debug, PartialEq)]
@@ -95,6 +97,9 @@ pub struct RunSummary {
     /// Each deployment of a new version by its service's name; absent when none deploys.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub deployments: BTreeMap<String, DeploymentSummary>,
+    /// Each workflow's figures, by name; absent (not empty) when there are no workflows.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub workflows: BTreeMap<String, WorkflowSummary>,
     /// What the run's work cost at the scenario's prices; absent (not null) when it sets none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostSummary>,
@@ -480,6 +485,12 @@ impl RunSummary {
             deployments: (result.deployments.iter())
                 .map(|d| (d.service.clone(), DeploymentSummary::of(d)))
                 .collect(),
+            workflows: {
+                let names: Vec<String> = result.services.iter().map(|s| s.name.clone()).collect();
+                (result.workflows.iter())
+                    .map(|w| (w.name.clone(), WorkflowSummary::of(w, &names)))
+                    .collect()
+            },
             cost: None,
             dashboard: Vec::new(),
         }

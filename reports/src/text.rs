@@ -12,6 +12,7 @@ mod database;
 mod deploy;
 mod election;
 mod identity;
+mod workflow;
 
 /// Renders a summary as aligned text tables.
 pub fn render(summary: &RunSummary) -> String {
@@ -276,6 +277,9 @@ pub fn render(summary: &RunSummary) -> String {
             q.blocked, q.in_flight_end, q.duplicates, q.deduplicated, ms(q.wait_ms.mean), ms(q.wait_ms.p99),
             q.lag_max_messages, q.lag_max_s, q.lag_end_messages, q.lag_end_s,
         ));
+    }
+    for (name, w) in &summary.workflows {
+        workflow::render(&mut out, name, w);
     }
     if let Some(q) = &summary.quorum {
         let repair = if q.read_repair { ", read repair" } else { "" };

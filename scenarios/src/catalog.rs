@@ -71,7 +71,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 35] = [
+const ENTRIES: [Entry; 36] = [
     Entry {
         name: "autoscale-lag",
         text: include_str!("../library/autoscale-lag.json"),
@@ -213,6 +213,11 @@ const ENTRIES: [Entry; 35] = [
     Entry {
         name: "retry-storm",
         text: include_str!("../library/retry-storm.json"),
+        files: &[],
+    },
+    Entry {
+        name: "saga-vs-2pc",
+        text: include_str!("../library/saga-vs-2pc.json"),
         files: &[],
     },
     Entry {

@@ -127,6 +127,11 @@
 //! | `queues[].poison_fraction` | `0` | |
 //! | `queues[].idempotent` | `false` | what you write is what runs |
 //! | `queues[].publish_time` | `{kind: constant, value: "0s"}` | the broker's own time is rarely the point |
+//! | `workflows` | `[]`: no workflows | |
+//! | `workflows[].protocol` | `"saga"` | |
+//! | `workflows[].durable_log` | `true` | an orchestrator persists its saga log (the usual design) |
+//! | `workflows[].keys` | `1000` | |
+//! | `workflows[].steps[].compensate` | `true` | |
 
 use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -142,6 +147,8 @@ mod election;
 pub use election::Election;
 mod message_queue;
 pub use message_queue::{MessageQueue, WhenFull};
+mod workflow;
+pub use workflow::{Protocol, Step, Workflow};
 
 mod quorum;
 pub use quorum::{OnNoQuorum, Quorum};
@@ -219,6 +226,10 @@ pub struct Scenario {
     /// Message queues that services publish to and that deliver to consumer services.
     #[serde(default)]
     pub queues: Vec<MessageQueue>,
+    /// Workflows across services: a coordinator's steps kept all-or-nothing by a saga or by
+    /// two-phase commit.
+    #[serde(default)]
+    pub workflows: Vec<Workflow>,
     /// A quorum-replicated store (Dynamo-style) that services call.
     #[serde(default)]
     pub quorum: Option<Quorum>,

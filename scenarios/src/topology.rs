@@ -346,6 +346,13 @@ fn nodes_and_edges(world: &WorldConfig) -> (Vec<Node>, Vec<Edge>) {
             name: service.name.clone(),
             kind: NodeKind::Service(id),
         });
+        // A workflow's coordinator makes its steps as its calls: their settings live in the
+        // workflow (`workflows.NAME.steps.SERVICE`), not in the service.
+        let workflow = world.workflows.iter().find(|w| w.coordinator == id);
+        let calls_at = match workflow {
+            Some(w) => format!("workflows.{}.steps", w.name),
+            None => format!("services.{}.calls", service.name),
+        };
         for (call_index, call) in service.calls.iter().enumerate() {
             let target = &world.services[call.target.0 as usize].name;
             // A path names a call by the service it calls, which finds the first such call;
@@ -359,7 +366,7 @@ fn nodes_and_edges(world: &WorldConfig) -> (Vec<Node>, Vec<Edge>) {
             edges.push(Edge {
                 from: service_node(id),
                 to: service_node(call.target),
-                setting: format!("services.{}.calls.{label}", service.name),
+                setting: format!("{calls_at}.{label}"),
                 timeout: call.timeout,
                 retry: call.retry,
                 fanout: call.fanout,

@@ -204,6 +204,7 @@ impl Checker<'_> {
         let first_queue = services.len() as u32;
         let (queues, brokers) = self.queues(raw, first_queue, &service_names, &own_names)?;
         services.extend(brokers);
+        let workflows = self.workflows(raw, &own_names, &mut services)?;
         self.operations(raw, callee)?;
         self.leader_only(raw)?;
         self.acyclic(&services)?;
@@ -334,6 +335,7 @@ impl Checker<'_> {
             queues,
             quorum: self.quorum(raw)?,
             deployments,
+            workflows,
         };
         self.within_limits(&world)?;
         Ok((world, slos))
@@ -1041,6 +1043,7 @@ mod policy;
 mod quorum;
 mod random;
 mod warmup;
+mod workflow;
 
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,8 @@
 //! the stateful models — no split brain and no stale write accepted in a lease election, no
 //! acknowledged write lost in a database failover, stale reads at most `STALE_READS_MAX` of
 //! a database's or a quorum store's reads, no message of a queue lost (dropped by a full
-//! partition, or missing from its accounting) and no effect of a message applied twice. More invariants are more entries of `CHECKS` and more `Violation`
+//! partition, or missing from its accounting), no effect of a message applied twice, and no
+//! workflow instance left inconsistent (a step applied and never undone). More invariants are more entries of `CHECKS` and more `Violation`
 //! variants, each with its severity and its key. A run stopped by a guard is a `Violation`
 //! too (`Guard`), found without a check.
 //!
@@ -22,6 +23,7 @@
 //! | stale reads | the stale fraction (0 to 1) | more stale reads, worse |
 //! | lost messages | 1 | a published message is gone: data loss |
 //! | duplicate effects | duplicates per published message, at most 1 | more duplicates, worse |
+//! | inconsistent workflows | 1 | a step stays applied for an instance that failed: money taken for an order never shipped |
 //!
 //! # Keys
 //!
@@ -92,6 +94,13 @@ pub enum Violation {
         /// Messages published.
         published: u64,
     },
+    /// Instances of a workflow ended with a step applied and not undone.
+    InconsistentWorkflows {
+        /// The workflow's name.
+        workflow: String,
+        /// Instances left inconsistent.
+        inconsistent: u64,
+    },
 }
 
 /// The largest share of stale reads a database may serve before `explore` calls it a failure.
@@ -101,12 +110,13 @@ pub const STALE_READS_MAX: f64 = 0.01;
 pub type Check = fn(&Simulated) -> Vec<Violation>;
 
 /// Every check, in the order their violations are listed.
-pub const CHECKS: [Check; 5] = [
+pub const CHECKS: [Check; 6] = [
     slo_misses,
     election_invariants,
     database_invariants,
     queue_invariants,
     quorum_invariants,
+    workflow_invariants,
 ];
 
 /// The violations of a finished run, check by check.
@@ -147,6 +157,7 @@ impl Violation {
                 published,
                 ..
             } => (*duplicates as f64 / (*published).max(1) as f64).min(1.0),
+            Violation::InconsistentWorkflows { .. } => 1.0,
         }
     }
 
@@ -164,6 +175,9 @@ impl Violation {
             Violation::StaleReads { database, .. } => format!("stale reads {database}"),
             Violation::LostMessages { queue, .. } => format!("lost messages {queue}"),
             Violation::DuplicateEffects { queue, .. } => format!("duplicate effects {queue}"),
+            Violation::InconsistentWorkflows { workflow, .. } => {
+                format!("inconsistent workflow {workflow}")
+            }
         }
     }
 
@@ -234,9 +248,29 @@ impl Violation {
                     "{queue}: {duplicates} effects applied twice ({published} messages published)"
                 );
             }
+            Violation::InconsistentWorkflows {
+                workflow,
+                inconsistent,
+            } => {
+                let _ = write!(
+                    text,
+                    "workflow {workflow}: {inconsistent} instances left with a step applied and not undone"
+                );
+            }
         }
         text
     }
+}
+
+/// Instances of each workflow left inconsistent (a step applied and never undone).
+fn workflow_invariants(run: &Simulated) -> Vec<Violation> {
+    (run.summary.workflows.iter())
+        .filter(|(_, w)| w.inconsistent > 0)
+        .map(|(name, w)| Violation::InconsistentWorkflows {
+            workflow: name.clone(),
+            inconsistent: w.inconsistent,
+        })
+        .collect()
 }
 
 /// Split brain in the lease election, if there is one.

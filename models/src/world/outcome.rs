@@ -392,6 +392,11 @@ impl World {
                 let service = j.service;
                 let s = &mut self.services[service.0 as usize];
                 s.count_call_outcome(call, r.ending, r.measured);
+                if self.flowing && self.workflow_decided(job, call, ok, ctx) {
+                    return;
+                }
+                let j = &mut self.jobs[job];
+                let s = &mut self.services[service.0 as usize];
                 let (succeeded, failed) = match &mut j.phase {
                     Phase::Calling { ok: oks, failed } if j.calls_made == call + 1 => {
                         if ok {

@@ -53,6 +53,12 @@ impl World {
             }
             return;
         }
+        if self.locking && !self.workflow_admits(attempt, now) {
+            // A prepare finds its key locked by another transaction's prepare.
+            self.note(now, |w| w.admission(attempt, Admitted::Locked));
+            self.reply(attempt, Reply::Conflict, ctx);
+            return;
+        }
         if !self.services[service.0 as usize].rate_limit_admits(now, class.caller) {
             self.note(now, |w| w.admission(attempt, Admitted::RateLimited));
             self.reply(attempt, Reply::RateLimited, ctx);
@@ -329,6 +335,7 @@ impl World {
                     Frozen::Work(left) => self.start_work(job, left, ctx),
                     Frozen::Move => self.move_on(job, ctx),
                     Frozen::Fail => self.finish_job(job, Reply::Error, ctx),
+                    Frozen::Undo(step) => self.send_undo(job, step, ctx),
                 }
             }
             // Workers idle through the pause take the work that queued meanwhile; the

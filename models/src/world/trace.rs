@@ -167,6 +167,8 @@ pub enum Admitted {
     RateLimited,
     /// Priority shedding turned it away (sheddable, the queue above its threshold).
     Shed,
+    /// A two-phase commit's prepare found its key locked by another transaction (`workflow`).
+    Locked,
 }
 
 /// How a request ended.
@@ -809,6 +811,7 @@ mod tests {
             queues: Vec::new(),
             quorum: None,
             deployments: Vec::new(),
+            workflows: Vec::new(),
         }
     }
 
