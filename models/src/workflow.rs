@@ -37,6 +37,20 @@ use crate::config::{Protocol, ServiceId, WorkflowConfig};
 /// Steps a workflow may have (an instance keeps its applied steps in a 64-bit mask).
 pub const STEPS_MAX: usize = 64;
 
+/// Trace tag of an instance its coordinator's crash strands, waiting for the restart.
+const STRANDED: u64 = 0x5354_5241_4e44_4544;
+/// Trace tag of a saga instance its coordinator's crash leaves as it is (no log).
+const LEFT: u64 = 0x4c45_4654_5f41_5050;
+/// Trace tag of a stranded instance its coordinator's restart resolves.
+const RESOLVED: u64 = 0x5245_534f_4c56_4544;
+
+/// The code a crash's or restart's effect on one instance folds into the trace hash: the
+/// events do not show it (a restart sends no message), so without it a durable log and none
+/// would hash alike.
+fn trace_code(tag: u64, applied: u64) -> u64 {
+    tag ^ applied.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 /// Bytes per running instance in its map (key, value and the B-tree's share), for the
 /// memory guard.
 const INSTANCE_BYTES: u64 = (std::mem::size_of::<(InstanceId, Instance)>() + 16) as u64;
@@ -405,31 +419,35 @@ impl Workflows {
 
     /// The coordinator replica running `id` crashed at `now`: a saga without a durable log
     /// leaves it as it is (inconsistent if a step was applied); otherwise it waits for the
-    /// replica's restart.
-    pub fn crashed(&mut self, id: InstanceId) {
-        let Some(i) = self.instances.get_mut(&id) else {
-            return;
-        };
+    /// replica's restart. Returns the code to fold into the trace hash (`None`: no such
+    /// instance).
+    pub fn crashed(&mut self, id: InstanceId) -> Option<u64> {
+        let i = self.instances.get_mut(&id)?;
         i.stranded = true;
         let config = &self.flows[i.flow as usize].config;
         if config.protocol == Protocol::Saga && !config.durable_log {
             let i = *i;
             self.settle_saga(id, &i, false);
+            return Some(trace_code(LEFT, i.applied));
         }
+        Some(trace_code(STRANDED, i.applied))
     }
 
     /// Replica `replica` of `service` restarted at `now`: the instances it stranded are
     /// resolved from its log: a saga's compensable steps are undone (those without a
-    /// compensation stay applied), a two-phase commit's are aborted.
-    pub fn restarted(&mut self, service: ServiceId, replica: u32, now: SimTime) {
+    /// compensation stay applied), a two-phase commit's are aborted. Returns one code per
+    /// resolved instance to fold into the trace hash, in instance order.
+    pub fn restarted(&mut self, service: ServiceId, replica: u32, now: SimTime) -> Vec<u64> {
         let Some(flow) = self.flow_of(service) else {
-            return;
+            return Vec::new();
         };
         let stranded: Vec<(InstanceId, Instance)> = (self.instances.iter())
             .filter(|(_, i)| i.flow == flow && i.replica == replica && i.stranded)
             .map(|(&id, &i)| (id, i))
             .collect();
+        let mut codes = Vec::with_capacity(stranded.len());
         for (id, mut i) in stranded {
+            codes.push(trace_code(RESOLVED, i.applied));
             match self.flows[flow as usize].config.protocol {
                 Protocol::TwoPhaseCommit => self.abort(id, &i, now),
                 Protocol::Saga => {
@@ -445,6 +463,7 @@ impl Workflows {
                 }
             }
         }
+        codes
     }
 
     /// Bytes its running instances and held locks take, for the memory guard.

@@ -2,7 +2,7 @@
 //! (and strands a workflow coordinator's instances), its end restarts the replica (and lets
 //! the coordinator resolve them); a pause freezes and resumes (`server`).
 
-use sim_core::{Context, SimTime};
+use sim_core::Context;
 
 use super::{JobKey, PackedEvent, World};
 use crate::config::{FaultKind, ServiceId, Target};
@@ -14,14 +14,19 @@ impl World {
             FaultKind::Pause { target } => return self.pause(target, ctx),
             _ => return,
         };
-        let now = ctx.now();
         for replica in self.replicas_of(target) {
-            self.crash_replica(target.service, replica, now);
+            self.crash_replica(target.service, replica, ctx);
         }
     }
 
     /// Replica `replica` of `service` goes down: every job it holds is lost.
-    pub(super) fn crash_replica(&mut self, service: ServiceId, replica: u32, now: SimTime) {
+    pub(super) fn crash_replica(
+        &mut self,
+        service: ServiceId,
+        replica: u32,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) {
+        let now = ctx.now();
         let lost = self.services[service.0 as usize].crash(replica, now);
         self.note(now, |w| w.jobs_lost(service, replica, lost));
         let doomed: Vec<JobKey> = self
@@ -37,7 +42,7 @@ impl World {
             "a crash loses every queued and busy job"
         );
         if self.flowing {
-            self.workflow_crashed(&doomed);
+            self.workflow_crashed(&doomed, ctx);
         }
         for job in doomed {
             let j = self.jobs.remove(job).expect("listed job is live");
@@ -61,10 +66,24 @@ impl World {
                     && matches!(f.kind, FaultKind::Crash { target: t, .. } if t.covers(target.service, replica))
             });
             if !still_down {
-                self.services[target.service.0 as usize].restart(replica, now);
-                if let Some(workflows) = self.workflows.as_mut() {
-                    workflows.restarted(target.service, replica, now);
-                }
+                self.restart_replica(target.service, replica, ctx);
+            }
+        }
+    }
+
+    /// Replica `replica` of `service` comes back up; a workflow coordinator resolves the
+    /// instances its crash stranded, each folded into the trace hash.
+    pub(super) fn restart_replica(
+        &mut self,
+        service: ServiceId,
+        replica: u32,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) {
+        let now = ctx.now();
+        self.services[service.0 as usize].restart(replica, now);
+        if let Some(workflows) = self.workflows.as_mut() {
+            for code in workflows.restarted(service, replica, now) {
+                ctx.fold(code);
             }
         }
     }

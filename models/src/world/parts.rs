@@ -111,12 +111,11 @@ impl World {
         let (Some(service), Some((nodes, _))) = (self.database_service, edge) else {
             return;
         };
-        let now = ctx.now();
         for node in nodes {
             let up = self.database.as_ref().expect("checked").part.node_up(node);
             match (up, self.services[service.0 as usize].is_up(node)) {
-                (false, true) => self.crash_replica(service, node, now),
-                (true, false) => self.services[service.0 as usize].restart(node, now),
+                (false, true) => self.crash_replica(service, node, ctx),
+                (true, false) => self.restart_replica(service, node, ctx),
                 _ => {}
             }
         }
@@ -134,7 +133,6 @@ impl World {
         let Some((node, edge)) = edge else {
             return;
         };
-        let now = ctx.now();
         for index in 0..self.services.len() {
             if !self.services[index].config.policies.leader_only {
                 continue;
@@ -145,8 +143,8 @@ impl World {
                 replica: Some(node),
             };
             match edge {
-                NodeEdge::Crash => self.crash_replica(service, node, now),
-                NodeEdge::Restart => self.services[index].restart(node, now),
+                NodeEdge::Crash => self.crash_replica(service, node, ctx),
+                NodeEdge::Restart => self.restart_replica(service, node, ctx),
                 NodeEdge::Pause => self.pause(target, ctx),
                 NodeEdge::Resume => self.resume(target, ctx),
             }

@@ -157,12 +157,15 @@ impl World {
         !workflows.preparing(id) || workflows.lock(id, call, now)
     }
 
-    /// The instances of the jobs a coordinator's crash loses.
-    pub(super) fn workflow_crashed(&mut self, jobs: &[JobKey]) {
+    /// The instances of the jobs a coordinator's crash loses, each folded into the trace
+    /// hash with what the crash did to it.
+    pub(super) fn workflow_crashed(&mut self, jobs: &[JobKey], ctx: &mut Context<'_, PackedEvent>) {
         for &job in jobs {
             if let Some(id) = self.instance_of.remove(job) {
                 let workflows = self.workflows.as_mut().expect("flowing has workflows");
-                workflows.crashed(id);
+                if let Some(code) = workflows.crashed(id) {
+                    ctx.fold(code);
+                }
             }
         }
     }
