@@ -481,6 +481,59 @@ pub(crate) fn measure(summary: &RunSummary) -> Vec<(Metric, Option<f64>)> {
             out.push((metric(key, label, unit, Better::Lower, headline), value));
         }
     }
+    for (name, w) in &summary.workflows {
+        // A workflow across services (issue #21): instances left half done are the failure
+        // that matters; two-phase commit's aborts, refused prepares and lock time are its
+        // price (undefined for a saga, which holds no lock).
+        let completed = (w.started > 0).then(|| w.completed as f64 / w.started as f64 * 100.0);
+        let rows = [
+            (
+                "inconsistent",
+                "instances left inconsistent",
+                "instances",
+                Better::Lower,
+                true,
+                Some(w.inconsistent as f64),
+            ),
+            (
+                "completed",
+                "instances completed",
+                "%",
+                Better::Higher,
+                false,
+                completed,
+            ),
+            (
+                "aborted",
+                "instances aborted",
+                "instances",
+                Better::Lower,
+                false,
+                Some(w.aborted as f64),
+            ),
+            (
+                "blocked",
+                "prepares refused for a held lock",
+                "prepares",
+                Better::Lower,
+                false,
+                Some(w.blocked as f64),
+            ),
+            (
+                "lock_seconds",
+                "lock-seconds held",
+                "s",
+                Better::Lower,
+                false,
+                w.lock_seconds,
+            ),
+        ];
+        for (what, label, unit, better, headline, value) in rows {
+            let key = format!("workflows.{name}.{what}");
+            let label = format!("{name} {label}");
+            out.push((metric(key, label, unit, better, headline), value));
+        }
+    }
     for (service, d) in &summary.deployments {
         // A deployment of a bad version (issue #21): the bad requests it let through, and how
         // long its alert took (undefined when it never fired).
