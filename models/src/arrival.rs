@@ -77,7 +77,14 @@ enum Process {
     Poisson {
         gap_ns: f64,
         spikes: Vec<Spike>,
-        sources: Vec<Exponentials>,
+        /// Per member, its stream `client/NAME/arrival`.
+        streams: Vec<Stream>,
+        /// Per member, its next gaps (before spikes), drawn from its stream a few at a time
+        /// into one cache line (`GapLine`), apart from the stream: an arrival reads 64 bytes
+        /// of a compact array (640 KB for 10,000 members) and touches its stream's 300 once
+        /// in seven arrivals, where a member's `Exponentials` (592 bytes) cost a cache miss
+        /// on every arrival of 10,000 members (issue #19).
+        gaps: Vec<GapLine>,
     },
     /// Fixed-rate constant members: each a fractional clock.
     Constant {
@@ -122,6 +129,11 @@ struct Exponentials {
     stream: Stream,
     draws: Draws<f64>,
 }
+
+/// Gaps of one Poisson member drawn ahead, seven and a cursor in one cache line.
+#[derive(Debug, Default)]
+#[repr(align(64))]
+struct GapLine(Draws<f64, 7>);
 
 /// A source sampled by inversion of a rate curve.
 #[derive(Debug)]
@@ -257,7 +269,11 @@ impl Arrivals {
             } => Process::Poisson {
                 gap_ns: 1e9 / rate,
                 spikes,
-                sources: members.iter().map(|m| Exponentials::new(seed, m)).collect(),
+                streams: members
+                    .iter()
+                    .map(|m| Stream::new(seed, &format!("client/{m}/arrival")))
+                    .collect(),
+                gaps: members.iter().map(|_| GapLine::default()).collect(),
             },
             Load::Open {
                 spacing: Spacing::Constant,
@@ -352,7 +368,7 @@ impl Arrivals {
     /// Every source's first event: `(source, when, how)`, in source order.
     pub(crate) fn first(&mut self) -> Vec<(u32, SimTime, Start)> {
         let sources = match &self.process {
-            Process::Poisson { sources, .. } => sources.len(),
+            Process::Poisson { streams, .. } => streams.len(),
             Process::Constant { clocks, .. } => clocks.len(),
             Process::Curve { sources, .. } => sources.len(),
             Process::Daily(daily) => daily.sources.len(),
@@ -387,10 +403,14 @@ impl Arrivals {
         if let Process::Poisson {
             gap_ns,
             spikes,
-            sources,
+            streams,
+            gaps,
         } = &mut self.process
         {
-            let gap = sources[source as usize].take(*gap_ns);
+            // The same numbers in the same order as drawing each when it is needed: the
+            // stream has no other user.
+            let stream = &mut streams[source as usize];
+            let gap = gaps[source as usize].0.take(|| stream.exponential(*gap_ns));
             return Some(now.add(SimDuration::from_nanos_f64(spiked(spikes, now, gap))));
         }
         self.next_other(source, now)

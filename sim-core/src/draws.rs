@@ -7,28 +7,29 @@
 //! later draw is a load. The numbers are the same, in the same order, as drawing one at a
 //! time from the same stream, as long as nothing else draws from that stream.
 
-/// Values drawn per batch. Row (d) of `benches/engine.rs` measured 8 to 128: 32 and 64 were
-/// the fastest and even with each other (BENCHMARKS.md).
+/// Values drawn per batch by default. Row (d) of `benches/engine.rs` measured 8 to 128: 32 and
+/// 64 were the fastest and even with each other (BENCHMARKS.md).
 const BATCH: usize = 32;
 
-/// Values drawn `BATCH` at a time by a refill function, handed out one at a time in order.
+/// Values drawn `N` at a time by a refill function, handed out one at a time in order. `N` is
+/// `BATCH` unless a user has many of them and wants each small (a Poisson group's members).
 #[derive(Clone, Debug)]
-pub struct Draws<T> {
-    batch: [T; BATCH],
-    /// The index of the next value to hand out; `BATCH` when the batch is used up.
+pub struct Draws<T, const N: usize = BATCH> {
+    batch: [T; N],
+    /// The index of the next value to hand out; `N` when the batch is used up.
     next: usize,
 }
 
-impl<T: Copy + Default> Default for Draws<T> {
+impl<T: Copy + Default, const N: usize> Default for Draws<T, N> {
     fn default() -> Self {
         Draws {
-            batch: [T::default(); BATCH],
-            next: BATCH,
+            batch: [T::default(); N],
+            next: N,
         }
     }
 }
 
-impl<T: Copy + Default> Draws<T> {
+impl<T: Copy + Default, const N: usize> Draws<T, N> {
     /// An empty batch: the first `take` draws a whole batch.
     pub fn new() -> Self {
         Self::default()
@@ -37,7 +38,7 @@ impl<T: Copy + Default> Draws<T> {
     /// The next value, drawing a new batch with `draw` when this one is used up.
     #[inline]
     pub fn take(&mut self, draw: impl FnMut() -> T) -> T {
-        if self.next == BATCH {
+        if self.next == N {
             self.refill(draw);
         }
         let value = self.batch[self.next];
@@ -66,6 +67,18 @@ mod tests {
         let mut same = Stream::new(5, "draws");
         for _ in 0..1_000 {
             let value = ahead.take(|| stream.exponential(3.0));
+            assert_eq!(value.to_bits(), same.exponential(3.0).to_bits());
+        }
+    }
+
+    /// A batch of another size hands out the same values in the same order.
+    #[test]
+    fn a_small_batch_gives_the_same_values() {
+        let mut small: Draws<f64, 7> = Draws::new();
+        let mut stream = Stream::new(5, "draws");
+        let mut same = Stream::new(5, "draws");
+        for _ in 0..1_000 {
+            let value = small.take(|| stream.exponential(3.0));
             assert_eq!(value.to_bits(), same.exponential(3.0).to_bits());
         }
     }

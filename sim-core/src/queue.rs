@@ -60,13 +60,40 @@ use crate::time::SimTime;
 use timers::TimerList;
 
 /// A handle to a scheduled event, used to cancel it.
+///
+/// Two `u64`s, so that a push returns it in two registers: as three fields it came back
+/// through memory in narrow stores that the caller reloaded 16 bytes wide, a store-forwarding
+/// stall on every timer a request files (issue #19).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EventId {
-    /// The heap's slot, or the position in a timer list.
-    slot: u32,
-    /// 0 for the heap, else the timer list's index plus one.
-    lane: u32,
+    /// The heap's slot, or the position in a timer list (high 32 bits); 0 for the heap, else
+    /// the timer list's index plus one (low 32 bits).
+    place: u64,
     seq: u64,
+}
+
+impl EventId {
+    /// The handle of event `seq` stored at `slot` of `lane` (0 for the heap, else a timer
+    /// list's index plus one).
+    #[inline(always)]
+    fn new(slot: u32, lane: u32, seq: u64) -> EventId {
+        EventId {
+            place: (u64::from(slot) << 32) | u64::from(lane),
+            seq,
+        }
+    }
+
+    /// The heap's slot, or the position in a timer list.
+    #[inline(always)]
+    fn slot(self) -> u32 {
+        (self.place >> 32) as u32
+    }
+
+    /// 0 for the heap, else the timer list's index plus one.
+    #[inline(always)]
+    fn lane(self) -> u32 {
+        self.place as u32
+    }
 }
 
 /// A monotone priority queue of events ordered by `(time, insertion sequence)`.
@@ -260,11 +287,7 @@ impl<E> EventQueue<E> {
             Some(index) => {
                 let slot = self.timers[index].push(time, seq, event);
                 self.timers_live += 1;
-                EventId {
-                    slot,
-                    lane: index as u32 + 1,
-                    seq,
-                }
+                EventId::new(slot, index as u32 + 1, seq)
             }
             None => self.push_heap(time, seq, event),
         }
@@ -272,13 +295,13 @@ impl<E> EventQueue<E> {
 
     /// Cancels a scheduled event; returns false if it already ran or was cancelled.
     pub fn cancel(&mut self, id: EventId) -> bool {
-        if id.lane != 0 {
-            let list = &mut self.timers[id.lane as usize - 1];
-            let cancelled = list.cancel(id.slot, id.seq);
+        if id.lane() != 0 {
+            let list = &mut self.timers[id.lane() as usize - 1];
+            let cancelled = list.cancel(id.slot(), id.seq);
             self.timers_live -= usize::from(cancelled);
             return cancelled;
         }
-        let Some(&holder) = self.holders.get(id.slot as usize) else {
+        let Some(&holder) = self.holders.get(id.slot() as usize) else {
             return false;
         };
         // A cancelled event's slot carries the flag, and a reused or purged one holds another
@@ -286,7 +309,7 @@ impl<E> EventQueue<E> {
         if holder.seq != id.seq || self.has_run(holder) {
             return false;
         }
-        self.holders[id.slot as usize].seq |= CANCELLED;
+        self.holders[id.slot() as usize].seq |= CANCELLED;
         self.live -= 1;
         self.stale += 1;
         if self.stale > self.live + STALE_SLACK {
@@ -388,7 +411,7 @@ impl<E> EventQueue<E> {
             slot,
             event,
         });
-        EventId { slot, lane: 0, seq }
+        EventId::new(slot, 0, seq)
     }
 
     /// The list for a timer of `delay` at `time`: the one of that delay if the timer keeps it

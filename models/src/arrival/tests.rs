@@ -98,6 +98,40 @@ fn group_members_have_their_own_streams() {
     assert_ne!(first[0].1, first[1].1);
 }
 
+/// The gaps a Poisson group keeps one ahead per member (a compact array beside the sources,
+/// issue #19) are each member's own stream drawn in order, whatever order the members fire
+/// in: arrivals taken round robin and in bursts per member give the times that each member's
+/// `client/web[i]/arrival` stream gives alone, past several batches of draws.
+#[test]
+fn a_poisson_group_s_gaps_drawn_ahead_are_each_member_s_stream() {
+    let members = 5u32;
+    let config = client(Arrival::Poisson { rate_per_s: 4.0 }, members);
+    let mut group = Arrivals::new(&config, 11, Vec::new(), SimTime::MAX);
+    let mut streams: Vec<Stream> = (0..members)
+        .map(|i| Stream::new(11, &format!("client/web[{i}]/arrival")))
+        .collect();
+    let mut now = vec![SimTime::ZERO; members as usize];
+    // Member i fires i + 1 times in a row, then the next member: 300 rounds, 4,500 arrivals.
+    for _ in 0..300 {
+        for member in 0..members {
+            for _ in 0..=member {
+                let m = member as usize;
+                let expected =
+                    now[m].add(SimDuration::from_nanos_f64(streams[m].exponential(2.5e8)));
+                now[m] = group.next(member, now[m]).unwrap();
+                assert_eq!(now[m], expected, "member {member}");
+            }
+        }
+    }
+}
+
+/// A Poisson member's gaps drawn ahead fill exactly one cache line, as `GapLine` says.
+#[test]
+fn a_member_s_gaps_fill_one_cache_line() {
+    assert_eq!(std::mem::size_of::<super::GapLine>(), 64);
+    assert_eq!(std::mem::align_of::<super::GapLine>(), 64);
+}
+
 /// A constant-rate group interleaves: member i of n starts (i + 1)/n of a gap in, so the
 /// group together is a constant process at n times the rate.
 #[test]

@@ -9,6 +9,19 @@ fn t(n: u64) -> SimTime {
     SimTime::from_nanos(n)
 }
 
+/// A handle packed in two words gives back the slot, lane and number it was made of, at the
+/// ends of their ranges too, and orders as the three fields did, in that order.
+#[test]
+fn a_handle_keeps_its_slot_lane_and_number() {
+    for (slot, lane, seq) in [(0, 0, 0), (7, 3, 42), (u32::MAX, u32::MAX, CANCELLED - 1)] {
+        let id = EventId::new(slot, lane, seq);
+        assert_eq!((id.slot(), id.lane(), id.seq), (slot, lane, seq));
+    }
+    assert!(EventId::new(1, 0, 9) < EventId::new(1, 1, 0));
+    assert!(EventId::new(1, 9, 9) < EventId::new(2, 0, 0));
+    assert!(EventId::new(1, 1, 1) < EventId::new(1, 1, 2));
+}
+
 #[test]
 fn equal_times_pop_in_insertion_order() {
     let mut q = EventQueue::new();
