@@ -21,6 +21,7 @@
 //!        ├─ quorum    the quorum-replicated store
 //!        ├─ deploy    a deployment of a bad version and its rollback
 //!        ├─ election  the lease election
+//!        ├─ outbox    a service's write-and-publish pair (dual write or outbox)
 //!        └─ message_queue  message queues (partitions, visibility, dead letters)
 //! ```
 
@@ -36,6 +37,7 @@ pub mod guard;
 pub mod id;
 pub mod load;
 pub mod message_queue;
+pub mod outbox;
 pub mod quorum;
 pub mod service;
 
@@ -48,6 +50,7 @@ pub use deploy::{BurnAlert, CanarySplit, DeployStrategy, Deployment, Regression,
 pub use election::{
     Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, Member,
 };
+pub use outbox::{OutboxConfig, OutboxMode};
 pub use fault::{
     Endpoint, Fault, FaultKind, RandomFaults, RandomKind, RandomTarget, Target, Unreachable,
 };

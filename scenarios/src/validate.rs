@@ -200,6 +200,7 @@ impl Checker<'_> {
         let first_queue = services.len() as u32;
         let (queues, brokers) = self.queues(raw, first_queue, &service_names, &own_names)?;
         services.extend(brokers);
+        self.outboxes(raw, callee, &queues, &mut services)?;
         self.operations(raw, callee)?;
         self.leader_only(raw)?;
         self.acyclic(&services)?;
@@ -1066,6 +1067,7 @@ mod fault;
 mod guard;
 mod idempotency;
 mod message_queue;
+mod outbox;
 mod policy;
 mod quorum;
 mod random;
