@@ -50,7 +50,6 @@ pub use deploy::{BurnAlert, CanarySplit, DeployStrategy, Deployment, Regression,
 pub use election::{
     Direction, ElectionClock, ElectionConfig, ElectionFault, ElectionFaultKind, Member,
 };
-pub use outbox::{OutboxConfig, OutboxMode};
 pub use fault::{
     Endpoint, Fault, FaultKind, RandomFaults, RandomKind, RandomTarget, Target, Unreachable,
 };
@@ -64,6 +63,7 @@ pub use load::{
     Spacing,
 };
 pub use message_queue::{MessageQueueConfig, WhenFull};
+pub use outbox::{OutboxConfig, OutboxMode};
 pub use quorum::{NoQuorum, QuorumConfig};
 pub use service::{
     Balancer, CodelConfig, Discipline, IdempotencyConfig, OutlierDetectionConfig, OverloadConfig,

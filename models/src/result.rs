@@ -39,6 +39,9 @@ pub struct RunResult {
     pub components: Vec<ComponentCounts>,
     /// What each deployment of a new version did (`deploy`), in configuration order.
     pub deployments: Vec<crate::deploy::DeploymentResult>,
+    /// What each service's write-and-publish pair counted (`outbox`), in service order
+    /// (empty without any).
+    pub outboxes: Vec<crate::outbox::OutboxResult>,
 }
 
 /// Worker time spent, by what it was spent on (nanoseconds; jobs that arrived after warm-up).

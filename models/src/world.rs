@@ -174,6 +174,7 @@ fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulat
         first.extend(initial.into_iter().map(|(at, e)| (at, quorum.park(e))));
     }
     first.extend(world.first_autoscale_events());
+    first.extend(world.first_outbox_events());
     for (at, event) in first {
         sim.schedule_at(at, event);
     }
@@ -282,6 +283,8 @@ pub struct World {
     deploying: bool,
     /// Some service has an autoscaler (`autoscale`): a freed worker may end a drain.
     scaling: bool,
+    /// The services' write-and-publish pairs (`outbox`); empty without any.
+    outboxes: outbox::Outboxes,
 }
 
 /// What the world's components measured.
@@ -290,6 +293,7 @@ struct Parts {
     database: Option<DatabaseResult>,
     election: Option<ElectionResult>,
     queues: Vec<crate::message_queue::MessageQueueResult>,
+    outboxes: Vec<crate::outbox::OutboxResult>,
 }
 
 /// Bytes of a slot map's entry beyond its value (the version, rounded up to the alignment).
@@ -537,6 +541,7 @@ impl World {
                 crate::deploy::Rollout::new(d.clone(), &service.name, service.replicas, seed, span)
             })
             .collect::<Vec<_>>();
+        let outboxes = outbox::Outboxes::new(&config, warmup_end);
         let mut world = World {
             clients: config
                 .clients
@@ -638,6 +643,7 @@ impl World {
                 .services
                 .iter()
                 .any(|s| s.policies.autoscale.is_some()),
+            outboxes,
         };
         if sheddable {
             world
@@ -754,6 +760,7 @@ impl World {
             quorum,
             components: self.users.counts(),
             deployments: self.rollouts.iter().map(|r| r.result()).collect(),
+            outboxes: parts.outboxes,
         }
     }
 
@@ -918,6 +925,9 @@ impl World {
                 return;
             }
         }
+        if self.outboxes.any() {
+            self.outbox_call(job, self.requests_made, ctx.now());
+        }
         let j = &mut self.jobs[job];
         let service = &self.services[j.service.0 as usize];
         let Some(call) = service.config.calls.get(j.calls_made as usize) else {
@@ -1015,6 +1025,9 @@ impl World {
     /// Replica `replica` of `service` goes down: every job it holds is lost.
     pub(super) fn crash_replica(&mut self, service: ServiceId, replica: u32, now: SimTime) {
         let lost = self.services[service.0 as usize].crash(replica, now);
+        if self.outboxes.any() {
+            self.outbox_replica_crashed(service, replica);
+        }
         self.note(now, |w| w.jobs_lost(service, replica, lost));
         let doomed: Vec<JobKey> = self
             .jobs
@@ -1109,6 +1122,7 @@ impl Model for World {
             Event::Queue { key } => self.on_queue_event(key, ctx),
             Event::Deploy { deployment, action } => self.on_deploy(deployment, action, ctx),
             Event::Autoscale { service, replica } => self.on_autoscale(service, replica, ctx),
+            Event::Outbox { outbox, action } => self.on_outbox(outbox, action, ctx),
         }
         // Bulkhead slots freed while handling the event go to their waiters now.
         if !self.granted.is_empty() {
@@ -1129,7 +1143,7 @@ impl Model for World {
         };
         self.memory_fixed
             .saturating_add(in_flight)
-            .saturating_add(held)
+            .saturating_add(held + self.outboxes.memory_used())
     }
 
     fn memory_holders(&self) -> String {
@@ -1165,6 +1179,7 @@ mod idempotency;
 mod issue4_tests;
 mod message_queue;
 mod nodes;
+mod outbox;
 mod outcome;
 mod parts;
 mod random_faults;

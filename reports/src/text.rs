@@ -277,6 +277,9 @@ pub fn render(summary: &RunSummary) -> String {
             q.lag_max_messages, q.lag_max_s, q.lag_end_messages, q.lag_end_s,
         ));
     }
+    for (service, o) in &summary.outboxes {
+        out.push_str(&o.line(service));
+    }
     if let Some(q) = &summary.quorum {
         let repair = if q.read_repair { ", read repair" } else { "" };
         let _ = writeln!(

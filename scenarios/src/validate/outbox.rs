@@ -61,8 +61,10 @@ impl Checker<'_> {
                 format!("the queues are [{}]", names.join(", ")),
             ));
         };
-        let write = self.outbox_call(service_path, service, &database.name, Some(raw::Op::Write))?;
-        let publish = self.outbox_call(service_path, service, &block.queue, Some(raw::Op::Publish))?;
+        let write =
+            self.outbox_call(service_path, service, &database.name, Some(raw::Op::Write))?;
+        let publish =
+            self.outbox_call(service_path, service, &block.queue, Some(raw::Op::Publish))?;
         let mode = match block.mode {
             raw::OutboxMode::DualWrite => OutboxMode::DualWrite,
             raw::OutboxMode::Outbox => OutboxMode::Outbox,
