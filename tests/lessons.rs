@@ -14,6 +14,8 @@ use faultline::simulate::{simulate, Simulated};
 
 #[path = "lessons/operations.rs"]
 mod operations;
+#[path = "lessons/transactions.rs"]
+mod transactions;
 
 /// Runs catalog scenario `name` at seed 1 with `variant` and `--set` overrides.
 fn run(name: &str, variant: Option<&str>, set: &[&str]) -> Simulated {
@@ -873,7 +875,8 @@ fn zone_outage() {
 fn every_catalog_scenario_has_a_lesson_and_a_claim_test() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let tests = std::fs::read_to_string(root.join("tests/lessons.rs")).expect("this file")
-        + &std::fs::read_to_string(root.join("tests/lessons/operations.rs")).expect("its module");
+        + &std::fs::read_to_string(root.join("tests/lessons/operations.rs")).expect("its module")
+        + &std::fs::read_to_string(root.join("tests/lessons/transactions.rs")).expect("its module");
     for entry in scenarios::catalog::entries() {
         let lesson = root.join("docs/lessons").join(format!("{}.md", entry.name));
         assert!(

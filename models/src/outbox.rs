@@ -23,12 +23,14 @@
 //! - when arrivals end each operation falls in exactly one class: `consistent` (committed and
 //!   published), `lost` (committed, never published, and nothing left to publish it),
 //!   `invented` (published, its write never committed, nothing left to commit it),
-//!   `pending_end` (not settled yet: its job still runs, so it may still make its other call,
-//!   or its row waits in the outbox table) or `aborted` (neither step done, and its job
-//!   ended);
-//!   so `operations = consistent + lost + invented + pending_end + aborted`, and in the
-//!   outbox mode (where nothing is published before it commits)
-//!   `committed = published + lost + pending_end`;
+//!   `pending_end` (one step done and the other still possible: its job still runs, or its
+//!   row waits in the outbox table), `in_flight_end` (neither step done yet, its job still
+//!   running) or `aborted` (neither step done, and its job ended);
+//!   so `operations = consistent + lost + invented + pending_end + in_flight_end + aborted`,
+//!   `committed = consistent + lost + pending_end` when the write goes first (and in the
+//!   outbox mode, where nothing is published before it commits, `committed = published +
+//!   pending_end`), and `published = consistent + invented + pending_end` when the publish
+//!   goes first;
 //! - the *lag* is the time from an operation's commit to its event's first publication.
 //!
 //! A write a failover later discards (`database`'s `writes_lost_in_failover`) stays committed
@@ -83,8 +85,11 @@ pub struct OutboxCounts {
     pub lost: u64,
     /// Published, never committed, and nothing left to commit it.
     pub invented: u64,
-    /// Not settled when arrivals ended: its job still ran, or its row waited in the table.
+    /// One step done when arrivals ended and the other still possible: its job still ran, or
+    /// its row waited in the table.
     pub pending_end: u64,
+    /// Neither step done when arrivals ended, its job still running.
+    pub in_flight_end: u64,
     /// Neither step done, and its job ended.
     pub aborted: u64,
     /// Publishes of an event published before.
@@ -242,6 +247,7 @@ impl Outbox {
             };
             match (o.committed.is_some(), o.published) {
                 (true, true) => counts.consistent += 1,
+                (false, false) if open => counts.in_flight_end += 1,
                 _ if open => counts.pending_end += 1,
                 (true, false) => counts.lost += 1,
                 (false, true) => counts.invented += 1,

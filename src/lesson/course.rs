@@ -36,8 +36,8 @@ pub struct Unit {
 }
 
 /// The course, in order: queueing, then timeouts and retries, then overload, then
-/// dependencies, then state and time. `docs/lessons/README.md` lists the same order (tested).
-pub const UNITS: [Unit; 6] = [
+/// dependencies, then state and time, then capacity, then transactions across services. `docs/lessons/README.md` lists the same order (tested).
+pub const UNITS: [Unit; 7] = [
     Unit {
         title: "Queueing: the arithmetic under everything",
         lessons: &["steady-state", "mm1", "mmc", "md1", "mg1-measured"],
@@ -94,6 +94,10 @@ pub const UNITS: [Unit; 6] = [
     Unit {
         title: "Capacity",
         lessons: &["autoscale-lag"],
+    },
+    Unit {
+        title: "Transactions across services",
+        lessons: &["outbox-vs-dual-write"],
     },
 ];
 
@@ -251,7 +255,7 @@ macro_rules! lesson_files {
 
 /// Every embedded lesson file, by name, sorted (the course's lessons; a test checks they
 /// match the catalog).
-const FILES: [(&str, &str); 35] = lesson_files![
+const FILES: [(&str, &str); 36] = lesson_files![
     "autoscale-lag",
     "bad-deploy",
     "breaker-tuning",
@@ -272,6 +276,7 @@ const FILES: [(&str, &str); 35] = lesson_files![
     "mm1",
     "mmc",
     "noisy-neighbor",
+    "outbox-vs-dual-write",
     "partition",
     "queue-burst",
     "rate-limit-vs-shed",

@@ -26,9 +26,12 @@ pub struct OutboxSummary {
     pub lost: u64,
     /// Published, never committed, and nothing left to commit it.
     pub invented: u64,
-    /// Not settled when arrivals ended (its job still ran, or its row waited in the outbox
-    /// table): operations = consistent + lost + invented + pending_end + aborted.
+    /// One step done when arrivals ended and the other still possible (its job still ran, or
+    /// its row waited in the outbox table).
     pub pending_end: u64,
+    /// Neither step done when arrivals ended, its job still running: operations = consistent
+    /// + lost + invented + pending_end + in_flight_end + aborted.
+    pub in_flight_end: u64,
     /// Neither step done (the first call failed).
     pub aborted: u64,
     /// Publishes of an event published before (the relay's republish after a crash).
@@ -57,6 +60,7 @@ impl OutboxSummary {
             lost: c.lost,
             invented: c.invented,
             pending_end: c.pending_end,
+            in_flight_end: c.in_flight_end,
             aborted: c.aborted,
             duplicates: c.duplicates,
             relay_polls: c.relay_polls,
@@ -68,7 +72,7 @@ impl OutboxSummary {
     pub fn line(&self, service: &str) -> String {
         let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
         format!(
-            "\n{} {service}: {} operations, {} committed, {} published; {} lost, {} invented, {} pending at end, {} aborted; {} duplicate publishes; lag mean {} ms, max {} ms\n",
+            "\n{} {service}: {} operations, {} committed, {} published; {} lost, {} invented, {} pending and {} in flight at end, {} aborted; {} duplicate publishes; lag mean {} ms, max {} ms\n",
             self.mode.replace('_', " "),
             self.operations,
             self.committed,
@@ -76,6 +80,7 @@ impl OutboxSummary {
             self.lost,
             self.invented,
             self.pending_end,
+            self.in_flight_end,
             self.aborted,
             self.duplicates,
             ms(self.lag_ms.mean),

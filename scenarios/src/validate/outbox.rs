@@ -23,7 +23,9 @@ impl Checker<'_> {
                 continue;
             };
             let path = root.key("services").element(i, Some(&service.name));
-            let outbox = self.outbox(&path, service, block, callee, queues, raw.services.len())?;
+            let databases = (raw.database.as_ref(), callee);
+            let outbox =
+                self.outbox(&path, service, block, databases, queues, raw.services.len())?;
             services[i].policies.outbox = Some(outbox);
         }
         Ok(())
@@ -35,15 +37,21 @@ impl Checker<'_> {
         service_path: &Path,
         service: &raw::Service,
         block: &raw::Outbox,
-        callee: Option<&raw::Database>,
+        (declared, callee): (Option<&raw::Database>, Option<&raw::Database>),
         queues: &[MessageQueueConfig],
         own_services: usize,
     ) -> Result<OutboxConfig, ScenarioError> {
         let path = &service_path.key("outbox");
         let Some(database) = callee.filter(|d| d.name == block.database) else {
-            let hint = match callee {
-                Some(d) => format!("the scenario's database is {}", quoted(&d.name)),
-                None => "add a `database` block and a call `{\"service\": NAME, \"op\": \"write\"}` to it".into(),
+            let hint = match declared {
+                Some(d) if d.name != block.database => {
+                    format!("the scenario's database is {}", quoted(&d.name))
+                }
+                Some(d) => format!(
+                    "no service calls {0}: add the call {{\"service\": \"{0}\", \"op\": \"write\"}} to this service",
+                    d.name
+                ),
+                None => "add a `database` block, and a call {\"service\": NAME, \"op\": \"write\"} to it".into(),
             };
             return Err(self.bad(
                 &path.key("database"),
