@@ -288,6 +288,28 @@ fn a_run_with_an_outbox_is_a_pure_function_of_its_seed() {
     assert_ne!(a.summary.trace_hash, run(&text, 6).summary.trace_hash);
 }
 
+#[test]
+fn explore_counts_lost_and_invented_events_as_violations() {
+    use faultline::explore::check::{check, Violation};
+    let faults = r#"{ "kind": "crash", "target": "orders", "at": "5005ms", "for": "20ms" }"#;
+    let inconsistent = |mode: &str| {
+        let simulated = run(&clockwork(faults, false, mode), 1);
+        check(&simulated).into_iter().find_map(|v| match v {
+            Violation::InconsistentEvents {
+                service,
+                lost,
+                invented,
+            } => Some((service, lost, invented)),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        inconsistent("dual_write"),
+        Some(("orders".to_string(), 1, 0))
+    );
+    assert_eq!(inconsistent("outbox"), None);
+}
+
 /// The validation error of `text`, as the user reads it.
 fn refused(text: &str) -> String {
     match simulate(text, "outbox-test", None, &[], 1) {

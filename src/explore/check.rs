@@ -247,7 +247,7 @@ impl Violation {
             } => {
                 let _ = write!(
                     text,
-                    "{service}: {lost} events lost, {invented} invented (write and publish disagree)"
+                    "{service}: write and publish disagree ({lost} lost, {invented} invented events)"
                 );
             }
             Violation::DuplicateEffects {

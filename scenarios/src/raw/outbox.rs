@@ -25,7 +25,15 @@ use super::{Count, Duration};
 /// `relay_interval`, publishes up to `relay_batch` unpublished rows in order and marks them
 /// published when the broker acknowledges (`relay_ack` later); a relay crash in between
 /// publishes them again (a duplicate with the same message id, which an idempotent consumer
-/// refuses). The run's `outboxes` object counts the operations begun after the warm-up.
+/// refuses). The run's `outboxes` object (by service) counts the operations begun after the
+/// warm-up, classed when arrivals end: `consistent` (committed and published), `lost`
+/// (committed, never published), `invented` (published, never committed), `pending_end` (one
+/// step done, the other still possible), `in_flight_end` (neither yet, its job still running)
+/// and `aborted` (neither, ever); they add up to `operations`, `committed = consistent + lost
+/// + pending_end` when the write goes first, and `published` counts each event once while
+/// `duplicates` counts its republications. `lag_ms` is commit to first publication. A write
+/// is committed when the database leader takes it; one a failover later discards stays
+/// committed here (the database counts it as `writes_lost_in_failover`).
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Outbox {
@@ -33,16 +41,18 @@ pub struct Outbox {
     pub database: String,
     /// The queue's name: the service must have a call `{"service": QUEUE, "op": "publish"}`.
     pub queue: String,
-    /// `"dual_write"` (two steps) or `"outbox"` (one write, and a relay publishes).
+    /// `"dual_write"` (two steps; the default) or `"outbox"` (one write, and a relay
+    /// publishes).
     #[serde(default = "mode_default")]
     pub mode: OutboxMode,
-    /// Time between the relay's polls.
+    /// Time between the relay's polls (default `"100ms"`).
     #[serde(default = "relay_interval_default")]
     pub relay_interval: Duration,
-    /// Rows the relay publishes per poll at most.
+    /// Rows the relay publishes per poll at most (default 100); its throughput is
+    /// `relay_batch / relay_interval`.
     #[serde(default = "relay_batch_default")]
     pub relay_batch: Count,
-    /// Time from the relay's publish to its marking the rows published.
+    /// Time from the relay's publish to its marking the rows published (default `"5ms"`).
     #[serde(default = "relay_ack_default")]
     pub relay_ack: Duration,
 }
