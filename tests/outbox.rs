@@ -391,6 +391,7 @@ proptest! {
         orders in proptest::collection::vec((0u32..2, (0u32..2800, 1u32..600)), 0..4),
         db in proptest::collection::vec((0u32..3, (0u32..2800, 1u32..1500)), 0..2),
         events in proptest::collection::vec((0u32..2, (0u32..2800, 1u32..400)), 0..2),
+        ack in 0u32..120,
     ) {
         let mut faults: Vec<String> = Vec::new();
         faults.extend(orders.iter().map(|&(r, w)| crash(&format!("orders[{r}]"), w)));
@@ -398,7 +399,10 @@ proptest! {
         faults.extend(events.iter().map(|&(p, w)| crash(&format!("events[{p}]"), w)));
         let faults = faults.join(", ");
         for (mode, publish_first) in [("outbox", false), ("dual_write", false), ("dual_write", true)] {
-            let block = format!(r#", "mode": "{mode}", "relay_interval": "50ms""#);
+            // Acknowledgements from none to longer than the 50 ms interval (a poll then finds
+            // its previous batch still unmarked and sends nothing).
+            let block =
+                format!(r#", "mode": "{mode}", "relay_interval": "50ms", "relay_ack": "{ack}ms""#);
             let setup = Setup {
                 duration: "3s",
                 outbox: &block,

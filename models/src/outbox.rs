@@ -207,12 +207,13 @@ impl Outbox {
         self.table.iter().copied().take(batch)
     }
 
-    /// The relay published the first `rows` rows of the table: they wait for their mark
+    /// The relay published the first `rows` (≥ 1) rows of the table: they wait for their mark
     /// (`Event::Outbox` with `epoch`); the epoch to mark them with.
     pub fn sent(&mut self, rows: usize) -> u32 {
         assert_eq!(self.unmarked, 0, "one batch waits for its mark at a time");
+        assert!(rows > 0, "a poll that sent nothing waits for no mark");
         self.unmarked = rows;
-        self.counts.relay_polls += u64::from(rows > 0);
+        self.counts.relay_polls += 1;
         self.epoch
     }
 

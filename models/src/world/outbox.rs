@@ -171,14 +171,14 @@ impl World {
         if next < self.arrivals_end {
             ctx.schedule_at(next, Event::Outbox { outbox, action });
         }
-        let service = self.outboxes.part[outbox as usize].config.clone();
+        let config = self.outboxes.part[outbox as usize].config.clone();
         let owner = self.outboxes.owners[outbox as usize];
         let leader = self.database.as_ref().is_some_and(|d| d.part.has_leader());
         if !leader || !self.services[owner.0 as usize].is_up(0) {
             ctx.fold(0);
             return;
         }
-        let queue_service = &self.services[service.queue_service.0 as usize];
+        let queue_service = &self.services[config.queue_service.0 as usize];
         let partitions = queue_service.config.replicas;
         let rows: Vec<u64> = self.outboxes.part[outbox as usize].poll().collect();
         let mut sent = 0;
@@ -188,14 +188,14 @@ impl World {
             let key = o.key(op);
             // Rows go to partitions by operation, so one partition's events stay in order.
             let partition = (op % u64::from(partitions)) as u32;
-            if !self.services[service.queue_service.0 as usize].is_up(partition) {
+            if !self.services[config.queue_service.0 as usize].is_up(partition) {
                 break;
             }
             let queues = self
                 .queues
                 .as_mut()
                 .expect("an outbox publishes to a queue");
-            if !queues.part[service.queue as usize].publish_keyed(partition, key, now) {
+            if !queues.part[config.queue as usize].publish_keyed(partition, key, now) {
                 break;
             }
             let first = self.outboxes.part[outbox as usize].published(op, now);
@@ -203,18 +203,22 @@ impl World {
             touched.push(partition);
             sent += 1;
         }
+        if sent == 0 {
+            // Nothing went out: the table was empty, a batch still waits for its mark (an
+            // acknowledgement slower than the interval), or the first row's partition was
+            // down or full.
+            return;
+        }
         let epoch = self.outboxes.part[outbox as usize].sent(sent);
         touched.sort_unstable();
         touched.dedup();
         for partition in touched {
-            self.deliver(service.queue, partition, ctx);
+            self.deliver(config.queue, partition, ctx);
         }
-        if sent > 0 {
-            let action = epoch
-                .checked_add(1)
-                .expect("a relay crashes fewer than 2^32 times");
-            ctx.schedule_at(now.add(service.relay_ack), Event::Outbox { outbox, action });
-        }
+        let action = epoch
+            .checked_add(1)
+            .expect("a relay crashes fewer than 2^32 times");
+        ctx.schedule_at(now.add(config.relay_ack), Event::Outbox { outbox, action });
     }
 
     /// The service whose relay `outbox` is.
