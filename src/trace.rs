@@ -475,6 +475,13 @@ pub fn to_json(trace: &Trace, record: &TraceRecord) -> String {
             put("kind", json!(kind));
             put("replica", name(replica));
         }
+        Happening::OutboxRelay { replica, mark } => {
+            put(
+                "kind",
+                json!(if mark { "outbox_mark" } else { "outbox_poll" }),
+            );
+            put("replica", name(replica));
+        }
         Happening::UserTimer { tag } => {
             put("kind", json!("component_timer"));
             put("tag", json!(tag));

@@ -16,6 +16,8 @@ use faultline::simulate::{simulate, Simulated};
 mod operations;
 #[path = "lessons/sagas.rs"]
 mod sagas;
+#[path = "lessons/transactions.rs"]
+mod transactions;
 
 /// Runs catalog scenario `name` at seed 1 with `variant` and `--set` overrides.
 fn run(name: &str, variant: Option<&str>, set: &[&str]) -> Simulated {
@@ -876,7 +878,8 @@ fn every_catalog_scenario_has_a_lesson_and_a_claim_test() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let tests = std::fs::read_to_string(root.join("tests/lessons.rs")).expect("this file")
         + &std::fs::read_to_string(root.join("tests/lessons/operations.rs")).expect("its module")
-        + &std::fs::read_to_string(root.join("tests/lessons/sagas.rs")).expect("its module");
+        + &std::fs::read_to_string(root.join("tests/lessons/sagas.rs")).expect("its module")
+        + &std::fs::read_to_string(root.join("tests/lessons/transactions.rs")).expect("its module");
     for entry in scenarios::catalog::entries() {
         let lesson = root.join("docs/lessons").join(format!("{}.md", entry.name));
         assert!(

@@ -22,6 +22,7 @@
 //!        ├─ deploy    a deployment of a bad version and its rollback
 //!        ├─ election  the lease election
 //!        ├─ message_queue  message queues (partitions, visibility, dead letters)
+//!        ├─ outbox    a service's write-and-publish pair (dual write or outbox)
 //!        └─ workflow  workflows across services (saga, two-phase commit)
 //! ```
 
@@ -37,6 +38,7 @@ pub mod guard;
 pub mod id;
 pub mod load;
 pub mod message_queue;
+pub mod outbox;
 pub mod quorum;
 pub mod service;
 pub mod workflow;
@@ -63,6 +65,7 @@ pub use load::{
     Spacing,
 };
 pub use message_queue::{MessageQueueConfig, WhenFull};
+pub use outbox::{OutboxConfig, OutboxMode};
 pub use quorum::{NoQuorum, QuorumConfig};
 pub use service::{
     Balancer, CodelConfig, Discipline, IdempotencyConfig, OutlierDetectionConfig, OverloadConfig,

@@ -30,6 +30,7 @@ pub mod guard;
 pub mod idempotency;
 pub mod key;
 pub mod message_queue;
+pub mod outbox;
 pub mod outlier;
 pub mod overload;
 pub mod priority;

@@ -59,6 +59,11 @@ pub struct MessageQueue {
     poison: Option<Stream>,
     /// One bit per message: its effect was applied.
     effects: Vec<u64>,
+    /// The key of each message published with one (an outbox's relay), by sequence number:
+    /// every publication of one event carries its key, so an idempotent consumer dedups them.
+    keys: BTreeMap<u64, u64>,
+    /// The keys whose effect was applied.
+    keyed_effects: std::collections::BTreeSet<u64>,
     warmup_end: SimTime,
     counts: QueueCounts,
     /// Publication to first delivery of each measured message.
@@ -136,6 +141,10 @@ pub struct MessageId(pub u64);
 /// Bytes a held message costs: its entry in a B-tree node (key and value, with the node's
 /// slack) and its id in the ready list.
 const MESSAGE_BYTES: u64 = 2 * (8 + std::mem::size_of::<Message>() as u64) + 8;
+
+/// Bytes a keyed message's entries take (its key by sequence number, and the key once
+/// applied), each a B-tree entry with the node's slack.
+const KEY_BYTES: u64 = 2 * 16;
 
 /// Sequence numbers take 47 bits: beyond 10^14 messages per queue a run would hit its
 /// event guard first.
@@ -264,6 +273,8 @@ impl MessageQueue {
             published: 0,
             poison,
             effects: Vec::new(),
+            keys: BTreeMap::new(),
+            keyed_effects: std::collections::BTreeSet::new(),
             warmup_end,
             counts: QueueCounts::default(),
             wait: Histogram::new(),
@@ -300,6 +311,19 @@ impl MessageQueue {
         }
         self.store(partition, now);
         Publish::Stored
+    }
+
+    /// An outbox relay's publish of the event with `key` reaches `partition` at `now`: stored
+    /// if there is room (`true`); a full partition refuses it whatever `when_full` says (the
+    /// relay keeps the row and tries again at its next poll).
+    pub fn publish_keyed(&mut self, partition: u32, key: u64, now: SimTime) -> bool {
+        let p = &self.partitions[partition as usize];
+        if p.held.len() as u64 >= u64::from(self.config.capacity) {
+            return false;
+        }
+        self.keys.insert(self.published, key);
+        self.store(partition, now);
+        true
     }
 
     /// The publish that waited longest for room in `partition`, stored now that a message
@@ -396,7 +420,11 @@ impl MessageQueue {
         if self.effects.len() <= word {
             self.effects.resize(word + 1, 0);
         }
-        let applied = self.effects[word] & bit != 0;
+        let key = self.keys.get(&message.seq()).copied();
+        let applied = match key {
+            Some(key) => !self.keyed_effects.insert(key),
+            None => self.effects[word] & bit != 0,
+        };
         // Measured effects only: the message's measured flag is gone once it is removed, so a
         // late effect counts when it happens after the warm-up.
         let counted = u64::from(now >= self.warmup_end);
@@ -451,7 +479,9 @@ impl MessageQueue {
     /// Bytes its messages take (each held message in its partition's map and ready list,
     /// and the bit per message of the effect ledger), for the memory guard.
     pub fn memory_used(&self) -> u64 {
-        self.held * MESSAGE_BYTES + self.effects.len() as u64 * 8
+        self.held * MESSAGE_BYTES
+            + self.effects.len() as u64 * 8
+            + (self.keys.len() + self.keyed_effects.len()) as u64 * KEY_BYTES
     }
 
     /// The queue's index among the world's.

@@ -41,6 +41,9 @@ pub struct RunResult {
     pub deployments: Vec<crate::deploy::DeploymentResult>,
     /// What each workflow across services measured (`workflow`), in configuration order.
     pub workflows: Vec<crate::workflow::WorkflowResult>,
+    /// What each service's write-and-publish pair counted (`outbox`), in service order
+    /// (empty without any).
+    pub outboxes: Vec<crate::outbox::OutboxResult>,
 }
 
 /// Worker time spent, by what it was spent on (nanoseconds; jobs that arrived after warm-up).

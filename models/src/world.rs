@@ -175,6 +175,7 @@ fn simulation(config: &WorldConfig, mut world: World, limits: Limits) -> Simulat
         first.extend(initial.into_iter().map(|(at, e)| (at, quorum.park(e))));
     }
     first.extend(world.first_autoscale_events());
+    first.extend(world.first_outbox_events());
     for (at, event) in first {
         sim.schedule_at(at, event);
     }
@@ -291,6 +292,8 @@ pub struct World {
     flowing: bool,
     /// Some workflow uses two-phase commit (one branch per arriving attempt otherwise).
     locking: bool,
+    /// The services' write-and-publish pairs (`outbox`); empty without any.
+    outboxes: outbox::Outboxes,
 }
 
 /// What the world's components measured.
@@ -299,6 +302,7 @@ struct Parts {
     database: Option<DatabaseResult>,
     election: Option<ElectionResult>,
     queues: Vec<crate::message_queue::MessageQueueResult>,
+    outboxes: Vec<crate::outbox::OutboxResult>,
 }
 
 /// Bytes of a slot map's entry beyond its value (the version, rounded up to the alignment).
@@ -548,6 +552,7 @@ impl World {
                 crate::deploy::Rollout::new(d.clone(), &service.name, service.replicas, seed, span)
             })
             .collect::<Vec<_>>();
+        let outboxes = outbox::Outboxes::new(&config, warmup_end);
         let mut world = World {
             clients: config
                 .clients
@@ -653,6 +658,7 @@ impl World {
             instance_of: slotmap::SecondaryMap::new(),
             flowing: false,
             locking: false,
+            outboxes,
         };
         if !config.workflows.is_empty() {
             let services = world.services.len();
@@ -776,6 +782,7 @@ impl World {
             components: self.users.counts(),
             deployments: self.rollouts.iter().map(|r| r.result()).collect(),
             workflows: (self.workflows.as_ref()).map_or(Vec::new(), |w| w.results(stats.end)),
+            outboxes: parts.outboxes,
         }
     }
 
@@ -943,6 +950,9 @@ impl World {
         if self.flowing && self.jobs[job].calls_made == 0 {
             self.workflow_begin(job, ctx.now());
         }
+        if self.outboxes.any() {
+            self.outbox_call(job, self.requests_made, ctx.now());
+        }
         let j = &mut self.jobs[job];
         let service = &self.services[j.service.0 as usize];
         let Some(call) = service.config.calls.get(j.calls_made as usize) else {
@@ -1072,6 +1082,7 @@ impl Model for World {
             Event::Queue { key } => self.on_queue_event(key, ctx),
             Event::Deploy { deployment, action } => self.on_deploy(deployment, action, ctx),
             Event::Autoscale { service, replica } => self.on_autoscale(service, replica, ctx),
+            Event::Outbox { outbox, action } => self.on_outbox(outbox, action, ctx),
         }
         // Bulkhead slots freed while handling the event go to their waiters now.
         if !self.granted.is_empty() {
@@ -1092,7 +1103,7 @@ impl Model for World {
         } + self.workflows.as_ref().map_or(0, Workflows::memory_used);
         self.memory_fixed
             .saturating_add(in_flight)
-            .saturating_add(held)
+            .saturating_add(held + self.outboxes.memory_used())
     }
 
     fn memory_holders(&self) -> String {
@@ -1129,6 +1140,7 @@ mod idempotency;
 mod issue4_tests;
 mod message_queue;
 mod nodes;
+mod outbox;
 mod outcome;
 mod parts;
 mod random_faults;

@@ -654,6 +654,7 @@ fn request_of(what: &Happening) -> Option<u64> {
         | Happening::QueueVisible { .. }
         | Happening::Deploy { .. }
         | Happening::Autoscale { .. }
+        | Happening::OutboxRelay { .. }
         | Happening::JobsLost { .. } => None,
     }
 }

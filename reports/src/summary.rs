@@ -22,6 +22,7 @@ mod election;
 mod idempotency;
 mod load;
 mod message_queue;
+mod outbox;
 mod quorum;
 mod workflow;
 pub use crate::slo::SloSpec;
@@ -36,6 +37,7 @@ pub use election::{ClientLeaderSummary, ElectionSummary};
 pub use idempotency::{IdempotencySummary, TiedSummary};
 pub use load::{MemberSummary, RequestClassSummary};
 pub use message_queue::QueueSummary;
+pub use outbox::OutboxSummary;
 pub use quorum::{ClientQuorumSummary, QuorumSummary};
 pub use workflow::{StepSummary, WorkflowSummary};
 
@@ -91,6 +93,10 @@ pub struct RunSummary {
     /// Each message queue's figures, by name; absent (not empty) when there are no queues.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub queues: BTreeMap<String, QueueSummary>,
+    /// Each service's write-and-publish pair by the service's name; absent when no service
+    /// has an `outbox` block.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub outboxes: BTreeMap<String, OutboxSummary>,
     /// The quorum store's figures; absent (not null) when there is no quorum store.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quorum: Option<QuorumSummary>,
@@ -480,6 +486,9 @@ impl RunSummary {
             database: result.database.as_ref().map(DatabaseSummary::of),
             queues: (result.queues.iter())
                 .map(|q| (q.name.clone(), QueueSummary::of(q)))
+                .collect(),
+            outboxes: (result.outboxes.iter())
+                .map(|o| (o.service.clone(), OutboxSummary::of(o)))
                 .collect(),
             quorum: result.quorum.as_ref().map(QuorumSummary::of),
             deployments: (result.deployments.iter())

@@ -281,6 +281,9 @@ pub fn render(summary: &RunSummary) -> String {
     for (name, w) in &summary.workflows {
         workflow::render(&mut out, name, w);
     }
+    for (service, o) in &summary.outboxes {
+        out.push_str(&o.line(service));
+    }
     if let Some(q) = &summary.quorum {
         let repair = if q.read_repair { ", read repair" } else { "" };
         let _ = writeln!(

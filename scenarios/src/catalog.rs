@@ -71,7 +71,7 @@ impl Entry {
     }
 }
 
-const ENTRIES: [Entry; 36] = [
+const ENTRIES: [Entry; 37] = [
     Entry {
         name: "autoscale-lag",
         text: include_str!("../library/autoscale-lag.json"),
@@ -173,6 +173,11 @@ const ENTRIES: [Entry; 36] = [
     Entry {
         name: "noisy-neighbor",
         text: include_str!("../library/noisy-neighbor.json"),
+        files: &[],
+    },
+    Entry {
+        name: "outbox-vs-dual-write",
+        text: include_str!("../library/outbox-vs-dual-write.json"),
         files: &[],
     },
     Entry {

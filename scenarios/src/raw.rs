@@ -77,6 +77,7 @@
 //! | `rate_limit.per` | `"global"`: one bucket | `"caller"`: one bucket per client or calling service, each with `rate_per_s` and `burst` |
 //! | `services[].overload` | absent: no penalty; `penalty` defaults to `0` | `{cores: c, penalty: p}`: a job starting with n > c jobs doing their own work on its replica takes (n / c) × (1 + p × (n − c)) times its service time (processor sharing plus thrashing; fixed at its start) |
 //! | `services[].deploy` | absent: one version throughout | its own defaults are tabled in `raw/deploy.rs` |
+//! | `services[].outbox` | absent: no write-and-publish accounting | its own defaults are tabled in `raw/outbox.rs` |
 //! | `clients[].count` | `1` | a group of `count` identical clients `NAME[0]`.. with their own arrival streams, reported as one |
 //! | `clients[].report_members` | `false` | `true` adds each member's own counts to the report |
 //! | `clients[].classes` | `[]`: one kind of request | `[{name, weight, service_time: {SERVICE: DIST}}]` |
@@ -176,6 +177,8 @@ mod deploy;
 pub use deploy::{BurnAlert, Deploy, DeployStrategy, Rollback};
 mod autoscale;
 pub use autoscale::{Autoscale, AutoscaleMetric};
+mod outbox;
+pub use outbox::{Outbox, OutboxMode};
 mod random_faults;
 pub use random_faults::{RandomFaults, RandomKind};
 
@@ -561,6 +564,9 @@ pub struct Service {
     /// Target-tracking autoscaling; `replicas` is then the starting count.
     #[serde(default)]
     pub autoscale: Option<Autoscale>,
+    /// Its database write and the event about it, by dual write or a transactional outbox.
+    #[serde(default)]
+    pub outbox: Option<Outbox>,
 }
 
 /// One downstream call of a service.

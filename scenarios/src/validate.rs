@@ -205,6 +205,7 @@ impl Checker<'_> {
         let (queues, brokers) = self.queues(raw, first_queue, &service_names, &own_names)?;
         services.extend(brokers);
         let workflows = self.workflows(raw, &own_names, &mut services)?;
+        self.outboxes(raw, callee, &queues, &mut services)?;
         self.operations(raw, callee)?;
         self.leader_only(raw)?;
         self.acyclic(&services)?;
@@ -1038,6 +1039,7 @@ mod fault;
 mod guard;
 mod idempotency;
 mod message_queue;
+mod outbox;
 mod part_name;
 mod policy;
 mod quorum;

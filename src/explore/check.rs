@@ -5,10 +5,11 @@
 //! the stateful models — no split brain and no stale write accepted in a lease election, no
 //! acknowledged write lost in a database failover, stale reads at most `STALE_READS_MAX` of
 //! a database's or a quorum store's reads, no message of a queue lost (dropped by a full
-//! partition, or missing from its accounting), no effect of a message applied twice, and no
-//! workflow instance left inconsistent (a step applied and never undone). More invariants are more entries of `CHECKS` and more `Violation`
-//! variants, each with its severity and its key. A run stopped by a guard is a `Violation`
-//! too (`Guard`), found without a check.
+//! partition, or missing from its accounting), no effect of a message applied twice, no
+//! workflow instance left inconsistent (a step applied and never undone), and no event of a
+//! service's write-and-publish pair lost or invented (`outbox`). More invariants are more
+//! entries of `CHECKS` and more `Violation` variants, each with its severity and its key. A
+//! run stopped by a guard is a `Violation` too (`Guard`), found without a check.
 //!
 //! # Severity
 //!
@@ -24,6 +25,7 @@
 //! | lost messages | 1 | a published message is gone: data loss |
 //! | duplicate effects | duplicates per published message, at most 1 | more duplicates, worse |
 //! | inconsistent workflows | 1 | a step stays applied for an instance that failed: money taken for an order never shipped |
+//! | inconsistent events | 1 | a committed write without its event, or an event without its write: the services disagree for good |
 //!
 //! # Keys
 //!
@@ -101,6 +103,16 @@ pub enum Violation {
         /// Instances left inconsistent.
         inconsistent: u64,
     },
+    /// A service's write-and-publish pair lost events (a committed write never published) or
+    /// invented them (an event published for a write that never committed).
+    InconsistentEvents {
+        /// The service's name.
+        service: String,
+        /// Committed writes whose event was never published.
+        lost: u64,
+        /// Events published whose write never committed.
+        invented: u64,
+    },
 }
 
 /// The largest share of stale reads a database may serve before `explore` calls it a failure.
@@ -110,13 +122,14 @@ pub const STALE_READS_MAX: f64 = 0.01;
 pub type Check = fn(&Simulated) -> Vec<Violation>;
 
 /// Every check, in the order their violations are listed.
-pub const CHECKS: [Check; 6] = [
+pub const CHECKS: [Check; 7] = [
     slo_misses,
     election_invariants,
     database_invariants,
     queue_invariants,
     quorum_invariants,
     workflow_invariants,
+    outbox_invariants,
 ];
 
 /// The violations of a finished run, check by check.
@@ -151,7 +164,7 @@ impl Violation {
             }
             Violation::LostWrites { .. } => 1.0,
             Violation::StaleReads { fraction, .. } => *fraction,
-            Violation::LostMessages { .. } => 1.0,
+            Violation::LostMessages { .. } | Violation::InconsistentEvents { .. } => 1.0,
             Violation::DuplicateEffects {
                 duplicates,
                 published,
@@ -177,6 +190,9 @@ impl Violation {
             Violation::DuplicateEffects { queue, .. } => format!("duplicate effects {queue}"),
             Violation::InconsistentWorkflows { workflow, .. } => {
                 format!("inconsistent workflow {workflow}")
+            }
+            Violation::InconsistentEvents { service, .. } => {
+                format!("inconsistent events {service}")
             }
         }
     }
@@ -237,6 +253,16 @@ impl Violation {
             }
             Violation::LostMessages { queue, lost } => {
                 let _ = write!(text, "{queue}: {lost} messages lost");
+            }
+            Violation::InconsistentEvents {
+                service,
+                lost,
+                invented,
+            } => {
+                let _ = write!(
+                    text,
+                    "{service}: write and publish disagree ({lost} lost, {invented} invented events)"
+                );
             }
             Violation::DuplicateEffects {
                 queue,
@@ -305,6 +331,18 @@ fn database_invariants(run: &Simulated) -> Vec<Violation> {
         });
     }
     out
+}
+
+/// Events lost or invented by each service's write-and-publish pair.
+fn outbox_invariants(run: &Simulated) -> Vec<Violation> {
+    (run.summary.outboxes.iter())
+        .filter(|(_, o)| o.lost + o.invented > 0)
+        .map(|(service, o)| Violation::InconsistentEvents {
+            service: service.clone(),
+            lost: o.lost,
+            invented: o.invented,
+        })
+        .collect()
 }
 
 /// Lost messages and duplicate effects in each message queue.

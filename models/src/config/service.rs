@@ -52,6 +52,9 @@ pub struct ServicePolicies {
     /// Target-tracking autoscaling of its replicas (`autoscale`); `replicas` is then the
     /// most it may have.
     pub autoscale: Option<super::autoscale::AutoscaleConfig>,
+    /// Its database write and the event about it, kept together by dual write or an outbox
+    /// (`outbox`).
+    pub outbox: Option<super::outbox::OutboxConfig>,
 }
 
 impl ServicePolicies {
@@ -66,6 +69,7 @@ impl ServicePolicies {
         leader_only: false,
         component: None,
         autoscale: None,
+        outbox: None,
     };
 }
 

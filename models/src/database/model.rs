@@ -615,6 +615,11 @@ impl Database {
         }
     }
 
+    /// Whether some node leads now (none between a leader's crash and its failover).
+    pub(crate) fn has_leader(&self) -> bool {
+        self.leader.is_some()
+    }
+
     /// Whether node `node` is up.
     pub(crate) fn node_up(&self, node: u32) -> bool {
         self.nodes[node as usize].up()

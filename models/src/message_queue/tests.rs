@@ -156,3 +156,29 @@ fn poison_is_drawn_only_when_asked_for() {
     q.publish(0, job(), at(0));
     assert!(!q.next_delivery(0, at(0)).expect("ready").poison());
 }
+
+#[test]
+fn keyed_publishes_of_one_event_are_one_effect_for_an_idempotent_consumer() {
+    let mut c = config(2, WhenFull::Block, None);
+    c.idempotent = true;
+    let mut q = queue(c);
+    assert!(q.publish_keyed(0, 42, at(1)));
+    assert!(
+        q.publish_keyed(0, 42, at(2)),
+        "a republish is a second message"
+    );
+    assert!(
+        !q.publish_keyed(0, 43, at(3)),
+        "a full partition refuses the relay"
+    );
+    let first = q.next_delivery(0, at(4)).expect("the first is ready");
+    let second = q.next_delivery(0, at(4)).expect("the second is ready");
+    assert_ne!(first.seq(), second.seq());
+    assert_eq!(q.effect(first, at(5)), Effect::Applied);
+    assert_eq!(
+        q.effect(second, at(5)),
+        Effect::Deduplicated,
+        "the same key"
+    );
+    assert_eq!(q.counts.published, 2);
+}

@@ -28,6 +28,9 @@ impl World {
     ) {
         let now = ctx.now();
         let lost = self.services[service.0 as usize].crash(replica, now);
+        if self.outboxes.any() {
+            self.outbox_replica_crashed(service, replica);
+        }
         self.note(now, |w| w.jobs_lost(service, replica, lost));
         let doomed: Vec<JobKey> = self
             .jobs

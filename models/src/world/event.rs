@@ -124,6 +124,14 @@ pub enum Event {
         /// The replica whose provisioning ends, or `u32::MAX` for an evaluation.
         replica: u32,
     },
+    /// A service's outbox relay polls its table (`action` 0) or marks a published batch
+    /// (`world::outbox`).
+    Outbox {
+        /// The outbox (its index among the world's).
+        outbox: u32,
+        /// `world::outbox::POLL`, or one more than the epoch of the batch to mark.
+        action: u32,
+    },
 }
 
 impl TraceCode for Event {
@@ -136,10 +144,10 @@ impl TraceCode for Event {
 /// keeps in two registers and moves as two scalars.
 ///
 /// The code is the kind in the event's trace code (1 to 15, 16 plus the reply for a
-/// response: 16 to 24, 25 for the quorum store, 26 for a deployment's, or 27 for
-/// autoscaling) and the id is the entity (a client index with its source or user in the high
-/// 32 bits, a fault index, or a slot-map key as `KeyData::as_ffi`, whose (index, version)
-/// pairs are assigned in a deterministic order), so
+/// response: 16 to 24, 25 for the quorum store, 26 for a deployment's, 27 for
+/// autoscaling, or 28 for an outbox's relay) and the id is the entity (a client index with
+/// its source or user in the high 32 bits, a fault index, or a slot-map key as
+/// `KeyData::as_ffi`, whose (index, version) pairs are assigned in a deterministic order), so
 /// the trace code is `code << 56 ^ id` with no branch. The `Event` enum itself was copied as
 /// a 16-byte blob: built in narrow pieces and reloaded whole, each copy stalled store
 /// forwarding (in the next lane, the queue and the event loop).
@@ -208,6 +216,7 @@ impl Event {
             Event::Autoscale { service, replica } => {
                 (27, u64::from(service.0) | u64::from(replica) << 32)
             }
+            Event::Outbox { outbox, action } => (28, u64::from(outbox) | u64::from(action) << 32),
             Event::Response { attempt, reply } => (16 + reply as u8, id(attempt)),
         };
         PackedEvent { code, id }
@@ -256,6 +265,10 @@ impl PackedEvent {
             27 => Event::Autoscale {
                 service: crate::config::ServiceId(id as u32),
                 replica: (id >> 32) as u32,
+            },
+            28 => Event::Outbox {
+                outbox: id as u32,
+                action: (id >> 32) as u32,
             },
             code @ 16..=24 => Event::Response {
                 attempt: key(id),

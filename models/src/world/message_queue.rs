@@ -77,6 +77,9 @@ impl World {
         let queues = self.queues.as_mut().expect("a queue service has its queue");
         let outcome = queues.part[queue as usize].publish(partition, job, now);
         ctx.fold(outcome as u64);
+        if matches!(outcome, Publish::Stored | Publish::Dropped) && self.outboxes.any() {
+            self.outbox_stored(job, now);
+        }
         match outcome {
             Publish::Stored => {
                 self.finish_job(job, Reply::Ok, ctx);
@@ -92,7 +95,12 @@ impl World {
 
     /// Sends `partition`'s ready messages to the consumer while fewer than `concurrency`
     /// deliveries are in flight.
-    fn deliver(&mut self, queue: u32, partition: u32, ctx: &mut Context<'_, PackedEvent>) {
+    pub(super) fn deliver(
+        &mut self,
+        queue: u32,
+        partition: u32,
+        ctx: &mut Context<'_, PackedEvent>,
+    ) {
         let now = ctx.now();
         loop {
             let queues = self.queues.as_mut().expect("a queue delivers");
@@ -179,6 +187,9 @@ impl World {
                 continue; // Its replica crashed: the publish is gone.
             }
             q.store_unblocked(partition, ctx.now());
+            if self.outboxes.any() {
+                self.outbox_stored(job, ctx.now());
+            }
             self.finish_job(job, Reply::Ok, ctx);
         }
     }

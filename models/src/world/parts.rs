@@ -211,6 +211,9 @@ impl World {
             .expect("a database service has a database");
         let ok = database.part.serve_call(op, node, now, (client, measured));
         database.part.flush(|code| ctx.fold(code));
+        if ok && op == crate::config::DatabaseOp::Write && self.outboxes.any() {
+            self.outbox_committed(attempt, now);
+        }
         if ok {
             Reply::Ok
         } else {
@@ -299,6 +302,7 @@ impl World {
             database: self.database.as_mut().map(|d| d.part.finish(end)),
             election: self.election.as_ref().map(|e| e.part.result(end)),
             queues: self.queue_results(end),
+            outboxes: self.outbox_results(),
         }
     }
 }

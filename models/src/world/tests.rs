@@ -246,6 +246,14 @@ fn packed_events_unpack_to_themselves_with_the_documented_trace_codes() {
             27,
             1 | u64::from(u32::MAX) << 32,
         ),
+        (
+            Event::Outbox {
+                outbox: 2,
+                action: 5,
+            },
+            28,
+            2 | 5 << 32,
+        ),
     ];
     for (index, &reply) in REPLIES.iter().enumerate() {
         let event = Event::Response { attempt, reply };

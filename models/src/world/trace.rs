@@ -528,6 +528,10 @@ impl World {
                     evaluate,
                 }
             }
+            Event::Outbox { outbox, action } => Happening::OutboxRelay {
+                replica: self.replica_node(self.outbox_owner(outbox), 0),
+                mark: action != super::outbox::POLL,
+            },
             Event::Database { .. } | Event::Election { .. } | Event::Quorum { .. } => {
                 unreachable!("component events are recorded as `PartRecord`s")
             }

@@ -83,13 +83,15 @@ impl<'a> Owner<'a> {
     }
 }
 
-/// Every other name a fault may target: clients, services, and the election's.
+/// Every other name a fault may target: clients, services, queues (their partitions) and the
+/// election's.
 fn other_names(raw: &raw::Scenario) -> NameList<'_> {
     NameList::new(
         raw.clients
             .iter()
             .map(|c| c.name.as_str())
             .chain(raw.services.iter().map(|s| s.name.as_str()))
+            .chain(raw.queues.iter().map(|q| q.name.as_str()))
             .chain(raw.election.iter().map(|e| e.name.as_str())),
     )
 }

@@ -76,6 +76,7 @@ impl Checker<'_> {
             },
             // Set by `service`, which knows the starting count (`autoscale`).
             autoscale: None,
+            outbox: None,
         })
     }
 

@@ -90,6 +90,14 @@ pub enum Happening {
         /// An evaluation (true) or a provisioning end (false).
         evaluate: bool,
     },
+    /// A service's outbox relay polls its table, or the broker's acknowledgement of its batch
+    /// arrives (`mark`).
+    OutboxRelay {
+        /// The relay's replica (its service's replica 0).
+        replica: NodeId,
+        /// A mark (true) or a poll (false).
+        mark: bool,
+    },
     /// A timer of a user component (`component::Component`) fires.
     UserTimer {
         /// The timer's tag, as the component set it.
