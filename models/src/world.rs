@@ -290,6 +290,9 @@ pub struct World {
     instance_of: slotmap::SecondaryMap<JobKey, crate::workflow::InstanceId>,
     /// The scenario has workflows (one branch per call made and decided otherwise).
     flowing: bool,
+    /// Some part's own state grows with its work (queues, workflows, outboxes), so the
+    /// memory guard asks it; false skips the question on every event.
+    holding: bool,
     /// Some workflow uses two-phase commit (one branch per arriving attempt otherwise).
     locking: bool,
     /// The services' write-and-publish pairs (`outbox`); empty without any.
@@ -658,6 +661,7 @@ impl World {
             instance_of: slotmap::SecondaryMap::new(),
             flowing: false,
             locking: false,
+            holding: false,
             outboxes,
         };
         if !config.workflows.is_empty() {
@@ -666,6 +670,7 @@ impl World {
             (world.flowing, world.locking) = (true, w.locking());
             world.workflows = Some(w);
         }
+        world.holding = world.queues.is_some() || world.workflows.is_some() || world.outboxes.any();
         if sheddable {
             world
                 .services
@@ -1097,13 +1102,16 @@ impl Model for World {
         let in_flight = self.requests.len() as u64 * REQUEST_BYTES
             + self.attempts.len() as u64 * ATTEMPT_BYTES
             + self.jobs.len() as u64 * JOB_BYTES;
-        let held = match &self.queues {
+        let used = self.memory_fixed.saturating_add(in_flight);
+        if !self.holding {
+            return used;
+        }
+        let queues = match &self.queues {
             None => 0,
             Some(queues) => queues.part.iter().map(MessageQueue::memory_used).sum(),
-        } + self.workflows.as_ref().map_or(0, Workflows::memory_used);
-        self.memory_fixed
-            .saturating_add(in_flight)
-            .saturating_add(held + self.outboxes.memory_used())
+        };
+        let workflows = self.workflows.as_ref().map_or(0, Workflows::memory_used);
+        used.saturating_add(queues + workflows + self.outboxes.memory_used())
     }
 
     fn memory_holders(&self) -> String {
