@@ -14,10 +14,11 @@
 
 use faultline::simulate::{simulate, Simulated};
 use reports::summary::QueueSummary;
-use serde_json::Value;
 
 #[path = "support/binary.rs"]
 mod binary;
+#[path = "support/compare.rs"]
+mod compare;
 
 /// A scenario of one client `web` publishing to queue `q` through `api` (or directly with
 /// `"target": "q"`), which delivers to `worker`; `client`, `services` and `queue` are spliced
@@ -466,51 +467,28 @@ fn faults_may_name_a_queue_and_its_partitions() {
 fn compare_judges_a_queue_s_figures_and_draws_its_lag() {
     // The variant without the queue has no queue figures (undefined, never 0), so it gets no
     // verdict on them; the per-seed duplicates are the runs' own.
-    let out = std::env::temp_dir().join(format!("faultline-queue-{}", std::process::id()));
-    let ran = binary::faultline(&[
-        "compare",
-        "queue-burst",
-        "--variants",
-        "queue,synchronous,short-visibility",
-        "--seeds",
-        "1..2",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        ran.status.success() || ran.status.code() == Some(1),
-        "{}",
-        binary::stderr(&ran)
+    let compared = compare::compare(
+        "queue",
+        &[
+            "queue-burst",
+            "--variants",
+            "queue,synchronous,short-visibility",
+            "--seeds",
+            "1..2",
+        ],
     );
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
-    let duplicates = results["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["metric"]["key"] == "queues.orders.duplicates")
-        .expect("a duplicates row");
-    let by_variant = |name: &str| {
-        duplicates["by_variant"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["variant"] == name)
-            .unwrap()
-            .clone()
-    };
-    assert_eq!(by_variant("synchronous")["judgement"], "not_comparable");
-    assert!(by_variant("synchronous")["per_seed"][0].is_null());
-    assert_eq!(by_variant("queue")["per_seed"][0], 0.0);
+    let duplicates = |variant: &str| compared.row("queues.orders.duplicates", variant);
+    assert_eq!(duplicates("synchronous")["judgement"], "not_comparable");
+    assert!(duplicates("synchronous")["per_seed"][0].is_null());
+    assert_eq!(duplicates("queue")["per_seed"][0], 0.0);
     let text = std::fs::read_to_string("scenarios/library/queue-burst.json").unwrap();
     let run = simulate(&text, "queue-burst", Some("short-visibility"), &[], 1).unwrap();
     let expected = queue_named(&run, "orders").duplicates as f64;
     assert!(expected > 0.0);
-    assert_eq!(by_variant("short-visibility")["per_seed"][0], expected);
-    assert_eq!(by_variant("short-visibility")["judgement"], "worse");
-    let lag = std::fs::read_to_string(out.join("plots/orders-lag.svg")).unwrap();
+    assert_eq!(duplicates("short-visibility")["per_seed"][0], expected);
+    assert_eq!(duplicates("short-visibility")["judgement"], "worse");
+    let lag = std::fs::read_to_string(compared.out.join("plots/orders-lag.svg")).unwrap();
     assert!(lag.contains("orders: consumer lag"), "{lag}");
-    std::fs::remove_dir_all(&out).ok();
 }
 
 fn queue_named<'a>(simulated: &'a Simulated, name: &str) -> &'a QueueSummary {

@@ -20,6 +20,8 @@ use sim_core::{SimDuration, SimTime};
 
 #[path = "support/binary.rs"]
 mod binary;
+#[path = "support/compare.rs"]
+mod compare;
 
 /// A scenario of client `shop` (100/s) calling coordinator `orders` (2 replicas), whose
 /// workflow `checkout` runs steps on `payments`, `inventory` and `shipping`; `workflow` is
@@ -299,41 +301,25 @@ fn bad_workflows_are_refused_with_their_path() {
 fn compare_judges_instances_left_inconsistent() {
     // The per-seed values of a comparison are the runs' own counts, and a saga, which holds
     // no lock, has its lock-seconds undefined rather than 0.
-    let out = std::env::temp_dir().join(format!("faultline-saga-{}", std::process::id()));
-    let ran = binary::faultline(&[
-        "compare",
-        "saga-vs-2pc",
-        "--variants",
-        "saga,saga-no-log",
-        "--seeds",
-        "1..2",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        ran.status.success() || ran.status.code() == Some(1),
-        "{}",
-        binary::stderr(&ran)
+    let compared = compare::compare(
+        "saga",
+        &[
+            "saga-vs-2pc",
+            "--variants",
+            "saga,saga-no-log",
+            "--seeds",
+            "1..2",
+        ],
     );
-    let results: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
-    let row = |key: &str, variant: &str| {
-        let metric = (results["metrics"].as_array().unwrap().iter())
-            .find(|m| m["metric"]["key"] == key)
-            .unwrap_or_else(|| panic!("a {key} row"));
-        (metric["by_variant"].as_array().unwrap().iter())
-            .find(|v| v["variant"] == variant)
-            .unwrap()["per_seed"]
-            .clone()
-    };
     let text = std::fs::read_to_string("scenarios/library/saga-vs-2pc.json").unwrap();
+    let per_seed =
+        compared.row("workflows.checkout.inconsistent", "saga-no-log")["per_seed"].clone();
     for seed in 1..=2u64 {
         let run = simulate(&text, "saga-vs-2pc", Some("saga-no-log"), &[], seed).unwrap();
         let left = run.summary.workflows["checkout"].inconsistent as f64;
-        let per_seed = row("workflows.checkout.inconsistent", "saga-no-log");
         assert_eq!(per_seed[seed as usize - 1], left);
     }
-    assert_eq!(row("workflows.checkout.inconsistent", "saga")[0], 0.0);
-    assert!(row("workflows.checkout.lock_seconds", "saga")[0].is_null());
-    std::fs::remove_dir_all(&out).ok();
+    let saga = |key: &str| compared.row(key, "saga")["per_seed"][0].clone();
+    assert_eq!(saga("workflows.checkout.inconsistent"), 0.0);
+    assert!(saga("workflows.checkout.lock_seconds").is_null());
 }
