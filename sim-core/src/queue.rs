@@ -128,6 +128,12 @@ pub struct EventQueue<E> {
     timers_live: usize,
     /// The time of the latest timer popped from a list (the heap's `last` does not see it).
     timer_last: u64,
+    /// `(time, sequence)` of the earliest live timer in the lists (`timers::NONE` if none),
+    /// kept as the lists' `first` change, so that a pop compares one pair instead of every
+    /// list's head.
+    timer_first: (u64, u64),
+    /// The list that holds `timer_first`.
+    timer_first_list: usize,
     /// The delays of the latest timers that found no list (`DELAYS_MISSED`), oldest
     /// overwritten first: a delay seen again earns a list.
     delays_missed: [u64; DELAYS_MISSED],
@@ -237,6 +243,8 @@ impl<E> EventQueue<E> {
             timers: Vec::new(),
             timers_live: 0,
             timer_last: 0,
+            timer_first: timers::NONE,
+            timer_first_list: 0,
             delays_missed: [u64::MAX; DELAYS_MISSED],
             delays_missed_next: 0,
         }
@@ -287,6 +295,12 @@ impl<E> EventQueue<E> {
             Some(index) => {
                 let slot = self.timers[index].push(time, seq, event);
                 self.timers_live += 1;
+                // A list's new timer is its earliest only if it was empty; either way it is
+                // the earliest of all lists only if it comes before their earliest.
+                if (time, seq) < self.timer_first {
+                    self.timer_first = (time, seq);
+                    self.timer_first_list = index;
+                }
                 EventId::new(slot, index as u32 + 1, seq)
             }
             None => self.push_heap(time, seq, event),
@@ -296,9 +310,12 @@ impl<E> EventQueue<E> {
     /// Cancels a scheduled event; returns false if it already ran or was cancelled.
     pub fn cancel(&mut self, id: EventId) -> bool {
         if id.lane() != 0 {
-            let list = &mut self.timers[id.lane() as usize - 1];
-            let cancelled = list.cancel(id.slot(), id.seq);
+            let index = id.lane() as usize - 1;
+            let cancelled = self.timers[index].cancel(id.slot(), id.seq);
             self.timers_live -= usize::from(cancelled);
+            if cancelled && index == self.timer_first_list {
+                self.find_timer_first();
+            }
             return cancelled;
         }
         let Some(&holder) = self.holders.get(id.slot() as usize) else {
@@ -324,9 +341,7 @@ impl<E> EventQueue<E> {
         if self.timers_live == 0 {
             return self.heap_peek_time();
         }
-        let Some((_, time, seq)) = self.timer_head() else {
-            return self.heap_peek_time();
-        };
+        let (time, seq) = self.timer_first;
         let heap = self.heap_peek_before(time, seq);
         Some(SimTime::from_nanos(heap.unwrap_or(time)))
     }
@@ -348,12 +363,10 @@ impl<E> EventQueue<E> {
     /// inline).
     #[inline(never)]
     fn pop_merged(&mut self) -> Option<(SimTime, E)> {
-        let Some((index, time, seq)) = self.timer_head() else {
-            return self.heap_pop();
-        };
+        let (time, seq) = self.timer_first;
         Some(
             self.heap_pop_before(time, seq)
-                .unwrap_or_else(|| self.pop_timer(index)),
+                .unwrap_or_else(|| self.pop_timer()),
         )
     }
 
@@ -373,13 +386,14 @@ impl<E> EventQueue<E> {
     /// `pop_until` while some timer list holds a live timer; out of line like `pop_merged`.
     #[inline(never)]
     fn pop_until_merged(&mut self, end: SimTime) -> Option<(SimTime, E)> {
-        match self.timer_head() {
-            Some((index, time, seq)) if time <= end.as_nanos() => Some(
-                self.heap_pop_before(time, seq)
-                    .unwrap_or_else(|| self.pop_timer(index)),
-            ),
-            _ => self.heap_pop_until(end),
+        let (time, seq) = self.timer_first;
+        if time > end.as_nanos() {
+            return self.heap_pop_until(end);
         }
+        Some(
+            self.heap_pop_before(time, seq)
+                .unwrap_or_else(|| self.pop_timer()),
+        )
     }
 
     /// The next sequence number, for an event at `time` (checked against the horizon).
@@ -443,30 +457,33 @@ impl<E> EventQueue<E> {
         Some(index)
     }
 
-    /// The list index, time and sequence number of the earliest live timer in the lists.
+    /// Sets `timer_first` to the earliest of the lists' first live timers (after one of them
+    /// changed).
     #[inline]
-    fn timer_head(&mut self) -> Option<(usize, u64, u64)> {
-        let mut earliest: Option<(usize, u64, u64)> = None;
-        for (index, list) in self.timers.iter_mut().enumerate() {
-            if let Some((time, seq)) = list.head() {
-                if earliest.is_none_or(|(_, t, s)| (time, seq) < (t, s)) {
-                    earliest = Some((index, time, seq));
-                }
+    fn find_timer_first(&mut self) {
+        let mut first = timers::NONE;
+        let mut index = 0;
+        for (i, list) in self.timers.iter().enumerate() {
+            if list.first < first {
+                first = list.first;
+                index = i;
             }
         }
-        earliest
+        self.timer_first = first;
+        self.timer_first_list = index;
     }
 
-    /// Removes the head of timer list `index`, which `timer_head` found earliest.
+    /// Removes the earliest live timer of the lists (`timer_first`; there is one).
     #[inline]
-    fn pop_timer(&mut self, index: usize) -> (SimTime, E) {
-        let (time, event) = self.timers[index].pop();
+    fn pop_timer(&mut self) -> (SimTime, E) {
+        let (time, event) = self.timers[self.timer_first_list].pop();
         debug_assert!(
             time >= self.last,
             "a timer pops at or after the heap's last"
         );
         self.timers_live -= 1;
         self.timer_last = time;
+        self.find_timer_first();
         (SimTime::from_nanos(time), event)
     }
 

@@ -17,16 +17,25 @@ use std::collections::VecDeque;
 
 use super::CANCELLED;
 
+/// `TimerList::first` of a list without live timers: after every real `(time, sequence)`.
+pub(super) const NONE: (u64, u64) = (u64::MAX, u64::MAX);
+
 /// Cancelled entries a list tolerates beyond its live ones before it is compacted (as the
 /// heap's `STALE_SLACK`): a timer of a long delay cancelled at once would otherwise keep its
 /// entry for the whole delay.
 const STALE_SLACK: usize = 4096;
 
-/// The timers of one delay, in time (and sequence) order.
+/// The timers of one delay, in time (and sequence) order. The first stored entry is always
+/// live (cancelled ones are dropped as soon as they reach the front), so the list's earliest
+/// live timer is `first`, read without a search.
 #[derive(Debug)]
 pub(super) struct TimerList<E> {
     /// The delay whose timers this list takes (in ns), while it holds any.
     pub(super) delay: u64,
+    /// `(time, sequence)` of the earliest live timer (the first entry), `NONE` when empty.
+    pub(super) first: (u64, u64),
+    /// The time of the last entry (0 when empty): a timer joins only at or after it.
+    last_time: u64,
     entries: VecDeque<Timer<E>>,
     /// The position of `entries[0]`: each push takes the next one, wrapping.
     head: u32,
@@ -47,6 +56,8 @@ impl<E> TimerList<E> {
     pub(super) fn new(delay: u64) -> TimerList<E> {
         TimerList {
             delay,
+            first: NONE,
+            last_time: 0,
             entries: VecDeque::new(),
             head: 0,
             stale: 0,
@@ -61,7 +72,7 @@ impl<E> TimerList<E> {
     /// True if a timer at `time` may join the list without breaking its order.
     #[inline]
     pub(super) fn accepts(&self, time: u64) -> bool {
-        self.entries.back().is_none_or(|last| last.time <= time)
+        self.last_time <= time
     }
 
     /// Appends a timer (after `accepts`); returns its position, for `cancel`.
@@ -75,7 +86,11 @@ impl<E> TimerList<E> {
             "a list stays in sequence order"
         );
         let position = self.head.wrapping_add(self.entries.len() as u32);
+        if self.entries.is_empty() {
+            self.first = (time, seq);
+        }
         self.entries.push_back(Timer { time, seq, event });
+        self.last_time = time;
         position
     }
 
@@ -100,20 +115,27 @@ impl<E> TimerList<E> {
         }
         timer.seq |= CANCELLED;
         self.stale += 1;
-        if self.stale > self.entries.len() - self.stale + STALE_SLACK {
+        if index == 0 {
+            self.drop_cancelled_front();
+        } else if self.stale > self.entries.len() - self.stale + STALE_SLACK {
             self.compact();
         }
         true
     }
 
-    /// The `(time, sequence)` of the earliest live timer, after dropping cancelled ones that
-    /// reached the head.
+    /// Drops the cancelled entries at the front, so that the first entry is live, and sets
+    /// `first` to it.
     #[inline]
-    pub(super) fn head(&mut self) -> Option<(u64, u64)> {
+    fn drop_cancelled_front(&mut self) {
         loop {
-            let timer = self.entries.front()?;
+            let Some(timer) = self.entries.front() else {
+                self.first = NONE;
+                self.last_time = 0;
+                return;
+            };
             if timer.seq & CANCELLED == 0 {
-                return Some((timer.time, timer.seq));
+                self.first = (timer.time, timer.seq);
+                return;
             }
             self.entries.pop_front();
             self.head = self.head.wrapping_add(1);
@@ -121,12 +143,14 @@ impl<E> TimerList<E> {
         }
     }
 
-    /// Removes the head, which `head` found live, and returns its time and event.
+    /// Removes the first entry, which is live (the list is not empty), and returns its time
+    /// and event.
     #[inline]
     pub(super) fn pop(&mut self) -> (u64, E) {
-        let timer = self.entries.pop_front().expect("the head is live");
-        debug_assert_eq!(timer.seq & CANCELLED, 0, "only a live head is popped");
+        let timer = self.entries.pop_front().expect("a list with a live timer");
+        debug_assert_eq!(timer.seq & CANCELLED, 0, "the first entry is live");
         self.head = self.head.wrapping_add(1);
+        self.drop_cancelled_front();
         (timer.time, timer.event)
     }
 
@@ -141,6 +165,7 @@ impl<E> TimerList<E> {
     #[cold]
     #[inline(never)]
     fn compact(&mut self) {
+        // The first entry is live, so it stays first and `first` holds.
         self.entries.retain(|timer| timer.seq & CANCELLED == 0);
         self.stale = 0;
     }
