@@ -819,7 +819,7 @@ impl World {
         // Scheduled after the request is stored (no other event is scheduled in between, so
         // the order is the same): scheduling first stalled the store of the request.
         if let Some(next) = next {
-            ctx.schedule_at(next, Event::Arrival { client, source });
+            ctx.schedule_at_uncancellable(next, Event::Arrival { client, source });
         }
         self.send_new(client, request, guarded, ctx);
     }

@@ -154,6 +154,9 @@ const CANCELLED: u64 = 1 << 63;
 /// `Holder::seq` of a slot whose entry was purged (never a real number, flag or not).
 const VACANT: u64 = u64::MAX;
 
+/// `Entry::slot` of an event pushed without a handle (`push_uncancellable`): it holds no slot.
+const NO_SLOT: u32 = u32::MAX;
+
 /// Stale entries tolerated beyond the number of live ones before a purge. A purge costs a pass
 /// over every stored entry, so it must free at least as many entries as remain: then its cost
 /// is paid for by the cancels that made the entries stale. The slack keeps small queues from
@@ -279,6 +282,22 @@ impl<E> EventQueue<E> {
         let time = time.as_nanos();
         let seq = self.next_seq(time);
         self.push_heap(time, seq, event)
+    }
+
+    /// Schedules `event` at `time` like `push`, for an event that is never cancelled: it takes
+    /// no slot, which spares the push the search for a vacant one. The order of pops is the
+    /// same as with `push`.
+    #[inline]
+    pub fn push_uncancellable(&mut self, time: SimTime, event: E) {
+        let time = time.as_nanos();
+        let seq = self.next_seq(time);
+        self.live += 1;
+        self.place(Entry {
+            time,
+            seq,
+            slot: NO_SLOT,
+            event,
+        });
     }
 
     /// Schedules `event` at `time` like `push`, as a timer whose delay from `horizon()` is
@@ -679,7 +698,7 @@ impl<E> EventQueue<E> {
     /// memory access.
     #[inline]
     fn is_stale(&self, slot: u32, seq: u64) -> bool {
-        if self.stale == 0 {
+        if self.stale == 0 || slot == NO_SLOT {
             return false;
         }
         let holder = self.holders[slot as usize];
@@ -826,6 +845,9 @@ impl<E> EventQueue<E> {
     fn purge_stale(&mut self) {
         let holders = &mut self.holders;
         let mut keep = |e: &Entry<E>| {
+            if e.slot == NO_SLOT {
+                return true;
+            }
             let holder = &mut holders[e.slot as usize];
             if holder.seq & CANCELLED == 0 {
                 return true;

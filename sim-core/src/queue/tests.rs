@@ -303,6 +303,8 @@ enum Op {
     Push(u64),
     /// `push_timer` after this delay.
     PushTimer(u64),
+    /// `push_uncancellable` after this delay.
+    PushUncancellable(u64),
     Pop,
     PopUntil(u64),
     Peek,
@@ -318,6 +320,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (0u64..50).prop_map(Op::Push),
         1 => (0u64..1 << 20).prop_map(Op::Push),
         1 => (0u64..1 << 50).prop_map(Op::Push),
+        1 => (0u64..1 << 20).prop_map(Op::PushUncancellable),
         2 => Just(Op::Pop),
         1 => (0u64..100).prop_map(Op::PopUntil),
         1 => Just(Op::Peek),
@@ -332,6 +335,7 @@ fn op_with_timers() -> impl Strategy<Value = Op> {
     prop_oneof![
         2 => (0u64..50).prop_map(Op::Push),
         1 => (0u64..1 << 30).prop_map(Op::Push),
+        1 => (0u64..1 << 30).prop_map(Op::PushUncancellable),
         3 => prop_oneof![Just(0u64), Just(7), Just(200), Just(1 << 20)].prop_map(Op::PushTimer),
         1 => (0u64..20).prop_map(Op::PushTimer),
         1 => (0u64..1 << 40).prop_map(Op::PushTimer),
@@ -362,6 +366,12 @@ fn check_against_reference(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 };
                 reference.insert((now + delta, seq), seq);
                 handles.push((id, (now + delta, seq)));
+                seq += 1;
+            }
+            Op::PushUncancellable(delta) => {
+                let now = q.horizon().as_nanos();
+                q.push_uncancellable(t(now + delta), seq);
+                reference.insert((now + delta, seq), seq);
                 seq += 1;
             }
             Op::Pop => {
