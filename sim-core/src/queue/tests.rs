@@ -277,6 +277,55 @@ fn cancelled_timers_are_compacted_and_live_ones_stay_cancellable() {
 }
 
 #[test]
+fn a_list_s_first_entry_stays_live_and_the_queue_knows_the_earliest_of_all() {
+    let mut q = EventQueue::new();
+    // The first timer of each delay misses (it goes to the heap); the second earns a list.
+    let a: Vec<_> = (0..4u64).map(|i| q.push_timer(t(100), i)).collect();
+    let b: Vec<_> = (4..8u64).map(|i| q.push_timer(t(1_000), i)).collect();
+    assert_eq!(q.timers.len(), 2, "two delays, two lists");
+    let list_a = a[1].lane() as usize - 1;
+    assert_eq!(
+        q.timer_first,
+        (100, 1),
+        "the earliest live timer of both lists"
+    );
+    assert!(q.cancel(a[3]));
+    assert_eq!(
+        q.timer_first,
+        (100, 1),
+        "a later cancel leaves the first alone"
+    );
+    assert!(q.cancel(a[1]));
+    assert_eq!(
+        q.timer_first,
+        (100, 2),
+        "a cancelled first gives way to the next"
+    );
+    assert!(q.cancel(a[2]));
+    assert_eq!(
+        q.timers[list_a].first,
+        timers::NONE,
+        "no live timer in the 100 ns list"
+    );
+    assert_eq!(
+        q.timers[list_a].stored(),
+        0,
+        "cancelled entries at the front are dropped"
+    );
+    assert_eq!(q.timer_first, (1_000, 5), "now the other list's first");
+    assert!(q.cancel(b[2]));
+    assert!(q.cancel(b[1]));
+    assert_eq!(
+        q.timer_first,
+        (1_000, 7),
+        "both cancelled entries at the front dropped"
+    );
+    let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, v)| v).collect();
+    assert_eq!(order, [0, 4, 7]);
+    assert_eq!(q.timer_first, timers::NONE);
+}
+
+#[test]
 fn a_timer_may_not_be_pushed_before_a_popped_timer() {
     let result = std::panic::catch_unwind(|| {
         let mut q = EventQueue::new();
