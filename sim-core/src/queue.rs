@@ -43,9 +43,11 @@
 //! A timeout that its reply usually cancels, or a message over a link of constant latency,
 //! goes through `push_timer`, into a FIFO per delay from the horizon (`queue/timers.rs`)
 //! instead of the heap: timers of one delay are pushed in time order, so the list stays sorted
-//! at O(1) a push, and a cancel flags the entry where it stands. A pop takes the least of the
-//! heap's minimum and the lists' heads by `(time, sequence)`, with sequence numbers from the
-//! one counter, so the order is exactly the one the heap alone gives. A delay earns a list
+//! at O(1) a push, and a cancel flags the entry where it stands (a cancelled entry that
+//! reaches a list's front is dropped at once, so each list's first entry is live). The queue
+//! keeps the earliest of the lists' first entries, updated when one of them changes, and a pop
+//! takes the least of it and the heap's minimum by `(time, sequence)`, with sequence numbers
+//! from the one counter, so the order is exactly the one the heap alone gives. A delay earns a list
 //! when it repeats among the last `DELAYS_MISSED` that found none; a timer of a delay that
 //! has not, or when all `TIMER_LISTS_MAX` lists hold other delays, or whose time would break
 //! its list's order, goes to the heap like any event.
@@ -182,8 +184,8 @@ const BUCKET_ROOM_KEPT: usize = 64;
 /// once (the refilled one's lower neighbours), not so many that their room adds up.
 const SPARES_MAX: usize = 8;
 
-/// Timer lists at most: a pop compares every list's head, and a world files timeouts of a
-/// few distinct delays; a timer of yet another delay goes to the heap.
+/// Timer lists at most: a change of a list's first entry compares every list's, and a world
+/// files timeouts of a few distinct delays; a timer of yet another delay goes to the heap.
 const TIMER_LISTS_MAX: usize = 8;
 
 /// Missed delays remembered (`EventQueue::delays_missed`). A delay drawn from a continuous
