@@ -563,6 +563,12 @@ fn label(edge: &Edge) -> String {
 /// An edge's policies in words: fan-out, backoff and jitter, guards, deadline.
 fn details(edge: &Edge) -> String {
     let mut parts = Vec::new();
+    if let Some(relay) = edge.relay {
+        parts.push(format!(
+            "published by the outbox relay every {}, up to {} rows a poll, not by each job",
+            relay.interval, relay.batch
+        ));
+    }
     if edge.fanout > 1 {
         let wait = if edge.needed == edge.fanout {
             "waits for all".to_string()

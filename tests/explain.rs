@@ -213,3 +213,15 @@ fn the_offered_load_and_its_utilization_are_read_before_running() {
         "{text}"
     );
 }
+
+#[test]
+fn an_outbox_s_publish_call_is_shown_as_the_relay_s() {
+    // outbox-vs-dual-write: in `outbox` mode the orders service's jobs commit the event row with
+    // their write, and a relay polling every 100 ms publishes it; in dual write each job does.
+    let relayed = "  orders → events    500ms / 1  published by the outbox relay every 100ms, up to 100 rows a poll, not by each job\n";
+    let outbox = ok(&["explain", "outbox-vs-dual-write", "--variant", "outbox"]);
+    assert!(outbox.contains(relayed), "{outbox}");
+    let dual = ok(&["explain", "outbox-vs-dual-write"]);
+    assert!(dual.contains("  orders → events    500ms / 1\n"), "{dual}");
+    assert!(!dual.contains("outbox relay"), "{dual}");
+}

@@ -142,6 +142,18 @@ pub struct Edge {
     pub optional: bool,
     /// The caller's cache in front of the callee, if any.
     pub cache: Option<models::CacheConfig>,
+    /// Set on a service's publish call in outbox mode: the outbox relay makes it, in batches,
+    /// rather than each job.
+    pub relay: Option<Relay>,
+}
+
+/// How an outbox relay publishes in place of its service's jobs (`Edge::relay`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Relay {
+    /// Time between the relay's polls of the outbox table.
+    pub interval: SimDuration,
+    /// Rows published per poll at most.
+    pub batch: u32,
 }
 
 /// One path from a client to a leaf service, with its worst-case attempt amplification.
@@ -338,6 +350,7 @@ fn nodes_and_edges(world: &WorldConfig) -> (Vec<Node>, Vec<Edge>) {
             deadline: client.deadline,
             optional: false,
             cache: client.cache.clone(),
+            relay: None,
         });
     }
     for (index, service) in world.services.iter().enumerate() {
@@ -375,6 +388,18 @@ fn nodes_and_edges(world: &WorldConfig) -> (Vec<Node>, Vec<Edge>) {
                 deadline: None,
                 optional: call.optional,
                 cache: call.cache.clone(),
+                relay: service
+                    .policies
+                    .outbox
+                    .as_ref()
+                    .filter(|o| {
+                        o.mode == models::config::OutboxMode::Outbox
+                            && o.publish_call as usize == call_index
+                    })
+                    .map(|o| Relay {
+                        interval: o.relay_interval,
+                        batch: o.relay_batch,
+                    }),
             });
         }
     }
