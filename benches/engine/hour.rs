@@ -1,13 +1,15 @@
-//! Rows (g) and (h) of the engine bench: a simulated hour of many clients, read from a scenario
-//! file in `bench/`, timed whole, per request against the minimal loop per customer, with the
-//! run's peak memory.
+//! Rows (g), (h) and (i) of the engine bench: a whole run of many clients (a simulated hour of
+//! 1,000 or 10,000, and 10 minutes of 10,000 with 1,000,000 timers pending), read from a
+//! scenario file in `bench/`, timed whole, per request against the minimal loop per customer,
+//! with the run's peak memory.
 
 use super::{compare, minimal, mm1, nanos_per, peak_rss, Row, Table, Target, SEED};
 
-/// The row keys and their scenario files (relative to the package root).
-pub const FILES: [(&str, &str); 2] = [
-    ("hour-1k", "bench/clients-1k.json"),
-    ("hour-10k", "bench/clients-10k.json"),
+/// The row letters, keys and scenario files (relative to the package root).
+pub const FILES: [(char, &str, &str); 3] = [
+    ('g', "hour-1k", "bench/clients-1k.json"),
+    ('h', "hour-10k", "bench/clients-10k.json"),
+    ('i', "timers-1m", "bench/timers-1m.json"),
 ];
 
 /// Loads a scenario file as the CLI would (no variant, no overrides).
@@ -19,7 +21,7 @@ fn load(file: &str) -> models::WorldConfig {
         .world
 }
 
-pub fn bench(table: &mut Table, key: &str, file: &str) {
+pub fn bench(table: &mut Table, letter: char, key: &str, file: &str) {
     let config = load(file);
     // Two whole runs (each many seconds), alternating with the minimal loop.
     reset_peak_rss();
@@ -36,10 +38,7 @@ pub fn bench(table: &mut Table, key: &str, file: &str) {
         elapsed.as_secs_f64()
     );
     table.add(Row {
-        name: format!(
-            "({}) {key} {file}",
-            if key == "hour-1k" { 'g' } else { 'h' }
-        ),
+        name: format!("({letter}) {key} {file}"),
         count: requests,
         unit: "request",
         engine: nanos_per(elapsed, requests),
