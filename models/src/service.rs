@@ -666,7 +666,8 @@ impl<K: Copy> Service<K> {
             None => {
                 let (distribution, stream) =
                     (&self.config.service_time, &mut self.service_time_stream);
-                self.works.take(|| distribution.sample(stream))
+                self.works
+                    .take_filled(|batch| distribution.fill(stream, batch))
             }
             Some(index) => {
                 let (distribution, stream) = &mut self.class_times[usize::from(index)];
