@@ -421,6 +421,9 @@ struct Attempt {
     op: Option<DatabaseOp>,
     /// It reached a deploying service's new version (`deploy`), decided when it arrived.
     new_version: bool,
+    /// Its request propagates its deadline (`Request::propagate`, fixed when the request is
+    /// made): an arrival reads it here instead of looking the request up.
+    propagate: bool,
 }
 
 #[derive(Debug)]
