@@ -425,6 +425,7 @@ impl Clock {
         None
     }
 
+    #[inline]
     fn note_answer(&self, t: SimTime) {
         let until = self.answered_until.get().map_or(t, |seen| seen.max(t));
         self.answered_until.set(Some(until));
