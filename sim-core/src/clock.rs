@@ -108,6 +108,10 @@ pub struct Clock {
     /// reading is `t + offset`, so it answers without a segment search or a 128-bit division
     /// (most clocks of most runs). Derived with `segments`.
     steady: Option<i128>,
+    /// The clock reads true time (steady with offset zero): a deadline is `now + span`,
+    /// saturating, in plain `u64` arithmetic (every client's clock in most runs). Derived with
+    /// `segments`.
+    perfect: bool,
     /// The latest true instant any answer so far depended on; changes must come after it.
     answered_until: Cell<Option<SimTime>>,
 }
@@ -211,6 +215,7 @@ impl Clock {
             changes: Vec::new(),
             segments: Vec::new(),
             steady: None,
+            perfect: false,
             answered_until: Cell::new(None),
         };
         clock.rebuild();
@@ -260,7 +265,21 @@ impl Clock {
     ///
     /// This is `true_at(local_at(now) + span, now)`, computed on the unsaturated reading so a
     /// timer near the end of `LocalTime` never fires early; `SimTime::MAX` if never.
+    #[inline]
     pub fn deadline(&self, now: SimTime, span: SimDuration) -> SimTime {
+        if self.perfect {
+            // The reading is `now`, and it reaches `now + span` exactly then; past the last
+            // representable instant, never (`SimTime::MAX`), as `deadline_general` finds.
+            let fires = SimTime::from_nanos(now.as_nanos().saturating_add(span.as_nanos()));
+            self.note_answer(fires);
+            return fires;
+        }
+        self.deadline_general(now, span)
+    }
+
+    /// `deadline` without the perfect clock's fast path.
+    #[inline(never)]
+    fn deadline_general(&self, now: SimTime, span: SimDuration) -> SimTime {
         let target = self.reading(now) + i128::from(span.as_nanos());
         let fires = self.first_reaching(target, now).unwrap_or(SimTime::MAX);
         assert!(fires >= now, "a timer never fires before it is set");
@@ -336,6 +355,7 @@ impl Clock {
             [only] if only.drift.rate() == BILLION => Some(only.local_start),
             _ => None,
         };
+        self.perfect = self.steady == Some(0);
         self.segments = segments;
     }
 
@@ -405,6 +425,7 @@ impl Clock {
         None
     }
 
+    #[inline]
     fn note_answer(&self, t: SimTime) {
         let until = self.answered_until.get().map_or(t, |seen| seen.max(t));
         self.answered_until.set(Some(until));
@@ -507,6 +528,20 @@ mod tests {
 
     fn secs(n: u64) -> SimDuration {
         SimDuration::from_secs(n)
+    }
+
+    #[test]
+    fn only_a_clock_that_reads_true_time_is_perfect() {
+        assert!(Clock::perfect().perfect);
+        assert!(!Clock::new(1, Drift::ZERO).perfect);
+        assert!(!Clock::new(0, Drift::from_ppm(1).unwrap()).perfect);
+        let mut jumped = Clock::perfect();
+        jumped.jump(t(5 * SEC), 1);
+        assert!(!jumped.perfect);
+        // The fast path notes its answer, so a change scheduled before it is still refused.
+        let clock = Clock::perfect();
+        assert_eq!(clock.deadline(t(SEC), secs(2)), t(3 * SEC));
+        assert_eq!(clock.answered_until.get(), Some(t(3 * SEC)));
     }
 
     fn drifting(ppm: i64) -> Clock {
@@ -834,6 +869,26 @@ mod tests {
                 clock.first_reaching_by_segments(target, now)
             };
             prop_assert_eq!(clock.first_reaching(target, now), expected);
+        }
+
+        /// See: #19. A perfect clock's `deadline` (plain `u64` arithmetic) is the general
+        /// path's, and notes the same answer, for instants and spans up to the ends of time.
+        #[test]
+        fn a_perfect_clock_s_deadline_matches_the_general_path(
+            now in prop_oneof![0..1_000 * SEC, Just(u64::MAX), Just(u64::MAX - 1), any::<u64>()],
+            span in prop_oneof![0..10 * SEC, Just(0u64), Just(u64::MAX), any::<u64>()],
+            earlier in proptest::option::of(any::<u64>()),
+        ) {
+            let (fast, general) = (Clock::perfect(), Clock::perfect());
+            prop_assert!(fast.perfect);
+            // An answer noted before, later or earlier than this one.
+            if let Some(earlier) = earlier {
+                fast.note_answer(t(earlier));
+                general.note_answer(t(earlier));
+            }
+            let (now, span) = (t(now), SimDuration::from_nanos(span));
+            prop_assert_eq!(fast.deadline(now, span), general.deadline_general(now, span));
+            prop_assert_eq!(fast.answered_until.get(), general.answered_until.get());
         }
 
         /// `true_at` is the exact inverse: the clock reads at least the target at the answer,

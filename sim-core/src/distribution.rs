@@ -355,6 +355,26 @@ impl Distribution {
         }
     }
 
+    /// Fills `out` with draws, in order: the same numbers `sample` gives one at a time. A
+    /// constant or an exponential decides its kind and converts its mean once for the whole
+    /// slice (a batch of service times, `sim_core::Draws`), instead of once per draw.
+    pub fn fill(&self, stream: &mut Stream, out: &mut [SimDuration]) {
+        match self {
+            Distribution::Constant(d) => out.fill(*d),
+            Distribution::Exponential { mean } => {
+                let mean = mean.as_nanos() as f64;
+                for slot in out {
+                    *slot = SimDuration::from_nanos_f64(stream.exponential(mean));
+                }
+            }
+            _ => {
+                for slot in out {
+                    *slot = self.draw(stream);
+                }
+            }
+        }
+    }
+
     /// Draws one duration: `sample` without its inlined fast paths.
     #[inline(never)]
     fn draw(&self, stream: &mut Stream) -> SimDuration {
@@ -461,10 +481,10 @@ mod tests {
             / n as f64
     }
 
-    #[test]
-    fn sample_means_match_exact_means() {
+    /// One distribution of every kind, with small parameters.
+    fn every_kind() -> Vec<Distribution> {
         let ms = SimDuration::from_millis;
-        let cases = [
+        vec![
             Distribution::Constant(ms(3)),
             Distribution::uniform(ms(1), ms(5)).unwrap(),
             Distribution::Exponential { mean: ms(2) },
@@ -515,7 +535,30 @@ mod tests {
             Distribution::Gamma(Box::new(Gamma::new(0.5, ms(4)).unwrap())),
             Distribution::erlang(3, ms(3)).unwrap(),
             Distribution::hyperexponential(&[(0.9, ms(1)), (0.1, ms(10))]).unwrap(),
-        ];
+        ]
+    }
+
+    /// See: #19. A batch filled at once holds the numbers `sample` draws one at a time from
+    /// the same stream, in order, for every kind (the fast paths and the general one), and
+    /// leaves the stream where one-at-a-time drawing would.
+    #[test]
+    fn a_filled_batch_is_the_samples_in_order() {
+        for d in every_kind() {
+            let (mut batched, mut single) = (Stream::new(8, "fill"), Stream::new(8, "fill"));
+            let mut batch = [SimDuration::ZERO; 33];
+            for _ in 0..40 {
+                d.fill(&mut batched, &mut batch);
+                for &value in &batch {
+                    assert_eq!(value, d.sample(&mut single), "{d:?}");
+                }
+            }
+            assert_eq!(batched.next_u64(), single.next_u64(), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn sample_means_match_exact_means() {
+        let cases = every_kind();
         for d in &cases {
             let exact = d.mean_nanos();
             let got = sample_mean(d, 400_000);

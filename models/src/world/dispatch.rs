@@ -215,6 +215,7 @@ impl World {
             },
             op,
             new_version: false,
+            propagate: r.propagate,
         });
         let slot = r.live.iter_mut().find(|slot| slot.is_none());
         *slot.expect("a request waits on at most two attempts") = Some(attempt);

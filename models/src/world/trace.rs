@@ -382,12 +382,24 @@ impl World {
     }
 
     /// Records what `what` builds, if the current event is being recorded.
-    #[inline]
+    // Always inlined: the check is two loads, and the request path calls it several times
+    // per request; the recording itself stays out of line (`record`).
+    #[inline(always)]
     pub(super) fn note(&mut self, now: SimTime, what: impl FnOnce(&World) -> Happening) {
         if self.tracer.as_ref().is_some_and(|t| t.recording) {
-            let what = what(self);
-            self.tracer.as_mut().expect("checked above").push(now, what);
+            self.record(now, what);
         }
+    }
+
+    /// Records what `what` builds: `note` once it knows the event is being recorded.
+    #[cold]
+    #[inline(never)]
+    fn record(&mut self, now: SimTime, what: impl FnOnce(&World) -> Happening) {
+        let what = what(self);
+        self.tracer
+            .as_mut()
+            .expect("checked by `note`")
+            .push(now, what);
     }
 
     fn trace_event(&mut self, now: SimTime, event: &Event) {
