@@ -321,7 +321,7 @@ enum Target {
 impl Target {
     fn text(self) -> String {
         match self {
-            Target::Ratio(r) => format!("<={r:.1}x"),
+            Target::Ratio(r) => format!("<={r}x"),
             Target::Nanos(n) => format!("<={n:.0}ns"),
             Target::None => "-".to_string(),
         }

@@ -289,7 +289,7 @@ impl World {
             r.previous_delay = Some(delay);
             // Backoff timers run on the caller's local clock.
             let at = self.clocks[r.node.0 as usize].deadline(now, delay);
-            ctx.schedule_at(at, Event::Retry { request });
+            ctx.schedule_at_uncancellable(at, Event::Retry { request });
             self.note(now, |w| w.request_note(request, RequestNote::RetryAt(at)));
         } else {
             let failure = r.failure;
@@ -461,7 +461,7 @@ impl World {
         }
         if c.waits {
             if let Some(at) = c.arrivals.after_outcome(tag, ctx.now()) {
-                ctx.schedule_at(at, Event::Wake { client, user: tag });
+                ctx.schedule_at_uncancellable(at, Event::Wake { client, user: tag });
             }
         }
     }
