@@ -383,6 +383,50 @@ struct Request {
     failure: crate::failure::Failure,
 }
 
+impl Request {
+    /// A request of `job`'s call number `call` (configured as `config`, made from `node`, the
+    /// job's replica), before it is sent; its `id` and `key` are the caller's to set.
+    #[inline]
+    fn for_call(
+        job: JobKey,
+        j: &Job,
+        call: u32,
+        config: &crate::config::CallConfig,
+        node: NodeId,
+        now: SimTime,
+        measured: bool,
+    ) -> Request {
+        Request {
+            id: 0,
+            key: 0,
+            origin: Origin::Call { job, call },
+            node,
+            target: config.target,
+            arrived: now,
+            attempts: 0,
+            previous_delay: None,
+            measured,
+            deadline: j.deadline,
+            propagate: j.deadline.is_some(),
+            live: [None, None],
+            hedge_timer: None,
+            hedged: false,
+            caller: Caller::Edge {
+                service: j.service,
+                replica: j.replica,
+                call,
+            },
+            bulkhead_wait: None,
+            degraded: false,
+            cache: None,
+            priority: j.class.priority,
+            class: j.class.request,
+            guarded: config.guards != Guards::NONE,
+            failure: crate::failure::Failure::Timeout,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Attempt {
     request: RequestKey,
@@ -980,10 +1024,6 @@ impl World {
         let now = ctx.now();
         let measured = now >= self.warmup_end;
         let node = NodeId(self.replica_nodes[j.service.0 as usize] + j.replica);
-        let origin = Origin::Call {
-            job,
-            call: call_index,
-        };
         let mut fan = std::mem::take(&mut self.fan);
         let parent_key = self.attempts[j.attempt].key;
         for copy in 0..call.fanout {
@@ -992,30 +1032,7 @@ impl World {
             fan.push(self.requests.insert(Request {
                 id,
                 key: idempotency::call_key(parent_key, call_index, copy),
-                origin,
-                node,
-                target: call.target,
-                arrived: now,
-                attempts: 0,
-                previous_delay: None,
-                measured,
-                deadline: j.deadline,
-                propagate: j.deadline.is_some(),
-                live: [None, None],
-                hedge_timer: None,
-                hedged: false,
-                caller: Caller::Edge {
-                    service: j.service,
-                    replica: j.replica,
-                    call: call_index,
-                },
-                bulkhead_wait: None,
-                degraded: false,
-                cache: None,
-                priority: j.class.priority,
-                class: j.class.request,
-                guarded: call.guards != Guards::NONE,
-                failure: crate::failure::Failure::Timeout,
+                ..Request::for_call(job, j, call_index, call, node, now, measured)
             }));
         }
         let (service, replica) = (j.service, j.replica);

@@ -7,11 +7,10 @@
 use sim_core::network::NodeId;
 use sim_core::{Context, SimTime};
 
-use super::dispatch::{Caller, Sending};
+use super::dispatch::Sending;
 use super::{
     idempotency, AttemptKey, Frozen, JobKey, Origin, PackedEvent, Phase, Reply, Request, World,
 };
-use crate::config::Guards;
 use crate::workflow::Next;
 
 /// The copy number in a compensation's idempotency key (`idempotency::call_key`): apart from
@@ -103,38 +102,14 @@ impl World {
         let parent_key = self.attempts[j.attempt].key;
         let id = self.requests_made;
         self.requests_made += 1;
-        let guarded = call.guards != Guards::NONE;
         let request = self.requests.insert(Request {
             id,
             key: idempotency::call_key(parent_key, step, UNDO_COPY),
-            origin: Origin::Call { job, call: step },
-            node,
-            target: call.target,
-            arrived: now,
-            attempts: 0,
-            previous_delay: None,
-            measured,
-            deadline: j.deadline,
-            propagate: j.deadline.is_some(),
-            live: [None, None],
-            hedge_timer: None,
-            hedged: false,
-            caller: Caller::Edge {
-                service,
-                replica,
-                call: step,
-            },
-            bulkhead_wait: None,
-            degraded: false,
-            cache: None,
-            priority: j.class.priority,
-            class: j.class.request,
-            guarded,
-            failure: crate::failure::Failure::Timeout,
+            ..Request::for_call(job, j, step, call, node, now, measured)
         });
         self.services[service.0 as usize].count_call_request(step, measured);
         self.note(now, |w| w.call_started(request));
-        if guarded {
+        if self.requests[request].guarded {
             let s = &mut self.services[service.0 as usize];
             s.call_guards(replica, step).on_request(now);
         }
