@@ -57,6 +57,7 @@
 mod timers;
 
 use std::collections::VecDeque;
+use std::num::NonZeroU64;
 
 use crate::time::SimTime;
 use timers::TimerList;
@@ -65,13 +66,16 @@ use timers::TimerList;
 ///
 /// Two `u64`s, so that a push returns it in two registers: as three fields it came back
 /// through memory in narrow stores that the caller reloaded 16 bytes wide, a store-forwarding
-/// stall on every timer a request files (issue #19).
+/// stall on every timer a request files (issue #19). The number is kept with its top bit set
+/// (numbers stay below it) in a `NonZeroU64`, so that an `Option<EventId>` (a request's or
+/// attempt's pending timer) takes 16 bytes, not 24.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EventId {
     /// The heap's slot, or the position in a timer list (high 32 bits); 0 for the heap, else
     /// the timer list's index plus one (low 32 bits).
     place: u64,
-    seq: u64,
+    /// The event's sequence number with bit 63 (`CANCELLED`, never part of a number) set.
+    seq_flagged: NonZeroU64,
 }
 
 impl EventId {
@@ -81,7 +85,7 @@ impl EventId {
     fn new(slot: u32, lane: u32, seq: u64) -> EventId {
         EventId {
             place: (u64::from(slot) << 32) | u64::from(lane),
-            seq,
+            seq_flagged: NonZeroU64::new(seq | CANCELLED).expect("the flag bit is set"),
         }
     }
 
@@ -95,6 +99,12 @@ impl EventId {
     #[inline(always)]
     fn lane(self) -> u32 {
         self.place as u32
+    }
+
+    /// The event's sequence number.
+    #[inline(always)]
+    fn seq(self) -> u64 {
+        self.seq_flagged.get() & !CANCELLED
     }
 }
 
@@ -332,7 +342,7 @@ impl<E> EventQueue<E> {
     pub fn cancel(&mut self, id: EventId) -> bool {
         if id.lane() != 0 {
             let index = id.lane() as usize - 1;
-            let cancelled = self.timers[index].cancel(id.slot(), id.seq);
+            let cancelled = self.timers[index].cancel(id.slot(), id.seq());
             self.timers_live -= usize::from(cancelled);
             if cancelled && index == self.timer_first_list {
                 self.find_timer_first();
@@ -344,7 +354,7 @@ impl<E> EventQueue<E> {
         };
         // A cancelled event's slot carries the flag, and a reused or purged one holds another
         // number; a slot whose event ran still holds its number until it is reused.
-        if holder.seq != id.seq || self.has_run(holder) {
+        if holder.seq != id.seq() || self.has_run(holder) {
             return false;
         }
         self.holders[id.slot() as usize].seq |= CANCELLED;

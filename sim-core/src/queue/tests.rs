@@ -15,11 +15,13 @@ fn t(n: u64) -> SimTime {
 fn a_handle_keeps_its_slot_lane_and_number() {
     for (slot, lane, seq) in [(0, 0, 0), (7, 3, 42), (u32::MAX, u32::MAX, CANCELLED - 1)] {
         let id = EventId::new(slot, lane, seq);
-        assert_eq!((id.slot(), id.lane(), id.seq), (slot, lane, seq));
+        assert_eq!((id.slot(), id.lane(), id.seq()), (slot, lane, seq));
     }
     assert!(EventId::new(1, 0, 9) < EventId::new(1, 1, 0));
     assert!(EventId::new(1, 9, 9) < EventId::new(2, 0, 0));
     assert!(EventId::new(1, 1, 1) < EventId::new(1, 1, 2));
+    // The number's niche makes an optional handle no larger than a handle.
+    assert_eq!(std::mem::size_of::<Option<EventId>>(), 16);
 }
 
 #[test]
