@@ -240,6 +240,14 @@ pub struct World {
     /// The lease token each job of a leader-only service took when it started work (`None`:
     /// its node did not act as leader, so it is refused).
     lease_tokens: slotmap::SecondaryMap<JobKey, Option<u64>>,
+    /// The pending hedge timer of each request that has one. Beside the requests rather than
+    /// in them, like `bulkhead_waits` and `fetches`: few requests hold one, and a million
+    /// requests in flight would each carry the room (issue #19).
+    hedge_timers: slotmap::SecondaryMap<RequestKey, EventId>,
+    /// Each request waiting for a bulkhead slot: the wait's timer, and when the wait began.
+    bulkhead_waits: slotmap::SecondaryMap<RequestKey, (EventId, SimTime)>,
+    /// The cache fetch each request makes whose caller's cache missed.
+    fetches: slotmap::SecondaryMap<RequestKey, crate::cache::Flight>,
     /// What the database and the election measured, taken when arrivals end.
     parts_at_end: Option<Parts>,
     /// The message queues, if the scenario has any (components on this event loop).
@@ -311,8 +319,15 @@ struct Parts {
 /// Bytes of a slot map's entry beyond its value (the version, rounded up to the alignment).
 const SLOT_BYTES: usize = 8;
 
-/// Bytes per request in flight, for the memory guard (`sim_core::Model::memory_used`).
-const REQUEST_BYTES: u64 = (std::mem::size_of::<Request>() + SLOT_BYTES) as u64;
+/// Bytes per request in flight, for the memory guard (`sim_core::Model::memory_used`): its
+/// slot, and an entry in each side map of what few requests hold (`World::hedge_timers`,
+/// `bulkhead_waits`, `fetches`), as if it held all three.
+const REQUEST_BYTES: u64 = (std::mem::size_of::<Request>()
+    + SLOT_BYTES
+    + std::mem::size_of::<Option<EventId>>()
+    + std::mem::size_of::<Option<(EventId, SimTime)>>()
+    + std::mem::size_of::<Option<crate::cache::Flight>>()
+    + 3 * SLOT_BYTES) as u64;
 
 /// Bytes per attempt in flight.
 const ATTEMPT_BYTES: u64 = (std::mem::size_of::<Attempt>() + SLOT_BYTES) as u64;
@@ -360,18 +375,12 @@ struct Request {
     propagate: bool,
     /// Attempts the caller still waits for (a hedged request can have two).
     live: [Option<AttemptKey>; 2],
-    /// The pending hedge timer, if any.
-    hedge_timer: Option<EventId>,
     /// Whether a hedge was already sent (at most one per request).
     hedged: bool,
     /// Whose guards its attempts go through.
     caller: Caller,
-    /// While it waits for a bulkhead slot: the wait's timer, and when the wait began.
-    bulkhead_wait: Option<(EventId, SimTime)>,
     /// Its successful answer was degraded (an optional call failed on the way).
     degraded: bool,
-    /// The cache fetch it makes, if its caller's cache missed.
-    cache: Option<crate::cache::Flight>,
     /// Its criticality: the client's, or that of the request its job serves.
     priority: Priority,
     /// Its request class: drawn for a client request, inherited by downstream calls.
@@ -409,16 +418,13 @@ impl Request {
             deadline: j.deadline,
             propagate: j.deadline.is_some(),
             live: [None, None],
-            hedge_timer: None,
             hedged: false,
             caller: Caller::Edge {
                 service: j.service,
                 replica: j.replica,
                 call,
             },
-            bulkhead_wait: None,
             degraded: false,
-            cache: None,
             priority: j.class.priority,
             class: j.class.request,
             guarded: config.guards != Guards::NONE,
@@ -670,6 +676,9 @@ impl World {
             }),
             quorum_service: config.quorum.as_ref().and_then(|q| q.service),
             lease_tokens: slotmap::SecondaryMap::new(),
+            hedge_timers: slotmap::SecondaryMap::new(),
+            bulkhead_waits: slotmap::SecondaryMap::new(),
+            fetches: slotmap::SecondaryMap::new(),
             leading,
             users: users::Users::default(),
             has_users: false,
@@ -838,6 +847,15 @@ impl World {
         }
     }
 
+    /// Frees a request whose outcome no one waits for any more, and what the side maps hold
+    /// for it. A hedge timer of its stays pending and finds it gone, as before the side maps.
+    fn drop_request(&mut self, request: RequestKey) {
+        self.requests.remove(request);
+        self.hedge_timers.remove(request);
+        self.bulkhead_waits.remove(request);
+        self.fetches.remove(request);
+    }
+
     fn replica_node(&self, service: ServiceId, replica: u32) -> NodeId {
         NodeId(self.replica_nodes[service.0 as usize] + replica)
     }
@@ -922,12 +940,9 @@ impl World {
                 .map(|d| self.clocks[client.0 as usize].deadline(now, d.after)),
             propagate: c.config.deadline.is_some_and(|d| d.propagate),
             live: [None, None],
-            hedge_timer: None,
             hedged: false,
             caller: Caller::Client(client),
-            bulkhead_wait: None,
             degraded: false,
-            cache: None,
             priority: c.config.priority,
             class,
             guarded,
@@ -1041,7 +1056,7 @@ impl World {
             // call, or end the job; then the rest are never sent.
             if !self.origin_alive(request) {
                 for &unsent in &fan[index..] {
-                    self.requests.remove(unsent);
+                    self.drop_request(unsent);
                 }
                 break;
             }

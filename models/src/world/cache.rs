@@ -159,7 +159,7 @@ impl World {
             }
             Lookup::Joined => true,
             Lookup::Fetch(flight) => {
-                self.requests[request].cache = Some(flight);
+                self.fetches.insert(request, flight);
                 false
             }
         }
@@ -200,7 +200,7 @@ impl World {
         }
         for waiter in settled.waiters {
             if !self.origin_alive(waiter) {
-                self.requests.remove(waiter);
+                self.drop_request(waiter);
                 continue;
             }
             if settled.stale {
@@ -225,7 +225,7 @@ impl World {
                 continue;
             };
             for orphan in cache.clear() {
-                self.requests.remove(orphan);
+                self.drop_request(orphan);
             }
         }
     }

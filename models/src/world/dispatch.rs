@@ -54,7 +54,7 @@ impl World {
         if self.origin_alive(request) {
             self.send_attempt(request, Sending::Try, ctx);
         } else {
-            self.requests.remove(request);
+            self.drop_request(request);
         }
     }
 
@@ -106,7 +106,7 @@ impl World {
                 Entry::Entered => Some(caller),
                 Entry::Queued(until) => {
                     let timer = ctx.schedule_at(until, Event::BulkheadTimeout { request });
-                    self.requests[request].bulkhead_wait = Some((timer, now));
+                    self.bulkhead_waits.insert(request, (timer, now));
                     self.note(now, |w| w.bulkhead_queued(request, until));
                     return;
                 }
@@ -220,12 +220,12 @@ impl World {
         let slot = r.live.iter_mut().find(|slot| slot.is_none());
         *slot.expect("a request waits on at most two attempts") = Some(attempt);
         let guarded = r.guarded;
-        if guarded && !r.hedged && r.hedge_timer.is_none() {
+        if guarded && !r.hedged && !self.hedge_timers.contains_key(request) {
             if let Some(delay) = self.guards(origin).hedge_delay() {
                 // The hedge timer runs on the caller's clock, like every caller timer.
                 let at = self.clocks[caller.0 as usize].deadline(now, delay);
                 let timer = ctx.schedule_at(at, Event::Hedge { request });
-                self.requests[request].hedge_timer = Some(timer);
+                self.hedge_timers.insert(request, timer);
             }
         }
         match delivery {
@@ -285,17 +285,14 @@ impl World {
         while index < self.granted.len() {
             let request = self.granted[index];
             index += 1;
-            let r = &mut self.requests[request];
-            let (timer, _) = r
-                .bulkhead_wait
-                .take()
-                .expect("a granted request was waiting");
-            let caller = r.caller;
+            let (timer, _) =
+                (self.bulkhead_waits.remove(request)).expect("a granted request was waiting");
+            let caller = self.requests[request].caller;
             ctx.cancel(timer);
             if self.origin_alive(request) {
                 self.dispatch(request, Sending::Try, Some(caller), ctx);
             } else {
-                self.requests.remove(request);
+                self.drop_request(request);
                 if let Some(next) = self.caller_guards(caller).exit_bulkhead(now) {
                     self.granted.push(next);
                 }
@@ -314,11 +311,9 @@ impl World {
         let now = ctx.now();
         let caller = self.requests[request].caller;
         for waiter in self.caller_guards(caller).expire_bulkhead_waiters(now) {
-            let r = &mut self.requests[waiter];
-            let (timer, since) = r
-                .bulkhead_wait
-                .take()
-                .expect("a timed-out waiter was waiting");
+            let (timer, since) =
+                (self.bulkhead_waits.remove(waiter)).expect("a timed-out waiter was waiting");
+            let r = &self.requests[waiter];
             // The current event's own timer is already spent; the others' are cancelled.
             ctx.cancel(timer);
             let measured = r.measured;
@@ -329,7 +324,7 @@ impl World {
                 self.note(now, |w| w.rejected_locally(waiter, why));
                 self.resolve(waiter, Ending::Failed(Failure::BulkheadFull), ctx);
             } else {
-                self.requests.remove(waiter);
+                self.drop_request(waiter);
             }
         }
     }
@@ -352,10 +347,10 @@ impl World {
 
     /// A request's hedge delay passed: if it still waits on exactly one attempt, send a copy.
     pub(super) fn on_hedge(&mut self, request: RequestKey, ctx: &mut Context<'_, PackedEvent>) {
+        self.hedge_timers.remove(request);
         let Some(r) = self.requests.get_mut(request) else {
             return;
         };
-        r.hedge_timer = None;
         let waiting = r.live.iter().flatten().count();
         if r.hedged || waiting != 1 || !self.origin_alive(request) {
             return;

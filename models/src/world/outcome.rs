@@ -188,7 +188,7 @@ impl World {
             if self.origin_alive(request) {
                 self.resolve(request, Ending::Failed(Failure::NonRetryable), ctx);
             } else if !other_waiting {
-                self.requests.remove(request);
+                self.drop_request(request);
             }
             return;
         }
@@ -241,7 +241,7 @@ impl World {
         ctx: &mut Context<'_, PackedEvent>,
     ) {
         if !self.origin_alive(request) {
-            self.requests.remove(request);
+            self.drop_request(request);
             return;
         }
         let now = ctx.now();
@@ -305,9 +305,11 @@ impl World {
         ctx: &mut Context<'_, PackedEvent>,
     ) {
         let r = &self.requests[request];
-        let plain = r.hedge_timer.is_none()
-            && r.live == [None, None]
-            && r.cache.is_none()
+        // The side maps are empty in a world without hedges and caches, which spares the
+        // lookups.
+        let plain = r.live == [None, None]
+            && (self.hedge_timers.is_empty() || !self.hedge_timers.contains_key(request))
+            && (self.fetches.is_empty() || !self.fetches.contains_key(request))
             && self.tracer.is_none();
         if !plain {
             return self.resolve_in_full(request, ending, ctx);
@@ -332,7 +334,7 @@ impl World {
             .requests
             .remove(request)
             .expect("a resolved request is live");
-        if let Some(timer) = r.hedge_timer {
+        if let Some(timer) = self.hedge_timers.remove(request) {
             ctx.cancel(timer);
         }
         for loser in r.live.into_iter().flatten() {
@@ -344,7 +346,7 @@ impl World {
             }
             self.stop_waiting(loser, ctx.now());
         }
-        let ending = match r.cache {
+        let ending = match self.fetches.remove(request) {
             Some(flight) => {
                 self.settle_fetch(r.caller, r.node, (flight, r.id), (ending, r.measured), ctx)
             }
