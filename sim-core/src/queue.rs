@@ -948,10 +948,23 @@ fn has_run_at_last<E>(seq: u64, front: &VecDeque<Entry<E>>) -> bool {
 fn bucket_of(time: u64, last: u64) -> (usize, usize) {
     debug_assert!(time > last, "only the front holds entries at `last`");
     let highest_bit = 63 - (time ^ last).leading_zeros();
-    let level = highest_bit / DIGIT_BITS;
-    let digit = (time >> (level * DIGIT_BITS)) as usize % DIGITS;
-    (level as usize, digit)
+    // A table rather than a division by `DIGIT_BITS` and a multiplication back: a push and
+    // every move of a split ask, and the table (64 bytes) stays in the cache.
+    let level = LEVEL_OF_BIT[highest_bit as usize];
+    let digit = (time >> (u32::from(level) * DIGIT_BITS)) as usize % DIGITS;
+    (usize::from(level), digit)
 }
+
+/// `LEVEL_OF_BIT[bit]` is `bit / DIGIT_BITS`: the level whose digit holds that bit.
+const LEVEL_OF_BIT: [u8; 64] = {
+    let mut table = [0; 64];
+    let mut bit = 0;
+    while bit < 64 {
+        table[bit] = (bit / DIGIT_BITS as usize) as u8;
+        bit += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests;

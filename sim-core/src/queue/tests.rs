@@ -24,6 +24,33 @@ fn a_handle_keeps_its_slot_lane_and_number() {
     assert_eq!(std::mem::size_of::<Option<EventId>>(), 16);
 }
 
+/// The level table names the base-64 digit of every bit, so an entry's bucket is its highest
+/// differing digit and that digit's value in its time (the radix heap's definition, Ahuja et
+/// al. 1990, in base 64).
+#[test]
+fn a_bucket_is_the_highest_differing_digit() {
+    for bit in 0..64u32 {
+        assert_eq!(u32::from(LEVEL_OF_BIT[bit as usize]), bit / DIGIT_BITS);
+    }
+    for (time, last) in [
+        (1, 0),
+        (64, 63),
+        (4_095, 4_032),
+        (u64::MAX, 0),
+        (1 << 62, 5),
+    ] {
+        let highest = 63 - (time ^ last).leading_zeros();
+        let level = highest / DIGIT_BITS;
+        let digit = (time >> (level * DIGIT_BITS)) % 64;
+        assert_eq!(bucket_of(time, last), (level as usize, digit as usize));
+    }
+    assert_eq!(
+        bucket_of(u64::MAX, 0),
+        (10, 15),
+        "the top level uses 4 of its 6 bits"
+    );
+}
+
 #[test]
 fn equal_times_pop_in_insertion_order() {
     let mut q = EventQueue::new();
