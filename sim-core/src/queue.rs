@@ -43,8 +43,9 @@
 //! A timeout that its reply usually cancels, or a message over a link of constant latency,
 //! goes through `push_timer`, into a FIFO per delay from the horizon (`queue/timers.rs`)
 //! instead of the heap: timers of one delay are pushed in time order, so the list stays sorted
-//! at O(1) a push, and a cancel flags the entry where it stands (a cancelled entry that
-//! reaches a list's front is dropped at once, so each list's first entry is live). The queue
+//! at O(1) a push, and a cancel sets the timer's bit in its list's bitmap, without touching
+//! the entry (a cancelled entry that reaches a list's front is dropped at once, so each list's
+//! first entry is live). The queue
 //! keeps the earliest of the lists' first entries, updated when one of them changes, and a pop
 //! takes the least of it and the heap's minimum by `(time, sequence)`, with sequence numbers
 //! from the one counter, so the order is exactly the one the heap alone gives. A delay earns a list
@@ -71,34 +72,45 @@ use timers::TimerList;
 /// attempt's pending timer) takes 16 bytes, not 24.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EventId {
-    /// The heap's slot, or the position in a timer list (high 32 bits); 0 for the heap, else
-    /// the timer list's index plus one (low 32 bits).
+    /// The heap's slot, or the position in a timer list (above the low 8 bits); 0 for the
+    /// heap, else the timer list's index plus one (the low 8 bits).
     place: u64,
     /// The event's sequence number with bit 63 (`CANCELLED`, never part of a number) set.
     seq_flagged: NonZeroU64,
 }
 
+/// Bits of `EventId::place` that name the lane (the heap or a timer list).
+const LANE_BITS: u32 = 8;
+const _: () = assert!(TIMER_LISTS_MAX < 1 << LANE_BITS, "a lane names every list");
+
 impl EventId {
-    /// The handle of event `seq` stored at `slot` of `lane` (0 for the heap, else a timer
-    /// list's index plus one).
+    /// The handle of event `seq` stored at `place` (a heap slot, or a timer list's position,
+    /// below 2^56) of `lane` (0 for the heap, else a timer list's index plus one).
     #[inline(always)]
-    fn new(slot: u32, lane: u32, seq: u64) -> EventId {
+    fn new(place: u64, lane: u32, seq: u64) -> EventId {
+        debug_assert!(lane < 1 << LANE_BITS && place < 1 << (64 - LANE_BITS));
         EventId {
-            place: (u64::from(slot) << 32) | u64::from(lane),
+            place: (place << LANE_BITS) | u64::from(lane),
             seq_flagged: NonZeroU64::new(seq | CANCELLED).expect("the flag bit is set"),
         }
     }
 
-    /// The heap's slot, or the position in a timer list.
+    /// The heap's slot.
     #[inline(always)]
     fn slot(self) -> u32 {
-        (self.place >> 32) as u32
+        (self.place >> LANE_BITS) as u32
+    }
+
+    /// The position in a timer list.
+    #[inline(always)]
+    fn position(self) -> u64 {
+        self.place >> LANE_BITS
     }
 
     /// 0 for the heap, else the timer list's index plus one.
     #[inline(always)]
     fn lane(self) -> u32 {
-        self.place as u32
+        (self.place & ((1 << LANE_BITS) - 1)) as u32
     }
 
     /// The event's sequence number.
@@ -324,7 +336,7 @@ impl<E> EventQueue<E> {
         let delay = time - self.last.max(self.timer_last);
         match self.timer_list_for(delay, time) {
             Some(index) => {
-                let slot = self.timers[index].push(time, seq, event);
+                let position = self.timers[index].push(time, seq, event);
                 self.timers_live += 1;
                 // A list's new timer is its earliest only if it was empty; either way it is
                 // the earliest of all lists only if it comes before their earliest.
@@ -332,7 +344,7 @@ impl<E> EventQueue<E> {
                     self.timer_first = (time, seq);
                     self.timer_first_list = index;
                 }
-                EventId::new(slot, index as u32 + 1, seq)
+                EventId::new(position, index as u32 + 1, seq)
             }
             None => self.push_heap(time, seq, event),
         }
@@ -342,7 +354,7 @@ impl<E> EventQueue<E> {
     pub fn cancel(&mut self, id: EventId) -> bool {
         if id.lane() != 0 {
             let index = id.lane() as usize - 1;
-            let cancelled = self.timers[index].cancel(id.slot(), id.seq());
+            let cancelled = self.timers[index].cancel(id.position(), id.seq());
             self.timers_live -= usize::from(cancelled);
             if cancelled && index == self.timer_first_list {
                 self.find_timer_first();
@@ -458,7 +470,7 @@ impl<E> EventQueue<E> {
             slot,
             event,
         });
-        EventId::new(slot, 0, seq)
+        EventId::new(u64::from(slot), 0, seq)
     }
 
     /// The list for a timer of `delay` at `time`: the one of that delay if the timer keeps it
