@@ -119,6 +119,8 @@ pub struct Network {
     /// The latency of every send when the network is plain and its latency is a constant,
     /// which draws nothing: the whole of `send`, inlined.
     plain_constant: Option<SimDuration>,
+    /// Every link's latency is a constant, so the delays of messages repeat (`delays_repeat`).
+    latency_constant: bool,
     latency: Stream,
     loss: Stream,
     duplicate: Stream,
@@ -182,6 +184,12 @@ impl Network {
             Distribution::Constant(latency) if plain => Some(latency),
             _ => None,
         };
+        let constant = |d: &Distribution| matches!(d, Distribution::Constant(_));
+        let latency_constant = constant(&config.latency)
+            && config
+                .links
+                .iter()
+                .all(|l| l.latency.as_ref().is_none_or(constant));
         let active = Active::new(rules.iter().map(|r| (r.start, r.end)).collect());
         Network {
             config,
@@ -191,12 +199,19 @@ impl Network {
             duplicate_possible,
             plain,
             plain_constant,
+            latency_constant,
             latency: Stream::new(seed, "network/latency"),
             loss: Stream::new(seed, "network/loss"),
             duplicate: Stream::new(seed, "network/duplicate"),
             duplicate_latency: Stream::new(seed, "network/duplicate_latency"),
             sent_last: SimTime::ZERO,
         }
+    }
+
+    /// True when every link's latency is a constant, so that the delays of its messages repeat
+    /// (a fault rule's extra delay aside): the hint `Context::schedule_in_or_next` takes.
+    pub fn delays_repeat(&self) -> bool {
+        self.latency_constant
     }
 
     /// The fate of a message leaving `from` for `to` at `now` (module doc: order and draws).
@@ -465,6 +480,33 @@ pub(crate) mod tests {
         }
         // Binomial(200_000, 0.05): mean 10_000, sd sqrt(n p (1 - p)) = 97.5; allow five sd.
         assert!(duplicated.abs_diff(10_000) < 5 * 98, "{duplicated}");
+    }
+
+    /// Only a network whose every latency is a constant promises repeating delays; a link
+    /// that overrides the loss alone keeps the default's latency.
+    #[test]
+    fn delays_repeat_only_when_every_latency_is_constant() {
+        let network = |config| Network::new(config, Vec::new(), 1);
+        let uniform = Distribution::Uniform {
+            low: ms(1),
+            high: ms(2),
+        };
+        let link = |latency| LinkConfig {
+            from: NodeSet::one(NodeId(0)),
+            to: NodeSet::one(NodeId(1)),
+            latency,
+            loss: None,
+            duplicate: None,
+        };
+        assert!(network(constant(1)).delays_repeat());
+        assert!(!network(NetworkConfig::reliable(uniform.clone())).delays_repeat());
+        let with = |latency| NetworkConfig {
+            links: vec![link(latency)],
+            ..constant(1)
+        };
+        assert!(network(with(None)).delays_repeat());
+        assert!(network(with(Some(Distribution::Constant(ms(5))))).delays_repeat());
+        assert!(!network(with(Some(uniform))).delays_repeat());
     }
 
     #[test]

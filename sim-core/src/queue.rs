@@ -334,20 +334,46 @@ impl<E> EventQueue<E> {
         let time = time.as_nanos();
         let seq = self.next_seq(time);
         let delay = time - self.last.max(self.timer_last);
-        match self.timer_list_for(delay, time) {
-            Some(index) => {
-                let position = self.timers[index].push(time, seq, event);
-                self.timers_live += 1;
-                // A list's new timer is its earliest only if it was empty; either way it is
-                // the earliest of all lists only if it comes before their earliest.
-                if (time, seq) < self.timer_first {
-                    self.timer_first = (time, seq);
-                    self.timer_first_list = index;
-                }
-                EventId::new(position, index as u32 + 1, seq)
+        match self.timers.iter().position(|list| list.delay == delay) {
+            Some(index) if self.timers[index].accepts(time) => {
+                self.push_to_list(index, time, seq, event)
             }
-            None => self.push_heap(time, seq, event),
+            found => self.push_timer_elsewhere(found.is_some(), delay, time, seq, event),
         }
+    }
+
+    /// Files timer `seq` at `time` in list `index`, which accepts it.
+    #[inline(always)]
+    fn push_to_list(&mut self, index: usize, time: u64, seq: u64, event: E) -> EventId {
+        let position = self.timers[index].push(time, seq, event);
+        self.timers_live += 1;
+        // A list's new timer is its earliest only if it was empty; either way it is the
+        // earliest of all lists only if it comes before their earliest.
+        if (time, seq) < self.timer_first {
+            self.timer_first = (time, seq);
+            self.timer_first_list = index;
+        }
+        EventId::new(position, index as u32 + 1, seq)
+    }
+
+    /// Files a timer that no list of its delay takes: in a new list if its delay missed
+    /// lately (`DELAYS_MISSED`), else in the heap. Out of line, so that the common push into
+    /// a list does not carry the heap's push and the registers it needs.
+    #[inline(never)]
+    fn push_timer_elsewhere(
+        &mut self,
+        has_list: bool,
+        delay: u64,
+        time: u64,
+        seq: u64,
+        event: E,
+    ) -> EventId {
+        if !has_list {
+            if let Some(index) = self.list_for_missed(delay) {
+                return self.push_to_list(index, time, seq, event);
+            }
+        }
+        self.push_heap(time, seq, event)
     }
 
     /// Cancels a scheduled event; returns false if it already ran or was cancelled.
@@ -473,14 +499,10 @@ impl<E> EventQueue<E> {
         EventId::new(u64::from(slot), 0, seq)
     }
 
-    /// The list for a timer of `delay` at `time`: the one of that delay if the timer keeps it
-    /// in order, else a new or emptied one if the delay missed lately; `None` sends the timer
-    /// to the heap.
+    /// A list for a timer of `delay`, which no list has: a new or emptied one if the delay
+    /// missed lately, else `None` (the timer goes to the heap) and the delay is noted.
     #[inline]
-    fn timer_list_for(&mut self, delay: u64, time: u64) -> Option<usize> {
-        if let Some(index) = self.timers.iter().position(|list| list.delay == delay) {
-            return self.timers[index].accepts(time).then_some(index);
-        }
+    fn list_for_missed(&mut self, delay: u64) -> Option<usize> {
         if !self.delays_missed.contains(&delay) {
             self.delays_missed[self.delays_missed_next] = delay;
             self.delays_missed_next = (self.delays_missed_next + 1) % DELAYS_MISSED;

@@ -176,6 +176,7 @@ impl World {
             }
         }
         let to = NodeId(self.replica_nodes[service.0 as usize] + replica);
+        let repeat = self.network.delays_repeat();
         let delivery = self.network.send(caller, to, now);
         // The attempt's timer fires at its own timeout (on the caller's clock) or at the
         // request's overall deadline, whichever comes first.
@@ -230,15 +231,15 @@ impl World {
         }
         match delivery {
             Delivery::Deliver(delay) => {
-                ctx.schedule_in_or_next(delay, || Event::AttemptArrive { attempt });
+                ctx.schedule_in_or_next(delay, repeat, || Event::AttemptArrive { attempt });
             }
             Delivery::Duplicate(first, second) => {
-                ctx.schedule_in_or_next(first, || Event::AttemptArrive { attempt });
-                ctx.schedule_in_or_next(second, || Event::AttemptArrive { attempt });
+                ctx.schedule_in_or_next(first, repeat, || Event::AttemptArrive { attempt });
+                ctx.schedule_in_or_next(second, repeat, || Event::AttemptArrive { attempt });
             }
             Delivery::Drop => {}
             Delivery::Refuse(delay) => {
-                ctx.schedule_in_or_next(delay, || Event::Response {
+                ctx.schedule_in_or_next(delay, repeat, || Event::Response {
                     attempt,
                     reply: Reply::Refused,
                 });

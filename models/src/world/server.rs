@@ -394,17 +394,18 @@ impl World {
         let a = &self.attempts[attempt];
         let from = self.replica_node(a.service, a.replica);
         let (now, caller) = (ctx.now(), a.caller);
+        let repeat = self.network.delays_repeat();
         let delivery = self.network.send(from, caller, now);
         self.note(now, |w| w.reply_sent(attempt, reply, delivery, now));
         match delivery {
             Delivery::Deliver(delay) => {
                 self.attempts[attempt].holders.replies_sent(1);
-                ctx.schedule_in_or_next(delay, || Event::Response { attempt, reply });
+                ctx.schedule_in_or_next(delay, repeat, || Event::Response { attempt, reply });
             }
             Delivery::Duplicate(first, second) => {
                 self.attempts[attempt].holders.replies_sent(2);
-                ctx.schedule_in_or_next(first, || Event::Response { attempt, reply });
-                ctx.schedule_in_or_next(second, || Event::Response { attempt, reply });
+                ctx.schedule_in_or_next(first, repeat, || Event::Response { attempt, reply });
+                ctx.schedule_in_or_next(second, repeat, || Event::Response { attempt, reply });
             }
             // A reply cannot be refused: a refusing rule on the way back loses it.
             Delivery::Drop | Delivery::Refuse(_) => {

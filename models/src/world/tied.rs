@@ -83,15 +83,16 @@ impl World {
         }
         let from = self.replica_node(service, replica);
         let to = self.replica_node(t.service, t.replica);
+        let repeat = self.network.delays_repeat();
         match self.network.send(from, to, ctx.now()) {
             Delivery::Deliver(delay) => {
                 self.attempts[twin].holders.cancels_sent(1);
-                ctx.schedule_in_or_next(delay, || Event::TiedCancel { attempt: twin });
+                ctx.schedule_in_or_next(delay, repeat, || Event::TiedCancel { attempt: twin });
             }
             Delivery::Duplicate(first, second) => {
                 self.attempts[twin].holders.cancels_sent(2);
-                ctx.schedule_in_or_next(first, || Event::TiedCancel { attempt: twin });
-                ctx.schedule_in_or_next(second, || Event::TiedCancel { attempt: twin });
+                ctx.schedule_in_or_next(first, repeat, || Event::TiedCancel { attempt: twin });
+                ctx.schedule_in_or_next(second, repeat, || Event::TiedCancel { attempt: twin });
             }
             // A lost cancellation: both copies may execute.
             Delivery::Drop | Delivery::Refuse(_) => {}
