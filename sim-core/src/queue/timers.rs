@@ -149,10 +149,7 @@ impl<E> TimerList<E> {
     /// The word of `cancelled` and the mask of the bit of the entry at `position`.
     #[inline]
     fn bit_of(&self, position: u64) -> (usize, u64) {
-        (
-            ((position - self.word_base) / 64) as usize,
-            1 << (position % 64),
-        )
+        bit_of(self.word_base, position)
     }
 
     /// Moves the head on by `count` entries (already removed from `entries`), dropping the
@@ -160,9 +157,10 @@ impl<E> TimerList<E> {
     #[inline]
     fn advance(&mut self, count: u64) {
         self.head += count;
-        while self.head - self.word_base >= 64 {
-            self.cancelled.pop_front();
-            self.word_base += 64;
+        let words = (self.head - self.word_base) / 64;
+        if words > 0 {
+            self.cancelled.drain(..words as usize);
+            self.word_base += 64 * words;
         }
     }
 
@@ -196,11 +194,7 @@ impl<E> TimerList<E> {
     #[inline]
     pub(super) fn pop(&mut self) -> (u64, E) {
         let timer = self.entries.pop_front().expect("a list with a live timer");
-        self.head += 1;
-        if self.head % 64 == 0 {
-            self.cancelled.pop_front();
-            self.word_base += 64;
-        }
+        self.advance(1);
         if self.stale > 0 {
             self.drop_cancelled_front();
         } else {
@@ -233,10 +227,9 @@ impl<E> TimerList<E> {
         let mut position = self.head;
         let (cancelled, word_base) = (&self.cancelled, self.word_base);
         self.entries.retain(|_| {
-            let live =
-                cancelled[((position - word_base) / 64) as usize] & (1 << (position % 64)) == 0;
+            let (word, bit) = bit_of(word_base, position);
             position += 1;
-            live
+            cancelled[word] & bit == 0
         });
         self.stale = 0;
         self.head = end - self.entries.len() as u64;
@@ -246,4 +239,11 @@ impl<E> TimerList<E> {
         self.cancelled.resize(words as usize, 0);
         self.renumbered_before = end;
     }
+}
+
+/// The word and the mask of the bit of `position` in a bitmap whose first word starts at
+/// `word_base`.
+#[inline]
+fn bit_of(word_base: u64, position: u64) -> (usize, u64) {
+    (((position - word_base) / 64) as usize, 1 << (position % 64))
 }
