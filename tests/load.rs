@@ -326,6 +326,40 @@ fn a_group_of_ten_thousand_is_one_client_in_the_report() {
     );
 }
 
+/// A Poisson group runs as one source of the summed rate, and a counted group gives each
+/// arrival to a member drawn uniformly; by the colouring theorem (Kingman, "Poisson
+/// Processes", 1993, §5.1) each member then sends a Poisson process of its own rate. So
+/// each of 200 members at 5/s over 100 s sends Poisson(500) requests: their mean is 500
+/// (standard error 500 / √(200 × 500) ≈ 1.58, checked within 4.5 of them) and their
+/// variance over the members is about their mean (index of dispersion 1; its standard error
+/// with 200 members is √(2/199) ≈ 0.1, checked within 4.5 of them). Assigning members in
+/// turn would give a dispersion near 0.
+#[test]
+fn a_counted_group_s_members_each_send_a_poisson_stream() {
+    let document = json!({
+        "name": "group", "duration": "100s",
+        "clients": [{ "name": "web", "target": "api", "count": 200, "report_members": true,
+                      "arrival": { "kind": "poisson", "rate_per_s": 5 } }],
+        "services": [{ "name": "api", "workers": 64,
+                       "service_time": { "kind": "exponential", "mean": "1ms" } }]
+    });
+    let result = run(&world(&document, &[]), 12);
+    let counts: Vec<f64> = result.clients[0]
+        .members
+        .iter()
+        .map(|m| m.requests as f64)
+        .collect();
+    assert_eq!(counts.len(), 200);
+    let mean = counts.iter().sum::<f64>() / 200.0;
+    let variance = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / 199.0;
+    assert!((mean - 500.0).abs() < 4.5 * 1.58, "mean {mean}");
+    let dispersion = variance / mean;
+    assert!(
+        (dispersion - 1.0).abs() < 4.5 * 0.1,
+        "dispersion {dispersion}"
+    );
+}
+
 /// A request class's own service time applies where its requests go: a 10% class costing
 /// 20 ms at the database (the rest 1 ms) gives the database a mean service time of
 /// 0.9 × 1 + 0.1 × 20 = 2.9 ms, and each class's latency its own.

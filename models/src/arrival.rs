@@ -2,9 +2,10 @@
 //! each fires next.
 //!
 //! A source is one independent arrival process: an open-loop client (each member of a group
-//! has its own), a closed-loop user, a member's stream of new session users, or a trace.
-//! Sources never share a stream, so a client's arrival times depend only on its own streams
-//! and on nothing a policy changes (common random numbers).
+//! has its own, but for a fixed-rate Poisson group that reports as one, below), a closed-loop
+//! user, a member's stream of new session users, or a trace. Sources never share a stream,
+//! so a client's arrival times depend only on its own streams and on nothing a policy changes
+//! (common random numbers).
 //!
 //! # Sampling
 //!
@@ -12,7 +13,11 @@
 //!   gaps of exactly `1/rate` kept on a fractional clock, as before profiles existed: a
 //!   load spike divides the gap drawn at the previous arrival by the factors active then.
 //!   Member `i` of a constant-rate group of `n` is phased `(i + 1)/n` of a gap in, so the
-//!   group's arrivals interleave evenly instead of coinciding.
+//!   group's arrivals interleave evenly instead of coinciding. A Poisson group of `n` members
+//!   at rate λ that does not report its members is one source of rate nλ on the stream
+//!   `client/NAME/arrival`: the superposition of independent Poisson processes is Poisson
+//!   with the summed rate (Kingman 1993, §2.2), so the group's arrivals have the same law,
+//!   and the world tells its members apart only to count them (`report_members`).
 //! - **Piecewise-linear profiles** (`steps`, `ramp`, `table`) by time inversion: the
 //!   cumulative rate Λ(t) = ∫₀ᵗ λ is continuous and non-decreasing, and if `0 < E₁ < E₂ <
 //!   ...` is a unit-rate Poisson process then `Λ⁻¹(E₁), Λ⁻¹(E₂), ...` is a non-homogeneous
@@ -73,18 +78,26 @@ pub(crate) struct Arrivals {
 /// How the sources of a client fire, by kind of load.
 #[derive(Debug)]
 enum Process {
-    /// Fixed-rate Poisson members (the original fast path, spikes as before).
+    /// A fixed-rate Poisson client, or a whole group as one source (the original fast path,
+    /// spikes as before).
+    ///
+    /// The superposition of `n` independent Poisson processes of rate λ is a Poisson
+    /// process of rate nλ, and giving each of its points to one of the `n` members
+    /// independently and uniformly splits it back into `n` independent Poisson processes of
+    /// rate λ (Kingman, "Poisson Processes", 1993, §2.2 and §5.1, the superposition and
+    /// colouring theorems). So a group has the law of `n` independent members at the cost of
+    /// one pending arrival (issue #19), and a member is drawn only if members are counted.
     Poisson {
+        /// The mean gap of the client's (the group's) arrivals: `1/(count × rate)`.
         gap_ns: f64,
         spikes: Vec<Spike>,
-        /// Per member, its stream `client/NAME/arrival`.
-        streams: Vec<Stream>,
-        /// Per member, its next gaps (before spikes), drawn from its stream a few at a time
-        /// into one cache line (`GapLine`), apart from the stream: an arrival reads 64 bytes
-        /// of a compact array (640 KB for 10,000 members) and touches its stream's 300 once
-        /// in seven arrivals, where a member's `Exponentials` (592 bytes) cost a cache miss
-        /// on every arrival of 10,000 members (issue #19).
-        gaps: Vec<GapLine>,
+        /// The client's gaps (before spikes), on its stream `client/NAME/arrival` (boxed, as
+        /// the other kinds keep their sources in vectors).
+        gaps: Box<Exponentials>,
+        /// For a group whose members are reported: its size and the stream
+        /// `client/NAME/member` each arrival's member is drawn from (apart from the gaps, so
+        /// that counting members changes no arrival).
+        members: Option<Box<(u32, Stream)>>,
     },
     /// Fixed-rate constant members: each a fractional clock.
     Constant {
@@ -129,11 +142,6 @@ struct Exponentials {
     stream: Stream,
     draws: Draws<f64>,
 }
-
-/// Gaps of one Poisson member drawn ahead, seven and a cursor in one cache line.
-#[derive(Debug, Default)]
-#[repr(align(64))]
-struct GapLine(Draws<f64, 7>);
 
 /// A source sampled by inversion of a rate curve.
 #[derive(Debug)]
@@ -247,9 +255,13 @@ impl Arrivals {
     /// The sources of `config` (every member), with streams from `seed`, its load spikes, and
     /// arrivals ending at `end`.
     pub(crate) fn new(config: &ClientConfig, seed: u64, spikes: Vec<Spike>, end: SimTime) -> Self {
-        let members: Vec<String> = (0..config.count)
-            .map(|i| member_name(&config.name, config.count, i))
-            .collect();
+        // Only the kinds with a source per member name them (10,000 names: about 11 M
+        // instructions).
+        let names = || -> Vec<String> {
+            (0..config.count)
+                .map(|i| member_name(&config.name, config.count, i))
+                .collect()
+        };
         let factors: Vec<(f64, f64, f64)> = spikes
             .iter()
             .map(|&(start, end, factor)| {
@@ -266,15 +278,22 @@ impl Arrivals {
             Load::Open {
                 spacing: Spacing::Poisson,
                 rate: Rate::Fixed(rate),
-            } => Process::Poisson {
-                gap_ns: 1e9 / rate,
-                spikes,
-                streams: members
-                    .iter()
-                    .map(|m| Stream::new(seed, &format!("client/{m}/arrival")))
-                    .collect(),
-                gaps: members.iter().map(|_| GapLine::default()).collect(),
-            },
+            } => {
+                // A group is one Poisson process of the members' summed rate (`Poisson`).
+                let name = &config.name;
+                let reported = config.count > 1 && config.report_members;
+                Process::Poisson {
+                    gap_ns: 1e9 / (rate * n),
+                    spikes,
+                    gaps: Box::new(Exponentials::new(seed, name)),
+                    members: reported.then(|| {
+                        Box::new((
+                            config.count,
+                            Stream::new(seed, &format!("client/{name}/member")),
+                        ))
+                    }),
+                }
+            }
             Load::Open {
                 spacing: Spacing::Constant,
                 rate: Rate::Fixed(rate),
@@ -297,7 +316,10 @@ impl Arrivals {
                     spacing: *spacing,
                     sources: (0..config.count)
                         .map(|i| Inverted {
-                            gaps: Exponentials::new(seed, &members[i as usize]),
+                            gaps: Exponentials::new(
+                                seed,
+                                &member_name(&config.name, config.count, i),
+                            ),
                             unit: match spacing {
                                 Spacing::Poisson => 0.0,
                                 Spacing::Constant => (f64::from(i) + 1.0) / n - 1.0,
@@ -306,12 +328,12 @@ impl Arrivals {
                         })
                         .collect(),
                 },
-                None => Process::Daily(Box::new(daily(profile, &factors, seed, &members))),
+                None => Process::Daily(Box::new(daily(profile, &factors, seed, &names()))),
             },
             Load::OnOff(on_off) => Process::OnOff {
                 on_off: *on_off,
                 factors: RateCurve::through(&[(0.0, 1.0)]).scaled(&factors),
-                sources: members
+                sources: names()
                     .iter()
                     .map(|m| Bursty::new(on_off, seed, m))
                     .collect(),
@@ -323,7 +345,7 @@ impl Arrivals {
             Load::Closed { users, think } => Process::Closed {
                 think: think.clone(),
                 users: *users,
-                thinkers: members
+                thinkers: names()
                     .iter()
                     .flat_map(|m| {
                         (0..*users).map(move |u| Thinker {
@@ -339,6 +361,7 @@ impl Arrivals {
                 think,
             } => {
                 let curve = per_ns(&[(SimDuration::ZERO, *rate_per_s)]).scaled(&factors);
+                let members = names();
                 Process::Sessions(Box::new(Sessions {
                     curve,
                     new_users: members
@@ -368,7 +391,7 @@ impl Arrivals {
     /// Every source's first event: `(source, when, how)`, in source order.
     pub(crate) fn first(&mut self) -> Vec<(u32, SimTime, Start)> {
         let sources = match &self.process {
-            Process::Poisson { streams, .. } => streams.len(),
+            Process::Poisson { .. } => 1,
             Process::Constant { clocks, .. } => clocks.len(),
             Process::Curve { sources, .. } => sources.len(),
             Process::Daily(daily) => daily.sources.len(),
@@ -403,14 +426,11 @@ impl Arrivals {
         if let Process::Poisson {
             gap_ns,
             spikes,
-            streams,
             gaps,
+            ..
         } = &mut self.process
         {
-            // The same numbers in the same order as drawing each when it is needed: the
-            // stream has no other user.
-            let stream = &mut streams[source as usize];
-            let gap = gaps[source as usize].0.take(|| stream.exponential(*gap_ns));
+            let gap = gaps.take(*gap_ns);
             return Some(now.add(SimDuration::from_nanos_f64(spiked(spikes, now, gap))));
         }
         self.next_other(source, now)
@@ -506,6 +526,22 @@ impl Arrivals {
                 s.live.push(Some(session));
                 u32::try_from(s.live.len() - 1).expect("live sessions fit in u32")
             }
+        }
+    }
+
+    /// The tag of the open-loop request `source` just sent: the member it comes from, drawn
+    /// uniformly for a Poisson group whose members are counted (`Process::Poisson`), else
+    /// `source` itself.
+    pub(crate) fn member_arriving(&mut self, source: u32) -> u32 {
+        match &mut self.process {
+            Process::Poisson {
+                members: Some(members),
+                ..
+            } => {
+                let (count, stream) = &mut **members;
+                u32::try_from(stream.below(u64::from(*count))).expect("a member index fits u32")
+            }
+            _ => source,
         }
     }
 

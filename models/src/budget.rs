@@ -24,7 +24,7 @@ use std::fmt;
 
 use sim_core::memory::Bytes;
 
-use crate::config::{Load, WorldConfig, DRAIN_MAX};
+use crate::config::{Load, Rate, Spacing, WorldConfig, DRAIN_MAX};
 
 /// Fixed state per client: its latency histograms (of successes, of failures, and the
 /// current second's), their copies in the result, streams and counters (10,000 clients: 2.5 GB).
@@ -36,7 +36,8 @@ pub const SERVICE_BYTES: u64 = 320 * Bytes::KIB;
 
 /// Fixed state per arrival source beyond a client's first: a group member's or a closed-loop
 /// user's stream and batch of draws (10,000 members: 29.5 MB against 11.4 MB for one client
-/// at their rate, BENCHMARKS.md, issue #14).
+/// at their rate, BENCHMARKS.md, issue #14), or a counted member's counts. A fixed-rate
+/// Poisson group is one source, however large.
 pub const SOURCE_BYTES: u64 = 2 * Bytes::KIB;
 
 /// Fixed state per replica: its queue, workers and clock (100,000 replicas: 30 MB).
@@ -85,6 +86,12 @@ impl Fixed {
                 .map(|c| {
                     let users = match c.arrival {
                         Load::Closed { users, .. } => u64::from(users),
+                        // A fixed-rate Poisson group is one source (`arrival`); only counted
+                        // members keep state of their own.
+                        Load::Open {
+                            spacing: Spacing::Poisson,
+                            rate: Rate::Fixed(_),
+                        } if !c.report_members => return 0,
                         _ => 1,
                     };
                     (u64::from(c.count) * users).saturating_sub(1)
@@ -247,17 +254,23 @@ mod tests {
     }
 
     /// Issue #14: a group counts one client's state plus a stream per other member, and its
-    /// members' arrivals; a closed loop's users count as sources and its arrivals as 0.
+    /// members' arrivals; a closed loop's users count as sources and its arrivals as 0. A
+    /// fixed-rate Poisson group is one source unless its members are counted (issue #19).
     #[test]
     fn groups_and_users_count_their_sources() {
         let mut config = world(1, SimDuration::from_secs(100));
         config.clients[0].count = 10_000;
+        assert_eq!(Fixed::of(&config).sources, 0);
+        assert_eq!(arrivals_expected(&config), 100.0 * 100.0 * 10_000.0);
+        config.clients[0].report_members = true;
         let fixed = Fixed::of(&config);
         assert_eq!((fixed.clients, fixed.sources), (1, 9_999));
-        assert_eq!(arrivals_expected(&config), 100.0 * 100.0 * 10_000.0);
         assert!(fixed
             .to_string()
             .contains(", 9999 more arrival sources (group members or users) × 2 KiB, "));
+        config.clients[0].report_members = false;
+        config.clients[0].arrival = Arrival::Constant { rate_per_s: 100.0 }.into();
+        assert_eq!(Fixed::of(&config).sources, 9_999);
         config.clients[0].count = 2;
         config.clients[0].arrival = Load::Closed {
             users: 50,

@@ -875,7 +875,7 @@ impl World {
                 // A new session user: its first request now, the next ones after thinking.
                 c.arrivals.start_session(source)
             } else {
-                source
+                c.arrivals.member_arriving(source)
             };
             (tag, class)
         };
