@@ -2,10 +2,18 @@
 //! each fires next.
 //!
 //! A source is one independent arrival process: an open-loop client (each member of a group
-//! has its own, but for a fixed-rate Poisson group that reports as one, below), a closed-loop
-//! user, a member's stream of new session users, or a trace. Sources never share a stream,
-//! so a client's arrival times depend only on its own streams and on nothing a policy changes
-//! (common random numbers).
+//! has its own, but for a Poisson group, below), a closed-loop user, a member's stream of new
+//! session users, or a trace. Sources never share a stream, so a client's arrival times
+//! depend only on its own streams and on nothing a policy changes (common random numbers).
+//!
+//! A group of `n` open-loop Poisson members (a fixed rate, a profile or a daily curve) is one
+//! source of intensity nλ(t) on the stream `client/NAME/arrival`, as a single client of that
+//! rate would be: the superposition of independent Poisson processes is Poisson with the
+//! summed intensity (Kingman, "Poisson Processes", 1993, §2.2), so the group's arrivals have
+//! the same law at the cost of one pending arrival. A group whose members are counted
+//! (`report_members`) gives each arrival to a member drawn uniformly from
+//! `client/NAME/member`, which by the colouring theorem (§5.1) makes each member's arrivals
+//! an independent Poisson process of intensity λ(t) (`merges`).
 //!
 //! # Sampling
 //!
@@ -13,11 +21,7 @@
 //!   gaps of exactly `1/rate` kept on a fractional clock, as before profiles existed: a
 //!   load spike divides the gap drawn at the previous arrival by the factors active then.
 //!   Member `i` of a constant-rate group of `n` is phased `(i + 1)/n` of a gap in, so the
-//!   group's arrivals interleave evenly instead of coinciding. A Poisson group of `n` members
-//!   at rate λ that does not report its members is one source of rate nλ on the stream
-//!   `client/NAME/arrival`: the superposition of independent Poisson processes is Poisson
-//!   with the summed rate (Kingman 1993, §2.2), so the group's arrivals have the same law,
-//!   and the world tells its members apart only to count them (`report_members`).
+//!   group's arrivals interleave evenly instead of coinciding.
 //! - **Piecewise-linear profiles** (`steps`, `ramp`, `table`) by time inversion: the
 //!   cumulative rate Λ(t) = ∫₀ᵗ λ is continuous and non-decreasing, and if `0 < E₁ < E₂ <
 //!   ...` is a unit-rate Poisson process then `Λ⁻¹(E₁), Λ⁻¹(E₂), ...` is a non-homogeneous
@@ -71,6 +75,10 @@ pub type Spike = (SimTime, SimTime, f64);
 #[derive(Debug)]
 pub(crate) struct Arrivals {
     process: Process,
+    /// For a merged group whose members are counted: its size and the stream
+    /// `client/NAME/member` each arrival's member is drawn from (apart from the gaps, so that
+    /// counting members changes no arrival).
+    members: Option<Box<(u32, Stream)>>,
     /// The end of arrivals in nanoseconds: no source looks past it (but fixed-rate ones).
     horizon: f64,
 }
@@ -78,15 +86,8 @@ pub(crate) struct Arrivals {
 /// How the sources of a client fire, by kind of load.
 #[derive(Debug)]
 enum Process {
-    /// A fixed-rate Poisson client, or a whole group as one source (the original fast path,
-    /// spikes as before).
-    ///
-    /// The superposition of `n` independent Poisson processes of rate λ is a Poisson
-    /// process of rate nλ, and giving each of its points to one of the `n` members
-    /// independently and uniformly splits it back into `n` independent Poisson processes of
-    /// rate λ (Kingman, "Poisson Processes", 1993, §2.2 and §5.1, the superposition and
-    /// colouring theorems). So a group has the law of `n` independent members at the cost of
-    /// one pending arrival (issue #19), and a member is drawn only if members are counted.
+    /// A fixed-rate Poisson client, or a whole group as one source (`merges`; the original
+    /// fast path, spikes as before).
     Poisson {
         /// The mean gap of the client's (the group's) arrivals: `1/(count × rate)`.
         gap_ns: f64,
@@ -94,10 +95,6 @@ enum Process {
         /// The client's gaps (before spikes), on its stream `client/NAME/arrival` (boxed, as
         /// the other kinds keep their sources in vectors).
         gaps: Box<Exponentials>,
-        /// For a group whose members are reported: its size and the stream
-        /// `client/NAME/member` each arrival's member is drawn from (apart from the gaps, so
-        /// that counting members changes no arrival).
-        members: Option<Box<(u32, Stream)>>,
     },
     /// Fixed-rate constant members: each a fractional clock.
     Constant {
@@ -225,6 +222,29 @@ pub(crate) enum Start {
     Wake,
 }
 
+/// Whether `config` is a group whose members run as one source of their summed rate: an
+/// open-loop Poisson group at a fixed rate, a rate profile or a daily curve.
+///
+/// The superposition of `n` independent Poisson processes of intensity λ(t) is a Poisson
+/// process of intensity nλ(t), and giving each of its points to one of the `n` members
+/// independently and uniformly splits it back into `n` independent Poisson processes of
+/// intensity λ(t) (Kingman, "Poisson Processes", 1993, §2.2 and §5.1, the superposition and
+/// colouring theorems). The members share the client's node, guards and figures, so a
+/// merged group has the law of `n` independent members at the cost of one pending arrival
+/// (issue #19); a member is drawn only if members are counted. On/off members keep their own
+/// environments (their sum is not an MMPP of two states), and constant spacing, closed loops
+/// and sessions keep a source per member.
+pub(crate) fn merges(config: &ClientConfig) -> bool {
+    config.count > 1
+        && matches!(
+            config.arrival,
+            Load::Open {
+                spacing: Spacing::Poisson,
+                ..
+            }
+        )
+}
+
 /// The name of member `index` of a client called `name` of `count` members: the name
 /// itself for a single client, `name[index]` in a group.
 pub fn member_name(name: &str, count: u32, index: u32) -> String {
@@ -274,26 +294,18 @@ impl Arrivals {
             })
             .collect();
         let n = f64::from(config.count);
+        // A merged group is one source at `n` times a member's rate.
+        let merged = merges(config);
+        let scale = if merged { n } else { 1.0 };
         let process = match &config.arrival {
             Load::Open {
                 spacing: Spacing::Poisson,
                 rate: Rate::Fixed(rate),
-            } => {
-                // A group is one Poisson process of the members' summed rate (`Poisson`).
-                let name = &config.name;
-                let reported = config.count > 1 && config.report_members;
-                Process::Poisson {
-                    gap_ns: 1e9 / (rate * n),
-                    spikes,
-                    gaps: Box::new(Exponentials::new(seed, name)),
-                    members: reported.then(|| {
-                        Box::new((
-                            config.count,
-                            Stream::new(seed, &format!("client/{name}/member")),
-                        ))
-                    }),
-                }
-            }
+            } => Process::Poisson {
+                gap_ns: 1e9 / (rate * scale),
+                spikes,
+                gaps: Box::new(Exponentials::new(seed, &config.name)),
+            },
             Load::Open {
                 spacing: Spacing::Constant,
                 rate: Rate::Fixed(rate),
@@ -311,8 +323,17 @@ impl Arrivals {
                 spacing,
                 rate: Rate::Profile(profile),
             } => match profile.points() {
+                Some(points) if merged => Process::Curve {
+                    curve: per_ns(&points, scale).scaled(&factors),
+                    spacing: *spacing,
+                    sources: vec![Inverted {
+                        gaps: Exponentials::new(seed, &config.name),
+                        unit: 0.0,
+                        cursor: 0,
+                    }],
+                },
                 Some(points) => Process::Curve {
-                    curve: per_ns(&points).scaled(&factors),
+                    curve: per_ns(&points, 1.0).scaled(&factors),
                     spacing: *spacing,
                     sources: (0..config.count)
                         .map(|i| Inverted {
@@ -328,7 +349,14 @@ impl Arrivals {
                         })
                         .collect(),
                 },
-                None => Process::Daily(Box::new(daily(profile, &factors, seed, &names()))),
+                None if merged => Process::Daily(Box::new(daily(
+                    profile,
+                    &factors,
+                    seed,
+                    std::slice::from_ref(&config.name),
+                    scale,
+                ))),
+                None => Process::Daily(Box::new(daily(profile, &factors, seed, &names(), 1.0))),
             },
             Load::OnOff(on_off) => Process::OnOff {
                 on_off: *on_off,
@@ -360,7 +388,7 @@ impl Arrivals {
                 requests,
                 think,
             } => {
-                let curve = per_ns(&[(SimDuration::ZERO, *rate_per_s)]).scaled(&factors);
+                let curve = per_ns(&[(SimDuration::ZERO, *rate_per_s)], 1.0).scaled(&factors);
                 let members = names();
                 Process::Sessions(Box::new(Sessions {
                     curve,
@@ -382,8 +410,15 @@ impl Arrivals {
                 }))
             }
         };
+        let name = &config.name;
         Arrivals {
             process,
+            members: (merged && config.report_members).then(|| {
+                Box::new((
+                    config.count,
+                    Stream::new(seed, &format!("client/{name}/member")),
+                ))
+            }),
             horizon: end.as_nanos() as f64,
         }
     }
@@ -530,18 +565,15 @@ impl Arrivals {
     }
 
     /// The tag of the open-loop request `source` just sent: the member it comes from, drawn
-    /// uniformly for a Poisson group whose members are counted (`Process::Poisson`), else
+    /// uniformly for a merged group whose members are counted (`merges`), else
     /// `source` itself.
     pub(crate) fn member_arriving(&mut self, source: u32) -> u32 {
-        match &mut self.process {
-            Process::Poisson {
-                members: Some(members),
-                ..
-            } => {
+        match &mut self.members {
+            Some(members) => {
                 let (count, stream) = &mut **members;
                 u32::try_from(stream.below(u64::from(*count))).expect("a member index fits u32")
             }
-            _ => source,
+            None => source,
         }
     }
 
@@ -623,10 +655,10 @@ fn within(at: f64, horizon: f64, now: SimTime) -> Option<SimTime> {
 }
 
 /// Points in (time, requests per second) as a curve in (nanoseconds, per nanosecond).
-fn per_ns(points: &[(SimDuration, f64)]) -> RateCurve {
+fn per_ns(points: &[(SimDuration, f64)], scale: f64) -> RateCurve {
     let points: Vec<(f64, f64)> = points
         .iter()
-        .map(|&(at, rate)| (at.as_nanos() as f64, rate / 1e9))
+        .map(|&(at, rate)| (at.as_nanos() as f64, rate * scale / 1e9))
         .collect();
     RateCurve::through(&points)
 }
@@ -644,7 +676,13 @@ fn trace_time(trace: &ArrivalTrace, index: u64) -> Option<f64> {
     Some((offset + trace.times[i as usize].as_nanos() as f64) / trace.speed)
 }
 
-fn daily(profile: &Profile, factors: &[(f64, f64, f64)], seed: u64, members: &[String]) -> Daily {
+fn daily(
+    profile: &Profile,
+    factors: &[(f64, f64, f64)],
+    seed: u64,
+    members: &[String],
+    scale: f64,
+) -> Daily {
     let Profile::Daily {
         mean_per_s,
         amplitude,
@@ -656,12 +694,12 @@ fn daily(profile: &Profile, factors: &[(f64, f64, f64)], seed: u64, members: &[S
     };
     let factor_max = RateCurve::through(&[(0.0, 1.0)]).scaled(factors).rate_max();
     Daily {
-        mean_per_ns: mean_per_s / 1e9,
+        mean_per_ns: mean_per_s * scale / 1e9,
         amplitude,
         peak_at,
         period,
         spikes: factors.to_vec(),
-        bound: mean_per_s / 1e9 * (1.0 + amplitude) * factor_max,
+        bound: mean_per_s * scale / 1e9 * (1.0 + amplitude) * factor_max,
         sources: members
             .iter()
             .map(|m| Thinned {

@@ -24,7 +24,7 @@ use std::fmt;
 
 use sim_core::memory::Bytes;
 
-use crate::config::{Load, Rate, Spacing, WorldConfig, DRAIN_MAX};
+use crate::config::{Load, WorldConfig, DRAIN_MAX};
 
 /// Fixed state per client: its latency histograms (of successes, of failures, and the
 /// current second's), their copies in the result, streams and counters (10,000 clients: 2.5 GB).
@@ -36,8 +36,8 @@ pub const SERVICE_BYTES: u64 = 320 * Bytes::KIB;
 
 /// Fixed state per arrival source beyond a client's first: a group member's or a closed-loop
 /// user's stream and batch of draws (10,000 members: 29.5 MB against 11.4 MB for one client
-/// at their rate, BENCHMARKS.md, issue #14), or a counted member's counts. A fixed-rate
-/// Poisson group is one source, however large.
+/// at their rate, BENCHMARKS.md, issue #14), or a counted member's counts. A Poisson group is
+/// one source, however large (`arrival::merges`).
 pub const SOURCE_BYTES: u64 = 2 * Bytes::KIB;
 
 /// Fixed state per replica: its queue, workers and clock (100,000 replicas: 30 MB).
@@ -84,14 +84,13 @@ impl Fixed {
                 .clients
                 .iter()
                 .map(|c| {
+                    // A Poisson group is one source (`arrival::merges`); only counted members
+                    // keep state of their own.
+                    if crate::arrival::merges(c) && !c.report_members {
+                        return 0;
+                    }
                     let users = match c.arrival {
                         Load::Closed { users, .. } => u64::from(users),
-                        // A fixed-rate Poisson group is one source (`arrival`); only counted
-                        // members keep state of their own.
-                        Load::Open {
-                            spacing: Spacing::Poisson,
-                            rate: Rate::Fixed(_),
-                        } if !c.report_members => return 0,
                         _ => 1,
                     };
                     (u64::from(c.count) * users).saturating_sub(1)
@@ -255,7 +254,7 @@ mod tests {
 
     /// Issue #14: a group counts one client's state plus a stream per other member, and its
     /// members' arrivals; a closed loop's users count as sources and its arrivals as 0. A
-    /// fixed-rate Poisson group is one source unless its members are counted (issue #19).
+    /// Poisson group is one source unless its members are counted (issue #19).
     #[test]
     fn groups_and_users_count_their_sources() {
         let mut config = world(1, SimDuration::from_secs(100));

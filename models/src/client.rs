@@ -1,8 +1,8 @@
 //! A client: its arrival sources (`arrival`) plus the bookkeeping of its requests' fates.
 //!
 //! A client entry may stand for a group of `count` identical clients: each member has its
-//! own arrival sources and streams (`arrival`; a fixed-rate Poisson group is one source of
-//! the members' summed rate), and the group keeps one set of figures (counts, histograms,
+//! own arrival sources and streams (`arrival`; a Poisson group is one source of the
+//! members' summed rate), and the group keeps one set of figures (counts, histograms,
 //! per-second series), so a group of 10,000 costs about as much memory as one client plus
 //! its members' streams. Members' own counts (no histograms, no series)
 //! are kept only when the configuration asks (`report_members`).

@@ -218,7 +218,7 @@ pub struct ClientConfig {
     /// When requests arrive: open loop, closed loop, sessions or a trace (`load`).
     pub arrival: Load,
     /// Identical clients it stands for (≥ 1): each member has its own arrival streams (but a
-    /// fixed-rate Poisson group is one source of the summed rate, see `arrival`); they share
+    /// Poisson group is one source of the summed rate, see `arrival`); they share
     /// one node (clock and network links), the guards, the cache and the figures.
     pub count: u32,
     /// The classes its requests are drawn from; empty: every request is of `ClassId::NONE`.

@@ -78,7 +78,7 @@
 //! | `services[].overload` | absent: no penalty; `penalty` defaults to `0` | `{cores: c, penalty: p}`: a job starting with n > c jobs doing their own work on its replica takes (n / c) × (1 + p × (n − c)) times its service time (processor sharing plus thrashing; fixed at its start) |
 //! | `services[].deploy` | absent: one version throughout | its own defaults are tabled in `raw/deploy.rs` |
 //! | `services[].outbox` | absent: no write-and-publish accounting | its own defaults are tabled in `raw/outbox.rs` |
-//! | `clients[].count` | `1` | a group of `count` identical clients `NAME[0]`.. with their own arrival streams (a fixed-rate Poisson group: one source of the summed rate), reported as one |
+//! | `clients[].count` | `1` | a group of `count` identical clients `NAME[0]`.. with their own arrival streams (a Poisson group: one source of the summed rate), reported as one |
 //! | `clients[].report_members` | `false` | `true` adds each member's own counts to the report |
 //! | `clients[].classes` | `[]`: one kind of request | `[{name, weight, service_time: {SERVICE: DIST}}]` |
 //! | `arrival.profile` | absent: `rate_per_s` holds throughout | `steps`, `table`, `ramp` or `daily`; rates in requests per second |

@@ -105,6 +105,36 @@ fn a_poisson_group_is_one_source_of_the_summed_rate() {
     }
 }
 
+/// A Poisson group on a profile or a daily curve is one source too: a group of 4 arrives
+/// exactly as one client of 4 times each member's rate, on the stream `client/web/arrival`.
+/// (The factor is a power of two, so the scaled rates are the same floating-point numbers.)
+#[test]
+fn a_poisson_group_on_a_curve_is_one_source_of_the_summed_rate() {
+    let steps = |scale: f64| Profile::Steps(vec![(secs(0), 3.0 * scale), (secs(2), 5.0 * scale)]);
+    let daily = |scale: f64| Profile::Daily {
+        mean_per_s: 2.5 * scale,
+        amplitude: 0.5,
+        peak_at: secs(3),
+        period: secs(10),
+    };
+    let poisson = |profile: Profile| Load::Open {
+        spacing: Spacing::Poisson,
+        rate: Rate::Profile(profile),
+    };
+    let end = SimTime::from_nanos(20_000_000_000);
+    let spike = (SimTime::from_nanos(4_000_000_000), end, 3.0);
+    for (member, summed) in [(steps(1.0), steps(4.0)), (daily(1.0), daily(4.0))] {
+        let mut group = Arrivals::new(&client(poisson(member), 4), 6, vec![spike], end);
+        let mut single = Arrivals::new(&client(poisson(summed), 1), 6, vec![spike], end);
+        let first = group.first();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first, single.first());
+        let times = arrivals(&mut group, 0, end);
+        assert!(times.len() > 100, "{}", times.len());
+        assert_eq!(times, arrivals(&mut single, 0, end));
+    }
+}
+
 /// A group whose members are counted draws each arrival's member uniformly from its own
 /// stream `client/web/member`, and its arrival times are those of the same group uncounted:
 /// counting members changes no arrival. Over 40,000 arrivals each of 4 members gets about a
