@@ -630,7 +630,8 @@ impl Arrivals {
         };
         let t = &mut thinkers[user as usize];
         let stream = &mut t.stream;
-        t.draws.take(|| think.sample(stream))
+        // A batch at once: an exponential converts its mean once and draws inline.
+        t.draws.take_filled(|batch| think.fill(stream, batch))
     }
 }
 
