@@ -462,7 +462,6 @@ impl Arrivals {
             gap_ns,
             spikes,
             gaps,
-            ..
         } = &mut self.process
         {
             let gap = gaps.take(*gap_ns);
