@@ -234,6 +234,10 @@ pub(crate) enum Start {
 /// (issue #19); a member is drawn only if members are counted. On/off members keep their own
 /// environments (their sum is not an MMPP of two states), and constant spacing, closed loops
 /// and sessions keep a source per member.
+///
+/// Each gap is rounded to the nanosecond, as a single client's is. For exponential gaps of
+/// mean m ns the rounded mean is 1/(2 sinh(1/(2m))), about m(1 − 1/(24m²)): at most 0.04%
+/// off up to 10⁸ arrivals a second (m ≥ 10).
 pub(crate) fn merges(config: &ClientConfig) -> bool {
     config.count > 1
         && matches!(
