@@ -279,13 +279,6 @@ impl Arrivals {
     /// The sources of `config` (every member), with streams from `seed`, its load spikes, and
     /// arrivals ending at `end`.
     pub(crate) fn new(config: &ClientConfig, seed: u64, spikes: Vec<Spike>, end: SimTime) -> Self {
-        // Only the kinds with a source per member name them (10,000 names: about 11 M
-        // instructions).
-        let names = || -> Vec<String> {
-            (0..config.count)
-                .map(|i| member_name(&config.name, config.count, i))
-                .collect()
-        };
         let factors: Vec<(f64, f64, f64)> = spikes
             .iter()
             .map(|&(start, end, factor)| {
@@ -298,9 +291,19 @@ impl Arrivals {
             })
             .collect();
         let n = f64::from(config.count);
-        // A merged group is one source at `n` times a member's rate.
+        // A merged group is one source, named as the client, at `n` times a member's rate.
         let merged = merges(config);
         let scale = if merged { n } else { 1.0 };
+        // The names of the sources, built only by the kinds that need them (10,000 names:
+        // about 11 M instructions).
+        let names = || -> Vec<String> {
+            if merged {
+                return vec![config.name.clone()];
+            }
+            (0..config.count)
+                .map(|i| member_name(&config.name, config.count, i))
+                .collect()
+        };
         let process = match &config.arrival {
             Load::Open {
                 spacing: Spacing::Poisson,
@@ -327,24 +330,14 @@ impl Arrivals {
                 spacing,
                 rate: Rate::Profile(profile),
             } => match profile.points() {
-                Some(points) if merged => Process::Curve {
+                Some(points) => Process::Curve {
                     curve: per_ns(&points, scale).scaled(&factors),
                     spacing: *spacing,
-                    sources: vec![Inverted {
-                        gaps: Exponentials::new(seed, &config.name),
-                        unit: 0.0,
-                        cursor: 0,
-                    }],
-                },
-                Some(points) => Process::Curve {
-                    curve: per_ns(&points, 1.0).scaled(&factors),
-                    spacing: *spacing,
-                    sources: (0..config.count)
-                        .map(|i| Inverted {
-                            gaps: Exponentials::new(
-                                seed,
-                                &member_name(&config.name, config.count, i),
-                            ),
+                    sources: (0u32..)
+                        .zip(names())
+                        .map(|(i, name)| Inverted {
+                            gaps: Exponentials::new(seed, &name),
+                            // Constant spacing phases member i (never a merged group).
                             unit: match spacing {
                                 Spacing::Poisson => 0.0,
                                 Spacing::Constant => (f64::from(i) + 1.0) / n - 1.0,
@@ -353,14 +346,7 @@ impl Arrivals {
                         })
                         .collect(),
                 },
-                None if merged => Process::Daily(Box::new(daily(
-                    profile,
-                    &factors,
-                    seed,
-                    std::slice::from_ref(&config.name),
-                    scale,
-                ))),
-                None => Process::Daily(Box::new(daily(profile, &factors, seed, &names(), 1.0))),
+                None => Process::Daily(Box::new(daily(profile, &factors, seed, &names(), scale))),
             },
             Load::OnOff(on_off) => Process::OnOff {
                 on_off: *on_off,
