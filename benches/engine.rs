@@ -3,8 +3,9 @@
 //! Run with `cargo bench --bench engine`, optionally followed by `-- WORD...` to run only the
 //! rows whose key contains one of the words: `mm1`, `retry`, `hold-1e3`, `hold-1e5`,
 //! `hold-1e6`, `hold-1e7`, `run`, `users`, `hour-1k`, `hour-10k`, `timers-1m`. It takes about
-//! 4 minutes on two cores, most of it the binary heap at 1e7 pending and the two hours. Every row runs the same model twice, once on the engine and once on a
-//! hand-written loop over `std::collections::BinaryHeap<Reverse<(time, seq, event)>>`, and
+//! 4 minutes on two cores, most of it the binary heap at 1e7 pending and the two hours. Every
+//! row runs the same model twice, once on the engine and once on a hand-written loop over
+//! `std::collections::BinaryHeap<Reverse<(time, seq, event)>>`, and
 //! prints nanoseconds per event for both and their ratio. Both variants draw the same random
 //! numbers in the same order, so their results must agree exactly; the bench asserts that they
 //! do, which also keeps the optimizer from discarding the work.
@@ -16,7 +17,8 @@
 //! - `hold`: the classic hold model (pop the minimum, push it back at now + Exp) with 1e3 to
 //!   1e7 pending events, on `EventQueue` directly and through `Simulation`.
 //! - `run`: a whole `models::run` of an M/M/1 world, per simulated customer, against the
-//!   minimal loop (`engine/minimal.rs`: a `BinaryHeap`, SplitMix64 and the ziggurat).
+//!   minimal loop (`engine/minimal.rs`: a `BinaryHeap`, SplitMix64 and the ziggurat); and its
+//!   floor (`engine/floor.rs`): the engine's M/M/1 keeping only a run's figures.
 //! - `hour-1k`, `hour-10k`: a whole `models::run` of `bench/clients-1k.json` (1,000 Poisson
 //!   clients at 10 req/s for a simulated hour) and `bench/clients-10k.json` (10,000 at 1 req/s),
 //!   wall time, per request against the minimal loop per customer, and the run's peak RSS.
@@ -38,10 +40,14 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 // Beside this file, in `engine/` so that Cargo does not take it for a bench target of its own.
+#[path = "engine/floor.rs"]
+mod floor;
 #[path = "engine/hour.rs"]
 mod hour;
 #[path = "engine/minimal.rs"]
 mod minimal;
+#[path = "engine/whole_run.rs"]
+mod whole_run;
 
 use sim_core::{
     Context, Distribution, EventId, EventQueue, Limits, Model, RunError, SimDuration, SimTime,
@@ -75,6 +81,7 @@ fn main() {
     }
     hold::bench(&mut table, &wanted);
     if wanted("run") {
+        floor::bench(&mut table);
         whole_run::bench(&mut table);
     }
     if wanted("users") {
@@ -1004,109 +1011,6 @@ mod hold {
                 peak_rss()
             );
         }
-    }
-}
-
-/// Row (d): a whole `models::run` of an M/M/1 world, per simulated customer.
-mod whole_run {
-    use super::*;
-    use models::{
-        Arrival, Balancer, ClientConfig, Guards, NetworkConfig, RetryPolicy, ServiceConfig,
-        ServiceId, WorldConfig,
-    };
-
-    /// 900 requests per second for 2,222 s: about 2M customers, as in row (a).
-    const RATE_PER_S: f64 = 900.0;
-    const DURATION: SimDuration = SimDuration::from_secs(2_222);
-
-    /// One Poisson client → one service with one exponential(1 ms) worker: the M/M/1 of row
-    /// (a) (ρ = 0.9), with every policy that could add work turned off.
-    fn mm1() -> WorldConfig {
-        WorldConfig {
-            duration: DURATION,
-            warmup: SimDuration::ZERO,
-            clients: vec![ClientConfig {
-                name: "client".into(),
-                target: ServiceId(0),
-                arrival: Arrival::Poisson {
-                    rate_per_s: RATE_PER_S,
-                }
-                .into(),
-                count: 1,
-                classes: Vec::new(),
-                report_members: false,
-                timeout: None,
-                retry: RetryPolicy::NONE,
-                guards: Guards::NONE,
-                deadline: None,
-                latency_marks: Vec::new(),
-                cache: None,
-                priority: models::Priority::Critical,
-            }],
-            services: vec![ServiceConfig {
-                name: "server".into(),
-                replicas: 1,
-                workers: 1,
-                queue_capacity: 1_000_000,
-                balancer: Balancer::RoundRobin,
-                policies: models::ServicePolicies::NONE,
-                service_time: Distribution::Exponential {
-                    mean: SimDuration::from_millis(1),
-                },
-                calls: Vec::new(),
-                classes: models::ServiceClasses::NONE,
-            }],
-            network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
-            limits: Limits {
-                pending_events_max: 10_000_000,
-                events_max: u64::MAX,
-                memory_max: u64::MAX,
-            },
-            faults: Vec::new(),
-            clocks: Vec::new(),
-            random_faults: None,
-            election: None,
-            database: None,
-            queues: Vec::new(),
-            quorum: None,
-            deployments: Vec::new(),
-            workflows: Vec::new(),
-        }
-    }
-
-    pub fn bench(table: &mut Table) {
-        let config = mm1();
-        // The whole run is compared with the minimal loop per customer, timed again here,
-        // alternating with the whole runs, so that both see the same machine.
-        let ((elapsed, result), (baseline, _)) = compare(
-            3,
-            || models::run(&config, SEED).expect("the limits are far away"),
-            minimal::row_a,
-        );
-        let client = &result.clients[0];
-        assert_eq!(
-            client.failed, 0,
-            "nothing can fail without timeouts or a full queue"
-        );
-        assert!(
-            client.requests > 1_900_000,
-            "about 2M customers ({})",
-            client.requests
-        );
-        println!(
-            "  run: {} customers, {} events ({:.2} per customer)",
-            client.requests,
-            result.stats.events,
-            result.stats.events as f64 / client.requests as f64
-        );
-        table.add(Row {
-            name: "(d) models::run M/M/1, per customer".to_string(),
-            count: client.requests,
-            unit: "customer",
-            engine: nanos_per(elapsed, client.requests),
-            baseline: nanos_per(baseline, mm1::CUSTOMERS),
-            target: Target::Ratio(2.0),
-        });
     }
 }
 
