@@ -150,7 +150,8 @@ impl<const MESSAGES: bool, const RECORDS: usize> Floor<MESSAGES, RECORDS> {
             self.arrivals_left -= 1;
             let (gap, stream) = (&self.gap, &mut self.arrival_stream);
             let gap = self.gaps.take_filled(|b| gap.fill(stream, b));
-            ctx.schedule_in(gap, Event::Arrival);
+            // Never cancelled, as the world files its arrivals.
+            ctx.schedule_at_uncancellable(now.add(gap), Event::Arrival);
         }
         let c = &mut self.client;
         c.requests += 1;
