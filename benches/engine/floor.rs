@@ -1,4 +1,4 @@
-//! Rows (d0) to (d2) of the engine bench: the floor under row (d), in three steps.
+//! Rows (d0) to (d4) of the engine bench: the floor under row (d), step by step.
 //!
 //! (d0) is row (a)'s M/M/1 on the engine, with the world's batched draws, keeping every figure
 //! a whole run keeps for an M/M/1 client and service (its counters, histograms, time averages
@@ -9,6 +9,8 @@
 //! world keeps them), stored on arrival,
 //! looked up on each hop and removed when the reply comes back. What row (d) costs above (d2)
 //! is the world's generality: its policies, faults, routing and bookkeeping of who holds what.
+//! (d3) and (d4) keep one or three records without the messages: the floor of a world whose
+//! hops were not events of their own.
 
 use std::collections::VecDeque;
 
@@ -311,9 +313,12 @@ fn row<const MESSAGES: bool, const RECORDS: usize>(table: &mut Table, name: &str
     });
 }
 
-/// Rows (d0) to (d2), each against the minimal loop, per customer.
+/// Rows (d0) to (d4), each against the minimal loop, per customer.
 pub fn bench(table: &mut Table) {
     row::<false, 0>(table, "(d0) floor: engine M/M/1 + figures");
     row::<true, 0>(table, "(d1) d0 + two messages a request");
     row::<true, 3>(table, "(d2) d1 + three records a request");
+    // Without the messages: what a world whose hops were not events would keep at least.
+    row::<false, 1>(table, "(d3) d0 + one record, no messages");
+    row::<false, 3>(table, "(d4) d0 + three records, no messages");
 }
