@@ -18,8 +18,9 @@
 //!   1e7 pending events, on `EventQueue` directly and through `Simulation`.
 //! - `run`: a whole `models::run` of an M/M/1 world, per simulated customer, against the
 //!   minimal loop (`engine/minimal.rs`: a `BinaryHeap`, SplitMix64 and the ziggurat); and its
-//!   floor in three steps (`engine/floor.rs`): the engine's M/M/1 keeping only a run's
-//!   figures, then with a request's two messages, then with its three records.
+//!   floor step by step (`engine/floor.rs`): the engine's M/M/1 keeping only a run's
+//!   figures, then with a request's two messages, then with its three records (and with one
+//!   or three records but no messages).
 //! - `hour-1k`, `hour-10k`: a whole `models::run` of `bench/clients-1k.json` (1,000 Poisson
 //!   clients at 10 req/s for a simulated hour) and `bench/clients-10k.json` (10,000 at 1 req/s),
 //!   wall time, per request against the minimal loop per customer, and the run's peak RSS.
