@@ -1019,9 +1019,7 @@ mod hold {
 /// Row (f): 10,000 closed-loop users against a group of 10,000 open-loop clients, per request.
 mod users {
     use super::*;
-    use models::{
-        Arrival, Balancer, ClientConfig, Load, NetworkConfig, ServiceConfig, ServiceId, WorldConfig,
-    };
+    use models::{Arrival, ClientConfig, Load, ServiceId, WorldConfig};
 
     /// Users, and members of the open-loop group.
     const SOURCES: u32 = 10_000;
@@ -1036,25 +1034,8 @@ mod users {
                 count,
                 ..ClientConfig::plain("web", ServiceId(0), load)
             }],
-            services: vec![ServiceConfig {
-                name: "api".into(),
-                replicas: 1,
-                workers: 32,
-                queue_capacity: 1_000_000,
-                balancer: Balancer::RoundRobin,
-                policies: models::ServicePolicies::NONE,
-                service_time: Distribution::Exponential {
-                    mean: SimDuration::from_millis(1),
-                },
-                calls: Vec::new(),
-                classes: models::ServiceClasses::NONE,
-            }],
-            network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
-            limits: Limits {
-                pending_events_max: 10_000_000,
-                events_max: u64::MAX,
-                memory_max: u64::MAX,
-            },
+            services: vec![whole_run::server("api", 32)],
+            limits: whole_run::LIMITS,
             ..WorldConfig::plain(DURATION, SimDuration::ZERO, Vec::new(), Vec::new())
         }
     }

@@ -2,68 +2,52 @@
 //! customer, against the minimal loop.
 
 use super::{compare, minimal, mm1, nanos_per, Row, Table, Target, SEED};
-use models::{
-    Arrival, Balancer, ClientConfig, Guards, NetworkConfig, RetryPolicy, ServiceConfig, ServiceId,
-    WorldConfig,
-};
+use models::{Arrival, Balancer, ClientConfig, ServiceConfig, ServiceId, WorldConfig};
 use sim_core::{Distribution, Limits, SimDuration};
 
 /// 900 requests per second for 2,222 s: about 2M customers, as in row (a).
 const RATE_PER_S: f64 = 900.0;
 const DURATION: SimDuration = SimDuration::from_secs(2_222);
 
-/// One Poisson client → one service with one exponential(1 ms) worker: the M/M/1 of row
-/// (a) (ρ = 0.9), with every policy that could add work turned off.
-fn mm1() -> WorldConfig {
-    WorldConfig {
-        duration: DURATION,
-        warmup: SimDuration::ZERO,
-        clients: vec![ClientConfig {
-            name: "client".into(),
-            target: ServiceId(0),
-            arrival: Arrival::Poisson {
-                rate_per_s: RATE_PER_S,
-            }
-            .into(),
-            count: 1,
-            classes: Vec::new(),
-            report_members: false,
-            timeout: None,
-            retry: RetryPolicy::NONE,
-            guards: Guards::NONE,
-            deadline: None,
-            latency_marks: Vec::new(),
-            cache: None,
-            priority: models::Priority::Critical,
-        }],
-        services: vec![ServiceConfig {
-            name: "server".into(),
-            replicas: 1,
-            workers: 1,
-            queue_capacity: 1_000_000,
-            balancer: Balancer::RoundRobin,
-            policies: models::ServicePolicies::NONE,
-            service_time: Distribution::Exponential {
-                mean: SimDuration::from_millis(1),
-            },
-            calls: Vec::new(),
-            classes: models::ServiceClasses::NONE,
-        }],
-        network: NetworkConfig::with_latency(Distribution::Constant(SimDuration::ZERO)),
-        limits: Limits {
-            pending_events_max: 10_000_000,
-            events_max: u64::MAX,
-            memory_max: u64::MAX,
+/// Limits that leave room for row (d)'s queue and never stop a bench's run.
+pub const LIMITS: Limits = Limits {
+    pending_events_max: 10_000_000,
+    events_max: u64::MAX,
+    memory_max: u64::MAX,
+};
+
+/// One replica of `workers` exponential(1 ms) workers behind a queue of 1,000,000, with no
+/// policy that could add work.
+pub fn server(name: &str, workers: u32) -> ServiceConfig {
+    ServiceConfig {
+        name: name.into(),
+        replicas: 1,
+        workers,
+        queue_capacity: 1_000_000,
+        balancer: Balancer::RoundRobin,
+        policies: models::ServicePolicies::NONE,
+        service_time: Distribution::Exponential {
+            mean: SimDuration::from_millis(1),
         },
-        faults: Vec::new(),
-        clocks: Vec::new(),
-        random_faults: None,
-        election: None,
-        database: None,
-        queues: Vec::new(),
-        quorum: None,
-        deployments: Vec::new(),
-        workflows: Vec::new(),
+        calls: Vec::new(),
+        classes: models::ServiceClasses::NONE,
+    }
+}
+
+/// One Poisson client → one service with one exponential(1 ms) worker: the M/M/1 of row
+/// (a) (ρ = 0.9), over a network of no latency, with every policy that could add work off.
+fn mm1() -> WorldConfig {
+    let arrival = Arrival::Poisson {
+        rate_per_s: RATE_PER_S,
+    };
+    WorldConfig {
+        limits: LIMITS,
+        ..WorldConfig::plain(
+            DURATION,
+            SimDuration::ZERO,
+            vec![ClientConfig::plain("client", ServiceId(0), arrival)],
+            vec![server("server", 1)],
+        )
     }
 }
 
